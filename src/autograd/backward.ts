@@ -1,0 +1,94 @@
+import { AutogradError, ShapeError } from '../errors.js';
+import { add } from '../ops/elementwise.js';
+import { full } from '../tensor/creation.js';
+import { shapesEqual } from '../tensor/shape.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { noGrad } from './grad-mode.js';
+
+/**
+ * Reverse-mode differentiation from `root`. Visits the graph in reverse topological order,
+ * summing the gradients that reach each tensor, and accumulates into `.grad` of every leaf that
+ * requires a gradient (so two backward calls add up, as in PyTorch).
+ */
+export function backward(root: Tensor, grad?: Tensor): void {
+  if (!root.requiresGrad) {
+    throw new AutogradError(
+      'backward',
+      'this tensor does not require a gradient: no input of the computation had requiresGrad set. ' +
+        'Fix: create the inputs with {requiresGrad: true} or call .requiresGrad_() on them',
+    );
+  }
+  let seed: Tensor;
+  if (grad === undefined) {
+    if (root.size !== 1) {
+      throw new AutogradError(
+        'backward',
+        `backward() without a gradient needs a one-element tensor (a loss); got shape [${root.shape.join(', ')}]. ` +
+          'Fix: reduce it first (e.g. .sum() or .mean()) or pass the gradient: t.backward(grad)',
+      );
+    }
+    seed = full(root.shape, 1, { dtype: root.dtype });
+  } else {
+    if (!shapesEqual(grad.shape, root.shape)) {
+      throw new ShapeError(
+        'backward',
+        'the gradient must have the shape of the tensor',
+        root.shape,
+        grad.shape,
+      );
+    }
+    seed = grad;
+  }
+
+  // Topological order by iterative depth-first search.
+  const order: Tensor[] = [];
+  const visited = new Set<Tensor>();
+  const stack: [Tensor, number][] = [[root, 0]];
+  visited.add(root);
+  while (stack.length > 0) {
+    const top = stack[stack.length - 1]!;
+    const [t, i] = top;
+    const inputs = t.gradFn ? t.gradFn.inputs : [];
+    if (i < inputs.length) {
+      top[1] = i + 1;
+      const child = inputs[i]!;
+      if (child.requiresGrad && !visited.has(child)) {
+        visited.add(child);
+        stack.push([child, 0]);
+      }
+    } else {
+      stack.pop();
+      order.push(t);
+    }
+  }
+
+  const grads = new Map<Tensor, Tensor>([[root, seed]]);
+  noGrad(() => {
+    for (let k = order.length - 1; k >= 0; k--) {
+      const t = order[k]!;
+      const g = grads.get(t);
+      if (!g) continue;
+      grads.delete(t);
+      if (!t.gradFn) {
+        t.grad = t.grad ? add(t.grad, g) : g;
+        continue;
+      }
+      const inGrads = t.gradFn.backward(g);
+      const inputs = t.gradFn.inputs;
+      for (let j = 0; j < inputs.length; j++) {
+        const inp = inputs[j]!;
+        const ig = inGrads[j];
+        if (!ig || !inp.requiresGrad) continue;
+        if (!shapesEqual(ig.shape, inp.shape)) {
+          throw new AutogradError(
+            'backward',
+            `internal error: ${t.gradFn.name} returned a gradient of shape [${ig.shape.join(', ')}] ` +
+              `for an input of shape [${inp.shape.join(', ')}]`,
+          );
+        }
+        const prev = grads.get(inp);
+        grads.set(inp, prev ? add(prev, ig) : ig);
+      }
+    }
+  });
+}

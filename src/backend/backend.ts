@@ -1,0 +1,145 @@
+import type { FloatArray } from '../tensor/dtype.js';
+
+/**
+ * The kernel interface every backend implements. Kernels work on contiguous typed arrays in
+ * row-major order (images NCHW) and write into preallocated outputs. All shape checking happens
+ * before a kernel is called, in the ops layer; kernels trust their parameters.
+ *
+ * Both float32 and float64 arrays may be passed; a backend that only accelerates float32 (the
+ * native one) delegates float64 calls to the reference backend.
+ */
+export interface Backend {
+  /** Name shown by `st.backend()`: `'reference'` or `'native'`. */
+  readonly name: string;
+
+  /** Batched matrix multiply; see {@link GemmParams}. */
+  gemm(p: GemmParams, a: FloatArray, b: FloatArray, c: FloatArray): void;
+
+  /** y = conv(x, w) + bias. x: [N, C, H, W], w: [O, C/groups, kH, kW], y: [N, O, outH, outW]. */
+  conv2dForward(p: Conv2dParams, x: FloatArray, w: FloatArray, bias: FloatArray | null, y: FloatArray): void;
+  /** dx = gradient of conv2d with respect to its input (overwrites dx). Also the transposed convolution. */
+  conv2dBackwardData(p: Conv2dParams, dy: FloatArray, w: FloatArray, dx: FloatArray): void;
+  /** dw = gradient of conv2d with respect to its weight (overwrites dw). */
+  conv2dBackwardFilter(p: Conv2dParams, x: FloatArray, dy: FloatArray, dw: FloatArray): void;
+
+  /** Max pooling; writes the flat index (within each [H, W] plane) of every maximum into `indices`. */
+  maxPool2dForward(p: Pool2dParams, x: FloatArray, y: FloatArray, indices: Int32Array): void;
+  /** Routes dy back to the positions recorded in `indices` (overwrites dx). */
+  maxPool2dBackward(p: Pool2dParams, dy: FloatArray, indices: Int32Array, dx: FloatArray): void;
+  /** Average pooling. */
+  avgPool2dForward(p: Pool2dParams, x: FloatArray, y: FloatArray): void;
+  /** Gradient of average pooling (overwrites dx). */
+  avgPool2dBackward(p: Pool2dParams, dy: FloatArray, dx: FloatArray): void;
+
+  /** y[i] = f(x[i]). `alpha` parameterizes ops that take one (leakyRelu slope, elu alpha, pow exponent). */
+  unary(op: UnaryOp, x: FloatArray, y: FloatArray, alpha?: number): void;
+  /** out = a (op) b with NumPy broadcasting of `aShape` and `bShape` to `outShape`. */
+  binary(
+    op: BinaryOp,
+    a: FloatArray,
+    aShape: readonly number[],
+    b: FloatArray,
+    bShape: readonly number[],
+    out: FloatArray,
+    outShape: readonly number[],
+  ): void;
+  /**
+   * Reduce `x` (of `shape`) over `axes` (sorted, distinct) into `out`, whose size is the product of
+   * the kept dimensions. For max/min, `indices` (if given) receives the position along the reduced
+   * axes (flattened in row-major order over those axes) of the first extreme value.
+   */
+  reduce(
+    op: ReduceOp,
+    x: FloatArray,
+    shape: readonly number[],
+    axes: readonly number[],
+    out: FloatArray,
+    indices?: Int32Array,
+  ): void;
+}
+
+/** Element-wise functions of one argument. */
+export type UnaryOp =
+  | 'neg'
+  | 'exp'
+  | 'log'
+  | 'sqrt'
+  | 'abs'
+  | 'sign'
+  | 'relu'
+  | 'sigmoid'
+  | 'tanh'
+  | 'leakyRelu'
+  | 'elu'
+  | 'powScalar'
+  | 'reciprocal'
+  | 'square';
+
+/** Element-wise functions of two arguments (broadcasting). Comparisons write 1 or 0. */
+export type BinaryOp =
+  'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'minimum' | 'eq' | 'gt' | 'ge' | 'lt' | 'le';
+
+/** Reductions. */
+export type ReduceOp = 'sum' | 'max' | 'min';
+
+/**
+ * Batched GEMM: for each b < batch, C_b = op(A_b) · op(B_b) (+ C_b when `accumulate`), where op(A)
+ * is M×K and op(B) is K×N. A is stored M×K (or K×M when `transA`), B is K×N (or N×K when `transB`),
+ * all row-major. A batch stride of 0 reuses the same matrix for every batch entry.
+ */
+export interface GemmParams {
+  batch: number;
+  m: number;
+  n: number;
+  k: number;
+  transA: boolean;
+  transB: boolean;
+  /** Elements between consecutive batch entries of A, B and C. */
+  strideA: number;
+  strideB: number;
+  strideC: number;
+  accumulate: boolean;
+}
+
+/** Fully resolved geometry of a 2-D convolution (padding already split into its four sides). */
+export interface Conv2dParams {
+  batch: number;
+  inChannels: number;
+  inH: number;
+  inW: number;
+  outChannels: number;
+  kH: number;
+  kW: number;
+  strideH: number;
+  strideW: number;
+  padTop: number;
+  padLeft: number;
+  dilationH: number;
+  dilationW: number;
+  groups: number;
+  outH: number;
+  outW: number;
+}
+
+/** Fully resolved geometry of a 2-D pooling window. */
+export interface Pool2dParams {
+  batch: number;
+  channels: number;
+  inH: number;
+  inW: number;
+  kH: number;
+  kW: number;
+  strideH: number;
+  strideW: number;
+  padTop: number;
+  padLeft: number;
+  /** Bottom/right padding; windows may extend past it only under ceil mode, where that part is ignored. */
+  padBottom: number;
+  padRight: number;
+  dilationH: number;
+  dilationW: number;
+  outH: number;
+  outW: number;
+  /** Average pooling: divide by the full window including padding (PyTorch's default) or by the valid count. */
+  countIncludePad: boolean;
+}

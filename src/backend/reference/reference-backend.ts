@@ -1,0 +1,22 @@
+import type { Backend } from '../backend.js';
+import { conv2dBackwardData, conv2dBackwardFilter, conv2dForward } from './conv.js';
+import { binary, unary } from './elementwise.js';
+import { gemm } from './gemm.js';
+import { avgPool2dBackward, avgPool2dForward, maxPool2dBackward, maxPool2dForward } from './pool.js';
+import { reduce } from './reduce.js';
+
+/** The plain-TypeScript backend: obviously correct, runs everywhere, the oracle in tests. */
+export const referenceBackend: Backend = {
+  name: 'reference',
+  gemm,
+  conv2dForward,
+  conv2dBackwardData,
+  conv2dBackwardFilter,
+  maxPool2dForward,
+  maxPool2dBackward,
+  avgPool2dForward,
+  avgPool2dBackward,
+  unary,
+  binary,
+  reduce,
+};

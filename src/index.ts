@@ -1,0 +1,93 @@
+/**
+ * Stride: convolutional neural networks in TypeScript.
+ *
+ * `import * as st from 'stride'` gives tensors, autograd and the functional CNN ops.
+ */
+export { Tensor, type NestedArray } from './tensor/tensor.js';
+export type { DType, FloatArray } from './tensor/dtype.js';
+export {
+  tensor,
+  fromArray,
+  zeros,
+  ones,
+  full,
+  zerosLike,
+  onesLike,
+  scalar,
+  arange,
+  linspace,
+  eye,
+  randn,
+  rand,
+  randint,
+  type CreateOptions,
+  type RandomOptions,
+} from './tensor/creation.js';
+export { Rng, manualSeed, defaultRng } from './tensor/random.js';
+export { StrideError, ShapeError, DTypeError, ValueError, AutogradError } from './errors.js';
+export { noGrad, enableGrad, isGradEnabled } from './autograd/grad-mode.js';
+export { gradcheck, type GradcheckOptions } from './autograd/gradcheck.js';
+export type { GradFn } from './autograd/grad-fn.js';
+export { backend, setBackend, listBackends, registerBackend, withBackend } from './backend/registry.js';
+export type {
+  Backend,
+  Conv2dParams,
+  Pool2dParams,
+  GemmParams,
+  UnaryOp,
+  BinaryOp,
+  ReduceOp,
+} from './backend/backend.js';
+export {
+  add,
+  sub,
+  mul,
+  div,
+  pow,
+  neg,
+  exp,
+  log,
+  sqrt,
+  abs,
+  square,
+  clamp,
+  maximum,
+  minimum,
+  where,
+  eq,
+  gt,
+  ge,
+  lt,
+  le,
+  relu,
+  sigmoid,
+  tanh,
+} from './ops/elementwise.js';
+export {
+  sum,
+  mean,
+  max,
+  min,
+  argmax,
+  argmin,
+  maxWithIndices,
+  minWithIndices,
+  variance as var,
+  std,
+} from './ops/reduce.js';
+export {
+  reshape,
+  flatten,
+  permute,
+  transpose,
+  squeeze,
+  unsqueeze,
+  expand,
+  slice,
+  narrow,
+  concat,
+  stack,
+  split,
+  pad,
+} from './ops/shape-ops.js';
+export { matmul } from './ops/matmul.js';

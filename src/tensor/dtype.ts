@@ -1,0 +1,15 @@
+/** Element types a tensor can hold. float32 is the default; float64 exists for gradient checks. */
+export type DType = 'float32' | 'float64';
+
+/** The typed array that backs a tensor of either dtype. */
+export type FloatArray = Float32Array | Float64Array;
+
+/** Allocate a zero-filled typed array of the given dtype. */
+export function allocate(dtype: DType, size: number): FloatArray {
+  return dtype === 'float64' ? new Float64Array(size) : new Float32Array(size);
+}
+
+/** The dtype of a typed array. */
+export function dtypeOf(a: FloatArray): DType {
+  return a instanceof Float64Array ? 'float64' : 'float32';
+}
