@@ -91,3 +91,14 @@ export {
   pad,
 } from './ops/shape-ops.js';
 export { matmul } from './ops/matmul.js';
+export {
+  accuracy,
+  topKAccuracy,
+  confusionMatrix,
+  classificationReport,
+  meanSquaredError,
+  meanAbsoluteError,
+  type ConfusionMatrix,
+  type ClassificationReport,
+} from './train/metrics.js';
+export { formatTable, formatConfusionMatrix, formatClassificationReport } from './train/metrics-table.js';
