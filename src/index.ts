@@ -102,3 +102,4 @@ export {
   type ClassificationReport,
 } from './train/metrics.js';
 export { formatTable, formatConfusionMatrix, formatClassificationReport } from './train/metrics-table.js';
+export { batchNorm, type BatchNormOptions } from './ops/batch-norm.js';
