@@ -103,3 +103,7 @@ export {
 } from './train/metrics.js';
 export { formatTable, formatConfusionMatrix, formatClassificationReport } from './train/metrics-table.js';
 export { batchNorm, type BatchNormOptions } from './ops/batch-norm.js';
+export { layerNorm, type LayerNormOptions } from './ops/layer-norm.js';
+export { instanceNorm, type InstanceNormOptions } from './ops/instance-norm.js';
+export { groupNorm, type GroupNormOptions } from './ops/group-norm.js';
+export { localResponseNorm, type LocalResponseNormOptions } from './ops/local-response-norm.js';
