@@ -91,6 +91,17 @@ export {
   pad,
 } from './ops/shape-ops.js';
 export { matmul } from './ops/matmul.js';
+export { conv2d } from './ops/conv2d.js';
+export { conv2dTranspose } from './ops/conv2d-transpose.js';
+export {
+  conv2dOutputShape,
+  conv2dTransposeOutputShape,
+  convOutputSize,
+  convTransposeOutputSize,
+  type Conv2dOptions,
+  type Conv2dTransposeOptions,
+  type Conv2dOutputInfo,
+} from './ops/conv-params.js';
 export {
   accuracy,
   topKAccuracy,

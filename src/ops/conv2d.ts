@@ -1,0 +1,48 @@
+import { record } from '../autograd/grad-fn.js';
+import { kernels } from '../backend/registry.js';
+import { empty, type Tensor } from '../tensor/tensor.js';
+import { checkConvTensors, resolveConv2d, type Conv2dOptions } from './conv-params.js';
+
+/**
+ * Gradient of a per-channel bias: dy of shape [batch, channels, plane] summed over batch and plane.
+ * Shared with `conv2dTranspose`.
+ */
+export function channelBiasGrad(dy: Tensor, batch: number, channels: number, plane: number): Tensor {
+  const db = empty([channels], dy.dtype);
+  kernels().reduce('sum', dy.data, [batch, channels, plane], [0, 2], db.data);
+  return db;
+}
+
+/**
+ * 2-D convolution (cross-correlation, as in every deep-learning library), like PyTorch's
+ * `F.conv2d`: `y[n, o] = bias[o] + sum over c, ky, kx of weight[o, c, ky, kx] * x[n, c, ...]`.
+ *
+ * @param x input [N, C, H, W], or one image [C, H, W] (the result is then [O, outH, outW]).
+ * @param weight filters [O, C / groups, kH, kW].
+ * @param bias [O], or null/undefined for none.
+ * @param opts stride, padding (number, [h, w], [top, bottom, left, right], `'valid'`, `'same'`),
+ *   dilation and groups. Output sizes are floored: floor((H + padding - dilation * (kH - 1) - 1) / stride) + 1.
+ * @returns [N, O, outH, outW]; differentiable with respect to x, weight and bias.
+ */
+export function conv2d(x: Tensor, weight: Tensor, bias?: Tensor | null, opts: Conv2dOptions = {}): Tensor {
+  const op = 'conv2d';
+  const { params: p, outShape } = resolveConv2d(op, x.shape, weight.shape, opts);
+  const b = bias ?? null;
+  checkConvTensors(op, x, weight, b, p.outChannels);
+  const y = empty(outShape, x.dtype);
+  kernels().conv2dForward(p, x.data, weight.data, b ? b.data : null, y.data);
+  return record(op, b ? [x, weight, b] : [x, weight], y, (g, needs) => {
+    let dx: Tensor | null = null;
+    let dw: Tensor | null = null;
+    if (needs[0]) {
+      dx = empty(x.shape, x.dtype);
+      kernels().conv2dBackwardData(p, g.data, weight.data, dx.data);
+    }
+    if (needs[1]) {
+      dw = empty(weight.shape, weight.dtype);
+      kernels().conv2dBackwardFilter(p, x.data, g.data, dw.data);
+    }
+    if (!b) return [dx, dw];
+    return [dx, dw, needs[2] ? channelBiasGrad(g, p.batch, p.outChannels, p.outH * p.outW) : null];
+  });
+}
