@@ -105,7 +105,7 @@ const f1Of = (p: number, r: number) => safeDiv(2 * p * r, p + r);
 /** Precision/recall/F1 per class and averaged (macro: mean over classes; micro: from global counts). */
 export function classificationReport(cm: ConfusionMatrix): ClassificationReport {
   const k = cm.numClasses;
-  const perClass = [];
+  const perClass: ClassificationReport['perClass'] = [];
   let tpAll = 0;
   let total = 0;
   for (let c = 0; c < k; c++) {
