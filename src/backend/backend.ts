@@ -73,7 +73,8 @@ export type UnaryOp =
   | 'elu'
   | 'powScalar'
   | 'reciprocal'
-  | 'square';
+  | 'square'
+  | 'erf';
 
 /** Element-wise functions of two arguments (broadcasting). Comparisons write 1 or 0. */
 export type BinaryOp =

@@ -1,6 +1,7 @@
 import type { FloatArray } from '../../tensor/dtype.js';
 import { broadcastStrides, shapesEqual } from '../../tensor/shape.js';
 import type { BinaryOp, UnaryOp } from '../backend.js';
+import { erf } from './erf.js';
 
 /** Reference element-wise kernel for functions of one argument. */
 export function unary(op: UnaryOp, x: FloatArray, y: FloatArray, alpha = 0): void {
@@ -65,6 +66,9 @@ export function unary(op: UnaryOp, x: FloatArray, y: FloatArray, alpha = 0): voi
       return;
     case 'square':
       for (let i = 0; i < n; i++) y[i] = x[i]! * x[i]!;
+      return;
+    case 'erf':
+      for (let i = 0; i < n; i++) y[i] = erf(x[i]!);
       return;
   }
 }
