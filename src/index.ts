@@ -118,3 +118,38 @@ export { layerNorm, type LayerNormOptions } from './ops/layer-norm.js';
 export { instanceNorm, type InstanceNormOptions } from './ops/instance-norm.js';
 export { groupNorm, type GroupNormOptions } from './ops/group-norm.js';
 export { localResponseNorm, type LocalResponseNormOptions } from './ops/local-response-norm.js';
+export {
+  leakyRelu,
+  elu,
+  selu,
+  gelu,
+  softplus,
+  hardtanh,
+  relu6,
+  silu,
+  hardsigmoid,
+  hardswish,
+  mish,
+  type GeluOptions,
+} from './ops/activation.js';
+export { softmax, logSoftmax, logSumExp } from './ops/softmax.js';
+export { dropout, dropout2d, type DropoutOptions } from './ops/dropout.js';
+export { linear } from './ops/linear.js';
+export {
+  crossEntropy,
+  nllLoss,
+  binaryCrossEntropy,
+  binaryCrossEntropyWithLogits,
+  mseLoss,
+  l1Loss,
+  smoothL1Loss,
+  huberLoss,
+  type Reduction,
+  type LossOptions,
+  type CrossEntropyOptions,
+  type NllLossOptions,
+  type BinaryCrossEntropyOptions,
+  type BinaryCrossEntropyWithLogitsOptions,
+  type SmoothL1LossOptions,
+  type HuberLossOptions,
+} from './ops/loss.js';
