@@ -91,6 +91,24 @@ export {
   pad,
 } from './ops/shape-ops.js';
 export { matmul } from './ops/matmul.js';
+export {
+  maxPool2d,
+  avgPool2d,
+  type MaxPool2dOptions,
+  type AvgPool2dOptions,
+  type MaxPool2dResult,
+} from './ops/pool2d.js';
+export {
+  adaptiveAvgPool2d,
+  adaptiveMaxPool2d,
+  globalAvgPool2d,
+  globalMaxPool2d,
+  type AdaptiveOutputSize,
+  type AdaptiveMaxPool2dOptions,
+} from './ops/adaptive-pool.js';
+export { maxPoolChannels, type MaxPoolChannelsOptions } from './ops/channel-max-pool.js';
+export { maxUnpool2d, type MaxUnpool2dOptions } from './ops/max-unpool.js';
+export { upsample, type UpsampleOptions, type UpsampleMode } from './ops/upsample.js';
 export { conv2d } from './ops/conv2d.js';
 export { conv2dTranspose } from './ops/conv2d-transpose.js';
 export {
