@@ -171,3 +171,7 @@ export {
   type SmoothL1LossOptions,
   type HuberLossOptions,
 } from './ops/loss.js';
+export * as nn from './nn/index.js';
+export * from './nn/index.js';
+export * as layers from './nn/keras-shorthand.js';
+export * as init from './nn/init.js';

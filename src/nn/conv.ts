@@ -1,0 +1,257 @@
+import { ValueError } from '../errors.js';
+import type { Conv2dOptions, Conv2dTransposeOptions } from '../ops/conv-params.js';
+import { conv2d } from '../ops/conv2d.js';
+import { conv2dTranspose } from '../ops/conv2d-transpose.js';
+import { pair, type Padding2d, type Pair } from '../ops/geometry.js';
+import { zeros } from '../tensor/creation.js';
+import type { Rng } from '../tensor/random.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { torchDefaultInit } from './init.js';
+import { checkInt, showPair } from './layer-args.js';
+import { Module } from './module.js';
+import { Parameter } from './parameter.js';
+
+/** Options of {@link Conv2d}: those of the functional `conv2d`, plus bias and the init generator. */
+export interface Conv2dLayerOptions extends Conv2dOptions {
+  /** Learn a per-channel bias (default true). */
+  bias?: boolean;
+  /** Generator for the initial weights (default: the process-wide one). */
+  rng?: Rng;
+}
+
+/** Options of {@link Conv2dTranspose}. */
+export interface Conv2dTransposeLayerOptions extends Conv2dTransposeOptions {
+  /** Learn a per-channel bias (default true). */
+  bias?: boolean;
+  /** Generator for the initial weights (default: the process-wide one). */
+  rng?: Rng;
+}
+
+function checkGroups(layer: string, inChannels: number, outChannels: number, groups: number): void {
+  checkInt(layer, 'groups', groups);
+  if (inChannels % groups !== 0 || outChannels % groups !== 0) {
+    throw new ValueError(
+      layer,
+      `groups (${groups}) must divide both inChannels (${inChannels}) and outChannels (${outChannels}). ` +
+        'Fix: pick a common divisor, e.g. groups = inChannels for a depthwise convolution',
+    );
+  }
+}
+
+function showPadding(p: Padding2d): string {
+  return typeof p === 'string' ? p : typeof p === 'number' ? showPair([p, p]) : `[${p.join(', ')}]`;
+}
+
+function isZeroPadding(p: Padding2d): boolean {
+  return p === 'valid' || p === 0 || (Array.isArray(p) && p.every((v) => v === 0));
+}
+
+/**
+ * 2-D convolution layer, like `torch.nn.Conv2d`: `weight` [outChannels, inChannels/groups, kH, kW]
+ * and `bias` [outChannels], initialized as PyTorch does (kaiming-uniform with a = √5, bias
+ * U(±1/√fanIn)). Accepts every option of the functional `conv2d`: stride, padding (number, [h, w],
+ * [top, bottom, left, right], `'same'`, `'valid'`), dilation and groups.
+ *
+ * Parameters: outChannels·(inChannels/groups)·kH·kW + outChannels, e.g. 16 filters 3x3 on RGB = 448.
+ */
+export class Conv2d extends Module {
+  /** Filters [outChannels, inChannels / groups, kH, kW]. */
+  weight: Parameter;
+  /** Per-output-channel bias [outChannels], or null when built with `bias: false`. */
+  bias: Parameter | null;
+  /** Channels of the input. */
+  readonly inChannels: number;
+  /** Filters, i.e. channels of the output. */
+  readonly outChannels: number;
+  /** [kH, kW]. */
+  readonly kernelSize: [number, number];
+  /** [strideH, strideW]. */
+  readonly stride: [number, number];
+  /** Padding as given (resolved per input by the op). */
+  readonly padding: Padding2d;
+  /** [dilationH, dilationW]. */
+  readonly dilation: [number, number];
+  /** Channel groups. */
+  readonly groups: number;
+
+  constructor(inChannels: number, outChannels: number, kernelSize: Pair, opts: Conv2dLayerOptions = {}) {
+    super();
+    const name = 'Conv2d';
+    this.inChannels = checkInt(name, 'inChannels', inChannels);
+    this.outChannels = checkInt(name, 'outChannels', outChannels);
+    this.kernelSize = pair(name, 'kernelSize', kernelSize);
+    this.stride = pair(name, 'stride', opts.stride ?? 1);
+    this.dilation = pair(name, 'dilation', opts.dilation ?? 1);
+    this.padding = opts.padding ?? 0;
+    this.groups = opts.groups ?? 1;
+    checkGroups(name, inChannels, outChannels, this.groups);
+    this.weight = new Parameter(zeros([outChannels, inChannels / this.groups, ...this.kernelSize]));
+    this.bias = opts.bias === false ? null : new Parameter(zeros([outChannels]));
+    this.resetParameters(opts.rng);
+  }
+
+  /** Re-draw the weights with PyTorch's default initialization. */
+  resetParameters(rng?: Rng): void {
+    torchDefaultInit(this.weight, this.bias, { rng });
+  }
+
+  /** Convolve a batch [N, inChannels, H, W] (or one image [inChannels, H, W]). */
+  forward(x: Tensor): Tensor {
+    return conv2d(x, this.weight, this.bias, {
+      stride: this.stride,
+      padding: this.padding,
+      dilation: this.dilation,
+      groups: this.groups,
+    });
+  }
+
+  override extraRepr(): string {
+    const parts = [`${this.inChannels}, ${this.outChannels}, kernelSize=${showPair(this.kernelSize)}`];
+    parts.push(`stride=${showPair(this.stride)}`);
+    if (!isZeroPadding(this.padding)) parts.push(`padding=${showPadding(this.padding)}`);
+    if (this.dilation[0] !== 1 || this.dilation[1] !== 1) parts.push(`dilation=${showPair(this.dilation)}`);
+    if (this.groups !== 1) parts.push(`groups=${this.groups}`);
+    if (!this.bias) parts.push('bias=false');
+    return parts.join(', ');
+  }
+}
+
+/**
+ * Transposed 2-D convolution ("learnable upsampling"), like `torch.nn.ConvTranspose2d`: `weight`
+ * [inChannels, outChannels/groups, kH, kW] (PyTorch's layout) and `bias` [outChannels], with
+ * PyTorch's default initialization (whose fan-in, as in PyTorch, comes from the weight's second
+ * dimension). Output size: (H-1)·stride - 2·padding + dilation·(k-1) + outputPadding + 1.
+ */
+export class Conv2dTranspose extends Module {
+  /** Filters [inChannels, outChannels / groups, kH, kW]. */
+  weight: Parameter;
+  /** Per-output-channel bias [outChannels], or null. */
+  bias: Parameter | null;
+  /** Channels of the input. */
+  readonly inChannels: number;
+  /** Channels of the output. */
+  readonly outChannels: number;
+  /** [kH, kW]. */
+  readonly kernelSize: [number, number];
+  /** [strideH, strideW]: the upsampling factor. */
+  readonly stride: [number, number];
+  /** Padding of the matching forward convolution, cropped from the output. */
+  readonly padding: [number, number];
+  /** Extra bottom/right output rows/columns. */
+  readonly outputPadding: [number, number];
+  /** [dilationH, dilationW]. */
+  readonly dilation: [number, number];
+  /** Channel groups. */
+  readonly groups: number;
+
+  constructor(
+    inChannels: number,
+    outChannels: number,
+    kernelSize: Pair,
+    opts: Conv2dTransposeLayerOptions = {},
+  ) {
+    super();
+    const name = 'Conv2dTranspose';
+    this.inChannels = checkInt(name, 'inChannels', inChannels);
+    this.outChannels = checkInt(name, 'outChannels', outChannels);
+    this.kernelSize = pair(name, 'kernelSize', kernelSize);
+    this.stride = pair(name, 'stride', opts.stride ?? 1);
+    this.padding = pair(name, 'padding', opts.padding ?? 0, true);
+    this.outputPadding = pair(name, 'outputPadding', opts.outputPadding ?? 0, true);
+    this.dilation = pair(name, 'dilation', opts.dilation ?? 1);
+    this.groups = opts.groups ?? 1;
+    checkGroups(name, inChannels, outChannels, this.groups);
+    this.weight = new Parameter(zeros([inChannels, outChannels / this.groups, ...this.kernelSize]));
+    this.bias = opts.bias === false ? null : new Parameter(zeros([outChannels]));
+    this.resetParameters(opts.rng);
+  }
+
+  /** Re-draw the weights with PyTorch's default initialization. */
+  resetParameters(rng?: Rng): void {
+    torchDefaultInit(this.weight, this.bias, { rng });
+  }
+
+  /** Upsample a batch [N, inChannels, H, W] (or one image [inChannels, H, W]). */
+  forward(x: Tensor): Tensor {
+    return conv2dTranspose(x, this.weight, this.bias, {
+      stride: this.stride,
+      padding: this.padding,
+      outputPadding: this.outputPadding,
+      dilation: this.dilation,
+      groups: this.groups,
+    });
+  }
+
+  override extraRepr(): string {
+    const parts = [`${this.inChannels}, ${this.outChannels}, kernelSize=${showPair(this.kernelSize)}`];
+    parts.push(`stride=${showPair(this.stride)}`);
+    if (this.padding[0] !== 0 || this.padding[1] !== 0) parts.push(`padding=${showPair(this.padding)}`);
+    if (this.outputPadding[0] !== 0 || this.outputPadding[1] !== 0)
+      parts.push(`outputPadding=${showPair(this.outputPadding)}`);
+    if (this.dilation[0] !== 1 || this.dilation[1] !== 1) parts.push(`dilation=${showPair(this.dilation)}`);
+    if (this.groups !== 1) parts.push(`groups=${this.groups}`);
+    if (!this.bias) parts.push('bias=false');
+    return parts.join(', ');
+  }
+}
+
+/** PyTorch's name for {@link Conv2dTranspose}. */
+export const ConvTranspose2d = Conv2dTranspose;
+/** PyTorch's name for {@link Conv2dTranspose}. */
+export type ConvTranspose2d = Conv2dTranspose;
+
+/** Options of {@link DepthwiseSeparableConv2d}. */
+export interface DepthwiseSeparableConv2dOptions {
+  /** Stride of the depthwise convolution (default 1). */
+  stride?: Pair;
+  /** Padding of the depthwise convolution (default 0; `'same'` keeps the size at stride 1). */
+  padding?: Padding2d;
+  /** Dilation of the depthwise convolution (default 1). */
+  dilation?: Pair;
+  /** Depthwise filters per input channel (default 1). */
+  depthMultiplier?: number;
+  /** Give both convolutions a bias (default true). */
+  bias?: boolean;
+  /** Generator for the initial weights. */
+  rng?: Rng;
+}
+
+/**
+ * MobileNet's depthwise separable convolution: a depthwise k×k convolution (`groups = inChannels`,
+ * one filter per channel) followed by a pointwise 1×1 convolution that mixes channels. Children
+ * `depthwise` and `pointwise`, so the keys are `depthwise.weight`, `pointwise.weight` (and biases).
+ *
+ * Parameters for 5x5, 3 -> 256 with biases: 78 + 1,024 = 1,102, against 19,456 for a standard
+ * 5x5 convolution.
+ */
+export class DepthwiseSeparableConv2d extends Module {
+  /** The per-channel spatial convolution. */
+  depthwise: Conv2d;
+  /** The 1×1 channel-mixing convolution. */
+  pointwise: Conv2d;
+
+  constructor(
+    inChannels: number,
+    outChannels: number,
+    kernelSize: Pair,
+    opts: DepthwiseSeparableConv2dOptions = {},
+  ) {
+    super();
+    const mult = checkInt('DepthwiseSeparableConv2d', 'depthMultiplier', opts.depthMultiplier ?? 1);
+    checkInt('DepthwiseSeparableConv2d', 'inChannels', inChannels);
+    this.depthwise = new Conv2d(inChannels, inChannels * mult, kernelSize, {
+      stride: opts.stride,
+      padding: opts.padding,
+      dilation: opts.dilation,
+      groups: inChannels,
+      bias: opts.bias,
+      rng: opts.rng,
+    });
+    this.pointwise = new Conv2d(inChannels * mult, outChannels, 1, { bias: opts.bias, rng: opts.rng });
+  }
+
+  /** Depthwise, then pointwise. */
+  forward(x: Tensor): Tensor {
+    return this.pointwise.forward(this.depthwise.forward(x));
+  }
+}

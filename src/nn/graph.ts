@@ -1,0 +1,267 @@
+import { ShapeError, ValueError } from '../errors.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { Module } from './module.js';
+
+/**
+ * A symbolic value in a {@link Graph}: a graph input or the output of a layer applied to earlier
+ * values. Pass it to `graph.add(...)` to build on it.
+ */
+export class GraphNode {
+  /** @internal Created by {@link Graph.input} and {@link Graph.add}. */
+  constructor(
+    /** The graph the node belongs to. */
+    readonly graph: Graph,
+    /** Position in creation order (also a topological order). */
+    readonly index: number,
+    /** The layer's name (its state-dict prefix), or the input's name. */
+    readonly name: string,
+  ) {}
+
+  /** `GraphNode(name)`. */
+  toString(): string {
+    return `GraphNode(${this.name})`;
+  }
+}
+
+/** One step of a {@link Graph}, as listed by {@link Graph.nodes}. */
+export interface GraphStep {
+  /** Node name (for a layer, also its state-dict prefix). */
+  readonly name: string;
+  /** The layer, or null for a graph input. */
+  readonly module: Module | null;
+  /** Names of the nodes it reads, in argument order. */
+  readonly inputs: readonly string[];
+  /** For an input: the declared per-sample shape (without the batch dimension), if any. */
+  readonly shape: readonly number[] | null;
+}
+
+interface Step {
+  name: string;
+  module: Module | null;
+  inputs: number[];
+  shape: readonly number[] | null;
+}
+
+/** Keras-like default names: Conv2d -> 'conv2d', 'conv2d_1', ...; BatchNorm2d -> 'batchnorm2d'. */
+function baseName(m: Module): string {
+  return m.typeName.toLowerCase().replace(/[^a-z0-9_]/g, '_') || 'layer';
+}
+
+/**
+ * A network with branches, built the way Keras' functional API builds one: declare inputs, apply
+ * layers to earlier values, declare the outputs. The graph is itself a {@link Module}: its layers are
+ * children named after their nodes, so state-dict keys are PyTorch-style dotted names
+ * (`conv1.weight`, `block1.0.bn.running_mean` when a node holds a Sequential), and every layer runs
+ * through `forward`, so hooks see each one.
+ *
+ * ```ts
+ * const g = new Graph();
+ * const x = g.input([16, 32, 32]);
+ * let h = g.add('conv1', new Conv2d(16, 16, 3, { padding: 1 }), x);
+ * h = g.add('relu1', new ReLU(), h);
+ * const y = g.add('skip', new Add(), h, x);          // residual connection
+ * g.output(y);
+ * g.forward(st.randn([8, 16, 32, 32]));
+ * ```
+ *
+ * Applying the same module object to several nodes shares its weights (it is registered once, under
+ * its first name). Nodes are evaluated in creation order, only those the outputs need.
+ */
+export class Graph extends Module {
+  readonly #steps: Step[] = [];
+  readonly #inputs: number[] = [];
+  #outputs: number[] = [];
+  /** Registered layers by name, in registration order. */
+  readonly #layers = new Map<string, Module>();
+
+  #checkNode(op: string, v: unknown): number {
+    if (!(v instanceof GraphNode) || v.graph !== this) {
+      throw new ValueError(
+        op,
+        `expected a GraphNode of this graph, got ${v instanceof GraphNode ? 'a node of another graph' : typeof v}. ` +
+          "Fix: pass values returned by this graph's input() or add()",
+      );
+    }
+    return v.index;
+  }
+
+  #uniqueName(base: string): string {
+    const taken = (n: string) => this.#steps.some((s) => s.name === n);
+    if (!taken(base)) return base;
+    for (let i = 1; ; i++) if (!taken(`${base}_${i}`)) return `${base}_${i}`;
+  }
+
+  /**
+   * Declare an input. `shape` is the per-sample shape without the batch dimension (e.g. [3, 224,
+   * 224]); when given, `forward` checks it. Inputs are fed to `forward` in declaration order.
+   */
+  input(shape?: readonly number[], name?: string): GraphNode {
+    if (shape !== undefined && (!Array.isArray(shape) || shape.some((d) => !Number.isInteger(d) || d < 0)))
+      throw new ValueError(
+        'Graph.input',
+        `shape must be a list of non-negative integers, got ${JSON.stringify(shape)}`,
+      );
+    const n = name ?? this.#uniqueName('input');
+    if (this.#steps.some((s) => s.name === n))
+      throw new ValueError('Graph.input', `a node is already named '${n}'. Fix: pick another name`);
+    const index = this.#steps.length;
+    this.#steps.push({ name: n, module: null, inputs: [], shape: shape ? [...shape] : null });
+    this.#inputs.push(index);
+    return new GraphNode(this, index, n);
+  }
+
+  /**
+   * Apply `module` to the given values and return the new value. The name (default: the
+   * lower-cased class name, made unique: 'conv2d', 'conv2d_1') becomes the layer's state-dict
+   * prefix. Merge layers take several inputs: `g.add('sum', new Add(), a, b)`.
+   */
+  add(name: string, module: Module, ...inputs: GraphNode[]): GraphNode;
+  add(module: Module, ...inputs: GraphNode[]): GraphNode;
+  add(...args: (string | Module | GraphNode)[]): GraphNode {
+    const explicit = typeof args[0] === 'string' ? (args.shift() as string) : undefined;
+    const module = args.shift();
+    if (!(module instanceof Module))
+      throw new ValueError('Graph.add', 'expected a Module to apply. Fix: g.add(name, new Conv2d(...), x)');
+    if (args.length === 0)
+      throw new ValueError('Graph.add', 'a layer needs at least one input node. Fix: g.add(name, layer, x)');
+    const inputs = args.map((a) => this.#checkNode('Graph.add', a));
+    const registered = [...this.#layers].find(([, m]) => m === module)?.[0];
+    let name: string;
+    if (registered !== undefined) {
+      if (explicit !== undefined && explicit !== registered) {
+        throw new ValueError(
+          'Graph.add',
+          `this module is already in the graph as '${registered}'; applying it again shares its weights under that name. ` +
+            `Fix: omit the name, pass '${registered}', or use a new module for separate weights`,
+        );
+      }
+      name = this.#uniqueName(registered);
+    } else {
+      if (explicit !== undefined) {
+        if (explicit === '' || explicit.includes('.'))
+          throw new ValueError(
+            'Graph.add',
+            `node names must be non-empty and dot-free, got ${JSON.stringify(explicit)}`,
+          );
+        if (this.#steps.some((s) => s.name === explicit) || this.#layers.has(explicit))
+          throw new ValueError('Graph.add', `a node is already named '${explicit}'. Fix: pick another name`);
+      }
+      name = explicit ?? this.#uniqueName(baseName(module));
+      this.#layers.set(name, module);
+    }
+    const index = this.#steps.length;
+    this.#steps.push({ name, module, inputs, shape: null });
+    return new GraphNode(this, index, name);
+  }
+
+  /** Declare the outputs (replacing earlier ones). Returns the graph. */
+  output(...nodes: GraphNode[]): this {
+    if (nodes.length === 0) throw new ValueError('Graph.output', 'needs at least one node');
+    this.#outputs = nodes.map((n) => this.#checkNode('Graph.output', n));
+    return this;
+  }
+
+  /** The graph's steps in creation order: inputs and layers with the names of what they read. */
+  nodes(): GraphStep[] {
+    return this.#steps.map((s) => ({
+      name: s.name,
+      module: s.module,
+      inputs: s.inputs.map((i) => this.#steps[i]!.name),
+      shape: s.shape,
+    }));
+  }
+
+  /** Names of the input nodes, in the order `forward` takes them. */
+  get inputNames(): string[] {
+    return this.#inputs.map((i) => this.#steps[i]!.name);
+  }
+
+  /** Names of the output nodes, in the order `forwardAll` returns them. */
+  get outputNames(): string[] {
+    return this.#outputs.map((i) => this.#steps[i]!.name);
+  }
+
+  override namedChildren(): [string, Module][] {
+    return [...this.#layers];
+  }
+
+  protected override replaceChild(name: string, module: Module): void {
+    const old = this.#layers.get(name);
+    if (!old) {
+      super.replaceChild(name, module);
+      return;
+    }
+    this.#layers.set(name, module);
+    for (const s of this.#steps) if (s.module === old) s.module = module;
+  }
+
+  /** Run the graph on one tensor per input and return every output, in `output()` order. */
+  forwardAll(...inputs: Tensor[]): Tensor[] {
+    if (this.#outputs.length === 0)
+      throw new ValueError(
+        'Graph.forward',
+        'the graph has no outputs yet. Fix: call g.output(node) after building it',
+      );
+    if (inputs.length !== this.#inputs.length) {
+      throw new ValueError(
+        'Graph.forward',
+        `the graph takes ${this.#inputs.length} input(s) (${this.inputNames.join(', ')}), got ${inputs.length}`,
+      );
+    }
+    // Which steps the outputs need, and when each value is read for the last time (to free it).
+    const needed = new Set<number>();
+    const stack = [...this.#outputs];
+    while (stack.length > 0) {
+      const i = stack.pop()!;
+      if (needed.has(i)) continue;
+      needed.add(i);
+      stack.push(...this.#steps[i]!.inputs);
+    }
+    const lastUse = new Map<number, number>();
+    for (const i of needed)
+      for (const j of this.#steps[i]!.inputs) lastUse.set(j, Math.max(lastUse.get(j) ?? -1, i));
+    for (const o of this.#outputs) lastUse.set(o, Infinity);
+
+    const values = new Map<number, Tensor>();
+    this.#inputs.forEach((stepIndex, k) => {
+      const step = this.#steps[stepIndex]!;
+      const x = inputs[k]!;
+      if (
+        step.shape &&
+        (x.ndim !== step.shape.length + 1 || step.shape.some((d, j) => x.shape[j + 1] !== d))
+      ) {
+        throw new ShapeError(
+          'Graph.forward',
+          `input '${step.name}' does not have its declared shape`,
+          `[N, ${step.shape.join(', ')}]`,
+          x.shape,
+          'feed a batch of samples of the shape given to g.input()',
+        );
+      }
+      values.set(stepIndex, x);
+    });
+    for (let i = 0; i < this.#steps.length; i++) {
+      const step = this.#steps[i]!;
+      if (!step.module || !needed.has(i)) continue;
+      const args = step.inputs.map((j) => values.get(j)!);
+      values.set(i, step.module.forward(...args));
+      for (const j of step.inputs) if (lastUse.get(j) === i) values.delete(j);
+    }
+    return this.#outputs.map((o) => values.get(o)!);
+  }
+
+  /** Run the graph and return its output; a graph with several outputs needs {@link forwardAll}. */
+  forward(...inputs: Tensor[]): Tensor {
+    if (this.#outputs.length > 1) {
+      throw new ValueError(
+        'Graph.forward',
+        `the graph has ${this.#outputs.length} outputs (${this.outputNames.join(', ')}). Fix: use forwardAll(...) to get all of them`,
+      );
+    }
+    return this.forwardAll(...inputs)[0]!;
+  }
+
+  override extraRepr(): string {
+    return `inputs=[${this.inputNames.join(', ')}], outputs=[${this.outputNames.join(', ')}]`;
+  }
+}
