@@ -171,6 +171,83 @@ export {
   type SmoothL1LossOptions,
   type HuberLossOptions,
 } from './ops/loss.js';
+export {
+  TensorDataset,
+  Subset,
+  labelsOf,
+  type Dataset,
+  type Sample,
+  type TensorDatasetInit,
+} from './data/dataset.js';
+export { DataFileError } from './data/data-file-error.js';
+export { DataLoader, type DataLoaderOptions, type Batch } from './data/loader.js';
+export { randomSplit, trainValidationSplit, type SplitOptions } from './data/split.js';
+export { channelMeanStd, normalize, type ChannelStats } from './data/normalize.js';
+export { parseCsv, type CsvOptions } from './data/csv-parse.js';
+export { compose, randomApply, type Transform } from './data/augment/transform.js';
+export {
+  hflip,
+  vflip,
+  randomHorizontalFlip,
+  randomVerticalFlip,
+  type FlipOptions,
+} from './data/augment/flip.js';
+export { resizeImage, type ImageSize } from './data/augment/resize.js';
+export {
+  padImage,
+  cropImage,
+  centerCrop,
+  randomCrop,
+  randomResizedCrop,
+  type PaddingMode,
+  type ImagePadding,
+  type RandomCropOptions,
+  type RandomResizedCropOptions,
+} from './data/augment/crop.js';
+export {
+  warpAffine,
+  affineMatrix,
+  affineImage,
+  rotateImage,
+  randomAffine,
+  randomRotation,
+  randomTranslation,
+  type AffineMatrix,
+  type AffineParams,
+  type Interpolation,
+  type WarpOptions,
+  type RandomAffineOptions,
+} from './data/augment/affine.js';
+export {
+  adjustBrightness,
+  adjustContrast,
+  adjustSaturation,
+  adjustHue,
+  colorJitter,
+  colorShift,
+  type ColorJitterOptions,
+  type ColorShiftOptions,
+} from './data/augment/color.js';
+export { randomErasing, type RandomErasingOptions } from './data/augment/erasing.js';
+export * as optim from './optim/index.js';
+export {
+  Optimizer,
+  SGD,
+  RMSprop,
+  Adam,
+  AdamW,
+  Adagrad,
+  Adadelta,
+  clipGradNorm,
+  clipGradValue,
+  l1Penalty,
+  l2Penalty,
+  lrScheduler,
+  type ParamGroup,
+  type ParamGroupInput,
+  type ParamsInput,
+  type OptimizerStateDict,
+} from './optim/index.js';
 export * as nn from './nn/index.js';
 export * from './nn/index.js';
 export * as layers from './nn/keras-shorthand.js';
