@@ -1,0 +1,168 @@
+// Node-only: reads and decodes image files with `sharp`.
+import { readdirSync, statSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { extname, join } from 'node:path';
+import { ValueError } from '../errors.js';
+import { sizePair, type ImageSize } from './augment/resize.js';
+import { DataFileError } from './data-file-error.js';
+import { TensorDataset } from './dataset.js';
+
+/** Options of {@link loadImageFolder}. */
+export interface ImageFolderOptions {
+  /** Every image is resized to this `[height, width]` (or square size). */
+  size: ImageSize;
+  /**
+   * `rgb` (3 channels, the default) or `gray` (1 channel: the ITU-R 601-2 luma
+   * 0.299 R + 0.587 G + 0.114 B of the sRGB values, as PIL's `convert('L')`). An alpha channel is
+   * dropped.
+   */
+  channels?: 'rgb' | 'gray';
+  /**
+   * How the image meets the size (sharp's `fit`): `fill` stretches (the default), `cover` crops
+   * the overflow around the centre, `contain` letterboxes with black.
+   */
+  fit?: 'fill' | 'cover' | 'contain';
+  /** File extensions read as images, lower case (default `.jpg`, `.jpeg`, `.png`); other files are skipped. */
+  extensions?: readonly string[];
+  /** How many files are decoded at once (default 4). */
+  concurrency?: number;
+}
+
+type SharpFactory = typeof import('sharp').default;
+
+async function loadSharp(op: string): Promise<SharpFactory> {
+  try {
+    return (await import('sharp')).default;
+  } catch (e) {
+    throw new ValueError(
+      op,
+      `the image decoder sharp could not be loaded (${(e as Error).message}). Fix: run \`npm install sharp\``,
+    );
+  }
+}
+
+function isDirectory(p: string): boolean {
+  try {
+    return statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * An image-classification dataset from a folder with one sub-folder per class
+ * (`root/cat/001.jpg`, `root/dog/002.png`, as torchvision's `ImageFolder`): classes are the
+ * sub-folder names in sorted order, labels their indices. Every JPEG/PNG is decoded with `sharp`,
+ * resized to `size` and stored as float32 CHW in [0, 1]; the whole set is held in memory.
+ *
+ * Throws a `DataFileError` naming the path when the root does not exist or holds no class
+ * folders, when a class folder holds no images, or when an image does not decode.
+ */
+export async function loadImageFolder(root: string, opts: ImageFolderOptions): Promise<TensorDataset> {
+  const op = 'loadImageFolder';
+  const [height, width] = sizePair(op, opts.size);
+  const mode = opts.channels ?? 'rgb';
+  if (mode !== 'rgb' && mode !== 'gray')
+    throw new ValueError(op, `channels must be 'rgb' or 'gray', got '${mode}'`);
+  const channels = mode === 'rgb' ? 3 : 1;
+  const extensions = new Set((opts.extensions ?? ['.jpg', '.jpeg', '.png']).map((e) => e.toLowerCase()));
+  const concurrency = opts.concurrency ?? 4;
+  if (!Number.isInteger(concurrency) || concurrency < 1) {
+    throw new ValueError(op, `concurrency must be a positive integer, got ${concurrency}`);
+  }
+  if (!isDirectory(root)) {
+    throw new DataFileError(
+      op,
+      root,
+      'folder not found',
+      'pass a folder holding one sub-folder of images per class',
+    );
+  }
+  const classNames = readdirSync(root)
+    .filter((name) => !name.startsWith('.') && isDirectory(join(root, name)))
+    .sort();
+  if (classNames.length === 0) {
+    throw new DataFileError(
+      op,
+      root,
+      'holds no class sub-folders',
+      'put the images of each class in its own sub-folder',
+    );
+  }
+  const files: { file: string; label: number }[] = [];
+  classNames.forEach((name, label) => {
+    const dir = join(root, name);
+    const images = readdirSync(dir)
+      .filter(
+        (f) => !f.startsWith('.') && extensions.has(extname(f).toLowerCase()) && !isDirectory(join(dir, f)),
+      )
+      .sort();
+    if (images.length === 0) {
+      throw new DataFileError(
+        op,
+        dir,
+        `class folder holds no images with extensions ${[...extensions].join(', ')}`,
+      );
+    }
+    for (const f of images) files.push({ file: join(dir, f), label });
+  });
+
+  const sharp = await loadSharp(op);
+  const sampleSize = channels * height * width;
+  const data = new Float32Array(files.length * sampleSize);
+  const labels = new Int32Array(files.length);
+  const decodeInto = async (k: number): Promise<void> => {
+    const { file, label } = files[k]!;
+    let pixels: Buffer;
+    let got: number;
+    try {
+      const bytes = await readFile(file);
+      const { data: raw, info } = await sharp(bytes, { failOn: 'error' })
+        .removeAlpha()
+        .resize({ width, height, fit: opts.fit ?? 'fill' })
+        .toColourspace('srgb')
+        .raw()
+        .toBuffer({ resolveWithObject: true });
+      pixels = raw;
+      got = info.channels;
+      if (info.width !== width || info.height !== height) {
+        throw new Error(`decoded to ${info.width}x${info.height}, expected ${width}x${height}`);
+      }
+    } catch (e) {
+      throw new DataFileError(
+        op,
+        file,
+        `the image does not decode (${(e as Error).message})`,
+        'remove or replace the file; JPEG and PNG are supported',
+      );
+    }
+    if (got !== 3) throw new DataFileError(op, file, `decoded to ${got} channels, expected 3 (sRGB)`);
+    // HWC sRGB bytes -> CHW floats in [0, 1] (or their luma).
+    const o = k * sampleSize;
+    const plane = height * width;
+    for (let p = 0; p < plane; p++) {
+      const r = pixels[3 * p]!;
+      const g = pixels[3 * p + 1]!;
+      const b = pixels[3 * p + 2]!;
+      if (channels === 1) data[o + p] = (0.299 * r + 0.587 * g + 0.114 * b) / 255;
+      else {
+        data[o + p] = r / 255;
+        data[o + plane + p] = g / 255;
+        data[o + 2 * plane + p] = b / 255;
+      }
+    }
+    labels[k] = label;
+  };
+  let next = 0;
+  const workers = Array.from({ length: Math.min(concurrency, files.length) }, async () => {
+    while (next < files.length) await decodeInto(next++);
+  });
+  await Promise.all(workers);
+  return new TensorDataset({
+    data,
+    labels,
+    sampleShape: [channels, height, width],
+    classNames,
+    source: root,
+  });
+}

@@ -1,0 +1,26 @@
+/**
+ * Stride's Node-only dataset readers (they read files with `node:fs`, decompress with
+ * `node:zlib` and decode images with `sharp`), kept apart from the isomorphic core so that the
+ * core bundles for the browser. The in-memory datasets, loader, splits, normalization and
+ * augmentations they feed, and `DataFileError`, are exported from the main entry.
+ */
+export { parseIdx, readIdx, type IdxArray, type IdxData, type IdxDType } from './data/idx.js';
+export { loadIdxImages, type IdxImagesOptions } from './data/idx-dataset.js';
+export { loadMnist, mnistFiles, type MnistOptions, type DatasetSplit } from './data/mnist.js';
+export {
+  loadFashionMnist,
+  FASHION_MNIST_CLASSES,
+  FASHION_MNIST_DEBIAN_DIR,
+  type FashionMnistOptions,
+} from './data/fashion-mnist.js';
+export {
+  readCifarBinary,
+  loadCifar10,
+  loadCifar100,
+  type CifarOptions,
+  type CifarFileOptions,
+  type CifarVariant,
+  type Cifar100LabelMode,
+} from './data/cifar.js';
+export { loadCsv } from './data/csv.js';
+export { loadImageFolder, type ImageFolderOptions } from './data/image-folder.js';
