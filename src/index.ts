@@ -252,3 +252,16 @@ export * as nn from './nn/index.js';
 export * from './nn/index.js';
 export * as layers from './nn/keras-shorthand.js';
 export * as init from './nn/init.js';
+export { ModelFileError } from './io/model-file-error.js';
+export {
+  encodeSafetensors,
+  decodeSafetensors,
+  readSafetensorsHeader,
+  SAFETENSORS_MAX_HEADER_BYTES,
+  type SafetensorsDType,
+  type SafetensorsTensorInfo,
+  type SafetensorsHeader,
+  type DecodeSafetensorsOptions,
+  type DecodedSafetensors,
+  type EncodeSafetensorsOptions,
+} from './io/safetensors.js';
