@@ -71,8 +71,9 @@ let nextHookId = 0;
  * (`running_mean`); layers keep a typed field pointing at the same tensor, which is only ever
  * updated in place. A `null` field (a layer built without bias) registers nothing.
  *
- * **Running.** Subclasses implement `forward(...)`; callers run a module with `model.forward(x)`,
- * which also runs the forward pre-hooks and hooks of that module. Every container calls its
+ * **Running.** Subclasses implement `forward(...)` as a method (not an arrow-function field);
+ * callers run a module with `model.forward(x)`, which also runs the forward pre-hooks and hooks of
+ * that module. Every container calls its
  * children through `forward`, so hooks see every submodule's inputs and output. A Stride error
  * raised inside a layer gets a last line naming where: the layer's dotted path (`features.3`), its
  * description and its input shapes.
@@ -145,6 +146,12 @@ export abstract class Module {
    */
   registerBuffer<T extends Tensor | null>(name: string, tensor: T, opts: { persistent?: boolean } = {}): T {
     checkName(this, 'Buffer', name);
+    const current: unknown = Object.getOwnPropertyDescriptor(this, name)?.value;
+    if (current instanceof Parameter || current instanceof Module)
+      throw new ValueError(
+        'registerBuffer',
+        `'${name}' is already a ${current instanceof Parameter ? 'parameter' : 'child module'} of ${this.constructor.name}`,
+      );
     if (tensor instanceof Parameter)
       throw new ValueError(
         'registerBuffer',
