@@ -265,3 +265,20 @@ export {
   type DecodedSafetensors,
   type EncodeSafetensorsOptions,
 } from './io/safetensors.js';
+import './train/module-training.js';
+export {
+  fit,
+  evaluate,
+  predict,
+  type FitOptions,
+  type EvaluateOptions,
+  type History,
+  type TrainData,
+} from './train/fit.js';
+export type { Callback, Logs, TrainingContext, MonitorMode } from './train/callback.js';
+export { EarlyStopping, type EarlyStoppingOptions } from './train/early-stopping.js';
+export { ModelCheckpoint, type ModelCheckpointOptions, type ModelSaver } from './train/model-checkpoint.js';
+export { LearningRateScheduler, type LearningRateSchedulerOptions } from './train/lr-scheduler-callback.js';
+export { ProgressBar, type ProgressSink } from './train/progress.js';
+export type { LossSpec, LossFn } from './train/loss-spec.js';
+export type { MetricSpec, MetricFn } from './train/metric-spec.js';
