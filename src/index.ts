@@ -282,3 +282,37 @@ export { LearningRateScheduler, type LearningRateSchedulerOptions } from './trai
 export { ProgressBar, type ProgressSink } from './train/progress.js';
 export type { LossSpec, LossFn } from './train/loss-spec.js';
 export type { MetricSpec, MetricFn } from './train/metric-spec.js';
+export {
+  registerLayer,
+  registeredLayerTypes,
+  layerToSpec,
+  layerFromSpec,
+  specStateSize,
+  type LayerSpec,
+  type LayerSerializer,
+  type SpecContext,
+  type BuildContext,
+  type LayerFromSpecOptions,
+} from './io/layer-registry.js';
+export { ConfigReader } from './io/config-reader.js';
+export type { JsonValue, JsonObject } from './io/json-value.js';
+export {
+  encodeModel,
+  decodeModel,
+  encodeModelFile,
+  decodeModelFile,
+  modelConfig,
+  parseModelConfig,
+  assembleModel,
+  MODEL_FORMAT,
+  MODEL_FORMAT_VERSION,
+  type Architecture,
+  type ModelConfig,
+  type ModelFiles,
+  type SaveModelOptions,
+  type LoadModelOptions,
+  type LoadedModel,
+  type ZooBuilder,
+  type OptimizerLike,
+} from './io/model-format.js';
+export { encodeOptimizerState, decodeOptimizerState, type SavedOptimizerState } from './io/optimizer-state.js';

@@ -1,0 +1,693 @@
+import { noGrad } from '../autograd/grad-mode.js';
+import { ValueError } from '../errors.js';
+import type { AdaptiveOutputSize } from '../ops/adaptive-pool.js';
+import type { Padding2d } from '../ops/geometry.js';
+import type { AvgPool2dOptions } from '../ops/pool2d.js';
+import type { UpsampleOptions } from '../ops/upsample.js';
+import { zeros } from '../tensor/creation.js';
+import {
+  ELU,
+  GELU,
+  Hardsigmoid,
+  Hardswish,
+  Hardtanh,
+  LeakyReLU,
+  LogSoftmax,
+  Mish,
+  ReLU,
+  ReLU6,
+  SELU,
+  Sigmoid,
+  SiLU,
+  Softmax,
+  Softplus,
+  Tanh,
+} from '../nn/activation-layers.js';
+import { Conv2d, Conv2dTranspose, DepthwiseSeparableConv2d } from '../nn/conv.js';
+import { Dropout, Dropout2d } from '../nn/dropout.js';
+import { Graph, type GraphNode } from '../nn/graph.js';
+import { LazyLayer, type ActivationName } from '../nn/keras-shorthand.js';
+import { Linear } from '../nn/linear.js';
+import { Add, Concat } from '../nn/merge.js';
+import type { Module } from '../nn/module.js';
+import {
+  BatchNorm1d,
+  BatchNorm2d,
+  GroupNorm,
+  InstanceNorm2d,
+  LayerNorm,
+  LocalResponseNorm,
+} from '../nn/normalization.js';
+import {
+  AdaptiveAvgPool2d,
+  AdaptiveMaxPool2d,
+  AvgPool2d,
+  ChannelMaxPool,
+  GlobalAvgPool2d,
+  GlobalMaxPool2d,
+  MaxPool2d,
+  MaxUnpool2d,
+} from '../nn/pooling.js';
+import { Flatten, Identity, ZeroPad2d } from '../nn/reshape-layers.js';
+import { Sequential } from '../nn/sequential.js';
+import { Upsample } from '../nn/upsample.js';
+import type { Tensor } from '../tensor/tensor.js';
+import type { ConfigReader } from './config-reader.js';
+import { isJsonObject, type JsonObject, type JsonValue } from './json-value.js';
+import { registerLayer, type LayerSerializer } from './layer-registry.js';
+import { ModelFileError } from './model-file-error.js';
+
+/** A layer option as JSON: readonly arrays copied, undefined dropped by the caller. */
+function json(v: number | string | boolean | null | readonly (number | null)[]): JsonValue {
+  return Array.isArray(v) ? [...(v as (number | null)[])] : (v as JsonValue);
+}
+
+function paddingJson(p: Padding2d): JsonValue {
+  return typeof p === 'string' || typeof p === 'number' ? p : [...p];
+}
+
+/** Drop undefined fields (JSON has no undefined). */
+function defined(o: Record<string, JsonValue | undefined>): JsonObject {
+  const out: JsonObject = {};
+  for (const [k, v] of Object.entries(o)) if (v !== undefined) out[k] = v;
+  return out;
+}
+
+/** A list entry that must be an object with a string `name`. */
+function namedEntry(c: ConfigReader, key: string, v: JsonValue): JsonObject & { name: string } {
+  if (!isJsonObject(v) || typeof v.name !== 'string') return c.fail(key, 'a list of objects with a name');
+  return v as JsonObject & { name: string };
+}
+
+function stateless<M extends Module>(type: string, cls: new () => M): LayerSerializer<M> {
+  return { type, cls, toConfig: () => ({}), fromConfig: () => new cls() };
+}
+
+function biasSize(c: ConfigReader, n: number): number {
+  return c.bool('bias', true) ? n : 0;
+}
+
+function adaptiveSize(c: ConfigReader): AdaptiveOutputSize {
+  const v = c.raw('outputSize');
+  const ok = (d: unknown) => typeof d === 'number' && Number.isSafeInteger(d) && d >= 1;
+  if (ok(v)) return v as number;
+  if (Array.isArray(v) && v.length === 2 && v.every((d) => d === null || ok(d))) {
+    return [v[0] as number | null, v[1] as number | null];
+  }
+  return c.fail('outputSize', 'a positive integer or [h, w] of positive integers or nulls');
+}
+
+function numberOrPair(c: ConfigReader, key: string, integer: boolean): number | [number, number] | undefined {
+  if (!c.has(key)) return undefined;
+  const v = c.raw(key);
+  const ok = (d: unknown) =>
+    typeof d === 'number' && Number.isFinite(d) && d > 0 && (!integer || Number.isSafeInteger(d));
+  if (ok(v)) return v as number;
+  if (Array.isArray(v) && v.length === 2 && v.every(ok)) return [v[0] as number, v[1] as number];
+  return c.fail(key, `a positive ${integer ? 'integer' : 'number'} or a pair of them`);
+}
+
+const ACTIVATION_NAMES: readonly ActivationName[] = [
+  'linear',
+  'relu',
+  'relu6',
+  'leakyRelu',
+  'elu',
+  'selu',
+  'gelu',
+  'sigmoid',
+  'tanh',
+  'silu',
+  'swish',
+  'softmax',
+  'logSoftmax',
+];
+
+/**
+ * The activation a built Keras-style layer applies after its inner layer. `LazyLayer` keeps the
+ * name private but always ends its description with `, activation=<name>` when it has one.
+ */
+function lazyActivation(layer: LazyLayer): ActivationName | undefined {
+  const m = /, activation=([A-Za-z0-9]+)$/.exec(layer.extraRepr());
+  return m && ACTIVATION_NAMES.includes(m[1] as ActivationName) ? (m[1] as ActivationName) : undefined;
+}
+
+/** An input that a freshly built layer accepts, to turn a rebuilt Keras-style layer into a built one. */
+function probeInput(inner: Module, path: string, file?: string): Tensor {
+  if (inner instanceof Conv2d) {
+    const [kh, kw] = inner.kernelSize;
+    const [dh, dw] = inner.dilation;
+    return zeros([1, inner.inChannels, dh * (kh - 1) + 1, dw * (kw - 1) + 1]);
+  }
+  if (inner instanceof Conv2dTranspose) {
+    return zeros([1, inner.inChannels, 1 + 2 * inner.padding[0], 1 + 2 * inner.padding[1]]);
+  }
+  if (inner instanceof DepthwiseSeparableConv2d) return probeInput(inner.depthwise, path, file);
+  if (inner instanceof Linear) return zeros([1, inner.inFeatures]);
+  if (inner instanceof BatchNorm2d) return zeros([2, inner.numFeatures, 1, 1]);
+  if (inner instanceof BatchNorm1d) return zeros([2, inner.numFeatures]);
+  throw new ModelFileError(
+    'load',
+    file,
+    `layer '${path}': a Keras-style layer cannot wrap a ${inner.typeName}`,
+    'the architecture JSON is corrupt or was written by an incompatible version',
+  );
+}
+
+const serializers: LayerSerializer[] = [
+  {
+    type: 'Conv2d',
+    cls: Conv2d,
+    toConfig: (m: Conv2d) => ({
+      inChannels: m.inChannels,
+      outChannels: m.outChannels,
+      kernelSize: json(m.kernelSize),
+      stride: json(m.stride),
+      padding: paddingJson(m.padding),
+      dilation: json(m.dilation),
+      groups: m.groups,
+      bias: m.bias !== null,
+    }),
+    fromConfig: (c) =>
+      new Conv2d(
+        c.int('inChannels', undefined, 1),
+        c.int('outChannels', undefined, 1),
+        c.pair('kernelSize'),
+        {
+          stride: c.pair('stride', 1),
+          padding: c.padding('padding'),
+          dilation: c.pair('dilation', 1),
+          groups: c.int('groups', 1, 1),
+          bias: c.bool('bias', true),
+        },
+      ),
+    stateSize: (c) => {
+      const [kh, kw] = c.pair('kernelSize');
+      const out = c.int('outChannels', undefined, 1);
+      return (out * c.int('inChannels', undefined, 1) * kh * kw) / c.int('groups', 1, 1) + biasSize(c, out);
+    },
+  },
+  {
+    type: 'Conv2dTranspose',
+    cls: Conv2dTranspose,
+    toConfig: (m: Conv2dTranspose) => ({
+      inChannels: m.inChannels,
+      outChannels: m.outChannels,
+      kernelSize: json(m.kernelSize),
+      stride: json(m.stride),
+      padding: json(m.padding),
+      outputPadding: json(m.outputPadding),
+      dilation: json(m.dilation),
+      groups: m.groups,
+      bias: m.bias !== null,
+    }),
+    fromConfig: (c) =>
+      new Conv2dTranspose(
+        c.int('inChannels', undefined, 1),
+        c.int('outChannels', undefined, 1),
+        c.pair('kernelSize'),
+        {
+          stride: c.pair('stride', 1),
+          padding: c.pair('padding', 0, 0),
+          outputPadding: c.pair('outputPadding', 0, 0),
+          dilation: c.pair('dilation', 1),
+          groups: c.int('groups', 1, 1),
+          bias: c.bool('bias', true),
+        },
+      ),
+    stateSize: (c) => {
+      const [kh, kw] = c.pair('kernelSize');
+      const out = c.int('outChannels', undefined, 1);
+      return (out * c.int('inChannels', undefined, 1) * kh * kw) / c.int('groups', 1, 1) + biasSize(c, out);
+    },
+  },
+  {
+    type: 'DepthwiseSeparableConv2d',
+    cls: DepthwiseSeparableConv2d,
+    toConfig: (m: DepthwiseSeparableConv2d) => ({
+      inChannels: m.depthwise.inChannels,
+      outChannels: m.pointwise.outChannels,
+      kernelSize: json(m.depthwise.kernelSize),
+      stride: json(m.depthwise.stride),
+      padding: paddingJson(m.depthwise.padding),
+      dilation: json(m.depthwise.dilation),
+      depthMultiplier: m.depthwise.outChannels / m.depthwise.inChannels,
+      bias: m.depthwise.bias !== null,
+    }),
+    fromConfig: (c) =>
+      new DepthwiseSeparableConv2d(
+        c.int('inChannels', undefined, 1),
+        c.int('outChannels', undefined, 1),
+        c.pair('kernelSize'),
+        {
+          stride: c.pair('stride', 1),
+          padding: c.padding('padding'),
+          dilation: c.pair('dilation', 1),
+          depthMultiplier: c.int('depthMultiplier', 1, 1),
+          bias: c.bool('bias', true),
+        },
+      ),
+    stateSize: (c) => {
+      const [kh, kw] = c.pair('kernelSize');
+      const mid = c.int('inChannels', undefined, 1) * c.int('depthMultiplier', 1, 1);
+      const out = c.int('outChannels', undefined, 1);
+      return mid * kh * kw + biasSize(c, mid) + mid * out + biasSize(c, out);
+    },
+  },
+  {
+    type: 'Linear',
+    cls: Linear,
+    toConfig: (m: Linear) => ({
+      inFeatures: m.inFeatures,
+      outFeatures: m.outFeatures,
+      bias: m.bias !== null,
+    }),
+    fromConfig: (c) =>
+      new Linear(c.int('inFeatures', undefined, 1), c.int('outFeatures', undefined, 1), {
+        bias: c.bool('bias', true),
+      }),
+    stateSize: (c) => {
+      const out = c.int('outFeatures', undefined, 1);
+      return c.int('inFeatures', undefined, 1) * out + biasSize(c, out);
+    },
+  },
+  {
+    type: 'MaxPool2d',
+    cls: MaxPool2d,
+    toConfig: (m: MaxPool2d) => ({
+      kernelSize: json(m.kernelSize),
+      stride: json(m.stride),
+      padding: paddingJson(m.padding),
+      dilation: json(m.dilation),
+      ceilMode: m.ceilMode,
+    }),
+    fromConfig: (c) => {
+      const kernelSize = c.pair('kernelSize');
+      return new MaxPool2d(kernelSize, {
+        stride: c.pair('stride', kernelSize),
+        padding: c.padding('padding'),
+        dilation: c.pair('dilation', 1),
+        ceilMode: c.bool('ceilMode', false),
+      });
+    },
+  },
+  {
+    type: 'AvgPool2d',
+    cls: AvgPool2d,
+    toConfig: (m: AvgPool2d) => {
+      const o = m.options;
+      return defined({
+        kernelSize: json(m.kernelSize),
+        stride:
+          o.stride === undefined
+            ? undefined
+            : json(typeof o.stride === 'number' ? [o.stride, o.stride] : o.stride),
+        padding: o.padding === undefined ? undefined : paddingJson(o.padding),
+        ceilMode: o.ceilMode,
+        countIncludePad: o.countIncludePad,
+        divisorOverride: o.divisorOverride,
+      });
+    },
+    fromConfig: (c) => {
+      const opts: Omit<AvgPool2dOptions, 'kernelSize'> = {};
+      if (c.has('stride')) opts.stride = c.pair('stride');
+      if (c.has('padding')) opts.padding = c.padding('padding');
+      if (c.has('ceilMode')) opts.ceilMode = c.bool('ceilMode');
+      if (c.has('countIncludePad')) opts.countIncludePad = c.bool('countIncludePad');
+      if (c.has('divisorOverride')) opts.divisorOverride = c.int('divisorOverride', undefined, 1);
+      return new AvgPool2d(c.pair('kernelSize'), opts);
+    },
+  },
+  {
+    type: 'AdaptiveAvgPool2d',
+    cls: AdaptiveAvgPool2d,
+    toConfig: (m: AdaptiveAvgPool2d) => ({ outputSize: json(m.outputSize) }),
+    fromConfig: (c) => new AdaptiveAvgPool2d(adaptiveSize(c)),
+  },
+  {
+    type: 'AdaptiveMaxPool2d',
+    cls: AdaptiveMaxPool2d,
+    toConfig: (m: AdaptiveMaxPool2d) => ({ outputSize: json(m.outputSize) }),
+    fromConfig: (c) => new AdaptiveMaxPool2d(adaptiveSize(c)),
+  },
+  {
+    type: 'GlobalAvgPool2d',
+    cls: GlobalAvgPool2d,
+    toConfig: (m: GlobalAvgPool2d) => ({ keepdim: m.keepdim }),
+    fromConfig: (c) => new GlobalAvgPool2d({ keepdim: c.bool('keepdim', false) }),
+  },
+  {
+    type: 'GlobalMaxPool2d',
+    cls: GlobalMaxPool2d,
+    toConfig: (m: GlobalMaxPool2d) => ({ keepdim: m.keepdim }),
+    fromConfig: (c) => new GlobalMaxPool2d({ keepdim: c.bool('keepdim', false) }),
+  },
+  {
+    type: 'ChannelMaxPool',
+    cls: ChannelMaxPool,
+    toConfig: (m: ChannelMaxPool) => defined({ kernelSize: m.kernelSize, stride: m.stride }),
+    fromConfig: (c) =>
+      new ChannelMaxPool({ kernelSize: c.optionalInt('kernelSize', 1), stride: c.optionalInt('stride', 1) }),
+  },
+  {
+    type: 'MaxUnpool2d',
+    cls: MaxUnpool2d,
+    toConfig: (m: MaxUnpool2d) => ({
+      kernelSize: json(m.kernelSize),
+      stride: json(m.stride),
+      padding: json(m.padding),
+    }),
+    fromConfig: (c) =>
+      new MaxUnpool2d(c.pair('kernelSize'), {
+        stride: c.pair('stride', c.pair('kernelSize')),
+        padding: c.pair('padding', 0, 0),
+      }),
+  },
+  stateless('ReLU', ReLU),
+  stateless('SELU', SELU),
+  stateless('Sigmoid', Sigmoid),
+  stateless('Tanh', Tanh),
+  stateless('ReLU6', ReLU6),
+  stateless('SiLU', SiLU),
+  stateless('Mish', Mish),
+  stateless('Hardsigmoid', Hardsigmoid),
+  stateless('Hardswish', Hardswish),
+  stateless('Identity', Identity),
+  stateless('Add', Add),
+  {
+    type: 'LeakyReLU',
+    cls: LeakyReLU,
+    toConfig: (m: LeakyReLU) => ({ negativeSlope: m.negativeSlope }),
+    fromConfig: (c) => new LeakyReLU(c.number('negativeSlope', 0.01)),
+  },
+  {
+    type: 'ELU',
+    cls: ELU,
+    toConfig: (m: ELU) => ({ alpha: m.alpha }),
+    fromConfig: (c) => new ELU(c.number('alpha', 1)),
+  },
+  {
+    type: 'GELU',
+    cls: GELU,
+    toConfig: (m: GELU) => ({ approximate: m.approximate }),
+    fromConfig: (c) => new GELU({ approximate: c.string('approximate', ['none', 'tanh'] as const, 'none') }),
+  },
+  {
+    type: 'Softplus',
+    cls: Softplus,
+    toConfig: (m: Softplus) => ({ beta: m.beta, threshold: m.threshold }),
+    fromConfig: (c) => new Softplus(c.number('beta', 1), c.number('threshold', 20)),
+  },
+  {
+    type: 'Hardtanh',
+    cls: Hardtanh,
+    toConfig: (m: Hardtanh) => ({ minVal: m.minVal, maxVal: m.maxVal }),
+    fromConfig: (c) => new Hardtanh(c.number('minVal', -1), c.number('maxVal', 1)),
+  },
+  {
+    type: 'Softmax',
+    cls: Softmax,
+    toConfig: (m: Softmax) => defined({ dim: m.dim }),
+    fromConfig: (c) => new Softmax(c.optionalInt('dim')),
+  },
+  {
+    type: 'LogSoftmax',
+    cls: LogSoftmax,
+    toConfig: (m: LogSoftmax) => defined({ dim: m.dim }),
+    fromConfig: (c) => new LogSoftmax(c.optionalInt('dim')),
+  },
+  ...[BatchNorm2d, BatchNorm1d].map((cls) => ({
+    type: cls.name,
+    cls,
+    toConfig: (m: BatchNorm2d | BatchNorm1d) => ({
+      numFeatures: m.numFeatures,
+      eps: m.eps,
+      momentum: m.momentum,
+      affine: m.affine,
+      trackRunningStats: m.trackRunningStats,
+    }),
+    fromConfig: (c: ConfigReader) =>
+      new cls(c.int('numFeatures', undefined, 1), {
+        eps: c.number('eps', 1e-5),
+        momentum: c.has('momentum') ? c.number('momentum') : null,
+        affine: c.bool('affine', true),
+        trackRunningStats: c.bool('trackRunningStats', true),
+      }),
+    stateSize: (c: ConfigReader) => {
+      const n = c.int('numFeatures', undefined, 1);
+      return (c.bool('affine', true) ? 2 * n : 0) + (c.bool('trackRunningStats', true) ? 2 * n + 1 : 0);
+    },
+  })),
+  {
+    type: 'InstanceNorm2d',
+    cls: InstanceNorm2d,
+    toConfig: (m: InstanceNorm2d) => ({
+      numFeatures: m.numFeatures,
+      eps: m.eps,
+      momentum: m.momentum,
+      affine: m.affine,
+      trackRunningStats: m.trackRunningStats,
+    }),
+    fromConfig: (c) =>
+      new InstanceNorm2d(c.int('numFeatures', undefined, 1), {
+        eps: c.number('eps', 1e-5),
+        momentum: c.number('momentum', 0.1),
+        affine: c.bool('affine', false),
+        trackRunningStats: c.bool('trackRunningStats', false),
+      }),
+    stateSize: (c) => {
+      const n = c.int('numFeatures', undefined, 1);
+      return (c.bool('affine', false) ? 2 * n : 0) + (c.bool('trackRunningStats', false) ? 2 * n + 1 : 0);
+    },
+  },
+  {
+    type: 'LayerNorm',
+    cls: LayerNorm,
+    toConfig: (m: LayerNorm) => ({
+      normalizedShape: [...m.normalizedShape],
+      eps: m.eps,
+      elementwiseAffine: m.weight !== null,
+      bias: m.bias !== null,
+    }),
+    fromConfig: (c) =>
+      new LayerNorm(c.intList('normalizedShape', 1), {
+        eps: c.number('eps', 1e-5),
+        elementwiseAffine: c.bool('elementwiseAffine', true),
+        bias: c.bool('bias', true),
+      }),
+    stateSize: (c) => {
+      const n = c.intList('normalizedShape', 1).reduce((a, b) => a * b, 1);
+      return c.bool('elementwiseAffine', true) ? n * (c.bool('bias', true) ? 2 : 1) : 0;
+    },
+  },
+  {
+    type: 'GroupNorm',
+    cls: GroupNorm,
+    toConfig: (m: GroupNorm) => ({
+      numGroups: m.numGroups,
+      numChannels: m.numChannels,
+      eps: m.eps,
+      affine: m.weight !== null,
+    }),
+    fromConfig: (c) =>
+      new GroupNorm(c.int('numGroups', undefined, 1), c.int('numChannels', undefined, 1), {
+        eps: c.number('eps', 1e-5),
+        affine: c.bool('affine', true),
+      }),
+    stateSize: (c) => (c.bool('affine', true) ? 2 * c.int('numChannels', undefined, 1) : 0),
+  },
+  {
+    type: 'LocalResponseNorm',
+    cls: LocalResponseNorm,
+    toConfig: (m: LocalResponseNorm) => ({ size: m.size, alpha: m.alpha, beta: m.beta, k: m.k }),
+    fromConfig: (c) =>
+      new LocalResponseNorm(c.int('size', undefined, 1), {
+        alpha: c.number('alpha', 1e-4),
+        beta: c.number('beta', 0.75),
+        k: c.number('k', 1),
+      }),
+  },
+  ...[Dropout, Dropout2d].map((cls) => ({
+    type: cls.name,
+    cls,
+    toConfig: (m: Dropout | Dropout2d) => ({ p: m.p }),
+    fromConfig: (c: ConfigReader) => new cls(c.number('p', 0.5)),
+  })),
+  {
+    type: 'Flatten',
+    cls: Flatten,
+    toConfig: (m: Flatten) => ({ startDim: m.startDim, endDim: m.endDim }),
+    fromConfig: (c) => new Flatten(c.int('startDim', 1), c.int('endDim', -1)),
+  },
+  {
+    type: 'ZeroPad2d',
+    cls: ZeroPad2d,
+    toConfig: (m: ZeroPad2d) => ({ padding: [...m.padding] }),
+    fromConfig: (c) => {
+      const p = c.intList('padding');
+      if (p.length !== 4) c.fail('padding', '[left, right, top, bottom]');
+      return new ZeroPad2d(p as [number, number, number, number]);
+    },
+  },
+  {
+    type: 'Concat',
+    cls: Concat,
+    toConfig: (m: Concat) => ({ dim: m.dim }),
+    fromConfig: (c) => new Concat(c.int('dim', 1)),
+  },
+  {
+    type: 'Upsample',
+    cls: Upsample,
+    toConfig: (m: Upsample) => {
+      const o = m.options;
+      return defined({
+        size: o.size === undefined ? undefined : json(o.size),
+        scaleFactor: o.scaleFactor === undefined ? undefined : json(o.scaleFactor),
+        mode: o.mode,
+        alignCorners: o.alignCorners,
+      });
+    },
+    fromConfig: (c) => {
+      const opts: UpsampleOptions = {};
+      const size = numberOrPair(c, 'size', true);
+      const scaleFactor = numberOrPair(c, 'scaleFactor', false);
+      if (size !== undefined) opts.size = size;
+      if (scaleFactor !== undefined) opts.scaleFactor = scaleFactor;
+      if (c.has('mode')) opts.mode = c.string('mode', ['nearest', 'bilinear'] as const);
+      if (c.has('alignCorners')) opts.alignCorners = c.bool('alignCorners');
+      return new Upsample(opts);
+    },
+  },
+  {
+    type: 'Sequential',
+    cls: Sequential,
+    toConfig: (m: Sequential, ctx, path) => ({
+      layers: m.namedChildren().map(([name, child]) => ({
+        name,
+        layer: ctx.spec(child, path ? `${path}.${name}` : name) as unknown as JsonObject,
+      })),
+    }),
+    fromConfig: (c, ctx) => {
+      const seq = new Sequential();
+      for (const item of c.list('layers')) {
+        const entry = namedEntry(c, 'layers', item);
+        const path = c.where ? `${c.where}.${entry.name}` : entry.name;
+        try {
+          seq.append(ctx.build(entry.layer, path), entry.name);
+        } catch (err) {
+          if (err instanceof ValueError) c.fail('layers', `valid layer names (${err.message})`);
+          throw err;
+        }
+      }
+      return seq;
+    },
+    stateSize: (c, ctx) =>
+      c.list('layers').reduce<number>((sum, item) => {
+        const entry = namedEntry(c, 'layers', item);
+        return sum + ctx.stateSize(entry.layer, c.where ? `${c.where}.${entry.name}` : entry.name);
+      }, 0),
+  },
+  {
+    type: 'Graph',
+    cls: Graph,
+    toConfig: (g: Graph, ctx, path) => {
+      const firstName = new Map<Module, string>();
+      const steps = g.nodes().map((s): JsonObject => {
+        if (s.module === null) return { name: s.name, input: true, shape: s.shape ? [...s.shape] : null };
+        const shared = firstName.get(s.module);
+        if (shared !== undefined) return { name: s.name, inputs: [...s.inputs], shares: shared };
+        firstName.set(s.module, s.name);
+        const layer = ctx.spec(s.module, path ? `${path}.${s.name}` : s.name) as unknown as JsonObject;
+        return { name: s.name, inputs: [...s.inputs], layer };
+      });
+      return { steps, outputs: g.outputNames };
+    },
+    fromConfig: (c, ctx) => {
+      const g = new Graph();
+      const nodes = new Map<string, GraphNode>();
+      const modules = new Map<string, Module>();
+      for (const item of c.list('steps')) {
+        const step = namedEntry(c, 'steps', item);
+        const name = step.name;
+        const path = c.where ? `${c.where}.${name}` : name;
+        try {
+          if (step.input === true) {
+            const shape = step.shape;
+            if (shape !== null && shape !== undefined && !Array.isArray(shape))
+              return c.fail('steps', 'input shapes as lists');
+            nodes.set(name, g.input(Array.isArray(shape) ? (shape as number[]) : undefined, name));
+            continue;
+          }
+          const inputs = Array.isArray(step.inputs) ? step.inputs : [];
+          const args = inputs.map((n: JsonValue): GraphNode => {
+            const node = typeof n === 'string' ? nodes.get(n) : undefined;
+            return (
+              node ??
+              c.fail('steps', `inputs naming earlier steps (step '${name}' reads ${JSON.stringify(n)})`)
+            );
+          });
+          let node: GraphNode;
+          if (typeof step.shares === 'string') {
+            const m =
+              modules.get(step.shares) ??
+              c.fail('steps', `'shares' naming an earlier layer (step '${name}')`);
+            node = g.add(m, ...args);
+            if (node.name !== name)
+              c.fail('steps', `shared-layer step names in creation order (got '${name}')`);
+          } else {
+            const m = ctx.build(step.layer, path);
+            modules.set(name, m);
+            node = g.add(name, m, ...args);
+          }
+          nodes.set(name, node);
+        } catch (err) {
+          if (err instanceof ValueError) c.fail('steps', `a valid graph (${err.message})`);
+          throw err;
+        }
+      }
+      const outputs = c.stringList('outputs').map((n) => nodes.get(n) ?? c.fail('outputs', 'names of steps'));
+      if (outputs.length > 0) g.output(...outputs);
+      return g;
+    },
+    stateSize: (c, ctx) =>
+      c.list('steps').reduce<number>((sum, item) => {
+        const step = namedEntry(c, 'steps', item);
+        if (step.input === true || typeof step.shares === 'string') return sum;
+        return sum + ctx.stateSize(step.layer, c.where ? `${c.where}.${step.name}` : step.name);
+      }, 0),
+  },
+  {
+    type: 'LazyLayer',
+    cls: LazyLayer,
+    toConfig: (m: LazyLayer, ctx, path) => {
+      if (!m.isBuilt) {
+        throw new ValueError(
+          'save',
+          `layer '${path || '(root)'}' is a Keras-style layer that has not been built yet, so it has no weights to save. ` +
+            'Fix: run one batch through the model, or call st.layers.build(model, inputShape), before saving',
+        );
+      }
+      return defined({
+        layer: ctx.spec(m.layer, path) as unknown as JsonObject,
+        activation: lazyActivation(m),
+      });
+    },
+    fromConfig: (c, ctx) => {
+      const inner = ctx.build(c.raw('layer'), c.where);
+      const act = c.has('activation') ? c.string('activation', ACTIVATION_NAMES) : undefined;
+      const lazy = new LazyLayer(inner.typeName, inner.extraRepr(), () => inner, act);
+      // Build it now (its weights must exist before they are loaded), on a probe that leaves no state behind.
+      const probe = probeInput(inner, c.where, c.file);
+      lazy.eval();
+      noGrad(() => lazy.forward(probe));
+      lazy.train();
+      return lazy;
+    },
+    stateSize: (c, ctx) => ctx.stateSize(c.raw('layer'), c.where),
+  },
+];
+
+for (const s of serializers) registerLayer(s);
+
+/** The serializers of Stride's built-in layers and containers (registered when this module loads). */
+export const BUILTIN_LAYER_TYPES: readonly string[] = serializers.map((s) => s.type);

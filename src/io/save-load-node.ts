@@ -1,0 +1,130 @@
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Module } from '../nn/module.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { writeDirectoryAtomic, writeFileAtomic } from './atomic-write-node.js';
+import {
+  decodeModel,
+  decodeModelFile,
+  encodeModel,
+  encodeModelFile,
+  type LoadedModel,
+  type LoadModelOptions,
+  type SaveModelOptions,
+} from './model-format.js';
+import { ModelFileError } from './model-file-error.js';
+import {
+  decodeSafetensors,
+  encodeSafetensors,
+  type DecodedSafetensors,
+  type DecodeSafetensorsOptions,
+  type EncodeSafetensorsOptions,
+} from './safetensors.js';
+
+/** File names inside a Stride model directory. */
+export const MODEL_DIR_FILES = {
+  config: 'config.json',
+  weights: 'model.safetensors',
+  optimizer: 'optimizer.safetensors',
+} as const;
+
+/** Read a whole file, turning file-system errors into a {@link ModelFileError} with a fix. */
+export function readModelFile(path: string, op = 'load'): Uint8Array {
+  try {
+    return readFileSync(path);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const problem =
+      code === 'ENOENT'
+        ? 'no such file'
+        : code === 'EISDIR'
+          ? 'is a directory'
+          : code === 'ERR_FS_FILE_TOO_LARGE'
+            ? 'is too large to read into memory'
+            : `cannot be read (${(err as Error).message})`;
+    throw new ModelFileError(op, path, problem, 'check the path');
+  }
+}
+
+function isSingleFile(path: string): boolean {
+  return path.toLowerCase().endsWith('.safetensors');
+}
+
+/**
+ * Save a model. A path ending in `.safetensors` gets one file: the weights (names = `stateDict()`
+ * keys, readable by PyTorch's safetensors) with the architecture in its metadata. Any other path
+ * becomes a model directory holding `config.json` (the architecture: a serialized layer tree or a
+ * zoo name with options), `model.safetensors` (the weights) and, with `{ optimizer }`,
+ * `optimizer.safetensors` (its state, to resume training). Writes are atomic: a crash leaves the
+ * previous save or the new one, never a mix.
+ */
+export function save(model: Module, path: string, opts: SaveModelOptions = {}): void {
+  if (isSingleFile(path)) {
+    writeFileAtomic(path, encodeModelFile(model, opts));
+    return;
+  }
+  const files = encodeModel(model, opts);
+  const out: Record<string, Uint8Array | string> = {
+    [MODEL_DIR_FILES.config]: files.config,
+    [MODEL_DIR_FILES.weights]: files.weights,
+  };
+  if (files.optimizer) out[MODEL_DIR_FILES.optimizer] = files.optimizer;
+  writeDirectoryAtomic(path, out, (dir) => existsSync(join(dir, MODEL_DIR_FILES.config)));
+}
+
+/**
+ * Load a model saved by {@link save} (a model directory or a `.safetensors` file with an
+ * architecture) with its saved optimizer state, if any. Resume training with
+ * `optimizer.loadStateDict(loaded.optimizer.state)` on an optimizer built over
+ * `loaded.model.parameters()` the same way as the saved one.
+ */
+export function loadCheckpoint(path: string, opts: LoadModelOptions = {}): LoadedModel {
+  const o = { ...opts, file: opts.file ?? path };
+  let isDir = false;
+  try {
+    isDir = statSync(path).isDirectory();
+  } catch {
+    throw new ModelFileError('load', path, 'no such file or directory', 'check the path');
+  }
+  if (!isDir) return decodeModelFile(readModelFile(path), o);
+  const configPath = join(path, MODEL_DIR_FILES.config);
+  if (!existsSync(configPath)) {
+    throw new ModelFileError(
+      'load',
+      path,
+      `the directory has no ${MODEL_DIR_FILES.config}`,
+      'point at a directory written by st.save',
+    );
+  }
+  const optimizerPath = join(path, MODEL_DIR_FILES.optimizer);
+  return decodeModel(
+    {
+      config: readModelFile(configPath),
+      weights: readModelFile(join(path, MODEL_DIR_FILES.weights)),
+      optimizer: existsSync(optimizerPath) ? readModelFile(optimizerPath) : undefined,
+    },
+    o,
+  );
+}
+
+/**
+ * Load a model saved by {@link save}: the module, rebuilt from its architecture with its weights,
+ * training flags and frozen parameters, ready for `model.forward(x)`.
+ */
+export function load(path: string, opts: LoadModelOptions = {}): Module {
+  return loadCheckpoint(path, opts).model;
+}
+
+/** Write tensors (e.g. `model.stateDict()`) to a safetensors file, atomically. */
+export function saveSafetensors(
+  tensors: Readonly<Record<string, Tensor>> | ReadonlyMap<string, Tensor>,
+  path: string,
+  opts: EncodeSafetensorsOptions = {},
+): void {
+  writeFileAtomic(path, encodeSafetensors(tensors, opts));
+}
+
+/** Read a safetensors file (validated; see `decodeSafetensors`). Pass `.tensors` to `loadStateDict`. */
+export function loadSafetensors(path: string, opts: DecodeSafetensorsOptions = {}): DecodedSafetensors {
+  return decodeSafetensors(readModelFile(path, 'loadSafetensors'), { ...opts, file: opts.file ?? path });
+}
