@@ -316,3 +316,46 @@ export {
   type OptimizerLike,
 } from './io/model-format.js';
 export { encodeOptimizerState, decodeOptimizerState, type SavedOptimizerState } from './io/optimizer-state.js';
+
+export * as models from './models/index.js';
+export {
+  listModels,
+  getModel,
+  modelNames,
+  setDefaultInputShape,
+  getDefaultInputShape,
+  type ModelInfo,
+  type ModelFactory,
+  type ZooOptions,
+} from './models/index.js';
+export {
+  summary,
+  type ModelSummary,
+  type LayerSummary,
+  type SummaryOptions,
+  type TrainingMemoryEstimate,
+  type NotRunModule,
+} from './inspect/summary.js';
+export {
+  formatSummary,
+  summaryJson,
+  formatBytes,
+  formatCount,
+  type FormatSummaryOptions,
+} from './inspect/format-summary.js';
+export {
+  receptiveField,
+  ReceptiveFieldAnalyzer,
+  type ReceptiveField,
+  type ReceptiveFieldOptions,
+} from './inspect/receptive-field.js';
+export { countMacs, type MacCount, type LayerMacs } from './inspect/flops.js';
+export {
+  traceForward,
+  smallestSquareInput,
+  type ForwardTrace,
+  type ModuleCall,
+  type TraceOptions,
+  type TraceMode,
+} from './inspect/trace.js';
+export { tracingBackend, convMacs, type KernelEvent } from './inspect/tracing-backend.js';

@@ -48,3 +48,18 @@ export function withBackend<T>(name: string, fn: () => T): T {
     setBackend(prev);
   }
 }
+
+/**
+ * Run `fn` with the kernels of `b` active without registering `b` under a name, then restore the
+ * previous backend. The inspection tools use it for their shape-only and counting backends, which
+ * must never show up in {@link listBackends} or stay active after an error.
+ */
+export function withKernels<T>(b: Backend, fn: () => T): T {
+  const prev = active;
+  active = b;
+  try {
+    return fn();
+  } finally {
+    active = prev;
+  }
+}

@@ -231,12 +231,36 @@ export function orthogonal(t: Tensor, opts: XavierOptions = {}): Tensor {
   return t;
 }
 
+let skipDepth = 0;
+
+/**
+ * Build modules without drawing their initial weights, like PyTorch's `torch.nn.utils.skip_init`:
+ * while `fn` runs, {@link torchDefaultInit} (what the `Conv2d`, `Conv2dTranspose` and `Linear`
+ * constructors call) leaves parameters at zero. For weights that are about to be replaced (loading
+ * a state dict) or never read (counting parameters, shape-only inspection): building VGG16 this way
+ * skips drawing 138M random numbers. Returns what `fn` returns.
+ */
+export function skipInit<T>(fn: () => T): T {
+  skipDepth++;
+  try {
+    return fn();
+  } finally {
+    skipDepth--;
+  }
+}
+
+/** Whether {@link skipInit} is in effect (custom initializers can honour it too). */
+export function isInitSkipped(): boolean {
+  return skipDepth > 0;
+}
+
 /**
  * PyTorch's default initialization of `Conv*d` and `Linear` (their `reset_parameters`): weight
  * kaiming-uniform with a = √5, i.e. U(-1/√fanIn, 1/√fanIn), and bias U(-1/√fanIn, 1/√fanIn), where
  * fanIn comes from the weight's own shape.
  */
 export function torchDefaultInit(weight: Tensor, bias: Tensor | null, opts: InitOptions = {}): void {
+  if (skipDepth > 0) return;
   kaimingUniform(weight, { a: Math.sqrt(5), rng: opts.rng });
   if (bias) {
     const [fanIn] = computeFans(weight.shape);
