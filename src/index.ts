@@ -182,7 +182,7 @@ export {
 export { DataFileError } from './data/data-file-error.js';
 export { DataLoader, type DataLoaderOptions, type Batch } from './data/loader.js';
 export { randomSplit, trainValidationSplit, type SplitOptions } from './data/split.js';
-export { channelMeanStd, normalize, type ChannelStats } from './data/normalize.js';
+export { channelMeanStd, normalize, normalizeDataset, type ChannelStats } from './data/normalize.js';
 export { parseCsv, type CsvOptions } from './data/csv-parse.js';
 export { compose, randomApply, type Transform } from './data/augment/transform.js';
 export {

@@ -2,7 +2,7 @@ import { ShapeError, ValueError } from '../errors.js';
 import { allocate } from '../tensor/dtype.js';
 import { Tensor } from '../tensor/tensor.js';
 import type { Transform } from './augment/transform.js';
-import { resolveTensorDataset, type Dataset, type Sample } from './dataset.js';
+import { resolveTensorDataset, TensorDataset, type Dataset, type Sample } from './dataset.js';
 
 /** Per-channel statistics: one mean and one standard deviation per channel (or per feature). */
 export interface ChannelStats {
@@ -116,4 +116,27 @@ export function normalize(stats: ChannelStats): Transform {
     }
     return new Tensor(out, x.shape);
   };
+}
+
+/**
+ * A normalized copy of a whole in-memory dataset (the same items, labels and class names, each
+ * channel mapped to `(x - mean[c]) / std[c]`). Normalizing once up front keeps the loader on its
+ * fast contiguous path; use {@link normalize} as a per-sample transform when data is augmented.
+ */
+export function normalizeDataset(dataset: TensorDataset, stats: ChannelStats): TensorDataset {
+  const f = normalize(stats);
+  const size = dataset.sampleSize;
+  const out = new Float32Array(dataset.data.length);
+  for (let i = 0; i < dataset.length; i++) {
+    const item = new Tensor(dataset.data.subarray(i * size, (i + 1) * size), dataset.sampleShape);
+    out.set(f(item).data, i * size);
+  }
+  return new TensorDataset({
+    data: out,
+    labels: dataset.labels,
+    sampleShape: dataset.sampleShape,
+    numClasses: dataset.numClasses,
+    ...(dataset.classNames ? { classNames: dataset.classNames } : {}),
+    source: dataset.source,
+  });
 }

@@ -1,0 +1,63 @@
+#!/usr/bin/env node
+/**
+ * The `stride` command line: `stride <command> [args]`. Each command lives in its own file under
+ * commands/; this file only dispatches and turns errors into messages and exit codes.
+ */
+import { StrideError } from '../errors.js';
+import { UsageError } from './args.js';
+import { trainCommand, trainHelp } from './commands/train.js';
+
+interface Command {
+  summary: string;
+  help: string;
+  run(argv: readonly string[]): Promise<void> | void;
+}
+
+const commands: Record<string, Command> = {
+  train: { summary: 'train a zoo model on MNIST or Fashion-MNIST', help: trainHelp, run: trainCommand },
+};
+
+function usage(): string {
+  const w = Math.max(...Object.keys(commands).map((k) => k.length));
+  return [
+    'usage: stride <command> [options]',
+    '',
+    'commands:',
+    ...Object.entries(commands).map(([k, c]) => `  ${k.padEnd(w)}  ${c.summary}`),
+    '',
+    "Run 'stride <command> --help' for a command's options.",
+  ].join('\n');
+}
+
+async function main(argv: readonly string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    console.log(usage());
+    return name === undefined ? 2 : 0;
+  }
+  const cmd = commands[name];
+  if (!cmd) {
+    console.error(`stride: unknown command '${name}'\n\n${usage()}`);
+    return 2;
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    console.log(cmd.help);
+    return 0;
+  }
+  try {
+    await cmd.run(rest);
+    return 0;
+  } catch (e) {
+    if (e instanceof UsageError) {
+      console.error(`stride ${name}: ${e.message}\n\n${cmd.help}`);
+      return 2;
+    }
+    if (e instanceof StrideError) {
+      console.error(`stride ${name}: ${e.message}`);
+      return 1;
+    }
+    throw e;
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));
