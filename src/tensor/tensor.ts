@@ -126,10 +126,23 @@ export class Tensor {
     return build(0);
   }
 
-  /** A readable rendering of the shape, dtype and values. */
+  /**
+   * A readable rendering like PyTorch's: `tensor([[1, 2], [3, 4]])`, with the dtype when it is not
+   * float32 and `requiresGrad` when set. Values print with up to 4 decimals; tensors of more than
+   * 1000 elements print their shape instead of every value.
+   */
   toString(): string {
-    const vals = this.size <= 64 ? JSON.stringify(this.toArray()) : `[${this.size} values]`;
-    return `Tensor(shape=[${this.shape.join(', ')}], dtype=${this.dtype}${this.requiresGrad ? ', requiresGrad' : ''}) ${vals}`;
+    const extras = `${this.dtype !== 'float32' ? `, dtype=${this.dtype}` : ''}${this.requiresGrad ? ', requiresGrad=true' : ''}`;
+    if (this.size > 1000) return `tensor(<${this.size} values>, shape=[${this.shape.join(', ')}]${extras})`;
+    const fmt = (v: number): string => (Number.isInteger(v) ? String(v) : String(Number(v.toFixed(4))));
+    const render = (v: NestedArray): string =>
+      typeof v === 'number' ? fmt(v) : `[${v.map(render).join(', ')}]`;
+    return `tensor(${render(this.toArray())}${extras})`;
+  }
+
+  /** How Node's console.log and util.inspect show a tensor (same as toString). */
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return this.toString();
   }
 
   // ---- shape ops ----
