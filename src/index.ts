@@ -341,6 +341,7 @@ export {
   summaryJson,
   formatBytes,
   formatCount,
+  formatShort,
   type FormatSummaryOptions,
 } from './inspect/format-summary.js';
 export {

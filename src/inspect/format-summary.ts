@@ -20,12 +20,12 @@ export function formatBytes(bytes: number): string {
   return u === 0 ? `${v} B` : `${v.toFixed(1)} ${units[u]}`;
 }
 
-/** A large count in short form: `'15.47 G'`, `'854.2 M'`, `'61.7 K'`. */
-export function formatShort(n: number): string {
-  if (n >= 1e9) return `${(n / 1e9).toFixed(2)} G`;
-  if (n >= 1e6) return `${(n / 1e6).toFixed(1)} M`;
-  if (n >= 1e3) return `${(n / 1e3).toFixed(1)} K`;
-  return String(n);
+/** A large count in short form with an SI prefix before `unit`: `'15.47 GMACs'`, `'854.2 MMACs'`, `'36 MACs'`. */
+export function formatShort(n: number, unit = ''): string {
+  if (n >= 1e9) return `${(n / 1e9).toFixed(2)} G${unit}`;
+  if (n >= 1e6) return `${(n / 1e6).toFixed(1)} M${unit}`;
+  if (n >= 1e3) return `${(n / 1e3).toFixed(1)} K${unit}`;
+  return `${n} ${unit}`.trimEnd();
 }
 
 function num(v: number): string {
@@ -72,7 +72,7 @@ export function formatSummary(s: ModelSummary, opts: FormatSummaryOptions = {}):
   if (showRf) header.push('RF size', 'jump', 'start');
   const rows = s.layers.map((l) => {
     const r = [
-      `${l.name} (${l.type})`,
+      `${l.name || '(model)'} (${l.type})`,
       shapeText(l.outputShape),
       paramsText(l),
       `${formatCount(l.activationValues)}${l.inPlace ? '*' : ''}`,
@@ -107,7 +107,7 @@ export function formatSummary(s: ModelSummary, opts: FormatSummaryOptions = {}):
   if (s.bufferValues > 0)
     out.push(`Buffer values:         ${formatCount(s.bufferValues)} (running statistics; not parameters)`);
   out.push(
-    `Multiply-adds:         ${formatCount(s.macs)} (${formatShort(s.macs)}MACs, ${formatShort(2 * s.macs)}FLOPs)`,
+    `Multiply-adds:         ${formatCount(s.macs)} (${formatShort(s.macs, 'MACs')}, ${formatShort(2 * s.macs, 'FLOPs')})`,
     `Input:                 ${formatCount(s.inputValues)} values (${formatBytes(s.inputValues * s.bytesPerValue)})`,
     `Forward activations:   ${formatCount(s.activationValues)} values, ${formatBytes(s.activationBytes)} ` +
       '(input + each layer output once; * = in place)',

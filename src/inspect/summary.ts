@@ -86,7 +86,7 @@ export interface ModelSummary {
   mode: TraceMode;
   /** Bytes per activation value (4 for float32). */
   bytesPerValue: number;
-  /** The layers, in the order they ran. */
+  /** The layers, in the order they finished (a container's own row after its children's). */
   layers: LayerSummary[];
   /** All parameters of the model, each shared tensor once (`model.numParameters()`). */
   totalParams: number;
@@ -253,7 +253,9 @@ export function summary(
   const trace = traceForward(model, shape, opts, 'summary');
   const rf = new ReceptiveFieldAnalyzer(trace);
   const counted = new Set<Module>();
-  const layers = trace.calls.filter(isRow).map((c) => layerRow(trace, c, rf, counted));
+  // Rows in the order the calls returned: a container's own result comes after its children's.
+  const rowCalls = trace.calls.filter(isRow).sort((a, b) => a.finishOrder - b.finishOrder);
+  const layers = rowCalls.map((c) => layerRow(trace, c, rf, counted));
 
   const bytesPerValue = trace.input.data.BYTES_PER_ELEMENT;
   const params = model.namedParameters();
@@ -277,7 +279,6 @@ export function summary(
   }
 
   const inputValues = trace.input.size / trace.batchSize;
-  const rowCalls = trace.calls.filter(isRow);
   let activationValues = inputValues;
   let allOutputValues = inputValues;
   layers.forEach((row, i) => {

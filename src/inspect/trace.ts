@@ -48,6 +48,8 @@ export interface ModuleCall {
   readonly inputs: readonly Tensor[];
   /** The tensor it returned (null until it returns). */
   output: Tensor | null;
+  /** Position among the calls in the order they returned (-1 until it returns). */
+  finishOrder: number;
   /** The calls it made to its own children, in order. */
   readonly children: ModuleCall[];
   /** Kernels its own code ran (not those of its children). */
@@ -122,6 +124,7 @@ interface RunState {
   calls: ModuleCall[];
   stack: ModuleCall[];
   events: KernelEvent[];
+  finished: number;
 }
 
 /** Run the forward pass with hooks on every module; restore modes and buffers whatever happens. */
@@ -149,6 +152,7 @@ function run(model: Module, input: Tensor, mode: TraceMode, execute: boolean, st
           depth: parent ? parent.depth + 1 : 0,
           inputs: [...inputs],
           output: null,
+          finishOrder: -1,
           children: [],
           kernels: [],
           isLeaf: mod.namedChildren().length === 0,
@@ -172,6 +176,7 @@ function run(model: Module, input: Tensor, mode: TraceMode, execute: boolean, st
           );
         }
         call.output = output;
+        call.finishOrder = state.finished++;
         state.stack.pop();
       }),
     );
@@ -225,7 +230,7 @@ export function traceForward(
     throw new ValueError(op, `mode must be 'eval', 'train' or 'same', got ${JSON.stringify(mode)}`);
   const execute = opts.execute ?? false;
   const input = makeInput([batchSize, ...inputShape], execute);
-  const state: RunState = { calls: [], stack: [], events: [] };
+  const state: RunState = { calls: [], stack: [], events: [], finished: 0 };
   let output: Tensor;
   try {
     output = run(model, input, mode, execute, state);
@@ -251,7 +256,12 @@ export function traceForward(
 /** Whether a shape-only forward pass of `model` succeeds on one image of `shape`. */
 function runs(model: Module, shape: readonly number[], mode: TraceMode): boolean {
   try {
-    run(model, makeInput([1, ...shape], false), mode, false, { calls: [], stack: [], events: [] });
+    run(model, makeInput([1, ...shape], false), mode, false, {
+      calls: [],
+      stack: [],
+      events: [],
+      finished: 0,
+    });
     return true;
   } catch (err) {
     if (err instanceof StrideError) return false;
@@ -297,7 +307,10 @@ function layerError(
   err: StrideError,
 ): ShapeError {
   const got = failing.inputs.map((t) => shapeText(t.shape)).join(', ');
-  const reason = err.message.split('\n')[0]!;
+  // The op's own sentence, without its expected/got/fix (the error being built restates them).
+  const first = err.message.split('\n')[0]!;
+  const cut = first.indexOf(': expected ');
+  const reason = cut > 0 ? first.slice(0, cut) : first;
   const smallest = smallestSquareInput(model, inputShape, mode);
   const fix =
     smallest !== null

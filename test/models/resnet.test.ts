@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import * as st from '../../src/index.js';
 import { assertClose } from '../helpers/assert-close.js';
-import { assertTorchvisionKeys, fillPattern, maxAbs, patternInput, torchvisionFacts } from './zoo-helpers.js';
+import { assertTorchvisionKeys, fillPattern, patternInput, rms, torchvisionFacts } from './zoo-helpers.js';
 
 const facts = torchvisionFacts();
 const { models } = st;
@@ -57,7 +57,10 @@ describe('ResNet family', () => {
       bn.weight!.data.every((v) => v === 0),
       'zeroInitResidual zeroes the last batch norm of each block',
     );
-    assert.ok(maxAbs(m.getSubmodule('conv1').stateDict().weight!) > 0, 'weights were initialized');
+    // torchvision's init: He-normal with fan-out, std = √2 / √(64·3·3) for conv1 of layer1.0.
+    const w = (m.getSubmodule('layer1.0.conv1') as st.Conv2d).weight;
+    const std = rms(w);
+    assert.ok(Math.abs(std / Math.sqrt(2 / (64 * 9)) - 1) < 0.03, `conv std ${std}`);
     const x = st.randn([2, 1, 32, 32]);
     const loss = st.crossEntropy(m.forward(x), st.tensor([1, 3]));
     loss.backward();

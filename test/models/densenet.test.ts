@@ -1,0 +1,36 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import * as st from '../../src/index.js';
+import { assertClose } from '../helpers/assert-close.js';
+import { assertTorchvisionKeys, fillPattern, patternInput, torchvisionFacts } from './zoo-helpers.js';
+
+const facts = torchvisionFacts();
+
+describe('DenseNet', () => {
+  it("densenet121 has torchvision's 7,978,856 parameters and state-dict keys", () => {
+    const m = st.models.densenet121({ init: false });
+    assert.equal(m.numParameters(), 7_978_856);
+    assertTorchvisionKeys(m, facts.models.densenet121!);
+  });
+
+  it("densenet169 has torchvision's 14,149,480 parameters and state-dict keys", () => {
+    const m = st.models.densenet169({ init: false });
+    assert.equal(m.numParameters(), 14_149_480);
+    assertTorchvisionKeys(m, facts.models.densenet169!);
+  });
+
+  it("densenet121 computes torchvision's logits (pattern weights, 64x64 input, eval mode)", () => {
+    const c = facts.parity.densenet121!;
+    const m = st.models.densenet121({ numClasses: 10, init: false });
+    fillPattern(m);
+    const y = st.noGrad(() => m.eval().forward(patternInput(c.inputShape)));
+    const scale = Math.max(...c.logits.map(Math.abs));
+    assertClose(y, c.logits, { atol: 1e-4 * scale, rtol: 1e-3 });
+  });
+
+  it('a dense block concatenates: 64 + 6·32 = 256 channels out of denseblock1', () => {
+    const s = st.summary(st.models.densenet121({ init: false }), [3, 64, 64]);
+    const cat = s.layers.filter((l) => l.name.startsWith('features.denseblock1.cat')).at(-1)!;
+    assert.deepEqual(cat.outputShape, [256, 16, 16]);
+  });
+});
