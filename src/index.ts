@@ -360,3 +360,24 @@ export {
   type TraceMode,
 } from './inspect/trace.js';
 export { tracingBackend, convMacs, type KernelEvent } from './inspect/tracing-backend.js';
+export {
+  decodeOnnxModel,
+  encodeOnnxModel,
+  decodeOnnxTensor,
+  encodeOnnxTensor,
+  OnnxDataType,
+  OnnxAttributeType,
+  type OnnxModel,
+  type OnnxGraph,
+  type OnnxNode,
+  type OnnxTensor,
+  type OnnxAttribute,
+  type OnnxAttributeValue,
+  type OnnxValueInfo,
+  type OnnxOpsetImport,
+} from './io/onnx/onnx-proto.js';
+export { importOnnx, type ImportOnnxOptions } from './io/onnx/import-onnx.js';
+export { OnnxOp, type OnnxSlot, type OnnxConstant } from './io/onnx/onnx-op-layer.js';
+export { ONNX_KERNELS, isSupportedOnnxOp, type OnnxKernel } from './io/onnx/onnx-ops.js';
+export { OnnxAttrs } from './io/onnx/onnx-attributes.js';
+export { onnxResize, type OnnxResizeOptions, type OnnxResizeMode } from './io/onnx/onnx-resize.js';

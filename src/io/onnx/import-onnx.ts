@@ -1,0 +1,445 @@
+import { noGrad } from '../../autograd/grad-mode.js';
+import { LeakyReLU, ReLU, Sigmoid, Softmax, Tanh } from '../../nn/activation-layers.js';
+import { Conv2d, Conv2dTranspose } from '../../nn/conv.js';
+import { Dropout } from '../../nn/dropout.js';
+import { Graph, type GraphNode } from '../../nn/graph.js';
+import { Linear } from '../../nn/linear.js';
+import { Add, Concat } from '../../nn/merge.js';
+import type { Module } from '../../nn/module.js';
+import { BatchNorm2d } from '../../nn/normalization.js';
+import { GlobalAvgPool2d, MaxPool2d } from '../../nn/pooling.js';
+import { Flatten, Identity } from '../../nn/reshape-layers.js';
+import { Tensor } from '../../tensor/tensor.js';
+import { ModelFileError } from '../model-file-error.js';
+import { foldedOutputBound } from './fold-bound.js';
+import { OnnxAttrs } from './onnx-attributes.js';
+import { OnnxOp, type OnnxConstant, type OnnxSlot } from './onnx-op-layer.js';
+import { MULTI_OUTPUT_OPS, ONNX_KERNELS, isSupportedOnnxOp } from './onnx-ops.js';
+import {
+  decodeOnnxModel,
+  OnnxAttributeType,
+  type OnnxModel,
+  type OnnxNode,
+  type OnnxTensor,
+} from './onnx-proto.js';
+
+/** Options of {@link importOnnx}. */
+export interface ImportOnnxOptions {
+  /** The file name, for messages. */
+  file?: string;
+}
+
+type Value = { kind: 'const'; tensor: Tensor } | { kind: 'node'; node: GraphNode; rank: number | null };
+
+/** The most values constant folding may create while importing one model (64 Mi, 256 MiB of float32). */
+const MAX_FOLDED_ELEMENTS = 2 ** 26;
+
+/** Inputs whose constants are weights (trainable parameters) for each operator; others are buffers. */
+const WEIGHT_INPUTS: Readonly<Record<string, readonly number[]>> = {
+  Conv: [1, 2],
+  ConvTranspose: [1, 2],
+  Gemm: [1, 2],
+  MatMul: [1],
+  BatchNormalization: [1, 2],
+  InstanceNormalization: [1, 2],
+  PRelu: [1],
+};
+
+/** Operators that keep the rank of their first input. */
+const RANK_KEEPING = new Set([
+  'Conv',
+  'ConvTranspose',
+  'MaxPool',
+  'AveragePool',
+  'GlobalAveragePool',
+  'GlobalMaxPool',
+  'BatchNormalization',
+  'Relu',
+  'LeakyRelu',
+  'Elu',
+  'Selu',
+  'Sigmoid',
+  'Tanh',
+  'HardSigmoid',
+  'HardSwish',
+  'Softplus',
+  'Softmax',
+  'LogSoftmax',
+  'Clip',
+  'Exp',
+  'Log',
+  'Sqrt',
+  'Abs',
+  'Neg',
+  'Reciprocal',
+  'Dropout',
+  'Identity',
+  'Concat',
+  'Pad',
+  'Resize',
+  'Upsample',
+  'Transpose',
+  'Cast',
+  'PRelu',
+  'InstanceNormalization',
+  'Tile',
+  'Split',
+]);
+
+function toTensor(t: OnnxTensor): Tensor {
+  return new Tensor(t.data instanceof Float32Array ? t.data : Float32Array.from(t.data), t.dims);
+}
+
+function defaultOpset(m: OnnxModel): number {
+  const o = m.opsetImports.find((i) => i.domain === '' || i.domain === 'ai.onnx');
+  return o ? o.version : 1;
+}
+
+function sanitize(name: string): string {
+  return name.replace(/^[/.]+/, '').replace(/[./:]/g, '_');
+}
+
+/** Copy `src` into a parameter of the same shape (or refuse the node as inexpressible). */
+function copyInto(target: Tensor, src: Tensor): boolean {
+  if (target.size !== src.size || target.ndim !== src.ndim || target.shape.some((d, i) => d !== src.shape[i]))
+    return false;
+  target.data.set(src.data);
+  return true;
+}
+
+/** A Stride layer that computes `node` exactly with the given constant inputs, or null. */
+function nativeLayer(
+  node: OnnxNode,
+  a: OnnxAttrs,
+  opset: number,
+  consts: (Tensor | null)[],
+  dynamic: number[],
+  rank: number | null,
+): Module | null {
+  const op = node.opType;
+  const only = (positions: number[]) =>
+    dynamic.length === positions.length && positions.every((p, i) => dynamic[i] === p);
+  switch (op) {
+    case 'Conv': {
+      const [w, b] = [consts[1], consts[2] ?? null];
+      if (!only([0]) || !w || w.ndim !== 4) return null;
+      const autoPad = a.string('auto_pad', 'NOTSET');
+      const p = a.ints('pads', [0, 0, 0, 0]);
+      let padding: [number, number, number, number] | 'same';
+      if (autoPad === 'SAME_UPPER') padding = 'same';
+      else if (autoPad === 'VALID') padding = [0, 0, 0, 0];
+      else if (autoPad === 'NOTSET' && p.length === 4) padding = [p[0]!, p[2]!, p[1]!, p[3]!];
+      else return null;
+      const group = a.int('group', 1);
+      const conv = new Conv2d(w.shape[1]! * group, w.shape[0]!, [w.shape[2]!, w.shape[3]!], {
+        stride: a.ints('strides', [1, 1]) as [number, number],
+        padding,
+        dilation: a.ints('dilations', [1, 1]) as [number, number],
+        groups: group,
+        bias: b !== null,
+      });
+      if (!copyInto(conv.weight, w) || (b && !copyInto(conv.bias!, b))) return null;
+      return conv;
+    }
+    case 'ConvTranspose': {
+      const [w, b] = [consts[1], consts[2] ?? null];
+      if (!only([0]) || !w || w.ndim !== 4) return null;
+      if (a.has('output_shape') || a.string('auto_pad', 'NOTSET') !== 'NOTSET') return null;
+      const p = a.ints('pads', [0, 0, 0, 0]);
+      if (p.length !== 4 || p[0] !== p[2] || p[1] !== p[3]) return null;
+      const stride = a.ints('strides', [1, 1]) as [number, number];
+      const dilation = a.ints('dilations', [1, 1]) as [number, number];
+      const outputPadding = a.ints('output_padding', [0, 0]) as [number, number];
+      if (outputPadding.some((v, i) => v >= Math.max(stride[i]!, dilation[i]!))) return null;
+      const group = a.int('group', 1);
+      const conv = new Conv2dTranspose(w.shape[0]!, w.shape[1]! * group, [w.shape[2]!, w.shape[3]!], {
+        stride,
+        padding: [p[0]!, p[1]!],
+        outputPadding,
+        dilation,
+        groups: group,
+        bias: b !== null,
+      });
+      if (!copyInto(conv.weight, w) || (b && !copyInto(conv.bias!, b))) return null;
+      return conv;
+    }
+    case 'Gemm': {
+      const [w, c] = [consts[1], consts[2] ?? null];
+      if (!only([0]) || !w || w.ndim !== 2 || a.int('transA', 0) !== 0) return null;
+      if (a.float('alpha', 1) !== 1 || a.float('beta', 1) !== 1 || (c && c.ndim !== 1)) return null;
+      const weight = a.int('transB', 0) ? w : w.transpose(0, 1).clone();
+      const lin = new Linear(weight.shape[1]!, weight.shape[0]!, { bias: c !== null });
+      if (!copyInto(lin.weight, weight) || (c && !copyInto(lin.bias!, c))) return null;
+      return lin;
+    }
+    case 'MatMul': {
+      const w = consts[1];
+      if (!only([0]) || !w || w.ndim !== 2) return null;
+      const lin = new Linear(w.shape[0]!, w.shape[1]!, { bias: false });
+      return copyInto(lin.weight, w.transpose(0, 1).clone()) ? lin : null;
+    }
+    case 'BatchNormalization': {
+      if (!only([0]) || rank !== 4 || a.int('training_mode', 0) !== 0) return null;
+      const [scale, bias, mean, variance] = [consts[1], consts[2], consts[3], consts[4]];
+      if (!scale || !bias || !mean || !variance || scale.ndim !== 1) return null;
+      const bn = new BatchNorm2d(scale.size, {
+        eps: a.float('epsilon', 1e-5),
+        momentum: 1 - a.float('momentum', 0.9),
+      });
+      if (!copyInto(bn.weight!, scale) || !copyInto(bn.bias!, bias)) return null;
+      if (!copyInto(bn.runningMean!, mean) || !copyInto(bn.runningVar!, variance)) return null;
+      return bn.eval();
+    }
+    case 'Relu':
+      return only([0]) ? new ReLU() : null;
+    case 'Sigmoid':
+      return only([0]) ? new Sigmoid() : null;
+    case 'Tanh':
+      return only([0]) ? new Tanh() : null;
+    case 'LeakyRelu':
+      return only([0]) ? new LeakyReLU(a.float('alpha', 0.01)) : null;
+    case 'Softmax':
+      return only([0]) && opset >= 13 ? new Softmax(a.int('axis', -1)) : null;
+    case 'Flatten':
+      return only([0]) && a.int('axis', 1) === 1 && rank !== null && rank >= 2 ? new Flatten(1, -1) : null;
+    case 'Dropout': {
+      const ratio = opset < 12 ? a.float('ratio', 0.5) : consts[1] ? consts[1].data[0]! : 0.5;
+      if (!only([0]) || node.outputs.length > 1 || !(ratio >= 0 && ratio < 1)) return null;
+      return new Dropout(ratio);
+    }
+    case 'Identity':
+      return only([0]) ? new Identity() : null;
+    case 'Add':
+      return only([0, 1]) ? new Add() : null;
+    case 'Concat':
+      return dynamic.length === node.inputs.length && a.int('axis') >= 0 ? new Concat(a.int('axis')) : null;
+    case 'GlobalAveragePool':
+      return only([0]) && rank === 4 ? new GlobalAvgPool2d({ keepdim: true }) : null;
+    case 'MaxPool': {
+      if (!only([0]) || rank !== 4 || node.outputs.length > 1 || a.int('storage_order', 0) !== 0) return null;
+      const kernel = a.ints('kernel_shape');
+      const autoPad = a.string('auto_pad', 'NOTSET');
+      const p = a.ints('pads', [0, 0, 0, 0]);
+      if (kernel.length !== 2 || (autoPad !== 'NOTSET' && autoPad !== 'VALID') || p.length !== 4) return null;
+      if (
+        p[0]! > kernel[0]! / 2 ||
+        p[2]! > kernel[0]! / 2 ||
+        p[1]! > kernel[1]! / 2 ||
+        p[3]! > kernel[1]! / 2
+      )
+        return null;
+      return new MaxPool2d(kernel as [number, number], {
+        stride: a.ints('strides', [1, 1]) as [number, number],
+        padding: autoPad === 'VALID' ? 0 : [p[0]!, p[2]!, p[1]!, p[3]!],
+        dilation: a.ints('dilations', [1, 1]) as [number, number],
+        ceilMode: a.int('ceil_mode', 0) === 1,
+      });
+    }
+    default:
+      return null;
+  }
+}
+
+/** Split into equal parts takes the number of parts from its outputs; record it as opset 18's `num_outputs`. */
+function withOutputCount(node: OnnxNode): OnnxNode {
+  if (node.opType !== 'Split' || node.attributes.has('num_outputs')) return node;
+  const attributes = new Map(node.attributes);
+  attributes.set('num_outputs', {
+    name: 'num_outputs',
+    type: OnnxAttributeType.INT,
+    value: node.outputs.length,
+  });
+  return { ...node, attributes };
+}
+
+function refuse(file: string | undefined, problem: string, fix: string): never {
+  throw new ModelFileError('importOnnx', file, problem, fix);
+}
+
+/**
+ * Import an ONNX model as a Stride {@link Graph}: each node becomes a Stride layer where one
+ * expresses it exactly (Conv → Conv2d, Gemm → Linear, BatchNormalization → BatchNorm2d, Relu →
+ * ReLU, ...) with the weights copied in, and an {@link OnnxOp} layer otherwise; subgraphs of
+ * constants (shape arithmetic) are evaluated once at import. Weights are trainable parameters, so
+ * the model can be fine-tuned, saved with `st.save` and exported again. Graph inputs are the ONNX
+ * inputs that are not initializers, in order; `forwardAll` returns every ONNX output.
+ *
+ * Operators are listed by {@link isSupportedOnnxOp}; a model using others is refused with the full
+ * list. Values are float32 (integer tensors such as shapes are carried as exact floats).
+ */
+export function importOnnx(source: Uint8Array | OnnxModel, opts: ImportOnnxOptions = {}): Graph {
+  const file = opts.file;
+  const model = source instanceof Uint8Array ? decodeOnnxModel(source, file) : source;
+  const opset = defaultOpset(model);
+  const g = model.graph;
+  const unsupported = [
+    ...new Set(
+      g.nodes
+        .filter((n) => !isSupportedOnnxOp(n.opType, n.domain))
+        .map((n) => (n.domain ? `${n.domain}.${n.opType}` : n.opType)),
+    ),
+  ];
+  if (unsupported.length > 0) {
+    refuse(
+      file,
+      `the model uses operators Stride does not support: ${unsupported.join(', ')}`,
+      `Stride imports ${Object.keys(ONNX_KERNELS).join(', ')}; re-export the model with those, or register a layer`,
+    );
+  }
+  const values = new Map<string, Value>();
+  for (const t of g.initializers) values.set(t.name, { kind: 'const', tensor: toTensor(t) });
+  const ranks = new Map<string, number>();
+  for (const v of [...g.inputs, ...g.valueInfo, ...g.outputs]) if (v.shape) ranks.set(v.name, v.shape.length);
+
+  const graph = new Graph();
+  const used = new Set<string>();
+  const unique = (base: string): string => {
+    let name = base || 'node';
+    for (let i = 1; used.has(name); i++) name = `${base}_${i}`;
+    used.add(name);
+    return name;
+  };
+  for (const input of g.inputs) {
+    if (values.has(input.name)) continue;
+    const shape = input.shape;
+    const perSample =
+      shape && shape.length >= 1 && shape.every((d) => typeof d === 'number')
+        ? (shape.slice(1) as number[])
+        : undefined;
+    const node = graph.input(perSample, unique(sanitize(input.name)));
+    values.set(input.name, { kind: 'node', node, rank: shape ? shape.length : null });
+  }
+  if (graph.inputNames.length === 0)
+    refuse(file, 'the model has no inputs', 'export the model with at least one input');
+
+  const secondaryOutputs = new Set<string>();
+  let folded = 0;
+  g.nodes.forEach((original, index) => {
+    const node = withOutputCount(original);
+    const a = new OnnxAttrs(node.opType, node.attributes);
+    const ins = node.inputs.map((name) => {
+      if (name === '') return null;
+      const v = values.get(name);
+      if (!v)
+        refuse(
+          file,
+          `node ${index} (${node.opType}) reads '${name}', which no earlier node produces`,
+          'the graph must be topologically sorted',
+        );
+      if (secondaryOutputs.has(name)) {
+        refuse(
+          file,
+          `node ${index} (${node.opType}) reads '${name}', a secondary output of its producer, which Stride does not compute`,
+          'export the model without using mask or index outputs',
+        );
+      }
+      return v;
+    });
+    const multi = MULTI_OUTPUT_OPS.has(node.opType);
+    if (!multi) for (const o of node.outputs.slice(1)) if (o !== '') secondaryOutputs.add(o);
+    const dynamic = ins.flatMap((v, i) => (v?.kind === 'node' ? [i] : []));
+    const output =
+      node.outputs[0] ?? refuse(file, `node ${index} (${node.opType}) has no output`, 'check the model');
+    if (dynamic.length === 0) {
+      const args = ins.map((v) => (v?.kind === 'const' ? v.tensor : null));
+      const bound = foldedOutputBound(node.opType, args, a);
+      if (bound === null) {
+        refuse(
+          file,
+          `node ${index} (${node.opType}) computes on constants only, which Stride folds only for shape arithmetic and element-wise operators`,
+          'export the model with constant folding',
+        );
+      }
+      folded += bound;
+      if (bound > MAX_FOLDED_ELEMENTS || folded > MAX_FOLDED_ELEMENTS) {
+        refuse(
+          file,
+          `folding the constants of node ${index} (${node.opType}) would create ${bound} values`,
+          `Stride folds at most ${MAX_FOLDED_ELEMENTS} values; the file is corrupt or hostile`,
+        );
+      }
+      const result = noGrad(() => ONNX_KERNELS[node.opType]!(args, a, opset));
+      node.outputs.forEach((o, k) => {
+        if (o !== '' && (k === 0 || multi)) values.set(o, { kind: 'const', tensor: result[k]! });
+      });
+      return;
+    }
+    const firstRank =
+      ins[0]?.kind === 'node' ? ins[0].rank : ins[0]?.kind === 'const' ? ins[0].tensor.ndim : null;
+    const consts = ins.map((v) => (v?.kind === 'const' ? v.tensor : null));
+    const generic = (outputIndex: number): OnnxOp =>
+      new OnnxOp(
+        node.opType,
+        opset,
+        node.attributes,
+        ins.map((v, i): OnnxSlot =>
+          v === null
+            ? { kind: 'none' }
+            : v.kind === 'node'
+              ? { kind: 'input', index: dynamic.indexOf(i) }
+              : { kind: 'const', name: `c${i}` },
+        ),
+        new Map(
+          ins.flatMap((v, i): [string, OnnxConstant][] =>
+            v?.kind === 'const'
+              ? [
+                  [
+                    `c${i}`,
+                    { tensor: v.tensor.clone(), trainable: (WEIGHT_INPUTS[node.opType] ?? []).includes(i) },
+                  ],
+                ]
+              : [],
+          ),
+        ),
+        outputIndex,
+      );
+    const layer = nativeLayer(node, a, opset, consts, dynamic, firstRank) ?? generic(0);
+    const args = dynamic.map((i) => (ins[i] as { node: GraphNode }).node);
+    const name = unique(sanitize(node.name) || `${node.opType.toLowerCase()}_${index}`);
+    const gn = graph.add(name, layer, ...args);
+    if (multi) {
+      // One layer per further output, each computing the operator and returning its own part.
+      node.outputs.forEach((o, k) => {
+        if (k === 0 || o === '') return;
+        values.set(o, {
+          kind: 'node',
+          node: graph.add(unique(`${name}_out${k}`), generic(k), ...args),
+          rank: firstRank,
+        });
+      });
+    }
+    let rank: number | null = ranks.get(output) ?? null;
+    if (rank === null) {
+      const dynRanks = dynamic.map((i) => (ins[i] as { rank: number | null }).rank);
+      if (RANK_KEEPING.has(node.opType)) rank = firstRank;
+      else if (['Add', 'Sub', 'Mul', 'Div', 'Pow', 'Max', 'Min', 'Sum', 'Mean'].includes(node.opType)) {
+        const all = ins.map((v) => (v === null ? 0 : v.kind === 'const' ? v.tensor.ndim : v.rank));
+        rank = all.every((r) => r !== null) ? Math.max(...(all as number[])) : null;
+      } else if (['Gemm', 'Flatten'].includes(node.opType)) rank = 2;
+      else if (node.opType === 'Reshape' && consts[1]) rank = consts[1].size;
+      else if (node.opType === 'MatMul' && dynRanks.every((r) => r !== null))
+        rank = Math.max(...(dynRanks as number[]), consts[1]?.ndim ?? 0);
+    }
+    values.set(output, { kind: 'node', node: gn, rank });
+  });
+  const outputs = g.outputs.map((o) => {
+    if (secondaryOutputs.has(o.name)) {
+      refuse(
+        file,
+        `the graph output '${o.name}' is a secondary output (a mask, indices or batch statistics), which Stride does not compute`,
+        'export the model without it',
+      );
+    }
+    const v = values.get(o.name);
+    if (!v) refuse(file, `the graph output '${o.name}' is never produced`, 'check the model');
+    if (v.kind === 'const')
+      refuse(
+        file,
+        `the graph output '${o.name}' is a constant`,
+        'Stride imports graphs whose outputs depend on their inputs',
+      );
+    return v.node;
+  });
+  graph.output(...outputs);
+  return graph.eval();
+}
