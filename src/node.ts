@@ -1,8 +1,20 @@
 /**
- * Stride's Node entry point (what `import * as st from 'stride'` resolves to in Node): the whole
- * isomorphic core plus the Node-only parts — dataset readers (files, gzip, image decoding) and
- * model files (atomic save/load, ONNX and TF.js readers).
+ * Stride's Node.js entry point: everything in the portable core (`./index.js`), the Node-only
+ * file readers and writers (`./node-io.js`, `./node-data.js`), and the native CPU backend, which
+ * becomes the active backend when its addon is built. `import 'stride'` resolves here under Node;
+ * browsers and bundlers get the pure core.
  */
+import { registerNativeBackend } from './backend/native/register-native.js';
+
 export * from './index.js';
-export * from './node-data.js';
 export * from './node-io.js';
+export * from './node-data.js';
+export {
+  getNumThreads,
+  nativeAvailable,
+  nativeIsa,
+  setNativeIsa,
+  setNumThreads,
+} from './backend/native/register-native.js';
+
+registerNativeBackend();

@@ -1,0 +1,351 @@
+// N-API entry points. Every kernel works in place on the memory of the JavaScript typed arrays it
+// is given (no copies); geometry arrives as a Float64Array of integers. The TypeScript wrapper
+// (src/backend/native/) validates dtypes and sizes before calling, so these functions only check
+// argument types.
+#include <node_api.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "conv.h"
+#include "cpu.h"
+#include "elementwise.h"
+#include "gemm.h"
+#include "pool.h"
+#include "reduce.h"
+#include "thread_pool.h"
+
+namespace stride {
+
+namespace {
+
+// Thrown inside a binding to abandon it after a JavaScript exception has been raised.
+struct PendingException {};
+
+void check(napi_env env, napi_status status, const char* what) {
+  if (status == napi_ok) return;
+  bool pending = false;
+  napi_is_exception_pending(env, &pending);
+  if (!pending) napi_throw_error(env, "ERR_STRIDE_NATIVE", what);
+  throw PendingException{};
+}
+
+[[noreturn]] void fail(napi_env env, const std::string& message) {
+  napi_throw_type_error(env, "ERR_STRIDE_NATIVE", message.c_str());
+  throw PendingException{};
+}
+
+struct Args {
+  napi_value argv[8];
+  size_t argc = 8;
+};
+
+Args args(napi_env env, napi_callback_info info, size_t want) {
+  Args a;
+  check(env, napi_get_cb_info(env, info, &a.argc, a.argv, nullptr, nullptr), "reading arguments");
+  if (a.argc < want) fail(env, "expected " + std::to_string(want) + " arguments, got " + std::to_string(a.argc));
+  return a;
+}
+
+bool isNullish(napi_env env, napi_value v) {
+  napi_valuetype t;
+  check(env, napi_typeof(env, v, &t), "reading an argument type");
+  return t == napi_null || t == napi_undefined;
+}
+
+template <typename T>
+T* typedArray(napi_env env, napi_value v, napi_typedarray_type want, const char* name, size_t* length = nullptr) {
+  bool is = false;
+  check(env, napi_is_typedarray(env, v, &is), "checking a typed array");
+  if (!is) fail(env, std::string(name) + " must be a typed array");
+  napi_typedarray_type type;
+  size_t len = 0;
+  void* data = nullptr;
+  check(env, napi_get_typedarray_info(env, v, &type, &len, &data, nullptr, nullptr), "reading a typed array");
+  if (type != want) fail(env, std::string(name) + " has the wrong element type");
+  if (length) *length = len;
+  return static_cast<T*>(data);
+}
+
+float* f32(napi_env env, napi_value v, const char* name) {
+  return typedArray<float>(env, v, napi_float32_array, name);
+}
+
+std::vector<int64_t> ints(napi_env env, napi_value v, const char* name) {
+  size_t len = 0;
+  const double* d = typedArray<double>(env, v, napi_float64_array, name, &len);
+  std::vector<int64_t> out(len);
+  for (size_t i = 0; i < len; i++) out[i] = static_cast<int64_t>(d[i]);
+  return out;
+}
+
+int32_t int32(napi_env env, napi_value v) {
+  int32_t out = 0;
+  check(env, napi_get_value_int32(env, v, &out), "reading an integer argument");
+  return out;
+}
+
+double number(napi_env env, napi_value v) {
+  double out = 0;
+  check(env, napi_get_value_double(env, v, &out), "reading a number argument");
+  return out;
+}
+
+napi_value undefined(napi_env env) {
+  napi_value u;
+  napi_get_undefined(env, &u);
+  return u;
+}
+
+napi_value boolean(napi_env env, bool b) {
+  napi_value v;
+  napi_get_boolean(env, b, &v);
+  return v;
+}
+
+// Wraps a binding body so that PendingException unwinds to a clean return.
+template <typename Fn>
+napi_value guarded(napi_env env, Fn&& fn) {
+  try {
+    return fn();
+  } catch (const PendingException&) {
+    return nullptr;
+  } catch (const std::exception& e) {
+    napi_throw_error(env, "ERR_STRIDE_NATIVE", e.what());
+    return nullptr;
+  }
+}
+
+ConvGeometry convGeometry(napi_env env, napi_value v) {
+  const std::vector<int64_t> p = ints(env, v, "conv params");
+  if (p.size() != 16) fail(env, "conv params must hold 16 values");
+  return {p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8], p[9], p[10], p[11], p[12], p[13], p[14], p[15]};
+}
+
+PoolGeometry poolGeometry(napi_env env, napi_value v) {
+  const std::vector<int64_t> p = ints(env, v, "pool params");
+  if (p.size() != 17) fail(env, "pool params must hold 17 values");
+  return {p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8], p[9], p[10], p[11], p[12], p[13], p[14], p[15],
+          p[16] != 0};
+}
+
+// ----- Bindings -----
+
+napi_value Gemm(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Args a = args(env, info, 4);
+    const std::vector<int64_t> p = ints(env, a.argv[0], "gemm params");
+    if (p.size() != 10) fail(env, "gemm params must hold 10 values");
+    const int64_t batch = p[0], m = p[1], n = p[2], k = p[3];
+    const bool transA = p[4] != 0, transB = p[5] != 0, acc = p[9] != 0;
+    const int64_t sA = p[6], sB = p[7], sC = p[8];
+    const float* A = f32(env, a.argv[1], "a");
+    const float* B = f32(env, a.argv[2], "b");
+    float* C = f32(env, a.argv[3], "c");
+    auto one = [&](int64_t i, int threads) {
+      DenseA da(A + i * sA, transA ? m : k, transA);
+      DenseB db(B + i * sB, transB ? k : n, transB);
+      gemm({m, n, k, &da, &db, CLayout{C + i * sC, n, n, 0}, acc}, threads);
+    };
+    const int threads = threadsFor(2.0 * batch * m * n * k);
+    const bool perEntry = batch >= threads && threadsFor(2.0 * m * n * k) < threads;
+    if (threads > 1 && perEntry && batch > 1) {
+      ThreadPool::instance().parallelFor(batch, threads, [&](int64_t i) { one(i, 1); });
+    } else {
+      for (int64_t i = 0; i < batch; i++) one(i, threads);
+    }
+    return undefined(env);
+  });
+}
+
+napi_value Conv2dForward(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Args a = args(env, info, 5);
+    const ConvGeometry g = convGeometry(env, a.argv[0]);
+    const float* bias = isNullish(env, a.argv[3]) ? nullptr : f32(env, a.argv[3], "bias");
+    conv2dForward(g, f32(env, a.argv[1], "x"), f32(env, a.argv[2], "w"), bias, f32(env, a.argv[4], "y"));
+    return undefined(env);
+  });
+}
+
+napi_value Conv2dBackwardData(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Args a = args(env, info, 4);
+    const ConvGeometry g = convGeometry(env, a.argv[0]);
+    conv2dBackwardData(g, f32(env, a.argv[1], "dy"), f32(env, a.argv[2], "w"), f32(env, a.argv[3], "dx"));
+    return undefined(env);
+  });
+}
+
+napi_value Conv2dBackwardFilter(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Args a = args(env, info, 4);
+    const ConvGeometry g = convGeometry(env, a.argv[0]);
+    conv2dBackwardFilter(g, f32(env, a.argv[1], "x"), f32(env, a.argv[2], "dy"), f32(env, a.argv[3], "dw"));
+    return undefined(env);
+  });
+}
+
+napi_value MaxPool2dForward(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Args a = args(env, info, 4);
+    const PoolGeometry p = poolGeometry(env, a.argv[0]);
+    int32_t* idx = typedArray<int32_t>(env, a.argv[3], napi_int32_array, "indices");
+    maxPool2dForward(p, f32(env, a.argv[1], "x"), f32(env, a.argv[2], "y"), idx);
+    return undefined(env);
+  });
+}
+
+napi_value MaxPool2dBackward(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Args a = args(env, info, 4);
+    const PoolGeometry p = poolGeometry(env, a.argv[0]);
+    const int32_t* idx = typedArray<int32_t>(env, a.argv[2], napi_int32_array, "indices");
+    maxPool2dBackward(p, f32(env, a.argv[1], "dy"), idx, f32(env, a.argv[3], "dx"));
+    return undefined(env);
+  });
+}
+
+napi_value AvgPool2dForward(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Args a = args(env, info, 3);
+    const PoolGeometry p = poolGeometry(env, a.argv[0]);
+    avgPool2dForward(p, f32(env, a.argv[1], "x"), f32(env, a.argv[2], "y"));
+    return undefined(env);
+  });
+}
+
+napi_value AvgPool2dBackward(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Args a = args(env, info, 3);
+    const PoolGeometry p = poolGeometry(env, a.argv[0]);
+    avgPool2dBackward(p, f32(env, a.argv[1], "dy"), f32(env, a.argv[2], "dx"));
+    return undefined(env);
+  });
+}
+
+napi_value Unary(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Args a = args(env, info, 4);
+    const int32_t op = int32(env, a.argv[0]);
+    if (op < 0 || op >= static_cast<int32_t>(UnaryOp::Count)) fail(env, "unknown unary op code");
+    size_t n = 0, ny = 0;
+    const float* x = typedArray<float>(env, a.argv[1], napi_float32_array, "x", &n);
+    float* y = typedArray<float>(env, a.argv[2], napi_float32_array, "y", &ny);
+    if (ny < n) fail(env, "y is shorter than x");
+    unary(static_cast<UnaryOp>(op), x, y, static_cast<int64_t>(n), static_cast<float>(number(env, a.argv[3])));
+    return undefined(env);
+  });
+}
+
+napi_value Binary(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Args a = args(env, info, 5);
+    const int32_t op = int32(env, a.argv[0]);
+    if (op < 0 || op >= static_cast<int32_t>(BinaryOp::Count)) fail(env, "unknown binary op code");
+    // geometry: [nd, outShape (nd), aStrides (nd), bStrides (nd)]
+    const std::vector<int64_t> g = ints(env, a.argv[4], "binary geometry");
+    if (g.empty() || g.size() != static_cast<size_t>(1 + 3 * g[0])) fail(env, "malformed binary geometry");
+    const int nd = static_cast<int>(g[0]);
+    binary(static_cast<BinaryOp>(op), f32(env, a.argv[1], "a"), g.data() + 1 + nd, f32(env, a.argv[2], "b"),
+           g.data() + 1 + 2 * nd, f32(env, a.argv[3], "out"), g.data() + 1, nd);
+    return undefined(env);
+  });
+}
+
+napi_value Reduce(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Args a = args(env, info, 5);
+    const int32_t op = int32(env, a.argv[0]);
+    if (op < 0 || op > 2) fail(env, "unknown reduce op code");
+    // geometry: [nd, shape (nd), reduced flags (nd)]
+    const std::vector<int64_t> g = ints(env, a.argv[2], "reduce geometry");
+    if (g.empty() || g.size() != static_cast<size_t>(1 + 2 * g[0])) fail(env, "malformed reduce geometry");
+    const int nd = static_cast<int>(g[0]);
+    std::unique_ptr<bool[]> red(new bool[nd > 0 ? nd : 1]);
+    for (int d = 0; d < nd; d++) red[d] = g[1 + nd + d] != 0;
+    int32_t* idx =
+        isNullish(env, a.argv[4]) ? nullptr : typedArray<int32_t>(env, a.argv[4], napi_int32_array, "indices");
+    const bool done = reduce(static_cast<ReduceOp>(op), f32(env, a.argv[1], "x"), g.data() + 1, red.get(), nd,
+                             f32(env, a.argv[3], "out"), idx);
+    return boolean(env, done);
+  });
+}
+
+napi_value SetNumThreads(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Args a = args(env, info, 1);
+    ThreadPool::instance().setThreads(int32(env, a.argv[0]));
+    return undefined(env);
+  });
+}
+
+napi_value GetNumThreads(napi_env env, napi_callback_info) {
+  return guarded(env, [&] {
+    napi_value v;
+    check(env, napi_create_int32(env, numThreads(), &v), "returning the thread count");
+    return v;
+  });
+}
+
+napi_value SetIsa(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Args a = args(env, info, 1);
+    char buf[16];
+    size_t len = 0;
+    check(env, napi_get_value_string_utf8(env, a.argv[0], buf, sizeof buf, &len), "reading the ISA name");
+    const std::string name(buf, len);
+    Isa isa;
+    if (name == "avx512")
+      isa = Isa::Avx512;
+    else if (name == "avx2")
+      isa = Isa::Avx2;
+    else if (name == "scalar")
+      isa = Isa::Scalar;
+    else
+      fail(env, "unknown instruction set '" + name + "' (expected avx512, avx2 or scalar)");
+    return boolean(env, setActiveIsa(isa));
+  });
+}
+
+napi_value GetIsa(napi_env env, napi_callback_info) {
+  return guarded(env, [&] {
+    napi_value out, active, detected;
+    check(env, napi_create_object(env, &out), "creating the ISA report");
+    check(env, napi_create_string_utf8(env, isaName(activeIsa()), NAPI_AUTO_LENGTH, &active), "ISA name");
+    check(env, napi_create_string_utf8(env, isaName(detectIsa()), NAPI_AUTO_LENGTH, &detected), "ISA name");
+    check(env, napi_set_named_property(env, out, "active", active), "ISA report");
+    check(env, napi_set_named_property(env, out, "detected", detected), "ISA report");
+    return out;
+  });
+}
+
+napi_value Init(napi_env env, napi_value exports) {
+  const napi_property_descriptor props[] = {
+      {"gemm", nullptr, Gemm, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"conv2dForward", nullptr, Conv2dForward, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"conv2dBackwardData", nullptr, Conv2dBackwardData, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"conv2dBackwardFilter", nullptr, Conv2dBackwardFilter, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"maxPool2dForward", nullptr, MaxPool2dForward, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"maxPool2dBackward", nullptr, MaxPool2dBackward, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"avgPool2dForward", nullptr, AvgPool2dForward, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"avgPool2dBackward", nullptr, AvgPool2dBackward, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"unary", nullptr, Unary, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"binary", nullptr, Binary, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"reduce", nullptr, Reduce, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"setNumThreads", nullptr, SetNumThreads, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"getNumThreads", nullptr, GetNumThreads, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"setIsa", nullptr, SetIsa, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"getIsa", nullptr, GetIsa, nullptr, nullptr, nullptr, napi_default, nullptr},
+  };
+  napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
+  return exports;
+}
+
+}  // namespace
+
+}  // namespace stride
+
+NAPI_MODULE_INIT() { return stride::Init(env, exports); }

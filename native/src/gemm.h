@@ -1,0 +1,125 @@
+// A packed, cache-blocked single-precision GEMM in the style of BLIS/GotoBLAS, with the operands
+// reached through packers so that convolutions can feed image patches straight into the packed
+// panels (implicit im2col) instead of materializing a column matrix.
+//
+// C[i, j] (+)= sum_k A[i, k] * B[k, j] for i < M, j < N, k < K.
+//
+// Packed layouts: a row panel of A holds `mr` rows as kc groups of mr values (k-major); a column
+// panel of B holds NR columns as kc groups of NR values, zero-padded past N.
+#pragma once
+
+#include <cstdint>
+
+#include "cpu.h"
+
+namespace stride {
+
+/** Supplies row panels of the left operand A (M x K). */
+struct APacker {
+  virtual ~APacker() = default;
+  /** Write A[i0 .. i0+mr, p0 .. p0+kc] to dst as kc groups of mr values. */
+  virtual void pack(float* dst, int64_t i0, int mr, int64_t p0, int64_t kc) const = 0;
+};
+
+/** Supplies column panels of the right operand B (K x N). */
+struct BPacker {
+  virtual ~BPacker() = default;
+  /**
+   * Write B[p0 .. p0+kc, j0 .. j0+nc] to dst as ceil(nc / nr) panels; panel q holds columns
+   * j0 + q*nr .. +nr as kc groups of nr values, with columns past j0+nc set to zero.
+   */
+  virtual void pack(float* dst, int64_t p0, int64_t kc, int64_t j0, int64_t nc, int nr) const = 0;
+  /**
+   * Where B[p0.., j0 .. j0+nc] can be read in place, as rows of nc contiguous values `*ld` apart;
+   * nullptr when it cannot (the driver then packs). Reading in place skips packing when few row
+   * panels share each B panel.
+   */
+  virtual const float* direct(int64_t /*p0*/, int64_t /*j0*/, int64_t /*nc*/, int64_t* /*ld*/) const {
+    return nullptr;
+  }
+};
+
+/**
+ * Where C lives. Column j of row i is at base + (j / segLen) * segStride + i * ldc + j % segLen,
+ * which covers a plain row-major matrix (segLen >= N) and a batch of images laid side by side
+ * along N (segLen = pixels per image, segStride = elements per image).
+ */
+struct CLayout {
+  float* base;
+  int64_t ldc;
+  int64_t segLen;
+  int64_t segStride;
+};
+
+/** A whole GEMM problem. */
+struct GemmProblem {
+  int64_t m, n, k;
+  const APacker* a;
+  const BPacker* b;
+  CLayout c;
+  bool accumulate;  // C += A*B instead of C = A*B
+};
+
+/** A dense, row-major operand, optionally transposed: op(A)[i, k] = trans ? a[k*ld + i] : a[i*ld + k]. */
+class DenseA final : public APacker {
+ public:
+  DenseA(const float* a, int64_t ld, bool trans) : a_(a), ld_(ld), trans_(trans) {}
+  void pack(float* dst, int64_t i0, int mr, int64_t p0, int64_t kc) const override;
+
+ private:
+  const float* a_;
+  int64_t ld_;
+  bool trans_;
+};
+
+/** A dense, row-major operand, optionally transposed: op(B)[k, j] = trans ? b[j*ld + k] : b[k*ld + j]. */
+class DenseB final : public BPacker {
+ public:
+  DenseB(const float* b, int64_t ld, bool trans) : b_(b), ld_(ld), trans_(trans) {}
+  void pack(float* dst, int64_t p0, int64_t kc, int64_t j0, int64_t nc, int nr) const override;
+  const float* direct(int64_t p0, int64_t j0, int64_t nc, int64_t* ld) const override;
+
+ private:
+  const float* b_;
+  int64_t ld_;
+  bool trans_;
+};
+
+/** Solve the problem with up to `maxThreads` threads (fewer when the job is small). */
+void gemm(const GemmProblem& p, int maxThreads);
+
+/** Micro-kernel geometry of the active instruction set: rows per A panel (at most) and columns per B panel. */
+int gemmMr();
+int gemmNr();
+
+// ----- Internals shared by the driver and the per-ISA kernel files -----
+
+/**
+ * A micro-kernel computes an mr x nr tile (mr <= MR, nr <= NR): c[i*ldc + j] (+)= sum over kc of
+ * a[k*mr + i] * b[k*ldb + j]. It reads only the nr valid columns of each B row when
+ * `masked` is set in its MicroKernel; otherwise it reads NR columns (B must then be a padded
+ * panel or a full-width tile).
+ */
+using MicroKernelFn = void (*)(int mr, int nr, int64_t kc, const float* a, const float* b, int64_t ldb,
+                               float* c, int64_t ldc, bool accumulate);
+
+struct MicroKernel {
+  int mr;       // most rows per call
+  int nr;       // columns of a packed B panel
+  bool masked;  // reads only the nr valid columns of B and C
+  MicroKernelFn run;
+};
+
+MicroKernel microKernelScalar();
+MicroKernel microKernelAvx2();
+MicroKernel microKernelAvx512();
+
+/**
+ * Transposing copy of `rows` rows: dst[k*dstStride + r] = src[r*ld + k] for r < rows, and zero for
+ * rows <= r < dstStride.
+ */
+void packTransposed(float* dst, int64_t dstStride, const float* src, int64_t ld, int rows, int64_t kc);
+/** dst[k*nr + j] = src[k*ld + j] for j < nc, zero for nc <= j < nr (a plain panel copy). */
+void packPanelRows(float* dst, const float* src, int64_t ld, int64_t kc, int nc, int nr);
+
+}  // namespace stride

@@ -1,0 +1,134 @@
+#include "thread_pool.h"
+
+#include <algorithm>
+#include <chrono>
+
+#include <unistd.h>
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#define STRIDE_PAUSE() _mm_pause()
+#else
+#define STRIDE_PAUSE() ((void)0)
+#endif
+
+namespace stride {
+
+namespace {
+// How long an idle worker spins before it sleeps. Kernels of one training step follow each other
+// within microseconds, so spinning this long keeps hand-offs cheap without burning a core
+// between steps.
+constexpr auto kSpin = std::chrono::microseconds(200);
+// Smallest job (in flops) that is split across threads: about 20 microseconds of work.
+constexpr double kParallelFlops = 2.0e6;
+
+thread_local bool t_inJob = false;
+}  // namespace
+
+ThreadPool& ThreadPool::instance() {
+  static ThreadPool pool;
+  return pool;
+}
+
+ThreadPool::ThreadPool() {
+  long n = sysconf(_SC_NPROCESSORS_ONLN);
+  start(static_cast<int>(std::max(1L, n)) - 1);
+}
+
+ThreadPool::~ThreadPool() { stop(); }
+
+void ThreadPool::setThreads(int n) {
+  n = std::clamp(n, 1, 256);
+  if (n == threads()) return;
+  stop();
+  start(n - 1);
+}
+
+void ThreadPool::start(int workers) {
+  stopping_.store(false);
+  // Workers start from the generation current now, so a job (or stop) posted before a worker
+  // first runs is still seen by it.
+  const uint64_t gen = generation_.load();
+  for (int i = 0; i < workers; i++) workers_.emplace_back([this, i, gen] { workerLoop(i, gen); });
+}
+
+void ThreadPool::stop() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stopping_.store(true);
+    generation_.fetch_add(1);
+  }
+  wake_.notify_all();
+  for (auto& t : workers_) t.join();
+  workers_.clear();
+}
+
+void ThreadPool::runTasks() {
+  const auto& fn = *fn_;
+  for (;;) {
+    int64_t t = next_.fetch_add(1, std::memory_order_relaxed);
+    if (t >= tasks_) break;
+    fn(t);
+  }
+}
+
+void ThreadPool::workerLoop(int index, uint64_t seen) {
+  t_inJob = true;  // a worker never starts nested jobs
+  for (;;) {
+    // Spin for a while, then sleep until the generation changes.
+    auto spinUntil = std::chrono::steady_clock::now() + kSpin;
+    uint64_t g;
+    int polls = 0;
+    while ((g = generation_.load(std::memory_order_acquire)) == seen) {
+      STRIDE_PAUSE();
+      if (++polls == 64) {
+        polls = 0;
+        if (std::chrono::steady_clock::now() > spinUntil) {
+          std::unique_lock<std::mutex> lock(mutex_);
+          wake_.wait(lock, [&] { return generation_.load() != seen || stopping_.load(); });
+        }
+      }
+    }
+    seen = g;
+    if (stopping_.load()) return;
+    if (index < helpers_) {
+      runTasks();
+      active_.fetch_sub(1, std::memory_order_acq_rel);
+    }
+  }
+}
+
+void ThreadPool::parallelFor(int64_t tasks, int maxThreads, const std::function<void(int64_t)>& fn) {
+  if (tasks <= 0) return;
+  int helpers = std::min<int64_t>({static_cast<int64_t>(maxThreads) - 1,
+                                   static_cast<int64_t>(workers_.size()), tasks - 1});
+  if (helpers <= 0 || t_inJob || busy_) {
+    for (int64_t t = 0; t < tasks; t++) fn(t);
+    return;
+  }
+  busy_ = true;
+  fn_ = &fn;
+  tasks_ = tasks;
+  helpers_ = helpers;
+  next_.store(0, std::memory_order_relaxed);
+  active_.store(helpers, std::memory_order_relaxed);
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    generation_.fetch_add(1, std::memory_order_release);
+  }
+  wake_.notify_all();
+  t_inJob = true;
+  runTasks();
+  t_inJob = false;
+  while (active_.load(std::memory_order_acquire) != 0) STRIDE_PAUSE();
+  fn_ = nullptr;
+  busy_ = false;
+}
+
+int threadsFor(double flops) {
+  int n = numThreads();
+  if (n <= 1 || flops < kParallelFlops) return 1;
+  return std::min<int>(n, static_cast<int>(flops / (kParallelFlops / 2)));
+}
+
+}  // namespace stride

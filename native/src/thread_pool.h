@@ -1,0 +1,66 @@
+// A persistent pool of worker threads. The calling thread always takes part, so a pool of n
+// threads owns n - 1 workers. Workers spin briefly after each job (a hand-off then costs about a
+// microsecond) and then sleep on a condition variable so an idle pool costs no CPU.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace stride {
+
+class ThreadPool {
+ public:
+  /** The process-wide pool, sized to the number of online CPUs at first use. */
+  static ThreadPool& instance();
+
+  ~ThreadPool();
+
+  /** Threads a job may use, the caller included (at least 1). */
+  int threads() const { return static_cast<int>(workers_.size()) + 1; }
+
+  /** Resize the pool to `n` threads (clamped to [1, 256]); joins or starts workers. */
+  void setThreads(int n);
+
+  /**
+   * Run fn(task) for every task in [0, tasks), spread over at most `maxThreads` threads (the
+   * caller included), and return when all are done. Tasks are handed out dynamically, so uneven
+   * tasks balance. A nested call from inside a task runs serially.
+   */
+  void parallelFor(int64_t tasks, int maxThreads, const std::function<void(int64_t)>& fn);
+
+ private:
+  ThreadPool();
+  void start(int workers);
+  void stop();
+  void workerLoop(int index, uint64_t seen);
+  void runTasks();
+
+  std::vector<std::thread> workers_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::atomic<uint64_t> generation_{0};
+  std::atomic<bool> stopping_{false};
+  // The current job.
+  const std::function<void(int64_t)>* fn_ = nullptr;
+  int64_t tasks_ = 0;
+  int helpers_ = 0;  // workers that take part in the current job
+  std::atomic<int64_t> next_{0};
+  std::atomic<int> active_{0};  // helpers still inside the current job
+  bool busy_ = false;
+};
+
+/** Number of threads kernels use (the pool size). */
+inline int numThreads() { return ThreadPool::instance().threads(); }
+
+/**
+ * Threads worth using for a job of `flops` floating-point operations: waking a helper costs a
+ * few microseconds, so small jobs stay on the calling thread.
+ */
+int threadsFor(double flops);
+
+}  // namespace stride

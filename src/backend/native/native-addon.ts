@@ -1,0 +1,51 @@
+/**
+ * The functions the compiled addon (`native/build/Release/stride_native.node`) exports. Geometry
+ * travels as a Float64Array of integers; every array is read and written in place.
+ */
+export interface NativeAddon {
+  /** Batched GEMM; params = [batch, m, n, k, transA, transB, strideA, strideB, strideC, accumulate]. */
+  gemm(params: Float64Array, a: Float32Array, b: Float32Array, c: Float32Array): void;
+  /** Convolution forward; params = the 16 fields of Conv2dParams in declaration order. */
+  conv2dForward(
+    params: Float64Array,
+    x: Float32Array,
+    w: Float32Array,
+    bias: Float32Array | null,
+    y: Float32Array,
+  ): void;
+  /** Gradient of a convolution with respect to its input (overwrites dx). */
+  conv2dBackwardData(params: Float64Array, dy: Float32Array, w: Float32Array, dx: Float32Array): void;
+  /** Gradient of a convolution with respect to its weight (overwrites dw). */
+  conv2dBackwardFilter(params: Float64Array, x: Float32Array, dy: Float32Array, dw: Float32Array): void;
+  /** Max pooling; params = the 17 fields of Pool2dParams in declaration order (booleans as 0/1). */
+  maxPool2dForward(params: Float64Array, x: Float32Array, y: Float32Array, indices: Int32Array): void;
+  /** Routes dy to the recorded maxima (overwrites dx). */
+  maxPool2dBackward(params: Float64Array, dy: Float32Array, indices: Int32Array, dx: Float32Array): void;
+  /** Average pooling. */
+  avgPool2dForward(params: Float64Array, x: Float32Array, y: Float32Array): void;
+  /** Gradient of average pooling (overwrites dx). */
+  avgPool2dBackward(params: Float64Array, dy: Float32Array, dx: Float32Array): void;
+  /** y = f(x) for the unary op with this code. */
+  unary(op: number, x: Float32Array, y: Float32Array, alpha: number): void;
+  /** out = a (op) b; geometry = [rank, outShape..., aStrides..., bStrides...] (0 strides broadcast). */
+  binary(op: number, a: Float32Array, b: Float32Array, out: Float32Array, geometry: Float64Array): void;
+  /**
+   * Reduction; geometry = [rank, shape..., reducedFlags...]. Returns false (having written
+   * nothing) for a case the addon leaves to the reference kernel.
+   */
+  reduce(
+    op: number,
+    x: Float32Array,
+    geometry: Float64Array,
+    out: Float32Array,
+    indices: Int32Array | null,
+  ): boolean;
+  /** Resize the thread pool (the calling thread included). */
+  setNumThreads(n: number): void;
+  /** Threads the kernels use. */
+  getNumThreads(): number;
+  /** Force an instruction-set family the CPU supports ('avx512' | 'avx2' | 'scalar'); false if unsupported. */
+  setIsa(name: string): boolean;
+  /** The instruction-set family in use and the best one the CPU supports. */
+  getIsa(): { active: string; detected: string };
+}

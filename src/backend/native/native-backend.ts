@@ -1,0 +1,279 @@
+import { ValueError } from '../../errors.js';
+import type { FloatArray } from '../../tensor/dtype.js';
+import { broadcastStrides, sizeOf } from '../../tensor/shape.js';
+import type {
+  Backend,
+  BinaryOp,
+  Conv2dParams,
+  GemmParams,
+  Pool2dParams,
+  ReduceOp,
+  UnaryOp,
+} from '../backend.js';
+import { referenceBackend } from '../reference/reference-backend.js';
+import type { NativeAddon } from './native-addon.js';
+
+/** Op codes of the addon (native/src/elementwise.h, reduce.h). Ops missing here run on the reference backend. */
+const UNARY_CODES: Partial<Record<UnaryOp, number>> = {
+  neg: 0,
+  exp: 1,
+  log: 2,
+  sqrt: 3,
+  abs: 4,
+  sign: 5,
+  relu: 6,
+  sigmoid: 7,
+  tanh: 8,
+  leakyRelu: 9,
+  elu: 10,
+  powScalar: 11,
+  reciprocal: 12,
+  square: 13,
+  erf: 14,
+};
+
+const BINARY_CODES: Partial<Record<BinaryOp, number>> = {
+  add: 0,
+  sub: 1,
+  mul: 2,
+  div: 3,
+  pow: 4,
+  maximum: 5,
+  minimum: 6,
+  eq: 7,
+  gt: 8,
+  ge: 9,
+  lt: 10,
+  le: 11,
+};
+
+const REDUCE_CODES: Partial<Record<ReduceOp, number>> = { sum: 0, max: 1, min: 2 };
+
+/** Throw unless `arr` holds at least `need` elements: a short array would let native code write out of bounds. */
+function requireLength(op: string, name: string, arr: ArrayLike<number>, need: number): void {
+  if (arr.length < need) {
+    throw new ValueError(
+      op,
+      `${name} holds ${arr.length} elements but the kernel's geometry needs ${need}. ` +
+        'Fix: pass arrays sized to the shapes in the parameters',
+    );
+  }
+}
+
+function isF32(...arrays: (FloatArray | null)[]): boolean {
+  for (const a of arrays) if (a !== null && !(a instanceof Float32Array)) return false;
+  return true;
+}
+
+/**
+ * The 'native' backend: float32 kernels of the C++ addon, reading and writing the typed arrays'
+ * memory in place. Float64 arrays, and ops the addon does not implement, run on the reference
+ * backend.
+ */
+export function createNativeBackend(addon: NativeAddon): Backend {
+  const gemmParams = new Float64Array(10);
+  const convParams = new Float64Array(16);
+  const poolParams = new Float64Array(17);
+
+  function fillConv(p: Conv2dParams): Float64Array {
+    const v = [
+      p.batch,
+      p.inChannels,
+      p.inH,
+      p.inW,
+      p.outChannels,
+      p.kH,
+      p.kW,
+      p.strideH,
+      p.strideW,
+      p.padTop,
+      p.padLeft,
+      p.dilationH,
+      p.dilationW,
+      p.groups,
+      p.outH,
+      p.outW,
+    ];
+    convParams.set(v);
+    return convParams;
+  }
+
+  function checkConv(op: string, p: Conv2dParams, x: FloatArray, w: FloatArray, y: FloatArray): void {
+    if (p.groups < 1 || p.inChannels % p.groups !== 0 || p.outChannels % p.groups !== 0) {
+      throw new ValueError(
+        op,
+        `groups ${p.groups} must divide inChannels ${p.inChannels} and outChannels ${p.outChannels}`,
+      );
+    }
+    requireLength(op, 'input', x, p.batch * p.inChannels * p.inH * p.inW);
+    requireLength(op, 'weight', w, p.outChannels * (p.inChannels / p.groups) * p.kH * p.kW);
+    requireLength(op, 'output', y, p.batch * p.outChannels * p.outH * p.outW);
+  }
+
+  function fillPool(p: Pool2dParams): Float64Array {
+    const v = [
+      p.batch,
+      p.channels,
+      p.inH,
+      p.inW,
+      p.kH,
+      p.kW,
+      p.strideH,
+      p.strideW,
+      p.padTop,
+      p.padLeft,
+      p.padBottom,
+      p.padRight,
+      p.dilationH,
+      p.dilationW,
+      p.outH,
+      p.outW,
+      p.countIncludePad ? 1 : 0,
+    ];
+    poolParams.set(v);
+    return poolParams;
+  }
+
+  function checkPool(op: string, p: Pool2dParams, x: ArrayLike<number>, y: ArrayLike<number>): void {
+    requireLength(op, 'input', x, p.batch * p.channels * p.inH * p.inW);
+    requireLength(op, 'output', y, p.batch * p.channels * p.outH * p.outW);
+  }
+
+  return {
+    name: 'native',
+
+    gemm(p: GemmParams, a: FloatArray, b: FloatArray, c: FloatArray): void {
+      if (!isF32(a, b, c)) return referenceBackend.gemm(p, a, b, c);
+      if (p.batch <= 0 || p.m <= 0 || p.n <= 0) return;
+      const last = p.batch - 1;
+      requireLength('gemm', 'A', a, last * p.strideA + p.m * p.k);
+      requireLength('gemm', 'B', b, last * p.strideB + p.k * p.n);
+      requireLength('gemm', 'C', c, last * p.strideC + p.m * p.n);
+      gemmParams.set([
+        p.batch,
+        p.m,
+        p.n,
+        p.k,
+        p.transA ? 1 : 0,
+        p.transB ? 1 : 0,
+        p.strideA,
+        p.strideB,
+        p.strideC,
+        p.accumulate ? 1 : 0,
+      ]);
+      addon.gemm(gemmParams, a as Float32Array, b as Float32Array, c as Float32Array);
+    },
+
+    conv2dForward(p, x, w, bias, y): void {
+      if (!isF32(x, w, bias, y)) return referenceBackend.conv2dForward(p, x, w, bias, y);
+      checkConv('conv2dForward', p, x, w, y);
+      if (bias) requireLength('conv2dForward', 'bias', bias, p.outChannels);
+      addon.conv2dForward(
+        fillConv(p),
+        x as Float32Array,
+        w as Float32Array,
+        bias as Float32Array | null,
+        y as Float32Array,
+      );
+    },
+
+    conv2dBackwardData(p, dy, w, dx): void {
+      if (!isF32(dy, w, dx)) return referenceBackend.conv2dBackwardData(p, dy, w, dx);
+      checkConv('conv2dBackwardData', p, dx, w, dy);
+      addon.conv2dBackwardData(fillConv(p), dy as Float32Array, w as Float32Array, dx as Float32Array);
+    },
+
+    conv2dBackwardFilter(p, x, dy, dw): void {
+      if (!isF32(x, dy, dw)) return referenceBackend.conv2dBackwardFilter(p, x, dy, dw);
+      checkConv('conv2dBackwardFilter', p, x, dw, dy);
+      addon.conv2dBackwardFilter(fillConv(p), x as Float32Array, dy as Float32Array, dw as Float32Array);
+    },
+
+    maxPool2dForward(p, x, y, indices): void {
+      if (!isF32(x, y)) return referenceBackend.maxPool2dForward(p, x, y, indices);
+      checkPool('maxPool2dForward', p, x, y);
+      requireLength('maxPool2dForward', 'indices', indices, y.length);
+      addon.maxPool2dForward(fillPool(p), x as Float32Array, y as Float32Array, indices);
+    },
+
+    maxPool2dBackward(p, dy, indices, dx): void {
+      if (!isF32(dy, dx)) return referenceBackend.maxPool2dBackward(p, dy, indices, dx);
+      checkPool('maxPool2dBackward', p, dx, dy);
+      requireLength('maxPool2dBackward', 'indices', indices, p.batch * p.channels * p.outH * p.outW);
+      for (let i = 0; i < indices.length; i++) {
+        const idx = indices[i]!;
+        if (idx >= p.inH * p.inW) {
+          throw new ValueError(
+            'maxPool2dBackward',
+            `index ${idx} at position ${i} lies outside the ${p.inH}x${p.inW} input plane. ` +
+              'Fix: pass the indices that maxPool2dForward produced for this geometry',
+          );
+        }
+      }
+      addon.maxPool2dBackward(fillPool(p), dy as Float32Array, indices, dx as Float32Array);
+    },
+
+    avgPool2dForward(p, x, y): void {
+      if (!isF32(x, y)) return referenceBackend.avgPool2dForward(p, x, y);
+      checkPool('avgPool2dForward', p, x, y);
+      addon.avgPool2dForward(fillPool(p), x as Float32Array, y as Float32Array);
+    },
+
+    avgPool2dBackward(p, dy, dx): void {
+      if (!isF32(dy, dx)) return referenceBackend.avgPool2dBackward(p, dy, dx);
+      checkPool('avgPool2dBackward', p, dx, dy);
+      addon.avgPool2dBackward(fillPool(p), dy as Float32Array, dx as Float32Array);
+    },
+
+    unary(op, x, y, alpha = 0): void {
+      const code = UNARY_CODES[op];
+      if (code === undefined || !isF32(x, y)) return referenceBackend.unary(op, x, y, alpha);
+      addon.unary(code, x as Float32Array, y as Float32Array, alpha);
+    },
+
+    binary(op, a, aShape, b, bShape, out, outShape): void {
+      const code = BINARY_CODES[op];
+      if (code === undefined || !isF32(a, b, out)) {
+        return referenceBackend.binary(op, a, aShape, b, bShape, out, outShape);
+      }
+      const nd = outShape.length;
+      requireLength('binary', 'a', a, sizeOf(aShape));
+      requireLength('binary', 'b', b, sizeOf(bShape));
+      requireLength('binary', 'out', out, sizeOf(outShape));
+      if (aShape.length > nd || bShape.length > nd) {
+        throw new ValueError(
+          'binary',
+          `operand ranks ${aShape.length} and ${bShape.length} exceed the output rank ${nd}`,
+        );
+      }
+      const geometry = new Float64Array(1 + 3 * nd);
+      geometry[0] = nd;
+      geometry.set(outShape, 1);
+      geometry.set(broadcastStrides(aShape, outShape), 1 + nd);
+      geometry.set(broadcastStrides(bShape, outShape), 1 + 2 * nd);
+      addon.binary(code, a as Float32Array, b as Float32Array, out as Float32Array, geometry);
+    },
+
+    reduce(op, x, shape, axes, out, indices): void {
+      const code = REDUCE_CODES[op];
+      if (code === undefined || !isF32(x, out))
+        return referenceBackend.reduce(op, x, shape, axes, out, indices);
+      const nd = shape.length;
+      const geometry = new Float64Array(1 + 2 * nd);
+      geometry[0] = nd;
+      geometry.set(shape, 1);
+      let outCount = 1;
+      const reduced = new Array<boolean>(nd).fill(false);
+      for (const ax of axes) reduced[ax] = true;
+      for (let d = 0; d < nd; d++) {
+        geometry[1 + nd + d] = reduced[d] ? 1 : 0;
+        if (!reduced[d]) outCount *= shape[d]!;
+      }
+      requireLength('reduce', 'x', x, sizeOf(shape));
+      requireLength('reduce', 'out', out, outCount);
+      if (indices) requireLength('reduce', 'indices', indices, outCount);
+      const done = addon.reduce(code, x as Float32Array, geometry, out as Float32Array, indices ?? null);
+      if (!done) referenceBackend.reduce(op, x, shape, axes, out, indices);
+    },
+  };
+}

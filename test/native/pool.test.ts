@@ -1,0 +1,134 @@
+import { describe, it } from 'node:test';
+import type { Pool2dParams } from '../../src/backend/backend.js';
+import { referenceBackend } from '../../src/backend/reference/reference-backend.js';
+import { Rng } from '../../src/tensor/random.js';
+import { assertClose } from '../helpers/assert-close.js';
+import { forEachConfig, nativeBackend, randomArray, skipWithoutAddon } from './native-harness.js';
+
+interface Window {
+  batch: number;
+  c: number;
+  h: number;
+  w: number;
+  k: [number, number];
+  stride?: [number, number];
+  /** [top, bottom, left, right] */
+  pad?: [number, number, number, number];
+  dilation?: [number, number];
+  ceil?: boolean;
+  countIncludePad?: boolean;
+}
+
+function params(g: Window): Pool2dParams {
+  const [sh, sw] = g.stride ?? g.k;
+  const [pt, pb, pl, pr] = g.pad ?? [0, 0, 0, 0];
+  const [dh, dw] = g.dilation ?? [1, 1];
+  // Output size; in ceil mode PyTorch drops a last window that would start past the input and
+  // its leading padding.
+  const size = (n: number, begin: number, end: number, k: number, d: number, s: number): number => {
+    const span = n + begin + end - d * (k - 1) - 1;
+    const out = (g.ceil ? Math.ceil(span / s) : Math.floor(span / s)) + 1;
+    return g.ceil && (out - 1) * s >= n + begin ? out - 1 : out;
+  };
+  return {
+    batch: g.batch,
+    channels: g.c,
+    inH: g.h,
+    inW: g.w,
+    kH: g.k[0],
+    kW: g.k[1],
+    strideH: sh,
+    strideW: sw,
+    padTop: pt,
+    padLeft: pl,
+    padBottom: pb,
+    padRight: pr,
+    dilationH: dh,
+    dilationW: dw,
+    outH: size(g.h, pt, pb, g.k[0], dh, sh),
+    outW: size(g.w, pl, pr, g.k[1], dw, sw),
+    countIncludePad: g.countIncludePad ?? true,
+  };
+}
+
+const WINDOWS: [string, Window][] = [
+  ['2x2 stride 2', { batch: 2, c: 3, h: 8, w: 6, k: [2, 2] }],
+  [
+    '3x3 stride 2 pad 1 (ResNet stem)',
+    { batch: 1, c: 4, h: 11, w: 12, k: [3, 3], stride: [2, 2], pad: [1, 1, 1, 1] },
+  ],
+  ['overlapping 3x3 stride 1', { batch: 2, c: 2, h: 7, w: 5, k: [3, 3], stride: [1, 1] }],
+  ['asymmetric padding', { batch: 1, c: 2, h: 6, w: 7, k: [2, 3], stride: [2, 2], pad: [0, 1, 1, 0] }],
+  ['dilation', { batch: 1, c: 3, h: 9, w: 9, k: [2, 2], stride: [1, 2], dilation: [2, 3] }],
+  ['ceil mode', { batch: 2, c: 2, h: 7, w: 9, k: [2, 2], ceil: true, pad: [0, 1, 0, 1] }],
+  [
+    'exclude padding from the average',
+    { batch: 1, c: 2, h: 5, w: 6, k: [3, 3], stride: [2, 2], pad: [1, 1, 1, 1], countIncludePad: false },
+  ],
+  ['stride larger than the window', { batch: 1, c: 2, h: 10, w: 10, k: [2, 2], stride: [3, 4] }],
+  ['1x1 window', { batch: 2, c: 3, h: 4, w: 3, k: [1, 1] }],
+  ['large planes (threaded)', { batch: 4, c: 16, h: 32, w: 32, k: [2, 2] }],
+];
+
+describe('native pooling matches the reference', { skip: skipWithoutAddon }, () => {
+  for (const [name, g] of WINDOWS) {
+    it(name, () => {
+      const rng = new Rng(name.length * 31);
+      const p = params(g);
+      const x = randomArray(rng, p.batch * p.channels * p.inH * p.inW);
+      const outSize = p.batch * p.channels * p.outH * p.outW;
+      const dy = randomArray(rng, outSize);
+      forEachConfig((label) => {
+        const native = nativeBackend();
+        const msg = `${name} (${label})`;
+        const yWant = new Float32Array(outSize);
+        const iWant = new Int32Array(outSize);
+        const yGot = new Float32Array(outSize).fill(Number.NaN);
+        const iGot = new Int32Array(outSize).fill(-7);
+        referenceBackend.maxPool2dForward(p, x, yWant, iWant);
+        native.maxPool2dForward(p, x, yGot, iGot);
+        assertClose(yGot, yWant, { rtol: 0, atol: 0, msg: `${msg} max forward` });
+        assertClose(iGot, iWant, { rtol: 0, atol: 0, msg: `${msg} max indices` });
+
+        const dxWant = new Float32Array(x.length);
+        const dxGot = new Float32Array(x.length).fill(Number.NaN);
+        referenceBackend.maxPool2dBackward(p, dy, iWant, dxWant);
+        native.maxPool2dBackward(p, dy, iWant, dxGot);
+        assertClose(dxGot, dxWant, { rtol: 1e-6, atol: 1e-6, msg: `${msg} max backward` });
+
+        const aWant = new Float32Array(outSize);
+        const aGot = new Float32Array(outSize).fill(Number.NaN);
+        referenceBackend.avgPool2dForward(p, x, aWant);
+        native.avgPool2dForward(p, x, aGot);
+        assertClose(aGot, aWant, { rtol: 1e-6, atol: 1e-6, msg: `${msg} avg forward` });
+
+        const daWant = new Float32Array(x.length);
+        const daGot = new Float32Array(x.length).fill(Number.NaN);
+        referenceBackend.avgPool2dBackward(p, dy, daWant);
+        native.avgPool2dBackward(p, dy, daGot);
+        assertClose(daGot, daWant, { rtol: 1e-5, atol: 1e-6, msg: `${msg} avg backward` });
+      });
+    });
+  }
+
+  it('lets NaN win a max window, as the reference does', () => {
+    const p = params({ batch: 1, c: 1, h: 4, w: 4, k: [2, 2] });
+    const x = new Float32Array([1, 2, 3, 4, Number.NaN, 0, 5, Number.NaN, 1, 1, 1, 1, -1, -2, 9, 9]);
+    forEachConfig((label) => {
+      const yWant = new Float32Array(4);
+      const iWant = new Int32Array(4);
+      const yGot = new Float32Array(4);
+      const iGot = new Int32Array(4);
+      referenceBackend.maxPool2dForward(p, x, yWant, iWant);
+      nativeBackend().maxPool2dForward(p, x, yGot, iGot);
+      assertClose(
+        Array.from(yGot, (v) => (Number.isNaN(v) ? -999 : v)),
+        Array.from(yWant, (v) => (Number.isNaN(v) ? -999 : v)),
+        {
+          msg: label,
+        },
+      );
+      assertClose(iGot, iWant, { rtol: 0, atol: 0, msg: label });
+    });
+  });
+});
