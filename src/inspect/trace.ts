@@ -311,7 +311,14 @@ function layerError(
   const first = err.message.split('\n')[0]!;
   const cut = first.indexOf(': expected ');
   const reason = cut > 0 ? first.slice(0, cut) : first;
-  const smallest = smallestSquareInput(model, inputShape, mode);
+  // Only an input that shrank on its way to the failing layer suggests a size problem worth
+  // searching for (not, say, a wrong channel count at the first layer).
+  const shrunk =
+    inputShape.length === 3 &&
+    failing.inputs.some(
+      (t) => t.ndim === 4 && (t.shape[2]! < inputShape[1]! || t.shape[3]! < inputShape[2]!),
+    );
+  const smallest = shrunk ? smallestSquareInput(model, inputShape, mode) : null;
   const fix =
     smallest !== null
       ? `${model.typeName} needs an input of at least ${inputShape[0]}x${smallest}x${smallest}; resize the images or pick a network made for small inputs`

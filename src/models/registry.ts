@@ -66,10 +66,12 @@ const ENTRIES: Readonly<Record<string, Entry>> = {
 export const modelNames: readonly string[] = Object.freeze(Object.keys(ENTRIES));
 
 /**
- * Build a zoo model by name (`'resnet50'`), e.g. for a command line; options as the zoo function
- * takes them. Throws a ValueError listing the names for an unknown one.
+ * Build a zoo model by name (`'resnet50'`), e.g. for a command line or a saved model's
+ * architecture; options as the zoo function takes them, family options included
+ * (`getModel('lenet5', {variant: 'modern'})`). Throws a ValueError listing the names for an
+ * unknown one.
  */
-export function getModel(name: string, opts: ZooOptions = {}): Module {
+export function getModel(name: string, opts: ZooOptions & Readonly<Record<string, unknown>> = {}): Module {
   const entry = Object.hasOwn(ENTRIES, name) ? ENTRIES[name] : undefined;
   if (!entry) {
     const close = modelNames.filter((n) => n.startsWith(name.slice(0, 3).toLowerCase()));

@@ -100,6 +100,16 @@ describe('traceForward', () => {
     );
   });
 
+  it('does not blame the input size for a wrong channel count', () => {
+    assert.throws(
+      () => st.summary(st.models.alexnet({ init: false }), [1, 224, 224]),
+      (e: Error) =>
+        e instanceof st.ShapeError &&
+        /layer 'features\.0'/.test(e.message) &&
+        /check the input shape/.test(e.message),
+    );
+  });
+
   it('finds the smallest square input a network accepts by shape-only passes', () => {
     assert.equal(st.smallestSquareInput(st.models.alexnet({ init: false }), [3, 32, 32], 'eval'), 63);
     assert.equal(st.smallestSquareInput(st.models.vgg11({ init: false }), [3, 16, 16], 'eval'), 32);

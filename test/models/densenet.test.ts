@@ -2,7 +2,13 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import * as st from '../../src/index.js';
 import { assertClose } from '../helpers/assert-close.js';
-import { assertTorchvisionKeys, fillPattern, patternInput, torchvisionFacts } from './zoo-helpers.js';
+import {
+  assertTorchvisionKeys,
+  fillPattern,
+  patternInput,
+  quickFill,
+  torchvisionFacts,
+} from './zoo-helpers.js';
 
 const facts = torchvisionFacts();
 
@@ -26,6 +32,14 @@ describe('DenseNet', () => {
     const y = st.noGrad(() => m.eval().forward(patternInput(c.inputShape)));
     const scale = Math.max(...c.logits.map(Math.abs));
     assertClose(y, c.logits, { atol: 1e-4 * scale, rtol: 1e-3 });
+  });
+
+  it('densenet169 maps a batch of two 32x32 images to logits', () => {
+    const m = st.models.densenet169({ numClasses: 4, init: false });
+    quickFill(m);
+    const y = st.noGrad(() => m.eval().forward(st.randn([2, 3, 32, 32], { seed: 8 })));
+    assert.deepEqual(y.shape, [2, 4]);
+    assert.ok(y.data.every(Number.isFinite));
   });
 
   it('a dense block concatenates: 64 + 6·32 = 256 channels out of denseblock1', () => {

@@ -67,6 +67,8 @@ describe('listModels / getModel', () => {
       (e: Error) => e instanceof st.ValueError && /resnet50/.test(e.message),
     );
     assert.throws(() => st.getModel('toString'), st.ValueError);
+    const modern = st.getModel('lenet5', { variant: 'modern' });
+    assert.deepEqual(st.summary(modern).inputShape, [1, 28, 28]);
   });
 
   it('validates the common options', () => {
