@@ -235,8 +235,8 @@ function layerRow(
  * - `activationValues` reproduces the decks' VGG16 rows: the input plus each layer output once, with
  *   ReLU, dropout and flatten sharing memory: 15,237,608 values (58.1 MiB) for VGG16. (The decks print
  *   a total of "24M values, ~93 MB", which does not follow from their own rows: those sum to 15.2M.)
- *   `allOutputValues` counts every output with storage of its own (28.6M for VGG16, close to what
- *   torchsummary reports), which is what a framework without in-place layers keeps for backward.
+ *   `allOutputValues` counts every output with storage of its own (28,818,408 for VGG16: the ReLU
+ *   outputs too), which is what a framework without in-place layers keeps for backward.
  * - The training estimate adds parameters, their gradients, the optimizer's slots, and for each
  *   image of the batch every layer output (kept for backward) and its gradient: the decks' "x2 for
  *   backward".

@@ -323,7 +323,7 @@ function layerError(
     smallest !== null
       ? `${model.typeName} needs an input of at least ${inputShape[0]}x${smallest}x${smallest}; resize the images or pick a network made for small inputs`
       : 'check the input shape against what the network expects (channels, size)';
-  const e = new ShapeError(
+  return new ShapeError(
     op,
     `${model.typeName} cannot run on input ${shapeText(inputShape)}: layer '${failing.label || '(model)'}' ` +
       `(${describe(failing.module)}) received ${got} (${reason})`,
@@ -333,5 +333,4 @@ function layerError(
     shapeText(inputShape),
     fix,
   );
-  return e;
 }
