@@ -381,3 +381,11 @@ export { OnnxOp, type OnnxSlot, type OnnxConstant } from './io/onnx/onnx-op-laye
 export { ONNX_KERNELS, isSupportedOnnxOp, type OnnxKernel } from './io/onnx/onnx-ops.js';
 export { OnnxAttrs } from './io/onnx/onnx-attributes.js';
 export { onnxResize, type OnnxResizeOptions, type OnnxResizeMode } from './io/onnx/onnx-resize.js';
+export { exportOnnx, type ExportOnnxOptions } from './io/onnx/export-onnx.js';
+export {
+  registerOnnxExporter,
+  onnxExporterOf,
+  type LayerExporter,
+  type LayerExportContext,
+} from './io/onnx/export-layers.js';
+export { OnnxBuilder, type AttrInput } from './io/onnx/onnx-builder.js';

@@ -26,7 +26,7 @@ import {
 import { Conv2d, Conv2dTranspose, DepthwiseSeparableConv2d } from '../nn/conv.js';
 import { Dropout, Dropout2d } from '../nn/dropout.js';
 import { Graph, type GraphNode } from '../nn/graph.js';
-import { LazyLayer, type ActivationName } from '../nn/keras-shorthand.js';
+import { LazyLayer } from '../nn/keras-shorthand.js';
 import { Linear } from '../nn/linear.js';
 import { Add, Concat } from '../nn/merge.js';
 import type { Module } from '../nn/module.js';
@@ -54,6 +54,7 @@ import { Upsample } from '../nn/upsample.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { ConfigReader } from './config-reader.js';
 import { isJsonObject, type JsonObject, type JsonValue } from './json-value.js';
+import { ACTIVATION_NAMES, lazyActivation } from './lazy-activation.js';
 import { registerLayer, type LayerSerializer } from './layer-registry.js';
 import { ModelFileError } from './model-file-error.js';
 
@@ -105,31 +106,6 @@ function numberOrPair(c: ConfigReader, key: string, integer: boolean): number | 
   if (ok(v)) return v as number;
   if (Array.isArray(v) && v.length === 2 && v.every(ok)) return [v[0] as number, v[1] as number];
   return c.fail(key, `a positive ${integer ? 'integer' : 'number'} or a pair of them`);
-}
-
-const ACTIVATION_NAMES: readonly ActivationName[] = [
-  'linear',
-  'relu',
-  'relu6',
-  'leakyRelu',
-  'elu',
-  'selu',
-  'gelu',
-  'sigmoid',
-  'tanh',
-  'silu',
-  'swish',
-  'softmax',
-  'logSoftmax',
-];
-
-/**
- * The activation a built Keras-style layer applies after its inner layer. `LazyLayer` keeps the
- * name private but always ends its description with `, activation=<name>` when it has one.
- */
-function lazyActivation(layer: LazyLayer): ActivationName | undefined {
-  const m = /, activation=([A-Za-z0-9]+)$/.exec(layer.extraRepr());
-  return m && ACTIVATION_NAMES.includes(m[1] as ActivationName) ? (m[1] as ActivationName) : undefined;
 }
 
 /** An input that a freshly built layer accepts, to turn a rebuilt Keras-style layer into a built one. */

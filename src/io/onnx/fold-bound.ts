@@ -39,6 +39,8 @@ const NON_GROWING = new Set([
   'Neg',
   'Reciprocal',
   'Constant',
+  'Erf',
+  'LRN',
 ]);
 
 /** Element-wise operators with NumPy broadcasting. */

@@ -84,6 +84,8 @@ const RANK_KEEPING = new Set([
   'InstanceNormalization',
   'Tile',
   'Split',
+  'Erf',
+  'LRN',
 ]);
 
 function toTensor(t: OnnxTensor): Tensor {

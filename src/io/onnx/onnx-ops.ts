@@ -21,8 +21,11 @@ import {
   square,
   sub,
   tanh,
+  unaryRaw,
 } from '../../ops/elementwise.js';
+import { record } from '../../autograd/grad-fn.js';
 import { instanceNorm } from '../../ops/instance-norm.js';
+import { localResponseNorm } from '../../ops/local-response-norm.js';
 import { matmul } from '../../ops/matmul.js';
 import { avgPool2d, maxPool2d } from '../../ops/pool2d.js';
 import { max, mean, min, sum } from '../../ops/reduce.js';
@@ -771,6 +774,21 @@ function reduce(
   };
 }
 
+const Erf: OnnxKernel = (inputs) => {
+  const x = req('Erf', inputs, 0);
+  const y = unaryRaw('erf', x);
+  // d/dx erf(x) = 2/sqrt(pi) * exp(-x^2)
+  return [record('erf', [x], y, (g) => [mul(g, mul(exp(neg(square(x))), 2 / Math.sqrt(Math.PI)))])];
+};
+
+const LRN: OnnxKernel = (inputs, a) => [
+  localResponseNorm(req('LRN', inputs, 0), a.int('size'), {
+    alpha: a.float('alpha', 1e-4),
+    beta: a.float('beta', 0.75),
+    k: a.float('bias', 1),
+  }),
+];
+
 const identity: OnnxKernel = (inputs) => [req('Identity', inputs, 0)];
 
 /** The ONNX operators Stride runs, by op_type (default domain). */
@@ -852,6 +870,8 @@ export const ONNX_KERNELS: Readonly<Record<string, OnnxKernel>> = {
   Split,
   Tile,
   InstanceNormalization,
+  Erf,
+  LRN,
 };
 
 /** Operators whose every output Stride computes (others give their first output only). */

@@ -1,0 +1,542 @@
+import { ValueError } from '../../errors.js';
+import {
+  ELU,
+  GELU,
+  Hardsigmoid,
+  Hardswish,
+  Hardtanh,
+  LeakyReLU,
+  LogSoftmax,
+  Mish,
+  ReLU,
+  ReLU6,
+  SELU,
+  Sigmoid,
+  SiLU,
+  Softmax,
+  Softplus,
+  Tanh,
+} from '../../nn/activation-layers.js';
+import { Conv2d, Conv2dTranspose, DepthwiseSeparableConv2d } from '../../nn/conv.js';
+import { Dropout, Dropout2d } from '../../nn/dropout.js';
+import { activation, LazyLayer } from '../../nn/keras-shorthand.js';
+import { Linear } from '../../nn/linear.js';
+import { Add, Concat } from '../../nn/merge.js';
+import type { Module } from '../../nn/module.js';
+import { BatchNorm1d, BatchNorm2d, InstanceNorm2d, LocalResponseNorm } from '../../nn/normalization.js';
+import {
+  AdaptiveAvgPool2d,
+  AdaptiveMaxPool2d,
+  AvgPool2d,
+  GlobalAvgPool2d,
+  GlobalMaxPool2d,
+  MaxPool2d,
+} from '../../nn/pooling.js';
+import { Flatten, Identity, ZeroPad2d } from '../../nn/reshape-layers.js';
+import { Upsample } from '../../nn/upsample.js';
+import { pair, resolvePadding, type Padding2d } from '../../ops/geometry.js';
+import type { Tensor } from '../../tensor/tensor.js';
+import { lazyActivation } from '../lazy-activation.js';
+import { float, type AttrInput, type OnnxBuilder } from './onnx-builder.js';
+import { OnnxOp } from './onnx-op-layer.js';
+import { OnnxAttributeType, OnnxDataType } from './onnx-proto.js';
+
+/** What a layer exporter sees: the builder, the layer's path, and its traced inputs and output. */
+export interface LayerExportContext {
+  /** The graph being built. */
+  readonly b: OnnxBuilder;
+  /** The layer's dotted path in the model (initializer names start with it). */
+  readonly path: string;
+  /** ONNX value names of the layer's inputs. */
+  readonly inputs: readonly string[];
+  /** The traced input tensors (shapes, for padding and reshape arithmetic). */
+  readonly inputTensors: readonly Tensor[];
+  /** The traced output. */
+  readonly output: Tensor;
+}
+
+/** Emits the ONNX nodes that compute a layer; returns the name of the value holding its output. */
+export type LayerExporter<M extends Module = Module> = (layer: M, ctx: LayerExportContext) => string;
+
+const exporters = new Map<abstract new (...args: never[]) => Module, LayerExporter>();
+
+/** Register how a layer class is written to ONNX (matched by exact class). */
+export function registerOnnxExporter<M extends Module>(
+  cls: abstract new (...args: never[]) => M,
+  exporter: LayerExporter<M>,
+): void {
+  exporters.set(cls, exporter as unknown as LayerExporter);
+}
+
+/** The exporter of a layer's exact class, or undefined (containers and custom modules are traced through). */
+export function onnxExporterOf(layer: Module): LayerExporter | undefined {
+  return exporters.get(layer.constructor as abstract new (...args: never[]) => Module);
+}
+
+function refuse(layer: string, problem: string, fix: string): never {
+  throw new ValueError('exportOnnx', `${layer}: ${problem}. Fix: ${fix}`);
+}
+
+/** Explicit ONNX pads [top, left, bottom, right] of a window op on the traced input. */
+function windowPads(
+  padding: Padding2d,
+  x: Tensor,
+  kernel: readonly [number, number],
+  stride: readonly [number, number],
+  dilation: readonly [number, number],
+): number[] {
+  const p = resolvePadding(
+    'exportOnnx',
+    padding,
+    x.shape[2]!,
+    x.shape[3]!,
+    kernel[0],
+    kernel[1],
+    stride[0],
+    stride[1],
+    dilation[0],
+    dilation[1],
+  );
+  return [p.top, p.left, p.bottom, p.right];
+}
+
+function unary(opType: string, attrs: (m: Module) => Record<string, AttrInput> = () => ({})): LayerExporter {
+  return (m, c) => c.b.op(opType, [c.inputs[0]!], attrs(m), c.path);
+}
+
+function clip(c: LayerExportContext, lo: number, hi: number): string {
+  return c.b.op(
+    'Clip',
+    [c.inputs[0]!, c.b.floats([lo], [], `${c.path}.min`), c.b.floats([hi], [], `${c.path}.max`)],
+    {},
+    c.path,
+  );
+}
+
+function softmaxAxis(dim: number | undefined, rank: number): number {
+  if (dim !== undefined) return dim < 0 ? dim + rank : dim;
+  return rank === 0 || rank === 1 || rank === 3 ? 0 : 1;
+}
+
+/** A Reshape to the traced output shape, keeping the batch dimension dynamic (0 copies it). */
+export function reshapeTo(
+  c: { b: OnnxBuilder; path: string },
+  input: string,
+  inShape: readonly number[],
+  outShape: readonly number[],
+): string {
+  const target = outShape.map((d, i) => (i === 0 && inShape.length > 0 && d === inShape[0] ? 0 : d));
+  return c.b.op('Reshape', [input, c.b.ints(target, `${c.path}.shape`)], {}, c.path);
+}
+
+function batchNorm(m: BatchNorm2d | BatchNorm1d | InstanceNorm2d, c: LayerExportContext): string {
+  if (!m.runningMean || !m.runningVar) {
+    refuse(
+      m.typeName,
+      'without running statistics it normalizes with batch statistics even in evaluation mode, which ONNX inference cannot express',
+      'build it with trackRunningStats: true',
+    );
+  }
+  const n = m.numFeatures;
+  const scale = m.weight
+    ? c.b.weight(m.weight, `${c.path}.weight`)
+    : c.b.floats(new Array<number>(n).fill(1), [n], `${c.path}.weight`);
+  const bias = m.bias
+    ? c.b.weight(m.bias, `${c.path}.bias`)
+    : c.b.floats(new Array<number>(n).fill(0), [n], `${c.path}.bias`);
+  const mean = c.b.weight(m.runningMean, `${c.path}.running_mean`);
+  const variance = c.b.weight(m.runningVar, `${c.path}.running_var`);
+  return c.b.op(
+    'BatchNormalization',
+    [c.inputs[0]!, scale, bias, mean, variance],
+    { epsilon: float(m.eps) },
+    c.path,
+  );
+}
+
+function adaptive(
+  m: AdaptiveAvgPool2d | AdaptiveMaxPool2d,
+  c: LayerExportContext,
+  global: string,
+  windowed: string,
+): string {
+  const x = c.inputTensors[0]!;
+  const size = typeof m.outputSize === 'number' ? [m.outputSize, m.outputSize] : m.outputSize;
+  const out = [size[0] ?? x.shape[2]!, size[1] ?? x.shape[3]!];
+  if (out[0] === 1 && out[1] === 1) return c.b.op(global, [c.inputs[0]!], {}, c.path);
+  const inH = x.shape[2]!;
+  const inW = x.shape[3]!;
+  if (inH % out[0]! !== 0 || inW % out[1]! !== 0) {
+    refuse(
+      m.typeName,
+      `the ${inH}x${inW} input does not divide into ${out[0]}x${out[1]} equal windows`,
+      'export with an input size that is a multiple of the output size, or use a fixed pooling layer',
+    );
+  }
+  const k = [inH / out[0]!, inW / out[1]!];
+  return c.b.op(windowed, [c.inputs[0]!], { kernel_shape: k, strides: k }, c.path);
+}
+
+function globalPool(m: GlobalAvgPool2d | GlobalMaxPool2d, c: LayerExportContext, opType: string): string {
+  const y = c.b.op(opType, [c.inputs[0]!], {}, c.path);
+  return m.keepdim ? y : c.b.op('Flatten', [y], { axis: 1 }, c.path);
+}
+
+registerOnnxExporter(Conv2d, (m, c) => {
+  const inputs = [c.inputs[0]!, c.b.weight(m.weight, `${c.path}.weight`)];
+  if (m.bias) inputs.push(c.b.weight(m.bias, `${c.path}.bias`));
+  return c.b.op(
+    'Conv',
+    inputs,
+    {
+      kernel_shape: [...m.kernelSize],
+      strides: [...m.stride],
+      dilations: [...m.dilation],
+      group: m.groups,
+      pads: windowPads(m.padding, c.inputTensors[0]!, m.kernelSize, m.stride, m.dilation),
+    },
+    c.path,
+  );
+});
+
+registerOnnxExporter(Conv2dTranspose, (m, c) => {
+  const inputs = [c.inputs[0]!, c.b.weight(m.weight, `${c.path}.weight`)];
+  if (m.bias) inputs.push(c.b.weight(m.bias, `${c.path}.bias`));
+  return c.b.op(
+    'ConvTranspose',
+    inputs,
+    {
+      kernel_shape: [...m.kernelSize],
+      strides: [...m.stride],
+      dilations: [...m.dilation],
+      group: m.groups,
+      pads: [m.padding[0], m.padding[1], m.padding[0], m.padding[1]],
+      output_padding: [...m.outputPadding],
+    },
+    c.path,
+  );
+});
+
+registerOnnxExporter(Linear, (m, c) => {
+  const x = c.inputTensors[0]!;
+  if (x.ndim === 2) {
+    const inputs = [c.inputs[0]!, c.b.weight(m.weight, `${c.path}.weight`)];
+    if (m.bias) inputs.push(c.b.weight(m.bias, `${c.path}.bias`));
+    return c.b.op('Gemm', inputs, { transB: 1 }, c.path);
+  }
+  const wt = m.weight.transpose(0, 1).clone();
+  const y = c.b.op(
+    'MatMul',
+    [c.inputs[0]!, c.b.floats([...wt.data], wt.shape, `${c.path}.weight_t`)],
+    {},
+    c.path,
+  );
+  return m.bias ? c.b.op('Add', [y, c.b.weight(m.bias, `${c.path}.bias`)], {}, c.path) : y;
+});
+
+registerOnnxExporter(BatchNorm2d, batchNorm);
+registerOnnxExporter(BatchNorm1d, batchNorm);
+registerOnnxExporter(InstanceNorm2d, (m, c) => {
+  if (m.trackRunningStats) return batchNorm(m, c);
+  const n = m.numFeatures;
+  const scale = m.weight
+    ? c.b.weight(m.weight, `${c.path}.weight`)
+    : c.b.floats(new Array<number>(n).fill(1), [n], `${c.path}.weight`);
+  const bias = m.bias
+    ? c.b.weight(m.bias, `${c.path}.bias`)
+    : c.b.floats(new Array<number>(n).fill(0), [n], `${c.path}.bias`);
+  return c.b.op('InstanceNormalization', [c.inputs[0]!, scale, bias], { epsilon: float(m.eps) }, c.path);
+});
+registerOnnxExporter(LocalResponseNorm, (m, c) => {
+  if (m.size % 2 === 0)
+    refuse(
+      'LocalResponseNorm',
+      `an even window (${m.size}) is centred differently in ONNX's LRN`,
+      'use an odd size',
+    );
+  return c.b.op(
+    'LRN',
+    [c.inputs[0]!],
+    { size: m.size, alpha: float(m.alpha), beta: float(m.beta), bias: float(m.k) },
+    c.path,
+  );
+});
+
+registerOnnxExporter(ReLU, unary('Relu'));
+registerOnnxExporter(Sigmoid, unary('Sigmoid'));
+registerOnnxExporter(Tanh, unary('Tanh'));
+registerOnnxExporter(SELU, unary('Selu'));
+registerOnnxExporter(
+  LeakyReLU,
+  unary('LeakyRelu', (m) => ({ alpha: float((m as LeakyReLU).negativeSlope) })),
+);
+registerOnnxExporter(
+  ELU,
+  unary('Elu', (m) => ({ alpha: float((m as ELU).alpha) })),
+);
+registerOnnxExporter(
+  Hardsigmoid,
+  unary('HardSigmoid', () => ({ alpha: float(1 / 6), beta: float(0.5) })),
+);
+registerOnnxExporter(ReLU6, (_m, c) => clip(c, 0, 6));
+registerOnnxExporter(Hardtanh, (m, c) => clip(c, m.minVal, m.maxVal));
+registerOnnxExporter(SiLU, (_m, c) =>
+  c.b.op('Mul', [c.inputs[0]!, c.b.op('Sigmoid', [c.inputs[0]!], {}, c.path)], {}, c.path),
+);
+registerOnnxExporter(Hardswish, (_m, c) =>
+  c.b.op(
+    'Mul',
+    [c.inputs[0]!, c.b.op('HardSigmoid', [c.inputs[0]!], { alpha: float(1 / 6), beta: float(0.5) }, c.path)],
+    {},
+    c.path,
+  ),
+);
+registerOnnxExporter(Mish, (_m, c) =>
+  c.b.op(
+    'Mul',
+    [c.inputs[0]!, c.b.op('Tanh', [c.b.op('Softplus', [c.inputs[0]!], {}, c.path)], {}, c.path)],
+    {},
+    c.path,
+  ),
+);
+registerOnnxExporter(Softplus, (m, c) => {
+  if (m.beta === 1) return c.b.op('Softplus', [c.inputs[0]!], {}, c.path);
+  const scaled = c.b.op('Mul', [c.inputs[0]!, c.b.floats([m.beta], [], `${c.path}.beta`)], {}, c.path);
+  return c.b.op(
+    'Div',
+    [c.b.op('Softplus', [scaled], {}, c.path), c.b.floats([m.beta], [], `${c.path}.beta`)],
+    {},
+    c.path,
+  );
+});
+registerOnnxExporter(GELU, (m, c) => {
+  const x = c.inputs[0]!;
+  const half = c.b.floats([0.5], [], `${c.path}.half`);
+  const one = c.b.floats([1], [], `${c.path}.one`);
+  let inner: string;
+  if (m.approximate === 'tanh') {
+    const cube = c.b.op('Mul', [x, c.b.op('Mul', [x, x], {}, c.path)], {}, c.path);
+    const sum = c.b.op(
+      'Add',
+      [x, c.b.op('Mul', [cube, c.b.floats([0.044715], [], `${c.path}.k`)], {}, c.path)],
+      {},
+      c.path,
+    );
+    inner = c.b.op(
+      'Tanh',
+      [c.b.op('Mul', [sum, c.b.floats([Math.sqrt(2 / Math.PI)], [], `${c.path}.s`)], {}, c.path)],
+      {},
+      c.path,
+    );
+  } else {
+    inner = c.b.op(
+      'Erf',
+      [c.b.op('Div', [x, c.b.floats([Math.SQRT2], [], `${c.path}.sqrt2`)], {}, c.path)],
+      {},
+      c.path,
+    );
+  }
+  return c.b.op(
+    'Mul',
+    [c.b.op('Mul', [x, half], {}, c.path), c.b.op('Add', [inner, one], {}, c.path)],
+    {},
+    c.path,
+  );
+});
+registerOnnxExporter(Softmax, (m, c) =>
+  c.b.op('Softmax', [c.inputs[0]!], { axis: softmaxAxis(m.dim, c.inputTensors[0]!.ndim) }, c.path),
+);
+registerOnnxExporter(LogSoftmax, (m, c) =>
+  c.b.op('LogSoftmax', [c.inputs[0]!], { axis: softmaxAxis(m.dim, c.inputTensors[0]!.ndim) }, c.path),
+);
+
+registerOnnxExporter(MaxPool2d, (m, c) =>
+  c.b.op(
+    'MaxPool',
+    [c.inputs[0]!],
+    {
+      kernel_shape: [...m.kernelSize],
+      strides: [...m.stride],
+      dilations: [...m.dilation],
+      pads: windowPads(m.padding, c.inputTensors[0]!, m.kernelSize, m.stride, m.dilation),
+      ceil_mode: m.ceilMode ? 1 : 0,
+    },
+    c.path,
+  ),
+);
+registerOnnxExporter(AvgPool2d, (m, c) => {
+  const o = m.options;
+  if (o.divisorOverride !== undefined)
+    refuse('AvgPool2d', 'divisorOverride has no ONNX equivalent', 'drop divisorOverride');
+  const stride = o.stride === undefined ? m.kernelSize : pair('exportOnnx', 'stride', o.stride);
+  return c.b.op(
+    'AveragePool',
+    [c.inputs[0]!],
+    {
+      kernel_shape: [...m.kernelSize],
+      strides: [...stride],
+      pads: windowPads(o.padding ?? 0, c.inputTensors[0]!, m.kernelSize, stride, [1, 1]),
+      ceil_mode: o.ceilMode ? 1 : 0,
+      count_include_pad: o.countIncludePad === false ? 0 : 1,
+    },
+    c.path,
+  );
+});
+registerOnnxExporter(AdaptiveAvgPool2d, (m, c) => adaptive(m, c, 'GlobalAveragePool', 'AveragePool'));
+registerOnnxExporter(AdaptiveMaxPool2d, (m, c) => adaptive(m, c, 'GlobalMaxPool', 'MaxPool'));
+registerOnnxExporter(GlobalAvgPool2d, (m, c) => globalPool(m, c, 'GlobalAveragePool'));
+registerOnnxExporter(GlobalMaxPool2d, (m, c) => globalPool(m, c, 'GlobalMaxPool'));
+
+registerOnnxExporter(Flatten, (m, c) => {
+  const x = c.inputTensors[0]!;
+  const end = m.endDim < 0 ? m.endDim + x.ndim : m.endDim;
+  if (m.startDim === 1 && end === x.ndim - 1) return c.b.op('Flatten', [c.inputs[0]!], { axis: 1 }, c.path);
+  return reshapeTo(c, c.inputs[0]!, x.shape, c.output.shape);
+});
+registerOnnxExporter(Identity, (_m, c) => c.inputs[0]!);
+registerOnnxExporter(Dropout, (_m, c) => c.inputs[0]!);
+registerOnnxExporter(Dropout2d, (_m, c) => c.inputs[0]!);
+registerOnnxExporter(Add, (_m, c) =>
+  c.inputs.slice(1).reduce((acc, v) => c.b.op('Add', [acc, v], {}, c.path), c.inputs[0]!),
+);
+registerOnnxExporter(Concat, (m, c) => {
+  const rank = c.inputTensors[0]!.ndim;
+  return c.b.op('Concat', [...c.inputs], { axis: m.dim < 0 ? m.dim + rank : m.dim }, c.path);
+});
+registerOnnxExporter(ZeroPad2d, (m, c) => {
+  const [l, r, t, btm] = m.padding;
+  const pads = c.b.ints([0, 0, t, l, 0, 0, btm, r], `${c.path}.pads`);
+  return c.b.op('Pad', [c.inputs[0]!, pads], { mode: 'constant' }, c.path);
+});
+registerOnnxExporter(Upsample, (m, c) => {
+  const o = m.options;
+  const mode = o.mode ?? 'nearest';
+  const attrs: Record<string, AttrInput> =
+    mode === 'nearest'
+      ? { mode: 'nearest', coordinate_transformation_mode: 'asymmetric', nearest_mode: 'floor' }
+      : {
+          mode: 'linear',
+          coordinate_transformation_mode: o.alignCorners ? 'align_corners' : 'pytorch_half_pixel',
+        };
+  const empty = c.b.floats([], [0], `${c.path}.roi`);
+  if (o.scaleFactor !== undefined) {
+    const [sh, sw] = typeof o.scaleFactor === 'number' ? [o.scaleFactor, o.scaleFactor] : o.scaleFactor;
+    return c.b.op(
+      'Resize',
+      [c.inputs[0]!, empty, c.b.floats([1, 1, sh, sw], [4], `${c.path}.scales`)],
+      attrs,
+      c.path,
+    );
+  }
+  // A fixed output size: sizes = [N, C] of the input followed by [outH, outW].
+  const shape = c.b.op('Shape', [c.inputs[0]!], {}, c.path);
+  const nc = c.b.op(
+    'Slice',
+    [shape, c.b.ints([0], `${c.path}.start`), c.b.ints([2], `${c.path}.end`)],
+    {},
+    c.path,
+  );
+  const sizes = c.b.op(
+    'Concat',
+    [nc, c.b.ints([c.output.shape[2]!, c.output.shape[3]!], `${c.path}.hw`)],
+    { axis: 0 },
+    c.path,
+  );
+  return c.b.op('Resize', [c.inputs[0]!, empty, '', sizes], attrs, c.path);
+});
+
+/** Inputs that ONNX requires to be int64 (shapes, pads, axes, indices, sizes), by operator. */
+const INT64_INPUTS: Readonly<Record<string, readonly number[]>> = {
+  Reshape: [1],
+  Pad: [1],
+  Slice: [1, 2, 3, 4],
+  Unsqueeze: [1],
+  Squeeze: [1],
+  Expand: [1],
+  Tile: [1],
+  ConstantOfShape: [0],
+  Resize: [3],
+  Split: [1],
+  ReduceSum: [1],
+  ReduceMean: [1],
+  ReduceMax: [1],
+  ReduceMin: [1],
+  ReduceSumSquare: [1],
+  Gather: [1],
+  MaxUnpool: [1, 2],
+};
+
+/** Operators whose inputs all share one type (a constant takes the type of the computed inputs). */
+const UNIFORM_INPUTS = new Set(['Concat', 'Add', 'Sub', 'Mul', 'Div', 'Max', 'Min', 'Sum', 'Mean', 'Pow']);
+
+registerOnnxExporter(OnnxOp, (m, c) => {
+  const computedType = m.slots.find((s) => s.kind === 'input');
+  const uniformType =
+    computedType && computedType.kind === 'input'
+      ? c.b.typeOf(c.inputs[computedType.index]!)
+      : OnnxDataType.FLOAT;
+  const inputs = m.slots.map((s, i) => {
+    if (s.kind === 'none') return '';
+    if (s.kind === 'input') return c.inputs[s.index]!;
+    const own = m.ownParameters().find(([n]) => n === s.name);
+    const t = own ? own[1] : m.getBuffer(s.name)!;
+    const int64 =
+      (INT64_INPUTS[m.opType] ?? []).includes(i) ||
+      (UNIFORM_INPUTS.has(m.opType) && uniformType === OnnxDataType.INT64);
+    return int64
+      ? c.b.ints([...t.data], `${c.path}.${s.name}`, t.shape)
+      : c.b.weight(t, `${c.path}.${s.name}`);
+  });
+  const attrs: Record<string, AttrInput> = {};
+  for (const [name, a] of m.attributes) {
+    if (name === 'num_outputs' && m.opType === 'Split' && m.opset < 18) continue;
+    if (a.type === OnnxAttributeType.FLOAT) attrs[name] = float(a.value as number);
+    else if (a.type === OnnxAttributeType.FLOATS) attrs[name] = { floats: a.value as number[] };
+    else if (
+      a.type === OnnxAttributeType.INT ||
+      a.type === OnnxAttributeType.STRING ||
+      a.type === OnnxAttributeType.INTS
+    )
+      attrs[name] = a.value as AttrInput;
+    else if (a.type === OnnxAttributeType.TENSOR) attrs[name] = a.value as AttrInput;
+    else
+      refuse(
+        `OnnxOp[${m.opType}]`,
+        `attribute '${name}' cannot be written back`,
+        'export the original ONNX file instead',
+      );
+  }
+  if (m.opType === 'Split' && !m.attributes.has('split') && !m.slots[1]) {
+    // Equal parts: the number of parts was recorded at import; rebuild the outputs it needs.
+    const parts = (m.attributes.get('num_outputs')?.value as number | undefined) ?? 2;
+    return c.b.node('Split', inputs, attrs, c.path, parts)[m.outputIndex]!;
+  }
+  const outs = c.b.node(m.opType, inputs, attrs, c.path, m.outputIndex + 1);
+  return outs[m.outputIndex]!;
+});
+
+registerOnnxExporter(LazyLayer, (m, c) => {
+  if (!m.isBuilt)
+    refuse(
+      'a Keras-style layer',
+      'it has not been built',
+      'run one batch through the model before exporting',
+    );
+  const inner = m.layer;
+  let y: string;
+  if (inner instanceof DepthwiseSeparableConv2d) {
+    const conv = onnxExporterOf(inner.depthwise)!;
+    const mid = conv(inner.depthwise, { ...c, path: `${c.path}.depthwise` });
+    y = conv(inner.pointwise, { ...c, path: `${c.path}.pointwise`, inputs: [mid] });
+  } else {
+    const exporter =
+      onnxExporterOf(inner) ?? refuse(inner.typeName, 'it has no ONNX form', 'use layers with an ONNX form');
+    y = exporter(inner, c);
+  }
+  const name = lazyActivation(m);
+  if (name === undefined) return y;
+  const act = activation(name);
+  const exporter =
+    onnxExporterOf(act) ?? refuse(act.typeName, 'it has no ONNX form', 'use another activation');
+  return exporter(act, { ...c, inputs: [y], inputTensors: [c.output], path: `${c.path}.activation` });
+});
