@@ -5,6 +5,8 @@
  */
 import { StrideError } from '../errors.js';
 import { UsageError } from './args.js';
+import { modelsCommand, modelsHelp } from './commands/models.js';
+import { summaryCommand, summaryHelp } from './commands/summary.js';
 import { trainCommand, trainHelp } from './commands/train.js';
 
 interface Command {
@@ -15,6 +17,12 @@ interface Command {
 
 const commands: Record<string, Command> = {
   train: { summary: 'train a zoo model on MNIST or Fashion-MNIST', help: trainHelp, run: trainCommand },
+  summary: {
+    summary: "a model's layers, parameters, memory, MACs and receptive fields",
+    help: summaryHelp,
+    run: summaryCommand,
+  },
+  models: { summary: 'the model zoo with parameter counts and MACs', help: modelsHelp, run: modelsCommand },
 };
 
 function usage(): string {

@@ -9,6 +9,12 @@ const specs = {
   'batch-size': { type: 'int', help: 'samples per step', default: 64 },
   lr: { type: 'number', help: 'learning rate', default: 0.001 },
   optimizer: { type: 'string', help: 'optimizer', choices: ['adam', 'sgd'], default: 'adam' },
+  schedule: {
+    type: 'string',
+    help: 'learning-rate schedule: cosine decays to 0 over all steps; none keeps --lr',
+    choices: ['cosine', 'none'],
+    default: 'cosine',
+  },
   seed: { type: 'int', help: 'seed for initialization and shuffling', default: 0 },
   'validation-split': {
     type: 'number',
@@ -97,6 +103,11 @@ export async function trainCommand(argv: readonly string[]): Promise<void> {
   mkdirSync(outDir, { recursive: true });
   const checkpointPath = join(outDir, 'model');
   const callbacks: st.Callback[] = [];
+  if ((options['schedule'] ?? 'cosine') === 'cosine') {
+    const stepsPerEpoch = Math.ceil(train.length / batchSize);
+    const cosine = new st.lrScheduler.CosineAnnealingLR(optimizer, { tMax: epochs * stepsPerEpoch });
+    callbacks.push(new st.LearningRateScheduler(cosine, { perStep: true }));
+  }
   if (validation) {
     callbacks.push(
       new st.ModelCheckpoint({

@@ -1,0 +1,26 @@
+import { existsSync } from 'node:fs';
+import * as st from '../../node.js';
+import { UsageError } from '../args.js';
+
+/**
+ * A model named on the command line: a zoo name (`resnet18`) or the path of a saved Stride model
+ * (a directory or single file written by `st.save`).
+ */
+export function modelFromArg(arg: string, opts: st.ZooOptions = {}): st.Module {
+  if (st.modelNames.includes(arg)) return st.getModel(arg, { init: false, ...opts });
+  if (existsSync(arg)) return st.load(arg);
+  throw new UsageError(
+    `'${arg}' is neither a zoo model nor an existing model file. Zoo models: ${st.modelNames.join(', ')}`,
+  );
+}
+
+/** Parse an input shape written `3x224x224` (or `1x28x28`). */
+export function parseShape(option: string, text: string): number[] {
+  const parts = text.split(/[x,]/i).map((p) => Number(p.trim()));
+  if (parts.length === 0 || parts.some((d) => !Number.isInteger(d) || d <= 0)) {
+    throw new UsageError(
+      `--${option} must be positive integers joined by 'x', e.g. 3x224x224; got '${text}'`,
+    );
+  }
+  return parts;
+}

@@ -1,0 +1,120 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+
+function stride(...args: string[]) {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
+    cwd: root,
+    encoding: 'utf8',
+    maxBuffer: 32 * 1024 * 1024,
+  });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+describe('stride CLI', () => {
+  it('prints usage and refuses unknown commands and options with status 2', () => {
+    const help = stride('--help');
+    assert.equal(help.code, 0);
+    assert.match(help.out, /usage: stride <command>/);
+    for (const cmd of ['train', 'summary', 'models']) assert.match(help.out, new RegExp(`\\n  ${cmd} `));
+    const bad = stride('fly');
+    assert.equal(bad.code, 2);
+    assert.match(bad.err, /unknown command 'fly'/);
+    const badOpt = stride('train', 'lenet5', '--epochs', 'two');
+    assert.equal(badOpt.code, 2);
+    assert.match(badOpt.err, /--epochs must be a number; got 'two'/);
+    const badChoice = stride('train', 'lenet5', '--dataset', 'cifar10');
+    assert.equal(badChoice.code, 2);
+    assert.match(badChoice.err, /--dataset must be one of mnist, fashion-mnist; got 'cifar10'/);
+  });
+
+  it('models lists the zoo with torchvision parameter counts', () => {
+    const r = stride('models', '--json');
+    assert.equal(r.code, 0, r.err);
+    const list = JSON.parse(r.out) as { name: string; params: number; macs: number }[];
+    const byName = new Map(list.map((m) => [m.name, m]));
+    assert.equal(byName.get('resnet18')!.params, 11_689_512);
+    assert.equal(byName.get('vgg16')!.params, 138_357_544);
+    assert.equal(byName.get('mobilenet_v2')!.params, 3_504_872);
+  });
+
+  it('summary prints JSON with totals and per-layer fields', () => {
+    const r = stride('summary', 'resnet18', '--input', '3x224x224', '--json');
+    assert.equal(r.code, 0, r.err);
+    const s = JSON.parse(r.out) as {
+      totalParams: number;
+      trainableParams: number;
+      macs: number;
+      activationBytes: number;
+      layers: {
+        name: string;
+        type: string;
+        outputShape: number[];
+        params: number;
+        macs: number;
+        receptiveField: unknown;
+      }[];
+    };
+    assert.equal(s.totalParams, 11_689_512);
+    assert.equal(s.trainableParams, 11_689_512);
+    assert.ok(Math.abs(s.macs / 1e9 - 1.82) < 0.01, `resnet18 MACs ${s.macs}`);
+    assert.ok(s.activationBytes > 0);
+    const conv1 = s.layers.find((l) => l.name === 'conv1')!;
+    assert.deepEqual(conv1.outputShape, [64, 112, 112]);
+    assert.equal(conv1.params, 9408);
+    assert.equal(conv1.type, 'Conv2d');
+    assert.ok(conv1.receptiveField);
+  });
+
+  it('summary reports the layer where a too-small input collapses', () => {
+    const r = stride('summary', 'alexnet', '--input', '3x32x32');
+    assert.equal(r.code, 1);
+    assert.match(r.err, /features\.12/);
+  });
+
+  it('summary of a file that does not exist names the problem', () => {
+    const r = stride('summary', 'no/such/model');
+    assert.equal(r.code, 2);
+    assert.match(r.err, /neither a zoo model nor an existing model file/);
+  });
+
+  it('train runs a short job, saves a checkpoint that summary can read', () => {
+    const out = mkdtempSync(join(tmpdir(), 'stride-cli-'));
+    try {
+      const r = stride(
+        'train',
+        'lenet5',
+        '--epochs',
+        '1',
+        '--train-limit',
+        '600',
+        '--test-limit',
+        '200',
+        '--validation-split',
+        '0.1',
+        '--out',
+        out,
+      );
+      assert.equal(r.code, 0, r.err);
+      const m = /(\d+) training \/ (\d+) validation \/ 200 test images/.exec(r.out);
+      assert.ok(m, r.out);
+      assert.equal(Number(m[1]) + Number(m[2]), 600);
+      assert.ok(Math.abs(Number(m[2]) - 60) <= 2, 'about 10% held out (stratified per class)');
+      assert.match(r.out, /Epoch 1\/1/);
+      assert.match(r.out, /val_accuracy/);
+      assert.match(r.out.trim().split('\n').at(-1)!, /^test accuracy: \d+\.\d\d%$/);
+      assert.ok(existsSync(join(out, 'model')));
+      const s = stride('summary', join(out, 'model'), '--input', '1x28x28', '--json');
+      assert.equal(s.code, 0, s.err);
+      assert.equal((JSON.parse(s.out) as { totalParams: number }).totalParams, 61_706);
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  });
+});
