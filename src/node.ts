@@ -9,6 +9,7 @@ import { registerNativeBackend } from './backend/native/register-native.js';
 export * from './index.js';
 export * from './node-io.js';
 export * from './node-data.js';
+export { CSVLogger, type CSVLoggerOptions } from './train/csv-logger.js';
 export {
   getNumThreads,
   nativeAvailable,

@@ -142,3 +142,34 @@ describe('fit', () => {
     );
   });
 });
+
+describe('CSVLogger', () => {
+  it('writes a header and one row per epoch', async () => {
+    const { mkdtempSync, readFileSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { CSVLogger } = await import('../../src/node.js');
+    const dir = mkdtempSync(join(tmpdir(), 'stride-csv-'));
+    try {
+      const file = join(dir, 'log.csv');
+      const model = new st.Sequential(new st.Linear(2, 2));
+      const h = await model.fit(blobs(32, 9), {
+        optimizer: new st.SGD(model.parameters(), { lr: 0.1 }),
+        epochs: 3,
+        batchSize: 8,
+        verbose: 0,
+        callbacks: [new CSVLogger(file)],
+      });
+      const lines = readFileSync(file, 'utf8').trim().split('\n');
+      assert.equal(lines[0], 'epoch,loss,accuracy');
+      assert.equal(lines.length, 4);
+      assert.deepEqual(lines[2]!.split(',').map(Number), [
+        1,
+        h.history['loss']![1],
+        h.history['accuracy']![1],
+      ]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
