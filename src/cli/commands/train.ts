@@ -7,7 +7,7 @@ const specs = {
   dataset: { type: 'string', help: 'training data', choices: ['mnist', 'fashion-mnist'], default: 'mnist' },
   epochs: { type: 'int', help: 'passes over the training set', default: 2 },
   'batch-size': { type: 'int', help: 'samples per step', default: 64 },
-  lr: { type: 'number', help: 'learning rate', default: 0.001 },
+  lr: { type: 'number', help: 'peak learning rate', default: 0.002 },
   optimizer: { type: 'string', help: 'optimizer', choices: ['adam', 'sgd'], default: 'adam' },
   schedule: {
     type: 'string',
@@ -49,7 +49,7 @@ export async function trainCommand(argv: readonly string[]): Promise<void> {
   const dataset = (options['dataset'] as string | undefined) ?? 'mnist';
   const epochs = (options['epochs'] as number | undefined) ?? 2;
   const batchSize = (options['batch-size'] as number | undefined) ?? 64;
-  const lr = (options['lr'] as number | undefined) ?? 0.001;
+  const lr = (options['lr'] as number | undefined) ?? 0.002;
   const seed = (options['seed'] as number | undefined) ?? 0;
   const valSplit = (options['validation-split'] as number | undefined) ?? 0;
   const outDir = (options['out'] as string | undefined) ?? join('runs', `${modelName}-${dataset}`);
