@@ -389,3 +389,5 @@ export {
   type LayerExportContext,
 } from './io/onnx/export-layers.js';
 export { OnnxBuilder, type AttrInput } from './io/onnx/onnx-builder.js';
+export { iou, boxIou, boxArea, type Box } from './vision/iou.js';
+export { nms, type NmsOptions } from './vision/nms.js';
