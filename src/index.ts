@@ -315,7 +315,11 @@ export {
   type ZooBuilder,
   type OptimizerLike,
 } from './io/model-format.js';
-export { encodeOptimizerState, decodeOptimizerState, type SavedOptimizerState } from './io/optimizer-state.js';
+export {
+  encodeOptimizerState,
+  decodeOptimizerState,
+  type SavedOptimizerState,
+} from './io/optimizer-state.js';
 
 export * as models from './models/index.js';
 export {
