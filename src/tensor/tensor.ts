@@ -5,6 +5,7 @@ import * as ew from '../ops/elementwise.js';
 import { matmul } from '../ops/matmul.js';
 import * as red from '../ops/reduce.js';
 import * as sh from '../ops/shape-ops.js';
+import { logSoftmax, softmax } from '../ops/softmax.js';
 import { allocate, dtypeOf, type DType, type FloatArray } from './dtype.js';
 import { checkShape, sizeOf } from './shape.js';
 
@@ -246,6 +247,14 @@ export class Tensor {
   }
   tanh(): Tensor {
     return ew.tanh(this);
+  }
+  /** Softmax along `dim`. */
+  softmax(dim: number): Tensor {
+    return softmax(this, dim);
+  }
+  /** Log-softmax along `dim`. */
+  logSoftmax(dim: number): Tensor {
+    return logSoftmax(this, dim);
   }
 
   // ---- reductions ----

@@ -97,3 +97,14 @@ describe('softmax, logSoftmax, logSumExp', () => {
     );
   });
 });
+
+describe('Tensor softmax methods', () => {
+  it('match the functional ops', () => {
+    const x = st.tensor([
+      [5, 2, -1, 3],
+      [0, 0, 0, 0],
+    ]);
+    assert.deepEqual(Array.from(x.softmax(1).data), Array.from(st.softmax(x, 1).data));
+    assert.deepEqual(Array.from(x.logSoftmax(1).data), Array.from(st.logSoftmax(x, 1).data));
+  });
+});
