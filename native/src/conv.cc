@@ -7,6 +7,7 @@
 #include "conv.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <vector>
 
@@ -14,6 +15,10 @@
 #include "multiversion.h"
 #include "thread_pool.h"
 #include "workspace.h"
+
+#if STRIDE_X86
+#include <immintrin.h>
+#endif
 
 namespace stride {
 
@@ -38,105 +43,284 @@ bool isDepthwise(const ConvGeometry& g) {
   return g.groups > 1 && g.groups == g.inChannels && g.groups == g.outChannels;
 }
 
-// Copy `len` values of one input row into dst: dst[t] = row[ix0 + t*sw] where 0 <= index < w,
-// zero elsewhere. `row` is null when the whole row lies in the padding.
-inline void gatherRow(float* dst, const float* row, int64_t ix0, int64_t sw, int64_t w, int64_t len) {
-  if (!row) {
-    std::memset(dst, 0, len * sizeof(float));
-    return;
-  }
-  if (sw == 1) {
-    const int64_t lo = std::clamp<int64_t>(-ix0, 0, len);
-    const int64_t hi = std::clamp<int64_t>(w - ix0, lo, len);
-    for (int64_t t = 0; t < lo; t++) dst[t] = 0.0f;
-    if (hi > lo) std::memcpy(dst + lo, row + ix0 + lo, (hi - lo) * sizeof(float));
-    for (int64_t t = hi; t < len; t++) dst[t] = 0.0f;
-    return;
-  }
-  for (int64_t t = 0; t < len; t++) {
-    const int64_t ix = ix0 + t * sw;
-    dst[t] = (ix >= 0 && ix < w) ? row[ix] : 0.0f;
-  }
-}
+// The im2col view of one group's input: row k = (c, ky, kx), column j = (n, oy, ox) holds
+// x[n, c0 + c, oy*sh - pt + ky*dh, ox*sw - pl + kx*dw] (zero in the padding). Pointwise
+// convolutions are viewed as one image row of `plane` pixels so that whole images copy in runs.
+struct PatchView {
+  const float* x;
+  int64_t imageStride;  // elements per input image
+  int64_t plane;        // elements per input channel
+  int64_t h, w;         // input rows and columns (1 and plane for pointwise)
+  int64_t outW;         // output columns (plane for pointwise)
+  int64_t outPlane;     // output pixels per image
+  int64_t sh, sw, pt, pl, dh, dw, kH, kW;
+  bool pointwise;
 
-// A run of output pixels of one image that lie on one output row (or, for pointwise
-// convolutions, anywhere in the image: their input pixels are then contiguous too).
-struct PixelRun {
-  int64_t n, oy, ox, len, offset;
+  PatchView(const ConvGeometry& g, const float* base, int64_t c0) {
+    plane = g.inH * g.inW;
+    x = base + c0 * plane;
+    imageStride = g.inChannels * plane;
+    outPlane = g.outH * g.outW;
+    kH = g.kH;
+    kW = g.kW;
+    pointwise = isPointwise(g);
+    if (pointwise) {
+      h = 1, w = plane, outW = plane;
+      sh = sw = 1, pt = pl = 0, dh = dw = 0;
+    } else {
+      h = g.inH, w = g.inW, outW = g.outW;
+      sh = g.strideH, sw = g.strideW, pt = g.padTop, pl = g.padLeft, dh = g.dilationH, dw = g.dilationW;
+    }
+  }
 };
 
-// Split output columns [j0, j0 + cols) (column j = n * outPlane + oy * outW + ox) into runs.
-int pixelRuns(const ConvGeometry& g, int64_t outPlane, bool pointwise, int64_t j0, int64_t cols, PixelRun* runs) {
+// Output pixels [j0, j0 + cols) split into runs that stay on one output row of one image; each
+// run knows where its first pixel's window starts in the input (tap (0, 0)).
+struct PixelRun {
+  const float* image;  // start of the image
+  int64_t iy0, ix0;    // input position of tap (0, 0) for the run's first pixel
+  int64_t len, offset;
+};
+
+int pixelRuns(const PatchView& v, int64_t j0, int64_t cols, PixelRun* runs) {
   int count = 0;
   int64_t j = j0;
   const int64_t end = j0 + cols;
   while (j < end) {
-    const int64_t n = j / outPlane, pix = j % outPlane;
-    const int64_t oy = pix / g.outW, ox = pix % g.outW;
-    const int64_t room = pointwise ? outPlane - pix : g.outW - ox;
-    const int64_t len = std::min(room, end - j);
-    runs[count++] = {n, oy, ox, len, j - j0};
+    const int64_t n = j / v.outPlane, pix = j % v.outPlane;
+    const int64_t oy = pix / v.outW, ox = pix % v.outW;
+    const int64_t len = std::min(v.outW - ox, end - j);
+    runs[count++] = {v.x + n * v.imageStride, oy * v.sh - v.pt, ox * v.sw - v.pl, len, j - j0};
     j += len;
   }
   return count;
 }
 
-// B of the forward GEMM: B[(c, ky, kx), (n, oy, ox)] = x[n, c0 + c, oy*sh - pt + ky*dh, ox*sw - pl + kx*dw].
+// Gather the runs of one im2col row (tap c, ky, kx) into dst.
+STRIDE_INLINE void gatherRuns(const PatchView& v, const PixelRun* runs, int nRuns, int64_t c, int64_t ky,
+                              int64_t kx, float* dst) {
+  const int64_t chanOff = c * v.plane, tapY = ky * v.dh, tapX = kx * v.dw;
+  for (int r = 0; r < nRuns; r++) {
+    const PixelRun& run = runs[r];
+    float* d = dst + run.offset;
+    const int64_t len = run.len;
+    const int64_t iy = run.iy0 + tapY;
+    if (iy < 0 || iy >= v.h) {
+      for (int64_t t = 0; t < len; t++) d[t] = 0.0f;
+      continue;
+    }
+    const float* src = run.image + chanOff + iy * v.w;
+    const int64_t ix0 = run.ix0 + tapX;
+    if (v.sw == 1) {
+      const int64_t lo = std::clamp<int64_t>(-ix0, 0, len);
+      const int64_t hi = std::clamp<int64_t>(v.w - ix0, lo, len);
+      for (int64_t t = 0; t < lo; t++) d[t] = 0.0f;
+      const float* s = src + ix0;
+      for (int64_t t = lo; t < hi; t++) d[t] = s[t];
+      for (int64_t t = hi; t < len; t++) d[t] = 0.0f;
+    } else {
+      for (int64_t t = 0; t < len; t++) {
+        const int64_t ix = ix0 + t * v.sw;
+        d[t] = (ix >= 0 && ix < v.w) ? src[ix] : 0.0f;
+      }
+    }
+  }
+}
+
+// One packed B panel of the forward GEMM: rows k in [p0, p0 + kc), `cols` valid columns of nr.
+STRIDE_INLINE void im2colPanelImpl(const PatchView* v, const PixelRun* runs, int nRuns, int64_t p0, int64_t kc,
+                                   int64_t cols, int nr, float* panel) {
+  const int64_t taps = v->kH * v->kW;
+  int64_t c = p0 / taps, ky = (p0 / v->kW) % v->kH, kx = p0 % v->kW;
+  for (int64_t k = 0; k < kc; k++) {
+    float* d = panel + k * nr;
+    gatherRuns(*v, runs, nRuns, c, ky, kx, d);
+    for (int64_t t = cols; t < nr; t++) d[t] = 0.0f;
+    if (++kx == v->kW) {
+      kx = 0;
+      if (++ky == v->kH) {
+        ky = 0;
+        c++;
+      }
+    }
+  }
+}
+STRIDE_MULTIVERSION(im2colPanelGeneric, im2colPanelImpl)
+
+// Rows j in [j0, j0 + nc) of the im2col matrix over the pixel columns the runs cover, row-major
+// with row stride ld.
+STRIDE_INLINE void im2colRowsImpl(const PatchView* v, const PixelRun* runs, int nRuns, int64_t j0, int64_t nc,
+                                  int64_t ld, float* rows) {
+  const int64_t taps = v->kH * v->kW;
+  int64_t c = j0 / taps, ky = (j0 / v->kW) % v->kH, kx = j0 % v->kW;
+  for (int64_t j = 0; j < nc; j++) {
+    gatherRuns(*v, runs, nRuns, c, ky, kx, rows + j * ld);
+    if (++kx == v->kW) {
+      kx = 0;
+      if (++ky == v->kH) {
+        ky = 0;
+        c++;
+      }
+    }
+  }
+}
+STRIDE_MULTIVERSION(im2colRowsGeneric, im2colRowsImpl)
+
+#if STRIDE_X86
+// AVX-512 gathers: every run of an im2col row becomes masked loads (lanes outside the input are
+// neither read nor kept) and masked stores, with no per-element bounds checks. Stride 2 loads 32
+// input values and keeps the even ones with one permute.
+STRIDE_TARGET_AVX512 inline void gatherRun512(float* dst, const float* row, int64_t ix0, int64_t sw, int64_t w,
+                                             int64_t len) {
+  for (int64_t t0 = 0; t0 < len; t0 += 16) {
+    const int n = static_cast<int>(std::min<int64_t>(16, len - t0));
+    const __mmask16 out = static_cast<__mmask16>((1u << n) - 1);
+    if (!row) {
+      _mm512_mask_storeu_ps(dst + t0, out, _mm512_setzero_ps());
+      continue;
+    }
+    if (sw == 1) {
+      const int64_t start = ix0 + t0;
+      const int64_t lo = std::clamp<int64_t>(-start, 0, n), hi = std::clamp<int64_t>(w - start, 0, n);
+      const __mmask16 in = hi > lo ? static_cast<__mmask16>(((1u << hi) - 1) & ~((1u << lo) - 1)) : 0;
+      _mm512_mask_storeu_ps(dst + t0, out, _mm512_maskz_loadu_ps(in, row + start));
+    } else {  // sw == 2
+      const int64_t start = ix0 + 2 * t0;
+      const int64_t span = 2 * static_cast<int64_t>(n) - 1;
+      const int64_t lo = std::clamp<int64_t>(-start, 0, span), hi = std::clamp<int64_t>(w - start, 0, span);
+      const uint32_t in = hi > lo ? static_cast<uint32_t>(((1ull << hi) - 1) & ~((1ull << lo) - 1)) : 0u;
+      const __m512 a = _mm512_maskz_loadu_ps(static_cast<__mmask16>(in & 0xFFFF), row + start);
+      const __m512 b = _mm512_maskz_loadu_ps(static_cast<__mmask16>(in >> 16), row + start + 16);
+      const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+      _mm512_mask_storeu_ps(dst + t0, out, _mm512_permutex2var_ps(a, even, b));
+    }
+  }
+}
+
+STRIDE_TARGET_AVX512 inline void gatherRuns512(const PatchView& v, const PixelRun* runs, int nRuns, int64_t c,
+                                               int64_t ky, int64_t kx, float* dst) {
+  const int64_t chanOff = c * v.plane, tapY = ky * v.dh, tapX = kx * v.dw;
+  for (int r = 0; r < nRuns; r++) {
+    const PixelRun& run = runs[r];
+    const int64_t iy = run.iy0 + tapY;
+    const float* row = (iy >= 0 && iy < v.h) ? run.image + chanOff + iy * v.w : nullptr;
+    gatherRun512(dst + run.offset, row, run.ix0 + tapX, v.sw, v.w, run.len);
+  }
+}
+
+STRIDE_TARGET_AVX512 void im2colPanel512(const PatchView* v, const PixelRun* runs, int nRuns, int64_t p0, int64_t kc,
+                                         int64_t cols, int nr, float* panel) {
+  const int64_t taps = v->kH * v->kW;
+  int64_t c = p0 / taps, ky = (p0 / v->kW) % v->kH, kx = p0 % v->kW;
+  for (int64_t k = 0; k < kc; k++) {
+    float* d = panel + k * nr;
+    gatherRuns512(*v, runs, nRuns, c, ky, kx, d);
+    for (int64_t t = cols; t < nr; t++) d[t] = 0.0f;
+    if (++kx == v->kW) {
+      kx = 0;
+      if (++ky == v->kH) {
+        ky = 0;
+        c++;
+      }
+    }
+  }
+}
+
+STRIDE_TARGET_AVX512 void im2colRows512(const PatchView* v, const PixelRun* runs, int nRuns, int64_t j0, int64_t nc,
+                                        int64_t ld, float* rows) {
+  const int64_t taps = v->kH * v->kW;
+  int64_t c = j0 / taps, ky = (j0 / v->kW) % v->kH, kx = j0 % v->kW;
+  for (int64_t j = 0; j < nc; j++) {
+    gatherRuns512(*v, runs, nRuns, c, ky, kx, rows + j * ld);
+    if (++kx == v->kW) {
+      kx = 0;
+      if (++ky == v->kH) {
+        ky = 0;
+        c++;
+      }
+    }
+  }
+}
+#endif  // STRIDE_X86
+
+// Packs one forward-GEMM panel (see im2colPanelImpl), with the AVX-512 gathers where they apply.
+void im2colPanel(const PatchView* v, const PixelRun* runs, int nRuns, int64_t p0, int64_t kc, int64_t cols, int nr,
+                 float* panel) {
+#if STRIDE_X86
+  if (activeIsa() == Isa::Avx512 && v->sw <= 2) return im2colPanel512(v, runs, nRuns, p0, kc, cols, nr, panel);
+#endif
+  im2colPanelGeneric(v, runs, nRuns, p0, kc, cols, nr, panel);
+}
+
+// Gathers im2col rows (see im2colRowsImpl), with the AVX-512 gathers where they apply.
+void im2colRows(const PatchView* v, const PixelRun* runs, int nRuns, int64_t j0, int64_t nc, int64_t ld,
+                float* rows) {
+#if STRIDE_X86
+  if (activeIsa() == Isa::Avx512 && v->sw <= 2) return im2colRows512(v, runs, nRuns, j0, nc, ld, rows);
+#endif
+  im2colRowsGeneric(v, runs, nRuns, j0, nc, ld, rows);
+}
+
+// B of the forward GEMM: B[(c, ky, kx), (n, oy, ox)], the im2col matrix of one group.
 class Im2colB final : public BPacker {
  public:
-  Im2colB(const ConvGeometry& g, const float* x, int64_t c0)
-      : g_(g), d_(g), x_(x), c0_(c0), pointwise_(isPointwise(g)) {}
+  Im2colB(const ConvGeometry& g, const float* x, int64_t c0) : v_(g, x, c0) {}
 
   void pack(float* dst, int64_t p0, int64_t kc, int64_t j0, int64_t nc, int nr) const override {
     PixelRun runs[kMaxRuns];
     for (int64_t q = 0; q * nr < nc; q++) {
       const int64_t cols = std::min<int64_t>(nr, nc - q * nr);
+      const int nRuns = pixelRuns(v_, j0 + q * nr, cols, runs);
+      im2colPanel(&v_, static_cast<const PixelRun*>(runs), nRuns, p0, kc, cols, nr, dst + q * nr * kc);
+    }
+  }
+
+  const float* direct(int64_t p0, int64_t j0, int64_t nc, int64_t* ld) const override {
+    if (!v_.pointwise) return nullptr;
+    const int64_t n = j0 / v_.outPlane, pix = j0 % v_.outPlane;
+    if (pix + nc > v_.outPlane) return nullptr;
+    *ld = v_.plane;
+    return v_.x + n * v_.imageStride + p0 * v_.plane + pix;
+  }
+
+ private:
+  static constexpr int kMaxRuns = 64;  // a panel has at most 32 columns, so at most 32 runs
+  PatchView v_;
+};
+
+// Channel rows of a batch of images seen as one matrix: B[r, (n, p)] = base[n*imageStride + r*P + p].
+class ImageRowsB final : public BPacker {
+ public:
+  ImageRowsB(const float* base, int64_t pixels, int64_t imageStride)
+      : base_(base), pixels_(pixels), imageStride_(imageStride) {}
+
+  void pack(float* dst, int64_t p0, int64_t kc, int64_t j0, int64_t nc, int nr) const override {
+    for (int64_t q = 0; q * nr < nc; q++) {
+      const int64_t cols = std::min<int64_t>(nr, nc - q * nr);
       float* panel = dst + q * nr * kc;
-      const int nRuns = pixelRuns(g_, d_.outPlane, pointwise_, j0 + q * nr, cols, runs);
-      // Decompose k = (c, ky, kx) incrementally.
-      int64_t c = p0 / (g_.kH * g_.kW), ky = (p0 / g_.kW) % g_.kH, kx = p0 % g_.kW;
-      for (int64_t k = 0; k < kc; k++) {
-        float* d = panel + k * nr;
-        const float* chan = x_ + (c0_ + c) * d_.plane;
-        for (int r = 0; r < nRuns; r++) {
-          const PixelRun& run = runs[r];
-          const float* img = chan + run.n * g_.inChannels * d_.plane;
-          if (pointwise_) {
-            std::memcpy(d + run.offset, img + run.oy * g_.outW + run.ox, run.len * sizeof(float));
-            continue;
-          }
-          const int64_t iy = run.oy * g_.strideH - g_.padTop + ky * g_.dilationH;
-          const float* row = (iy >= 0 && iy < g_.inH) ? img + iy * g_.inW : nullptr;
-          gatherRow(d + run.offset, row, run.ox * g_.strideW - g_.padLeft + kx * g_.dilationW, g_.strideW,
-                    g_.inW, run.len);
-        }
-        for (int64_t t = cols; t < nr; t++) d[t] = 0.0f;
-        if (++kx == g_.kW) {
-          kx = 0;
-          if (++ky == g_.kH) {
-            ky = 0;
-            c++;
-          }
-        }
+      // Runs within one image each; every run zero-fills the panel past its end and the next
+      // run overwrites its own part.
+      for (int64_t done = 0, j = j0 + q * nr; done < cols;) {
+        const int64_t n = j / pixels_, pix = j % pixels_;
+        const int64_t len = std::min(pixels_ - pix, cols - done);
+        packPanelRows(panel + done, nr, base_ + n * imageStride_ + p0 * pixels_ + pix, pixels_, kc,
+                      static_cast<int>(len), static_cast<int>(nr - done));
+        done += len;
+        j += len;
       }
     }
   }
 
   const float* direct(int64_t p0, int64_t j0, int64_t nc, int64_t* ld) const override {
-    if (!pointwise_) return nullptr;
-    const int64_t n = j0 / d_.outPlane, pix = j0 % d_.outPlane;
-    if (pix + nc > d_.outPlane) return nullptr;
-    *ld = d_.plane;
-    return x_ + (n * g_.inChannels + c0_ + p0) * d_.plane + pix;
+    const int64_t n = j0 / pixels_, pix = j0 % pixels_;
+    if (pix + nc > pixels_) return nullptr;
+    *ld = pixels_;
+    return base_ + n * imageStride_ + p0 * pixels_ + pix;
   }
 
  private:
-  static constexpr int kMaxRuns = 64;
-  const ConvGeometry& g_;
-  Dims d_;
-  const float* x_;
-  int64_t c0_;
-  bool pointwise_;
+  const float* base_;
+  int64_t pixels_, imageStride_;
 };
 
 // A of the backward-filter GEMM: A[o, (n, p)] = dy[n, o0 + o, p].
@@ -163,52 +347,19 @@ class OutputGradA final : public APacker {
   int64_t o0_;
 };
 
-// B of the backward-filter GEMM: B[(n, oy, ox), (c, ky, kx)] = x[n, c0 + c, iy, ix]. Each block is
-// gathered as rows of im2col into scratch and then transposed into panels.
+// B of the backward-filter GEMM: B[(n, oy, ox), (c, ky, kx)], the transposed im2col matrix. Each
+// block is gathered as im2col rows into scratch and then transposed into panels.
 class Im2colTransposedB final : public BPacker {
  public:
-  Im2colTransposedB(const ConvGeometry& g, const float* x, int64_t c0)
-      : g_(g), d_(g), x_(x), c0_(c0), pointwise_(isPointwise(g)) {}
+  Im2colTransposedB(const ConvGeometry& g, const float* x, int64_t c0) : v_(g, x, c0) {}
 
   void pack(float* dst, int64_t p0, int64_t kc, int64_t j0, int64_t nc, int nr) const override {
     float* rows = scratch(Slot::Cols, static_cast<size_t>(nc * kc));
-    PixelRun runs[kMaxRuns];
-    // Columns k of the block split into runs once; every im2col row reuses them.
-    int64_t k = p0;
-    std::vector<PixelRun>& all = runs_;
-    all.clear();
-    while (k < p0 + kc) {
-      const int nRuns = pixelRuns(g_, d_.outPlane, pointwise_, k, std::min<int64_t>(kMaxRuns, p0 + kc - k), runs);
-      for (int r = 0; r < nRuns; r++) {
-        PixelRun run = runs[r];
-        run.offset += k - p0;
-        all.push_back(run);
-      }
-      k += std::min<int64_t>(kMaxRuns, p0 + kc - k);
-    }
-    int64_t c = j0 / (g_.kH * g_.kW), ky = (j0 / g_.kW) % g_.kH, kx = j0 % g_.kW;
-    for (int64_t j = 0; j < nc; j++) {
-      float* d = rows + j * kc;
-      const float* chan = x_ + (c0_ + c) * d_.plane;
-      for (const PixelRun& run : all) {
-        const float* img = chan + run.n * g_.inChannels * d_.plane;
-        if (pointwise_) {
-          std::memcpy(d + run.offset, img + run.oy * g_.outW + run.ox, run.len * sizeof(float));
-          continue;
-        }
-        const int64_t iy = run.oy * g_.strideH - g_.padTop + ky * g_.dilationH;
-        const float* row = (iy >= 0 && iy < g_.inH) ? img + iy * g_.inW : nullptr;
-        gatherRow(d + run.offset, row, run.ox * g_.strideW - g_.padLeft + kx * g_.dilationW, g_.strideW, g_.inW,
-                  run.len);
-      }
-      if (++kx == g_.kW) {
-        kx = 0;
-        if (++ky == g_.kH) {
-          ky = 0;
-          c++;
-        }
-      }
-    }
+    // A block of kc pixel columns splits into at most kc runs.
+    thread_local std::vector<PixelRun> runs;
+    if (runs.size() < static_cast<size_t>(kc)) runs.resize(kc);
+    const int nRuns = pixelRuns(v_, p0, kc, runs.data());
+    im2colRows(&v_, static_cast<const PixelRun*>(runs.data()), nRuns, j0, nc, kc, rows);
     for (int64_t q = 0; q * nr < nc; q++) {
       const int cols = static_cast<int>(std::min<int64_t>(nr, nc - q * nr));
       packTransposed(dst + q * nr * kc, nr, rows + q * nr * kc, kc, cols, kc);
@@ -216,16 +367,8 @@ class Im2colTransposedB final : public BPacker {
   }
 
  private:
-  static constexpr int kMaxRuns = 64;
-  const ConvGeometry& g_;
-  Dims d_;
-  const float* x_;
-  int64_t c0_;
-  bool pointwise_;
-  static thread_local std::vector<PixelRun> runs_;
+  PatchView v_;
 };
-
-thread_local std::vector<PixelRun> Im2colTransposedB::runs_;
 
 // ----- Depthwise convolution (groups == in channels == out channels) -----
 
@@ -323,6 +466,9 @@ STRIDE_INLINE void depthwiseFilterChannelImpl(const ConvGeometry* gp, const floa
 }
 STRIDE_MULTIVERSION(depthwiseFilterChannel, depthwiseFilterChannelImpl)
 
+// Column buffers of the col2im path aim at this many floats (1 MiB, about half an L2).
+constexpr int64_t kColumnsTarget = 256 * 1024;
+
 double convFlops(const ConvGeometry& g) {
   const Dims d(g);
   return 2.0 * g.batch * g.outChannels * d.outPlane * d.kk;
@@ -339,7 +485,87 @@ void addBias(const ConvGeometry& g, const float* bias, float* y) {
   });
 }
 
+// Whether the indirect path below should beat im2col + GEMM. Its tiles are up to 32 consecutive
+// pixels of one output row, so narrow outputs waste lanes (a tile of at most 16 columns also runs
+// the half-width kernel, measured at about 0.6 of the full one). Im2col packing costs about one
+// cycle per packed value against 2 * outChannels flops at about 64 flops per cycle, so it hurts
+// convolutions with few output channels most.
+bool preferIndirect(const ConvGeometry& g) {
+  const Dims d(g);
+  const double tiles = std::ceil(static_cast<double>(g.outW) / 32.0);
+  const double lanes = g.outW > 16 ? g.outW / (32.0 * tiles) : 0.6 * g.outW / 16.0;
+  const double packed = 1.0 / (1.0 + 32.0 / static_cast<double>(d.og));
+  return lanes >= packed;
+}
+
+// Forward convolution without im2col: on AVX-512, with stride 1 along W, the GEMM micro-kernel
+// reads B rows straight from a zero-padded copy of the input through a table of tap offsets.
+// Returns false when it does not apply or should lose to the packed path.
+bool forwardIndirect(const ConvGeometry& g, const float* x, const float* w, float* y) {
+  if (activeIsa() != Isa::Avx512 || g.strideW != 1 || !preferIndirect(g)) return false;
+  const IndirectKernelFn kernel = indirectKernelAvx512();
+  if (!kernel) return false;
+  const Dims d(g);
+  const int64_t hp = (g.outH - 1) * g.strideH + (g.kH - 1) * g.dilationH + 1;
+  const int64_t wp = g.outW + (g.kW - 1) * g.dilationW;
+  const int64_t padPlane = hp * wp;
+  const int threads = threadsFor(convFlops(g));
+  ThreadPool& pool = ThreadPool::instance();
+
+  // Zero-padded input planes: xpad[py][px] = x[py - padTop][px - padLeft] inside the input, else 0.
+  float* xpad = scratch(Slot::Pad, static_cast<size_t>(g.batch * g.inChannels * padPlane));
+  pool.parallelFor(g.batch * g.inChannels, threads, [&](int64_t t) {
+    const float* src = x + t * d.plane;
+    float* dst = xpad + t * padPlane;
+    const int64_t lo = std::clamp<int64_t>(g.padLeft, 0, wp);
+    const int64_t hi = std::clamp<int64_t>(g.padLeft + g.inW, lo, wp);
+    for (int64_t py = 0; py < hp; py++) {
+      float* row = dst + py * wp;
+      const int64_t iy = py - g.padTop;
+      if (iy < 0 || iy >= g.inH) {
+        std::memset(row, 0, wp * sizeof(float));
+        continue;
+      }
+      std::memset(row, 0, lo * sizeof(float));
+      std::memcpy(row + lo, src + iy * g.inW + (lo - g.padLeft), (hi - lo) * sizeof(float));
+      std::memset(row + hi, 0, (wp - hi) * sizeof(float));
+    }
+  });
+
+  // Tap offsets: B row k = (c, ky, kx) of a tile starts at tileBase + off[k].
+  std::vector<int64_t> off(d.kk);
+  for (int64_t c = 0, k = 0; c < d.cg; c++)
+    for (int64_t ky = 0; ky < g.kH; ky++)
+      for (int64_t kx = 0; kx < g.kW; kx++) off[k++] = c * padPlane + ky * g.dilationH * wp + kx * g.dilationW;
+
+  const int mr = gemmMr();
+  const int64_t kcMax = gemmKc();
+  const RowPanels panels(d.og, mr);
+  const int64_t kBlocks = (d.kk + kcMax - 1) / kcMax;
+  for (int64_t grp = 0; grp < g.groups; grp++) {
+    const float* packed = packAllA(DenseA(w + grp * d.og * d.kk, d.kk, false), d.og, d.kk, mr, threads);
+    pool.parallelFor(g.batch * g.outH, threads, [&](int64_t t) {
+      const int64_t n = t / g.outH, oy = t % g.outH;
+      const float* rowBase = xpad + (n * g.inChannels + grp * d.cg) * padPlane + oy * g.strideH * wp;
+      float* yRow = y + (n * g.outChannels + grp * d.og) * d.outPlane + oy * g.outW;
+      for (int64_t ox0 = 0; ox0 < g.outW; ox0 += 32) {
+        const int tw = static_cast<int>(std::min<int64_t>(32, g.outW - ox0));
+        for (int64_t pb = 0; pb < kBlocks; pb++) {
+          const int64_t p0 = pb * kcMax, kc = std::min(kcMax, d.kk - p0);
+          for (int64_t i = 0; i < panels.count; i++) {
+            const int64_t r0 = panels.start(i);
+            kernel(panels.rows(i), tw, kc, packed + p0 * d.og + r0 * kc, rowBase + ox0, off.data() + p0,
+                   yRow + r0 * d.outPlane + ox0, d.outPlane, pb > 0);
+          }
+        }
+      }
+    });
+  }
+  return true;
+}
+
 void forwardGemm(const ConvGeometry& g, const float* x, const float* w, float* y) {
+  if (forwardIndirect(g, x, w, y)) return;
   const Dims d(g);
   for (int64_t grp = 0; grp < g.groups; grp++) {
     DenseA a(w + grp * d.og * d.kk, d.kk, false);
@@ -349,15 +575,18 @@ void forwardGemm(const ConvGeometry& g, const float* x, const float* w, float* y
   }
 }
 
-// Scatter-add one image's columns [(c, ky, kx), (oy, ox)] of group channels [c0, c0 + cg) into dx.
-void col2im(const ConvGeometry& g, const float* cols, int64_t c0, int64_t cg, float* dxImage) {
-  const int64_t plane = g.inH * g.inW, outPlane = g.outH * g.outW;
+// Scatter-add one image's columns [(c, ky, kx), (oy, ox)] (row stride ld) of group channels
+// [c0, c0 + cg) into dx.
+STRIDE_INLINE void col2imImpl(const ConvGeometry* gp, const float* cols, int64_t ld, int64_t c0, int64_t cg,
+                              float* dxImage) {
+  const ConvGeometry& g = *gp;
+  const int64_t plane = g.inH * g.inW;
   int64_t row = 0;
   for (int64_t c = 0; c < cg; c++) {
     float* chan = dxImage + (c0 + c) * plane;
     for (int64_t ky = 0; ky < g.kH; ky++) {
       for (int64_t kx = 0; kx < g.kW; kx++, row++) {
-        const float* src = cols + row * outPlane;
+        const float* src = cols + row * ld;
         const int64_t off = kx * g.dilationW - g.padLeft;
         int64_t lo = off >= 0 ? 0 : (-off + g.strideW - 1) / g.strideW;
         int64_t hi = g.inW - off <= 0 ? 0 : (g.inW - off + g.strideW - 1) / g.strideW;
@@ -367,12 +596,18 @@ void col2im(const ConvGeometry& g, const float* cols, int64_t c0, int64_t cg, fl
           if (iy < 0 || iy >= g.inH) continue;
           float* dr = chan + iy * g.inW;
           const float* sr = src + oy * g.outW;
-          for (int64_t ox = lo; ox < hi; ox++) dr[ox * g.strideW + off] += sr[ox];
+          if (g.strideW == 1) {
+            float* ds = dr + off;
+            for (int64_t ox = lo; ox < hi; ox++) ds[ox] += sr[ox];
+          } else {
+            for (int64_t ox = lo; ox < hi; ox++) dr[ox * g.strideW + off] += sr[ox];
+          }
         }
       }
     }
   }
 }
+STRIDE_MULTIVERSION(col2im, col2imImpl)
 
 }  // namespace
 
@@ -408,8 +643,11 @@ void conv2dBackwardData(const ConvGeometry& g, const float* dy, const float* w, 
     });
     return;
   }
-  if (g.strideH == 1 && g.strideW == 1) {
-    // dx = conv(dy, W') with W'[c][o][ky][kx] = W[o][c][kH-1-ky][kW-1-kx] within each group.
+  // Stride 1 with enough input channels per group: dx = conv(dy, W') with
+  // W'[c][o][ky][kx] = W[o][c][kH-1-ky][kW-1-kx] within each group, an implicit GEMM whose packing
+  // work grows with the output channels. With few input channels (a GEMM of few rows) or many
+  // more output than input channels, columns plus col2im are cheaper.
+  if (g.strideH == 1 && g.strideW == 1 && d.cg >= 16 && d.og <= 2 * d.cg) {
     const int64_t taps = g.kH * g.kW;
     float* wt = scratch(Slot::Extra, static_cast<size_t>(g.inChannels * d.og * taps));
     for (int64_t grp = 0; grp < g.groups; grp++)
@@ -431,22 +669,31 @@ void conv2dBackwardData(const ConvGeometry& g, const float* dy, const float* w, 
     forwardGemm(t, dy, wt, dx);
     return;
   }
-  // Strided: per image and group, columns = W_g^T * dY_g, then scatter-add into dx.
+  // Columns = W_g^T * dY_g for a chunk of images at once (one GEMM with the images side by side),
+  // then scatter-added into dx. Chunks keep the columns near L2 size; with enough chunks each
+  // thread takes whole chunks, otherwise the GEMM itself is threaded.
   std::memset(dx, 0, dxSize * sizeof(float));
+  const int64_t perImage = d.kk * d.outPlane;
+  const int64_t chunk = std::clamp<int64_t>(kColumnsTarget / std::max<int64_t>(perImage, 1), 1, g.batch);
+  const int64_t chunks = (g.batch + chunk - 1) / chunk;
   const int threads = threadsFor(convFlops(g));
-  auto image = [&](int64_t n, int gemmThreads) {
-    float* cols = scratch(Slot::Cols, static_cast<size_t>(d.kk * d.outPlane));
+  auto runChunk = [&](int64_t ch, int gemmThreads) {
+    const int64_t n0 = ch * chunk, count = std::min(chunk, g.batch - n0);
+    const int64_t ld = count * d.outPlane;
+    float* cols = scratch(Slot::Cols, static_cast<size_t>(d.kk * ld));
     for (int64_t grp = 0; grp < g.groups; grp++) {
       DenseA a(w + grp * d.og * d.kk, d.kk, true);
-      DenseB b(dy + (n * g.outChannels + grp * d.og) * d.outPlane, d.outPlane, false);
-      gemm({d.kk, d.outPlane, d.og, &a, &b, CLayout{cols, d.outPlane, d.outPlane, 0}, false}, gemmThreads);
-      col2im(g, cols, grp * d.cg, d.cg, dx + n * g.inChannels * d.plane);
+      ImageRowsB b(dy + (n0 * g.outChannels + grp * d.og) * d.outPlane, d.outPlane, g.outChannels * d.outPlane);
+      gemm({d.kk, ld, d.og, &a, &b, CLayout{cols, ld, ld, 0}, false}, gemmThreads);
+      for (int64_t i = 0; i < count; i++)
+        col2im(&g, static_cast<const float*>(cols + i * d.outPlane), ld, grp * d.cg, d.cg,
+               dx + (n0 + i) * g.inChannels * d.plane);
     }
   };
-  if (threads > 1 && g.batch >= threads) {
-    pool.parallelFor(g.batch, threads, [&](int64_t n) { image(n, 1); });
+  if (threads > 1 && chunks >= threads) {
+    pool.parallelFor(chunks, threads, [&](int64_t ch) { runChunk(ch, 1); });
   } else {
-    for (int64_t n = 0; n < g.batch; n++) image(n, threads);
+    for (int64_t ch = 0; ch < chunks; ch++) runChunk(ch, threads);
   }
 }
 

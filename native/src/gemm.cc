@@ -32,19 +32,6 @@ MicroKernel activeKernel() {
   }
 }
 
-// Rows of M split into panels of at most MR rows with heights as even as possible (M = 64 with
-// MR = 12 gives 6 panels of 11 or 10 rows instead of five of 12 and one of 4).
-struct RowPanels {
-  int64_t count, base, extra;
-  RowPanels(int64_t m, int mr) {
-    count = (m + mr - 1) / mr;
-    base = count ? m / count : 0;
-    extra = count ? m % count : 0;
-  }
-  int64_t start(int64_t i) const { return i * base + std::min(i, extra); }
-  int rows(int64_t i) const { return static_cast<int>(base + (i < extra ? 1 : 0)); }
-};
-
 void zeroC(const GemmProblem& p) {
   for (int64_t i = 0; i < p.m; i++) {
     for (int64_t j = 0; j < p.n;) {
@@ -57,20 +44,25 @@ void zeroC(const GemmProblem& p) {
 }
 
 // Write one tile (rows i0.., columns j0.. of width nr) whose columns cross an image boundary: the
-// kernel fills a scratch tile that is then added or copied column by column.
+// kernel fills a scratch tile whose column pieces are then added or copied image by image.
 void scatterTile(const GemmProblem& p, const MicroKernel& mk, int mr, int nr, int64_t kc,
                  const float* ap, const float* bp, int64_t ldb, int64_t i0, int64_t j0, bool acc) {
   alignas(64) float tmp[16 * 64];
   mk.run(mr, nr, kc, ap, bp, ldb, tmp, mk.nr, false);
-  for (int j = 0; j < nr; j++) {
-    int64_t col = j0 + j;
-    float* dst = p.c.base + (col / p.c.segLen) * p.c.segStride + i0 * p.c.ldc + col % p.c.segLen;
+  for (int j = 0; j < nr;) {
+    const int64_t col = j0 + j;
+    const int64_t seg = col / p.c.segLen, off = col % p.c.segLen;
+    const int len = static_cast<int>(std::min<int64_t>(nr - j, p.c.segLen - off));
+    float* dst = p.c.base + seg * p.c.segStride + i0 * p.c.ldc + off;
     for (int r = 0; r < mr; r++) {
+      float* d = dst + r * p.c.ldc;
+      const float* t = tmp + r * mk.nr + j;
       if (acc)
-        dst[r * p.c.ldc] += tmp[r * mk.nr + j];
+        for (int q = 0; q < len; q++) d[q] += t[q];
       else
-        dst[r * p.c.ldc] = tmp[r * mk.nr + j];
+        for (int q = 0; q < len; q++) d[q] = t[q];
     }
+    j += len;
   }
 }
 
@@ -78,6 +70,26 @@ void scatterTile(const GemmProblem& p, const MicroKernel& mk, int mr, int nr, in
 
 int gemmMr() { return activeKernel().mr; }
 int gemmNr() { return activeKernel().nr; }
+int64_t gemmKc() { return kKc; }
+
+RowPanels::RowPanels(int64_t m, int mr) {
+  count = (m + mr - 1) / mr;
+  base = count ? m / count : 0;
+  extra = count ? m % count : 0;
+}
+
+float* packAllA(const APacker& a, int64_t m, int64_t k, int mr, int threads) {
+  const RowPanels panels(m, mr);
+  const int64_t kBlocks = (k + kKc - 1) / kKc;
+  float* packed = scratch(Slot::PackA, static_cast<size_t>(m * k));
+  ThreadPool::instance().parallelFor(kBlocks * panels.count, m * k >= 65536 ? threads : 1, [&](int64_t t) {
+    const int64_t pb = t / panels.count, i = t % panels.count;
+    const int64_t p0 = pb * kKc, kc = std::min(kKc, k - p0);
+    const int64_t r0 = panels.start(i);
+    a.pack(packed + p0 * m + r0 * kc, r0, panels.rows(i), p0, kc);
+  });
+  return packed;
+}
 
 void gemm(const GemmProblem& p, int maxThreads) {
   if (p.m <= 0 || p.n <= 0) return;
@@ -91,18 +103,8 @@ void gemm(const GemmProblem& p, int maxThreads) {
   const int threads = std::min(maxThreads, threadsFor(2.0 * p.m * p.n * p.k));
   ThreadPool& pool = ThreadPool::instance();
 
-  // Phase 1: pack all of A once (shared by every thread). Block (pb, panel i) starts at
-  // p0 * M + rowStart * kc.
-  float* packedA = scratch(Slot::PackA, static_cast<size_t>(p.m * p.k));
-  auto packATask = [&](int64_t t) {
-    int64_t pb = t / panels.count, i = t % panels.count;
-    int64_t p0 = pb * kKc, kc = std::min(kKc, p.k - p0);
-    int64_t r0 = panels.start(i);
-    p.a->pack(packedA + p0 * p.m + r0 * kc, r0, panels.rows(i), p0, kc);
-  };
-  const int64_t aTasks = kBlocks * panels.count;
-  const int aThreads = p.m * p.k >= 65536 ? threads : 1;
-  pool.parallelFor(aTasks, aThreads, packATask);
+  // Phase 1: pack all of A once (shared by every thread).
+  const float* packedA = packAllA(*p.a, p.m, p.k, mk.mr, threads);
 
   // Phase 2: tasks are (row group, column chunk) pairs; each packs its own B blocks.
   const int64_t nPanels = (p.n + mk.nr - 1) / mk.nr;
@@ -169,7 +171,7 @@ void gemm(const GemmProblem& p, int maxThreads) {
 
 void DenseA::pack(float* dst, int64_t i0, int mr, int64_t p0, int64_t kc) const {
   if (trans_) {
-    packPanelRows(dst, a_ + p0 * ld_ + i0, ld_, kc, mr, mr);
+    packPanelRows(dst, mr, a_ + p0 * ld_ + i0, ld_, kc, mr, mr);
   } else {
     packTransposed(dst, mr, a_ + i0 * ld_ + p0, ld_, mr, kc);
   }
@@ -187,7 +189,7 @@ void DenseB::pack(float* dst, int64_t p0, int64_t kc, int64_t j0, int64_t nc, in
     float* d = dst + q * nr * kc;
     const int64_t j = j0 + q * nr;
     if (!trans_) {
-      packPanelRows(d, b_ + p0 * ld_ + j, ld_, kc, cols, nr);
+      packPanelRows(d, nr, b_ + p0 * ld_ + j, ld_, kc, cols, nr);
     } else {
       packTransposed(d, nr, b_ + j * ld_ + p0, ld_, cols, kc);
     }

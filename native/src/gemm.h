@@ -91,6 +91,25 @@ void gemm(const GemmProblem& p, int maxThreads);
 /** Micro-kernel geometry of the active instruction set: rows per A panel (at most) and columns per B panel. */
 int gemmMr();
 int gemmNr();
+/** Depth of one K block (the packed A and B panels hold at most this many k values). */
+int64_t gemmKc();
+
+/**
+ * The rows of M split into panels of at most `mr` rows with heights as even as possible (M = 64
+ * with mr = 12 gives 6 panels of 11 or 10 rows instead of five of 12 and one of 4).
+ */
+struct RowPanels {
+  int64_t count, base, extra;
+  RowPanels(int64_t m, int mr);
+  int64_t start(int64_t i) const { return i * base + (i < extra ? i : extra); }
+  int rows(int64_t i) const { return static_cast<int>(base + (i < extra ? 1 : 0)); }
+};
+
+/**
+ * Pack all of A (M x K) into the calling thread's PackA scratch, K block by K block: the panel of
+ * row panel i in the K block starting at p0 (depth kc) sits at p0 * M + start(i) * kc.
+ */
+float* packAllA(const APacker& a, int64_t m, int64_t k, int mr, int threads);
 
 // ----- Internals shared by the driver and the per-ISA kernel files -----
 
@@ -110,7 +129,16 @@ struct MicroKernel {
   MicroKernelFn run;
 };
 
+/**
+ * The same tile with B row k read at base + off[k] (an indirection table over k), for
+ * convolutions that read their zero-padded input in place. Reads only nr <= 32 columns.
+ */
+using IndirectKernelFn = void (*)(int mr, int nr, int64_t kc, const float* a, const float* base, const int64_t* off,
+                                  float* c, int64_t ldc, bool accumulate);
+
 MicroKernel microKernelScalar();
+/** The AVX-512 indirect kernel (rows up to 12, columns up to 32), or null off x86. */
+IndirectKernelFn indirectKernelAvx512();
 MicroKernel microKernelAvx2();
 MicroKernel microKernelAvx512();
 
@@ -119,7 +147,10 @@ MicroKernel microKernelAvx512();
  * rows <= r < dstStride.
  */
 void packTransposed(float* dst, int64_t dstStride, const float* src, int64_t ld, int rows, int64_t kc);
-/** dst[k*nr + j] = src[k*ld + j] for j < nc, zero for nc <= j < nr (a plain panel copy). */
-void packPanelRows(float* dst, const float* src, int64_t ld, int64_t kc, int nc, int nr);
+/**
+ * A plain panel copy: dst[k*dstStride + j] = src[k*ld + j] for j < nc, and zero for
+ * nc <= j < width.
+ */
+void packPanelRows(float* dst, int64_t dstStride, const float* src, int64_t ld, int64_t kc, int nc, int width);
 
 }  // namespace stride

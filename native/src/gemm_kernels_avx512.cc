@@ -12,10 +12,11 @@ namespace {
 constexpr int kMr = 12;
 constexpr int kNr = 32;
 
-// Rows r < MR of the tile; `TWO` = the tile uses both 16-column halves.
-template <int MR, bool TWO>
+// Rows r < MR of the tile; `TWO` = the tile uses both 16-column halves. B row k is at b + k*ldb,
+// or with INDIRECT at b + off[k] (a convolution reading its zero-padded input in place).
+template <int MR, bool TWO, bool INDIRECT>
 STRIDE_TARGET_AVX512 void tile512(int nr, int64_t kc, const float* a, const float* b, int64_t ldb,
-                                  float* c, int64_t ldc, bool accumulate) {
+                                  const int64_t* off, float* c, int64_t ldc, bool accumulate) {
   const __mmask16 ma = nr >= 16 ? static_cast<__mmask16>(0xFFFF) : static_cast<__mmask16>((1u << nr) - 1);
   const __mmask16 mb = nr >= 32   ? static_cast<__mmask16>(0xFFFF)
                        : nr > 16 ? static_cast<__mmask16>((1u << (nr - 16)) - 1)
@@ -55,9 +56,10 @@ STRIDE_TARGET_AVX512 void tile512(int nr, int64_t kc, const float* a, const floa
 
 #pragma GCC unroll 4
   for (int64_t k = 0; k < kc; k++) {
-    const __m512 b0 = _mm512_maskz_loadu_ps(ma, b);
+    const float* bk = INDIRECT ? b + off[k] : b;
+    const __m512 b0 = _mm512_maskz_loadu_ps(ma, bk);
     __m512 b1;
-    if constexpr (TWO) b1 = _mm512_maskz_loadu_ps(mb, b + 16);
+    if constexpr (TWO) b1 = _mm512_maskz_loadu_ps(mb, bk + 16);
 #define STRIDE_ROW(r)                                  \
   if constexpr (MR > r) {                              \
     const __m512 av = _mm512_set1_ps(a[r]);            \
@@ -78,7 +80,7 @@ STRIDE_TARGET_AVX512 void tile512(int nr, int64_t kc, const float* a, const floa
     STRIDE_ROW(11)
 #undef STRIDE_ROW
     a += MR;
-    b += ldb;
+    if constexpr (!INDIRECT) b += ldb;
   }
 
 #define STRIDE_STORE(r)                                                                   \
@@ -106,36 +108,49 @@ STRIDE_TARGET_AVX512 void tile512(int nr, int64_t kc, const float* a, const floa
 #undef STRIDE_STORE
 }
 
-template <int MR>
+template <int MR, bool INDIRECT>
 STRIDE_TARGET_AVX512 void rows512(int nr, int64_t kc, const float* a, const float* b, int64_t ldb,
-                                  float* c, int64_t ldc, bool accumulate) {
+                                  const int64_t* off, float* c, int64_t ldc, bool accumulate) {
   if (nr > 16)
-    tile512<MR, true>(nr, kc, a, b, ldb, c, ldc, accumulate);
+    tile512<MR, true, INDIRECT>(nr, kc, a, b, ldb, off, c, ldc, accumulate);
   else
-    tile512<MR, false>(nr, kc, a, b, ldb, c, ldc, accumulate);
+    tile512<MR, false, INDIRECT>(nr, kc, a, b, ldb, off, c, ldc, accumulate);
 }
 
-STRIDE_TARGET_AVX512 void kernel512(int mr, int nr, int64_t kc, const float* a, const float* b,
-                                    int64_t ldb, float* c, int64_t ldc, bool accumulate) {
+template <bool INDIRECT>
+STRIDE_TARGET_AVX512 void dispatch512(int mr, int nr, int64_t kc, const float* a, const float* b, int64_t ldb,
+                                      const int64_t* off, float* c, int64_t ldc, bool accumulate) {
   switch (mr) {
-    case 12: return rows512<12>(nr, kc, a, b, ldb, c, ldc, accumulate);
-    case 11: return rows512<11>(nr, kc, a, b, ldb, c, ldc, accumulate);
-    case 10: return rows512<10>(nr, kc, a, b, ldb, c, ldc, accumulate);
-    case 9: return rows512<9>(nr, kc, a, b, ldb, c, ldc, accumulate);
-    case 8: return rows512<8>(nr, kc, a, b, ldb, c, ldc, accumulate);
-    case 7: return rows512<7>(nr, kc, a, b, ldb, c, ldc, accumulate);
-    case 6: return rows512<6>(nr, kc, a, b, ldb, c, ldc, accumulate);
-    case 5: return rows512<5>(nr, kc, a, b, ldb, c, ldc, accumulate);
-    case 4: return rows512<4>(nr, kc, a, b, ldb, c, ldc, accumulate);
-    case 3: return rows512<3>(nr, kc, a, b, ldb, c, ldc, accumulate);
-    case 2: return rows512<2>(nr, kc, a, b, ldb, c, ldc, accumulate);
-    default: return rows512<1>(nr, kc, a, b, ldb, c, ldc, accumulate);
+    case 12: return rows512<12, INDIRECT>(nr, kc, a, b, ldb, off, c, ldc, accumulate);
+    case 11: return rows512<11, INDIRECT>(nr, kc, a, b, ldb, off, c, ldc, accumulate);
+    case 10: return rows512<10, INDIRECT>(nr, kc, a, b, ldb, off, c, ldc, accumulate);
+    case 9: return rows512<9, INDIRECT>(nr, kc, a, b, ldb, off, c, ldc, accumulate);
+    case 8: return rows512<8, INDIRECT>(nr, kc, a, b, ldb, off, c, ldc, accumulate);
+    case 7: return rows512<7, INDIRECT>(nr, kc, a, b, ldb, off, c, ldc, accumulate);
+    case 6: return rows512<6, INDIRECT>(nr, kc, a, b, ldb, off, c, ldc, accumulate);
+    case 5: return rows512<5, INDIRECT>(nr, kc, a, b, ldb, off, c, ldc, accumulate);
+    case 4: return rows512<4, INDIRECT>(nr, kc, a, b, ldb, off, c, ldc, accumulate);
+    case 3: return rows512<3, INDIRECT>(nr, kc, a, b, ldb, off, c, ldc, accumulate);
+    case 2: return rows512<2, INDIRECT>(nr, kc, a, b, ldb, off, c, ldc, accumulate);
+    default: return rows512<1, INDIRECT>(nr, kc, a, b, ldb, off, c, ldc, accumulate);
   }
+}
+
+STRIDE_TARGET_AVX512 void kernel512(int mr, int nr, int64_t kc, const float* a, const float* b, int64_t ldb,
+                                    float* c, int64_t ldc, bool accumulate) {
+  dispatch512<false>(mr, nr, kc, a, b, ldb, nullptr, c, ldc, accumulate);
+}
+
+STRIDE_TARGET_AVX512 void indirect512(int mr, int nr, int64_t kc, const float* a, const float* base,
+                                      const int64_t* off, float* c, int64_t ldc, bool accumulate) {
+  dispatch512<true>(mr, nr, kc, a, base, 0, off, c, ldc, accumulate);
 }
 
 }  // namespace
 
 MicroKernel microKernelAvx512() { return {kMr, kNr, true, kernel512}; }
+
+IndirectKernelFn indirectKernelAvx512() { return indirect512; }
 
 }  // namespace stride
 
@@ -143,6 +158,7 @@ MicroKernel microKernelAvx512() { return {kMr, kNr, true, kernel512}; }
 
 namespace stride {
 MicroKernel microKernelAvx512() { return microKernelScalar(); }
+IndirectKernelFn indirectKernelAvx512() { return nullptr; }
 }  // namespace stride
 
 #endif

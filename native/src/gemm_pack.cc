@@ -86,22 +86,23 @@ STRIDE_TARGET_AVX2 void transposeAvx2(float* dst, int64_t dstStride, const float
   if (k8 < kc) transposeScalar(dst + k8 * dstStride, dstStride, src + k8, ld, rows, kc - k8);
 }
 
-STRIDE_TARGET_AVX2 void panelAvx2(float* dst, const float* src, int64_t ld, int64_t kc, int nc, int nr) {
-  if (nc == nr && (nr & 7) == 0) {
+STRIDE_TARGET_AVX2 void panelAvx2(float* dst, int64_t dstStride, const float* src, int64_t ld, int64_t kc, int nc,
+                                  int width) {
+  if (nc == width && (width & 7) == 0) {
     for (int64_t k = 0; k < kc; k++) {
       const float* s = src + k * ld;
-      float* d = dst + k * nr;
-      for (int j = 0; j < nr; j += 8) _mm256_storeu_ps(d + j, _mm256_loadu_ps(s + j));
+      float* d = dst + k * dstStride;
+      for (int j = 0; j < width; j += 8) _mm256_storeu_ps(d + j, _mm256_loadu_ps(s + j));
     }
     return;
   }
   for (int64_t k = 0; k < kc; k++) {
     const float* s = src + k * ld;
-    float* d = dst + k * nr;
+    float* d = dst + k * dstStride;
     int j = 0;
     for (; j + 8 <= nc; j += 8) _mm256_storeu_ps(d + j, _mm256_loadu_ps(s + j));
     for (; j < nc; j++) d[j] = s[j];
-    for (; j < nr; j++) d[j] = 0.0f;
+    for (; j < width; j++) d[j] = 0.0f;
   }
 }
 
@@ -116,15 +117,15 @@ void packTransposed(float* dst, int64_t dstStride, const float* src, int64_t ld,
   transposeScalar(dst, dstStride, src, ld, rows, kc);
 }
 
-void packPanelRows(float* dst, const float* src, int64_t ld, int64_t kc, int nc, int nr) {
+void packPanelRows(float* dst, int64_t dstStride, const float* src, int64_t ld, int64_t kc, int nc, int width) {
 #if STRIDE_X86
-  if (activeIsa() >= Isa::Avx2) return panelAvx2(dst, src, ld, kc, nc, nr);
+  if (activeIsa() >= Isa::Avx2) return panelAvx2(dst, dstStride, src, ld, kc, nc, width);
 #endif
   for (int64_t k = 0; k < kc; k++) {
-    float* d = dst + k * nr;
+    float* d = dst + k * dstStride;
     const float* s = src + k * ld;
     for (int j = 0; j < nc; j++) d[j] = s[j];
-    for (int j = nc; j < nr; j++) d[j] = 0.0f;
+    for (int j = nc; j < width; j++) d[j] = 0.0f;
   }
 }
 

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <vector>
 
 #include "thread_pool.h"
 
@@ -21,21 +22,37 @@ inline void tapRange(int64_t o, int64_t stride, int64_t pad, int64_t dil, int64_
   *hi = std::max(*lo, std::min(b, k));
 }
 
-// The number an average window divides by, following PyTorch's count_include_pad rule.
-double divisor(const PoolGeometry& p, int64_t oy, int64_t ox) {
-  const int64_t y0 = oy * p.strideH - p.padTop, x0 = ox * p.strideW - p.padLeft;
-  const int64_t y1 = y0 + (p.kH - 1) * p.dilationH + 1, x1 = x0 + (p.kW - 1) * p.dilationW + 1;
-  if (p.countIncludePad) {
-    const int64_t hy = std::min(y1, p.inH + p.padBottom) - std::max(y0, -p.padTop);
-    const int64_t hx = std::min(x1, p.inW + p.padRight) - std::max(x0, -p.padLeft);
-    const int64_t ny = (hy + p.dilationH - 1) / p.dilationH, nx = (hx + p.dilationW - 1) / p.dilationW;
-    return static_cast<double>(ny * nx);
+// Taps per output row and column, computed once per call (integer divisions are slow), and the
+// factors of each average window's divisor: PyTorch's count_include_pad rule separates into a
+// row count times a column count.
+struct Taps {
+  std::vector<int64_t> ylo, yhi, xlo, xhi;
+  std::vector<double> countY, countX;
+
+  explicit Taps(const PoolGeometry& p)
+      : ylo(p.outH), yhi(p.outH), xlo(p.outW), xhi(p.outW), countY(p.outH), countX(p.outW) {
+    for (int64_t oy = 0; oy < p.outH; oy++) {
+      tapRange(oy, p.strideH, p.padTop, p.dilationH, p.kH, p.inH, &ylo[oy], &yhi[oy]);
+      countY[oy] = static_cast<double>(count(oy, p.strideH, p.padTop, p.padBottom, p.dilationH, p.kH, p.inH,
+                                             yhi[oy] - ylo[oy], p.countIncludePad));
+    }
+    for (int64_t ox = 0; ox < p.outW; ox++) {
+      tapRange(ox, p.strideW, p.padLeft, p.dilationW, p.kW, p.inW, &xlo[ox], &xhi[ox]);
+      countX[ox] = static_cast<double>(count(ox, p.strideW, p.padLeft, p.padRight, p.dilationW, p.kW, p.inW,
+                                             xhi[ox] - xlo[ox], p.countIncludePad));
+    }
   }
-  int64_t ylo, yhi, xlo, xhi;
-  tapRange(oy, p.strideH, p.padTop, p.dilationH, p.kH, p.inH, &ylo, &yhi);
-  tapRange(ox, p.strideW, p.padLeft, p.dilationW, p.kW, p.inW, &xlo, &xhi);
-  return static_cast<double>((yhi - ylo) * (xhi - xlo));
-}
+
+  // Taps of one axis that the divisor counts: with count_include_pad, those inside the padded
+  // input (a ceil-mode window may hang past the padding); otherwise those inside the input.
+  static int64_t count(int64_t o, int64_t stride, int64_t padBegin, int64_t padEnd, int64_t dil, int64_t k,
+                       int64_t size, int64_t valid, bool includePad) {
+    if (!includePad) return valid;
+    const int64_t start = o * stride - padBegin, end = start + (k - 1) * dil + 1;
+    const int64_t span = std::min(end, size + padEnd) - std::max(start, -padBegin);
+    return (span + dil - 1) / dil;
+  }
+};
 
 int poolThreads(const PoolGeometry& p) {
   return threadsFor(static_cast<double>(p.batch * p.channels * p.outH * p.outW) * p.kH * p.kW);
@@ -43,36 +60,64 @@ int poolThreads(const PoolGeometry& p) {
 
 }  // namespace
 
+// Max over the window of output (oy, ox): the first maximum wins; a NaN wins and ends its row
+// (the reference backend's rule).
+inline void maxWindow(const PoolGeometry& p, const float* xp, int64_t oy, int64_t ox, int64_t ylo, int64_t yhi,
+                      int64_t xlo, int64_t xhi, float* out, int32_t* idx) {
+  float best = -INFINITY;
+  int64_t bestIdx = -1;
+  for (int64_t ky = ylo; ky < yhi; ky++) {
+    const int64_t iy = oy * p.strideH - p.padTop + ky * p.dilationH;
+    for (int64_t kx = xlo; kx < xhi; kx++) {
+      const int64_t ix = ox * p.strideW - p.padLeft + kx * p.dilationW;
+      const float v = xp[iy * p.inW + ix];
+      if (v > best || bestIdx < 0 || std::isnan(v)) {
+        best = v;
+        bestIdx = iy * p.inW + ix;
+        if (std::isnan(v)) break;
+      }
+    }
+  }
+  *out = best;
+  *idx = static_cast<int32_t>(bestIdx);
+}
+
 void maxPool2dForward(const PoolGeometry& p, const float* x, float* y, int32_t* indices) {
   const int64_t plane = p.inH * p.inW, outPlane = p.outH * p.outW;
+  // 2x2 windows with stride 2 that lie inside the input (the common case) take a branch-light path.
+  const bool fast2x2 = p.kH == 2 && p.kW == 2 && p.strideH == 2 && p.strideW == 2 && p.padTop == 0 &&
+                       p.padLeft == 0 && p.dilationH == 1 && p.dilationW == 1;
+  const Taps taps(p);
   ThreadPool::instance().parallelFor(p.batch * p.channels, poolThreads(p), [&](int64_t nc) {
     const float* xp = x + nc * plane;
     float* yp = y + nc * outPlane;
     int32_t* ip = indices + nc * outPlane;
     for (int64_t oy = 0; oy < p.outH; oy++) {
-      int64_t ylo, yhi;
-      tapRange(oy, p.strideH, p.padTop, p.dilationH, p.kH, p.inH, &ylo, &yhi);
-      for (int64_t ox = 0; ox < p.outW; ox++) {
-        int64_t xlo, xhi;
-        tapRange(ox, p.strideW, p.padLeft, p.dilationW, p.kW, p.inW, &xlo, &xhi);
-        float best = -INFINITY;
-        int64_t bestIdx = -1;
-        for (int64_t ky = ylo; ky < yhi; ky++) {
-          const int64_t iy = oy * p.strideH - p.padTop + ky * p.dilationH;
-          for (int64_t kx = xlo; kx < xhi; kx++) {
-            const int64_t ix = ox * p.strideW - p.padLeft + kx * p.dilationW;
-            const float v = xp[iy * p.inW + ix];
-            // Same rule as the reference: the first maximum wins; a NaN wins and ends its row.
-            if (v > best || bestIdx < 0 || std::isnan(v)) {
-              best = v;
-              bestIdx = iy * p.inW + ix;
-              if (std::isnan(v)) break;
-            }
+      const int64_t ylo = taps.ylo[oy], yhi = taps.yhi[oy];
+      int64_t ox = 0;
+      if (fast2x2 && yhi - ylo == 2) {
+        const float* r0 = xp + 2 * oy * p.inW;
+        const float* r1 = r0 + p.inW;
+        const int32_t base = static_cast<int32_t>(2 * oy * p.inW);
+        const int64_t full = std::min(p.outW, p.inW / 2);
+        for (; ox < full; ox++) {
+          const float a = r0[2 * ox], b = r0[2 * ox + 1], c = r1[2 * ox], d = r1[2 * ox + 1];
+          if (std::isnan(a) || std::isnan(b) || std::isnan(c) || std::isnan(d)) {
+            maxWindow(p, xp, oy, ox, 0, 2, 0, 2, yp + oy * p.outW + ox, ip + oy * p.outW + ox);
+            continue;
           }
+          // First maximum in (a, b, c, d) order wins ties.
+          float best = a;
+          int32_t at = 0;
+          if (b > best) best = b, at = 1;
+          if (c > best) best = c, at = p.inW;
+          if (d > best) best = d, at = p.inW + 1;
+          yp[oy * p.outW + ox] = best;
+          ip[oy * p.outW + ox] = base + static_cast<int32_t>(2 * ox) + at;
         }
-        yp[oy * p.outW + ox] = best;
-        ip[oy * p.outW + ox] = static_cast<int32_t>(bestIdx);
       }
+      for (; ox < p.outW; ox++)
+        maxWindow(p, xp, oy, ox, ylo, yhi, taps.xlo[ox], taps.xhi[ox], yp + oy * p.outW + ox, ip + oy * p.outW + ox);
     }
   });
 }
@@ -93,21 +138,20 @@ void maxPool2dBackward(const PoolGeometry& p, const float* dy, const int32_t* in
 
 void avgPool2dForward(const PoolGeometry& p, const float* x, float* y) {
   const int64_t plane = p.inH * p.inW, outPlane = p.outH * p.outW;
+  const Taps taps(p);
   ThreadPool::instance().parallelFor(p.batch * p.channels, poolThreads(p), [&](int64_t nc) {
     const float* xp = x + nc * plane;
     float* yp = y + nc * outPlane;
     for (int64_t oy = 0; oy < p.outH; oy++) {
-      int64_t ylo, yhi;
-      tapRange(oy, p.strideH, p.padTop, p.dilationH, p.kH, p.inH, &ylo, &yhi);
+      const int64_t ylo = taps.ylo[oy], yhi = taps.yhi[oy];
       for (int64_t ox = 0; ox < p.outW; ox++) {
-        int64_t xlo, xhi;
-        tapRange(ox, p.strideW, p.padLeft, p.dilationW, p.kW, p.inW, &xlo, &xhi);
+        const int64_t xlo = taps.xlo[ox], xhi = taps.xhi[ox];
         double s = 0.0;
         for (int64_t ky = ylo; ky < yhi; ky++) {
           const float* row = xp + (oy * p.strideH - p.padTop + ky * p.dilationH) * p.inW;
           for (int64_t kx = xlo; kx < xhi; kx++) s += row[ox * p.strideW - p.padLeft + kx * p.dilationW];
         }
-        const double d = divisor(p, oy, ox);
+        const double d = taps.countY[oy] * taps.countX[ox];
         yp[oy * p.outW + ox] = d > 0 ? static_cast<float>(s / d) : 0.0f;
       }
     }
@@ -116,19 +160,18 @@ void avgPool2dForward(const PoolGeometry& p, const float* x, float* y) {
 
 void avgPool2dBackward(const PoolGeometry& p, const float* dy, float* dx) {
   const int64_t plane = p.inH * p.inW, outPlane = p.outH * p.outW;
+  const Taps taps(p);
   ThreadPool::instance().parallelFor(p.batch * p.channels, poolThreads(p), [&](int64_t nc) {
     float* dxp = dx + nc * plane;
     const float* dyp = dy + nc * outPlane;
     std::memset(dxp, 0, plane * sizeof(float));
     for (int64_t oy = 0; oy < p.outH; oy++) {
-      int64_t ylo, yhi;
-      tapRange(oy, p.strideH, p.padTop, p.dilationH, p.kH, p.inH, &ylo, &yhi);
+      const int64_t ylo = taps.ylo[oy], yhi = taps.yhi[oy];
       for (int64_t ox = 0; ox < p.outW; ox++) {
-        const double d = divisor(p, oy, ox);
+        const double d = taps.countY[oy] * taps.countX[ox];
         if (d == 0) continue;
         const float g = static_cast<float>(dyp[oy * p.outW + ox] / d);
-        int64_t xlo, xhi;
-        tapRange(ox, p.strideW, p.padLeft, p.dilationW, p.kW, p.inW, &xlo, &xhi);
+        const int64_t xlo = taps.xlo[ox], xhi = taps.xhi[ox];
         for (int64_t ky = ylo; ky < yhi; ky++) {
           float* row = dxp + (oy * p.strideH - p.padTop + ky * p.dilationH) * p.inW;
           for (int64_t kx = xlo; kx < xhi; kx++) row[ox * p.strideW - p.padLeft + kx * p.dilationW] += g;

@@ -49,7 +49,7 @@ void ThreadPool::start(int workers) {
   // Workers start from the generation current now, so a job (or stop) posted before a worker
   // first runs is still seen by it.
   const uint64_t gen = generation_.load();
-  for (int i = 0; i < workers; i++) workers_.emplace_back([this, i, gen] { workerLoop(i, gen); });
+  for (int i = 0; i < workers; i++) workers_.emplace_back([this, gen] { workerLoop(gen); });
 }
 
 void ThreadPool::stop() {
@@ -72,7 +72,16 @@ void ThreadPool::runTasks() {
   }
 }
 
-void ThreadPool::workerLoop(int index, uint64_t seen) {
+bool ThreadPool::join(uint64_t generation) {
+  uint64_t s = job_.load(std::memory_order_acquire);
+  for (;;) {
+    if ((s >> 32) != (generation & 0xFFFFFFFFu) || (s & kClosed) != 0) return false;
+    if (static_cast<int>(s & kJoinedMask) >= helpers_.load(std::memory_order_relaxed)) return false;
+    if (job_.compare_exchange_weak(s, s + 1, std::memory_order_acq_rel, std::memory_order_acquire)) return true;
+  }
+}
+
+void ThreadPool::workerLoop(uint64_t seen) {
   t_inJob = true;  // a worker never starts nested jobs
   for (;;) {
     // Spin for a while, then sleep until the generation changes.
@@ -91,9 +100,12 @@ void ThreadPool::workerLoop(int index, uint64_t seen) {
     }
     seen = g;
     if (stopping_.load()) return;
-    if (index < helpers_) {
+    // Join only the job this generation announced, and only while it is open: a worker that
+    // wakes late (descheduled on a busy machine) finds the job closed and the caller is not
+    // left waiting for it.
+    if (join(g)) {
       runTasks();
-      active_.fetch_sub(1, std::memory_order_acq_rel);
+      done_.fetch_add(1, std::memory_order_acq_rel);
     }
   }
 }
@@ -109,18 +121,23 @@ void ThreadPool::parallelFor(int64_t tasks, int maxThreads, const std::function<
   busy_ = true;
   fn_ = &fn;
   tasks_ = tasks;
-  helpers_ = helpers;
   next_.store(0, std::memory_order_relaxed);
-  active_.store(helpers, std::memory_order_relaxed);
+  done_.store(0, std::memory_order_relaxed);
+  helpers_.store(helpers, std::memory_order_relaxed);
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    generation_.fetch_add(1, std::memory_order_release);
+    const uint64_t g = generation_.load() + 1;
+    job_.store((g & 0xFFFFFFFFu) << 32, std::memory_order_release);
+    generation_.store(g, std::memory_order_release);
   }
   wake_.notify_all();
   t_inJob = true;
   runTasks();
   t_inJob = false;
-  while (active_.load(std::memory_order_acquire) != 0) STRIDE_PAUSE();
+  // Every task has been claimed: close the job and wait only for the helpers that joined it.
+  const uint64_t s = job_.fetch_or(kClosed, std::memory_order_acq_rel);
+  const int joined = static_cast<int>(s & kJoinedMask);
+  while (done_.load(std::memory_order_acquire) < joined) STRIDE_PAUSE();
   fn_ = nullptr;
   busy_ = false;
 }

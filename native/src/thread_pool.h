@@ -37,8 +37,14 @@ class ThreadPool {
   ThreadPool();
   void start(int workers);
   void stop();
-  void workerLoop(int index, uint64_t seen);
+  void workerLoop(uint64_t seen);
+  bool join(uint64_t generation);
   void runTasks();
+
+  // job_ packs the announcing generation (high 32 bits), a closed flag and the number of
+  // helpers that joined.
+  static constexpr uint64_t kClosed = 1u << 31;
+  static constexpr uint64_t kJoinedMask = kClosed - 1;
 
   std::vector<std::thread> workers_;
   std::mutex mutex_;
@@ -48,9 +54,10 @@ class ThreadPool {
   // The current job.
   const std::function<void(int64_t)>* fn_ = nullptr;
   int64_t tasks_ = 0;
-  int helpers_ = 0;  // workers that take part in the current job
+  std::atomic<int> helpers_{0};  // most workers that may join the current job
+  std::atomic<uint64_t> job_{0};
   std::atomic<int64_t> next_{0};
-  std::atomic<int> active_{0};  // helpers still inside the current job
+  std::atomic<int> done_{0};  // joined helpers that have finished
   bool busy_ = false;
 };
 

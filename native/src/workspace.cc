@@ -13,7 +13,7 @@ struct Buffer {
   ~Buffer() { std::free(data); }
 };
 
-constexpr int kSlots = 4;
+constexpr int kSlots = 5;
 thread_local Buffer t_buffers[kSlots];
 
 }  // namespace

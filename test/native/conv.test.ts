@@ -88,6 +88,14 @@ const GEOMETRIES: [string, Geometry][] = [
   ['large K (several K blocks)', { batch: 1, c: 48, o: 20, h: 6, w: 6, k: [3, 3], pad: [1, 1, 1, 1] }],
   ['many output channels, odd image', { batch: 3, c: 3, o: 40, h: 13, w: 11, k: [5, 5], pad: [2, 2, 2, 2] }],
   ['wide image (many column panels)', { batch: 1, c: 2, o: 3, h: 4, w: 300, k: [3, 3], pad: [1, 1, 1, 1] }],
+  [
+    'several K blocks and row panels, rows wider than a tile',
+    { batch: 2, c: 48, o: 30, h: 5, w: 40, k: [3, 3], pad: [1, 1, 1, 1] },
+  ],
+  [
+    'stride along H only, dilated',
+    { batch: 2, c: 5, o: 7, h: 13, w: 20, k: [3, 3], stride: [2, 1], dilation: [2, 2], pad: [2, 1, 3, 0] },
+  ],
 ];
 
 function checkGeometry(name: string, g: Geometry, rng: Rng, label: string): void {

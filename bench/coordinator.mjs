@@ -1,0 +1,488 @@
+// Runs every workload on every engine that supports it, in interleaved rounds, and writes
+// bench/RESULTS.md (and the raw numbers to bench/results.json).
+//
+// Each engine is a separate process speaking JSON lines (engines/engine-loop.mjs), so engines
+// never share a heap or a thread pool. Within a round every engine runs one timed batch in turn
+// (the order rotates between rounds), so a burst of outside load hits all engines alike. A noise
+// guard reads /proc/stat around each batch: when processes other than the engine used more than
+// a set share of the machine, the batch is repeated (up to 3 attempts, the quietest is kept).
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, release, totalmem } from 'node:os';
+import { dirname, join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { clearTimeout, setTimeout } from 'node:timers';
+import { fileURLToPath } from 'node:url';
+import { WORKLOADS, higherIsBetter, valueOf } from './workloads.mjs';
+
+const benchDir = dirname(fileURLToPath(import.meta.url));
+const root = dirname(benchDir);
+const args = process.argv.slice(2);
+const flag = (name) => args.includes(name);
+const option = (name, fallback) => {
+  const i = args.indexOf(name);
+  return i >= 0 && i + 1 < args.length ? args[i + 1] : fallback;
+};
+const quick = flag('--quick');
+const ROUNDS = Number(option('--rounds', quick ? 3 : 5));
+const TARGET_SECONDS = Number(option('--batch-seconds', quick ? 0.2 : 0.5));
+const MAX_OTHER_LOAD = 0.1; // share of all CPUs used by other processes during a batch
+const ATTEMPTS = 3;
+const only = option('--only', '')
+  .split(',')
+  .filter((s) => s.length > 0);
+const outFile = option('--out', join(benchDir, 'RESULTS.md'));
+const PYTHON = '/usr/bin/python3';
+const NCPU = cpus().length;
+
+// ----- Machine facts -----
+
+function cpuInfo() {
+  const text = existsSync('/proc/cpuinfo') ? readFileSync('/proc/cpuinfo', 'utf8') : '';
+  const model = /model name\s*:\s*(.*)/.exec(text)?.[1]?.trim() ?? cpus()[0]?.model ?? 'unknown';
+  const flags = new Set((/flags\s*:\s*(.*)/.exec(text)?.[1] ?? '').split(/\s+/));
+  const family = /cpu family\s*:\s*(\d+)/.exec(text)?.[1];
+  const modelNo = /^model\s*:\s*(\d+)/m.exec(text)?.[1];
+  return { model, flags, family, modelNo };
+}
+
+function gitCommit() {
+  const r = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' });
+  const dirty = spawnSync('git', ['status', '--porcelain', '--', 'native', 'src'], {
+    cwd: root,
+    encoding: 'utf8',
+  });
+  return r.status === 0
+    ? `${r.stdout.trim()}${dirty.stdout.trim() ? ' (with uncommitted changes)' : ''}`
+    : 'unknown';
+}
+
+// ----- CPU accounting for the noise guard -----
+
+function systemBusyTicks() {
+  const line = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  const idle = line[3] + (line[4] ?? 0);
+  return line.reduce((a, b) => a + b, 0) - idle;
+}
+
+function processTicks(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return Number(fields[11]) + Number(fields[12]); // utime + stime (all threads)
+  } catch {
+    return 0;
+  }
+}
+
+const TICKS_PER_SECOND = 100;
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Wait (up to maxSeconds) until a short window shows the machine idle apart from this process,
+ * so a batch does not start in the middle of someone else's burst.
+ */
+async function waitForIdle(maxSeconds = 20) {
+  const deadline = Date.now() + maxSeconds * 1000;
+  while (Date.now() < deadline) {
+    const busy0 = systemBusyTicks();
+    const own0 = processTicks(process.pid);
+    await sleep(300);
+    const other = systemBusyTicks() - busy0 - (processTicks(process.pid) - own0);
+    if (other / (0.3 * TICKS_PER_SECOND * NCPU) <= MAX_OTHER_LOAD) return;
+  }
+}
+
+// ----- Engines -----
+
+class Engine {
+  constructor(id, command, argv, env, workloads) {
+    this.id = id;
+    this.workloads = workloads;
+    // A null value removes the variable (OpenBLAS reads an empty OPENBLAS_CORETYPE as a choice).
+    const fullEnv = { ...process.env };
+    for (const [k, v] of Object.entries(env)) {
+      if (v === null) delete fullEnv[k];
+      else fullEnv[k] = v;
+    }
+    this.proc = spawn(command, argv, { cwd: root, env: fullEnv, stdio: ['pipe', 'pipe', 'pipe'] });
+    this.pending = new Map();
+    this.nextId = 1;
+    this.stderr = '';
+    this.dead = false;
+    this.proc.stderr.on('data', (d) => {
+      this.stderr = (this.stderr + d.toString()).slice(-4000);
+    });
+    this.proc.on('exit', (code) => {
+      this.dead = true;
+      for (const { reject } of this.pending.values()) {
+        reject(new Error(`${id} exited (${code}): ${this.stderr.trim().split('\n').slice(-3).join(' | ')}`));
+      }
+      this.pending.clear();
+    });
+    this.proc.on('error', () => {});
+    createInterface({ input: this.proc.stdout }).on('line', (line) => {
+      let msg;
+      try {
+        msg = JSON.parse(line);
+      } catch {
+        return; // a library printing to stdout
+      }
+      const p = this.pending.get(msg.id);
+      if (!p) return;
+      this.pending.delete(msg.id);
+      if (msg.ok) p.resolve(msg);
+      else p.reject(new Error(msg.error));
+    });
+  }
+
+  request(cmd, extra = {}, timeoutMs = 600_000) {
+    if (this.dead) return Promise.reject(new Error(`${this.id} is not running`));
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        reject(new Error(`${this.id}: ${cmd} timed out`));
+      }, timeoutMs);
+      this.pending.set(id, {
+        resolve: (m) => {
+          clearTimeout(timer);
+          resolve(m);
+        },
+        reject: (e) => {
+          clearTimeout(timer);
+          reject(e);
+        },
+      });
+      this.proc.stdin.write(`${JSON.stringify({ id, cmd, ...extra })}\n`);
+    });
+  }
+
+  /** One timed batch under the noise guard: the quietest of up to ATTEMPTS tries. */
+  async batch(workload, iters) {
+    let best = null;
+    for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
+      await waitForIdle();
+      const busy0 = systemBusyTicks();
+      const own0 = processTicks(this.proc.pid) + processTicks(process.pid);
+      const t0 = process.hrtime.bigint();
+      const { seconds } = await this.request('run', { workload, iters });
+      const wall = Number(process.hrtime.bigint() - t0) / 1e9;
+      const other =
+        systemBusyTicks() - busy0 - (processTicks(this.proc.pid) + processTicks(process.pid) - own0);
+      const otherLoad = Math.max(0, other / (wall * TICKS_PER_SECOND * NCPU));
+      const result = { perIteration: seconds / iters, otherLoad, attempt };
+      if (!best || otherLoad < best.otherLoad) best = result;
+      if (otherLoad <= MAX_OTHER_LOAD) break;
+    }
+    return best;
+  }
+
+  quit() {
+    if (!this.dead) this.proc.stdin.end();
+  }
+}
+
+function torchAvailable() {
+  return spawnSync(PYTHON, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0;
+}
+
+/** The OpenBLAS kernel chosen without OPENBLAS_CORETYPE, or null without OpenBLAS. */
+function openblasCorename() {
+  const r = spawnSync(
+    PYTHON,
+    [
+      '-c',
+      'import ctypes; l=ctypes.CDLL("libopenblas.so.0"); l.openblas_get_corename.restype=ctypes.c_char_p; print(l.openblas_get_corename().decode())',
+    ],
+    {
+      encoding: 'utf8',
+      env: Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'OPENBLAS_CORETYPE')),
+    },
+  );
+  return r.status === 0 ? r.stdout.trim() : null;
+}
+
+function exportResnet(engines) {
+  const target = join(benchDir, '.cache', 'resnet18.onnx');
+  if (existsSync(target)) return 'cached';
+  if (!engines.some((e) => e.id === 'torch')) return 'no PyTorch to export it';
+  mkdirSync(dirname(target), { recursive: true });
+  const r = spawnSync(PYTHON, [join(benchDir, 'export_resnet18.py'), target], { encoding: 'utf8' });
+  return r.status === 0 ? 'exported' : `export failed: ${(r.stderr || '').trim().split('\n').slice(-1)[0]}`;
+}
+
+// ----- Statistics and report -----
+
+function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+function fmt(v) {
+  if (!Number.isFinite(v)) return '–';
+  if (v >= 1000) return v.toFixed(0);
+  if (v >= 100) return v.toFixed(1);
+  if (v >= 10) return v.toFixed(2);
+  if (v >= 1) return v.toFixed(3);
+  return v.toPrecision(3);
+}
+
+async function main() {
+  const cpu = cpuInfo();
+  const haveTorch = torchAvailable();
+  const autoCore = openblasCorename();
+  // OpenBLAS 0.3.21 falls back to an SSE3 kernel ("Prescott") on CPUs it does not know; on an
+  // AVX-512 machine the fair baseline forces its AVX-512 kernel.
+  const avx512Kernels = new Set(['SkylakeX', 'Cooperlake', 'SapphireRapids']);
+  const forceCore =
+    cpu.flags.has('avx512f') && autoCore && !avx512Kernels.has(autoCore)
+      ? cpu.flags.has('avx512_bf16')
+        ? 'Cooperlake'
+        : 'SkylakeX'
+      : null;
+  const node = process.execPath;
+  const all = Object.keys(WORKLOADS);
+  const specs = [
+    ['stride-native', node, ['--import', 'tsx', 'bench/engines/stride.mjs', '--backend', 'native'], {}, all],
+    [
+      'stride-reference',
+      node,
+      ['--import', 'tsx', 'bench/engines/stride.mjs', '--backend', 'reference'],
+      {},
+      ['w5-conv', 'w5-sgemm'],
+    ],
+    ['tfjs-cpu', node, ['bench/engines/tfjs.mjs', '--backend', 'cpu'], {}, ['w5-conv', 'w5-sgemm']],
+    ['tfjs-wasm', node, ['bench/engines/tfjs.mjs', '--backend', 'wasm'], {}, ['w5-conv', 'w5-sgemm']],
+    ['onnxruntime', node, ['bench/engines/ort.mjs'], {}, ['w5-conv', 'w5-sgemm', 'w3-b1', 'w3-b8']],
+    ['convnetjs', node, ['bench/engines/convnetjs.mjs'], {}, ['w5-conv', 'w1', 'w2']],
+  ];
+  if (haveTorch) {
+    specs.push([
+      'torch',
+      PYTHON,
+      ['bench/engines/torch_engine.py'],
+      forceCore ? { OPENBLAS_CORETYPE: forceCore } : { OPENBLAS_CORETYPE: null },
+      ['w5-conv', 'w5-sgemm', 'w1', 'w2', 'w3-b1', 'w3-b8', 'w4'],
+    ]);
+  }
+  if (autoCore) {
+    specs.push([
+      'openblas',
+      PYTHON,
+      ['bench/engines/openblas_engine.py'],
+      { OPENBLAS_CORETYPE: null },
+      ['gemm-1t', 'gemm-2t'],
+    ]);
+    if (forceCore) {
+      specs.push([
+        'openblas-forced',
+        PYTHON,
+        ['bench/engines/openblas_engine.py'],
+        { OPENBLAS_CORETYPE: forceCore },
+        ['gemm-1t', 'gemm-2t'],
+      ]);
+    }
+  }
+  const workloads = only.length ? all.filter((w) => only.includes(w)) : all;
+  const engines = specs
+    .filter(([, , , , ws]) => ws.some((w) => workloads.includes(w)))
+    .map(([id, cmd, argv, env, ws]) => new Engine(id, cmd, argv, env, ws));
+
+  const infos = new Map();
+  for (const e of engines) {
+    try {
+      const { info } = await e.request('info', {}, 120_000);
+      infos.set(e.id, info);
+    } catch (err) {
+      infos.set(e.id, { name: e.id, version: `failed to start: ${err.message}`, threads: '–' });
+      e.quit();
+    }
+  }
+  const resnetExport =
+    workloads.some((w) => w.startsWith('w3')) && engines.some((e) => e.id === 'onnxruntime')
+      ? exportResnet(engines)
+      : null;
+
+  const results = {}; // workload -> engine -> { values, otherLoads, note, error, iters }
+  for (const w of workloads) {
+    results[w] = {};
+    const participants = [];
+    for (const e of engines.filter((x) => x.workloads.includes(w) && !x.dead)) {
+      process.stderr.write(`[bench] ${w}: setting up ${e.id}\n`);
+      try {
+        const r = await e.request('setup', { workload: w });
+        const one = await e.request('run', { workload: w, iters: 1 });
+        const iters = Math.max(1, Math.min(2000, Math.round(TARGET_SECONDS / Math.max(one.seconds, 1e-6))));
+        results[w][e.id] = { values: [], otherLoads: [], attempts: [], iters, note: r.note };
+        participants.push(e);
+      } catch (err) {
+        results[w][e.id] = { error: err.message.split('\n')[0] };
+      }
+    }
+    for (let round = 0; round < ROUNDS; round++) {
+      const order = participants.map((_, i) => participants[(i + round) % participants.length]);
+      for (const e of order) {
+        const rec = results[w][e.id];
+        if (rec.error) continue;
+        try {
+          const b = await e.batch(w, rec.iters);
+          rec.values.push(valueOf(w, b.perIteration));
+          rec.otherLoads.push(b.otherLoad);
+          rec.attempts.push(b.attempt);
+        } catch (err) {
+          rec.error = err.message.split('\n')[0];
+        }
+      }
+      process.stderr.write(`[bench] ${w}: round ${round + 1}/${ROUNDS} done\n`);
+    }
+  }
+  for (const e of engines) e.quit();
+
+  writeFileSync(
+    join(benchDir, 'results.json'),
+    `${JSON.stringify({ date: new Date().toISOString(), cpu: cpu.model, results, infos: Object.fromEntries(infos) }, null, 1)}\n`,
+  );
+  writeFileSync(outFile, report({ cpu, workloads, results, infos, forceCore, autoCore, resnetExport }));
+  process.stderr.write(`[bench] wrote ${outFile}\n`);
+}
+
+function report({ cpu, workloads, results, infos, forceCore, autoCore, resnetExport }) {
+  const name = (id) => infos.get(id)?.name ?? id;
+  const label = (id) =>
+    id === 'openblas'
+      ? `OpenBLAS (auto kernel: ${autoCore})`
+      : id === 'openblas-forced'
+        ? `OpenBLAS (OPENBLAS_CORETYPE=${forceCore})`
+        : name(id);
+  const threads = (id, w) => WORKLOADS[w].threads ?? infos.get(id)?.threads ?? '–';
+  const isStride = (id) => id === 'stride-native';
+  const lines = [];
+  const isa = ['avx512f', 'avx2', 'fma'].filter((f) => cpu.flags.has(f)).join(', ');
+  lines.push('# Stride benchmark results', '');
+  lines.push(
+    'Generated by `npm run bench` (bench/coordinator.mjs); every number below was measured in that run. ' +
+      'Do not edit by hand: rerun the benchmark instead.',
+    '',
+  );
+  lines.push(`- Date: ${new Date().toISOString()}`);
+  lines.push(
+    `- CPU: ${cpu.model} (family ${cpu.family}, model ${cpu.modelNo}), ${NCPU} logical CPUs, ${isa || 'no AVX2/AVX-512'}; ` +
+      `${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM; Linux ${release()}`,
+  );
+  lines.push(`- Node ${process.version}; Stride commit ${gitCommit()}`);
+  lines.push(
+    `- Method: ${ROUNDS} interleaved rounds; in each round every engine runs one timed batch ` +
+      `(about ${TARGET_SECONDS} s of iterations, sized once after warm-up) in rotating order. ` +
+      `Each cell is the median over rounds of the per-iteration rate, with the min–max over rounds. ` +
+      `Noise guard: each batch waits (up to 20 s) for the machine to be idle; a batch during which other processes ` +
+      `used more than ${MAX_OTHER_LOAD * 100}% of the machine is repeated (up to ${ATTEMPTS} attempts, the quietest kept).`,
+  );
+  if (forceCore) {
+    lines.push(
+      `- OpenBLAS ${autoCore ? `auto-selects the "${autoCore}" kernel on this CPU` : ''}; PyTorch runs with ` +
+        `OPENBLAS_CORETYPE=${forceCore} (its AVX-512 kernel) so that its matmul is not handicapped. The GEMM rows show both.`,
+    );
+  }
+  lines.push('');
+
+  // Summary
+  lines.push('## Summary (Stride native against the best peer)', '');
+  lines.push('| workload | unit | Stride native | best peer | best peer value | Stride speed ÷ best peer |');
+  lines.push('|---|---|---:|---|---:|---:|');
+  const shortfalls = [];
+  for (const w of workloads) {
+    const rs = results[w];
+    const stride = rs['stride-native'];
+    const sv = stride && stride.values?.length ? median(stride.values) : NaN;
+    let bestId = null;
+    let bestV = NaN;
+    for (const [id, r] of Object.entries(rs)) {
+      if (isStride(id) || id === 'stride-reference' || !r.values?.length) continue;
+      const v = median(r.values);
+      if (bestId === null || (higherIsBetter(w) ? v > bestV : v < bestV)) {
+        bestId = id;
+        bestV = v;
+      }
+    }
+    const ratio = bestId === null || !Number.isFinite(sv) ? NaN : higherIsBetter(w) ? sv / bestV : bestV / sv;
+    if (Number.isFinite(ratio) && ratio < 1) shortfalls.push([w, ratio, bestId]);
+    lines.push(
+      `| ${WORKLOADS[w].title} | ${WORKLOADS[w].unit} | ${fmt(sv)} | ${bestId ? label(bestId) : '–'} | ${fmt(bestV)} | ${
+        Number.isFinite(ratio) ? `${ratio.toFixed(2)}×` : '–'
+      } |`,
+    );
+  }
+  lines.push('');
+  lines.push(
+    '"Stride speed ÷ best peer" above 1 means Stride is faster (for ms rows: the peer\'s time ÷ Stride\'s time).',
+    '',
+  );
+
+  // Per workload
+  lines.push('## Per workload', '');
+  for (const w of workloads) {
+    lines.push(
+      `### ${WORKLOADS[w].title} (${WORKLOADS[w].unit}, ${higherIsBetter(w) ? 'higher' : 'lower'} is better)`,
+      '',
+    );
+    lines.push('| engine | threads | median | min–max | iterations per batch | other load (max) |');
+    lines.push('|---|---:|---:|---|---:|---:|');
+    const rows = Object.entries(results[w]);
+    rows.sort(([, a], [, b]) => {
+      const va = a.values?.length ? median(a.values) : NaN;
+      const vb = b.values?.length ? median(b.values) : NaN;
+      if (!Number.isFinite(va)) return 1;
+      if (!Number.isFinite(vb)) return -1;
+      return higherIsBetter(w) ? vb - va : va - vb;
+    });
+    for (const [id, r] of rows) {
+      if (r.error || !r.values?.length) {
+        lines.push(
+          `| ${label(id)} | ${threads(id, w)} | failed | ${(r.error ?? 'no result').replace(/\|/g, '/')} | | |`,
+        );
+        continue;
+      }
+      const lo = Math.min(...r.values);
+      const hi = Math.max(...r.values);
+      const load = Math.max(...r.otherLoads);
+      lines.push(
+        `| ${isStride(id) ? `**${label(id)}**` : label(id)} | ${threads(id, w)} | ${fmt(median(r.values))} | ${fmt(lo)}–${fmt(hi)} | ${r.iters} | ${(load * 100).toFixed(0)}% |`,
+      );
+    }
+    lines.push('');
+  }
+
+  // Versions
+  lines.push('## Engines and versions', '');
+  lines.push('| engine | version | threads |');
+  lines.push('|---|---|---|');
+  for (const [id, info] of infos) lines.push(`| ${label(id)} | ${info.version} | ${info.threads} |`);
+  lines.push('');
+  lines.push('## Notes', '');
+  lines.push(
+    '- tfjs-backend-wasm runs one thread in Node (its threaded build is disabled there); it cannot train conv nets ' +
+      '(no Conv2DBackpropFilter kernel), so it appears only in W5. tfjs-cpu is too slow for the model rows (seconds per step).',
+  );
+  lines.push(
+    '- onnxruntime-node runs W5 as single-node graphs written by bench/onnx-builder.mjs (the conv weight is an initializer; ' +
+      'MatMul takes both operands as inputs) and W3 as the ResNet-18 exported from PyTorch by bench/export_resnet18.py' +
+      (resnetExport ? ` (${resnetExport})` : '') +
+      '. It has no training API, so W1, W2 and W4 compare with PyTorch and ConvNetJS only.',
+  );
+  lines.push('- ConvNetJS computes in Float64Array, one image at a time, on one thread.');
+  lines.push(
+    '- "other load" is the share of all CPUs that other processes used during the kept batch (from /proc/stat).',
+  );
+  if (shortfalls.length) {
+    lines.push('', '### Rows where Stride is behind', '');
+    for (const [w, ratio, id] of shortfalls) {
+      lines.push(`- ${WORKLOADS[w].title}: ${((1 - ratio) * 100).toFixed(0)}% slower than ${label(id)}.`);
+    }
+  }
+  lines.push('');
+  return lines.join('\n');
+}
+
+await main();

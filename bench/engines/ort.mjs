@@ -1,0 +1,83 @@
+// onnxruntime-node as a benchmark engine (CPU execution provider, 2 intra-op threads). W5 runs
+// single-node graphs written by ../onnx-builder.mjs; W3 runs the ResNet-18 that
+// ../export_resnet18.py exported from PyTorch into bench/.cache/.
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { singleNodeModel } from '../onnx-builder.mjs';
+import { serve } from './engine-loop.mjs';
+
+const require = createRequire(import.meta.url);
+const ort = require('onnxruntime-node');
+const THREADS = 2;
+const options = {
+  intraOpNumThreads: THREADS,
+  interOpNumThreads: 1,
+  graphOptimizationLevel: 'all',
+  executionMode: 'sequential',
+};
+const resnetPath = fileURLToPath(new URL('../.cache/resnet18.onnx', import.meta.url));
+
+function randomData(n) {
+  const a = new Float32Array(n);
+  for (let i = 0; i < n; i++) a[i] = Math.random() * 2 - 1;
+  return a;
+}
+
+const state = new Map();
+
+serve({
+  info() {
+    return {
+      name: 'onnxruntime-node',
+      version: require('onnxruntime-node/package.json').version,
+      threads: THREADS,
+    };
+  },
+  async setup(workload) {
+    let session;
+    let feeds;
+    if (workload === 'w5-conv') {
+      const model = singleNodeModel({
+        opType: 'Conv',
+        inputs: [['x', [1, 64, 56, 56]]],
+        outputs: [['y', [1, 64, 56, 56]]],
+        initializers: [['w', [64, 64, 3, 3], randomData(64 * 64 * 9)]],
+        attributes: { kernel_shape: [3, 3], pads: [1, 1, 1, 1], strides: [1, 1] },
+      });
+      session = await ort.InferenceSession.create(model, options);
+      feeds = { x: new ort.Tensor('float32', randomData(64 * 56 * 56), [1, 64, 56, 56]) };
+    } else if (workload === 'w5-sgemm') {
+      const model = singleNodeModel({
+        opType: 'MatMul',
+        inputs: [
+          ['a', [1024, 1024]],
+          ['b', [1024, 1024]],
+        ],
+        outputs: [['c', [1024, 1024]]],
+      });
+      session = await ort.InferenceSession.create(model, options);
+      feeds = {
+        a: new ort.Tensor('float32', randomData(1024 * 1024), [1024, 1024]),
+        b: new ort.Tensor('float32', randomData(1024 * 1024), [1024, 1024]),
+      };
+    } else if (workload === 'w3-b1' || workload === 'w3-b8') {
+      if (!existsSync(resnetPath))
+        throw new Error('no bench/.cache/resnet18.onnx (it is exported with PyTorch)');
+      session = await ort.InferenceSession.create(resnetPath, options);
+      const b = workload === 'w3-b1' ? 1 : 8;
+      feeds = {
+        [session.inputNames[0]]: new ort.Tensor('float32', randomData(b * 3 * 224 * 224), [b, 3, 224, 224]),
+      };
+    } else {
+      throw new Error(`onnxruntime: no workload ${workload}`);
+    }
+    await session.run(feeds);
+    state.set(workload, { session, feeds });
+    return undefined;
+  },
+  async run(workload) {
+    const { session, feeds } = state.get(workload);
+    await session.run(feeds);
+  },
+});

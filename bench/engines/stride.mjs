@@ -1,0 +1,89 @@
+// Stride as a benchmark engine. Run with `node --import tsx bench/engines/stride.mjs --backend
+// native|reference` (tsx loads Stride's TypeScript sources directly).
+import { readFileSync } from 'node:fs';
+import { WORKLOADS } from '../workloads.mjs';
+import { serve } from './engine-loop.mjs';
+
+const st = await import('../../src/node.js');
+const backendName = process.argv[process.argv.indexOf('--backend') + 1] ?? 'native';
+st.setBackend(backendName);
+const defaultThreads = st.getNumThreads();
+
+const state = new Map();
+
+function trainer(model, x, y) {
+  const opt = new st.SGD(model.parameters(), { lr: 0.01 });
+  model.train();
+  return () => {
+    opt.zeroGrad();
+    const loss = st.crossEntropy(model.forward(x), y);
+    loss.backward();
+    opt.step();
+  };
+}
+
+function build(workload) {
+  st.manualSeed(0);
+  switch (workload) {
+    case 'w5-conv': {
+      const x = st.randn([1, 64, 56, 56]);
+      const w = st.randn([64, 64, 3, 3]);
+      return () => st.noGrad(() => st.conv2d(x, w, null, { padding: 1 }));
+    }
+    case 'w5-sgemm':
+    case 'gemm-1t':
+    case 'gemm-2t': {
+      const a = st.randn([1024, 1024]);
+      const b = st.randn([1024, 1024]);
+      return () => st.noGrad(() => st.matmul(a, b));
+    }
+    case 'w1':
+      return trainer(
+        st.models.lenet5({ variant: 'modern' }),
+        st.randn([64, 1, 28, 28]),
+        st.randint(0, 10, [64]),
+      );
+    case 'w2':
+      return trainer(st.models.convnetjs_cifar10(), st.randn([32, 3, 32, 32]), st.randint(0, 10, [32]));
+    case 'w3-b1':
+    case 'w3-b8': {
+      const model = st.models.resnet18();
+      model.eval();
+      const x = st.randn([workload === 'w3-b1' ? 1 : 8, 3, 224, 224]);
+      return () => st.noGrad(() => model.forward(x));
+    }
+    case 'w4':
+      return trainer(st.models.resnet18(), st.randn([8, 3, 224, 224]), st.randint(0, 1000, [8]));
+    default:
+      throw new Error(`stride: no workload ${workload}`);
+  }
+}
+
+function threadsFor(workload) {
+  return WORKLOADS[workload].threads ?? defaultThreads;
+}
+
+serve({
+  info() {
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
+    const isa = st.nativeIsa();
+    return {
+      name: backendName === 'native' ? 'Stride native' : 'Stride reference',
+      version: `${pkg.version} (${st.backend()}${isa && backendName === 'native' ? `, ${isa.active}` : ''})`,
+      threads: backendName === 'native' ? defaultThreads : 1,
+    };
+  },
+  setup(workload) {
+    st.setNumThreads(threadsFor(workload));
+    const step = build(workload);
+    for (let i = 0; i < 2; i++) step();
+    state.set(workload, step);
+    st.setNumThreads(defaultThreads);
+    return undefined;
+  },
+  run(workload) {
+    st.setNumThreads(threadsFor(workload));
+    state.get(workload)();
+    if (threadsFor(workload) !== defaultThreads) st.setNumThreads(defaultThreads);
+  },
+});

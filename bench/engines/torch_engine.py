@@ -1,0 +1,80 @@
+"""PyTorch as a benchmark engine (2 threads; matmul through the system BLAS, convolutions through oneDNN)."""
+import ctypes
+import ctypes.util
+import os
+
+import torch
+import torch.nn.functional as F
+
+from engine_loop import serve
+from torch_models import ResNet18, convnetjs_cifar10, lenet5
+
+THREADS = 2
+torch.set_num_threads(THREADS)
+steps = {}
+
+
+def blas_name():
+    """The BLAS behind torch.matmul: OpenBLAS reports its kernel name; anything else is named generically."""
+    try:
+        lib = ctypes.CDLL("libblas.so.3")
+        lib.openblas_get_corename.restype = ctypes.c_char_p
+        forced = os.environ.get("OPENBLAS_CORETYPE")
+        return "OpenBLAS, kernel " + lib.openblas_get_corename().decode() + (" (OPENBLAS_CORETYPE)" if forced else "")
+    except (OSError, AttributeError):
+        return "libblas.so.3 (not OpenBLAS)"
+
+
+def info():
+    return {"name": "PyTorch", "version": f"{torch.__version__} ({blas_name()})", "threads": THREADS}
+
+
+def trainer(model, x, y):
+    opt = torch.optim.SGD(model.parameters(), lr=0.01)
+    model.train()
+
+    def step():
+        opt.zero_grad()
+        loss = F.cross_entropy(model(x), y)
+        loss.backward()
+        opt.step()
+
+    return step
+
+
+def setup(workload):
+    torch.manual_seed(0)
+    if workload == "w5-conv":
+        x, w = torch.randn(1, 64, 56, 56), torch.randn(64, 64, 3, 3)
+
+        def step():
+            with torch.inference_mode():
+                F.conv2d(x, w, padding=1)
+    elif workload == "w5-sgemm":
+        a, b = torch.randn(1024, 1024), torch.randn(1024, 1024)
+
+        def step():
+            with torch.inference_mode():
+                torch.matmul(a, b)
+    elif workload == "w1":
+        step = trainer(lenet5(), torch.randn(64, 1, 28, 28), torch.randint(0, 10, (64,)))
+    elif workload == "w2":
+        step = trainer(convnetjs_cifar10(), torch.randn(32, 3, 32, 32), torch.randint(0, 10, (32,)))
+    elif workload in ("w3-b1", "w3-b8"):
+        model = ResNet18().eval()
+        x = torch.randn(1 if workload == "w3-b1" else 8, 3, 224, 224)
+
+        def step():
+            with torch.inference_mode():
+                model(x)
+    elif workload == "w4":
+        step = trainer(ResNet18(), torch.randn(8, 3, 224, 224), torch.randint(0, 1000, (8,)))
+    else:
+        raise ValueError("torch: no workload " + workload)
+    step()
+    step()
+    steps[workload] = step
+    return None
+
+
+serve(info, setup, lambda w: steps[w]())

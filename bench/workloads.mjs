@@ -1,0 +1,40 @@
+// The benchmark workloads (W1–W5 of issue 3) and how a per-iteration time becomes the number a
+// row reports. Engines in other languages (engines/torch_engine.py) mirror these definitions.
+
+/** Floating-point operations of the W5 convolution: 2 * 3 * 3 * 64 * 64 * 56 * 56. */
+export const CONV_FLOPS = 2 * 3 * 3 * 64 * 64 * 56 * 56;
+/** Floating-point operations of a 1024 x 1024 x 1024 matrix product. */
+export const GEMM_FLOPS = 2 * 1024 ** 3;
+
+/**
+ * Each workload: a title, the unit of its row ('GFLOP/s' and 'img/s': higher is better; 'ms': lower
+ * is better), and the thread count engines should use when the row fixes one.
+ */
+export const WORKLOADS = {
+  w1: { title: 'W1 LeNet-5 train step, batch 64 (MNIST-sized random data)', unit: 'img/s', batch: 64 },
+  w2: {
+    title: 'W2 ConvNetJS CIFAR-10 net train step, batch 32 (synthetic 32×32×3)',
+    unit: 'img/s',
+    batch: 32,
+  },
+  'w3-b1': { title: 'W3 ResNet-18 224×224 inference, batch 1 (latency)', unit: 'ms', batch: 1 },
+  'w3-b8': { title: 'W3 ResNet-18 224×224 inference, batch 8', unit: 'img/s', batch: 8 },
+  w4: { title: 'W4 ResNet-18 train step, batch 8', unit: 'img/s', batch: 8 },
+  'w5-conv': { title: 'W5 conv 3×3 64→64 56×56 batch 1 forward', unit: 'GFLOP/s', flops: CONV_FLOPS },
+  'w5-sgemm': { title: 'W5 sgemm 1024×1024×1024', unit: 'GFLOP/s', flops: GEMM_FLOPS },
+  'gemm-1t': { title: 'GEMM 1024³, 1 thread', unit: 'GFLOP/s', flops: GEMM_FLOPS, threads: 1 },
+  'gemm-2t': { title: 'GEMM 1024³, 2 threads', unit: 'GFLOP/s', flops: GEMM_FLOPS, threads: 2 },
+};
+
+/** The row's number for one iteration that took `seconds`. */
+export function valueOf(workload, seconds) {
+  const w = WORKLOADS[workload];
+  if (w.unit === 'GFLOP/s') return w.flops / seconds / 1e9;
+  if (w.unit === 'img/s') return w.batch / seconds;
+  return seconds * 1000;
+}
+
+/** Whether a larger number is better for this workload's unit. */
+export function higherIsBetter(workload) {
+  return WORKLOADS[workload].unit !== 'ms';
+}
