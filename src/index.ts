@@ -395,3 +395,21 @@ export {
 export { OnnxBuilder, type AttrInput } from './io/onnx/onnx-builder.js';
 export { iou, boxIou, boxArea, type Box } from './vision/iou.js';
 export { nms, type NmsOptions } from './vision/nms.js';
+export {
+  importTfjs,
+  tfjsModelFormat,
+  tfjsWeightGroups,
+  type ImportTfjsOptions,
+  type TfjsModelFormat,
+} from './io/tfjs/import-tfjs.js';
+export { importKerasModel } from './io/tfjs/import-keras.js';
+export { importTfjsGraphModel } from './io/tfjs/import-tfjs-graph.js';
+export {
+  decodeTfjsWeights,
+  parseWeightsManifest,
+  findWeight,
+  type TfjsWeightSpec,
+  type TfjsWeightGroup,
+} from './io/tfjs/tfjs-weights.js';
+export { ChannelsLastReshape } from './io/tfjs/channels-last-reshape.js';
+export { faceRecognitionNetFromTfjs, FACE_RECOGNITION_INPUT_SIZE } from './io/tfjs/face-recognition-net.js';

@@ -1,4 +1,5 @@
 import { ValueError } from '../errors.js';
+import { getDefaultInputShape, setDefaultInputShape } from '../models/default-input.js';
 import type { Module } from '../nn/module.js';
 import type { OptimizerStateDict } from '../optim/optimizer.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -51,6 +52,8 @@ export interface ModelConfig {
   readonly frozen: readonly string[];
   /** Free-form strings saved with the model. */
   readonly metadata: Readonly<Record<string, string>>;
+  /** The per-sample input shape the model was built for (zoo models record one), if known. */
+  readonly inputShape?: readonly number[];
 }
 
 /** Builds a zoo model by name, for loading models saved with a zoo architecture. */
@@ -117,6 +120,7 @@ export function modelConfig(model: Module, opts: SaveModelOptions = {}): ModelCo
     .namedParameters()
     .filter(([, p]) => !p.requiresGrad)
     .map(([n]) => n);
+  const inputShape = getDefaultInputShape(model);
   return {
     format: MODEL_FORMAT,
     formatVersion: MODEL_FORMAT_VERSION,
@@ -125,6 +129,7 @@ export function modelConfig(model: Module, opts: SaveModelOptions = {}): ModelCo
     modeExceptions,
     frozen,
     metadata: { ...(opts.metadata ?? {}) },
+    ...(inputShape ? { inputShape: [...inputShape] } : {}),
   };
 }
 
@@ -210,6 +215,13 @@ export function parseModelConfig(text: string | Uint8Array, file?: string): Mode
   const md = raw.metadata ?? {};
   if (!isJsonObject(md) || !Object.values(md).every((v) => typeof v === 'string'))
     refuse(file, "'metadata' must be an object of strings");
+  const shape = raw.inputShape;
+  if (
+    shape !== undefined &&
+    !(Array.isArray(shape) && shape.every((d) => typeof d === 'number' && Number.isSafeInteger(d) && d > 0))
+  ) {
+    refuse(file, "'inputShape' must be a list of positive integers");
+  }
   return {
     format: MODEL_FORMAT,
     formatVersion: MODEL_FORMAT_VERSION,
@@ -218,6 +230,7 @@ export function parseModelConfig(text: string | Uint8Array, file?: string): Mode
     modeExceptions: raw.modeExceptions,
     frozen: raw.frozen,
     metadata: md as Record<string, string>,
+    ...(shape ? { inputShape: shape as number[] } : {}),
   };
 }
 
@@ -261,6 +274,7 @@ export function assembleModel(
       refuse(opts.file, `'frozen' names '${name}', which is not a parameter of the model`);
     p.requiresGrad = false;
   }
+  if (config.inputShape) setDefaultInputShape(model, config.inputShape);
   return model;
 }
 

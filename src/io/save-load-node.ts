@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Module } from '../nn/module.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -13,6 +13,9 @@ import {
   type SaveModelOptions,
 } from './model-format.js';
 import { ModelFileError } from './model-file-error.js';
+import { importOnnx } from './onnx/import-onnx.js';
+import { readModelFile } from './read-file-node.js';
+import { loadTfjs } from './tfjs/load-tfjs-node.js';
 import {
   decodeSafetensors,
   encodeSafetensors,
@@ -27,24 +30,6 @@ export const MODEL_DIR_FILES = {
   weights: 'model.safetensors',
   optimizer: 'optimizer.safetensors',
 } as const;
-
-/** Read a whole file, turning file-system errors into a {@link ModelFileError} with a fix. */
-export function readModelFile(path: string, op = 'load'): Uint8Array {
-  try {
-    return readFileSync(path);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    const problem =
-      code === 'ENOENT'
-        ? 'no such file'
-        : code === 'EISDIR'
-          ? 'is a directory'
-          : code === 'ERR_FS_FILE_TOO_LARGE'
-            ? 'is too large to read into memory'
-            : `cannot be read (${(err as Error).message})`;
-    throw new ModelFileError(op, path, problem, 'check the path');
-  }
-}
 
 function isSingleFile(path: string): boolean {
   return path.toLowerCase().endsWith('.safetensors');
@@ -108,10 +93,15 @@ export function loadCheckpoint(path: string, opts: LoadModelOptions = {}): Loade
 }
 
 /**
- * Load a model saved by {@link save}: the module, rebuilt from its architecture with its weights,
- * training flags and frozen parameters, ready for `model.forward(x)`.
+ * Load a model, ready for `model.forward(x)`: a Stride model saved by {@link save} (rebuilt from
+ * its architecture with its weights, training flags and frozen parameters), an ONNX file
+ * (`.onnx`, through `importOnnx`) or a TF.js `model.json` (layers or graph model, with its shards,
+ * through `importTfjs`). Imported models take channels-first images.
  */
 export function load(path: string, opts: LoadModelOptions = {}): Module {
+  const lower = path.toLowerCase();
+  if (lower.endsWith('.onnx')) return importOnnx(readModelFile(path), { file: path });
+  if (lower.endsWith('.json') && !lower.endsWith('config.json')) return loadTfjs(path);
   return loadCheckpoint(path, opts).model;
 }
 

@@ -304,10 +304,10 @@ export function importOnnx(source: Uint8Array | OnnxModel, opts: ImportOnnxOptio
   for (const input of g.inputs) {
     if (values.has(input.name)) continue;
     const shape = input.shape;
+    // The declared per-sample shape (the batch dimension may be symbolic; other dimensions must be numbers).
+    const rest = shape && shape.length >= 2 ? shape.slice(1) : null;
     const perSample =
-      shape && shape.length >= 1 && shape.every((d) => typeof d === 'number')
-        ? (shape.slice(1) as number[])
-        : undefined;
+      rest && rest.every((d): d is number => typeof d === 'number' && d > 0) ? rest : undefined;
     const node = graph.input(perSample, unique(sanitize(input.name)));
     values.set(input.name, { kind: 'node', node, rank: shape ? shape.length : null });
   }
