@@ -5,6 +5,7 @@
  */
 import { StrideError } from '../errors.js';
 import { UsageError } from './args.js';
+import { convertCommand, convertHelp } from './commands/convert.js';
 import { modelsCommand, modelsHelp } from './commands/models.js';
 import { summaryCommand, summaryHelp } from './commands/summary.js';
 import { trainCommand, trainHelp } from './commands/train.js';
@@ -23,6 +24,11 @@ const commands: Record<string, Command> = {
     run: summaryCommand,
   },
   models: { summary: 'the model zoo with parameter counts and MACs', help: modelsHelp, run: modelsCommand },
+  convert: {
+    summary: 'convert a model between Stride, safetensors, ONNX and TF.js files',
+    help: convertHelp,
+    run: convertCommand,
+  },
 };
 
 function usage(): string {

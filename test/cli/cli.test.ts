@@ -22,7 +22,8 @@ describe('stride CLI', () => {
     const help = stride('--help');
     assert.equal(help.code, 0);
     assert.match(help.out, /usage: stride <command>/);
-    for (const cmd of ['train', 'summary', 'models']) assert.match(help.out, new RegExp(`\\n  ${cmd} `));
+    for (const cmd of ['train', 'summary', 'models', 'convert'])
+      assert.match(help.out, new RegExp(`\\n  ${cmd} `));
     const bad = stride('fly');
     assert.equal(bad.code, 2);
     assert.match(bad.err, /unknown command 'fly'/);
@@ -113,6 +114,15 @@ describe('stride CLI', () => {
       const s = stride('summary', join(out, 'model'), '--input', '1x28x28', '--json');
       assert.equal(s.code, 0, s.err);
       assert.equal((JSON.parse(s.out) as { totalParams: number }).totalParams, 61_706);
+      // Convert the checkpoint to ONNX and back; summary reads both.
+      const c = stride('convert', join(out, 'model'), join(out, 'lenet.onnx'), '--input', '1x28x28');
+      assert.equal(c.code, 0, c.err);
+      assert.match(c.out, /\(stride\) -> .*lenet\.onnx \(onnx\): 61706 parameters/);
+      const back = stride('summary', join(out, 'lenet.onnx'), '--input', '1x28x28', '--json');
+      assert.equal(back.code, 0, back.err);
+      assert.equal((JSON.parse(back.out) as { totalParams: number }).totalParams, 61_706);
+      const bad = stride('convert', join(out, 'missing'), join(out, 'x.onnx'));
+      assert.equal(bad.code, 1);
     } finally {
       rmSync(out, { recursive: true, force: true });
     }
