@@ -485,6 +485,50 @@ void addBias(const ConvGeometry& g, const float* bias, float* y) {
   });
 }
 
+// A zero-padded copy of the input in the calling thread's Pad scratch: plane (n, c) holds
+// hp x wp values with xpad[py][px] = x[py - padTop][px - padLeft] inside the input, else 0, where
+// hp and wp cover every window of the output (stride 1 along W).
+struct PaddedInput {
+  int64_t hp, wp, plane;
+  const float* data;
+
+  PaddedInput(const ConvGeometry& g, const float* x, int threads) {
+    hp = (g.outH - 1) * g.strideH + (g.kH - 1) * g.dilationH + 1;
+    wp = g.outW + (g.kW - 1) * g.dilationW;
+    plane = hp * wp;
+    const int64_t inPlane = g.inH * g.inW;
+    float* xpad = scratch(Slot::Pad, static_cast<size_t>(g.batch * g.inChannels * plane));
+    const int64_t h = hp, w = wp, pp = plane;
+    ThreadPool::instance().parallelFor(g.batch * g.inChannels, threads, [&](int64_t t) {
+      const float* src = x + t * inPlane;
+      float* dst = xpad + t * pp;
+      const int64_t lo = std::clamp<int64_t>(g.padLeft, 0, w);
+      const int64_t hi = std::clamp<int64_t>(g.padLeft + g.inW, lo, w);
+      for (int64_t py = 0; py < h; py++) {
+        float* row = dst + py * w;
+        const int64_t iy = py - g.padTop;
+        if (iy < 0 || iy >= g.inH) {
+          std::memset(row, 0, w * sizeof(float));
+          continue;
+        }
+        std::memset(row, 0, lo * sizeof(float));
+        std::memcpy(row + lo, src + iy * g.inW + (lo - g.padLeft), (hi - lo) * sizeof(float));
+        std::memset(row + hi, 0, (w - hi) * sizeof(float));
+      }
+    });
+    data = xpad;
+  }
+};
+
+// Offsets of the taps k = (c, ky, kx) of one group within a padded image: c * plane + ky*dh*wp + kx*dw.
+std::vector<int64_t> tapOffsets(const ConvGeometry& g, int64_t cg, int64_t plane, int64_t wp) {
+  std::vector<int64_t> off(cg * g.kH * g.kW);
+  for (int64_t c = 0, k = 0; c < cg; c++)
+    for (int64_t ky = 0; ky < g.kH; ky++)
+      for (int64_t kx = 0; kx < g.kW; kx++) off[k++] = c * plane + ky * g.dilationH * wp + kx * g.dilationW;
+  return off;
+}
+
 // Whether the indirect path below should beat im2col + GEMM. Its tiles are up to 32 consecutive
 // pixels of one output row, so narrow outputs waste lanes (a tile of at most 16 columns also runs
 // the half-width kernel, measured at about 0.6 of the full one). Im2col packing costs about one
@@ -506,37 +550,14 @@ bool forwardIndirect(const ConvGeometry& g, const float* x, const float* w, floa
   const IndirectKernelFn kernel = indirectKernelAvx512();
   if (!kernel) return false;
   const Dims d(g);
-  const int64_t hp = (g.outH - 1) * g.strideH + (g.kH - 1) * g.dilationH + 1;
-  const int64_t wp = g.outW + (g.kW - 1) * g.dilationW;
-  const int64_t padPlane = hp * wp;
   const int threads = threadsFor(convFlops(g));
   ThreadPool& pool = ThreadPool::instance();
-
-  // Zero-padded input planes: xpad[py][px] = x[py - padTop][px - padLeft] inside the input, else 0.
-  float* xpad = scratch(Slot::Pad, static_cast<size_t>(g.batch * g.inChannels * padPlane));
-  pool.parallelFor(g.batch * g.inChannels, threads, [&](int64_t t) {
-    const float* src = x + t * d.plane;
-    float* dst = xpad + t * padPlane;
-    const int64_t lo = std::clamp<int64_t>(g.padLeft, 0, wp);
-    const int64_t hi = std::clamp<int64_t>(g.padLeft + g.inW, lo, wp);
-    for (int64_t py = 0; py < hp; py++) {
-      float* row = dst + py * wp;
-      const int64_t iy = py - g.padTop;
-      if (iy < 0 || iy >= g.inH) {
-        std::memset(row, 0, wp * sizeof(float));
-        continue;
-      }
-      std::memset(row, 0, lo * sizeof(float));
-      std::memcpy(row + lo, src + iy * g.inW + (lo - g.padLeft), (hi - lo) * sizeof(float));
-      std::memset(row + hi, 0, (wp - hi) * sizeof(float));
-    }
-  });
+  const PaddedInput pad(g, x, threads);
+  const int64_t wp = pad.wp, padPlane = pad.plane;
+  const float* xpad = pad.data;
 
   // Tap offsets: B row k = (c, ky, kx) of a tile starts at tileBase + off[k].
-  std::vector<int64_t> off(d.kk);
-  for (int64_t c = 0, k = 0; c < d.cg; c++)
-    for (int64_t ky = 0; ky < g.kH; ky++)
-      for (int64_t kx = 0; kx < g.kW; kx++) off[k++] = c * padPlane + ky * g.dilationH * wp + kx * g.dilationW;
+  const std::vector<int64_t> off = tapOffsets(g, d.cg, padPlane, wp);
 
   const int mr = gemmMr();
   const int64_t kcMax = gemmKc();
@@ -562,6 +583,139 @@ bool forwardIndirect(const ConvGeometry& g, const float* x, const float* w, floa
     });
   }
   return true;
+}
+
+
+#if STRIDE_X86
+// ----- Filter gradient as dot products along output rows (AVX-512) -----
+//
+// dW[o, (c, ky, kx)] = sum over n, oy, ox of dy[n, o, oy, ox] * xpad[n, c, oy*sh + ky*dh, ox + kx*dw].
+// With stride 1 along W both factors are contiguous along ox, so a tile of 4 output channels x 6
+// taps keeps 24 vector accumulators over 16 pixels at a time and needs no packing or transposing;
+// each accumulator is summed across its lanes once per tile.
+
+struct FilterDotArgs {
+  const float* dy;    // dy of image 0, channel o0 of the group
+  const float* xpad;  // padded input of image 0, channel c0 of the group
+  const int64_t* off; // tap offsets within a padded image
+  int64_t batch, outH, outW, outPlane, dyImage, xImage, rowStep;  // rowStep = sh * wp
+  int64_t kk;         // taps per output channel (dw row length)
+};
+
+template <int MO, int NJ>
+STRIDE_TARGET_AVX512 void filterDotTile(const FilterDotArgs& a, int64_t o0, int64_t j0, float* dw) {
+  __m512 c00 = _mm512_setzero_ps(), c01 = c00, c02 = c00, c03 = c00, c04 = c00, c05 = c00;
+  __m512 c10 = c00, c11 = c00, c12 = c00, c13 = c00, c14 = c00, c15 = c00;
+  __m512 c20 = c00, c21 = c00, c22 = c00, c23 = c00, c24 = c00, c25 = c00;
+  __m512 c30 = c00, c31 = c00, c32 = c00, c33 = c00, c34 = c00, c35 = c00;
+  const int64_t chunks = (a.outW + 15) / 16;
+  const int tail = static_cast<int>(a.outW - (chunks - 1) * 16);
+  const __mmask16 last = static_cast<__mmask16>((1u << tail) - 1);
+  for (int64_t n = 0; n < a.batch; n++) {
+    const float* dyImg = a.dy + n * a.dyImage + o0 * a.outPlane;
+    const float* xImg = a.xpad + n * a.xImage;
+    for (int64_t oy = 0; oy < a.outH; oy++) {
+      const float* d = dyImg + oy * a.outW;
+      const float* x = xImg + oy * a.rowStep;
+#define STRIDE_XPTR(j) const float* x##j = NJ > j ? x + a.off[j0 + j] : x;
+      STRIDE_XPTR(0) STRIDE_XPTR(1) STRIDE_XPTR(2) STRIDE_XPTR(3) STRIDE_XPTR(4) STRIDE_XPTR(5)
+#undef STRIDE_XPTR
+      for (int64_t q = 0; q < chunks; q++) {
+        const __mmask16 m = q + 1 < chunks ? static_cast<__mmask16>(0xFFFF) : last;
+        const int64_t t = q * 16;
+        __m512 d0, d1, d2, d3;
+        d0 = _mm512_maskz_loadu_ps(m, d + t);
+        if constexpr (MO > 1) d1 = _mm512_maskz_loadu_ps(m, d + a.outPlane + t);
+        if constexpr (MO > 2) d2 = _mm512_maskz_loadu_ps(m, d + 2 * a.outPlane + t);
+        if constexpr (MO > 3) d3 = _mm512_maskz_loadu_ps(m, d + 3 * a.outPlane + t);
+#define STRIDE_TAP(j)                                              \
+  if constexpr (NJ > j) {                                          \
+    const __m512 xv = _mm512_maskz_loadu_ps(m, x##j + t);          \
+    c0##j = _mm512_fmadd_ps(d0, xv, c0##j);                        \
+    if constexpr (MO > 1) c1##j = _mm512_fmadd_ps(d1, xv, c1##j);  \
+    if constexpr (MO > 2) c2##j = _mm512_fmadd_ps(d2, xv, c2##j);  \
+    if constexpr (MO > 3) c3##j = _mm512_fmadd_ps(d3, xv, c3##j);  \
+  }
+        STRIDE_TAP(0) STRIDE_TAP(1) STRIDE_TAP(2) STRIDE_TAP(3) STRIDE_TAP(4) STRIDE_TAP(5)
+#undef STRIDE_TAP
+      }
+    }
+  }
+#define STRIDE_OUT(o, j) \
+  if constexpr (MO > o && NJ > j) dw[(o0 + o) * a.kk + j0 + j] = _mm512_reduce_add_ps(c##o##j);
+#define STRIDE_OUT_ROW(o) STRIDE_OUT(o, 0) STRIDE_OUT(o, 1) STRIDE_OUT(o, 2) STRIDE_OUT(o, 3) STRIDE_OUT(o, 4) STRIDE_OUT(o, 5)
+  STRIDE_OUT_ROW(0) STRIDE_OUT_ROW(1) STRIDE_OUT_ROW(2) STRIDE_OUT_ROW(3)
+#undef STRIDE_OUT_ROW
+#undef STRIDE_OUT
+}
+
+template <int MO>
+STRIDE_TARGET_AVX512 void filterDotRows(const FilterDotArgs& a, int64_t o0, int64_t j0, int nj, float* dw) {
+  switch (nj) {
+    case 6: return filterDotTile<MO, 6>(a, o0, j0, dw);
+    case 5: return filterDotTile<MO, 5>(a, o0, j0, dw);
+    case 4: return filterDotTile<MO, 4>(a, o0, j0, dw);
+    case 3: return filterDotTile<MO, 3>(a, o0, j0, dw);
+    case 2: return filterDotTile<MO, 2>(a, o0, j0, dw);
+    default: return filterDotTile<MO, 1>(a, o0, j0, dw);
+  }
+}
+
+STRIDE_TARGET_AVX512 void filterDot(const FilterDotArgs& a, int64_t o0, int mo, int64_t j0, int nj, float* dw) {
+  switch (mo) {
+    case 4: return filterDotRows<4>(a, o0, j0, nj, dw);
+    case 3: return filterDotRows<3>(a, o0, j0, nj, dw);
+    case 2: return filterDotRows<2>(a, o0, j0, nj, dw);
+    default: return filterDotRows<1>(a, o0, j0, nj, dw);
+  }
+}
+#endif  // STRIDE_X86
+
+// Whether the dot-product filter gradient should beat the packed GEMM: its lanes run along output
+// rows (16 at a time), while the GEMM pays for an im2col transposed into panels, about 1.5 cycles
+// per value against 2 * outChannels flops.
+bool preferFilterDot(const ConvGeometry& g) {
+  const Dims d(g);
+  const double chunks = std::ceil(static_cast<double>(g.outW) / 16.0);
+  const double lanes = 0.8 * g.outW / (16.0 * chunks);
+  const double packed = 1.0 / (1.0 + 48.0 / static_cast<double>(d.og));
+  return lanes >= packed;
+}
+
+// The filter gradient by dot products; false when it does not apply or should lose.
+bool filterGradientDot(const ConvGeometry& g, const float* x, const float* dy, float* dw) {
+#if STRIDE_X86
+  if (activeIsa() != Isa::Avx512 || g.strideW != 1 || !preferFilterDot(g)) return false;
+  const Dims d(g);
+  const int threads = threadsFor(convFlops(g));
+  const PaddedInput pad(g, x, threads);
+  const std::vector<int64_t> off = tapOffsets(g, d.cg, pad.plane, pad.wp);
+  const int64_t oTiles = (d.og + 3) / 4, jTiles = (d.kk + 5) / 6;
+  for (int64_t grp = 0; grp < g.groups; grp++) {
+    const FilterDotArgs a{dy + grp * d.og * d.outPlane,
+                          pad.data + grp * d.cg * pad.plane,
+                          off.data(),
+                          g.batch,
+                          g.outH,
+                          g.outW,
+                          d.outPlane,
+                          g.outChannels * d.outPlane,
+                          g.inChannels * pad.plane,
+                          g.strideH * pad.wp,
+                          d.kk};
+    float* dwg = dw + grp * d.og * d.kk;
+    ThreadPool::instance().parallelFor(oTiles * jTiles, threads, [&](int64_t t) {
+      const int64_t ot = t / jTiles, jt = t % jTiles;
+      const int64_t o0 = ot * 4, j0 = jt * 6;
+      filterDot(a, o0, static_cast<int>(std::min<int64_t>(4, d.og - o0)), j0,
+                static_cast<int>(std::min<int64_t>(6, d.kk - j0)), dwg);
+    });
+  }
+  return true;
+#else
+  (void)g, (void)x, (void)dy, (void)dw;
+  return false;
+#endif
 }
 
 void forwardGemm(const ConvGeometry& g, const float* x, const float* w, float* y) {
@@ -643,20 +797,11 @@ void conv2dBackwardData(const ConvGeometry& g, const float* dy, const float* w, 
     });
     return;
   }
-  // Stride 1 with enough input channels per group: dx = conv(dy, W') with
-  // W'[c][o][ky][kx] = W[o][c][kH-1-ky][kW-1-kx] within each group, an implicit GEMM whose packing
-  // work grows with the output channels. With few input channels (a GEMM of few rows) or many
-  // more output than input channels, columns plus col2im are cheaper.
-  if (g.strideH == 1 && g.strideW == 1 && d.cg >= 16 && d.og <= 2 * d.cg) {
-    const int64_t taps = g.kH * g.kW;
-    float* wt = scratch(Slot::Extra, static_cast<size_t>(g.inChannels * d.og * taps));
-    for (int64_t grp = 0; grp < g.groups; grp++)
-      for (int64_t o = 0; o < d.og; o++)
-        for (int64_t c = 0; c < d.cg; c++) {
-          const float* src = w + ((grp * d.og + o) * d.cg + c) * taps;
-          float* dst = wt + ((grp * d.cg + c) * d.og + o) * taps;
-          for (int64_t t = 0; t < taps; t++) dst[t] = src[taps - 1 - t];
-        }
+  // Stride 1: dx = conv(dy, W') with W'[c][o][ky][kx] = W[o][c][kH-1-ky][kW-1-kx] within each
+  // group, the transposed convolution. It wins when it runs as an indirect convolution (no packing),
+  // or as an implicit GEMM with enough input channels per group (a GEMM of enough rows) and not many
+  // more output channels (its packing grows with them). Otherwise columns plus col2im are cheaper.
+  if (g.strideH == 1 && g.strideW == 1) {
     ConvGeometry t = g;
     t.inChannels = g.outChannels;
     t.inH = g.outH;
@@ -666,8 +811,20 @@ void conv2dBackwardData(const ConvGeometry& g, const float* dy, const float* w, 
     t.outW = g.inW;
     t.padTop = g.dilationH * (g.kH - 1) - g.padTop;
     t.padLeft = g.dilationW * (g.kW - 1) - g.padLeft;
-    forwardGemm(t, dy, wt, dx);
-    return;
+    const bool indirect = activeIsa() == Isa::Avx512 && preferIndirect(t);
+    if (indirect || (d.cg >= 16 && d.og <= 2 * d.cg)) {
+      const int64_t taps = g.kH * g.kW;
+      float* wt = scratch(Slot::Extra, static_cast<size_t>(g.inChannels * d.og * taps));
+      for (int64_t grp = 0; grp < g.groups; grp++)
+        for (int64_t o = 0; o < d.og; o++)
+          for (int64_t c = 0; c < d.cg; c++) {
+            const float* src = w + ((grp * d.og + o) * d.cg + c) * taps;
+            float* dst = wt + ((grp * d.cg + c) * d.og + o) * taps;
+            for (int64_t k = 0; k < taps; k++) dst[k] = src[taps - 1 - k];
+          }
+      forwardGemm(t, dy, wt, dx);
+      return;
+    }
   }
   // Columns = W_g^T * dY_g for a chunk of images at once (one GEMM with the images side by side),
   // then scatter-added into dx. Chunks keep the columns near L2 size; with enough chunks each
@@ -712,6 +869,7 @@ void conv2dBackwardFilter(const ConvGeometry& g, const float* x, const float* dy
     });
     return;
   }
+  if (filterGradientDot(g, x, dy, dw)) return;
   for (int64_t grp = 0; grp < g.groups; grp++) {
     OutputGradA a(g, dy, grp * d.og);
     Im2colTransposedB b(g, x, grp * d.cg);

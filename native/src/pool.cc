@@ -2,10 +2,12 @@
 #include "pool.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <cmath>
 #include <cstring>
 #include <vector>
 
+#include "multiversion.h"
 #include "thread_pool.h"
 
 namespace stride {
@@ -82,42 +84,85 @@ inline void maxWindow(const PoolGeometry& p, const float* xp, int64_t oy, int64_
   *idx = static_cast<int32_t>(bestIdx);
 }
 
+// Max pooling over the interior outputs [oxA, oxB) of one output row, whose windows have every
+// column tap inside the input: tap by tap along the row, a compare and two blends per output with
+// no data-dependent branches (random data mispredicts a branchy max). NaN never wins here; outputs
+// that saw one are flagged for the scalar rule.
+template <int SW>
+STRIDE_INLINE void maxRowImpl(const PoolGeometry* pp, const float* xp, int64_t oy, int64_t ylo, int64_t yhi,
+                              int64_t oxA, int64_t oxB, float* yRow, int32_t* iRow, uint8_t* sawNaN) {
+  const PoolGeometry& p = *pp;
+  bool first = true;
+  for (int64_t ky = ylo; ky < yhi; ky++) {
+    const int64_t iy = oy * p.strideH - p.padTop + ky * p.dilationH;
+    for (int64_t kx = 0; kx < p.kW; kx++) {
+      const int64_t off = kx * p.dilationW - p.padLeft;
+      const float* src = xp + iy * p.inW + off;
+      const int32_t base = static_cast<int32_t>(iy * p.inW + off);
+      if (first) {
+        for (int64_t ox = oxA; ox < oxB; ox++) {
+          const float v = src[ox * SW];
+          yRow[ox] = v;
+          iRow[ox] = base + static_cast<int32_t>(ox * SW);
+          sawNaN[ox] = v != v;
+        }
+        first = false;
+        continue;
+      }
+      for (int64_t ox = oxA; ox < oxB; ox++) {
+        const float v = src[ox * SW];
+        const bool better = v > yRow[ox];
+        yRow[ox] = better ? v : yRow[ox];
+        iRow[ox] = better ? base + static_cast<int32_t>(ox * SW) : iRow[ox];
+        sawNaN[ox] |= v != v;
+      }
+    }
+  }
+}
+STRIDE_INLINE void maxRow1Impl(const PoolGeometry* p, const float* xp, int64_t oy, int64_t ylo, int64_t yhi,
+                               int64_t oxA, int64_t oxB, float* yRow, int32_t* iRow, uint8_t* sawNaN) {
+  maxRowImpl<1>(p, xp, oy, ylo, yhi, oxA, oxB, yRow, iRow, sawNaN);
+}
+STRIDE_INLINE void maxRow2Impl(const PoolGeometry* p, const float* xp, int64_t oy, int64_t ylo, int64_t yhi,
+                               int64_t oxA, int64_t oxB, float* yRow, int32_t* iRow, uint8_t* sawNaN) {
+  maxRowImpl<2>(p, xp, oy, ylo, yhi, oxA, oxB, yRow, iRow, sawNaN);
+}
+STRIDE_MULTIVERSION(maxRow1, maxRow1Impl)
+STRIDE_MULTIVERSION(maxRow2, maxRow2Impl)
+
 void maxPool2dForward(const PoolGeometry& p, const float* x, float* y, int32_t* indices) {
   const int64_t plane = p.inH * p.inW, outPlane = p.outH * p.outW;
-  // 2x2 windows with stride 2 that lie inside the input (the common case) take a branch-light path.
-  const bool fast2x2 = p.kH == 2 && p.kW == 2 && p.strideH == 2 && p.strideW == 2 && p.padTop == 0 &&
-                       p.padLeft == 0 && p.dilationH == 1 && p.dilationW == 1;
   const Taps taps(p);
+  // Outputs whose column taps all lie inside the input form one interval [oxA, oxB).
+  int64_t oxA = 0, oxB = 0;
+  while (oxA < p.outW && !(taps.xlo[oxA] == 0 && taps.xhi[oxA] == p.kW)) oxA++;
+  oxB = oxA;
+  while (oxB < p.outW && taps.xlo[oxB] == 0 && taps.xhi[oxB] == p.kW) oxB++;
+  const bool rows = p.strideW <= 2 && oxB > oxA;
   ThreadPool::instance().parallelFor(p.batch * p.channels, poolThreads(p), [&](int64_t nc) {
     const float* xp = x + nc * plane;
     float* yp = y + nc * outPlane;
     int32_t* ip = indices + nc * outPlane;
+    thread_local std::vector<uint8_t> sawNaN;
+    if (sawNaN.size() < static_cast<size_t>(p.outW)) sawNaN.resize(p.outW);
     for (int64_t oy = 0; oy < p.outH; oy++) {
       const int64_t ylo = taps.ylo[oy], yhi = taps.yhi[oy];
-      int64_t ox = 0;
-      if (fast2x2 && yhi - ylo == 2) {
-        const float* r0 = xp + 2 * oy * p.inW;
-        const float* r1 = r0 + p.inW;
-        const int32_t base = static_cast<int32_t>(2 * oy * p.inW);
-        const int64_t full = std::min(p.outW, p.inW / 2);
-        for (; ox < full; ox++) {
-          const float a = r0[2 * ox], b = r0[2 * ox + 1], c = r1[2 * ox], d = r1[2 * ox + 1];
-          if (std::isnan(a) || std::isnan(b) || std::isnan(c) || std::isnan(d)) {
-            maxWindow(p, xp, oy, ox, 0, 2, 0, 2, yp + oy * p.outW + ox, ip + oy * p.outW + ox);
-            continue;
-          }
-          // First maximum in (a, b, c, d) order wins ties.
-          float best = a;
-          int32_t at = 0;
-          if (b > best) best = b, at = 1;
-          if (c > best) best = c, at = p.inW;
-          if (d > best) best = d, at = p.inW + 1;
-          yp[oy * p.outW + ox] = best;
-          ip[oy * p.outW + ox] = base + static_cast<int32_t>(2 * ox) + at;
+      float* yRow = yp + oy * p.outW;
+      int32_t* iRow = ip + oy * p.outW;
+      const bool vector = rows && yhi > ylo;
+      for (int64_t ox = 0; ox < p.outW; ox++) {
+        if (vector && ox == oxA) {
+          if (p.strideW == 1)
+            maxRow1(&p, xp, oy, ylo, yhi, oxA, oxB, yRow, iRow, sawNaN.data());
+          else
+            maxRow2(&p, xp, oy, ylo, yhi, oxA, oxB, yRow, iRow, sawNaN.data());
+          for (int64_t o = oxA; o < oxB; o++)
+            if (sawNaN[o]) maxWindow(p, xp, oy, o, ylo, yhi, 0, p.kW, yRow + o, iRow + o);
+          ox = oxB - 1;
+          continue;
         }
+        maxWindow(p, xp, oy, ox, ylo, yhi, taps.xlo[ox], taps.xhi[ox], yRow + ox, iRow + ox);
       }
-      for (; ox < p.outW; ox++)
-        maxWindow(p, xp, oy, ox, ylo, yhi, taps.xlo[ox], taps.xhi[ox], yp + oy * p.outW + ox, ip + oy * p.outW + ox);
     }
   });
 }
