@@ -203,8 +203,7 @@ napi_value MaxPool2dBackward(napi_env env, napi_callback_info info) {
     Args a = args(env, info, 4);
     const PoolGeometry p = poolGeometry(env, a.argv[0]);
     const int32_t* idx = typedArray<int32_t>(env, a.argv[2], napi_int32_array, "indices");
-    maxPool2dBackward(p, f32(env, a.argv[1], "dy"), idx, f32(env, a.argv[3], "dx"));
-    return undefined(env);
+    return boolean(env, maxPool2dBackward(p, f32(env, a.argv[1], "dy"), idx, f32(env, a.argv[3], "dx")));
   });
 }
 

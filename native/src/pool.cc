@@ -2,6 +2,7 @@
 #include "pool.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cstdint>
 #include <cmath>
 #include <cstring>
@@ -167,8 +168,9 @@ void maxPool2dForward(const PoolGeometry& p, const float* x, float* y, int32_t* 
   });
 }
 
-void maxPool2dBackward(const PoolGeometry& p, const float* dy, const int32_t* indices, float* dx) {
+bool maxPool2dBackward(const PoolGeometry& p, const float* dy, const int32_t* indices, float* dx) {
   const int64_t plane = p.inH * p.inW, outPlane = p.outH * p.outW;
+  std::atomic<bool> valid{true};
   ThreadPool::instance().parallelFor(p.batch * p.channels, poolThreads(p), [&](int64_t nc) {
     float* dxp = dx + nc * plane;
     const float* dyp = dy + nc * outPlane;
@@ -176,9 +178,13 @@ void maxPool2dBackward(const PoolGeometry& p, const float* dy, const int32_t* in
     std::memset(dxp, 0, plane * sizeof(float));
     for (int64_t o = 0; o < outPlane; o++) {
       const int32_t idx = ip[o];
-      if (idx >= 0) dxp[idx] += dyp[o];
+      if (idx >= 0 && idx < plane)
+        dxp[idx] += dyp[o];
+      else if (idx >= plane)
+        valid.store(false, std::memory_order_relaxed);
     }
   });
+  return valid.load();
 }
 
 void avgPool2dForward(const PoolGeometry& p, const float* x, float* y) {

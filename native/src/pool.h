@@ -14,8 +14,11 @@ struct PoolGeometry {
 
 /** Max pooling; indices receive the flat position (within each input plane) of each maximum. */
 void maxPool2dForward(const PoolGeometry& p, const float* x, float* y, int32_t* indices);
-/** Routes dy to the recorded maxima (overwrites dx). */
-void maxPool2dBackward(const PoolGeometry& p, const float* dy, const int32_t* indices, float* dx);
+/**
+ * Routes dy to the recorded maxima (overwrites dx). Returns false when an index lies past its
+ * input plane (such entries are skipped, never written out of bounds); -1 means "no maximum".
+ */
+bool maxPool2dBackward(const PoolGeometry& p, const float* dy, const int32_t* indices, float* dx);
 /** Average pooling. */
 void avgPool2dForward(const PoolGeometry& p, const float* x, float* y);
 /** Gradient of average pooling (overwrites dx). */

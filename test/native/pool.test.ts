@@ -1,6 +1,8 @@
+import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Pool2dParams } from '../../src/backend/backend.js';
 import { referenceBackend } from '../../src/backend/reference/reference-backend.js';
+import { ValueError } from '../../src/errors.js';
 import { Rng } from '../../src/tensor/random.js';
 import { assertClose } from '../helpers/assert-close.js';
 import { forEachConfig, nativeBackend, randomArray, skipWithoutAddon } from './native-harness.js';
@@ -110,6 +112,13 @@ describe('native pooling matches the reference', { skip: skipWithoutAddon }, () 
       });
     });
   }
+
+  it('refuses max-pool indices outside the input plane instead of writing out of bounds', () => {
+    const p = params({ batch: 1, c: 2, h: 4, w: 4, k: [2, 2] });
+    const dy = new Float32Array(8).fill(1);
+    const indices = new Int32Array([0, 2, 8, 10, 0, 2, 8, 16]);
+    assert.throws(() => nativeBackend().maxPool2dBackward(p, dy, indices, new Float32Array(32)), ValueError);
+  });
 
   it('lets NaN win a max window, as the reference does', () => {
     const p = params({ batch: 1, c: 1, h: 4, w: 4, k: [2, 2] });

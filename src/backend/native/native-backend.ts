@@ -200,17 +200,13 @@ export function createNativeBackend(addon: NativeAddon): Backend {
       if (!isF32(dy, dx)) return referenceBackend.maxPool2dBackward(p, dy, indices, dx);
       checkPool('maxPool2dBackward', p, dx, dy);
       requireLength('maxPool2dBackward', 'indices', indices, p.batch * p.channels * p.outH * p.outW);
-      for (let i = 0; i < indices.length; i++) {
-        const idx = indices[i]!;
-        if (idx >= p.inH * p.inW) {
-          throw new ValueError(
-            'maxPool2dBackward',
-            `index ${idx} at position ${i} lies outside the ${p.inH}x${p.inW} input plane. ` +
-              'Fix: pass the indices that maxPool2dForward produced for this geometry',
-          );
-        }
+      if (!addon.maxPool2dBackward(fillPool(p), dy as Float32Array, indices, dx as Float32Array)) {
+        throw new ValueError(
+          'maxPool2dBackward',
+          `an index lies outside the ${p.inH}x${p.inW} input plane. ` +
+            'Fix: pass the indices that maxPool2dForward produced for this geometry',
+        );
       }
-      addon.maxPool2dBackward(fillPool(p), dy as Float32Array, indices, dx as Float32Array);
     },
 
     avgPool2dForward(p, x, y): void {
