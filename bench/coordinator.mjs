@@ -13,6 +13,7 @@ import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { clearTimeout, setTimeout } from 'node:timers';
 import { fileURLToPath } from 'node:url';
+import { SHORTFALL_NOTES } from './shortfall-notes.mjs';
 import { WORKLOADS, higherIsBetter, valueOf } from './workloads.mjs';
 
 const benchDir = dirname(fileURLToPath(import.meta.url));
@@ -48,10 +49,14 @@ function cpuInfo() {
 
 function gitCommit() {
   const r = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' });
-  const dirty = spawnSync('git', ['status', '--porcelain', '--', 'native', 'src'], {
-    cwd: root,
-    encoding: 'utf8',
-  });
+  const dirty = spawnSync(
+    'git',
+    ['status', '--porcelain', '--', 'native/src', 'native/binding.gyp', 'src/backend'],
+    {
+      cwd: root,
+      encoding: 'utf8',
+    },
+  );
   return r.status === 0
     ? `${r.stdout.trim()}${dirty.stdout.trim() ? ' (with uncommitted changes)' : ''}`
     : 'unknown';
@@ -478,7 +483,9 @@ function report({ cpu, workloads, results, infos, forceCore, autoCore, resnetExp
   if (shortfalls.length) {
     lines.push('', '### Rows where Stride is behind', '');
     for (const [w, ratio, id] of shortfalls) {
-      lines.push(`- ${WORKLOADS[w].title}: ${((1 - ratio) * 100).toFixed(0)}% slower than ${label(id)}.`);
+      lines.push(
+        `- **${WORKLOADS[w].title}**: ${((1 - ratio) * 100).toFixed(0)}% slower than ${label(id)}. ${SHORTFALL_NOTES[w] ?? ''}`,
+      );
     }
   }
   lines.push('');
