@@ -33,8 +33,9 @@ export const SHORTFALL_NOTES = {
     'the same kernel ran faster. Reusing output buffers would close much of the gap; a Winograd ' +
     'F(4x4,3x3) kernel (not written yet) would go beyond it.',
   'w5-sgemm':
-    'The packed AVX-512 kernel is close to OpenBLAS per thread; the rest is the fresh 4 MB output ' +
-    'array allocated per call from JavaScript and the repacking of A on every call.',
+    'This row is st.matmul as a user calls it: every call allocates a fresh 4 MB output array in ' +
+    'JavaScript (new pages faulted in and zeroed), which costs a sizeable share of a 10 ms product; ' +
+    'compare the GEMM kernel rows below. Buffer reuse in the tensor allocator would close it.',
   'gemm-1t':
     'The 12x32 AVX-512 micro-kernel with named accumulators; the remaining gap is in cache blocking ' +
     '(fixed KC/NC, not tuned per CPU) and unrolling.',

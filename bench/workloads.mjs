@@ -22,8 +22,18 @@ export const WORKLOADS = {
   w4: { title: 'W4 ResNet-18 train step, batch 8', unit: 'img/s', batch: 8 },
   'w5-conv': { title: 'W5 conv 3×3 64→64 56×56 batch 1 forward', unit: 'GFLOP/s', flops: CONV_FLOPS },
   'w5-sgemm': { title: 'W5 sgemm 1024×1024×1024', unit: 'GFLOP/s', flops: GEMM_FLOPS },
-  'gemm-1t': { title: 'GEMM 1024³, 1 thread', unit: 'GFLOP/s', flops: GEMM_FLOPS, threads: 1 },
-  'gemm-2t': { title: 'GEMM 1024³, 2 threads', unit: 'GFLOP/s', flops: GEMM_FLOPS, threads: 2 },
+  'gemm-1t': {
+    title: 'GEMM kernel 1024³ into a preallocated C, 1 thread',
+    unit: 'GFLOP/s',
+    flops: GEMM_FLOPS,
+    threads: 1,
+  },
+  'gemm-2t': {
+    title: 'GEMM kernel 1024³ into a preallocated C, 2 threads',
+    unit: 'GFLOP/s',
+    flops: GEMM_FLOPS,
+    threads: 2,
+  },
 };
 
 /** The row's number for one iteration that took `seconds`. */
