@@ -2,7 +2,14 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import * as st from '../../src/index.js';
 import { assertClose } from '../helpers/assert-close.js';
-import { assertTorchvisionKeys, fillPattern, patternInput, rms, torchvisionFacts } from './zoo-helpers.js';
+import {
+  assertTorchvisionKeys,
+  itMatchesTorchvision,
+  fillPattern,
+  patternInput,
+  rms,
+  torchvisionFacts,
+} from './zoo-helpers.js';
 
 const facts = torchvisionFacts();
 const { models } = st;
@@ -18,14 +25,7 @@ describe('ResNet family', () => {
     ['wide_resnet50_2', models.wide_resnet50_2, 68_883_240],
     ['resnext50_32x4d', models.resnext50_32x4d, 25_028_904],
   ];
-  for (const [name, build, params] of counts) {
-    it(`${name}: ${params.toLocaleString('en-US')} parameters and torchvision's state-dict keys`, () => {
-      const m = build({ init: false });
-      assert.equal(m.numParameters(), params);
-      assert.equal(facts.models[name]!.params, params);
-      assertTorchvisionKeys(m, facts.models[name]!);
-    });
-  }
+  itMatchesTorchvision(counts);
 
   it('the v1 variant moves the stride but keeps keys and parameters', () => {
     const m = models.resnet50({ init: false, variant: 'v1' });

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import * as st from '../../src/index.js';
 import { assertClose } from '../helpers/assert-close.js';
-import { assertTorchvisionKeys, fillPattern, patternInput, torchvisionFacts } from './zoo-helpers.js';
+import { itMatchesTorchvision, fillPattern, patternInput, torchvisionFacts } from './zoo-helpers.js';
 
 const facts = torchvisionFacts();
 const { models } = st;
@@ -18,14 +18,7 @@ describe('VGG family', () => {
     ['vgg19', models.vgg19, 143_667_240],
     ['vgg19_bn', models.vgg19_bn, 143_678_248],
   ];
-  for (const [name, build, params] of counts) {
-    it(`${name}: ${params.toLocaleString('en-US')} parameters and torchvision's state-dict keys`, () => {
-      const m = build({ init: false });
-      assert.equal(m.numParameters(), params);
-      assert.equal(facts.models[name]!.params, params);
-      assertTorchvisionKeys(m, facts.models[name]!);
-    });
-  }
+  itMatchesTorchvision(counts);
 
   it("vgg16: the decks' per-block counts (weights + biases)", () => {
     const m = models.vgg16({ init: false });

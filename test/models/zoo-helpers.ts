@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
+import { it } from 'node:test';
 import type { Module, Tensor } from '../../src/index.js';
 import { tensor } from '../../src/index.js';
 import { loadFixture } from '../helpers/fixtures.js';
@@ -146,4 +147,22 @@ export function maxAbs(t: Tensor): number {
   let m = 0;
   for (const v of t.data) m = Math.max(m, Math.abs(v));
   return m;
+}
+
+/**
+ * One test per model: its parameter count equals torchvision's published number (also re-measured
+ * in the fixture) and its state-dict keys and shapes are torchvision's.
+ */
+export function itMatchesTorchvision(
+  counts: readonly [string, (o: { init: boolean }) => Module, number][],
+): void {
+  const facts = torchvisionFacts();
+  for (const [name, build, params] of counts) {
+    it(`${name}: ${params.toLocaleString('en-US')} parameters and torchvision's state-dict keys`, () => {
+      const m = build({ init: false });
+      assert.equal(m.numParameters(), params);
+      assert.equal(facts.models[name]!.params, params);
+      assertTorchvisionKeys(m, facts.models[name]!);
+    });
+  }
 }
