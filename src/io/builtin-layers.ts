@@ -88,6 +88,13 @@ function biasSize(c: ConfigReader, n: number): number {
   return c.bool('bias', true) ? n : 0;
 }
 
+/** Weight + bias values of a (transposed) convolution: out·in/groups·kH·kW, plus out for the bias. */
+function convStateSize(c: ConfigReader): number {
+  const [kh, kw] = c.pair('kernelSize');
+  const out = c.int('outChannels', undefined, 1);
+  return (out * c.int('inChannels', undefined, 1) * kh * kw) / c.int('groups', 1, 1) + biasSize(c, out);
+}
+
 function adaptiveSize(c: ConfigReader): AdaptiveOutputSize {
   const v = c.raw('outputSize');
   const ok = (d: unknown) => typeof d === 'number' && Number.isSafeInteger(d) && d >= 1;
@@ -157,11 +164,7 @@ const serializers: LayerSerializer[] = [
           bias: c.bool('bias', true),
         },
       ),
-    stateSize: (c) => {
-      const [kh, kw] = c.pair('kernelSize');
-      const out = c.int('outChannels', undefined, 1);
-      return (out * c.int('inChannels', undefined, 1) * kh * kw) / c.int('groups', 1, 1) + biasSize(c, out);
-    },
+    stateSize: convStateSize,
   },
   {
     type: 'Conv2dTranspose',
@@ -191,11 +194,7 @@ const serializers: LayerSerializer[] = [
           bias: c.bool('bias', true),
         },
       ),
-    stateSize: (c) => {
-      const [kh, kw] = c.pair('kernelSize');
-      const out = c.int('outChannels', undefined, 1);
-      return (out * c.int('inChannels', undefined, 1) * kh * kw) / c.int('groups', 1, 1) + biasSize(c, out);
-    },
+    stateSize: convStateSize,
   },
   {
     type: 'DepthwiseSeparableConv2d',

@@ -2,26 +2,20 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import * as st from '../../src/index.js';
 import { assertClose } from '../helpers/assert-close.js';
-import { loadFixture, type FixtureTensor } from '../helpers/fixtures.js';
+import { assertWeightedOpParity, type WeightedOpCase } from '../helpers/conv-parity.js';
+import { loadFixture } from '../helpers/fixtures.js';
 
 type P = number | [number, number];
 
-interface TransposeFixtureCase {
-  name: string;
-  opts: { stride: P; padding: P; outputPadding: P; dilation: P; groups: number };
-  x: FixtureTensor;
-  weight: FixtureTensor;
-  bias: FixtureTensor | null;
-  y: FixtureTensor;
-  dy: FixtureTensor;
-  dx: FixtureTensor;
-  dweight: FixtureTensor;
-  dbias: FixtureTensor | null;
-}
+type TransposeFixtureCase = WeightedOpCase<{
+  stride: P;
+  padding: P;
+  outputPadding: P;
+  dilation: P;
+  groups: number;
+}>;
 
 const fixture = loadFixture<{ cases: { conv2dTranspose: TransposeFixtureCase[] } }>('conv');
-
-const leaf = (f: FixtureTensor) => st.tensor(f.data, f.shape, { requiresGrad: true });
 
 interface Config {
   label: string;
@@ -169,18 +163,7 @@ const describeCfg = (c: Config) =>
 
 describe('conv2dTranspose: PyTorch parity (float32)', () => {
   for (const c of fixture.cases.conv2dTranspose) {
-    it(c.name, () => {
-      const x = leaf(c.x);
-      const w = leaf(c.weight);
-      const b = c.bias ? leaf(c.bias) : null;
-      const y = st.conv2dTranspose(x, w, b, c.opts);
-      assertClose(y, st.tensor(c.y.data, c.y.shape), { atol: 1e-4, rtol: 1e-4, msg: 'output' });
-      y.backward(st.tensor(c.dy.data, c.dy.shape));
-      assertClose(x.grad!, st.tensor(c.dx.data, c.dx.shape), { atol: 1e-4, rtol: 1e-4, msg: 'dx' });
-      assertClose(w.grad!, st.tensor(c.dweight.data, c.dweight.shape), { atol: 1e-4, rtol: 1e-4, msg: 'dw' });
-      if (b)
-        assertClose(b.grad!, st.tensor(c.dbias!.data, c.dbias!.shape), { atol: 1e-4, rtol: 1e-4, msg: 'db' });
-    });
+    it(c.name, () => assertWeightedOpParity(st.conv2dTranspose, c));
   }
 });
 

@@ -2,32 +2,19 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import * as st from '../../src/index.js';
 import { assertClose } from '../helpers/assert-close.js';
-import { loadFixture, type FixtureTensor } from '../helpers/fixtures.js';
+import { assertWeightedOpParity, type WeightedOpCase } from '../helpers/conv-parity.js';
+import { loadFixture } from '../helpers/fixtures.js';
 
 type Padding = NonNullable<st.Conv2dOptions['padding']>;
 
-interface ConvFixtureCase {
-  name: string;
-  opts: {
-    stride: number | [number, number];
-    padding: Padding;
-    dilation: number | [number, number];
-    groups: number;
-  };
-  x: FixtureTensor;
-  weight: FixtureTensor;
-  bias: FixtureTensor | null;
-  y: FixtureTensor;
-  dy: FixtureTensor;
-  dx: FixtureTensor;
-  dweight: FixtureTensor;
-  dbias: FixtureTensor | null;
-}
+type ConvFixtureCase = WeightedOpCase<{
+  stride: number | [number, number];
+  padding: Padding;
+  dilation: number | [number, number];
+  groups: number;
+}>;
 
 const fixture = loadFixture<{ cases: { conv2d: ConvFixtureCase[] } }>('conv');
-
-const leaf = (f: FixtureTensor, dtype: st.DType = 'float32') =>
-  st.tensor(f.data, f.shape, { dtype, requiresGrad: true });
 
 /** Four-sided padding the way TensorFlow's 'same' rule and explicit padding define it (test-side oracle). */
 function sidesOf(
@@ -173,18 +160,7 @@ const RANDOM = Array.from({ length: 14 }, (_, i) => randomConfig(rng, i));
 
 describe('conv2d: PyTorch parity (float32)', () => {
   for (const c of fixture.cases.conv2d) {
-    it(c.name, () => {
-      const x = leaf(c.x);
-      const w = leaf(c.weight);
-      const b = c.bias ? leaf(c.bias) : null;
-      const y = st.conv2d(x, w, b, c.opts);
-      assertClose(y, st.tensor(c.y.data, c.y.shape), { atol: 1e-4, rtol: 1e-4, msg: 'output' });
-      y.backward(st.tensor(c.dy.data, c.dy.shape));
-      assertClose(x.grad!, st.tensor(c.dx.data, c.dx.shape), { atol: 1e-4, rtol: 1e-4, msg: 'dx' });
-      assertClose(w.grad!, st.tensor(c.dweight.data, c.dweight.shape), { atol: 1e-4, rtol: 1e-4, msg: 'dw' });
-      if (b)
-        assertClose(b.grad!, st.tensor(c.dbias!.data, c.dbias!.shape), { atol: 1e-4, rtol: 1e-4, msg: 'db' });
-    });
+    it(c.name, () => assertWeightedOpParity(st.conv2d, c));
   }
 });
 
