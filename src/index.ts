@@ -110,6 +110,7 @@ export { maxPoolChannels, type MaxPoolChannelsOptions } from './ops/channel-max-
 export { maxUnpool2d, type MaxUnpool2dOptions } from './ops/max-unpool.js';
 export { upsample, type UpsampleOptions, type UpsampleMode } from './ops/upsample.js';
 export { conv2d } from './ops/conv2d.js';
+export { FUSED_ACTIVATIONS, type FusedActivation } from './ops/fused-activation.js';
 export { conv2dTranspose } from './ops/conv2d-transpose.js';
 export {
   conv2dOutputShape,

@@ -1,6 +1,7 @@
 import { noGrad } from '../autograd/grad-mode.js';
 import { ValueError } from '../errors.js';
 import type { AdaptiveOutputSize } from '../ops/adaptive-pool.js';
+import { FUSED_ACTIVATIONS, type FusedActivation } from '../ops/fused-activation.js';
 import type { Padding2d } from '../ops/geometry.js';
 import type { AvgPool2dOptions } from '../ops/pool2d.js';
 import type { UpsampleOptions } from '../ops/upsample.js';
@@ -84,6 +85,16 @@ function stateless<M extends Module>(type: string, cls: new () => M): LayerSeria
   return { type, cls, toConfig: () => ({}), fromConfig: () => new cls() };
 }
 
+/** A layer's optional fused `activation` field (absent: none). */
+function fusedActivation(c: ConfigReader): FusedActivation | null {
+  return c.has('activation') ? c.string('activation', FUSED_ACTIVATIONS) : null;
+}
+
+/** The `activation` field of a layer's config: present only when set, so older files stay identical. */
+function activationJson(a: FusedActivation | null): { activation?: string } {
+  return a ? { activation: a } : {};
+}
+
 function biasSize(c: ConfigReader, n: number): number {
   return c.bool('bias', true) ? n : 0;
 }
@@ -150,6 +161,7 @@ const serializers: LayerSerializer[] = [
       dilation: json(m.dilation),
       groups: m.groups,
       bias: m.bias !== null,
+      ...activationJson(m.activation),
     }),
     fromConfig: (c) =>
       new Conv2d(
@@ -162,6 +174,7 @@ const serializers: LayerSerializer[] = [
           dilation: c.pair('dilation', 1),
           groups: c.int('groups', 1, 1),
           bias: c.bool('bias', true),
+          activation: fusedActivation(c),
         },
       ),
     stateSize: convStateSize,
@@ -348,7 +361,12 @@ const serializers: LayerSerializer[] = [
   stateless('Hardsigmoid', Hardsigmoid),
   stateless('Hardswish', Hardswish),
   stateless('Identity', Identity),
-  stateless('Add', Add),
+  {
+    type: 'Add',
+    cls: Add,
+    toConfig: (m: Add) => activationJson(m.activation),
+    fromConfig: (c) => new Add({ activation: fusedActivation(c) }),
+  },
   {
     type: 'LeakyReLU',
     cls: LeakyReLU,

@@ -2,6 +2,7 @@ import { ValueError } from '../errors.js';
 import type { Conv2dOptions, Conv2dTransposeOptions } from '../ops/conv-params.js';
 import { conv2d } from '../ops/conv2d.js';
 import { conv2dTranspose } from '../ops/conv2d-transpose.js';
+import { activateInPlace, checkFusedActivation, type FusedActivation } from '../ops/fused-activation.js';
 import { pair, type Padding2d, type Pair } from '../ops/geometry.js';
 import { zeros } from '../tensor/creation.js';
 import type { Rng } from '../tensor/random.js';
@@ -17,6 +18,11 @@ export interface Conv2dLayerOptions extends Conv2dOptions {
   bias?: boolean;
   /** Generator for the initial weights (default: the process-wide one). */
   rng?: Rng;
+  /**
+   * Activation applied to the output in place, fused with the convolution (default none): the same
+   * values as a separate `ReLU`/`ReLU6` layer after it, without the extra output tensor.
+   */
+  activation?: FusedActivation | null;
 }
 
 /** Options of {@link Conv2dTranspose}. */
@@ -73,6 +79,11 @@ export class Conv2d extends Module {
   readonly dilation: [number, number];
   /** Channel groups. */
   readonly groups: number;
+  /**
+   * Activation applied to the output in place, or null. Set by the `activation` option or by
+   * `fuseForInference`, which moves a following ReLU/ReLU6 layer into the convolution.
+   */
+  activation: FusedActivation | null;
 
   constructor(inChannels: number, outChannels: number, kernelSize: Pair, opts: Conv2dLayerOptions = {}) {
     super();
@@ -87,6 +98,7 @@ export class Conv2d extends Module {
     checkGroups(name, inChannels, outChannels, this.groups);
     this.weight = new Parameter(zeros([outChannels, inChannels / this.groups, ...this.kernelSize]));
     this.bias = opts.bias === false ? null : new Parameter(zeros([outChannels]));
+    this.activation = checkFusedActivation(name, opts.activation);
     this.resetParameters(opts.rng);
   }
 
@@ -97,12 +109,13 @@ export class Conv2d extends Module {
 
   /** Convolve a batch [N, inChannels, H, W] (or one image [inChannels, H, W]). */
   forward(x: Tensor): Tensor {
-    return conv2d(x, this.weight, this.bias, {
+    const y = conv2d(x, this.weight, this.bias, {
       stride: this.stride,
       padding: this.padding,
       dilation: this.dilation,
       groups: this.groups,
     });
+    return this.activation ? activateInPlace(y, this.activation) : y;
   }
 
   override extraRepr(): string {
@@ -112,6 +125,7 @@ export class Conv2d extends Module {
     if (this.dilation[0] !== 1 || this.dilation[1] !== 1) parts.push(`dilation=${showPair(this.dilation)}`);
     if (this.groups !== 1) parts.push(`groups=${this.groups}`);
     if (!this.bias) parts.push('bias=false');
+    if (this.activation) parts.push(`activation=${this.activation}`);
     return parts.join(', ');
   }
 }

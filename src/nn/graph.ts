@@ -171,6 +171,30 @@ export class Graph extends Module {
     }));
   }
 
+  /**
+   * Make the node `nodeName` apply `module` instead of its layer (graph rewrites such as
+   * `fuseForInference` use this). A layer that no other node applies any more is replaced under
+   * its name (its parameters leave the state dict); a layer other nodes still apply (a shared ReLU)
+   * stays, and only this node changes.
+   */
+  replaceNodeModule(nodeName: string, module: Module): void {
+    const step = this.#steps.find((s) => s.name === nodeName);
+    if (!step || !step.module) {
+      const layers = this.#steps.filter((s) => s.module).map((s) => s.name);
+      throw new ValueError(
+        'Graph.replaceNodeModule',
+        `the graph has no layer node '${nodeName}'; its layer nodes are ${layers.join(', ') || '(none)'}`,
+      );
+    }
+    const old = step.module;
+    step.module = module;
+    if (this.#steps.some((s) => s.module === old)) return;
+    const name = [...this.#layers].find(([, m]) => m === old)?.[0];
+    if (name === undefined) return;
+    if ([...this.#layers.values()].includes(module)) this.#layers.delete(name);
+    else this.#layers.set(name, module);
+  }
+
   /** Names of the input nodes, in the order `forward` takes them. */
   get inputNames(): string[] {
     return this.#inputs.map((i) => this.#steps[i]!.name);

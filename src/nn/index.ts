@@ -69,6 +69,7 @@ export {
 } from './normalization.js';
 export { Dropout, Dropout2d } from './dropout.js';
 export { Flatten, ZeroPad2d, Identity } from './reshape-layers.js';
-export { Add, Concat } from './merge.js';
+export { Add, Concat, type AddOptions } from './merge.js';
+export { fuseForInference, type FusionReport } from './fuse-for-inference.js';
 export { Upsample } from './upsample.js';
 export { LazyLayer, type ActivationName } from './keras-shorthand.js';

@@ -1,4 +1,5 @@
 import { ValueError } from '../../errors.js';
+import type { FusedActivation } from '../../ops/fused-activation.js';
 import {
   ELU,
   GELU,
@@ -104,13 +105,20 @@ function unary(opType: string, attrs: (m: Module) => Record<string, AttrInput> =
   return (m, c) => c.b.op(opType, [c.inputs[0]!], attrs(m), c.path);
 }
 
-function clip(c: LayerExportContext, lo: number, hi: number): string {
+function clip(c: LayerExportContext, lo: number, hi: number, x: string = c.inputs[0]!): string {
   return c.b.op(
     'Clip',
-    [c.inputs[0]!, c.b.floats([lo], [], `${c.path}.min`), c.b.floats([hi], [], `${c.path}.max`)],
+    [x, c.b.floats([lo], [], `${c.path}.min`), c.b.floats([hi], [], `${c.path}.max`)],
     {},
     c.path,
   );
+}
+
+/** A layer's fused activation applied to its result `y` (ReLU, or ReLU6 as Clip(0, 6)). */
+function withActivation(c: LayerExportContext, y: string, activation: FusedActivation | null): string {
+  if (activation === 'relu') return c.b.op('Relu', [y], {}, c.path);
+  if (activation === 'relu6') return clip(c, 0, 6, y);
+  return y;
 }
 
 function softmaxAxis(dim: number | undefined, rank: number): number {
@@ -185,7 +193,7 @@ function globalPool(m: GlobalAvgPool2d | GlobalMaxPool2d, c: LayerExportContext,
 registerOnnxExporter(Conv2d, (m, c) => {
   const inputs = [c.inputs[0]!, c.b.weight(m.weight, `${c.path}.weight`)];
   if (m.bias) inputs.push(c.b.weight(m.bias, `${c.path}.bias`));
-  return c.b.op(
+  const y = c.b.op(
     'Conv',
     inputs,
     {
@@ -197,6 +205,7 @@ registerOnnxExporter(Conv2d, (m, c) => {
     },
     c.path,
   );
+  return withActivation(c, y, m.activation);
 });
 
 registerOnnxExporter(Conv2dTranspose, (m, c) => {
@@ -396,9 +405,10 @@ registerOnnxExporter(Flatten, (m, c) => {
 registerOnnxExporter(Identity, (_m, c) => c.inputs[0]!);
 registerOnnxExporter(Dropout, (_m, c) => c.inputs[0]!);
 registerOnnxExporter(Dropout2d, (_m, c) => c.inputs[0]!);
-registerOnnxExporter(Add, (_m, c) =>
-  c.inputs.slice(1).reduce((acc, v) => c.b.op('Add', [acc, v], {}, c.path), c.inputs[0]!),
-);
+registerOnnxExporter(Add, (m, c) => {
+  const sum = c.inputs.slice(1).reduce((acc, v) => c.b.op('Add', [acc, v], {}, c.path), c.inputs[0]!);
+  return withActivation(c, sum, m.activation);
+});
 registerOnnxExporter(Concat, (m, c) => {
   const rank = c.inputTensors[0]!.ndim;
   return c.b.op('Concat', [...c.inputs], { axis: m.dim < 0 ? m.dim + rank : m.dim }, c.path);

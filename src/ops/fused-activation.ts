@@ -1,0 +1,62 @@
+/**
+ * Activations applied in place to the output of the op that just produced it (a convolution, a
+ * residual sum), saving the extra output tensor and the extra pass over memory that a separate
+ * activation layer costs. `fuseForInference` and layers built with an `activation` option use it.
+ */
+import { record } from '../autograd/grad-fn.js';
+import { kernels } from '../backend/registry.js';
+import { ValueError } from '../errors.js';
+import { Tensor, empty } from '../tensor/tensor.js';
+
+/** Activations a layer can apply to its own output in place. */
+export type FusedActivation = 'relu' | 'relu6';
+
+/** Every {@link FusedActivation}, in a fixed order. */
+export const FUSED_ACTIVATIONS: readonly FusedActivation[] = Object.freeze(['relu', 'relu6']);
+
+/**
+ * Check an `activation` option: returns it, null for undefined/null, and throws a ValueError
+ * naming the layer for anything else.
+ */
+export function checkFusedActivation(op: string, a: unknown): FusedActivation | null {
+  if (a === undefined || a === null) return null;
+  if (typeof a === 'string' && (FUSED_ACTIVATIONS as readonly string[]).includes(a))
+    return a as FusedActivation;
+  throw new ValueError(
+    op,
+    `activation must be one of ${FUSED_ACTIVATIONS.map((n) => `'${n}'`).join(', ')} (applied to the output in place), got ${JSON.stringify(a)}. ` +
+      'Fix: use one of those, or put a separate activation layer after this one',
+  );
+}
+
+/**
+ * Apply `activation` to `y` by overwriting its values, and return a tensor sharing that storage
+ * whose backward masks the gradient by the activation's derivative.
+ *
+ * Only for a `y` that the caller has just created and that nothing else holds, made by an op whose
+ * backward does not read its own output (convolutions and sums qualify): `y`'s values are replaced.
+ */
+export function activateInPlace(y: Tensor, activation: FusedActivation): Tensor {
+  const d = y.data;
+  if (activation === 'relu') {
+    kernels().unary('relu', d, d);
+  } else {
+    for (let i = 0; i < d.length; i++) {
+      const v = d[i]!;
+      d[i] = v < 0 ? 0 : v > 6 ? 6 : v;
+    }
+  }
+  const out = new Tensor(d, y.shape);
+  return record(activation, [y], out, (g) => {
+    const gd = g.data;
+    const dx = empty(y.shape, y.dtype);
+    const dd = dx.data;
+    // The derivative from the output: 1 where the activation passed its input through.
+    const hi = activation === 'relu' ? Infinity : 6;
+    for (let i = 0; i < dd.length; i++) {
+      const v = d[i]!;
+      dd[i] = v > 0 && v < hi ? gd[i]! : 0;
+    }
+    return [dx];
+  });
+}
