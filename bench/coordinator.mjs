@@ -260,7 +260,13 @@ async function main() {
     ],
     ['tfjs-cpu', node, ['bench/engines/tfjs.mjs', '--backend', 'cpu'], {}, ['w5-conv', 'w5-sgemm']],
     ['tfjs-wasm', node, ['bench/engines/tfjs.mjs', '--backend', 'wasm'], {}, ['w5-conv', 'w5-sgemm']],
-    ['onnxruntime', node, ['bench/engines/ort.mjs'], {}, ['w5-conv', 'w5-sgemm', 'w3-b1', 'w3-b8']],
+    [
+      'onnxruntime',
+      node,
+      ['bench/engines/ort.mjs'],
+      {},
+      ['w5-conv', 'w5-sgemm', 'w3-b1', 'w3-b8', 'w3f-b1', 'w3f-b8'],
+    ],
     ['convnetjs', node, ['bench/engines/convnetjs.mjs'], {}, ['w5-conv', 'w1', 'w2']],
   ];
   if (haveTorch) {
@@ -269,7 +275,7 @@ async function main() {
       PYTHON,
       ['bench/engines/torch_engine.py'],
       forceCore ? { OPENBLAS_CORETYPE: forceCore } : { OPENBLAS_CORETYPE: null },
-      ['w5-conv', 'w5-sgemm', 'w1', 'w2', 'w3-b1', 'w3-b8', 'w4'],
+      ['w5-conv', 'w5-sgemm', 'w1', 'w2', 'w3-b1', 'w3-b8', 'w3f-b1', 'w3f-b8', 'w4'],
     ]);
   }
   if (autoCore) {

@@ -19,6 +19,12 @@ export const WORKLOADS = {
   },
   'w3-b1': { title: 'W3 ResNet-18 224×224 inference, batch 1 (latency)', unit: 'ms', batch: 1 },
   'w3-b8': { title: 'W3 ResNet-18 224×224 inference, batch 8', unit: 'img/s', batch: 8 },
+  'w3f-b1': {
+    title: 'W3 ResNet-18 inference, batch 1, fused for inference (latency)',
+    unit: 'ms',
+    batch: 1,
+  },
+  'w3f-b8': { title: 'W3 ResNet-18 inference, batch 8, fused for inference', unit: 'img/s', batch: 8 },
   w4: { title: 'W4 ResNet-18 train step, batch 8', unit: 'img/s', batch: 8 },
   'w5-conv': { title: 'W5 conv 3×3 64→64 56×56 batch 1 forward', unit: 'GFLOP/s', flops: CONV_FLOPS },
   'w5-sgemm': { title: 'W5 sgemm 1024×1024×1024', unit: 'GFLOP/s', flops: GEMM_FLOPS },

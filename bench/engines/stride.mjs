@@ -65,10 +65,14 @@ function build(workload) {
     case 'w2':
       return trainer(st.models.convnetjs_cifar10(), st.randn([32, 3, 32, 32]), st.randint(0, 10, [32]));
     case 'w3-b1':
-    case 'w3-b8': {
+    case 'w3-b8':
+    case 'w3f-b1':
+    case 'w3f-b8': {
       const model = st.models.resnet18();
       model.eval();
-      const x = st.randn([workload === 'w3-b1' ? 1 : 8, 3, 224, 224]);
+      // The fused rows fold batch norm into the convolutions and ReLU into conv/add outputs.
+      if (workload.startsWith('w3f')) st.fuseForInference(model);
+      const x = st.randn([workload.endsWith('b1') ? 1 : 8, 3, 224, 224]);
       return () => st.noGrad(() => model.forward(x));
     }
     case 'w4':

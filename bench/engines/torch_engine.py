@@ -60,9 +60,13 @@ def setup(workload):
         step = trainer(lenet5(), torch.randn(64, 1, 28, 28), torch.randint(0, 10, (64,)))
     elif workload == "w2":
         step = trainer(convnetjs_cifar10(), torch.randn(32, 3, 32, 32), torch.randint(0, 10, (32,)))
-    elif workload in ("w3-b1", "w3-b8"):
+    elif workload in ("w3-b1", "w3-b8", "w3f-b1", "w3f-b8"):
         model = ResNet18().eval()
-        x = torch.randn(1 if workload == "w3-b1" else 8, 3, 224, 224)
+        if workload.startswith("w3f"):
+            # PyTorch's own inference fusion: conv + batch norm folded by torch.fx.
+            from torch.fx.experimental.optimization import fuse
+            model = fuse(model)
+        x = torch.randn(1 if workload.endswith("b1") else 8, 3, 224, 224)
 
         def step():
             with torch.inference_mode():
