@@ -5,6 +5,7 @@ import { StrideError, ValueError } from '../errors.js';
 import { layerToSpec, serializerOf, type LayerSpec } from '../io/layer-registry.js';
 import type { Module } from '../nn/module.js';
 import { Tensor } from '../tensor/tensor.js';
+import { moduleTree } from './module-tree.js';
 import { reviveError } from './transferred-error.js';
 import type { ForwardMessage, FromWorker, StateUpdate, ToWorker } from './worker-messages.js';
 
@@ -18,12 +19,18 @@ interface Pending {
   stackTail: string;
 }
 
-/** The model's parameters then buffers, with their dotted names, as the worker numbers them. */
-function stateOf(model: Module): [string, Tensor][] {
-  return [...model.namedParameters(), ...model.namedBuffers()];
+type FloatArray = Float32Array | Float64Array;
+
+/**
+ * The model's state-dict entries (parameters and persistent buffers) as the worker numbers them:
+ * dotted names with the live storage. A module used twice (tied weights) is listed under both
+ * names, as the worker's rebuilt model holds two copies.
+ */
+function stateOf(model: Module): [string, FloatArray][] {
+  return Object.entries(model.stateDict()).map(([name, t]) => [name, t.data]);
 }
 
-function sameBytes(a: Float32Array | Float64Array, b: Float32Array | Float64Array): boolean {
+function sameBytes(a: FloatArray, b: FloatArray): boolean {
   if (a.constructor !== b.constructor || a.length !== b.length) return false;
   return Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(
     Buffer.from(b.buffer, b.byteOffset, b.byteLength),
@@ -80,10 +87,10 @@ export class ForwardWorkerClient {
   readonly #worker: Worker;
   /** The architecture the worker was built from, as JSON, to notice a changed model. */
   readonly #specJson: string;
-  /** The live tensors the worker mirrors, in the order it numbers them. */
-  readonly #state: Tensor[];
+  /** The live storage of the tensors the worker mirrors, in the order it numbers them. */
+  readonly #state: FloatArray[];
   /** The values last sent for each of them. */
-  readonly #sent: (Float32Array | Float64Array)[];
+  readonly #sent: FloatArray[];
   readonly #pending = new Map<number, Pending>();
   /** Every tensor's values, sent with the first request (the worker starts from fresh weights). */
   #initial: StateUpdate[] | null;
@@ -97,8 +104,8 @@ export class ForwardWorkerClient {
     this.#model = model;
     this.#specJson = specJson;
     const state = stateOf(model);
-    this.#state = state.map(([, t]) => t);
-    this.#sent = state.map(([, t]) => t.data.slice());
+    this.#state = state.map(([, d]) => d);
+    this.#sent = state.map(([, d]) => d.slice());
     this.#worker = startWorker();
     this.#worker.unref();
     this.#worker.on('message', (msg: FromWorker) => this.#onMessage(msg));
@@ -121,7 +128,7 @@ export class ForwardWorkerClient {
   fits(model: Module): boolean {
     if (this.#dead || this.#retiring) return false;
     const state = stateOf(model);
-    if (state.length !== this.#state.length || state.some(([, t], i) => t !== this.#state[i])) return false;
+    if (state.length !== this.#state.length || state.some(([, d], i) => d !== this.#state[i])) return false;
     try {
       return JSON.stringify(layerToSpec(model)) === this.#specJson;
     } catch {
@@ -151,7 +158,7 @@ export class ForwardWorkerClient {
       id,
       input: { data: input, shape: [...x.shape] },
       updates,
-      modes: this.#model.modules().map((m) => m.training),
+      modes: moduleTree(this.#model).map((m) => m.training),
       backend: name,
     };
     const stackTail = (new Error().stack ?? '').split('\n').slice(2).join('\n');
@@ -166,11 +173,11 @@ export class ForwardWorkerClient {
   /** The tensors whose values differ from those last sent, with copies of the new values. */
   #changes(): StateUpdate[] {
     const out: StateUpdate[] = [];
-    this.#state.forEach((t, index) => {
+    this.#state.forEach((live, index) => {
       const sent = this.#sent[index]!;
-      if (sameBytes(t.data, sent)) return;
-      sent.set(t.data);
-      out.push({ index, data: t.data.slice() });
+      if (sameBytes(live, sent)) return;
+      sent.set(live);
+      out.push({ index, data: live.slice() });
     });
     return out;
   }
@@ -196,7 +203,7 @@ export class ForwardWorkerClient {
       case 'result': {
         const p = this.#settle(msg.id);
         for (const b of msg.buffers) {
-          this.#state[b.index]!.data.set(b.data);
+          this.#state[b.index]!.set(b.data);
           this.#sent[b.index]!.set(b.data);
         }
         p?.resolve(new Tensor(msg.output.data, msg.output.shape));

@@ -14,6 +14,7 @@ import '../index.js';
 import { layerFromSpec } from '../io/layer-registry.js';
 import type { Module } from '../nn/module.js';
 import { Tensor } from '../tensor/tensor.js';
+import { moduleTree } from './module-tree.js';
 import { transferError } from './transferred-error.js';
 import type {
   ForwardMessage,
@@ -27,7 +28,7 @@ import type {
 interface Loaded {
   model: Module;
   modules: Module[];
-  /** Parameters then buffers, in the order of the main thread's state list. */
+  /** The state-dict tensors (sharing the model's storage), in the order of the main thread's list. */
   state: Tensor[];
   /** Indices into `state` of the buffers. */
   bufferIndices: number[];
@@ -41,13 +42,8 @@ function send(message: FromWorker, transfer: ArrayBuffer[] = []): void {
 
 function init(msg: InitMessage): Loaded {
   const model = layerFromSpec(msg.spec);
-  const byName = new Map<string, Tensor>();
-  const bufferNames = new Set<string>();
-  for (const [n, p] of model.namedParameters()) byName.set(n, p);
-  for (const [n, b] of model.namedBuffers()) {
-    byName.set(n, b);
-    bufferNames.add(n);
-  }
+  const byName = new Map(Object.entries(model.stateDict()));
+  const bufferNames = new Set(model.namedBuffers().map(([n]) => n));
   const state: Tensor[] = [];
   const bufferIndices: number[] = [];
   for (const [i, name] of msg.stateNames.entries()) {
@@ -59,10 +55,18 @@ function init(msg: InitMessage): Loaded {
           'rebuild the layer exactly. Fix: make toConfig/fromConfig of that layer round-trip, or call model.forward(x)',
       );
     }
+    byName.delete(name);
     state.push(t);
     if (bufferNames.has(name)) bufferIndices.push(i);
   }
-  return { model, modules: model.modules(), state, bufferIndices };
+  if (byName.size > 0) {
+    throw new StrideError(
+      'forwardAsync',
+      `the model rebuilt in the worker thread has state the original lacks (${[...byName.keys()].slice(0, 5).join(', ')}); ` +
+        'its serializer does not rebuild the layer exactly. Fix: make toConfig/fromConfig of that layer round-trip, or call model.forward(x)',
+    );
+  }
+  return { model, modules: moduleTree(model), state, bufferIndices };
 }
 
 function useBackend(name: string): void {

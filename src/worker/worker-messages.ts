@@ -22,7 +22,7 @@ export interface InitMessage {
   readonly kind: 'init';
   /** How to rebuild the module: its serialized layer tree. */
   readonly spec: LayerSpec;
-  /** Dotted names of the parameters, then the buffers, in the order {@link StateUpdate.index} uses. */
+  /** The model's state-dict keys (parameters and persistent buffers), in the order {@link StateUpdate.index} uses. */
   readonly stateNames: readonly string[];
 }
 
@@ -35,7 +35,7 @@ export interface ForwardMessage {
   readonly input: TensorMessage;
   /** Parameters and buffers whose values changed since the previous request. */
   readonly updates: readonly StateUpdate[];
-  /** The training flag of every module, in `namedModules()` order. */
+  /** The training flag of every module, in `moduleTree` order. */
   readonly modes: readonly boolean[];
   /** The main thread's active backend (`st.backend()`). */
   readonly backend: string;

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { referenceBackend } from '../../src/backend/reference/reference-backend.js';
@@ -173,6 +173,15 @@ describe('Module.forwardAsync', () => {
     assertSame(await net.forwardAsync(x), net.forward(x));
   });
 
+  it('handles a layer used twice (tied weights), including updates to it', async () => {
+    const shared = new st.Linear(4, 4);
+    const net = track(new st.Sequential(shared, new st.Tanh(), shared).eval());
+    const x = st.randn([2, 4]);
+    assertSame(await net.forwardAsync(x), net.forward(x), 'first call');
+    shared.weight.data.fill(0.25);
+    assertSame(await net.forwardAsync(x), net.forward(x), 'after changing the shared weight');
+  });
+
   it('picks up a replaced layer', async () => {
     const net = track(smallNet().eval());
     const x = st.randn([2, 3, 8, 8]);
@@ -260,5 +269,28 @@ describe('Module.forwardAsync', () => {
       assert.equal(r.status, 0, `close=${close}: ${r.stderr}`);
       assert.equal(r.stdout.trim(), '1x3', `close=${close}`);
     }
+  });
+
+  it('is absent from the portable core, which never loads node:worker_threads', () => {
+    // Every module the browser entry reaches, following relative imports from src/index.ts.
+    const seen = new Set<string>();
+    const visit = (file: string): void => {
+      if (seen.has(file)) return;
+      seen.add(file);
+      const text = readFileSync(file, 'utf8');
+      assert.ok(!text.includes("'node:worker_threads'"), `${file} imports node:worker_threads`);
+      for (const [, spec] of text.matchAll(/(?:from|import)\s+'(\.[^']+)'/g))
+        visit(resolve(dirname(file), spec!.replace(/\.js$/, '.ts')));
+    };
+    visit(fileURLToPath(new URL('../../src/index.ts', import.meta.url)));
+    assert.ok(seen.size > 50, `only ${seen.size} modules reached`);
+    assert.ok(![...seen].some((f) => f.includes(`${join('src', 'worker')}`) && f.endsWith('-node.ts')));
+    const core = entry.replace(/node\.ts$/, 'index.ts');
+    const r = runScript(
+      `import * as st from ${JSON.stringify(core)};\n` +
+        'console.log(typeof (new st.Linear(1, 1) as unknown as Record<string, unknown>).forwardAsync);',
+    );
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout.trim(), 'undefined');
   });
 });
