@@ -83,6 +83,31 @@ describe('Module.forwardAsync', () => {
     });
   }
 
+  it(
+    'gives the same result while the main thread runs native kernels at the same time',
+    { skip: st.nativeAvailable() ? false : 'native addon not built' },
+    async () => {
+      await onBackend('native', async () => {
+        const resnet = track(st.models.resnet18({ numClasses: 10 }).eval());
+        const other = smallNet().eval();
+        const x = st.randn([2, 3, 64, 64]);
+        const want = resnet.forward(x);
+        const pending = resnet.forwardAsync(x);
+        let settled = false;
+        void pending.finally(() => (settled = true));
+        let mainCalls = 0;
+        const busyInput = st.randn([16, 3, 8, 8]);
+        while (!settled) {
+          other.forward(busyInput);
+          mainCalls++;
+          await new Promise((r) => setImmediate(r));
+        }
+        assertSame(await pending, want);
+        assert.ok(mainCalls > 0);
+      });
+    },
+  );
+
   it('keeps the event loop running while a long forward pass is in flight', async () => {
     // About a second on the reference backend: the main thread would be stuck that long if the
     // pass ran on it, and an interval could not fire before the promise settles.
