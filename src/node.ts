@@ -5,6 +5,7 @@
  * browsers and bundlers get the pure core.
  */
 import { registerNativeBackend } from './backend/native/register-native.js';
+import './worker/module-async-node.js';
 
 export * from './index.js';
 export * from './node-io.js';

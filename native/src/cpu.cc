@@ -1,9 +1,13 @@
 #include "cpu.h"
 
+#include <atomic>
+
 namespace stride {
 
 namespace {
-Isa g_active = detectIsa();
+// Atomic because kernels on several JavaScript threads (worker_threads) read it while a test may
+// switch it from the main thread.
+std::atomic<Isa> g_active{detectIsa()};
 }
 
 Isa detectIsa() {
@@ -19,11 +23,11 @@ Isa detectIsa() {
 #endif
 }
 
-Isa activeIsa() { return g_active; }
+Isa activeIsa() { return g_active.load(std::memory_order_relaxed); }
 
 bool setActiveIsa(Isa isa) {
   if (static_cast<int>(isa) > static_cast<int>(detectIsa())) return false;
-  g_active = isa;
+  g_active.store(isa, std::memory_order_relaxed);
   return true;
 }
 

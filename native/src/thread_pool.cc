@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <thread>
 
 #include <unistd.h>
 
@@ -37,11 +38,21 @@ ThreadPool::ThreadPool() {
 
 ThreadPool::~ThreadPool() { stop(); }
 
+bool ThreadPool::claim() {
+  bool expected = false;
+  return busy_.compare_exchange_strong(expected, true, std::memory_order_acquire, std::memory_order_relaxed);
+}
+
 void ThreadPool::setThreads(int n) {
   n = std::clamp(n, 1, 256);
-  if (n == threads()) return;
-  stop();
-  start(n - 1);
+  // Resizing joins the workers, so it must not overlap a job: wait for the owner to finish one
+  // kernel (it never holds the pool longer than that).
+  while (!claim()) std::this_thread::yield();
+  if (n != threads()) {
+    stop();
+    start(n - 1);
+  }
+  busy_.store(false, std::memory_order_release);
 }
 
 void ThreadPool::start(int workers) {
@@ -50,6 +61,7 @@ void ThreadPool::start(int workers) {
   // first runs is still seen by it.
   const uint64_t gen = generation_.load();
   for (int i = 0; i < workers; i++) workers_.emplace_back([this, gen] { workerLoop(gen); });
+  threads_.store(workers + 1, std::memory_order_relaxed);
 }
 
 void ThreadPool::stop() {
@@ -112,13 +124,19 @@ void ThreadPool::workerLoop(uint64_t seen) {
 
 void ThreadPool::parallelFor(int64_t tasks, int maxThreads, const std::function<void(int64_t)>& fn) {
   if (tasks <= 0) return;
-  int helpers = std::min<int64_t>({static_cast<int64_t>(maxThreads) - 1,
-                                   static_cast<int64_t>(workers_.size()), tasks - 1});
-  if (helpers <= 0 || t_inJob || busy_) {
+  const auto serial = [&] {
     for (int64_t t = 0; t < tasks; t++) fn(t);
-    return;
+  };
+  if (maxThreads <= 1 || tasks <= 1 || t_inJob) return serial();
+  // Another JavaScript thread's kernel holds the workers: run on this thread rather than wait, so
+  // neither caller blocks the other (the machine's cores are busy with that job anyway).
+  if (!claim()) return serial();
+  const int helpers = std::min<int64_t>({static_cast<int64_t>(maxThreads) - 1,
+                                         static_cast<int64_t>(workers_.size()), tasks - 1});
+  if (helpers <= 0) {
+    busy_.store(false, std::memory_order_release);
+    return serial();
   }
-  busy_ = true;
   fn_ = &fn;
   tasks_ = tasks;
   next_.store(0, std::memory_order_relaxed);
@@ -139,7 +157,7 @@ void ThreadPool::parallelFor(int64_t tasks, int maxThreads, const std::function<
   const int joined = static_cast<int>(s & kJoinedMask);
   while (done_.load(std::memory_order_acquire) < joined) STRIDE_PAUSE();
   fn_ = nullptr;
-  busy_ = false;
+  busy_.store(false, std::memory_order_release);
 }
 
 int threadsFor(double flops) {

@@ -1,6 +1,10 @@
 // A persistent pool of worker threads. The calling thread always takes part, so a pool of n
 // threads owns n - 1 workers. Workers spin briefly after each job (a hand-off then costs about a
 // microsecond) and then sleep on a condition variable so an idle pool costs no CPU.
+//
+// The pool is process-wide, and several JavaScript threads may call kernels at once (the main
+// thread and worker_threads, e.g. for Module.forwardAsync). One caller at a time owns the
+// workers; a caller that finds them taken runs its tasks on its own thread instead of waiting.
 #pragma once
 
 #include <atomic>
@@ -21,20 +25,26 @@ class ThreadPool {
   ~ThreadPool();
 
   /** Threads a job may use, the caller included (at least 1). */
-  int threads() const { return static_cast<int>(workers_.size()) + 1; }
+  int threads() const { return threads_.load(std::memory_order_relaxed); }
 
-  /** Resize the pool to `n` threads (clamped to [1, 256]); joins or starts workers. */
+  /**
+   * Resize the pool to `n` threads (clamped to [1, 256]); joins or starts workers. Waits for a job
+   * another thread is running to finish first.
+   */
   void setThreads(int n);
 
   /**
    * Run fn(task) for every task in [0, tasks), spread over at most `maxThreads` threads (the
    * caller included), and return when all are done. Tasks are handed out dynamically, so uneven
-   * tasks balance. A nested call from inside a task runs serially.
+   * tasks balance. A nested call from inside a task runs serially, and so does a call made while
+   * another thread's job holds the workers: the tasks are the same either way (callers split work
+   * by the configured thread count, not by who runs it), so the results are identical.
    */
   void parallelFor(int64_t tasks, int maxThreads, const std::function<void(int64_t)>& fn);
 
  private:
   ThreadPool();
+  bool claim();
   void start(int workers);
   void stop();
   void workerLoop(uint64_t seen);
@@ -58,7 +68,10 @@ class ThreadPool {
   std::atomic<uint64_t> job_{0};
   std::atomic<int64_t> next_{0};
   std::atomic<int> done_{0};  // joined helpers that have finished
-  bool busy_ = false;
+  // Set by the thread whose job owns the workers (or that is resizing the pool); the fields of the
+  // current job above are written only by that thread.
+  std::atomic<bool> busy_{false};
+  std::atomic<int> threads_{1};  // workers_.size() + 1, readable while another thread resizes
 };
 
 /** Number of threads kernels use (the pool size). */

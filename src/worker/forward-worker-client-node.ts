@@ -1,0 +1,266 @@
+import { Buffer } from 'node:buffer';
+import { Worker } from 'node:worker_threads';
+import { backend } from '../backend/registry.js';
+import { StrideError, ValueError } from '../errors.js';
+import { layerToSpec, serializerOf, type LayerSpec } from '../io/layer-registry.js';
+import type { Module } from '../nn/module.js';
+import { Tensor } from '../tensor/tensor.js';
+import { moduleTree } from './module-tree.js';
+import { reviveError } from './transferred-error.js';
+import type { ForwardMessage, FromWorker, StateUpdate, ToWorker } from './worker-messages.js';
+
+/** Backends the worker thread has: the built-in ones (others exist on the main thread only). */
+const WORKER_BACKENDS = ['native', 'reference'];
+
+interface Pending {
+  resolve(t: Tensor): void;
+  reject(e: Error): void;
+  /** Where forwardAsync was called, appended to errors from the worker. */
+  stackTail: string;
+}
+
+type FloatArray = Float32Array | Float64Array;
+
+/**
+ * The model's state-dict entries (parameters and persistent buffers) as the worker numbers them:
+ * dotted names with the live storage. A module used twice (tied weights) is listed under both
+ * names, as the worker's rebuilt model holds two copies.
+ */
+function stateOf(model: Module): [string, FloatArray][] {
+  return Object.entries(model.stateDict()).map(([name, t]) => [name, t.data]);
+}
+
+function sameBytes(a: FloatArray, b: FloatArray): boolean {
+  if (a.constructor !== b.constructor || a.length !== b.length) return false;
+  return Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(
+    Buffer.from(b.buffer, b.byteOffset, b.byteLength),
+  );
+}
+
+/** The first layer (in `namedModules` order) that has no saved form, with its dotted path. */
+function firstUnsavable(model: Module): [string, Module] | undefined {
+  return model.namedModules().find(([, m]) => serializerOf(m) === undefined);
+}
+
+/** The serialized architecture of `model`, or a ValueError saying why forwardAsync cannot rebuild it. */
+function specOf(model: Module): LayerSpec {
+  try {
+    return layerToSpec(model);
+  } catch (err) {
+    const [path, layer] = firstUnsavable(model) ?? ['', model];
+    throw new ValueError(
+      'forwardAsync',
+      `${model.constructor.name} cannot run in a worker thread: forwardAsync rebuilds the model there from its ` +
+        `architecture, and layer '${path || '(root)'}' is a ${layer.constructor.name}, which has no saved form ` +
+        `(${err instanceof Error ? err.message.split('. Fix:')[0] : String(err)}). Fix: build the model from Stride ` +
+        'layers in a Sequential or Graph (every zoo model but GoogLeNet is), or call model.forward(x), which runs ' +
+        'on the calling thread',
+    );
+  }
+}
+
+/** Start the worker: the compiled entry next to this file, or the TypeScript one under tsx. */
+function startWorker(): Worker {
+  const here = import.meta.url;
+  if (!here.endsWith('.ts')) return new Worker(new URL('./forward-worker-node.js', here));
+  // Running from the TypeScript sources (the tests, under tsx). Node 20 does not carry the parent's
+  // module hooks into a worker, so the worker registers tsx itself before loading its entry.
+  const tsx = import.meta.resolve('tsx/esm/api');
+  const entry = new URL('./forward-worker-node.ts', here).href;
+  const boot = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`;
+  return new Worker(boot, { eval: true });
+}
+
+/**
+ * The worker thread that runs `model.forwardAsync(x)` for one model, and what the main thread
+ * knows about the worker's copy of the model.
+ *
+ * The worker rebuilds the model from its architecture (`layerToSpec`) and holds its own copy of
+ * the parameters and buffers. The main thread keeps a snapshot of the values it last sent; each
+ * request compares the live values with it (a `memcmp`, no allocation) and sends only the tensors
+ * that changed, so training between calls is seen by the next call, and a model that does not
+ * change costs one comparison of its weights per call. Requests run one at a time in the order
+ * made. The worker is unref'd while idle, so it never keeps the process alive.
+ */
+export class ForwardWorkerClient {
+  readonly #model: Module;
+  readonly #worker: Worker;
+  /** The architecture the worker was built from, as JSON, to notice a changed model. */
+  readonly #specJson: string;
+  /** The live storage of the tensors the worker mirrors, in the order it numbers them. */
+  readonly #state: FloatArray[];
+  /** The values last sent for each of them. */
+  readonly #sent: FloatArray[];
+  readonly #pending = new Map<number, Pending>();
+  /** Every tensor's values, sent with the first request (the worker starts from fresh weights). */
+  #initial: StateUpdate[] | null;
+  #nextId = 0;
+  #dead: Error | null = null;
+  /** `worker.terminate()`, called once: a second call after the exit would never settle. */
+  #terminated: Promise<number> | null = null;
+  #retiring = false;
+
+  private constructor(model: Module, spec: LayerSpec, specJson: string) {
+    this.#model = model;
+    this.#specJson = specJson;
+    const state = stateOf(model);
+    this.#state = state.map(([, d]) => d);
+    this.#sent = state.map(([, d]) => d.slice());
+    this.#worker = startWorker();
+    this.#worker.unref();
+    this.#worker.on('message', (msg: FromWorker) => this.#onMessage(msg));
+    this.#worker.on('error', (err: Error) => this.#fail(err));
+    this.#worker.on('exit', (code: number) => {
+      if (!this.#dead)
+        this.#fail(new StrideError('forwardAsync', `the worker thread exited unexpectedly (code ${code})`));
+    });
+    this.#initial = this.#sent.map((data, index) => ({ index, data: data.slice() }));
+    this.#post({ kind: 'init', spec, stateNames: state.map(([n]) => n) });
+  }
+
+  /** A client for `model`; throws a ValueError when the model cannot be rebuilt in a worker. */
+  static create(model: Module): ForwardWorkerClient {
+    const spec = specOf(model);
+    return new ForwardWorkerClient(model, spec, JSON.stringify(spec));
+  }
+
+  /** Whether this client can serve `model` as it is now (same architecture, same tensors, alive). */
+  fits(model: Module): boolean {
+    if (this.#dead || this.#retiring) return false;
+    const state = stateOf(model);
+    if (state.length !== this.#state.length || state.some(([, d], i) => d !== this.#state[i])) return false;
+    try {
+      return JSON.stringify(layerToSpec(model)) === this.#specJson;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Run `model.forward(x)` in the worker; see `Module.forwardAsync`. */
+  forward(x: Tensor): Promise<Tensor> {
+    if (this.#dead) return Promise.reject(this.#dead);
+    const name = backend();
+    if (!WORKER_BACKENDS.includes(name)) {
+      return Promise.reject(
+        new ValueError(
+          'forwardAsync',
+          `the active backend '${name}' exists on the main thread only; the worker thread has ${WORKER_BACKENDS.join(' and ')}. ` +
+            "Fix: st.setBackend('native') (or 'reference') before forwardAsync, or call model.forward(x)",
+        ),
+      );
+    }
+    const id = this.#nextId++;
+    const updates = this.#initial ?? this.#changes();
+    this.#initial = null;
+    const input = x.data.slice();
+    const msg: ForwardMessage = {
+      kind: 'forward',
+      id,
+      input: { data: input, shape: [...x.shape] },
+      updates,
+      modes: moduleTree(this.#model).map((m) => m.training),
+      backend: name,
+    };
+    const stackTail = (new Error().stack ?? '').split('\n').slice(2).join('\n');
+    const result = new Promise<Tensor>((resolve, reject) =>
+      this.#pending.set(id, { resolve, reject, stackTail }),
+    );
+    if (this.#pending.size === 1) this.#worker.ref();
+    this.#post(msg, [input.buffer as ArrayBuffer, ...updates.map((u) => u.data.buffer as ArrayBuffer)]);
+    return result;
+  }
+
+  /** The tensors whose values differ from those last sent, with copies of the new values. */
+  #changes(): StateUpdate[] {
+    const out: StateUpdate[] = [];
+    this.#state.forEach((live, index) => {
+      const sent = this.#sent[index]!;
+      if (sameBytes(live, sent)) return;
+      sent.set(live);
+      out.push({ index, data: live.slice() });
+    });
+    return out;
+  }
+
+  #post(msg: ToWorker, transfer: ArrayBuffer[] = []): void {
+    this.#worker.postMessage(msg, transfer);
+  }
+
+  #onMessage(msg: FromWorker): void {
+    switch (msg.kind) {
+      case 'init-failed': {
+        const cause = reviveError(msg.error, '');
+        this.#fail(
+          new ValueError(
+            'forwardAsync',
+            `the worker thread could not rebuild ${this.#model.constructor.name} from its architecture: ${cause.message}. ` +
+              'Layers registered with st.registerLayer on the main thread are unknown to the worker. ' +
+              'Fix: build the model from Stride layers, or call model.forward(x), which runs on the calling thread',
+          ),
+        );
+        return;
+      }
+      case 'result': {
+        const p = this.#settle(msg.id);
+        for (const b of msg.buffers) {
+          this.#state[b.index]!.set(b.data);
+          this.#sent[b.index]!.set(b.data);
+        }
+        p?.resolve(new Tensor(msg.output.data, msg.output.shape));
+        return;
+      }
+      case 'error': {
+        const p = this.#settle(msg.id);
+        p?.reject(reviveError(msg.error, p.stackTail));
+        return;
+      }
+    }
+  }
+
+  #settle(id: number): Pending | undefined {
+    const p = this.#pending.get(id);
+    this.#pending.delete(id);
+    if (this.#pending.size === 0) {
+      this.#worker.unref();
+      if (this.#retiring) void this.close();
+    }
+    return p;
+  }
+
+  /** Reject every pending request with `err`, stop the worker and refuse further requests. */
+  #fail(err: Error): void {
+    if (this.#dead) return;
+    this.#dead = err;
+    const pending = [...this.#pending.values()];
+    this.#pending.clear();
+    for (const p of pending) p.reject(err);
+    void this.#terminate();
+  }
+
+  #terminate(): Promise<number> {
+    this.#terminated ??= this.#worker.terminate();
+    return this.#terminated;
+  }
+
+  /**
+   * Let the queued requests finish, then stop the worker (used when the model changed and a new
+   * worker takes over).
+   */
+  retire(): void {
+    this.#retiring = true;
+    if (this.#pending.size === 0) void this.close();
+  }
+
+  /** Stop the worker; requests still queued reject with a StrideError. Resolves once it has exited. */
+  async close(): Promise<void> {
+    if (!this.#dead) {
+      this.#fail(
+        new StrideError(
+          'forwardAsync',
+          'the worker thread was closed (model.closeWorker()) before this forward pass ran; call forwardAsync again to start a new one',
+        ),
+      );
+    }
+    await this.#terminate();
+  }
+}

@@ -1,0 +1,69 @@
+/**
+ * `Module.forwardAsync` and `Module.closeWorker`: a forward pass in a worker thread, so a long one
+ * never blocks the event loop (Node only; the Node entry point `stride` imports this file, the
+ * browser build has neither method).
+ */
+import { ValueError } from '../errors.js';
+import { Module } from '../nn/module.js';
+import { Tensor } from '../tensor/tensor.js';
+import { ForwardWorkerClient } from './forward-worker-client-node.js';
+
+declare module '../nn/module.js' {
+  interface Module {
+    /**
+     * `model.forward(x)` run in a worker thread (Node only), so the event loop keeps serving
+     * timers and sockets while it computes: the result equals `model.forward(x)` on the same
+     * backend, as a tensor with no autograd history.
+     *
+     * The first call starts a worker for this model, which rebuilds it from its architecture (so
+     * the model must be made of Stride layers in a Sequential or Graph: the zoo's models but
+     * GoogLeNet; other modules are refused with a ValueError naming the layer). Each call sends
+     * the worker the parameters and buffers that changed since the previous call, so training
+     * between calls is seen by the next one (the values count as of the call); the training flags
+     * and the backend (`st.backend()`) are those at the call, and the native kernels share the
+     * main thread's thread count (`st.setNumThreads`). Calls run one at a time in call order. In
+     * training mode batch norm updates its running statistics as `forward` does; they are written
+     * back to the model when the promise resolves. Dropout draws from the worker's own generator.
+     *
+     * Errors in the forward pass (a wrong input shape, ...) reject the promise with the same error
+     * class and message as `forward` throws. The input is copied; `x` stays usable. The worker
+     * does not keep the process alive when idle; {@link closeWorker} stops it.
+     */
+    forwardAsync(x: Tensor): Promise<Tensor>;
+    /**
+     * Stop the worker thread that {@link forwardAsync} started for this model (if any) and free
+     * its copy of the model; calls still queued reject with a StrideError. A later forwardAsync
+     * starts a new worker. Resolves once the worker has exited.
+     */
+    closeWorker(): Promise<void>;
+  }
+}
+
+const clients = new WeakMap<Module, ForwardWorkerClient>();
+
+Module.prototype.forwardAsync = async function (this: Module, x: Tensor): Promise<Tensor> {
+  if (!(x instanceof Tensor)) {
+    throw new ValueError(
+      'forwardAsync',
+      `expected a Tensor, got ${x === null ? 'null' : typeof x}. Fix: wrap the values with st.tensor(...)`,
+    );
+  }
+  let client = clients.get(this);
+  if (client && !client.fits(this)) {
+    // The layers, a tensor or the worker changed: a new worker takes over, the old one finishes its queue.
+    client.retire();
+    client = undefined;
+  }
+  if (!client) {
+    client = ForwardWorkerClient.create(this);
+    clients.set(this, client);
+  }
+  return client.forward(x);
+};
+
+Module.prototype.closeWorker = async function (this: Module): Promise<void> {
+  const client = clients.get(this);
+  if (!client) return;
+  clients.delete(this);
+  await client.close();
+};
