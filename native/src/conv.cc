@@ -529,17 +529,86 @@ std::vector<int64_t> tapOffsets(const ConvGeometry& g, int64_t cg, int64_t plane
   return off;
 }
 
-// Whether the indirect path below should beat im2col + GEMM. Its tiles are up to 32 consecutive
-// pixels of one output row, so narrow outputs waste lanes (a tile of at most 16 columns also runs
-// the half-width kernel, measured at about 0.6 of the full one). Im2col packing costs about one
+// Lane use of the indirect path's two tilings. Rows: tiles of up to 32 consecutive pixels of one
+// output row, so narrow outputs waste lanes (a tile of at most 16 columns also runs the half-width
+// kernel, measured at about 0.6 of the full one). Grid (stride 1 only): output pixel (oy, ox)
+// reads the padded input at oy * wp + ox + tap, so once each output row is extended to the padded
+// width wp, consecutive pixels of consecutive rows sit at consecutive addresses; tiles of 32 run
+// along that grid and the wp - outW extra pixels per row are computed and dropped.
+double rowLanes(const ConvGeometry& g) {
+  const double tiles = std::ceil(static_cast<double>(g.outW) / 32.0);
+  return g.outW > 16 ? g.outW / (32.0 * tiles) : 0.6 * g.outW / 16.0;
+}
+
+double gridLanes(const ConvGeometry& g) {
+  if (g.strideH != 1 || g.strideW != 1) return 0.0;
+  const int64_t wp = g.outW + (g.kW - 1) * g.dilationW;
+  const double span = static_cast<double>((g.outH - 1) * wp + g.outW);
+  const double tiles = std::ceil(span / 32.0);
+  const double full = span >= 32.0 ? 1.0 : (span > 16.0 ? 1.0 : 0.6);
+  return full * static_cast<double>(g.outH * g.outW) / (32.0 * tiles);
+}
+
+// Whether the grid tiling should beat the row tiling. Measured on AVX-512, the half-width kernel
+// on rows of at most 16 pixels keeps close to full speed per useful lane (16x16 outputs ran 1.2x
+// faster by rows than by grid), and on wide rows the two tie, so the grid is taken only for narrow
+// outputs whose rows leave most lanes idle (8x8: 2-3x faster than by rows; 7x7).
+bool gridBeatsRows(const ConvGeometry& g) {
+  const double rows = g.outW > 16 ? rowLanes(g) : g.outW / 16.0;
+  return gridLanes(g) > 1.15 * rows;
+}
+
+// Whether the indirect path below should beat im2col + GEMM. Im2col packing costs about one
 // cycle per packed value against 2 * outChannels flops at about 64 flops per cycle, so it hurts
 // convolutions with few output channels most.
 bool preferIndirect(const ConvGeometry& g) {
   const Dims d(g);
-  const double tiles = std::ceil(static_cast<double>(g.outW) / 32.0);
-  const double lanes = g.outW > 16 ? g.outW / (32.0 * tiles) : 0.6 * g.outW / 16.0;
   const double packed = 1.0 / (1.0 + 32.0 / static_cast<double>(d.og));
-  return lanes >= packed;
+  return std::max(rowLanes(g), gridLanes(g)) >= packed;
+}
+
+// The grid tiling of forwardIndirect (see gridLanes): stride 1, tiles of 32 consecutive pixels of
+// the output extended to the padded width, computed into a per-thread tile and copied out without
+// the extra columns.
+void forwardIndirectGrid(const ConvGeometry& g, const float* xpad, int64_t wp, int64_t padPlane, const float* w,
+                         const std::vector<int64_t>& off, IndirectKernelFn kernel, int threads, float* y) {
+  const Dims d(g);
+  const int mr = gemmMr();
+  const int64_t kcMax = gemmKc();
+  const RowPanels panels(d.og, mr);
+  const int64_t kBlocks = (d.kk + kcMax - 1) / kcMax;
+  const int64_t span = (g.outH - 1) * wp + g.outW;
+  const int64_t tiles = (span + 31) / 32;
+  for (int64_t grp = 0; grp < g.groups; grp++) {
+    const float* packed = packAllA(DenseA(w + grp * d.og * d.kk, d.kk, false), d.og, d.kk, mr, threads);
+    ThreadPool::instance().parallelFor(g.batch * tiles, threads, [&](int64_t t) {
+      const int64_t n = t / tiles, q0 = (t % tiles) * 32;
+      const int tw = static_cast<int>(std::min<int64_t>(32, span - q0));
+      const float* base = xpad + (n * g.inChannels + grp * d.cg) * padPlane + q0;
+      thread_local std::vector<float> tile;
+      if (tile.size() < static_cast<size_t>(d.og * 32)) tile.resize(d.og * 32);
+      for (int64_t pb = 0; pb < kBlocks; pb++) {
+        const int64_t p0 = pb * kcMax, kc = std::min(kcMax, d.kk - p0);
+        for (int64_t i = 0; i < panels.count; i++) {
+          const int64_t r0 = panels.start(i);
+          kernel(panels.rows(i), tw, kc, packed + p0 * d.og + r0 * kc, base, off.data() + p0, tile.data() + r0 * 32,
+                 32, pb > 0);
+        }
+      }
+      // Copy the tile's pixels that lie inside output rows (ox < outW) into y.
+      float* yImage = y + (n * g.outChannels + grp * d.og) * d.outPlane;
+      for (int64_t j = 0; j < tw;) {
+        const int64_t q = q0 + j, oy = q / wp, ox = q % wp;
+        const int64_t len = std::min<int64_t>(tw - j, wp - ox);
+        const int64_t valid = std::max<int64_t>(0, std::min(len, g.outW - ox));
+        if (valid > 0) {
+          for (int64_t r = 0; r < d.og; r++)
+            std::memcpy(yImage + r * d.outPlane + oy * g.outW + ox, tile.data() + r * 32 + j, valid * sizeof(float));
+        }
+        j += len;
+      }
+    });
+  }
 }
 
 // Forward convolution without im2col: on AVX-512, with stride 1 along W, the GEMM micro-kernel
@@ -563,6 +632,10 @@ bool forwardIndirect(const ConvGeometry& g, const float* x, const float* w, floa
   const int64_t kcMax = gemmKc();
   const RowPanels panels(d.og, mr);
   const int64_t kBlocks = (d.kk + kcMax - 1) / kcMax;
+  if (gridBeatsRows(g)) {
+    forwardIndirectGrid(g, xpad, wp, padPlane, w, off, kernel, threads, y);
+    return true;
+  }
   for (int64_t grp = 0; grp < g.groups; grp++) {
     const float* packed = packAllA(DenseA(w + grp * d.og * d.kk, d.kk, false), d.og, d.kk, mr, threads);
     pool.parallelFor(g.batch * g.outH, threads, [&](int64_t t) {

@@ -92,6 +92,18 @@ const GEOMETRIES: [string, Geometry][] = [
     'several K blocks and row panels, rows wider than a tile',
     { batch: 2, c: 48, o: 30, h: 5, w: 40, k: [3, 3], pad: [1, 1, 1, 1] },
   ],
+  // Small stride-1 outputs with enough output channels take the indirect path's grid tiling (tiles
+  // run across output rows extended to the padded width; the extra pixels are dropped).
+  ['grid tiling: 8x8, 5x5 kernel', { batch: 3, c: 20, o: 20, h: 8, w: 8, k: [5, 5], pad: [2, 2, 2, 2] }],
+  [
+    'grid tiling: odd 7x5 output, several K blocks, 2 row panels',
+    { batch: 2, c: 50, o: 26, h: 7, w: 5, k: [3, 3], pad: [1, 1, 1, 1] },
+  ],
+  [
+    'grid tiling: dilated, asymmetric padding, groups 2',
+    { batch: 2, c: 8, o: 48, h: 9, w: 6, k: [3, 2], pad: [2, 0, 1, 2], dilation: [2, 2], groups: 2 },
+  ],
+  ['grid tiling: output of one pixel', { batch: 2, c: 6, o: 40, h: 3, w: 3, k: [3, 3] }],
   [
     'stride along H only, dilated',
     { batch: 2, c: 5, o: 7, h: 13, w: 20, k: [3, 3], stride: [2, 1], dilation: [2, 2], pad: [2, 1, 3, 0] },
