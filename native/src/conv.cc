@@ -744,13 +744,29 @@ STRIDE_TARGET_AVX512 void filterDot(const FilterDotArgs& a, int64_t o0, int mo, 
 }
 #endif  // STRIDE_X86
 
-// Whether the dot-product filter gradient should beat the packed GEMM: its lanes run along output
-// rows (16 at a time), while the GEMM pays for an im2col transposed into panels, about 1.5 cycles
-// per value against 2 * outChannels flops.
+// Lane use of the dot-product filter gradient, 16 pixels at a time. Rows: along each output row.
+// Grid (stride 1): along one run per image over dy copied out to the padded width wp with zeros in
+// the extra wp - outW columns, against the padded input read as one long row (as in gridLanes);
+// an infinite input value read only by those extra columns would turn into NaN there (0 * inf).
+double filterRowLanes(const ConvGeometry& g) {
+  const double chunks = std::ceil(static_cast<double>(g.outW) / 16.0);
+  return g.outW / (16.0 * chunks);
+}
+
+double filterGridLanes(const ConvGeometry& g) {
+  if (g.strideH != 1 || g.strideW != 1) return 0.0;
+  const int64_t wp = g.outW + (g.kW - 1) * g.dilationW;
+  const double span = static_cast<double>((g.outH - 1) * wp + g.outW);
+  return static_cast<double>(g.outH * g.outW) / (16.0 * std::ceil(span / 16.0));
+}
+
+bool filterGridBeatsRows(const ConvGeometry& g) { return filterGridLanes(g) > 1.15 * filterRowLanes(g); }
+
+// Whether the dot-product filter gradient should beat the packed GEMM: the GEMM pays for an
+// im2col transposed into panels, about 1.5 cycles per value against 2 * outChannels flops.
 bool preferFilterDot(const ConvGeometry& g) {
   const Dims d(g);
-  const double chunks = std::ceil(static_cast<double>(g.outW) / 16.0);
-  const double lanes = 0.8 * g.outW / (16.0 * chunks);
+  const double lanes = 0.8 * std::max(filterRowLanes(g), filterGridLanes(g));
   const double packed = 1.0 / (1.0 + 48.0 / static_cast<double>(d.og));
   return lanes >= packed;
 }
@@ -764,17 +780,36 @@ bool filterGradientDot(const ConvGeometry& g, const float* x, const float* dy, f
   const PaddedInput pad(g, x, threads);
   const std::vector<int64_t> off = tapOffsets(g, d.cg, pad.plane, pad.wp);
   const int64_t oTiles = (d.og + 3) / 4, jTiles = (d.kk + 5) / 6;
+  // The dot products run over rows x cols pixels per image, rowStep apart in the padded input.
+  const float* dyRows = dy;
+  int64_t rows = g.outH, cols = g.outW, plane = d.outPlane, rowStep = g.strideH * pad.wp;
+  if (filterGridBeatsRows(g)) {
+    const int64_t wp = pad.wp, gridPlane = g.outH * wp;
+    float* grid = scratch(Slot::Cols, static_cast<size_t>(g.batch * g.outChannels * gridPlane));
+    ThreadPool::instance().parallelFor(g.batch * g.outChannels, threads, [&](int64_t t) {
+      for (int64_t oy = 0; oy < g.outH; oy++) {
+        float* dst = grid + t * gridPlane + oy * wp;
+        std::memcpy(dst, dy + t * d.outPlane + oy * g.outW, g.outW * sizeof(float));
+        std::memset(dst + g.outW, 0, (wp - g.outW) * sizeof(float));
+      }
+    });
+    dyRows = grid;
+    rows = 1;
+    cols = (g.outH - 1) * wp + g.outW;
+    plane = gridPlane;
+    rowStep = 0;
+  }
   for (int64_t grp = 0; grp < g.groups; grp++) {
-    const FilterDotArgs a{dy + grp * d.og * d.outPlane,
+    const FilterDotArgs a{dyRows + grp * d.og * plane,
                           pad.data + grp * d.cg * pad.plane,
                           off.data(),
                           g.batch,
-                          g.outH,
-                          g.outW,
-                          d.outPlane,
-                          g.outChannels * d.outPlane,
+                          rows,
+                          cols,
+                          plane,
+                          g.outChannels * plane,
                           g.inChannels * pad.plane,
-                          g.strideH * pad.wp,
+                          rowStep,
                           d.kk};
     float* dwg = dw + grp * d.og * d.kk;
     ThreadPool::instance().parallelFor(oTiles * jTiles, threads, [&](int64_t t) {
