@@ -173,9 +173,9 @@ export class Graph extends Module {
 
   /**
    * Make the node `nodeName` apply `module` instead of its layer (graph rewrites such as
-   * `fuseForInference` use this). A layer that no other node applies any more is replaced under
-   * its name (its parameters leave the state dict); a layer other nodes still apply (a shared ReLU)
-   * stays, and only this node changes.
+   * `fuseForInference` use this). A layer that no node applies any more leaves the graph (and its
+   * parameters the state dict); a layer other nodes still apply (a shared ReLU) stays. Layers stay
+   * registered under the name of the first node that applies them, as when the graph was built.
    */
   replaceNodeModule(nodeName: string, module: Module): void {
     const step = this.#steps.find((s) => s.name === nodeName);
@@ -186,13 +186,11 @@ export class Graph extends Module {
         `the graph has no layer node '${nodeName}'; its layer nodes are ${layers.join(', ') || '(none)'}`,
       );
     }
-    const old = step.module;
     step.module = module;
-    if (this.#steps.some((s) => s.module === old)) return;
-    const name = [...this.#layers].find(([, m]) => m === old)?.[0];
-    if (name === undefined) return;
-    if ([...this.#layers.values()].includes(module)) this.#layers.delete(name);
-    else this.#layers.set(name, module);
+    this.#layers.clear();
+    for (const s of this.#steps) {
+      if (s.module && ![...this.#layers.values()].includes(s.module)) this.#layers.set(s.name, s.module);
+    }
   }
 
   /** Names of the input nodes, in the order `forward` takes them. */

@@ -88,6 +88,11 @@ test('a residual Graph with a shared ReLU fuses both of its uses', () => {
     'conv2.bias',
     'conv2.weight',
   ]);
+  // The rewritten graph is what rebuilding it from its architecture gives (forwardAsync's worker
+  // rebuilds models that way and checks the module tree).
+  const rebuilt = st.decodeModelFile(st.encodeModelFile(g)).model;
+  const names = (m: st.Module) => m.namedModules().map(([n, mod]) => `${n}:${mod.typeName}`);
+  assert.deepEqual(names(rebuilt), names(g));
 });
 
 test('zoo models keep their outputs when fused (ResNet-18, MobileNetV2)', () => {
