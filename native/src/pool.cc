@@ -317,23 +317,115 @@ bool maxPool2dBackward(const PoolGeometry& p, const float* dy, const int32_t* in
   return valid.load();
 }
 
+// Average of one output's window, summed in double (the reference's order: rows, then columns).
+inline float avgWindow(const PoolGeometry& p, const Taps& taps, const float* xp, int64_t oy, int64_t ox) {
+  const int64_t xlo = taps.xlo[ox], xhi = taps.xhi[ox];
+  double s = 0.0;
+  for (int64_t ky = taps.ylo[oy]; ky < taps.yhi[oy]; ky++) {
+    const float* row = xp + (oy * p.strideH - p.padTop + ky * p.dilationH) * p.inW;
+    for (int64_t kx = xlo; kx < xhi; kx++) s += row[ox * p.strideW - p.padLeft + kx * p.dilationW];
+  }
+  const double d = taps.countY[oy] * taps.countX[ox];
+  return d > 0 ? static_cast<float>(s / d) : 0.0f;
+}
+
+#if STRIDE_X86
+// Average pooling over the interior outputs [oxA, oxB) of one row (every column tap inside the
+// input, at least one row tap), blocks of 16 outputs with double sums in registers; stride 2 as
+// in maxRowAvx512. Same sums in the same order as avgWindow, so the results are identical.
+template <int SW>
+STRIDE_TARGET_AVX512 void avgRowAvx512(const PoolGeometry& p, const Taps& taps, const float* xp, int64_t oy,
+                                       int64_t oxA, int64_t oxB, float* yRow) {
+  const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+  const __m512d countY = _mm512_set1_pd(taps.countY[oy]);
+  for (int64_t ox0 = oxA; ox0 < oxB; ox0 += 16) {
+    const int cnt = static_cast<int>(std::min<int64_t>(16, oxB - ox0));
+    const __mmask16 m = static_cast<__mmask16>((1u << cnt) - 1);
+    const __mmask16 mLo = static_cast<__mmask16>(0x5555u & ((1u << (2 * std::min(cnt, 8))) - 1));
+    const __mmask16 mHi = static_cast<__mmask16>(0x5555u & ((1u << (2 * std::max(cnt - 8, 0))) - 1));
+    __m512d lo = _mm512_setzero_pd(), hi = _mm512_setzero_pd();
+    for (int64_t ky = taps.ylo[oy]; ky < taps.yhi[oy]; ky++) {
+      const float* row = xp + (oy * p.strideH - p.padTop + ky * p.dilationH) * p.inW;
+      for (int64_t kx = 0; kx < p.kW; kx++) {
+        const float* src = row + ox0 * SW + kx * p.dilationW - p.padLeft;
+        const __m512 v = SW == 1 ? _mm512_maskz_loadu_ps(m, src)
+                                 : _mm512_permutex2var_ps(_mm512_maskz_loadu_ps(mLo, src), even,
+                                                          _mm512_maskz_loadu_ps(mHi, src + 16));
+        lo = _mm512_add_pd(lo, _mm512_cvtps_pd(_mm512_castps512_ps256(v)));
+        hi = _mm512_add_pd(hi, _mm512_cvtps_pd(_mm512_extractf32x8_ps(v, 1)));
+      }
+    }
+    const __mmask8 mA = static_cast<__mmask8>(m), mB = static_cast<__mmask8>(m >> 8);
+    const __m512d dA = _mm512_mul_pd(countY, _mm512_mask_loadu_pd(_mm512_set1_pd(1.0), mA, &taps.countX[ox0]));
+    const __m512d dB = _mm512_mul_pd(countY, _mm512_mask_loadu_pd(_mm512_set1_pd(1.0), mB, &taps.countX[ox0 + 8]));
+    const __m256 yA = _mm512_cvtpd_ps(_mm512_div_pd(lo, dA)), yB = _mm512_cvtpd_ps(_mm512_div_pd(hi, dB));
+    _mm512_mask_storeu_ps(yRow + ox0, m, _mm512_insertf32x8(_mm512_castps256_ps512(yA), yB, 1));
+  }
+}
+
+template <int SW>
+STRIDE_TARGET_AVX2 void avgRowAvx2(const PoolGeometry& p, const Taps& taps, const float* xp, int64_t oy,
+                                   int64_t oxA, int64_t oxB, float* yRow) {
+  const __m256i iota = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+  const __m256i evenI = _mm256_setr_epi32(-1, 0, -1, 0, -1, 0, -1, 0);
+  const __m256d countY = _mm256_set1_pd(taps.countY[oy]);
+  for (int64_t ox0 = oxA; ox0 < oxB; ox0 += 8) {
+    const int cnt = static_cast<int>(std::min<int64_t>(8, oxB - ox0));
+    const __m256i m = _mm256_cmpgt_epi32(_mm256_set1_epi32(cnt), iota);
+    const __m256i mLo = _mm256_and_si256(evenI, _mm256_cmpgt_epi32(_mm256_set1_epi32(2 * cnt), iota));
+    const __m256i mHi = _mm256_and_si256(evenI, _mm256_cmpgt_epi32(_mm256_set1_epi32(2 * cnt - 8), iota));
+    __m256d lo = _mm256_setzero_pd(), hi = _mm256_setzero_pd();
+    for (int64_t ky = taps.ylo[oy]; ky < taps.yhi[oy]; ky++) {
+      const float* row = xp + (oy * p.strideH - p.padTop + ky * p.dilationH) * p.inW;
+      for (int64_t kx = 0; kx < p.kW; kx++) {
+        const float* src = row + ox0 * SW + kx * p.dilationW - p.padLeft;
+        __m256 v;
+        if (SW == 1) {
+          v = _mm256_maskload_ps(src, m);
+        } else {
+          const __m256 a = _mm256_maskload_ps(src, mLo), b = _mm256_maskload_ps(src + 8, mHi);
+          v = _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(_mm256_shuffle_ps(a, b, 0x88)), 0xD8));
+        }
+        lo = _mm256_add_pd(lo, _mm256_cvtps_pd(_mm256_castps256_ps128(v)));
+        hi = _mm256_add_pd(hi, _mm256_cvtps_pd(_mm256_extractf128_ps(v, 1)));
+      }
+    }
+    double d[8];
+    for (int j = 0; j < 8; j++) d[j] = j < cnt ? taps.countX[ox0 + j] : 1.0;
+    const __m128 yA = _mm256_cvtpd_ps(_mm256_div_pd(lo, _mm256_mul_pd(countY, _mm256_loadu_pd(d))));
+    const __m128 yB = _mm256_cvtpd_ps(_mm256_div_pd(hi, _mm256_mul_pd(countY, _mm256_loadu_pd(d + 4))));
+    _mm256_maskstore_ps(yRow + ox0, m, _mm256_insertf128_ps(_mm256_castps128_ps256(yA), yB, 1));
+  }
+}
+#endif
+
 void avgPool2dForward(const PoolGeometry& p, const float* x, float* y) {
   const int64_t plane = p.inH * p.inW, outPlane = p.outH * p.outW;
   const Taps taps(p);
+  int64_t oxA = 0, oxB = 0;
+  while (oxA < p.outW && !(taps.xlo[oxA] == 0 && taps.xhi[oxA] == p.kW)) oxA++;
+  oxB = oxA;
+  while (oxB < p.outW && taps.xlo[oxB] == 0 && taps.xhi[oxB] == p.kW) oxB++;
+  void (*row)(const PoolGeometry&, const Taps&, const float*, int64_t, int64_t, int64_t, float*) = nullptr;
+#if STRIDE_X86
+  if (p.strideW <= 2 && oxB > oxA && p.kW > 0) {
+    if (activeIsa() == Isa::Avx512) row = p.strideW == 1 ? avgRowAvx512<1> : avgRowAvx512<2>;
+    if (activeIsa() == Isa::Avx2) row = p.strideW == 1 ? avgRowAvx2<1> : avgRowAvx2<2>;
+  }
+#endif
   ThreadPool::instance().parallelFor(p.batch * p.channels, poolThreads(p), [&](int64_t nc) {
     const float* xp = x + nc * plane;
     float* yp = y + nc * outPlane;
     for (int64_t oy = 0; oy < p.outH; oy++) {
-      const int64_t ylo = taps.ylo[oy], yhi = taps.yhi[oy];
+      float* yRow = yp + oy * p.outW;
+      const bool vector = row != nullptr && taps.yhi[oy] > taps.ylo[oy];
       for (int64_t ox = 0; ox < p.outW; ox++) {
-        const int64_t xlo = taps.xlo[ox], xhi = taps.xhi[ox];
-        double s = 0.0;
-        for (int64_t ky = ylo; ky < yhi; ky++) {
-          const float* row = xp + (oy * p.strideH - p.padTop + ky * p.dilationH) * p.inW;
-          for (int64_t kx = xlo; kx < xhi; kx++) s += row[ox * p.strideW - p.padLeft + kx * p.dilationW];
+        if (vector && ox == oxA) {
+          row(p, taps, xp, oy, oxA, oxB, yRow);
+          ox = oxB - 1;
+          continue;
         }
-        const double d = taps.countY[oy] * taps.countX[ox];
-        yp[oy * p.outW + ox] = d > 0 ? static_cast<float>(s / d) : 0.0f;
+        yRow[ox] = avgWindow(p, taps, xp, oy, ox);
       }
     }
   });
