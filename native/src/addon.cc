@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "batch_norm.h"
 #include "conv.h"
 #include "cpu.h"
 #include "elementwise.h"
@@ -131,6 +132,16 @@ PoolGeometry poolGeometry(napi_env env, napi_value v) {
           p[16] != 0};
 }
 
+ChannelGeometry channelGeometry(napi_env env, napi_value v) {
+  const std::vector<int64_t> p = ints(env, v, "batch-norm params");
+  if (p.size() != 3) fail(env, "batch-norm params must hold 3 values");
+  return {p[0], p[1], p[2]};
+}
+
+double* f64(napi_env env, napi_value v, const char* name) {
+  return typedArray<double>(env, v, napi_float64_array, name);
+}
+
 // ----- Bindings -----
 
 napi_value Gemm(napi_env env, napi_callback_info info) {
@@ -221,6 +232,45 @@ napi_value AvgPool2dBackward(napi_env env, napi_callback_info info) {
     Args a = args(env, info, 3);
     const PoolGeometry p = poolGeometry(env, a.argv[0]);
     avgPool2dBackward(p, f32(env, a.argv[1], "dy"), f32(env, a.argv[2], "dx"));
+    return undefined(env);
+  });
+}
+
+napi_value BatchNormStats(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Args a = args(env, info, 4);
+    const ChannelGeometry g = channelGeometry(env, a.argv[0]);
+    batchNormStats(g, f32(env, a.argv[1], "x"), f64(env, a.argv[2], "mean"), f64(env, a.argv[3], "variance"));
+    return undefined(env);
+  });
+}
+
+napi_value BatchNormForward(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Args a = args(env, info, 5);
+    const ChannelGeometry g = channelGeometry(env, a.argv[0]);
+    batchNormForward(g, f32(env, a.argv[1], "x"), f64(env, a.argv[2], "scale"), f64(env, a.argv[3], "shift"),
+                     f32(env, a.argv[4], "y"));
+    return undefined(env);
+  });
+}
+
+napi_value BatchNormBackwardSums(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Args a = args(env, info, 6);
+    const ChannelGeometry g = channelGeometry(env, a.argv[0]);
+    batchNormBackwardSums(g, f32(env, a.argv[1], "dy"), f32(env, a.argv[2], "x"), f64(env, a.argv[3], "mean"),
+                          f64(env, a.argv[4], "sumDy"), f64(env, a.argv[5], "sumDyXc"));
+    return undefined(env);
+  });
+}
+
+napi_value BatchNormBackwardData(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Args a = args(env, info, 7);
+    const ChannelGeometry g = channelGeometry(env, a.argv[0]);
+    batchNormBackwardData(g, f32(env, a.argv[1], "dy"), f32(env, a.argv[2], "x"), f64(env, a.argv[3], "dyScale"),
+                          f64(env, a.argv[4], "xScale"), f64(env, a.argv[5], "shift"), f32(env, a.argv[6], "dx"));
     return undefined(env);
   });
 }
@@ -331,6 +381,10 @@ napi_value Init(napi_env env, napi_value exports) {
       {"maxPool2dBackward", nullptr, MaxPool2dBackward, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"avgPool2dForward", nullptr, AvgPool2dForward, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"avgPool2dBackward", nullptr, AvgPool2dBackward, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"batchNormStats", nullptr, BatchNormStats, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"batchNormForward", nullptr, BatchNormForward, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"batchNormBackwardSums", nullptr, BatchNormBackwardSums, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"batchNormBackwardData", nullptr, BatchNormBackwardData, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"unary", nullptr, Unary, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"binary", nullptr, Binary, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"reduce", nullptr, Reduce, nullptr, nullptr, nullptr, napi_default, nullptr},

@@ -11,6 +11,10 @@
 #include "multiversion.h"
 #include "thread_pool.h"
 
+#if STRIDE_X86
+#include <immintrin.h>
+#endif
+
 namespace stride {
 
 namespace {
@@ -57,8 +61,10 @@ struct Taps {
   }
 };
 
+// Each window tap costs a compare and a select (max) or a convert and an add (average): two
+// operations, as a multiply-add counts two flops.
 int poolThreads(const PoolGeometry& p) {
-  return threadsFor(static_cast<double>(p.batch * p.channels * p.outH * p.outW) * p.kH * p.kW);
+  return threadsFor(2.0 * static_cast<double>(p.batch * p.channels * p.outH * p.outW) * p.kH * p.kW);
 }
 
 }  // namespace
@@ -86,50 +92,180 @@ inline void maxWindow(const PoolGeometry& p, const float* xp, int64_t oy, int64_
 }
 
 // Max pooling over the interior outputs [oxA, oxB) of one output row, whose windows have every
-// column tap inside the input: tap by tap along the row, a compare and two blends per output with
-// no data-dependent branches (random data mispredicts a branchy max). NaN never wins here; outputs
-// that saw one are flagged for the scalar rule.
+// column tap inside the input. Outputs go in blocks of vector width; each block keeps its running
+// maximum and that maximum's index in registers across all window taps (a compare and two blends
+// per tap, no data-dependent branches: random data mispredicts a branchy max) and is stored once.
+// NaN never wins inside the vector code; a block that saw one redoes those outputs with the scalar
+// rule (rare). Stride 2 reads each tap's lanes as the even elements of two contiguous loads.
+//
+// The portable copy works on 8-output blocks in local arrays that the compiler keeps in registers.
 template <int SW>
-STRIDE_INLINE void maxRowImpl(const PoolGeometry* pp, const float* xp, int64_t oy, int64_t ylo, int64_t yhi,
-                              int64_t oxA, int64_t oxB, float* yRow, int32_t* iRow, uint8_t* sawNaN) {
+STRIDE_INLINE void maxRowPortableImpl(const PoolGeometry* pp, const float* xp, int64_t oy, int64_t ylo, int64_t yhi,
+                                      int64_t oxA, int64_t oxB, float* yRow, int32_t* iRow) {
   const PoolGeometry& p = *pp;
-  bool first = true;
-  for (int64_t ky = ylo; ky < yhi; ky++) {
-    const int64_t iy = oy * p.strideH - p.padTop + ky * p.dilationH;
-    for (int64_t kx = 0; kx < p.kW; kx++) {
-      const int64_t off = kx * p.dilationW - p.padLeft;
-      const float* src = xp + iy * p.inW + off;
-      const int32_t base = static_cast<int32_t>(iy * p.inW + off);
-      if (first) {
-        for (int64_t ox = oxA; ox < oxB; ox++) {
-          const float v = src[ox * SW];
-          yRow[ox] = v;
-          iRow[ox] = base + static_cast<int32_t>(ox * SW);
-          sawNaN[ox] = v != v;
+  constexpr int kLanes = 8;
+  for (int64_t ox0 = oxA; ox0 < oxB; ox0 += kLanes) {
+    const int cnt = static_cast<int>(std::min<int64_t>(kLanes, oxB - ox0));
+    float best[kLanes] = {};
+    int32_t bi[kLanes] = {};
+    bool nan = false;
+    bool first = true;
+    for (int64_t ky = ylo; ky < yhi; ky++) {
+      const int64_t iy = oy * p.strideH - p.padTop + ky * p.dilationH;
+      for (int64_t kx = 0; kx < p.kW; kx++) {
+        const int64_t col = ox0 * SW + kx * p.dilationW - p.padLeft;
+        const float* src = xp + iy * p.inW + col;
+        const int32_t base = static_cast<int32_t>(iy * p.inW + col);
+        for (int j = 0; j < cnt; j++) {
+          const float v = src[j * SW];
+          nan |= v != v;
+          const bool better = first || v > best[j];
+          best[j] = better ? v : best[j];
+          bi[j] = better ? base + j * SW : bi[j];
         }
         first = false;
-        continue;
       }
-      for (int64_t ox = oxA; ox < oxB; ox++) {
-        const float v = src[ox * SW];
-        const bool better = v > yRow[ox];
-        yRow[ox] = better ? v : yRow[ox];
-        iRow[ox] = better ? base + static_cast<int32_t>(ox * SW) : iRow[ox];
-        sawNaN[ox] |= v != v;
+    }
+    for (int j = 0; j < cnt; j++) {
+      yRow[ox0 + j] = best[j];
+      iRow[ox0 + j] = bi[j];
+    }
+    if (nan)
+      for (int j = 0; j < cnt; j++) maxWindow(p, xp, oy, ox0 + j, ylo, yhi, 0, p.kW, yRow + ox0 + j, iRow + ox0 + j);
+  }
+}
+void maxRowPortable1(const PoolGeometry* p, const float* xp, int64_t oy, int64_t ylo, int64_t yhi, int64_t oxA,
+                     int64_t oxB, float* yRow, int32_t* iRow) {
+  maxRowPortableImpl<1>(p, xp, oy, ylo, yhi, oxA, oxB, yRow, iRow);
+}
+void maxRowPortable2(const PoolGeometry* p, const float* xp, int64_t oy, int64_t ylo, int64_t yhi, int64_t oxA,
+                     int64_t oxB, float* yRow, int32_t* iRow) {
+  maxRowPortableImpl<2>(p, xp, oy, ylo, yhi, oxA, oxB, yRow, iRow);
+}
+
+#if STRIDE_X86
+template <int SW>
+STRIDE_TARGET_AVX512 void maxRowAvx512(const PoolGeometry* pp, const float* xp, int64_t oy, int64_t ylo, int64_t yhi,
+                                       int64_t oxA, int64_t oxB, float* yRow, int32_t* iRow) {
+  const PoolGeometry& p = *pp;
+  const __m512i lane = _mm512_setr_epi32(0, SW, 2 * SW, 3 * SW, 4 * SW, 5 * SW, 6 * SW, 7 * SW, 8 * SW, 9 * SW,
+                                         10 * SW, 11 * SW, 12 * SW, 13 * SW, 14 * SW, 15 * SW);
+  const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+  for (int64_t ox0 = oxA; ox0 < oxB; ox0 += 16) {
+    const int cnt = static_cast<int>(std::min<int64_t>(16, oxB - ox0));
+    const __mmask16 m = static_cast<__mmask16>((1u << cnt) - 1);
+    // Stride 2: lane j reads element 2j of 32; load only the even ones so no read passes the input.
+    const __mmask16 mLo = static_cast<__mmask16>(0x5555u & ((1u << (2 * std::min(cnt, 8))) - 1));
+    const __mmask16 mHi = static_cast<__mmask16>(0x5555u & ((1u << (2 * std::max(cnt - 8, 0))) - 1));
+    __m512 best = _mm512_setzero_ps();
+    __m512i bi = _mm512_setzero_si512();
+    __mmask16 nan = 0;
+    bool first = true;
+    for (int64_t ky = ylo; ky < yhi; ky++) {
+      const int64_t iy = oy * p.strideH - p.padTop + ky * p.dilationH;
+      for (int64_t kx = 0; kx < p.kW; kx++) {
+        const int64_t col = ox0 * SW + kx * p.dilationW - p.padLeft;
+        const float* src = xp + iy * p.inW + col;
+        __m512 v;
+        if (SW == 1) {
+          v = _mm512_maskz_loadu_ps(m, src);
+        } else {
+          v = _mm512_permutex2var_ps(_mm512_maskz_loadu_ps(mLo, src), even, _mm512_maskz_loadu_ps(mHi, src + 16));
+        }
+        const __m512i idx = _mm512_add_epi32(_mm512_set1_epi32(static_cast<int32_t>(iy * p.inW + col)), lane);
+        nan |= _mm512_cmp_ps_mask(v, v, _CMP_UNORD_Q);
+        const __mmask16 take = first ? static_cast<__mmask16>(0xFFFF) : _mm512_cmp_ps_mask(v, best, _CMP_GT_OQ);
+        best = _mm512_mask_mov_ps(best, take, v);
+        bi = _mm512_mask_mov_epi32(bi, take, idx);
+        first = false;
       }
+    }
+    _mm512_mask_storeu_ps(yRow + ox0, m, best);
+    _mm512_mask_storeu_epi32(iRow + ox0, m, bi);
+    for (unsigned bits = nan & m; bits != 0; bits &= bits - 1) {
+      const int j = __builtin_ctz(bits);
+      maxWindow(p, xp, oy, ox0 + j, ylo, yhi, 0, p.kW, yRow + ox0 + j, iRow + ox0 + j);
     }
   }
 }
-STRIDE_INLINE void maxRow1Impl(const PoolGeometry* p, const float* xp, int64_t oy, int64_t ylo, int64_t yhi,
-                               int64_t oxA, int64_t oxB, float* yRow, int32_t* iRow, uint8_t* sawNaN) {
-  maxRowImpl<1>(p, xp, oy, ylo, yhi, oxA, oxB, yRow, iRow, sawNaN);
+
+template <int SW>
+STRIDE_TARGET_AVX2 void maxRowAvx2(const PoolGeometry* pp, const float* xp, int64_t oy, int64_t ylo, int64_t yhi,
+                                   int64_t oxA, int64_t oxB, float* yRow, int32_t* iRow) {
+  const PoolGeometry& p = *pp;
+  const __m256i iota = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+  const __m256i lane = _mm256_mullo_epi32(iota, _mm256_set1_epi32(SW));
+  for (int64_t ox0 = oxA; ox0 < oxB; ox0 += 8) {
+    const int cnt = static_cast<int>(std::min<int64_t>(8, oxB - ox0));
+    const __m256i m = _mm256_cmpgt_epi32(_mm256_set1_epi32(cnt), iota);
+    // Stride 2: element i of the first (second) 8 is lane i/2 (4 + i/2); load the even ones in range.
+    const __m256i evenI = _mm256_setr_epi32(-1, 0, -1, 0, -1, 0, -1, 0);
+    const __m256i mLo = _mm256_and_si256(evenI, _mm256_cmpgt_epi32(_mm256_set1_epi32(2 * cnt), iota));
+    const __m256i mHi = _mm256_and_si256(evenI, _mm256_cmpgt_epi32(_mm256_set1_epi32(2 * cnt - 8), iota));
+    __m256 best = _mm256_setzero_ps();
+    __m256 bi = _mm256_setzero_ps();  // int32 indices carried in float registers for blendv
+    __m256 nan = _mm256_setzero_ps();
+    bool first = true;
+    for (int64_t ky = ylo; ky < yhi; ky++) {
+      const int64_t iy = oy * p.strideH - p.padTop + ky * p.dilationH;
+      for (int64_t kx = 0; kx < p.kW; kx++) {
+        const int64_t col = ox0 * SW + kx * p.dilationW - p.padLeft;
+        const float* src = xp + iy * p.inW + col;
+        __m256 v;
+        if (SW == 1) {
+          v = cnt == 8 ? _mm256_loadu_ps(src) : _mm256_maskload_ps(src, m);
+        } else {
+          const __m256 a = _mm256_maskload_ps(src, mLo), b = _mm256_maskload_ps(src + 8, mHi);
+          // [a0 a2 b0 b2 | a4 a6 b4 b6] -> [a0 a2 a4 a6 b0 b2 b4 b6]
+          v = _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(_mm256_shuffle_ps(a, b, 0x88)), 0xD8));
+        }
+        const __m256 idx = _mm256_castsi256_ps(
+            _mm256_add_epi32(_mm256_set1_epi32(static_cast<int32_t>(iy * p.inW + col)), lane));
+        nan = _mm256_or_ps(nan, _mm256_cmp_ps(v, v, _CMP_UNORD_Q));
+        if (first) {
+          best = v;
+          bi = idx;
+          first = false;
+          continue;
+        }
+        const __m256 gt = _mm256_cmp_ps(v, best, _CMP_GT_OQ);
+        best = _mm256_blendv_ps(best, v, gt);
+        bi = _mm256_blendv_ps(bi, idx, gt);
+      }
+    }
+    if (cnt == 8) {
+      _mm256_storeu_ps(yRow + ox0, best);
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(iRow + ox0), _mm256_castps_si256(bi));
+    } else {
+      _mm256_maskstore_ps(yRow + ox0, m, best);
+      _mm256_maskstore_epi32(iRow + ox0, m, _mm256_castps_si256(bi));
+    }
+    for (unsigned bits = static_cast<unsigned>(_mm256_movemask_ps(nan)) & ((1u << cnt) - 1); bits != 0;
+         bits &= bits - 1) {
+      const int j = __builtin_ctz(bits);
+      maxWindow(p, xp, oy, ox0 + j, ylo, yhi, 0, p.kW, yRow + ox0 + j, iRow + ox0 + j);
+    }
+  }
 }
-STRIDE_INLINE void maxRow2Impl(const PoolGeometry* p, const float* xp, int64_t oy, int64_t ylo, int64_t yhi,
-                               int64_t oxA, int64_t oxB, float* yRow, int32_t* iRow, uint8_t* sawNaN) {
-  maxRowImpl<2>(p, xp, oy, ylo, yhi, oxA, oxB, yRow, iRow, sawNaN);
+#endif
+
+using MaxRowFn = void (*)(const PoolGeometry*, const float*, int64_t, int64_t, int64_t, int64_t, int64_t, float*,
+                          int32_t*);
+
+// The row kernel for this stride (1 or 2) and the active instruction set.
+MaxRowFn maxRowKernel(int64_t strideW) {
+#if STRIDE_X86
+  switch (activeIsa()) {
+    case Isa::Avx512:
+      return strideW == 1 ? maxRowAvx512<1> : maxRowAvx512<2>;
+    case Isa::Avx2:
+      return strideW == 1 ? maxRowAvx2<1> : maxRowAvx2<2>;
+    default:
+      break;
+  }
+#endif
+  return strideW == 1 ? maxRowPortable1 : maxRowPortable2;
 }
-STRIDE_MULTIVERSION(maxRow1, maxRow1Impl)
-STRIDE_MULTIVERSION(maxRow2, maxRow2Impl)
 
 void maxPool2dForward(const PoolGeometry& p, const float* x, float* y, int32_t* indices) {
   const int64_t plane = p.inH * p.inW, outPlane = p.outH * p.outW;
@@ -139,13 +275,12 @@ void maxPool2dForward(const PoolGeometry& p, const float* x, float* y, int32_t* 
   while (oxA < p.outW && !(taps.xlo[oxA] == 0 && taps.xhi[oxA] == p.kW)) oxA++;
   oxB = oxA;
   while (oxB < p.outW && taps.xlo[oxB] == 0 && taps.xhi[oxB] == p.kW) oxB++;
-  const bool rows = p.strideW <= 2 && oxB > oxA;
+  const bool rows = p.strideW <= 2 && oxB > oxA && p.kW > 0;
+  const MaxRowFn row = maxRowKernel(p.strideW);
   ThreadPool::instance().parallelFor(p.batch * p.channels, poolThreads(p), [&](int64_t nc) {
     const float* xp = x + nc * plane;
     float* yp = y + nc * outPlane;
     int32_t* ip = indices + nc * outPlane;
-    thread_local std::vector<uint8_t> sawNaN;
-    if (sawNaN.size() < static_cast<size_t>(p.outW)) sawNaN.resize(p.outW);
     for (int64_t oy = 0; oy < p.outH; oy++) {
       const int64_t ylo = taps.ylo[oy], yhi = taps.yhi[oy];
       float* yRow = yp + oy * p.outW;
@@ -153,12 +288,7 @@ void maxPool2dForward(const PoolGeometry& p, const float* x, float* y, int32_t* 
       const bool vector = rows && yhi > ylo;
       for (int64_t ox = 0; ox < p.outW; ox++) {
         if (vector && ox == oxA) {
-          if (p.strideW == 1)
-            maxRow1(&p, xp, oy, ylo, yhi, oxA, oxB, yRow, iRow, sawNaN.data());
-          else
-            maxRow2(&p, xp, oy, ylo, yhi, oxA, oxB, yRow, iRow, sawNaN.data());
-          for (int64_t o = oxA; o < oxB; o++)
-            if (sawNaN[o]) maxWindow(p, xp, oy, o, ylo, yhi, 0, p.kW, yRow + o, iRow + o);
+          row(&p, xp, oy, ylo, yhi, oxA, oxB, yRow, iRow);
           ox = oxB - 1;
           continue;
         }
@@ -187,23 +317,115 @@ bool maxPool2dBackward(const PoolGeometry& p, const float* dy, const int32_t* in
   return valid.load();
 }
 
+// Average of one output's window, summed in double (the reference's order: rows, then columns).
+inline float avgWindow(const PoolGeometry& p, const Taps& taps, const float* xp, int64_t oy, int64_t ox) {
+  const int64_t xlo = taps.xlo[ox], xhi = taps.xhi[ox];
+  double s = 0.0;
+  for (int64_t ky = taps.ylo[oy]; ky < taps.yhi[oy]; ky++) {
+    const float* row = xp + (oy * p.strideH - p.padTop + ky * p.dilationH) * p.inW;
+    for (int64_t kx = xlo; kx < xhi; kx++) s += row[ox * p.strideW - p.padLeft + kx * p.dilationW];
+  }
+  const double d = taps.countY[oy] * taps.countX[ox];
+  return d > 0 ? static_cast<float>(s / d) : 0.0f;
+}
+
+#if STRIDE_X86
+// Average pooling over the interior outputs [oxA, oxB) of one row (every column tap inside the
+// input, at least one row tap), blocks of 16 outputs with double sums in registers; stride 2 as
+// in maxRowAvx512. Same sums in the same order as avgWindow, so the results are identical.
+template <int SW>
+STRIDE_TARGET_AVX512 void avgRowAvx512(const PoolGeometry& p, const Taps& taps, const float* xp, int64_t oy,
+                                       int64_t oxA, int64_t oxB, float* yRow) {
+  const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+  const __m512d countY = _mm512_set1_pd(taps.countY[oy]);
+  for (int64_t ox0 = oxA; ox0 < oxB; ox0 += 16) {
+    const int cnt = static_cast<int>(std::min<int64_t>(16, oxB - ox0));
+    const __mmask16 m = static_cast<__mmask16>((1u << cnt) - 1);
+    const __mmask16 mLo = static_cast<__mmask16>(0x5555u & ((1u << (2 * std::min(cnt, 8))) - 1));
+    const __mmask16 mHi = static_cast<__mmask16>(0x5555u & ((1u << (2 * std::max(cnt - 8, 0))) - 1));
+    __m512d lo = _mm512_setzero_pd(), hi = _mm512_setzero_pd();
+    for (int64_t ky = taps.ylo[oy]; ky < taps.yhi[oy]; ky++) {
+      const float* row = xp + (oy * p.strideH - p.padTop + ky * p.dilationH) * p.inW;
+      for (int64_t kx = 0; kx < p.kW; kx++) {
+        const float* src = row + ox0 * SW + kx * p.dilationW - p.padLeft;
+        const __m512 v = SW == 1 ? _mm512_maskz_loadu_ps(m, src)
+                                 : _mm512_permutex2var_ps(_mm512_maskz_loadu_ps(mLo, src), even,
+                                                          _mm512_maskz_loadu_ps(mHi, src + 16));
+        lo = _mm512_add_pd(lo, _mm512_cvtps_pd(_mm512_castps512_ps256(v)));
+        hi = _mm512_add_pd(hi, _mm512_cvtps_pd(_mm512_extractf32x8_ps(v, 1)));
+      }
+    }
+    const __mmask8 mA = static_cast<__mmask8>(m), mB = static_cast<__mmask8>(m >> 8);
+    const __m512d dA = _mm512_mul_pd(countY, _mm512_mask_loadu_pd(_mm512_set1_pd(1.0), mA, &taps.countX[ox0]));
+    const __m512d dB = _mm512_mul_pd(countY, _mm512_mask_loadu_pd(_mm512_set1_pd(1.0), mB, &taps.countX[ox0 + 8]));
+    const __m256 yA = _mm512_cvtpd_ps(_mm512_div_pd(lo, dA)), yB = _mm512_cvtpd_ps(_mm512_div_pd(hi, dB));
+    _mm512_mask_storeu_ps(yRow + ox0, m, _mm512_insertf32x8(_mm512_castps256_ps512(yA), yB, 1));
+  }
+}
+
+template <int SW>
+STRIDE_TARGET_AVX2 void avgRowAvx2(const PoolGeometry& p, const Taps& taps, const float* xp, int64_t oy,
+                                   int64_t oxA, int64_t oxB, float* yRow) {
+  const __m256i iota = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+  const __m256i evenI = _mm256_setr_epi32(-1, 0, -1, 0, -1, 0, -1, 0);
+  const __m256d countY = _mm256_set1_pd(taps.countY[oy]);
+  for (int64_t ox0 = oxA; ox0 < oxB; ox0 += 8) {
+    const int cnt = static_cast<int>(std::min<int64_t>(8, oxB - ox0));
+    const __m256i m = _mm256_cmpgt_epi32(_mm256_set1_epi32(cnt), iota);
+    const __m256i mLo = _mm256_and_si256(evenI, _mm256_cmpgt_epi32(_mm256_set1_epi32(2 * cnt), iota));
+    const __m256i mHi = _mm256_and_si256(evenI, _mm256_cmpgt_epi32(_mm256_set1_epi32(2 * cnt - 8), iota));
+    __m256d lo = _mm256_setzero_pd(), hi = _mm256_setzero_pd();
+    for (int64_t ky = taps.ylo[oy]; ky < taps.yhi[oy]; ky++) {
+      const float* row = xp + (oy * p.strideH - p.padTop + ky * p.dilationH) * p.inW;
+      for (int64_t kx = 0; kx < p.kW; kx++) {
+        const float* src = row + ox0 * SW + kx * p.dilationW - p.padLeft;
+        __m256 v;
+        if (SW == 1) {
+          v = _mm256_maskload_ps(src, m);
+        } else {
+          const __m256 a = _mm256_maskload_ps(src, mLo), b = _mm256_maskload_ps(src + 8, mHi);
+          v = _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(_mm256_shuffle_ps(a, b, 0x88)), 0xD8));
+        }
+        lo = _mm256_add_pd(lo, _mm256_cvtps_pd(_mm256_castps256_ps128(v)));
+        hi = _mm256_add_pd(hi, _mm256_cvtps_pd(_mm256_extractf128_ps(v, 1)));
+      }
+    }
+    double d[8];
+    for (int j = 0; j < 8; j++) d[j] = j < cnt ? taps.countX[ox0 + j] : 1.0;
+    const __m128 yA = _mm256_cvtpd_ps(_mm256_div_pd(lo, _mm256_mul_pd(countY, _mm256_loadu_pd(d))));
+    const __m128 yB = _mm256_cvtpd_ps(_mm256_div_pd(hi, _mm256_mul_pd(countY, _mm256_loadu_pd(d + 4))));
+    _mm256_maskstore_ps(yRow + ox0, m, _mm256_insertf128_ps(_mm256_castps128_ps256(yA), yB, 1));
+  }
+}
+#endif
+
 void avgPool2dForward(const PoolGeometry& p, const float* x, float* y) {
   const int64_t plane = p.inH * p.inW, outPlane = p.outH * p.outW;
   const Taps taps(p);
+  int64_t oxA = 0, oxB = 0;
+  while (oxA < p.outW && !(taps.xlo[oxA] == 0 && taps.xhi[oxA] == p.kW)) oxA++;
+  oxB = oxA;
+  while (oxB < p.outW && taps.xlo[oxB] == 0 && taps.xhi[oxB] == p.kW) oxB++;
+  void (*row)(const PoolGeometry&, const Taps&, const float*, int64_t, int64_t, int64_t, float*) = nullptr;
+#if STRIDE_X86
+  if (p.strideW <= 2 && oxB > oxA && p.kW > 0) {
+    if (activeIsa() == Isa::Avx512) row = p.strideW == 1 ? avgRowAvx512<1> : avgRowAvx512<2>;
+    if (activeIsa() == Isa::Avx2) row = p.strideW == 1 ? avgRowAvx2<1> : avgRowAvx2<2>;
+  }
+#endif
   ThreadPool::instance().parallelFor(p.batch * p.channels, poolThreads(p), [&](int64_t nc) {
     const float* xp = x + nc * plane;
     float* yp = y + nc * outPlane;
     for (int64_t oy = 0; oy < p.outH; oy++) {
-      const int64_t ylo = taps.ylo[oy], yhi = taps.yhi[oy];
+      float* yRow = yp + oy * p.outW;
+      const bool vector = row != nullptr && taps.yhi[oy] > taps.ylo[oy];
       for (int64_t ox = 0; ox < p.outW; ox++) {
-        const int64_t xlo = taps.xlo[ox], xhi = taps.xhi[ox];
-        double s = 0.0;
-        for (int64_t ky = ylo; ky < yhi; ky++) {
-          const float* row = xp + (oy * p.strideH - p.padTop + ky * p.dilationH) * p.inW;
-          for (int64_t kx = xlo; kx < xhi; kx++) s += row[ox * p.strideW - p.padLeft + kx * p.dilationW];
+        if (vector && ox == oxA) {
+          row(p, taps, xp, oy, oxA, oxB, yRow);
+          ox = oxB - 1;
+          continue;
         }
-        const double d = taps.countY[oy] * taps.countX[ox];
-        yp[oy * p.outW + ox] = d > 0 ? static_cast<float>(s / d) : 0.0f;
+        yRow[ox] = avgWindow(p, taps, xp, oy, ox);
       }
     }
   });

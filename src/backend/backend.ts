@@ -31,6 +31,49 @@ export interface Backend {
   /** Gradient of average pooling (overwrites dx). */
   avgPool2dBackward(p: Pool2dParams, dy: FloatArray, dx: FloatArray): void;
 
+  /**
+   * Per-channel mean and biased variance of `x` (see {@link BatchNormParams}), accumulated in
+   * float64 (overwrites `mean` and `variance`, one value per channel; NaN when there is no data).
+   */
+  batchNormStats(p: BatchNormParams, x: FloatArray, mean: Float64Array, variance: Float64Array): void;
+  /**
+   * Per-channel affine map y = x·scale[c] + shift[c]: batch normalization's forward once the
+   * statistics and the optional weight and bias are folded into `scale` and `shift`, and its input
+   * gradient with running statistics (`x` = the output gradient, `shift` = 0).
+   */
+  batchNormForward(
+    p: BatchNormParams,
+    x: FloatArray,
+    scale: Float64Array,
+    shift: Float64Array,
+    y: FloatArray,
+  ): void;
+  /**
+   * Per-channel sums of the backward: sumDy[c] = Σ dy and sumDyXc[c] = Σ dy·(x − mean[c]), over
+   * the batch and spatial positions, in float64 (overwrites both).
+   */
+  batchNormBackwardSums(
+    p: BatchNormParams,
+    dy: FloatArray,
+    x: FloatArray,
+    mean: Float64Array,
+    sumDy: Float64Array,
+    sumDyXc: Float64Array,
+  ): void;
+  /**
+   * Input gradient of batch normalization with batch statistics, in the form
+   * dx = dy·dyScale[c] + x·xScale[c] + shift[c] (overwrites dx).
+   */
+  batchNormBackwardData(
+    p: BatchNormParams,
+    dy: FloatArray,
+    x: FloatArray,
+    dyScale: Float64Array,
+    xScale: Float64Array,
+    shift: Float64Array,
+    dx: FloatArray,
+  ): void;
+
   /** y[i] = f(x[i]). `alpha` parameterizes ops that take one (leakyRelu slope, elu alpha, pow exponent). */
   unary(op: UnaryOp, x: FloatArray, y: FloatArray, alpha?: number): void;
   /** out = a (op) b with NumPy broadcasting of `aShape` and `bShape` to `outShape`. */
@@ -143,4 +186,15 @@ export interface Pool2dParams {
   outW: number;
   /** Average pooling: divide by the full window including padding (PyTorch's default) or by the valid count. */
   countIncludePad: boolean;
+}
+
+/**
+ * Layout of a per-channel kernel's data: `batch` samples of `channels` channels of `spatial`
+ * contiguous values each (an [N, C, ...] tensor with `spatial` = the product of the dimensions
+ * after the channel one). Element (i, c, k) lies at (i·channels + c)·spatial + k.
+ */
+export interface BatchNormParams {
+  batch: number;
+  channels: number;
+  spatial: number;
 }

@@ -62,10 +62,10 @@ export function convMacs(p: Conv2dParams): number {
  * backend: the model's own `forward` still runs, every op still validates its arguments, resolves
  * its padding and allocates its output with the exact shape, and every hook still fires, so shapes,
  * parameter counts, multiply-adds and receptive fields come from the real forward pass; only the
- * multiply-adds themselves (VGG16 at 224x224: 15.5 billion) are not performed. Element-wise and
- * reduction kernels are skipped too; ops that compute in TypeScript without a kernel (batch norm,
- * local response norm, adaptive pooling, concatenation) still run, at a cost proportional to the
- * activations. Values are meaningless in this mode, so it only suits models whose control flow does
+ * multiply-adds themselves (VGG16 at 224x224: 15.5 billion) are not performed. Element-wise,
+ * reduction and batch-norm kernels are skipped too (statistics stay zero); ops that compute in
+ * TypeScript without a kernel (local response norm, adaptive pooling, concatenation) still run, at
+ * a cost proportional to the activations. Values are meaningless in this mode, so it only suits models whose control flow does
  * not depend on values (true of feed-forward CNNs). Kernels this file does not list (added to the
  * interface later) are inherited from `inner` and run for real: slower, never wrong.
  */
@@ -106,6 +106,18 @@ export function tracingBackend(
     },
     avgPool2dBackward(p, dy, dx) {
       if (execute) inner.avgPool2dBackward(p, dy, dx);
+    },
+    batchNormStats(p, x, mean, variance) {
+      if (execute) inner.batchNormStats(p, x, mean, variance);
+    },
+    batchNormForward(p, x, scale, shift, y) {
+      if (execute) inner.batchNormForward(p, x, scale, shift, y);
+    },
+    batchNormBackwardSums(p, dy, x, mean, sumDy, sumDyXc) {
+      if (execute) inner.batchNormBackwardSums(p, dy, x, mean, sumDy, sumDyXc);
+    },
+    batchNormBackwardData(p, dy, x, dyScale, xScale, shift, dx) {
+      if (execute) inner.batchNormBackwardData(p, dy, x, dyScale, xScale, shift, dx);
     },
     unary(op, x, y, alpha) {
       if (execute) inner.unary(op, x, y, alpha);

@@ -1,6 +1,7 @@
 import { record } from '../autograd/grad-fn.js';
+import type { BatchNormParams } from '../backend/backend.js';
+import { kernels } from '../backend/registry.js';
 import { DTypeError, ShapeError, ValueError } from '../errors.js';
-import type { FloatArray } from '../tensor/dtype.js';
 import { sizeOf } from '../tensor/shape.js';
 import { empty, type Tensor } from '../tensor/tensor.js';
 
@@ -50,39 +51,9 @@ export function checkNonNegative(op: string, name: string, v: number): void {
   }
 }
 
-/** Per-channel mean and biased variance of `x` laid out as [n, c, s] (two passes, float64 sums). */
-function batchStats(
-  xd: FloatArray,
-  n: number,
-  c: number,
-  s: number,
-): { mean: Float64Array; variance: Float64Array } {
-  const mean = new Float64Array(c);
-  const variance = new Float64Array(c);
-  const m = n * s;
-  for (let i = 0; i < n; i++) {
-    for (let ch = 0; ch < c; ch++) {
-      const base = (i * c + ch) * s;
-      let acc = 0;
-      for (let k = 0; k < s; k++) acc += xd[base + k]!;
-      mean[ch]! += acc;
-    }
-  }
-  for (let ch = 0; ch < c; ch++) mean[ch]! /= m;
-  for (let i = 0; i < n; i++) {
-    for (let ch = 0; ch < c; ch++) {
-      const base = (i * c + ch) * s;
-      const mu = mean[ch]!;
-      let acc = 0;
-      for (let k = 0; k < s; k++) {
-        const d = xd[base + k]! - mu;
-        acc += d * d;
-      }
-      variance[ch]! += acc;
-    }
-  }
-  for (let ch = 0; ch < c; ch++) variance[ch]! /= m;
-  return { mean, variance };
+/** The [batch, channels, spatial] layout of an [N, C, ...] tensor, as the per-channel kernels take it. */
+function channelLayout(x: Tensor): BatchNormParams {
+  return { batch: x.shape[0]!, channels: x.shape[1]!, spatial: sizeOf(x.shape.slice(2)) };
 }
 
 /**
@@ -91,6 +62,7 @@ function batchStats(
  * itself and the backward is the full batch-normalization one (gradients flow through the mean
  * and variance); otherwise they are constants (running statistics) and the backward is affine.
  * Shared by {@link batchNorm} and instance normalization in evaluation mode; `op` names the graph node.
+ * The arithmetic runs on the active backend's batch-norm kernels.
  */
 export function normalizeChannels(
   op: string,
@@ -102,10 +74,9 @@ export function normalizeChannels(
   eps: number,
   batchStats: boolean,
 ): Tensor {
-  const n = x.shape[0]!;
-  const c = x.shape[1]!;
-  const s = sizeOf(x.shape.slice(2));
-  const m = n * s;
+  const p = channelLayout(x);
+  const c = p.channels;
+  const m = p.batch * p.spatial;
   const invstd = new Float64Array(c);
   const scale = new Float64Array(c);
   const shift = new Float64Array(c);
@@ -117,69 +88,36 @@ export function normalizeChannels(
     shift[ch] = (bd ? bd[ch]! : 0) - mean[ch]! * scale[ch]!;
   }
   const out = empty(x.shape, x.dtype);
-  const xd = x.data;
-  const od = out.data;
-  for (let i = 0; i < n; i++) {
-    for (let ch = 0; ch < c; ch++) {
-      const base = (i * c + ch) * s;
-      const a = scale[ch]!;
-      const b = shift[ch]!;
-      for (let k = 0; k < s; k++) od[base + k] = xd[base + k]! * a + b;
-    }
-  }
+  kernels().batchNormForward(p, x.data, scale, shift, out.data);
 
   const inputs: Tensor[] = [x];
   const wi = weight ? inputs.push(weight) - 1 : -1;
   const bi = bias ? inputs.push(bias) - 1 : -1;
   return record(op, inputs, out, (g, needs) => {
     const grads: (Tensor | null)[] = inputs.map(() => null);
-    const gd = g.data;
     const needSums = (wi >= 0 && needs[wi]!) || (bi >= 0 && needs[bi]!) || (batchStats && needs[0]!);
     // Per channel: sum(g) and sum(g * xhat).
     const sg = new Float64Array(c);
     const sgx = new Float64Array(c);
     if (needSums) {
-      for (let i = 0; i < n; i++) {
-        for (let ch = 0; ch < c; ch++) {
-          const base = (i * c + ch) * s;
-          const mu = mean[ch]!;
-          let a = 0;
-          let b = 0;
-          for (let k = 0; k < s; k++) {
-            const gv = gd[base + k]!;
-            a += gv;
-            b += gv * (xd[base + k]! - mu);
-          }
-          sg[ch]! += a;
-          sgx[ch]! += b;
-        }
-      }
+      kernels().batchNormBackwardSums(p, g.data, x.data, mean, sg, sgx);
       for (let ch = 0; ch < c; ch++) sgx[ch]! *= invstd[ch]!;
     }
     if (needs[0]) {
-      // dx = k1·g + k2·x + k3 per channel. With batch statistics (closed form):
-      //   dx = w·invstd · (g − sum(g)/M − xhat · sum(g·xhat)/M);  with running statistics: w·invstd·g.
+      // With batch statistics (closed form): dx = w·invstd · (g − sum(g)/M − xhat · sum(g·xhat)/M),
+      // i.e. k1·g + k2·x + k3 per channel; with running statistics: dx = w·invstd·g.
       const dx = empty(x.shape, x.dtype);
-      const dd = dx.data;
-      const k1 = new Float64Array(c);
-      const k2 = new Float64Array(c);
-      const k3 = new Float64Array(c);
-      for (let ch = 0; ch < c; ch++) {
-        const a = scale[ch]!;
-        k1[ch] = a;
-        if (batchStats) {
+      if (batchStats) {
+        const k2 = new Float64Array(c);
+        const k3 = new Float64Array(c);
+        for (let ch = 0; ch < c; ch++) {
+          const a = scale[ch]!;
           k2[ch] = (-a * invstd[ch]! * sgx[ch]!) / m;
           k3[ch] = (-a * sg[ch]!) / m - k2[ch]! * mean[ch]!;
         }
-      }
-      for (let i = 0; i < n; i++) {
-        for (let ch = 0; ch < c; ch++) {
-          const base = (i * c + ch) * s;
-          const a = k1[ch]!;
-          const b = k2[ch]!;
-          const d = k3[ch]!;
-          for (let k = 0; k < s; k++) dd[base + k] = a * gd[base + k]! + b * xd[base + k]! + d;
-        }
+        kernels().batchNormBackwardData(p, g.data, x.data, scale, k2, k3, dx.data);
+      } else {
+        kernels().batchNormForward(p, g.data, scale, new Float64Array(c), dx.data);
       }
       grads[0] = dx;
     }
@@ -210,7 +148,7 @@ export function normalizeChannels(
  * batch statistics, like `nn.BatchNorm` with `track_running_stats=False` (plain `F.batch_norm`
  * refuses null buffers in evaluation mode instead). `weight` and `bias` are optional.
  *
- * The backward is the closed form (dx, dweight, dbias) computed in one pass over the data.
+ * The backward is the closed form (dx, dweight, dbias): one pass for the per-channel sums, one for dx.
  */
 export function batchNorm(
   x: Tensor,
@@ -259,7 +197,9 @@ export function batchNorm(
   if (!training && rm && rv) {
     return normalizeChannels(op, x, Float64Array.from(rm.data), Float64Array.from(rv.data), w, b, eps, false);
   }
-  const { mean, variance } = batchStats(x.data, n, c, s);
+  const mean = new Float64Array(c);
+  const variance = new Float64Array(c);
+  kernels().batchNormStats(channelLayout(x), x.data, mean, variance);
   const m = n * s;
   if (training && rm && rv && m > 1) {
     const md = rm.data;

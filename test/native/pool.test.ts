@@ -70,6 +70,10 @@ const WINDOWS: [string, Window][] = [
   ['stride larger than the window', { batch: 1, c: 2, h: 10, w: 10, k: [2, 2], stride: [3, 4] }],
   ['1x1 window', { batch: 2, c: 3, h: 4, w: 3, k: [1, 1] }],
   ['large planes (threaded)', { batch: 4, c: 16, h: 32, w: 32, k: [2, 2] }],
+  // Rows of several vector blocks plus a partial one (16 lanes for AVX-512, 8 for AVX2).
+  ['wide rows, 3x3 stride 2', { batch: 1, c: 3, h: 9, w: 77, k: [3, 3], stride: [2, 2], pad: [1, 1, 1, 1] }],
+  ['wide rows, 3x3 stride 1', { batch: 2, c: 2, h: 6, w: 45, k: [3, 3], stride: [1, 1], pad: [1, 1, 1, 1] }],
+  ['wide rows, 2x2 stride 2, no padding', { batch: 1, c: 2, h: 4, w: 68, k: [2, 2] }],
 ];
 
 describe('native pooling matches the reference', { skip: skipWithoutAddon }, () => {
@@ -118,6 +122,25 @@ describe('native pooling matches the reference', { skip: skipWithoutAddon }, () 
     const dy = new Float32Array(8).fill(1);
     const indices = new Int32Array([0, 2, 8, 10, 0, 2, 8, 16]);
     assert.throws(() => nativeBackend().maxPool2dBackward(p, dy, indices, new Float32Array(32)), ValueError);
+  });
+
+  it('lets NaN win in wide rows too (vector blocks redo those outputs)', () => {
+    const p = params({ batch: 1, c: 2, h: 7, w: 61, k: [3, 3], stride: [2, 2], pad: [1, 1, 1, 1] });
+    const x = randomArray(new Rng(5), p.batch * p.channels * p.inH * p.inW);
+    for (const i of [3 * 61 + 20, 3 * 61 + 21, 61 * 7 + 2 * 61 + 50, 6 * 61 + 60]) x[i] = Number.NaN;
+    const n = p.batch * p.channels * p.outH * p.outW;
+    const noNaN = (a: Float32Array) => Array.from(a, (v) => (Number.isNaN(v) ? -999 : v));
+    forEachConfig((label) => {
+      const yWant = new Float32Array(n);
+      const iWant = new Int32Array(n);
+      const yGot = new Float32Array(n);
+      const iGot = new Int32Array(n);
+      referenceBackend.maxPool2dForward(p, x, yWant, iWant);
+      nativeBackend().maxPool2dForward(p, x, yGot, iGot);
+      assert.ok(yWant.some(Number.isNaN));
+      assertClose(noNaN(yGot), noNaN(yWant), { rtol: 0, atol: 0, msg: label });
+      assertClose(iGot, iWant, { rtol: 0, atol: 0, msg: label });
+    });
   });
 
   it('lets NaN win a max window, as the reference does', () => {

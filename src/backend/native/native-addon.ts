@@ -25,6 +25,35 @@ export interface NativeAddon {
   avgPool2dForward(params: Float64Array, x: Float32Array, y: Float32Array): void;
   /** Gradient of average pooling (overwrites dx). */
   avgPool2dBackward(params: Float64Array, dy: Float32Array, dx: Float32Array): void;
+  /** Per-channel mean and biased variance; params = [batch, channels, spatial]. */
+  batchNormStats(params: Float64Array, x: Float32Array, mean: Float64Array, variance: Float64Array): void;
+  /** y = x·scale[c] + shift[c]. */
+  batchNormForward(
+    params: Float64Array,
+    x: Float32Array,
+    scale: Float64Array,
+    shift: Float64Array,
+    y: Float32Array,
+  ): void;
+  /** sumDy[c] = Σ dy, sumDyXc[c] = Σ dy·(x − mean[c]) (overwrites both). */
+  batchNormBackwardSums(
+    params: Float64Array,
+    dy: Float32Array,
+    x: Float32Array,
+    mean: Float64Array,
+    sumDy: Float64Array,
+    sumDyXc: Float64Array,
+  ): void;
+  /** dx = dy·dyScale[c] + x·xScale[c] + shift[c]. */
+  batchNormBackwardData(
+    params: Float64Array,
+    dy: Float32Array,
+    x: Float32Array,
+    dyScale: Float64Array,
+    xScale: Float64Array,
+    shift: Float64Array,
+    dx: Float32Array,
+  ): void;
   /** y = f(x) for the unary op with this code. */
   unary(op: number, x: Float32Array, y: Float32Array, alpha: number): void;
   /** out = a (op) b; geometry = [rank, outShape..., aStrides..., bStrides...] (0 strides broadcast). */

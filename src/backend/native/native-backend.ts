@@ -3,6 +3,7 @@ import type { FloatArray } from '../../tensor/dtype.js';
 import { broadcastStrides, sizeOf } from '../../tensor/shape.js';
 import type {
   Backend,
+  BatchNormParams,
   BinaryOp,
   Conv2dParams,
   GemmParams,
@@ -74,6 +75,7 @@ export function createNativeBackend(addon: NativeAddon): Backend {
   const gemmParams = new Float64Array(10);
   const convParams = new Float64Array(16);
   const poolParams = new Float64Array(17);
+  const channelParams = new Float64Array(3);
 
   function fillConv(p: Conv2dParams): Float64Array {
     const v = [
@@ -137,6 +139,31 @@ export function createNativeBackend(addon: NativeAddon): Backend {
   function checkPool(op: string, p: Pool2dParams, x: ArrayLike<number>, y: ArrayLike<number>): void {
     requireLength(op, 'input', x, p.batch * p.channels * p.inH * p.inW);
     requireLength(op, 'output', y, p.batch * p.channels * p.outH * p.outW);
+  }
+
+  /**
+   * Check a per-channel kernel's arrays against its geometry and return the packed params, or null
+   * when there is no data (nothing for the kernel to do).
+   */
+  function checkChannels(
+    op: string,
+    p: BatchNormParams,
+    data: Record<string, ArrayLike<number>>,
+    perChannel: Record<string, ArrayLike<number>>,
+  ): Float64Array | null {
+    for (const [name, v] of Object.entries({ batch: p.batch, channels: p.channels, spatial: p.spatial })) {
+      if (!Number.isInteger(v) || v < 0) {
+        throw new ValueError(op, `${name} must be an integer >= 0, got ${v}. Fix: pass the input's sizes`);
+      }
+    }
+    const total = p.batch * p.channels * p.spatial;
+    for (const [name, arr] of Object.entries(data)) requireLength(op, name, arr, total);
+    for (const [name, arr] of Object.entries(perChannel)) requireLength(op, name, arr, p.channels);
+    if (total === 0) return null;
+    channelParams[0] = p.batch;
+    channelParams[1] = p.channels;
+    channelParams[2] = p.spatial;
+    return channelParams;
   }
 
   return {
@@ -219,6 +246,43 @@ export function createNativeBackend(addon: NativeAddon): Backend {
       if (!isF32(dy, dx)) return referenceBackend.avgPool2dBackward(p, dy, dx);
       checkPool('avgPool2dBackward', p, dx, dy);
       addon.avgPool2dBackward(fillPool(p), dy as Float32Array, dx as Float32Array);
+    },
+
+    batchNormStats(p, x, mean, variance): void {
+      if (!isF32(x)) return referenceBackend.batchNormStats(p, x, mean, variance);
+      const params = checkChannels('batchNormStats', p, { x }, { mean, variance });
+      if (params === null) return referenceBackend.batchNormStats(p, x, mean, variance);
+      addon.batchNormStats(params, x as Float32Array, mean, variance);
+    },
+
+    batchNormForward(p, x, scale, shift, y): void {
+      if (!isF32(x, y)) return referenceBackend.batchNormForward(p, x, scale, shift, y);
+      const params = checkChannels('batchNormForward', p, { x, y }, { scale, shift });
+      if (params) addon.batchNormForward(params, x as Float32Array, scale, shift, y as Float32Array);
+    },
+
+    batchNormBackwardSums(p, dy, x, mean, sumDy, sumDyXc): void {
+      if (!isF32(dy, x)) return referenceBackend.batchNormBackwardSums(p, dy, x, mean, sumDy, sumDyXc);
+      const params = checkChannels('batchNormBackwardSums', p, { dy, x }, { mean, sumDy, sumDyXc });
+      if (params === null) return referenceBackend.batchNormBackwardSums(p, dy, x, mean, sumDy, sumDyXc);
+      addon.batchNormBackwardSums(params, dy as Float32Array, x as Float32Array, mean, sumDy, sumDyXc);
+    },
+
+    batchNormBackwardData(p, dy, x, dyScale, xScale, shift, dx): void {
+      if (!isF32(dy, x, dx))
+        return referenceBackend.batchNormBackwardData(p, dy, x, dyScale, xScale, shift, dx);
+      const params = checkChannels('batchNormBackwardData', p, { dy, x, dx }, { dyScale, xScale, shift });
+      if (params) {
+        addon.batchNormBackwardData(
+          params,
+          dy as Float32Array,
+          x as Float32Array,
+          dyScale,
+          xScale,
+          shift,
+          dx as Float32Array,
+        );
+      }
     },
 
     unary(op, x, y, alpha = 0): void {

@@ -1,4 +1,10 @@
 import type { Backend } from '../backend.js';
+import {
+  batchNormBackwardData,
+  batchNormBackwardSums,
+  batchNormForward,
+  batchNormStats,
+} from './batch-norm.js';
 import { conv2dBackwardData, conv2dBackwardFilter, conv2dForward } from './conv.js';
 import { binary, unary } from './elementwise.js';
 import { gemm } from './gemm.js';
@@ -16,6 +22,10 @@ export const referenceBackend: Backend = {
   maxPool2dBackward,
   avgPool2dForward,
   avgPool2dBackward,
+  batchNormStats,
+  batchNormForward,
+  batchNormBackwardSums,
+  batchNormBackwardData,
   unary,
   binary,
   reduce,
