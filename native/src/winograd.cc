@@ -6,8 +6,9 @@
 // with V = B^T d B (input transform), U = G g G^T (weight transform).
 //
 // F(4x4) is the usual float32 choice: F(2x2) saves only 2.25x of the multiplications, and F(6x6)
-// (5.06x) has transform entries up to 5^5 in size, whose float32 rounding error grows past what
-// training tolerates.
+// (5.06x on large images, no more than F(4x4) at 7x7 and 14x14, where its 8x8 blocks cover the
+// same padded area) has larger transform coefficients and so larger float32 rounding error. Only
+// F(4x4) was built and measured here.
 //
 // Layouts (the transforms run 16 channels at a time, so channels are innermost):
 //   Xt[n][py][px][cp]   the zero-padded input, channel-last, covering every tile (shared)
