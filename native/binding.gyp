@@ -16,6 +16,7 @@
         "src/pool.cc",
         "src/reduce.cc",
         "src/thread_pool.cc",
+        "src/winograd.cc",
         "src/workspace.cc"
       ],
       "cflags!": ["-fno-exceptions", "-O2", "-O0"],

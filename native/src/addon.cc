@@ -17,6 +17,7 @@
 #include "pool.h"
 #include "reduce.h"
 #include "thread_pool.h"
+#include "winograd.h"
 
 namespace stride {
 
@@ -359,6 +360,26 @@ napi_value SetIsa(napi_env env, napi_callback_info info) {
   });
 }
 
+// Tests only: 'auto' (the measured choice), 'gemm' (never Winograd) or 'winograd' (wherever it applies).
+napi_value SetConvAlgorithm(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Args a = args(env, info, 1);
+    char buf[16];
+    size_t len = 0;
+    check(env, napi_get_value_string_utf8(env, a.argv[0], buf, sizeof buf, &len), "reading the algorithm name");
+    const std::string name(buf, len);
+    if (name == "auto")
+      setConvAlgorithm(ConvAlgorithm::Auto);
+    else if (name == "gemm")
+      setConvAlgorithm(ConvAlgorithm::Gemm);
+    else if (name == "winograd")
+      setConvAlgorithm(ConvAlgorithm::Winograd);
+    else
+      fail(env, "unknown convolution algorithm '" + name + "' (expected auto, gemm or winograd)");
+    return undefined(env);
+  });
+}
+
 napi_value GetIsa(napi_env env, napi_callback_info) {
   return guarded(env, [&] {
     napi_value out, active, detected;
@@ -392,6 +413,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"getNumThreads", nullptr, GetNumThreads, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"setIsa", nullptr, SetIsa, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"getIsa", nullptr, GetIsa, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"setConvAlgorithm", nullptr, SetConvAlgorithm, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   return exports;

@@ -3,6 +3,8 @@
 //   backward-filter:  dW_g[o, (c,ky,kx)] = dY_g[o, (n,p)] * X_g[(n,p), (c,ky,kx)]
 //   backward-data:    stride 1 is a forward convolution of dY with the flipped, transposed
 //                     weights; larger strides compute columns W_g^T * dY_g and scatter them (col2im).
+// 3x3 stride-1 convolutions with enough channels run through Winograd F(4x4, 3x3) instead
+// (winograd.cc), forward and the stride-1 backward-data alike.
 // Depthwise convolutions (one input and one output channel per group) use direct loops instead.
 #include "conv.h"
 
@@ -14,6 +16,7 @@
 #include "gemm.h"
 #include "multiversion.h"
 #include "thread_pool.h"
+#include "winograd.h"
 #include "workspace.h"
 
 #if STRIDE_X86
@@ -884,6 +887,7 @@ void conv2dForward(const ConvGeometry& g, const float* x, const float* w, const 
     });
     return;
   }
+  if (useWinograd(g)) return winogradForward(g, x, w, bias, y);
   forwardGemm(g, x, w, y);
   if (bias) addBias(g, bias, y);
 }
@@ -906,9 +910,10 @@ void conv2dBackwardData(const ConvGeometry& g, const float* dy, const float* w, 
     return;
   }
   // Stride 1: dx = conv(dy, W') with W'[c][o][ky][kx] = W[o][c][kH-1-ky][kW-1-kx] within each
-  // group, the transposed convolution. It wins when it runs as an indirect convolution (no packing),
-  // or as an implicit GEMM with enough input channels per group (a GEMM of enough rows) and not many
-  // more output channels (its packing grows with them). Otherwise columns plus col2im are cheaper.
+  // group, the transposed convolution. It wins when it runs through Winograd (3x3, one group), as
+  // an indirect convolution (no packing), or as an implicit GEMM with enough input channels per
+  // group (a GEMM of enough rows) and not many more output channels (its packing grows with
+  // them). Otherwise columns plus col2im are cheaper.
   if (g.strideH == 1 && g.strideW == 1) {
     ConvGeometry t = g;
     t.inChannels = g.outChannels;
@@ -919,8 +924,9 @@ void conv2dBackwardData(const ConvGeometry& g, const float* dy, const float* w, 
     t.outW = g.inW;
     t.padTop = g.dilationH * (g.kH - 1) - g.padTop;
     t.padLeft = g.dilationW * (g.kW - 1) - g.padLeft;
+    const bool winograd = useWinograd(t);
     const bool indirect = activeIsa() == Isa::Avx512 && preferIndirect(t);
-    if (indirect || (d.cg >= 16 && d.og <= 2 * d.cg)) {
+    if (winograd || indirect || (d.cg >= 16 && d.og <= 2 * d.cg)) {
       const int64_t taps = g.kH * g.kW;
       float* wt = scratch(Slot::Extra, static_cast<size_t>(g.inChannels * d.og * taps));
       for (int64_t grp = 0; grp < g.groups; grp++)
@@ -930,7 +936,10 @@ void conv2dBackwardData(const ConvGeometry& g, const float* dy, const float* w, 
             float* dst = wt + ((grp * d.cg + c) * d.og + o) * taps;
             for (int64_t k = 0; k < taps; k++) dst[k] = src[taps - 1 - k];
           }
-      forwardGemm(t, dy, wt, dx);
+      if (winograd)
+        winogradForward(t, dy, wt, nullptr, dx);
+      else
+        forwardGemm(t, dy, wt, dx);
       return;
     }
   }

@@ -13,7 +13,7 @@ struct Buffer {
   ~Buffer() { std::free(data); }
 };
 
-constexpr int kSlots = 5;
+constexpr int kSlots = 9;
 thread_local Buffer t_buffers[kSlots];
 
 }  // namespace

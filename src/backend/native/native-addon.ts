@@ -77,4 +77,10 @@ export interface NativeAddon {
   setIsa(name: string): boolean;
   /** The instruction-set family in use and the best one the CPU supports. */
   getIsa(): { active: string; detected: string };
+  /**
+   * How 3x3 stride-1 convolutions run (process-wide; tests use it to cover both paths): 'auto'
+   * picks Winograd where measured faster, 'gemm' never uses it, 'winograd' uses it wherever it
+   * applies. Throws on any other name.
+   */
+  setConvAlgorithm(name: 'auto' | 'gemm' | 'winograd'): void;
 }
