@@ -278,6 +278,8 @@ struct GtF { static float f(float a, float b) { return a > b ? 1.0f : 0.0f; } };
 struct GeF { static float f(float a, float b) { return a >= b ? 1.0f : 0.0f; } };
 struct LtF { static float f(float a, float b) { return a < b ? 1.0f : 0.0f; } };
 struct LeF { static float f(float a, float b) { return a <= b ? 1.0f : 0.0f; } };
+// The ReLU gradient: a (the output gradient) where b (the ReLU's input) is positive.
+struct ReluGradF { static float f(float a, float b) { return b > 0.0f ? a : 0.0f; } };
 
 // One innermost row: out[t] = f(a[t*sa], b[t*sb]) with the unit/zero stride cases specialized.
 template <typename F>
@@ -390,6 +392,7 @@ void binary(BinaryOp op, const float* a, const int64_t* aStrides, const float* b
     case BinaryOp::Ge: return binaryTyped<GeF>(a, b, out, shape, sa, sb);
     case BinaryOp::Lt: return binaryTyped<LtF>(a, b, out, shape, sa, sb);
     case BinaryOp::Le: return binaryTyped<LeF>(a, b, out, shape, sa, sb);
+    case BinaryOp::ReluGrad: return binaryTyped<ReluGradF>(a, b, out, shape, sa, sb);
     default: return;
   }
 }

@@ -27,7 +27,7 @@ enum class UnaryOp : int {
 };
 
 /** Binary op codes; comparisons write 1 or 0. */
-enum class BinaryOp : int { Add = 0, Sub, Mul, Div, Pow, Maximum, Minimum, Eq, Gt, Ge, Lt, Le, Count };
+enum class BinaryOp : int { Add = 0, Sub, Mul, Div, Pow, Maximum, Minimum, Eq, Gt, Ge, Lt, Le, ReluGrad, Count };
 
 /** y[i] = f(x[i]) for i < n; `alpha` parameterizes leakyRelu, elu and powScalar. */
 void unary(UnaryOp op, const float* x, float* y, int64_t n, float alpha);

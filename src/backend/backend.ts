@@ -119,9 +119,25 @@ export type UnaryOp =
   | 'square'
   | 'erf';
 
-/** Element-wise functions of two arguments (broadcasting). Comparisons write 1 or 0. */
+/**
+ * Element-wise functions of two arguments (broadcasting). Comparisons write 1 or 0. `reluGrad` is
+ * the ReLU gradient in one pass: `a` where `b > 0`, else 0 (a: output gradient, b: the ReLU's
+ * input or output), as PyTorch's `threshold_backward`.
+ */
 export type BinaryOp =
-  'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'minimum' | 'eq' | 'gt' | 'ge' | 'lt' | 'le';
+  | 'add'
+  | 'sub'
+  | 'mul'
+  | 'div'
+  | 'pow'
+  | 'maximum'
+  | 'minimum'
+  | 'eq'
+  | 'gt'
+  | 'ge'
+  | 'lt'
+  | 'le'
+  | 'reluGrad';
 
 /** Reductions. */
 export type ReduceOp = 'sum' | 'max' | 'min';

@@ -143,7 +143,7 @@ export function square(x: Tensor): Tensor {
 /** max(x, 0). */
 export function relu(x: Tensor): Tensor {
   const out = unaryRaw('relu', x);
-  return record('relu', [x], out, (g) => [binaryRaw('mul', g, binaryRaw('gt', x, asTensor(0, x.dtype)))]);
+  return record('relu', [x], out, (g) => [binaryRaw('reluGrad', g, x)]);
 }
 
 /** 1 / (1 + e^-x). */

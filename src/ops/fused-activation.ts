@@ -48,14 +48,17 @@ export function activateInPlace(y: Tensor, activation: FusedActivation): Tensor 
   }
   const out = new Tensor(d, y.shape);
   return record(activation, [y], out, (g) => {
-    const gd = g.data;
     const dx = empty(y.shape, y.dtype);
+    if (activation === 'relu') {
+      kernels().binary('reluGrad', g.data, g.shape, d, y.shape, dx.data, y.shape);
+      return [dx];
+    }
+    const gd = g.data;
     const dd = dx.data;
-    // The derivative from the output: 1 where the activation passed its input through.
-    const hi = activation === 'relu' ? Infinity : 6;
+    // ReLU6's derivative from the output: 1 where it passed its input through.
     for (let i = 0; i < dd.length; i++) {
       const v = d[i]!;
-      dd[i] = v > 0 && v < hi ? gd[i]! : 0;
+      dd[i] = v > 0 && v < 6 ? gd[i]! : 0;
     }
     return [dx];
   });

@@ -120,6 +120,7 @@ describe('native element-wise kernels match the reference', { skip: skipWithoutA
     'ge',
     'lt',
     'le',
+    'reluGrad',
   ];
   const PATTERNS: [string, number[], number[]][] = [
     ['same shape', [3, 4, 5], [3, 4, 5]],

@@ -84,6 +84,16 @@ describe('element-wise ops', () => {
     assert.ok(st.gradcheck((x) => x.clone().mul(2), [a]));
   });
 
+  it("relu's gradient is PyTorch's threshold_backward: the upstream gradient where x > 0, else 0", () => {
+    const x = st.tensor([-1, 0, 2, Number.NaN, 3]).requiresGrad_();
+    st.relu(x).backward(st.tensor([1, 1, 1, 1, Number.NaN]));
+    // Masked positions are 0 even for a NaN upstream gradient; x = 0 and x = NaN pass nothing.
+    assert.deepEqual(Array.from(x.grad!.data), [0, 0, 1, 0, Number.NaN]);
+    const y = st.tensor([-2, 5]).requiresGrad_();
+    st.relu(y).backward(st.tensor([Number.NaN, 4]));
+    assert.deepEqual(Array.from(y.grad!.data), [0, 4]);
+  });
+
   it('casts between dtypes and passes gradients back through the cast', () => {
     const x = st.tensor([1.5, -2], undefined, { dtype: 'float64', requiresGrad: true });
     const y = x.to('float32');

@@ -46,6 +46,7 @@ const BINARY_CODES: Partial<Record<BinaryOp, number>> = {
   ge: 9,
   lt: 10,
   le: 11,
+  reluGrad: 12,
 };
 
 const REDUCE_CODES: Partial<Record<ReduceOp, number>> = { sum: 0, max: 1, min: 2 };

@@ -99,6 +99,8 @@ function scalarFn(op: BinaryOp): (a: number, b: number) => number {
       return (a, b) => (a < b ? 1 : 0);
     case 'le':
       return (a, b) => (a <= b ? 1 : 0);
+    case 'reluGrad':
+      return (a, b) => (b > 0 ? a : 0);
   }
 }
 
