@@ -769,7 +769,9 @@ bool filterGridBeatsRows(const ConvGeometry& g) { return filterGridLanes(g) > 1.
 // im2col transposed into panels, about 1.5 cycles per value against 2 * outChannels flops.
 bool preferFilterDot(const ConvGeometry& g) {
   const Dims d(g);
-  const double lanes = 0.8 * std::max(filterRowLanes(g), filterGridLanes(g));
+  // The lanes of the tiling filterGradientDot will use. (Counting the grid's lanes even where the
+  // rows are used picked the dot products at 128 channels, 28x28, where the GEMM runs 1.5x faster.)
+  const double lanes = 0.8 * (filterGridBeatsRows(g) ? filterGridLanes(g) : filterRowLanes(g));
   const double packed = 1.0 / (1.0 + 48.0 / static_cast<double>(d.og));
   return lanes >= packed;
 }
