@@ -3,6 +3,11 @@ import { add } from '../ops/elementwise.js';
 import { full } from '../tensor/creation.js';
 import { shapesEqual } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
+import {
+  escapeGradientBuffer,
+  releaseGradientBuffer,
+  withGradientPool,
+} from '../tensor/gradient-buffer-pool.js';
 import { noGrad } from './grad-mode.js';
 
 /**
@@ -63,32 +68,62 @@ export function backward(root: Tensor, grad?: Tensor): void {
   }
 
   const grads = new Map<Tensor, Tensor>([[root, seed]]);
-  noGrad(() => {
-    for (let k = order.length - 1; k >= 0; k--) {
-      const t = order[k]!;
-      const g = grads.get(t);
-      if (!g) continue;
-      grads.delete(t);
-      if (!t.gradFn) {
-        t.grad = t.grad ? add(t.grad, g) : g;
-        continue;
-      }
-      const inGrads = t.gradFn.backward(g);
-      const inputs = t.gradFn.inputs;
-      for (let j = 0; j < inputs.length; j++) {
-        const inp = inputs[j]!;
-        const ig = inGrads[j];
-        if (!ig || !inp.requiresGrad) continue;
-        if (!shapesEqual(ig.shape, inp.shape)) {
-          throw new AutogradError(
-            'backward',
-            `internal error: ${t.gradFn.name} returned a gradient of shape [${ig.shape.join(', ')}] ` +
-              `for an input of shape [${inp.shape.join(', ')}]`,
-          );
-        }
-        const prev = grads.get(inp);
-        grads.set(inp, prev ? add(prev, ig) : ig);
-      }
+  // How many pending gradients (values of `grads`) share each storage buffer: a gradient whose
+  // node has run is handed back to the buffer pool once no pending gradient shares its storage.
+  // Gradients that leave the engine (leaf .grad values) and the seed are never reused.
+  const holders = new Map<ArrayBufferLike, number>();
+  const hold = (t: Tensor): void => void holders.set(t.data.buffer, (holders.get(t.data.buffer) ?? 0) + 1);
+  const drop = (t: Tensor): void => {
+    const left = (holders.get(t.data.buffer) ?? 1) - 1;
+    if (left > 0) {
+      holders.set(t.data.buffer, left);
+      return;
     }
-  });
+    holders.delete(t.data.buffer);
+    releaseGradientBuffer(t.data);
+  };
+  escapeGradientBuffer(seed.data);
+  hold(seed);
+  withGradientPool(() =>
+    noGrad(() => {
+      for (let k = order.length - 1; k >= 0; k--) {
+        const t = order[k]!;
+        const g = grads.get(t);
+        if (!g) continue;
+        grads.delete(t);
+        if (!t.gradFn) {
+          const total = t.grad ? add(t.grad, g) : g;
+          escapeGradientBuffer(total.data);
+          t.grad = total;
+          drop(g);
+          continue;
+        }
+        const inGrads = t.gradFn.backward(g);
+        const inputs = t.gradFn.inputs;
+        for (let j = 0; j < inputs.length; j++) {
+          const inp = inputs[j]!;
+          const ig = inGrads[j];
+          if (!ig || !inp.requiresGrad) continue;
+          if (!shapesEqual(ig.shape, inp.shape)) {
+            throw new AutogradError(
+              'backward',
+              `internal error: ${t.gradFn.name} returned a gradient of shape [${ig.shape.join(', ')}] ` +
+                `for an input of shape [${inp.shape.join(', ')}]`,
+            );
+          }
+          const prev = grads.get(inp);
+          const next = prev ? add(prev, ig) : ig;
+          hold(next);
+          grads.set(inp, next);
+          if (prev) {
+            drop(prev);
+            // ig was never pending: count it once so that, unshared, it goes back to the pool.
+            hold(ig);
+            drop(ig);
+          }
+        }
+        drop(g);
+      }
+    }),
+  );
 }
