@@ -763,15 +763,22 @@ double filterGridLanes(const ConvGeometry& g) {
   return static_cast<double>(g.outH * g.outW) / (16.0 * std::ceil(span / 16.0));
 }
 
-bool filterGridBeatsRows(const ConvGeometry& g) { return filterGridLanes(g) > 1.15 * filterRowLanes(g); }
+// Rows of at most 16 pixels pay a fixed cost per row (pointer setup, a one-chunk inner loop) that
+// the lane count misses: the grid measured faster there even with fewer lanes in use (16x16, 5x5
+// kernel: 1.14x; 10x10: 1.26x), and on wider rows whenever it uses more lanes (56x56: 1.12x).
+bool filterGridBeatsRows(const ConvGeometry& g) {
+  const double grid = filterGridLanes(g);
+  return grid > 0.0 && (g.outW <= 16 || grid > filterRowLanes(g));
+}
 
 // Whether the dot-product filter gradient should beat the packed GEMM: the GEMM pays for an
 // im2col transposed into panels, about 1.5 cycles per value against 2 * outChannels flops.
 bool preferFilterDot(const ConvGeometry& g) {
   const Dims d(g);
-  // The lanes of the tiling filterGradientDot will use. (Counting the grid's lanes even where the
-  // rows are used picked the dot products at 128 channels, 28x28, where the GEMM runs 1.5x faster.)
-  const double lanes = 0.8 * (filterGridBeatsRows(g) ? filterGridLanes(g) : filterRowLanes(g));
+  // The lanes of the tiling filterGradientDot will use, at 0.7 of the GEMM's speed per lane: at
+  // 128 channels, 28x28, the GEMM ran 1.35-1.6x faster than the dot products (with either tiling),
+  // at 64 channels, 56x56, the dot products 1.15x faster.
+  const double lanes = 0.7 * (filterGridBeatsRows(g) ? filterGridLanes(g) : filterRowLanes(g));
   const double packed = 1.0 / (1.0 + 48.0 / static_cast<double>(d.og));
   return lanes >= packed;
 }
