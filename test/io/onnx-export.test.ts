@@ -4,15 +4,7 @@ import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import * as st from '../../src/index.js';
 import { assertClose } from '../helpers/assert-close.js';
-
-type Ort = typeof import('onnxruntime-node');
-let ort: Ort | null = null;
-try {
-  ort = await import('onnxruntime-node');
-} catch {
-  ort = null;
-}
-const skipOrt = ort ? false : 'onnxruntime-node is not installed (npm install -D onnxruntime-node)';
+import { ort, skipOrt, type Ort } from '../helpers/onnxruntime.js';
 
 /** Run an exported model in onnxruntime-node; returns every output in order. */
 async function runOrt(bytes: Uint8Array, inputs: readonly st.Tensor[]): Promise<st.Tensor[]> {

@@ -7,6 +7,7 @@ import * as st from '../../src/index.js';
 import { Rng } from '../../src/tensor/random.js';
 import { assertClose } from '../helpers/assert-close.js';
 import { loadFixture, type FixtureTensor } from '../helpers/fixtures.js';
+import type { BatchNormArgs, NormCase } from '../helpers/norm-fixture.js';
 import { forEachConfig, nativeBackend, skipWithoutAddon } from './native-harness.js';
 
 /** [batch, channels, spatial] layouts covering every way the kernels split work. */
@@ -240,31 +241,13 @@ describe('batchNorm and instanceNorm on the native kernels match float64', { ski
   });
 });
 
-interface NormCase {
-  op: string;
-  name: string;
-  args: { training: boolean; momentum: number; eps: number };
-  x: FixtureTensor;
-  grad: FixtureTensor;
-  out: FixtureTensor;
-  dx: FixtureTensor;
-  weight?: FixtureTensor;
-  bias?: FixtureTensor;
-  dweight?: FixtureTensor;
-  dbias?: FixtureTensor;
-  runningMean?: FixtureTensor;
-  runningVar?: FixtureTensor;
-  runningMeanAfter?: FixtureTensor;
-  runningVarAfter?: FixtureTensor;
-}
-
 describe(
   'batchNorm on the native kernels: PyTorch parity (float32 fixtures)',
   { skip: skipWithoutAddon },
   () => {
     const cases = skipWithoutAddon
       ? []
-      : loadFixture<{ cases: NormCase[] }>('norm').cases.filter((c) => c.op === 'batchNorm');
+      : loadFixture<{ cases: NormCase<BatchNormArgs>[] }>('norm').cases.filter((c) => c.op === 'batchNorm');
     const leaf = (f: FixtureTensor | undefined, grad = false): st.Tensor | null =>
       f ? st.tensor(f.data, f.shape, { requiresGrad: grad }) : null;
     for (const c of cases) {

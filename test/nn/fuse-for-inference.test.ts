@@ -2,15 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import * as st from '../../src/index.js';
 import { assertClose } from '../helpers/assert-close.js';
-
-type Ort = typeof import('onnxruntime-node');
-let ort: Ort | null = null;
-try {
-  ort = await import('onnxruntime-node');
-} catch {
-  ort = null;
-}
-const skipOrt = ort ? false : 'onnxruntime-node is not installed (npm install -D onnxruntime-node)';
+import { ort, skipOrt } from '../helpers/onnxruntime.js';
 
 /** Batch norms with statistics and affine values far from the identity, so folding changes numbers. */
 function randomizeNorms(model: st.Module, rng: st.Rng): void {

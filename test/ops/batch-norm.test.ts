@@ -3,24 +3,7 @@ import { describe, it } from 'node:test';
 import * as st from '../../src/index.js';
 import { assertClose } from '../helpers/assert-close.js';
 import { loadFixture, type FixtureTensor } from '../helpers/fixtures.js';
-
-interface NormCase {
-  op: string;
-  name: string;
-  args: { training: boolean; momentum: number; eps: number };
-  x: FixtureTensor;
-  grad: FixtureTensor;
-  out: FixtureTensor;
-  dx: FixtureTensor;
-  weight?: FixtureTensor;
-  bias?: FixtureTensor;
-  dweight?: FixtureTensor;
-  dbias?: FixtureTensor;
-  runningMean?: FixtureTensor;
-  runningVar?: FixtureTensor;
-  runningMeanAfter?: FixtureTensor;
-  runningVarAfter?: FixtureTensor;
-}
+import type { BatchNormArgs, NormCase } from '../helpers/norm-fixture.js';
 
 const f64 = { dtype: 'float64' as const };
 const leaf = (f: FixtureTensor | undefined, grad = false): st.Tensor | null =>
@@ -263,7 +246,9 @@ describe('batchNorm: errors', () => {
 });
 
 describe('batchNorm: PyTorch parity (float32 fixtures)', () => {
-  const cases = loadFixture<{ cases: NormCase[] }>('norm').cases.filter((c) => c.op === 'batchNorm');
+  const cases = loadFixture<{ cases: NormCase<BatchNormArgs>[] }>('norm').cases.filter(
+    (c) => c.op === 'batchNorm',
+  );
   assert.ok(cases.length >= 8);
   for (const c of cases) {
     it(c.name, () => {

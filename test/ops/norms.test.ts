@@ -3,24 +3,7 @@ import { describe, it } from 'node:test';
 import * as st from '../../src/index.js';
 import { assertClose } from '../helpers/assert-close.js';
 import { loadFixture, type FixtureTensor } from '../helpers/fixtures.js';
-
-interface NormCase {
-  op: string;
-  name: string;
-  args: Record<string, number | boolean | number[]>;
-  x: FixtureTensor;
-  grad: FixtureTensor;
-  out: FixtureTensor;
-  dx: FixtureTensor;
-  weight?: FixtureTensor;
-  bias?: FixtureTensor;
-  dweight?: FixtureTensor;
-  dbias?: FixtureTensor;
-  runningMean?: FixtureTensor;
-  runningVar?: FixtureTensor;
-  runningMeanAfter?: FixtureTensor;
-  runningVarAfter?: FixtureTensor;
-}
+import type { NormCase } from '../helpers/norm-fixture.js';
 
 const f64 = { dtype: 'float64' as const };
 const param = (shape: number[], seed: number, shift = 0) =>
