@@ -111,24 +111,15 @@ STRIDE_INLINE void affine2RowImpl(const float* dy, const float* x, int64_t len, 
 }
 STRIDE_MULTIVERSION(affine2Row, affine2RowImpl)
 
-}  // namespace
-
-void batchNormStats(const ChannelGeometry& g, const float* x, double* mean, double* variance) {
-  const int64_t m = g.batch * g.spatial;
-  if (m == 0) {
-    std::fill(mean, mean + g.channels, std::numeric_limits<double>::quiet_NaN());
-    std::fill(variance, variance + g.channels, std::numeric_limits<double>::quiet_NaN());
-    return;
-  }
-  const Split sp(g);
+// Two per-channel sums: run(ch, off, len, &a, &b) adds the contributions of one run of a channel.
+// Each task sums its runs, then the tasks' partial sums are combined channel by channel in task
+// order, so the result does not depend on the thread count.
+template <typename Run>
+void channelSums(const ChannelGeometry& g, const Split& sp, Run run, double* outA, double* outB) {
   std::vector<double> s1(sp.tasks()), s2(sp.tasks());
-  // One pass over the data: sums of x - k and (x - k)^2 with k the channel's first element. The
-  // shift keeps E[d^2] - E[d]^2 from cancelling when the mean is large against the spread.
   runTasks(sp, [&](int64_t t) {
     double a = 0.0, b = 0.0;
-    sp.forEachRun(t, [&](int64_t ch, int64_t off, int64_t len) {
-      shiftedSums(x + off, len, static_cast<double>(x[ch * g.spatial]), &a, &b);
-    });
+    sp.forEachRun(t, [&](int64_t ch, int64_t off, int64_t len) { run(ch, off, len, &a, &b); });
     s1[t] = a;
     s2[t] = b;
   });
@@ -139,9 +130,34 @@ void batchNormStats(const ChannelGeometry& g, const float* x, double* mean, doub
       a += s1[t];
       b += s2[t];
     }
-    const double d = a / static_cast<double>(m);
+    outA[ch] = a;
+    outB[ch] = b;
+  }
+}
+
+}  // namespace
+
+void batchNormStats(const ChannelGeometry& g, const float* x, double* mean, double* variance) {
+  const int64_t m = g.batch * g.spatial;
+  if (m == 0) {
+    std::fill(mean, mean + g.channels, std::numeric_limits<double>::quiet_NaN());
+    std::fill(variance, variance + g.channels, std::numeric_limits<double>::quiet_NaN());
+    return;
+  }
+  const Split sp(g);
+  // One pass over the data: sums of x - k and (x - k)^2 with k the channel's first element. The
+  // shift keeps E[d^2] - E[d]^2 from cancelling when the mean is large against the spread.
+  std::vector<double> sd(g.channels), sd2(g.channels);
+  channelSums(
+      g, sp,
+      [&](int64_t ch, int64_t off, int64_t len, double* a, double* b) {
+        shiftedSums(x + off, len, static_cast<double>(x[ch * g.spatial]), a, b);
+      },
+      sd.data(), sd2.data());
+  for (int64_t ch = 0; ch < g.channels; ch++) {
+    const double d = sd[ch] / static_cast<double>(m);
     mean[ch] = static_cast<double>(x[ch * g.spatial]) + d;
-    variance[ch] = std::max(0.0, b / static_cast<double>(m) - d * d);
+    variance[ch] = std::max(0.0, sd2[ch] / static_cast<double>(m) - d * d);
   }
 }
 
@@ -157,26 +173,12 @@ void batchNormForward(const ChannelGeometry& g, const float* x, const double* sc
 
 void batchNormBackwardSums(const ChannelGeometry& g, const float* dy, const float* x, const double* mean,
                            double* sumDy, double* sumDyXc) {
-  const Split sp(g);
-  std::vector<double> s1(sp.tasks()), s2(sp.tasks());
-  runTasks(sp, [&](int64_t t) {
-    double a = 0.0, b = 0.0;
-    sp.forEachRun(t, [&](int64_t ch, int64_t off, int64_t len) {
-      gradSums(dy + off, x + off, len, mean[ch], &a, &b);
-    });
-    s1[t] = a;
-    s2[t] = b;
-  });
-  const int64_t per = sp.perChannel();
-  for (int64_t ch = 0; ch < g.channels; ch++) {
-    double a = 0.0, b = 0.0;
-    for (int64_t t = ch * per; t < (ch + 1) * per; t++) {
-      a += s1[t];
-      b += s2[t];
-    }
-    sumDy[ch] = a;
-    sumDyXc[ch] = b;
-  }
+  channelSums(
+      g, Split(g),
+      [&](int64_t ch, int64_t off, int64_t len, double* a, double* b) {
+        gradSums(dy + off, x + off, len, mean[ch], a, b);
+      },
+      sumDy, sumDyXc);
 }
 
 void batchNormBackwardData(const ChannelGeometry& g, const float* dy, const float* x, const double* dyScale,
