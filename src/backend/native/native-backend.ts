@@ -177,6 +177,25 @@ export function createNativeBackend(addon: NativeAddon): Backend {
     return channelParams;
   }
 
+  function conv2dForward(
+    p: Conv2dParams,
+    x: FloatArray,
+    w: FloatArray,
+    bias: FloatArray | null,
+    y: FloatArray,
+  ): void {
+    if (!isF32(x, w, bias, y)) return referenceBackend.conv2dForward(p, x, w, bias, y);
+    checkConv('conv2dForward', p, x, w, y);
+    if (bias) requireLength('conv2dForward', 'bias', bias, p.outChannels);
+    addon.conv2dForward(
+      fillConv(p),
+      x as Float32Array,
+      w as Float32Array,
+      bias as Float32Array | null,
+      y as Float32Array,
+    );
+  }
+
   return {
     name: 'native',
 
@@ -202,18 +221,7 @@ export function createNativeBackend(addon: NativeAddon): Backend {
       addon.gemm(gemmParams, a as Float32Array, b as Float32Array, c as Float32Array);
     },
 
-    conv2dForward(p, x, w, bias, y): void {
-      if (!isF32(x, w, bias, y)) return referenceBackend.conv2dForward(p, x, w, bias, y);
-      checkConv('conv2dForward', p, x, w, y);
-      if (bias) requireLength('conv2dForward', 'bias', bias, p.outChannels);
-      addon.conv2dForward(
-        fillConv(p),
-        x as Float32Array,
-        w as Float32Array,
-        bias as Float32Array | null,
-        y as Float32Array,
-      );
-    },
+    conv2dForward,
 
     prepareConv2dWeights(p, w): PreparedConv2dWeights {
       let packed: object | null = null;
@@ -233,7 +241,7 @@ export function createNativeBackend(addon: NativeAddon): Backend {
     conv2dForwardPrepared(p, x, prepared, bias, y): void {
       const w = prepared.weight;
       if (!isNativePrepared(prepared) || prepared.packed === null || !isF32(x, w, bias, y)) {
-        return this.conv2dForward(p, x, w, bias, y);
+        return conv2dForward(p, x, w, bias, y);
       }
       checkConv('conv2dForwardPrepared', p, x, w, y);
       if (bias) requireLength('conv2dForwardPrepared', 'bias', bias, p.outChannels);
