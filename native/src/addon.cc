@@ -182,6 +182,55 @@ napi_value Conv2dForward(napi_env env, napi_callback_info info) {
   });
 }
 
+// Externals holding PackedConvWeights (made by conv2dPrepareWeights) carry this tag, so no other object can be passed for one.
+const napi_type_tag kPackedConvTag = {0x7374726964652d63ULL, 0x6f6e762d7061636bULL};
+
+// Bytes the packed weights hold, reported to the GC (they are packed on first use).
+int64_t packedBytes(const PackedConvWeights& p) {
+  return static_cast<int64_t>(p.gemm.capacity() * sizeof(float));
+}
+
+void finalizePackedConv(napi_env env, void* data, void* /*hint*/) {
+  auto* packed = static_cast<PackedConvWeights*>(data);
+  int64_t adjusted = 0;
+  napi_adjust_external_memory(env, -packedBytes(*packed), &adjusted);
+  delete packed;
+}
+
+napi_value Conv2dPrepareWeights(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Args a = args(env, info, 1);
+    const ConvGeometry g = convGeometry(env, a.argv[0]);
+    auto packed = std::make_unique<PackedConvWeights>(conv2dPrepareWeights(g));
+    napi_value out;
+    check(env, napi_create_external(env, packed.get(), finalizePackedConv, nullptr, &out), "wrapping packed weights");
+    packed.release();  // the external owns it now
+    check(env, napi_type_tag_object(env, out, &kPackedConvTag), "tagging packed weights");
+    return out;
+  });
+}
+
+napi_value Conv2dForwardPacked(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Args a = args(env, info, 6);
+    const ConvGeometry g = convGeometry(env, a.argv[0]);
+    bool tagged = false;
+    check(env, napi_check_object_type_tag(env, a.argv[3], &kPackedConvTag, &tagged), "checking packed weights");
+    if (!tagged) fail(env, "packed must be the object conv2dPrepareWeights returned");
+    void* data = nullptr;
+    check(env, napi_get_value_external(env, a.argv[3], &data), "reading packed weights");
+    const float* bias = isNullish(env, a.argv[4]) ? nullptr : f32(env, a.argv[4], "bias");
+    auto* packed = static_cast<PackedConvWeights*>(data);
+    const int64_t before = packedBytes(*packed);
+    conv2dForwardPacked(g, f32(env, a.argv[1], "x"), f32(env, a.argv[2], "w"), packed, bias, f32(env, a.argv[5], "y"));
+    // The GC should count the packed copy (as large as the weights) when it decides to collect.
+    const int64_t grown = packedBytes(*packed) - before;
+    int64_t adjusted = 0;
+    if (grown != 0) check(env, napi_adjust_external_memory(env, grown, &adjusted), "reporting packed weights' memory");
+    return undefined(env);
+  });
+}
+
 napi_value Conv2dBackwardData(napi_env env, napi_callback_info info) {
   return guarded(env, [&] {
     Args a = args(env, info, 4);
@@ -396,6 +445,8 @@ napi_value Init(napi_env env, napi_value exports) {
   const napi_property_descriptor props[] = {
       {"gemm", nullptr, Gemm, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"conv2dForward", nullptr, Conv2dForward, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"conv2dPrepareWeights", nullptr, Conv2dPrepareWeights, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"conv2dForwardPacked", nullptr, Conv2dForwardPacked, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"conv2dBackwardData", nullptr, Conv2dBackwardData, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"conv2dBackwardFilter", nullptr, Conv2dBackwardFilter, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"maxPool2dForward", nullptr, MaxPool2dForward, nullptr, nullptr, nullptr, napi_default, nullptr},

@@ -574,7 +574,8 @@ bool preferIndirect(const ConvGeometry& g) {
 // the output extended to the padded width, computed into a per-thread tile and copied out without
 // the extra columns.
 void forwardIndirectGrid(const ConvGeometry& g, const float* xpad, int64_t wp, int64_t padPlane, const float* w,
-                         const std::vector<int64_t>& off, IndirectKernelFn kernel, int threads, float* y) {
+                         const float* prepacked, const std::vector<int64_t>& off, IndirectKernelFn kernel, int threads,
+                         float* y) {
   const Dims d(g);
   const int mr = gemmMr();
   const int64_t kcMax = gemmKc();
@@ -583,7 +584,8 @@ void forwardIndirectGrid(const ConvGeometry& g, const float* xpad, int64_t wp, i
   const int64_t span = (g.outH - 1) * wp + g.outW;
   const int64_t tiles = (span + 31) / 32;
   for (int64_t grp = 0; grp < g.groups; grp++) {
-    const float* packed = packAllA(DenseA(w + grp * d.og * d.kk, d.kk, false), d.og, d.kk, mr, threads);
+    const float* packed = prepacked ? prepacked + grp * d.og * d.kk
+                                    : packAllA(DenseA(w + grp * d.og * d.kk, d.kk, false), d.og, d.kk, mr, threads);
     ThreadPool::instance().parallelFor(g.batch * tiles, threads, [&](int64_t t) {
       const int64_t n = t / tiles, q0 = (t % tiles) * 32;
       const int tw = static_cast<int>(std::min<int64_t>(32, span - q0));
@@ -616,8 +618,9 @@ void forwardIndirectGrid(const ConvGeometry& g, const float* xpad, int64_t wp, i
 
 // Forward convolution without im2col: on AVX-512, with stride 1 along W, the GEMM micro-kernel
 // reads B rows straight from a zero-padded copy of the input through a table of tap offsets.
-// Returns false when it does not apply or should lose to the packed path.
-bool forwardIndirect(const ConvGeometry& g, const float* x, const float* w, float* y) {
+// Returns false when it does not apply or should lose to the packed path. `prepacked` (or null)
+// holds the weights already packed group after group (see PackedConvWeights).
+bool forwardIndirect(const ConvGeometry& g, const float* x, const float* w, const float* prepacked, float* y) {
   if (activeIsa() != Isa::Avx512 || g.strideW != 1 || !preferIndirect(g)) return false;
   const IndirectKernelFn kernel = indirectKernelAvx512();
   if (!kernel) return false;
@@ -636,11 +639,12 @@ bool forwardIndirect(const ConvGeometry& g, const float* x, const float* w, floa
   const RowPanels panels(d.og, mr);
   const int64_t kBlocks = (d.kk + kcMax - 1) / kcMax;
   if (gridBeatsRows(g)) {
-    forwardIndirectGrid(g, xpad, wp, padPlane, w, off, kernel, threads, y);
+    forwardIndirectGrid(g, xpad, wp, padPlane, w, prepacked, off, kernel, threads, y);
     return true;
   }
   for (int64_t grp = 0; grp < g.groups; grp++) {
-    const float* packed = packAllA(DenseA(w + grp * d.og * d.kk, d.kk, false), d.og, d.kk, mr, threads);
+    const float* packed = prepacked ? prepacked + grp * d.og * d.kk
+                                    : packAllA(DenseA(w + grp * d.og * d.kk, d.kk, false), d.og, d.kk, mr, threads);
     pool.parallelFor(g.batch * g.outH, threads, [&](int64_t t) {
       const int64_t n = t / g.outH, oy = t % g.outH;
       const float* rowBase = xpad + (n * g.inChannels + grp * d.cg) * padPlane + oy * g.strideH * wp;
@@ -838,14 +842,17 @@ bool filterGradientDot(const ConvGeometry& g, const float* x, const float* dy, f
 #endif
 }
 
-void forwardGemm(const ConvGeometry& g, const float* x, const float* w, float* y) {
-  if (forwardIndirect(g, x, w, y)) return;
+// The forward by indirect convolution or implicit GEMM; `prepacked` as in forwardIndirect.
+void forwardGemm(const ConvGeometry& g, const float* x, const float* w, float* y, const float* prepacked = nullptr) {
+  if (forwardIndirect(g, x, w, prepacked, y)) return;
   const Dims d(g);
   for (int64_t grp = 0; grp < g.groups; grp++) {
     DenseA a(w + grp * d.og * d.kk, d.kk, false);
     Im2colB b(g, x, grp * d.cg);
     CLayout c{y + grp * d.og * d.outPlane, d.outPlane, d.outPlane, g.outChannels * d.outPlane};
-    gemm({d.og, g.batch * d.outPlane, d.kk, &a, &b, c, false}, numThreads());
+    GemmProblem problem{d.og, g.batch * d.outPlane, d.kk, &a, &b, c, false};
+    if (prepacked) problem.packedA = prepacked + grp * d.og * d.kk;
+    gemm(problem, numThreads());
   }
 }
 
@@ -886,7 +893,22 @@ STRIDE_MULTIVERSION(col2im, col2imImpl)
 }  // namespace
 
 void conv2dForward(const ConvGeometry& g, const float* x, const float* w, const float* bias, float* y) {
+  conv2dForwardPacked(g, x, w, nullptr, bias, y);
+}
+
+PackedConvWeights conv2dPrepareWeights(const ConvGeometry& g) {
+  PackedConvWeights out;
+  out.outChannels = g.outChannels;
+  out.kk = Dims(g).kk;
+  out.groups = g.groups;
+  return out;
+}
+
+void conv2dForwardPacked(const ConvGeometry& g, const float* x, const float* w, PackedConvWeights* packed,
+                         const float* bias, float* y) {
   const Dims d(g);
+  if (packed && (packed->outChannels != g.outChannels || packed->kk != d.kk || packed->groups != g.groups))
+    packed = nullptr;
   if (d.outPlane == 0 || g.batch == 0 || g.outChannels == 0) return;
   if (isDepthwise(g)) {
     const int threads = threadsFor(convFlops(g));
@@ -896,8 +918,27 @@ void conv2dForward(const ConvGeometry& g, const float* x, const float* w, const 
     });
     return;
   }
+  // Winograd keeps transforming the weights inside its tasks. Measured on ResNet-18 (fused, 2
+  // threads, AVX-512): keeping all transformed weights U across calls (4x the weights, each
+  // (panel, point) contiguous) ran 0.85-0.94x as fast at batch 1, where every weight is
+  // transformed about once per call and reading 4x the bytes costs more, and about 1.03x (within
+  // the noise) at batch 8; keeping U only for layers of up to 128x128 channels, or only where the
+  // tasks transform each weight at least 2 or 4 times per call, gained nothing measurable either.
   if (useWinograd(g)) return winogradForward(g, x, w, bias, y);
-  forwardGemm(g, x, w, y);
+  // Packed on first use, and again for another micro-kernel (tests switch the instruction set).
+  const float* prepacked = nullptr;
+  if (packed && d.kk > 0) {
+    const int mr = gemmMr();
+    if (packed->mr != mr || packed->gemm.empty()) {
+      packed->gemm.resize(static_cast<size_t>(g.outChannels * d.kk));
+      for (int64_t grp = 0; grp < g.groups; grp++)
+        packAllAInto(DenseA(w + grp * d.og * d.kk, d.kk, false), d.og, d.kk, mr, numThreads(),
+                     packed->gemm.data() + grp * d.og * d.kk);
+      packed->mr = mr;
+    }
+    prepacked = packed->gemm.data();
+  }
+  forwardGemm(g, x, w, y, prepacked);
   if (bias) addBias(g, bias, y);
 }
 

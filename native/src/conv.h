@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <vector>
 
 namespace stride {
 
@@ -14,6 +15,30 @@ struct ConvGeometry {
 
 /** y = conv(x, w) + bias (bias may be null). */
 void conv2dForward(const ConvGeometry& g, const float* x, const float* w, const float* bias, float* y);
+/**
+ * A convolution's weights prepared once for many forwards: each group's filters as the GEMM
+ * paths' A operand (packAllA's layout for micro-kernel rows `mr`), group after group, made by the
+ * first forward that reads them (from the weights that call passes). Depthwise and Winograd
+ * forwards read the weights as they are: transforming all weights for Winograd once and reading
+ * them back was measured slower at batch 1 (see conv2dForwardPacked).
+ */
+struct PackedConvWeights {
+  int64_t outChannels = 0, kk = 0, groups = 0;  // the weight shape (kk = inChannels/groups * kH * kW)
+  int mr = 0;                                   // 0 until packed
+  std::vector<float> gemm;
+};
+
+/** Prepared weights for convolutions of g's weight shape and groups (any input size); packs nothing yet. */
+PackedConvWeights conv2dPrepareWeights(const ConvGeometry& g);
+
+/**
+ * conv2dForward reading packed weights from `packed` (or null) where its path packs them, packing
+ * them from w on first use (or again after the instruction set changed). w must hold the values
+ * they were packed from.
+ */
+void conv2dForwardPacked(const ConvGeometry& g, const float* x, const float* w, PackedConvWeights* packed,
+                         const float* bias, float* y);
+
 /** dx = gradient with respect to the input (overwrites dx). */
 void conv2dBackwardData(const ConvGeometry& g, const float* dy, const float* w, float* dx);
 /** dw = gradient with respect to the weight (overwrites dw). */

@@ -79,16 +79,20 @@ RowPanels::RowPanels(int64_t m, int mr) {
 }
 
 float* packAllA(const APacker& a, int64_t m, int64_t k, int mr, int threads) {
+  float* packed = scratch(Slot::PackA, static_cast<size_t>(m * k));
+  packAllAInto(a, m, k, mr, threads, packed);
+  return packed;
+}
+
+void packAllAInto(const APacker& a, int64_t m, int64_t k, int mr, int threads, float* packed) {
   const RowPanels panels(m, mr);
   const int64_t kBlocks = (k + kKc - 1) / kKc;
-  float* packed = scratch(Slot::PackA, static_cast<size_t>(m * k));
   ThreadPool::instance().parallelFor(kBlocks * panels.count, m * k >= 65536 ? threads : 1, [&](int64_t t) {
     const int64_t pb = t / panels.count, i = t % panels.count;
     const int64_t p0 = pb * kKc, kc = std::min(kKc, k - p0);
     const int64_t r0 = panels.start(i);
     a.pack(packed + p0 * m + r0 * kc, r0, panels.rows(i), p0, kc);
   });
-  return packed;
 }
 
 void gemm(const GemmProblem& p, int maxThreads) {
@@ -103,8 +107,8 @@ void gemm(const GemmProblem& p, int maxThreads) {
   const int threads = std::min(maxThreads, threadsFor(2.0 * p.m * p.n * p.k));
   ThreadPool& pool = ThreadPool::instance();
 
-  // Phase 1: pack all of A once (shared by every thread).
-  const float* packedA = packAllA(*p.a, p.m, p.k, mk.mr, threads);
+  // Phase 1: pack all of A once (shared by every thread), unless the caller already did.
+  const float* packedA = p.packedA ? p.packedA : packAllA(*p.a, p.m, p.k, mk.mr, threads);
 
   // Phase 2: tasks are (row group, column chunk) pairs; each packs its own B blocks.
   const int64_t nPanels = (p.n + mk.nr - 1) / mk.nr;

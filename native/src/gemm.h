@@ -58,6 +58,9 @@ struct GemmProblem {
   const BPacker* b;
   CLayout c;
   bool accumulate;  // C += A*B instead of C = A*B
+  // All of A already packed by packAllAInto for the active micro-kernel's mr (or null: the driver
+  // packs A through `a`). Weights prepared once for many calls skip their packing this way.
+  const float* packedA = nullptr;
 };
 
 /** A dense, row-major operand, optionally transposed: op(A)[i, k] = trans ? a[k*ld + i] : a[i*ld + k]. */
@@ -110,6 +113,8 @@ struct RowPanels {
  * row panel i in the K block starting at p0 (depth kc) sits at p0 * M + start(i) * kc.
  */
 float* packAllA(const APacker& a, int64_t m, int64_t k, int mr, int threads);
+/** packAllA into `dst` (m * k floats) instead of the thread's scratch. */
+void packAllAInto(const APacker& a, int64_t m, int64_t k, int mr, int threads, float* dst);
 
 // ----- Internals shared by the driver and the per-ISA kernel files -----
 

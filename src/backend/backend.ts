@@ -17,6 +17,25 @@ export interface Backend {
 
   /** y = conv(x, w) + bias. x: [N, C, H, W], w: [O, C/groups, kH, kW], y: [N, O, outH, outW]. */
   conv2dForward(p: Conv2dParams, x: FloatArray, w: FloatArray, bias: FloatArray | null, y: FloatArray): void;
+  /**
+   * Prepare a convolution's weights `w` for many forwards (the native backend keeps a copy packed
+   * as its GEMM kernels read them, made by the first forward that needs it, so later calls skip
+   * that work). Only the weight shape and `groups` of `p` matter: the result serves inputs of every
+   * size. It may hold `w` itself, so it is valid while `w` keeps the values it had here; see
+   * `Conv2d.prepackWeights`.
+   */
+  prepareConv2dWeights(p: Conv2dParams, w: FloatArray): PreparedConv2dWeights;
+  /**
+   * y = conv(x, w) + bias with the weights `prepareConv2dWeights` prepared. A handle made by
+   * another backend runs the normal kernel on its `weight`.
+   */
+  conv2dForwardPrepared(
+    p: Conv2dParams,
+    x: FloatArray,
+    prepared: PreparedConv2dWeights,
+    bias: FloatArray | null,
+    y: FloatArray,
+  ): void;
   /** dx = gradient of conv2d with respect to its input (overwrites dx). Also the transposed convolution. */
   conv2dBackwardData(p: Conv2dParams, dy: FloatArray, w: FloatArray, dx: FloatArray): void;
   /** dw = gradient of conv2d with respect to its weight (overwrites dw). */
@@ -179,6 +198,17 @@ export interface Conv2dParams {
   groups: number;
   outH: number;
   outW: number;
+}
+
+/**
+ * Convolution weights a backend prepared for repeated forwards ({@link Backend.prepareConv2dWeights}).
+ * Opaque apart from these fields; what else it holds (packed copies) belongs to the backend.
+ */
+export interface PreparedConv2dWeights {
+  /** Name of the backend that prepared it. */
+  readonly backend: string;
+  /** The weights it was prepared from ([O, C/groups, kH, kW]). */
+  readonly weight: FloatArray;
 }
 
 /** Fully resolved geometry of a 2-D pooling window. */

@@ -85,6 +85,14 @@ export function tracingBackend(
       onKernel({ kind: 'conv2d', params: { ...p }, macs: convMacs(p), input: x, output: y });
       if (execute) inner.conv2dForward(p, x, w, bias, y);
     },
+    prepareConv2dWeights(p, w) {
+      // Shape-only tracing never reads the handle's packed data, so it prepares nothing.
+      return execute ? inner.prepareConv2dWeights(p, w) : { backend: 'shape-only', weight: w };
+    },
+    conv2dForwardPrepared(p, x, prepared, bias, y) {
+      onKernel({ kind: 'conv2d', params: { ...p }, macs: convMacs(p), input: x, output: y });
+      if (execute) inner.conv2dForwardPrepared(p, x, prepared, bias, y);
+    },
     conv2dBackwardData(p, dy, w, dx) {
       // During a forward pass this is the forward of a transposed convolution.
       onKernel({ kind: 'conv2dTranspose', params: { ...p }, macs: convMacs(p), input: dy, output: dx });

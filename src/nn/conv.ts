@@ -1,10 +1,13 @@
+import type { Backend, Conv2dParams, PreparedConv2dWeights } from '../backend/backend.js';
+import { kernels } from '../backend/registry.js';
 import { ValueError } from '../errors.js';
 import type { Conv2dOptions, Conv2dTransposeOptions } from '../ops/conv-params.js';
-import { conv2d } from '../ops/conv2d.js';
+import { conv2d, conv2dPrepared } from '../ops/conv2d.js';
 import { conv2dTranspose } from '../ops/conv2d-transpose.js';
 import { activateInPlace, checkFusedActivation, type FusedActivation } from '../ops/fused-activation.js';
 import { pair, type Padding2d, type Pair } from '../ops/geometry.js';
 import { zeros } from '../tensor/creation.js';
+import type { FloatArray } from '../tensor/dtype.js';
 import type { Rng } from '../tensor/random.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { torchDefaultInit } from './init.js';
@@ -52,6 +55,21 @@ function isZeroPadding(p: Padding2d): boolean {
   return p === 'valid' || p === 0 || (Array.isArray(p) && p.every((v) => v === 0));
 }
 
+/** What a {@link Conv2d} prepared its weights from, to tell when the preparation is stale. */
+interface PreparedWeightsEntry {
+  backend: Backend;
+  weight: Tensor;
+  data: FloatArray;
+  version: number;
+  /** The weight shape and groups the backend saw: outChannels, inChannels, groups, kH, kW. */
+  shape: string;
+  handle: PreparedConv2dWeights;
+}
+
+function weightShapeKey(p: Conv2dParams): string {
+  return `${p.outChannels},${p.inChannels},${p.groups},${p.kH},${p.kW}`;
+}
+
 /**
  * 2-D convolution layer, like `torch.nn.Conv2d`: `weight` [outChannels, inChannels/groups, kH, kW]
  * and `bias` [outChannels], initialized as PyTorch does (kaiming-uniform with a = √5, bias
@@ -84,6 +102,19 @@ export class Conv2d extends Module {
    * `fuseForInference`, which moves a following ReLU/ReLU6 layer into the convolution.
    */
   activation: FusedActivation | null;
+  /**
+   * Keep the weights prepared for inference (default false; `fuseForInference` sets it). While
+   * set, forwards in evaluation mode let the active backend prepare the weights once and reuse
+   * them (the native backend keeps them packed as its GEMM-based kernels read them, which each
+   * call would otherwise redo; its Winograd and depthwise kernels read them as they are). Training
+   * mode and the reference backend run the normal path.
+   *
+   * The preparation is redone when the weight tensor is replaced, or its `version` changes (an
+   * optimizer step, `loadStateDict`, the `nn.init` functions), or the backend changes. Writing
+   * `weight.data` directly is not noticed: call `weight.markChanged()` afterwards.
+   */
+  prepackWeights = false;
+  #prepared: PreparedWeightsEntry | null = null;
 
   constructor(inChannels: number, outChannels: number, kernelSize: Pair, opts: Conv2dLayerOptions = {}) {
     super();
@@ -109,13 +140,35 @@ export class Conv2d extends Module {
 
   /** Convolve a batch [N, inChannels, H, W] (or one image [inChannels, H, W]). */
   forward(x: Tensor): Tensor {
-    const y = conv2d(x, this.weight, this.bias, {
-      stride: this.stride,
-      padding: this.padding,
-      dilation: this.dilation,
-      groups: this.groups,
-    });
+    const opts = { stride: this.stride, padding: this.padding, dilation: this.dilation, groups: this.groups };
+    let y: Tensor;
+    if (this.prepackWeights && !this.training && kernels().name !== 'reference') {
+      y = conv2dPrepared(x, this.weight, this.bias, opts, (p, backend) => this.#preparedWeights(p, backend));
+    } else {
+      this.#prepared = null;
+      y = conv2d(x, this.weight, this.bias, opts);
+    }
     return this.activation ? activateInPlace(y, this.activation) : y;
+  }
+
+  /** The prepared weights for `backend`, prepared again when anything they came from changed. */
+  #preparedWeights(p: Conv2dParams, backend: Backend): PreparedConv2dWeights {
+    const w = this.weight;
+    const shape = weightShapeKey(p);
+    const c = this.#prepared;
+    if (
+      c !== null &&
+      c.backend === backend &&
+      c.weight === w &&
+      c.data === w.data &&
+      c.version === w.version &&
+      c.shape === shape
+    ) {
+      return c.handle;
+    }
+    const handle = backend.prepareConv2dWeights(p, w.data);
+    this.#prepared = { backend, weight: w, data: w.data, version: w.version, shape, handle };
+    return handle;
   }
 
   override extraRepr(): string {

@@ -36,6 +36,13 @@ export interface FusionReport {
  * fuse a copy when the original will be trained further:
  * `st.decodeModelFile(st.encodeModelFile(model)).model`.
  *
+ * Every `Conv2d` of the model (fused or not) is also marked for inference
+ * (`Conv2d.prepackWeights`): in evaluation mode the backend keeps its weights prepared between
+ * calls (the native backend packs the weights of its GEMM-based kernels once instead of on every
+ * forward). Changes made through an optimizer step, `loadStateDict`, the `nn.init` functions or a
+ * change of backend are picked up; writes straight into `weight.data` are not, so call
+ * `conv.weight.markChanged()` after them (or set `conv.prepackWeights = false`).
+ *
  * @returns what was fused.
  * @example
  * ```ts
@@ -55,6 +62,7 @@ export function fuseForInference(model: Module): FusionReport {
   const uses = countUses(model);
   const report: FusionReport = { batchNormsFolded: 0, activationsFused: 0 };
   for (const m of model.modules()) {
+    if (m instanceof Conv2d) m.prepackWeights = true;
     if (m instanceof Graph && !overridesForward(m, Graph)) fuseGraph(m, uses, report);
     else if (m instanceof Sequential && !overridesForward(m, Sequential)) fuseSequential(m, uses, report);
   }
@@ -119,6 +127,8 @@ function foldBatchNorm(conv: Conv2d, bn: BatchNorm2d): void {
     for (let i = o * per; i < (o + 1) * per; i++) w[i] = w[i]! * s;
     b[o] = (b[o]! - mean[o]!) * s + (beta ? beta[o]! : 0);
   }
+  conv.weight.markChanged();
+  conv.bias.markChanged();
 }
 
 /** The activation a layer can take over, or null. */

@@ -93,7 +93,7 @@ export function computeFans(shape: readonly number[]): [number, number] {
 /** Fill with `value`. */
 export function constant(t: Tensor, value: number): Tensor {
   t.data.fill(value);
-  return t;
+  return t.markChanged();
 }
 
 /** Fill with zeros. */
@@ -112,7 +112,7 @@ export function uniform(t: Tensor, low = 0, high = 1, opts?: InitOptions): Tenso
   const r = rngOf(opts);
   const d = t.data;
   for (let i = 0; i < d.length; i++) d[i] = r.uniform(low, high);
-  return t;
+  return t.markChanged();
 }
 
 /** Normal samples with the given mean and standard deviation (default 0, 1). */
@@ -121,7 +121,7 @@ export function normal(t: Tensor, mean = 0, std = 1, opts?: InitOptions): Tensor
   const r = rngOf(opts);
   const d = t.data;
   for (let i = 0; i < d.length; i++) d[i] = r.normal(mean, std);
-  return t;
+  return t.markChanged();
 }
 
 function kaimingStd(op: string, t: Tensor, opts: KaimingOptions): number {
@@ -228,7 +228,7 @@ export function orthogonal(t: Tensor, opts: XavierOptions = {}): Tensor {
       d[i * cols + j] = gain * (rows >= cols ? cols64[j]![i]! : cols64[i]![j]!);
     }
   }
-  return t;
+  return t.markChanged();
 }
 
 let skipDepth = 0;

@@ -328,7 +328,7 @@ export abstract class Module {
 
   /**
    * Copy values from `dict` into the module's parameters and buffers (in place: references held by
-   * optimizers stay valid). Every key is checked before anything is written; a dict with shape
+   * optimizers stay valid; each tensor written has its `version` bumped). Every key is checked before anything is written; a dict with shape
    * mismatches, or (when `strict`, the default) missing or unexpected keys, is refused with a
    * {@link StateDictError} listing them all. Returns the keys skipped under `{strict: false}`.
    */
@@ -362,7 +362,9 @@ export abstract class Module {
     }
     for (const [k, target] of targets) {
       const value = source.get(k);
-      if (value !== undefined) target.data.set(value.data);
+      if (value === undefined) continue;
+      target.data.set(value.data);
+      target.markChanged();
     }
     return { missingKeys, unexpectedKeys };
   }

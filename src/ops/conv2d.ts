@@ -1,4 +1,5 @@
 import { record } from '../autograd/grad-fn.js';
+import type { Backend, Conv2dParams, PreparedConv2dWeights } from '../backend/backend.js';
 import { kernels } from '../backend/registry.js';
 import { empty, type Tensor } from '../tensor/tensor.js';
 import { checkConvTensors, resolveConv2d, type Conv2dOptions } from './conv-params.js';
@@ -25,12 +26,45 @@ export function channelBiasGrad(dy: Tensor, batch: number, channels: number, pla
  * @returns [N, O, outH, outW]; differentiable with respect to x, weight and bias.
  */
 export function conv2d(x: Tensor, weight: Tensor, bias?: Tensor | null, opts: Conv2dOptions = {}): Tensor {
+  return conv2dWith(x, weight, bias ?? null, opts, null);
+}
+
+/**
+ * Supplies the prepared weights for a resolved geometry on the active backend (see
+ * {@link conv2dPrepared}).
+ */
+export type PreparedWeightsSource = (p: Conv2dParams, backend: Backend) => PreparedConv2dWeights;
+
+/**
+ * {@link conv2d} whose forward reads weights the active backend prepared once
+ * (`Backend.prepareConv2dWeights`), as `Conv2d` does in inference mode. `prepared` returns the
+ * handle for the resolved geometry; it must have been prepared from weights holding the values
+ * of `weight`, which the backward pass still reads.
+ */
+export function conv2dPrepared(
+  x: Tensor,
+  weight: Tensor,
+  bias: Tensor | null,
+  opts: Conv2dOptions,
+  prepared: PreparedWeightsSource,
+): Tensor {
+  return conv2dWith(x, weight, bias, opts, prepared);
+}
+
+function conv2dWith(
+  x: Tensor,
+  weight: Tensor,
+  b: Tensor | null,
+  opts: Conv2dOptions,
+  prepared: PreparedWeightsSource | null,
+): Tensor {
   const op = 'conv2d';
   const { params: p, outShape } = resolveConv2d(op, x.shape, weight.shape, opts);
-  const b = bias ?? null;
   checkConvTensors(op, x, weight, b, p.outChannels);
   const y = empty(outShape, x.dtype);
-  kernels().conv2dForward(p, x.data, weight.data, b ? b.data : null, y.data);
+  const k = kernels();
+  if (prepared) k.conv2dForwardPrepared(p, x.data, prepared(p, k), b ? b.data : null, y.data);
+  else k.conv2dForward(p, x.data, weight.data, b ? b.data : null, y.data);
   return record(op, b ? [x, weight, b] : [x, weight], y, (g, needs) => {
     let dx: Tensor | null = null;
     let dw: Tensor | null = null;

@@ -66,8 +66,8 @@ function isGroupInput<H extends BaseHyperParams>(x: Tensor | ParamGroupInput<H>)
  * Base class of the optimizers. Subclasses give the update rule of one parameter; the base keeps
  * the parameter groups, the per-parameter state, `zeroGrad()`, `stateDict()`/`loadStateDict()`.
  *
- * `step()` updates parameters in place on their typed arrays (`param.data`) and never records an
- * autograd graph.
+ * `step()` updates parameters in place on their typed arrays (`param.data`), bumps the `version`
+ * of each parameter it updates, and never records an autograd graph.
  */
 export abstract class Optimizer<
   H extends BaseHyperParams = BaseHyperParams,
@@ -189,6 +189,7 @@ export abstract class Optimizer<
           this.state.set(p, st);
         }
         this.updateParam(p.data, grad.data, st, group);
+        p.markChanged();
       }
     }
     return loss;

@@ -30,6 +30,7 @@ export class Tensor {
   grad: Tensor | null = null;
   /** The operation that produced this tensor, or null for a leaf. */
   gradFn: GradFn | null = null;
+  #version = 0;
 
   /** Wrap an existing typed array; `data.length` must equal the product of `shape`. */
   constructor(data: FloatArray, shape: readonly number[]) {
@@ -44,6 +45,22 @@ export class Tensor {
     }
     this.data = data;
     this.shape = Object.freeze([...shape]);
+  }
+
+  /**
+   * How many times this tensor's values were changed in place through Stride: every optimizer
+   * step that updates it, `Module.loadStateDict`, `fuseForInference` and the `nn.init` functions
+   * bump it. Caches of values derived from `data` (prepacked convolution weights) compare it.
+   * Writing `data` directly does not; call {@link markChanged} afterwards.
+   */
+  get version(): number {
+    return this.#version;
+  }
+
+  /** Record that `data` was changed in place (bumps {@link version}); returns this tensor. */
+  markChanged(): this {
+    this.#version++;
+    return this;
   }
 
   /** Element type. */

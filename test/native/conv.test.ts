@@ -1,115 +1,11 @@
 import { after, before, describe, it } from 'node:test';
-import type { Conv2dParams } from '../../src/backend/backend.js';
 import { referenceBackend } from '../../src/backend/reference/reference-backend.js';
 import { Rng } from '../../src/tensor/random.js';
 import { assertClose } from '../helpers/assert-close.js';
+import { GEOMETRIES, params, type Geometry } from './conv-geometries.js';
 import { addon, forEachConfig, nativeBackend, randomArray, skipWithoutAddon } from './native-harness.js';
 
-interface Geometry {
-  batch: number;
-  c: number;
-  o: number;
-  h: number;
-  w: number;
-  k: [number, number];
-  stride?: [number, number];
-  /** [top, bottom, left, right] */
-  pad?: [number, number, number, number];
-  dilation?: [number, number];
-  groups?: number;
-}
-
-function params(g: Geometry): Conv2dParams {
-  const [sh, sw] = g.stride ?? [1, 1];
-  const [pt, pb, pl, pr] = g.pad ?? [0, 0, 0, 0];
-  const [dh, dw] = g.dilation ?? [1, 1];
-  const outH = Math.floor((g.h + pt + pb - dh * (g.k[0] - 1) - 1) / sh) + 1;
-  const outW = Math.floor((g.w + pl + pr - dw * (g.k[1] - 1) - 1) / sw) + 1;
-  return {
-    batch: g.batch,
-    inChannels: g.c,
-    inH: g.h,
-    inW: g.w,
-    outChannels: g.o,
-    kH: g.k[0],
-    kW: g.k[1],
-    strideH: sh,
-    strideW: sw,
-    padTop: pt,
-    padLeft: pl,
-    dilationH: dh,
-    dilationW: dw,
-    groups: g.groups ?? 1,
-    outH,
-    outW,
-  };
-}
-
 // Every geometry runs forward (with and without bias), backward-data and backward-filter.
-const GEOMETRIES: [string, Geometry][] = [
-  ['1x1 pointwise', { batch: 2, c: 5, o: 7, h: 6, w: 9, k: [1, 1] }],
-  ['1x1 on a 1x1 image', { batch: 3, c: 4, o: 3, h: 1, w: 1, k: [1, 1] }],
-  ['3x3 same padding', { batch: 2, c: 3, o: 4, h: 8, w: 7, k: [3, 3], pad: [1, 1, 1, 1] }],
-  ['3x3 stride 2', { batch: 1, c: 4, o: 6, h: 9, w: 10, k: [3, 3], stride: [2, 2], pad: [1, 1, 1, 1] }],
-  ['stride larger than the kernel', { batch: 2, c: 3, o: 2, h: 10, w: 11, k: [2, 1], stride: [3, 4] }],
-  ['1x1 stride 2 (downsample)', { batch: 2, c: 6, o: 5, h: 7, w: 8, k: [1, 1], stride: [2, 2] }],
-  ['asymmetric padding', { batch: 1, c: 2, o: 3, h: 6, w: 7, k: [3, 2], pad: [0, 2, 1, 0] }],
-  ['padding larger than half the kernel', { batch: 1, c: 2, o: 2, h: 5, w: 4, k: [2, 2], pad: [3, 3, 2, 2] }],
-  ['dilation 2', { batch: 2, c: 3, o: 4, h: 9, w: 9, k: [3, 3], pad: [2, 2, 2, 2], dilation: [2, 2] }],
-  [
-    'mixed dilation and stride',
-    { batch: 1, c: 2, o: 3, h: 11, w: 8, k: [2, 3], stride: [2, 1], dilation: [3, 2] },
-  ],
-  ['groups 2', { batch: 2, c: 4, o: 6, h: 6, w: 6, k: [3, 3], pad: [1, 1, 1, 1], groups: 2 }],
-  [
-    'depthwise (groups = channels)',
-    { batch: 2, c: 5, o: 5, h: 7, w: 6, k: [3, 3], pad: [1, 1, 1, 1], groups: 5 },
-  ],
-  [
-    'depthwise, stride 2 and dilation',
-    {
-      batch: 1,
-      c: 3,
-      o: 3,
-      h: 9,
-      w: 10,
-      k: [3, 3],
-      stride: [2, 2],
-      pad: [2, 1, 2, 1],
-      dilation: [2, 2],
-      groups: 3,
-    },
-  ],
-  [
-    'depthwise with a channel multiplier',
-    { batch: 1, c: 3, o: 6, h: 5, w: 5, k: [3, 3], pad: [1, 1, 1, 1], groups: 3 },
-  ],
-  ['kernel as large as the input', { batch: 2, c: 3, o: 4, h: 5, w: 5, k: [5, 5] }],
-  ['large K (several K blocks)', { batch: 1, c: 48, o: 20, h: 6, w: 6, k: [3, 3], pad: [1, 1, 1, 1] }],
-  ['many output channels, odd image', { batch: 3, c: 3, o: 40, h: 13, w: 11, k: [5, 5], pad: [2, 2, 2, 2] }],
-  ['wide image (many column panels)', { batch: 1, c: 2, o: 3, h: 4, w: 300, k: [3, 3], pad: [1, 1, 1, 1] }],
-  [
-    'several K blocks and row panels, rows wider than a tile',
-    { batch: 2, c: 48, o: 30, h: 5, w: 40, k: [3, 3], pad: [1, 1, 1, 1] },
-  ],
-  // Small stride-1 outputs with enough output channels take the indirect path's grid tiling (tiles
-  // run across output rows extended to the padded width; the extra pixels are dropped).
-  ['grid tiling: 8x8, 5x5 kernel', { batch: 3, c: 20, o: 20, h: 8, w: 8, k: [5, 5], pad: [2, 2, 2, 2] }],
-  [
-    'grid tiling: odd 7x5 output, several K blocks, 2 row panels',
-    { batch: 2, c: 50, o: 26, h: 7, w: 5, k: [3, 3], pad: [1, 1, 1, 1] },
-  ],
-  [
-    'grid tiling: dilated, asymmetric padding, groups 2',
-    { batch: 2, c: 8, o: 48, h: 9, w: 6, k: [3, 2], pad: [2, 0, 1, 2], dilation: [2, 2], groups: 2 },
-  ],
-  ['grid tiling: output of one pixel', { batch: 2, c: 6, o: 40, h: 3, w: 3, k: [3, 3] }],
-  [
-    'stride along H only, dilated',
-    { batch: 2, c: 5, o: 7, h: 13, w: 20, k: [3, 3], stride: [2, 1], dilation: [2, 2], pad: [2, 1, 3, 0] },
-  ],
-];
-
 function checkGeometry(name: string, g: Geometry, rng: Rng, label: string): void {
   const p = params(g);
   const native = nativeBackend();

@@ -13,6 +13,24 @@ export interface NativeAddon {
     bias: Float32Array | null,
     y: Float32Array,
   ): void;
+  /**
+   * An external object that will own a convolution's weights packed as the forward GEMM paths read
+   * them, packed from `w` by the first forward that needs them. Only the weight shape and groups of
+   * params matter.
+   */
+  conv2dPrepareWeights(params: Float64Array): object;
+  /**
+   * conv2dForward reading the weights from `packed` (made by conv2dPrepareWeights); `w` must hold
+   * the values of every earlier call with the same `packed`.
+   */
+  conv2dForwardPacked(
+    params: Float64Array,
+    x: Float32Array,
+    w: Float32Array,
+    packed: object,
+    bias: Float32Array | null,
+    y: Float32Array,
+  ): void;
   /** Gradient of a convolution with respect to its input (overwrites dx). */
   conv2dBackwardData(params: Float64Array, dy: Float32Array, w: Float32Array, dx: Float32Array): void;
   /** Gradient of a convolution with respect to its weight (overwrites dw). */

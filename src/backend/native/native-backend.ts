@@ -7,6 +7,7 @@ import type {
   BinaryOp,
   Conv2dParams,
   GemmParams,
+  PreparedConv2dWeights,
   Pool2dParams,
   ReduceOp,
   UnaryOp,
@@ -65,6 +66,15 @@ function requireLength(op: string, name: string, arr: ArrayLike<number>, need: n
 function isF32(...arrays: (FloatArray | null)[]): boolean {
   for (const a of arrays) if (a !== null && !(a instanceof Float32Array)) return false;
   return true;
+}
+
+/** Weights the native backend prepared: the addon's packed copy (null for float64 weights). */
+interface NativePreparedConv2d extends PreparedConv2dWeights {
+  readonly packed: object | null;
+}
+
+function isNativePrepared(p: PreparedConv2dWeights): p is NativePreparedConv2d {
+  return p.backend === 'native' && 'packed' in p;
 }
 
 /**
@@ -167,6 +177,25 @@ export function createNativeBackend(addon: NativeAddon): Backend {
     return channelParams;
   }
 
+  function conv2dForward(
+    p: Conv2dParams,
+    x: FloatArray,
+    w: FloatArray,
+    bias: FloatArray | null,
+    y: FloatArray,
+  ): void {
+    if (!isF32(x, w, bias, y)) return referenceBackend.conv2dForward(p, x, w, bias, y);
+    checkConv('conv2dForward', p, x, w, y);
+    if (bias) requireLength('conv2dForward', 'bias', bias, p.outChannels);
+    addon.conv2dForward(
+      fillConv(p),
+      x as Float32Array,
+      w as Float32Array,
+      bias as Float32Array | null,
+      y as Float32Array,
+    );
+  }
+
   return {
     name: 'native',
 
@@ -192,14 +221,35 @@ export function createNativeBackend(addon: NativeAddon): Backend {
       addon.gemm(gemmParams, a as Float32Array, b as Float32Array, c as Float32Array);
     },
 
-    conv2dForward(p, x, w, bias, y): void {
-      if (!isF32(x, w, bias, y)) return referenceBackend.conv2dForward(p, x, w, bias, y);
-      checkConv('conv2dForward', p, x, w, y);
-      if (bias) requireLength('conv2dForward', 'bias', bias, p.outChannels);
-      addon.conv2dForward(
+    conv2dForward,
+
+    prepareConv2dWeights(p, w): PreparedConv2dWeights {
+      let packed: object | null = null;
+      if (isF32(w)) {
+        requireLength(
+          'prepareConv2dWeights',
+          'weight',
+          w,
+          p.outChannels * (p.inChannels / p.groups) * p.kH * p.kW,
+        );
+        packed = addon.conv2dPrepareWeights(fillConv(p));
+      }
+      const prepared: NativePreparedConv2d = { backend: 'native', weight: w, packed };
+      return prepared;
+    },
+
+    conv2dForwardPrepared(p, x, prepared, bias, y): void {
+      const w = prepared.weight;
+      if (!isNativePrepared(prepared) || prepared.packed === null || !isF32(x, w, bias, y)) {
+        return conv2dForward(p, x, w, bias, y);
+      }
+      checkConv('conv2dForwardPrepared', p, x, w, y);
+      if (bias) requireLength('conv2dForwardPrepared', 'bias', bias, p.outChannels);
+      addon.conv2dForwardPacked(
         fillConv(p),
         x as Float32Array,
         w as Float32Array,
+        prepared.packed,
         bias as Float32Array | null,
         y as Float32Array,
       );

@@ -16,6 +16,8 @@ export const referenceBackend: Backend = {
   name: 'reference',
   gemm,
   conv2dForward,
+  prepareConv2dWeights: (_p, w) => ({ backend: 'reference', weight: w }),
+  conv2dForwardPrepared: (p, x, prepared, bias, y) => conv2dForward(p, x, prepared.weight, bias, y),
   conv2dBackwardData,
   conv2dBackwardFilter,
   maxPool2dForward,
