@@ -21,16 +21,6 @@ namespace {
 constexpr int64_t kKc = STRIDE_KC;
 constexpr int64_t kNc = STRIDE_NC;
 
-MicroKernel activeKernel() {
-  switch (activeIsa()) {
-    case Isa::Avx512:
-      return microKernelAvx512();
-    case Isa::Avx2:
-      return microKernelAvx2();
-    default:
-      return microKernelScalar();
-  }
-}
 
 void zeroC(const GemmProblem& p) {
   for (int64_t i = 0; i < p.m; i++) {
@@ -68,8 +58,19 @@ void scatterTile(const GemmProblem& p, const MicroKernel& mk, int mr, int nr, in
 
 }  // namespace
 
-int gemmMr() { return activeKernel().mr; }
-int gemmNr() { return activeKernel().nr; }
+MicroKernel activeMicroKernel() {
+  switch (activeIsa()) {
+    case Isa::Avx512:
+      return microKernelAvx512();
+    case Isa::Avx2:
+      return microKernelAvx2();
+    default:
+      return microKernelScalar();
+  }
+}
+
+int gemmMr() { return activeMicroKernel().mr; }
+int gemmNr() { return activeMicroKernel().nr; }
 int64_t gemmKc() { return kKc; }
 
 RowPanels::RowPanels(int64_t m, int mr) {
@@ -101,7 +102,7 @@ void gemm(const GemmProblem& p, int maxThreads) {
     if (!p.accumulate) zeroC(p);
     return;
   }
-  const MicroKernel mk = activeKernel();
+  const MicroKernel mk = activeMicroKernel();
   const RowPanels panels(p.m, mk.mr);
   const int64_t kBlocks = (p.k + kKc - 1) / kKc;
   const int threads = std::min(maxThreads, threadsFor(2.0 * p.m * p.n * p.k));

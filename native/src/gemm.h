@@ -142,6 +142,8 @@ using IndirectKernelFn = void (*)(int mr, int nr, int64_t kc, const float* a, co
                                   float* c, int64_t ldc, bool accumulate);
 
 MicroKernel microKernelScalar();
+/** The micro-kernel of the active instruction set (see activeIsa()). */
+MicroKernel activeMicroKernel();
 /** The AVX-512 indirect kernel (rows up to 12, columns up to 32), or null off x86. */
 IndirectKernelFn indirectKernelAvx512();
 MicroKernel microKernelAvx2();

@@ -52,17 +52,6 @@ int64_t roundUp(int64_t v, int64_t m) { return (v + m - 1) / m * m; }
 // one cache line of slack is added; it keeps 64-byte alignment.
 int64_t pointStride(int64_t floats) { return floats + 16; }
 
-MicroKernel activeKernel() {
-  switch (activeIsa()) {
-    case Isa::Avx512:
-      return microKernelAvx512();
-    case Isa::Avx2:
-      return microKernelAvx2();
-    default:
-      return microKernelScalar();
-  }
-}
-
 // ----- Transforms (each lane is one channel) -----
 // The lane loops carry `omp simd` (enabled by -fopenmp-simd): their stores go through runtime
 // strides the compiler cannot prove disjoint, and without the pragma it falls back to scalar code.
@@ -377,7 +366,7 @@ bool useWinograd(const ConvGeometry& g) {
 }
 
 void winogradForward(const ConvGeometry& g, const float* x, const float* w, const float* bias, float* y) {
-  const MicroKernel mk = activeKernel();
+  const MicroKernel mk = activeMicroKernel();
   const Plan p = makePlan(g, mk);
   float* xt = scratch(Slot::WinogradInput, static_cast<size_t>(g.batch * p.hp * p.wp * p.cp));
   transposeInput(g, p, x, xt);
