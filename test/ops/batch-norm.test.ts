@@ -2,12 +2,10 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import * as st from '../../src/index.js';
 import { assertClose } from '../helpers/assert-close.js';
-import { loadFixture, type FixtureTensor } from '../helpers/fixtures.js';
-import type { BatchNormArgs, NormCase } from '../helpers/norm-fixture.js';
+import { loadFixture } from '../helpers/fixtures.js';
+import { checkNormCase, type BatchNormArgs, type NormCase } from '../helpers/norm-fixture.js';
 
 const f64 = { dtype: 'float64' as const };
-const leaf = (f: FixtureTensor | undefined, grad = false): st.Tensor | null =>
-  f ? st.tensor(f.data, f.shape, { requiresGrad: grad }) : null;
 
 describe('batchNorm: hand-worked values', () => {
   // Channel 0 holds {1, 3}: mean 2, biased variance 1, unbiased 2.
@@ -252,20 +250,7 @@ describe('batchNorm: PyTorch parity (float32 fixtures)', () => {
   assert.ok(cases.length >= 8);
   for (const c of cases) {
     it(c.name, () => {
-      const x = leaf(c.x, true)!;
-      const w = leaf(c.weight, true);
-      const b = leaf(c.bias, true);
-      const rm = leaf(c.runningMean);
-      const rv = leaf(c.runningVar);
-      const y = st.batchNorm(x, rm, rv, w, b, c.args);
-      const tol = { rtol: 1e-4, atol: 1e-5 };
-      assertClose(y, c.out.data, { ...tol, msg: 'output' });
-      y.backward(st.tensor(c.grad.data, c.grad.shape));
-      assertClose(x.grad!, c.dx.data, { rtol: 1e-4, atol: 1e-4, msg: 'dx' });
-      if (w) assertClose(w.grad!, c.dweight!.data, { ...tol, msg: 'dweight' });
-      if (b) assertClose(b.grad!, c.dbias!.data, { ...tol, msg: 'dbias' });
-      if (rm) assertClose(rm, c.runningMeanAfter!.data, { ...tol, msg: 'running mean' });
-      if (rv) assertClose(rv, c.runningVarAfter!.data, { ...tol, msg: 'running var' });
+      checkNormCase(c, (x, w, b, rm, rv) => st.batchNorm(x, rm, rv, w, b, c.args));
     });
   }
 });

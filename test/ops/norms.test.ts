@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import * as st from '../../src/index.js';
 import { assertClose } from '../helpers/assert-close.js';
-import { loadFixture, type FixtureTensor } from '../helpers/fixtures.js';
-import type { NormCase } from '../helpers/norm-fixture.js';
+import { loadFixture } from '../helpers/fixtures.js';
+import { checkNormCase, type NormCase } from '../helpers/norm-fixture.js';
 
 const f64 = { dtype: 'float64' as const };
 const param = (shape: number[], seed: number, shift = 0) =>
@@ -260,8 +260,6 @@ describe('localResponseNorm', () => {
 describe('norms: PyTorch parity (float32 fixtures)', () => {
   const all = loadFixture<{ cases: NormCase[] }>('norm').cases.filter((c) => c.op !== 'batchNorm');
   assert.ok(all.length >= 20);
-  const leaf = (f: FixtureTensor | undefined, grad = false): st.Tensor | null =>
-    f ? st.tensor(f.data, f.shape, { requiresGrad: grad }) : null;
   const run = (
     c: NormCase,
     x: st.Tensor,
@@ -298,20 +296,7 @@ describe('norms: PyTorch parity (float32 fixtures)', () => {
   };
   for (const c of all) {
     it(`${c.op}: ${c.name}`, () => {
-      const x = leaf(c.x, true)!;
-      const w = leaf(c.weight, true);
-      const b = leaf(c.bias, true);
-      const rm = leaf(c.runningMean);
-      const rv = leaf(c.runningVar);
-      const y = run(c, x, w, b, rm, rv);
-      const tol = { rtol: 1e-4, atol: 1e-5 };
-      assertClose(y, c.out.data, { ...tol, msg: 'output' });
-      y.backward(st.tensor(c.grad.data, c.grad.shape));
-      assertClose(x.grad!, c.dx.data, { rtol: 1e-4, atol: 1e-4, msg: 'dx' });
-      if (w) assertClose(w.grad!, c.dweight!.data, { ...tol, msg: 'dweight' });
-      if (b) assertClose(b.grad!, c.dbias!.data, { ...tol, msg: 'dbias' });
-      if (rm) assertClose(rm, c.runningMeanAfter!.data, { ...tol, msg: 'running mean' });
-      if (rv) assertClose(rv, c.runningVarAfter!.data, { ...tol, msg: 'running var' });
+      checkNormCase(c, (x, w, b, rm, rv) => run(c, x, w, b, rm, rv));
     });
   }
 });
