@@ -1,40 +1,41 @@
 // Why a row can fall short of the best peer and what would close the gap. The coordinator prints
 // the note of every row where Stride is behind; the numbers themselves come from the run.
-const WEIGHTS_EVERY_CALL =
-  'The convolutions pack (GEMM paths) or Winograd-transform (3x3 stride-1 layers) their weights on ' +
-  'every call, because the backend cannot know they did not change, while onnxruntime prepacks them ' +
-  'once per session: in a profile of the batch-1 pass that is about a quarter of the convolution ' +
-  'time (transposes and weight transforms against the micro-kernels). Packed weights cached per ' +
-  'layer and invalidated by a parameter version counter would close most of it.';
+const WINOGRAD_WEIGHTS =
+  "13 of ResNet-18's 20 convolutions run Winograd F(4x4,3x3), which transforms its weights inside " +
+  'each task on every call; in a profile of the fused batch-1 pass those transforms and the ' +
+  'transposes into channel-last layouts take about as long as the Winograd GEMMs themselves. ' +
+  'Keeping the transformed weights (4x the weights: 36 MiB for a 512-channel layer) measured ' +
+  'slower at batch 1, where reading them from memory costs more than transforming 9 MiB in L2. ' +
+  'The GEMM-path layers reuse weights packed once after st.fuseForInference.';
 
 export const SHORTFALL_NOTES = {
   w1:
-    'LeNet-5 layers are tiny (1, 6 and 16 channels), so a step is dozens of short kernel calls: each ' +
-    'op allocates a fresh zero-filled Float32Array in JavaScript and the garbage collector runs often ' +
-    '(together about a tenth of a step in a profile), and the 16-channel convolutions fill only 8 of ' +
-    "the micro-kernel's 12 rows. Buffer reuse (a caching allocator) and small-channel kernels would close it.",
+    'LeNet-5 layers are tiny (1, 6 and 16 channels), so a step is dozens of short kernel calls: ' +
+    'every forward op allocates a fresh zero-filled Float32Array in JavaScript (backward reuses its ' +
+    "buffers) and the 16-channel convolutions fill only 8 of the micro-kernel's 12 rows. " +
+    'Small-channel kernels would close it.',
   w2:
     'Measured per layer, the convolutions at 3 to 20 channels are behind PyTorch (about 6.3 ms of ' +
-    'convolution per step against 4.6 ms; backward-filter of the 16->20 layer is the largest gap), and ' +
-    'fresh arrays plus garbage collection take about 15% of the step; the max-pool backward is a ' +
-    'scalar scatter after a memset. Small-channel convolution kernels and buffer reuse would close it.',
+    'convolution per step against 4.6 ms; the 16-channel forward and the 16->20 backward-filter are ' +
+    'the largest gaps: the micro-kernels fill few of their rows at such channel counts), every ' +
+    'forward op still writes a fresh array (backward reuses its buffers), and the max-pool backward ' +
+    'is a scalar scatter after a memset. Small-channel convolution kernels would close most of it.',
   'w3-b1':
     'Without fusion, every batch norm and ReLU is its own pass writing a fresh array, which ' +
     'onnxruntime fuses away when it loads the model (compare the fused rows, where st.fuseForInference ' +
     'does the same). ' +
-    WEIGHTS_EVERY_CALL,
+    WINOGRAD_WEIGHTS,
   'w3-b8':
-    'As for batch 1: separate batch-norm and ReLU passes (see the fused rows) and weights repacked or ' +
-    'transformed on every call.',
-  'w3f-b1': WEIGHTS_EVERY_CALL,
+    'As for batch 1: separate batch-norm and ReLU passes (see the fused rows) and Winograd weight ' +
+    'transforms on every call.',
+  'w3f-b1': WINOGRAD_WEIGHTS,
   'w3f-b8':
-    'Weights are packed or transformed on every call (onnxruntime prepacks once); at batch 8 the ' +
-    'Winograd transforms of inputs and outputs, written one element at a time to NCHW, are the next cost.',
+    WINOGRAD_WEIGHTS +
+    ' At batch 8 the Winograd output transform, written one element at a time to NCHW, is the next cost.',
   w4:
     'The filter gradients have no Winograd path: the 3x3 layers at 56x56 run dot products at about ' +
-    "110 GFLOP/s where PyTorch's kernels reach about 150, and allocating the large activation and " +
-    'gradient arrays plus garbage collection take about a tenth of a step. A Winograd filter gradient ' +
-    'and buffer reuse would close it.',
+    "120 GFLOP/s where PyTorch's kernels reach about 150, and every forward op writes a fresh " +
+    'activation array (backward reuses its buffers). A Winograd filter gradient would close most of it.',
   'w5-conv': 'The row times the whole call from JavaScript, including allocating the 800 KB output array.',
   'w5-sgemm':
     'This row is st.matmul as a user calls it: every call allocates a fresh 4 MB output array in ' +
