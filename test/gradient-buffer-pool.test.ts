@@ -128,4 +128,20 @@ describe('gradient buffers reused across backward passes', () => {
       expectEqual(conv.bias!, Array.from(bias), `bias after step ${s + 1}`);
     }
   });
+
+  it('are kept between passes until freeGradientBuffers() releases them', () => {
+    st.freeGradientBuffers(); // whatever earlier tests left
+    const x = st.randn([N], { seed: 4 }).requiresGrad_();
+    x.mul(2).exp().sum().backward();
+    // The gradients of mul's and exp's outputs were consumed and kept for the next pass.
+    assert.ok(st.freeGradientBuffers() >= N * 4, 'at least one float32 gradient of N values was kept');
+    assert.equal(st.freeGradientBuffers(), 0, 'nothing is left after freeing');
+    x.zeroGrad();
+    x.mul(2).exp().sum().backward();
+    expectEqual(
+      x.grad!,
+      values(x).map((v) => 2 * Math.exp(2 * v)),
+      'gradient after freeing',
+    );
+  });
 });

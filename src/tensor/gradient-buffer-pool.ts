@@ -81,3 +81,15 @@ export function releaseGradientBuffer(a: FloatArray): void {
   list.push(a);
   pooledBytes += a.byteLength;
 }
+
+/**
+ * Drop the gradient buffers kept for reuse (at most 256 MiB are kept between backward passes),
+ * e.g. when a long-running process is done training. Returns how many bytes were released to
+ * the garbage collector. Training afterwards simply allocates afresh.
+ */
+export function freeGradientBuffers(): number {
+  const released = pooledBytes;
+  free.clear();
+  pooledBytes = 0;
+  return released;
+}
