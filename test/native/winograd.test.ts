@@ -3,6 +3,7 @@ import { after, describe, it } from 'node:test';
 import type { Conv2dParams } from '../../src/backend/backend.js';
 import { referenceBackend } from '../../src/backend/reference/reference-backend.js';
 import { Rng } from '../../src/tensor/random.js';
+import { params as convParams, type Geometry as ConvGeometry } from './conv-geometries.js';
 import { addon, forEachConfig, nativeBackend, randomArray, skipWithoutAddon } from './native-harness.js';
 
 // The native backend's Winograd F(4x4, 3x3) convolution (3x3, stride 1, dilation 1, one group)
@@ -18,36 +19,14 @@ import { addon, forEachConfig, nativeBackend, randomArray, skipWithoutAddon } fr
 // error moves an output by about one term |w| |x|, at least 1 / (9 * channels) of the bound.
 const REL = 2e-5;
 
-interface Geometry {
-  batch: number;
-  c: number;
-  o: number;
-  h: number;
-  w: number;
+/** A Winograd case: a 3x3 stride-1 convolution of these sizes and padding. */
+type Geometry = Omit<ConvGeometry, 'k' | 'stride' | 'dilation' | 'groups' | 'pad'> & {
   /** [top, bottom, left, right] */
   pad: [number, number, number, number];
-}
+};
 
 function params(g: Geometry): Conv2dParams {
-  const [pt, pb, pl, pr] = g.pad;
-  return {
-    batch: g.batch,
-    inChannels: g.c,
-    inH: g.h,
-    inW: g.w,
-    outChannels: g.o,
-    kH: 3,
-    kW: 3,
-    strideH: 1,
-    strideW: 1,
-    padTop: pt,
-    padLeft: pl,
-    dilationH: 1,
-    dilationW: 1,
-    groups: 1,
-    outH: g.h + pt + pb - 2,
-    outW: g.w + pl + pr - 2,
-  };
+  return convParams({ ...g, k: [3, 3] });
 }
 
 const GEOMETRIES: [string, Geometry][] = [
