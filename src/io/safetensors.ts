@@ -2,6 +2,7 @@ import { ValueError } from '../errors.js';
 import type { DType, FloatArray } from '../tensor/dtype.js';
 import { Tensor } from '../tensor/tensor.js';
 import { ModelFileError } from './model-file-error.js';
+import { bf16ToFloat, halfToFloat } from './half-float.js';
 
 /**
  * Element types of the safetensors format. Stride writes `F32` and `F64` (its tensor dtypes) and
@@ -238,15 +239,6 @@ export function readSafetensorsHeader(
   return { tensors, metadata, dataStart };
 }
 
-function halfToFloat(h: number): number {
-  const sign = h & 0x8000 ? -1 : 1;
-  const exp = (h >> 10) & 0x1f;
-  const frac = h & 0x3ff;
-  if (exp === 0) return sign * frac * 2 ** -24;
-  if (exp === 31) return frac ? NaN : sign * Infinity;
-  return sign * (1 + frac / 1024) * 2 ** (exp - 15);
-}
-
 function readValues(
   bytes: Uint8Array,
   start: number,
@@ -267,15 +259,11 @@ function readValues(
   }
   const out = target === 'float64' ? new Float64Array(count) : new Float32Array(count);
   const dv = new DataView(bytes.buffer, abs, info.dataOffsets[1] - info.dataOffsets[0]);
-  const scratch = new DataView(new ArrayBuffer(4));
   const read: (i: number) => number = {
     F64: (i: number) => dv.getFloat64(i * 8, true),
     F32: (i: number) => dv.getFloat32(i * 4, true),
     F16: (i: number) => halfToFloat(dv.getUint16(i * 2, true)),
-    BF16: (i: number) => {
-      scratch.setUint32(0, dv.getUint16(i * 2, true) << 16);
-      return scratch.getFloat32(0);
-    },
+    BF16: (i: number) => bf16ToFloat(dv.getUint16(i * 2, true)),
     I64: (i: number) => Number(dv.getBigInt64(i * 8, true)),
     I32: (i: number) => dv.getInt32(i * 4, true),
     I16: (i: number) => dv.getInt16(i * 2, true),

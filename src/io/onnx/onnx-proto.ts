@@ -1,5 +1,6 @@
 import { ValueError } from '../../errors.js';
 import { littleEndian, ProtoReader, ProtoWriter, WireType } from './protobuf.js';
+import { bf16ToFloat, halfToFloat } from '../half-float.js';
 
 /** ONNX `TensorProto.DataType` codes. */
 export const OnnxDataType = {
@@ -153,21 +154,6 @@ export interface OnnxModel {
 
 /** The deepest nesting of subgraphs (If/Loop bodies) the decoder accepts. */
 const MAX_GRAPH_DEPTH = 32;
-
-function halfToFloat(h: number): number {
-  const sign = h & 0x8000 ? -1 : 1;
-  const exp = (h >> 10) & 0x1f;
-  const frac = h & 0x3ff;
-  if (exp === 0) return sign * frac * 2 ** -24;
-  if (exp === 31) return frac ? NaN : sign * Infinity;
-  return sign * (1 + frac / 1024) * 2 ** (exp - 15);
-}
-
-function bf16ToFloat(b: number): number {
-  const dv = new DataView(new ArrayBuffer(4));
-  dv.setUint32(0, (b & 0xffff) << 16);
-  return dv.getFloat32(0);
-}
 
 function isFloat32Type(t: number): boolean {
   return t === OnnxDataType.FLOAT || t === OnnxDataType.FLOAT16 || t === OnnxDataType.BFLOAT16;

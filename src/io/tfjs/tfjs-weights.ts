@@ -2,6 +2,7 @@ import { ValueError } from '../../errors.js';
 import { Tensor } from '../../tensor/tensor.js';
 import { isJsonObject } from '../json-value.js';
 import { ModelFileError } from '../model-file-error.js';
+import { halfToFloat } from '../half-float.js';
 
 /** One entry of a TF.js weights manifest. */
 export interface TfjsWeightSpec {
@@ -72,15 +73,6 @@ export function parseWeightsManifest(raw: unknown, file?: string): TfjsWeightGro
     });
     return { paths: g.paths as string[], weights };
   });
-}
-
-function halfToFloat(h: number): number {
-  const sign = h & 0x8000 ? -1 : 1;
-  const exp = (h >> 10) & 0x1f;
-  const frac = h & 0x3ff;
-  if (exp === 0) return sign * frac * 2 ** -24;
-  if (exp === 31) return frac ? NaN : sign * Infinity;
-  return sign * (1 + frac / 1024) * 2 ** (exp - 15);
 }
 
 /**
