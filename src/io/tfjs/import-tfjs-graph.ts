@@ -167,6 +167,11 @@ function binaryOp(op: string, slots: OnnxSlot[], consts: Map<string, OnnxConstan
  * become Linear layers, and the element-wise, pooling, reduction, squeeze, reshape, concat, pad,
  * resize and softmax nodes become their Stride layers. The network input is [N, C, H, W].
  */
+/** TensorFlow's op type of a graph input, the value fed to the model at run time (`tf.placeholder`). */
+const TF_INPUT_OP = 'Placeholder';
+/** TensorFlow's op type of a constant: a weight, read from the weight shards. */
+const TF_CONSTANT_OP = 'Const';
+
 export function importTfjsGraphModel(
   topology: unknown,
   weights: ReadonlyMap<string, Tensor>,
@@ -176,7 +181,7 @@ export function importTfjsGraphModel(
   const nodes = parseNodes(topology, file);
   const values = new Map<string, Value>();
   const g = new Graph();
-  const opNames = nodes.filter((n) => n.op !== 'Const' && n.op !== 'Placeholder').map((n) => n.name);
+  const opNames = nodes.filter((n) => n.op !== TF_CONSTANT_OP && n.op !== TF_INPUT_OP).map((n) => n.name);
   let prefix = opNames[0] ?? '';
   for (const n of opNames)
     while (!n.startsWith(prefix)) prefix = prefix.slice(0, prefix.lastIndexOf('/', prefix.length - 2) + 1);
@@ -200,7 +205,7 @@ export function importTfjsGraphModel(
 
   for (const n of nodes) {
     const a = new TfAttrs(n, file);
-    if (n.op === 'Const') {
+    if (n.op === TF_CONSTANT_OP) {
       const t =
         weights.get(n.name) ??
         refuse(
@@ -211,7 +216,7 @@ export function importTfjsGraphModel(
       values.set(n.name, { kind: 'const', tensor: t });
       continue;
     }
-    if (n.op === 'Placeholder') {
+    if (n.op === TF_INPUT_OP) {
       const shapeAttr =
         isJsonObject(n.attr.shape) && isJsonObject(n.attr.shape.shape) ? n.attr.shape.shape.dim : undefined;
       const dims = Array.isArray(shapeAttr)
@@ -510,7 +515,9 @@ export function importTfjsGraphModel(
   const consumed = new Set(nodes.flatMap((n) => n.inputs.map((i) => i.replace(/:\d+$/, ''))));
   const outNames =
     opts.outputs ??
-    nodes.filter((n) => n.op !== 'Const' && n.op !== 'NoOp' && !consumed.has(n.name)).map((n) => n.name);
+    nodes
+      .filter((n) => n.op !== TF_CONSTANT_OP && n.op !== 'NoOp' && !consumed.has(n.name))
+      .map((n) => n.name);
   const outs = outNames.map((nm) => {
     const v = values.get(nm.replace(/:0$/, '')) ?? refuse(file, `the output '${nm}' does not exist`);
     return v.kind === 'node' ? v.node : refuse(file, `the output '${nm}' is a constant`);
