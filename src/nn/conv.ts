@@ -1,5 +1,4 @@
 import type { Backend, Conv2dParams, PreparedConv2dWeights } from '../backend/backend.js';
-import { kernels } from '../backend/registry.js';
 import { ValueError } from '../errors.js';
 import type { Conv2dOptions, Conv2dTransposeOptions } from '../ops/conv-params.js';
 import { conv2d, conv2dPrepared } from '../ops/conv2d.js';
@@ -61,13 +60,7 @@ interface PreparedWeightsEntry {
   weight: Tensor;
   data: FloatArray;
   version: number;
-  /** The weight shape and groups the backend saw: outChannels, inChannels, groups, kH, kW. */
-  shape: string;
   handle: PreparedConv2dWeights;
-}
-
-function weightShapeKey(p: Conv2dParams): string {
-  return `${p.outChannels},${p.inChannels},${p.groups},${p.kH},${p.kW}`;
 }
 
 /**
@@ -106,8 +99,8 @@ export class Conv2d extends Module {
    * Keep the weights prepared for inference (default false; `fuseForInference` sets it). While
    * set, forwards in evaluation mode let the active backend prepare the weights once and reuse
    * them (the native backend keeps them packed as its GEMM-based kernels read them, which each
-   * call would otherwise redo; its Winograd and depthwise kernels read them as they are). Training
-   * mode and the reference backend run the normal path.
+   * call would otherwise redo; its Winograd and depthwise kernels read them as they are; the
+   * reference backend just holds them). Training mode runs the normal path.
    *
    * The preparation is redone when the weight tensor is replaced, or its `version` changes (an
    * optimizer step, `loadStateDict`, the `nn.init` functions), or the backend changes. Writing
@@ -142,7 +135,7 @@ export class Conv2d extends Module {
   forward(x: Tensor): Tensor {
     const opts = { stride: this.stride, padding: this.padding, dilation: this.dilation, groups: this.groups };
     let y: Tensor;
-    if (this.prepackWeights && !this.training && kernels().name !== 'reference') {
+    if (this.prepackWeights && !this.training) {
       y = conv2dPrepared(x, this.weight, this.bias, opts, (p, backend) => this.#preparedWeights(p, backend));
     } else {
       this.#prepared = null;
@@ -154,20 +147,19 @@ export class Conv2d extends Module {
   /** The prepared weights for `backend`, prepared again when anything they came from changed. */
   #preparedWeights(p: Conv2dParams, backend: Backend): PreparedConv2dWeights {
     const w = this.weight;
-    const shape = weightShapeKey(p);
+    // The weight tensor's identity fixes the shape the handle was prepared for.
     const c = this.#prepared;
     if (
       c !== null &&
       c.backend === backend &&
       c.weight === w &&
       c.data === w.data &&
-      c.version === w.version &&
-      c.shape === shape
+      c.version === w.version
     ) {
       return c.handle;
     }
     const handle = backend.prepareConv2dWeights(p, w.data);
-    this.#prepared = { backend, weight: w, data: w.data, version: w.version, shape, handle };
+    this.#prepared = { backend, weight: w, data: w.data, version: w.version, handle };
     return handle;
   }
 
