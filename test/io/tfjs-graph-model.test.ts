@@ -3,14 +3,10 @@ import { test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import * as st from '../../src/index.js';
 import { assertClose } from '../helpers/assert-close.js';
-import { haveSkimage, nsfwjsModel, photo } from './helpers/npm-models.js';
+import { nsfwjsModel, nsfwjsPhotoSkip, photo } from './helpers/npm-models.js';
 
 const model = nsfwjsModel('mobilenet_v2_mid');
-const skip = !model
-  ? 'nsfwjs is not installed (npm install -D nsfwjs @tensorflow/tfjs)'
-  : !haveSkimage()
-    ? 'the sample photos are missing (apt-get install python3-skimage)'
-    : false;
+const skip = nsfwjsPhotoSkip(model);
 
 test(
   "nsfwjs' MobileNetV2 graph model (fused convolutions, depthwise, AddV2, AvgPool, fused MatMul) gives tfjs's outputs on a real photo",

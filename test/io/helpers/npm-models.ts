@@ -47,6 +47,16 @@ export function haveSkimage(): boolean {
 }
 
 /**
+ * The node:test `skip` option of a test that runs an nsfwjs model on the sample photos: why it
+ * cannot run, or false when it can.
+ */
+export function nsfwjsPhotoSkip(model: unknown): string | false {
+  if (!model) return 'nsfwjs is not installed (npm install -D nsfwjs @tensorflow/tfjs)';
+  if (!haveSkimage()) return 'the sample photos are missing (apt-get install python3-skimage)';
+  return false;
+}
+
+/**
  * A photo as float32 RGB values, resized (after an optional crop) to `size` x `size`, both in
  * TF.js layout [1, H, W, 3] (for tfjs) and Stride layout [1, 3, H, W]; values are scaled by `scale`.
  */
