@@ -19,4 +19,11 @@ export {
   setNumThreads,
 } from './backend/native/register-native.js';
 
+// Inference server (stride serve, stride batch/worker).
+export { serve, type InferenceServer } from './serve/server-node.js';
+export type { ServeOptions } from './serve/serve-options.js';
+export type { ModelSpec } from './serve/model-repository-node.js';
+export type { ServedModel } from './serve/served-model.js';
+export type { ImagePreprocessor } from './serve/image-input-node.js';
+
 registerNativeBackend();
