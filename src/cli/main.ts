@@ -7,6 +7,7 @@ import { StrideError } from '../errors.js';
 import { UsageError } from './args.js';
 import { convertCommand, convertHelp } from './commands/convert.js';
 import { modelsCommand, modelsHelp } from './commands/models.js';
+import { serveCommand, serveHelp } from './commands/serve.js';
 import { summaryCommand, summaryHelp } from './commands/summary.js';
 import { trainCommand, trainHelp } from './commands/train.js';
 
@@ -29,6 +30,7 @@ const commands: Record<string, Command> = {
     help: convertHelp,
     run: convertCommand,
   },
+  serve: { summary: 'serve models over HTTP (Open Inference Protocol)', help: serveHelp, run: serveCommand },
 };
 
 function usage(): string {

@@ -124,6 +124,12 @@ function buildApp(
     metrics.latency.observe({ route }, reply.elapsedTime / 1000);
     done();
   });
+  // While shutting down, answers close their connection, so that keep-alive clients do not hold
+  // the server open (fastify only closes the connections idle when close() starts).
+  app.addHook('onSend', (_req, reply, payload, done) => {
+    if (!state.ready) void reply.header('connection', 'close');
+    done(null, payload);
+  });
   app.addHook('onRequest', (req, _reply, done) => {
     if (gate && req.url.startsWith('/v2/models')) {
       try {
