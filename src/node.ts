@@ -25,5 +25,17 @@ export type { ServeOptions } from './serve/serve-options.js';
 export type { ModelSpec } from './serve/model-repository-node.js';
 export type { ServedModel } from './serve/served-model.js';
 export type { ImagePreprocessor } from './serve/image-input-node.js';
+export type { ClassScore } from './serve/top-classes.js';
+export {
+  submitImages,
+  batchResults,
+  DEFAULT_QUEUE as DEFAULT_BATCH_QUEUE,
+  type SubmitOptions,
+  type ResultsOptions,
+  type BatchJobData,
+  type BatchJobResult,
+  type BatchJobStatus,
+} from './serve/batch-queue-node.js';
+export { startBatchWorker, type BatchWorker, type BatchWorkerOptions } from './serve/batch-worker-node.js';
 
 registerNativeBackend();

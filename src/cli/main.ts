@@ -5,11 +5,13 @@
  */
 import { StrideError } from '../errors.js';
 import { UsageError } from './args.js';
+import { batchCommand, batchHelp } from './commands/batch.js';
 import { convertCommand, convertHelp } from './commands/convert.js';
 import { modelsCommand, modelsHelp } from './commands/models.js';
 import { serveCommand, serveHelp } from './commands/serve.js';
 import { summaryCommand, summaryHelp } from './commands/summary.js';
 import { trainCommand, trainHelp } from './commands/train.js';
+import { workerCommand, workerHelp } from './commands/worker.js';
 
 interface Command {
   summary: string;
@@ -31,6 +33,8 @@ const commands: Record<string, Command> = {
     run: convertCommand,
   },
   serve: { summary: 'serve models over HTTP (Open Inference Protocol)', help: serveHelp, run: serveCommand },
+  batch: { summary: 'queue images in Redis for batch inference', help: batchHelp, run: batchCommand },
+  worker: { summary: 'run batch-inference jobs from Redis', help: workerHelp, run: workerCommand },
 };
 
 function usage(): string {

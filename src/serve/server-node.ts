@@ -9,6 +9,7 @@ import { noGrad } from '../autograd/grad-mode.js';
 import { zeros } from '../tensor/creation.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { ApiKeyGate } from './api-key-gate.js';
+import { classifyImage } from './classify-image.js';
 import { DynamicBatcher } from './dynamic-batcher.js';
 import { HttpError } from './http-error.js';
 import { resizeToInput } from './image-input-node.js';
@@ -18,7 +19,6 @@ import { openApiDocument } from './openapi.js';
 import { ServeMetrics } from './serve-metrics.js';
 import { resolveServeOptions, type ResolvedServeOptions, type ServeOptions } from './serve-options.js';
 import type { ServedModel } from './served-model.js';
-import { topClasses } from './top-classes.js';
 import '../worker/module-async-node.js';
 
 /** A running inference server. */
@@ -206,17 +206,16 @@ function buildApp(
           `send the image as image/jpeg, image/png, image/webp or multipart/form-data`,
         );
       }
-      if (e.model.outputShape.length !== 1)
-        throw new HttpError(
-          400,
-          `model '${e.model.name}' is not a classifier (its output is [${e.model.outputShape.join(', ')}])`,
-        );
-      const x = await preprocess(bytes, e.model, o.maxPixels);
-      const out = await e.batcher.submit(x);
+      const predictions = await classifyImage(bytes, e.model, {
+        preprocess,
+        run: (x) => e.batcher.submit(x),
+        maxPixels: o.maxPixels,
+        topK: k,
+      });
       return reply.send({
         model_name: e.model.name,
         model_version: e.model.version,
-        predictions: topClasses(out.data as Float32Array, k, e.model.classNames),
+        predictions,
       });
     });
   }
