@@ -7,11 +7,13 @@
 //   node --import tsx bench/serve-load.mjs [--seconds 5] [--connections 8]
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync, renameSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import * as st from '../src/node.ts';
+
+const { fetch } = globalThis;
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = dirname(here);
@@ -22,6 +24,7 @@ const arg = (name, def) => {
 const seconds = arg('seconds', 5);
 const connections = arg('connections', 8);
 const tmp = mkdtempSync(join(tmpdir(), 'stride-serve-bench-'));
+const loadAtStart = loadavg()[0].toFixed(1);
 
 /** Start a server process and resolve with it once it prints its URL. */
 function startServer(argv) {
@@ -81,7 +84,14 @@ for (const m of models) {
   writeFileSync(onnx, st.exportOnnx(model, st.zeros([1, ...m.shape])));
   st.manualSeed(1);
   const body = JSON.stringify({
-    inputs: [{ name: 'input', shape: [1, ...m.shape], datatype: 'FP32', data: Array.from(st.rand([1, ...m.shape]).data) }],
+    inputs: [
+      {
+        name: 'input',
+        shape: [1, ...m.shape],
+        datatype: 'FP32',
+        data: Array.from(st.rand([1, ...m.shape]).data),
+      },
+    ],
   });
   const configs = [
     { label: 'stride serve, batching on (max 8, 2 ms)', argv: ['--max-batch', '8', '--batch-delay-ms', '2'] },
@@ -91,8 +101,23 @@ for (const m of models) {
   const outputs = [];
   for (const c of configs) {
     const server = c.ort
-      ? await startServer(['bench/serve-ort-baseline.mjs', onnx, '0'].map((a, i) => (i === 2 ? String(40000 + rows.length) : a)))
-      : await startServer(['--import', 'tsx', 'src/cli/main.ts', 'serve', `${m.name}=${dir}`, '--port', '0', '--queue', '1024', ...c.argv]);
+      ? await startServer(
+          ['bench/serve-ort-baseline.mjs', onnx, '0'].map((a, i) =>
+            i === 2 ? String(40000 + rows.length) : a,
+          ),
+        )
+      : await startServer([
+          '--import',
+          'tsx',
+          'src/cli/main.ts',
+          'serve',
+          `${m.name}=${dir}`,
+          '--port',
+          '0',
+          '--queue',
+          '1024',
+          ...c.argv,
+        ]);
     const url = `${server.url}/v2/models/${m.name}/infer`;
     outputs.push(await firstOutput(url, body));
     const r = await load(url, body);
@@ -116,19 +141,26 @@ rmSync(tmp, { recursive: true, force: true });
 
 const table = rows
   .filter((r) => r.server)
-  .map((r) => `| ${r.model} | ${r.server} | ${r.requestsPerSecond.toFixed(1)} | ${r.p50ms} | ${r.p99ms} | ${r.requests} | ${r.errors} |`);
+  .map(
+    (r) =>
+      `| ${r.model} | ${r.server} | ${r.requestsPerSecond.toFixed(1)} | ${r.p50ms} | ${r.p99ms} | ${r.requests} | ${r.errors} |`,
+  );
 const md = `# stride serve under load
 
 \`node --import tsx bench/serve-load.mjs --seconds ${seconds} --connections ${connections}\` on ${new Date().toISOString().slice(0, 16)} UTC,
 ${cpus().length} CPU cores (${cpus()[0]?.model ?? 'unknown'}), Node ${process.version}. Loopback only; autocannon
 with ${connections} connections for ${seconds} s per row, one single-sample FP32 JSON infer request repeated.
-Each server runs in its own process; the machine is shared with other jobs, so the numbers are noisy.
+Each server runs in its own process. 1-minute load average at the start: ${loadAtStart} (on ${cpus().length} cores);
+the machine is shared with other jobs, so the numbers are noisy.
 
 | model | server | req/s | p50 ms | p99 ms | requests | errors |
 | --- | --- | ---: | ---: | ---: | ---: | ---: |
 ${table.join('\n')}
 
-${rows.filter((r) => r.check).map((r) => `- ${r.model}: ${r.check}`).join('\n')}
+${rows
+  .filter((r) => r.check)
+  .map((r) => `- ${r.model}: ${r.check}`)
+  .join('\n')}
 `;
 const write = (name, text) => {
   const p = join(here, name);
@@ -136,5 +168,12 @@ const write = (name, text) => {
   renameSync(`${p}.tmp`, p);
 };
 write('SERVE-RESULTS.md', md);
-write('SERVE-RESULTS.json', JSON.stringify({ seconds, connections, cores: cpus().length, rows }, null, 2) + '\n');
+write(
+  'SERVE-RESULTS.json',
+  JSON.stringify(
+    { seconds, connections, cores: cpus().length, loadAtStart: Number(loadAtStart), rows },
+    null,
+    2,
+  ) + '\n',
+);
 console.log(md);
