@@ -94,7 +94,7 @@ for (const m of models) {
     ],
   });
   const configs = [
-    { label: 'stride serve, batching on (max 8, 2 ms)', argv: ['--max-batch', '8', '--batch-delay-ms', '2'] },
+    { label: 'stride serve, batching on (max 8)', argv: ['--max-batch', '8'] },
     { label: 'stride serve, batching off', argv: ['--max-batch', '1'] },
     { label: 'fastify + onnxruntime-node', ort: true },
   ];

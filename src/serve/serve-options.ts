@@ -14,7 +14,10 @@ export interface ServeOptions {
   inputShape?: readonly number[];
   /** Most samples in one batched forward pass (default 8; 1 turns dynamic batching off). */
   maxBatch?: number;
-  /** How long a request waits for others to join its batch, in ms (default 2). */
+  /**
+   * How long a request that finds the model idle waits for others to join its batch, in ms
+   * (default 0: it runs at once, and the requests that arrive meanwhile form the next batch).
+   */
   batchDelayMs?: number;
   /** Most requests waiting per model before 503 + Retry-After (default 64). */
   queueLimit?: number;
@@ -64,7 +67,7 @@ export function resolveServeOptions(o: ServeOptions): ResolvedServeOptions {
     host: o.host ?? '127.0.0.1',
     port: positiveInt('port', o.port ?? 8080, 0),
     maxBatch: positiveInt('maxBatch', o.maxBatch ?? 8),
-    batchDelayMs: positiveInt('batchDelayMs', o.batchDelayMs ?? 2, 0),
+    batchDelayMs: positiveInt('batchDelayMs', o.batchDelayMs ?? 0, 0),
     queueLimit: positiveInt('queueLimit', o.queueLimit ?? 64),
     timeoutMs: positiveInt('timeoutMs', o.timeoutMs ?? 30000, 0),
     maxRequestSamples: positiveInt('maxRequestSamples', o.maxRequestSamples ?? 64),

@@ -9,8 +9,8 @@ const specs = {
   'max-batch': { type: 'int', help: 'most samples per batched forward pass (1: no batching)', default: 8 },
   'batch-delay-ms': {
     type: 'int',
-    help: 'how long a request waits for others to join its batch',
-    default: 2,
+    help: 'how long a request that finds the model idle waits for others to join it',
+    default: 0,
   },
   queue: { type: 'int', help: 'most requests waiting per model before 503 + Retry-After', default: 64 },
   'timeout-ms': { type: 'int', help: 'answer 504 after this long (0: never)', default: 30000 },
