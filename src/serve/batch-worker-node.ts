@@ -17,7 +17,7 @@ import {
 } from './batch-queue-node.js';
 import { classifyImage } from './classify-image.js';
 import { HttpError } from './http-error.js';
-import { resizeToInput, type ImagePreprocessor } from './image-input-node.js';
+import { modelPreprocessing, type ImagePreprocessor } from './image-input-node.js';
 import { loadServedModels, type ModelSpec } from './model-repository-node.js';
 import '../worker/module-async-node.js';
 
@@ -72,7 +72,7 @@ export async function startBatchWorker(opts: BatchWorkerOptions): Promise<BatchW
       let predictions;
       try {
         predictions = await classifyImage(Buffer.from(job.data.image, 'base64'), model, {
-          preprocess: opts.preprocess ?? resizeToInput,
+          preprocess: opts.preprocess ?? modelPreprocessing,
           run,
           maxPixels: opts.maxPixels ?? 40_000_000,
           topK: opts.topK ?? 5,

@@ -1,10 +1,15 @@
 /**
  * Images sent to the inference server: the header is read first (sharp's `metadata()`, which does
  * not decode pixels) to refuse formats other than JPEG/PNG/WebP and images over the pixel limit
- * (decompression bombs: a few KB of PNG can claim gigapixels); only then are the pixels decoded and
- * turned into the model's input.
+ * (decompression bombs: a few KB of PNG can claim gigapixels); only then does `st.preprocess`
+ * decode the pixels and apply the preprocessing recorded with the model (input size, channels,
+ * colour order, mean/std).
  */
-import { Tensor } from '../tensor/tensor.js';
+import { ImageFileError } from '../image/image-file-error.js';
+import { preprocess } from '../image/preprocess.js';
+import { loadSharp } from '../image/sharp-loader-node.js';
+import '../node-image.js';
+import type { Tensor } from '../tensor/tensor.js';
 import { HttpError } from './http-error.js';
 import type { ServedModel } from './served-model.js';
 
@@ -13,17 +18,9 @@ export type ImagePreprocessor = (image: Buffer, model: ServedModel, maxPixels: n
 
 const FORMATS = ['jpeg', 'png', 'webp'];
 
-type Sharp = typeof import('sharp').default;
-let sharpModule: Sharp | null = null;
-
-async function sharpFactory(): Promise<Sharp> {
-  sharpModule ??= (await import('sharp')).default;
-  return sharpModule;
-}
-
-/** Check an upload's format and size from its header, without decoding it; returns sharp's factory. */
-export async function checkImageHeader(image: Buffer, maxPixels: number): Promise<Sharp> {
-  const sharp = await sharpFactory();
+/** Check an upload's format and size from its header, without decoding its pixels. */
+export async function checkImageHeader(image: Buffer, maxPixels: number): Promise<void> {
+  const sharp = await loadSharp('serve');
   let meta;
   try {
     meta = await sharp(image, { limitInputPixels: false }).metadata();
@@ -43,37 +40,23 @@ export async function checkImageHeader(image: Buffer, maxPixels: number): Promis
       `the image is ${meta.width}x${meta.height} (${pixels} pixels); the server takes at most ${maxPixels} pixels`,
     );
   }
-  return sharp;
 }
 
 /**
- * The default preprocessing: check the header, decode, resize to the model's input size
- * (stretching), gray or RGB by its channel count, values in [0, 1], channels first.
+ * The default preprocessing: check the header, then `st.preprocess(model, bytes)` (the model's
+ * recorded preprocessing; without one, resize to its input size, values in [0, 1]).
  */
-export const resizeToInput: ImagePreprocessor = async (image, model, maxPixels) => {
-  const sharp = await checkImageHeader(image, maxPixels);
-  const [c, h, w] = model.inputShape as [number, number, number];
-  if (model.inputShape.length !== 3 || (c !== 1 && c !== 3))
+export const modelPreprocessing: ImagePreprocessor = async (image, model, maxPixels) => {
+  await checkImageHeader(image, maxPixels);
+  if (model.inputShape.length !== 3)
     throw new HttpError(
       400,
       `model '${model.name}' does not take images (its input is [${model.inputShape.join(', ')}])`,
     );
-  let pixels: Buffer;
   try {
-    let img = sharp(image, { limitInputPixels: maxPixels }).resize(w, h, { fit: 'fill' }).removeAlpha();
-    if (c === 1) img = img.toColourspace('b-w');
-    pixels = await img.raw().toBuffer();
-  } catch {
-    throw new HttpError(
-      400,
-      'the image could not be decoded (truncated or corrupt); send a complete JPEG, PNG or WebP',
-    );
+    return await preprocess(model.module, image);
+  } catch (e) {
+    if (e instanceof ImageFileError) throw new HttpError(400, `the image could not be decoded: ${e.problem}`);
+    throw e;
   }
-  if (pixels.length !== c * h * w)
-    throw new HttpError(400, 'the image decoded to an unexpected number of channels');
-  const out = new Float32Array(c * h * w);
-  for (let y = 0; y < h; y++)
-    for (let x = 0; x < w; x++)
-      for (let k = 0; k < c; k++) out[k * h * w + y * w + x] = pixels[(y * w + x) * c + k]! / 255;
-  return new Tensor(out, [1, c, h, w]);
 };

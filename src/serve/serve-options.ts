@@ -39,7 +39,7 @@ export interface ServeOptions {
   workerThreads?: boolean;
   /** Fastify's structured request logs (pino JSON on stdout; default false). */
   logger?: boolean;
-  /** Image preprocessing for `/classify` (default: resize to the input size, values in [0, 1]). */
+  /** Image preprocessing for `/classify` (default: the model's recorded preprocessing through `st.preprocess`, after the header checks). */
   preprocess?: ImagePreprocessor;
 }
 

@@ -1,6 +1,6 @@
 import { noGrad } from '../autograd/grad-mode.js';
 import { ValueError } from '../errors.js';
-import { getDefaultInputShape } from '../models/default-input.js';
+import { getDefaultInputShape, setDefaultInputShape } from '../models/default-input.js';
 import { fuseForInference } from '../nn/fuse-for-inference.js';
 import { Graph } from '../nn/graph.js';
 import type { Module } from '../nn/module.js';
@@ -27,7 +27,7 @@ export interface ServedModel {
   readonly inputName: string;
   /** The output tensor's name in the protocol. */
   readonly outputName: string;
-  /** Class names, index = output position (null when the model recorded none). */
+  /** Class names, index = output position: given, from a labels.txt, or the model card's (null when none). */
   readonly classNames: readonly string[] | null;
 }
 
@@ -63,13 +63,16 @@ export function prepareServedModel(module: Module, opts: PrepareOptions): Served
       `model '${opts.name}' has several inputs; the server runs models with one input tensor`,
     );
   }
-  const inputShape = declaredInputShape(module) ?? opts.inputShape ?? null;
+  const declared = declaredInputShape(module);
+  const inputShape = declared ?? opts.inputShape ?? null;
   if (!inputShape) {
     throw new ValueError(
       'serve',
       `model '${opts.name}' does not declare its input shape. Fix: pass inputShape (--input 1x28x28 on the command line)`,
     );
   }
+  // Recorded so that st.preprocess knows the input size of a model given one with --input.
+  if (!declared) setDefaultInputShape(module, inputShape);
   module.eval();
   fuseForInference(module);
   let out;
@@ -82,7 +85,7 @@ export function prepareServedModel(module: Module, opts: PrepareOptions): Served
     );
   }
   const outputShape = out.shape.slice(1);
-  const classNames = opts.classNames ?? null;
+  const classNames = opts.classNames ?? module.classNames ?? null;
   if (classNames && (outputShape.length !== 1 || outputShape[0] !== classNames.length)) {
     throw new ValueError(
       'serve',

@@ -12,7 +12,7 @@ import { ApiKeyGate } from './api-key-gate.js';
 import { classifyImage } from './classify-image.js';
 import { DynamicBatcher } from './dynamic-batcher.js';
 import { HttpError } from './http-error.js';
-import { resizeToInput } from './image-input-node.js';
+import { modelPreprocessing } from './image-input-node.js';
 import { inferResponse, modelMetadata, parseInferRequest } from './infer-request.js';
 import { loadServedModels } from './model-repository-node.js';
 import { openApiDocument } from './openapi.js';
@@ -97,7 +97,7 @@ function buildApp(
     o.apiKeys && o.apiKeys.length > 0
       ? new ApiKeyGate({ keys: o.apiKeys, ratePerSecond: o.rateLimit })
       : null;
-  const preprocess = o.preprocess ?? resizeToInput;
+  const preprocess = o.preprocess ?? modelPreprocessing;
 
   app.register(multipart, { limits: { fileSize: o.bodyLimit, files: 1, fields: 4, parts: 5 } });
   app.addContentTypeParser(IMAGE_TYPES, { parseAs: 'buffer' }, (_req, body, done) => done(null, body));

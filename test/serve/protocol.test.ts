@@ -7,7 +7,15 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import sharp from 'sharp';
 import * as st from '../../src/node.js';
-import { colourModel, handAnswer, handModel, inferBody, pngBomb, postJson } from './serve-helpers.js';
+import {
+  cardedColourModel,
+  colourModel,
+  handAnswer,
+  handModel,
+  inferBody,
+  pngBomb,
+  postJson,
+} from './serve-helpers.js';
 
 /** Assert a JSON error with `status`, no stack trace and no file path in it. */
 async function assertError(res: Response, status: number, pattern?: RegExp): Promise<string> {
@@ -28,6 +36,7 @@ describe('stride serve: Open Inference Protocol', () => {
       models: [
         { name: 'hand', module: handModel() },
         { name: 'colour', module: colourModel(), classNames: ['red', 'green', 'blue'] },
+        { name: 'carded', module: cardedColourModel() },
       ],
       port: 0,
       bodyLimit: 64 * 1024,
@@ -191,6 +200,26 @@ describe('stride serve: Open Inference Protocol', () => {
     assert.equal(mb.predictions.length, 3);
   });
 
+  it("applies the model card's preprocessing and class names", async () => {
+    const green = await sharp({
+      create: { width: 6, height: 6, channels: 3, background: { r: 0, g: 255, b: 0 } },
+    })
+      .webp({ lossless: true })
+      .toBuffer();
+    const r = await fetch(`${url}/v2/models/carded/classify`, {
+      method: 'POST',
+      headers: { 'content-type': 'image/webp' },
+      body: green,
+    });
+    assert.equal(r.status, 200);
+    const body = (await r.json()) as { predictions: { label: string; score: number }[] };
+    // mean 0.5, std 0.5 map the channels to [-1, 1, -1]: logits [-10, 10, -10].
+    assert.equal(body.predictions[0]!.label, 'G');
+    assert.ok(
+      Math.abs(body.predictions[0]!.score - Math.exp(10) / (Math.exp(10) + 2 * Math.exp(-10))) < 1e-9,
+    );
+  });
+
   it('refuses non-images, truncated JPEGs and pixel bombs before decoding them', async () => {
     const cls = `${url}/v2/models/colour/classify`;
     const send = (body: Buffer, type = 'image/jpeg'): Promise<Response> =>
@@ -201,7 +230,11 @@ describe('stride serve: Open Inference Protocol', () => {
     const jpeg = await sharp(noise, { raw: { width: 128, height: 128, channels: 3 } })
       .jpeg()
       .toBuffer();
-    await assertError(await send(jpeg.subarray(0, Math.floor(jpeg.length / 2))), 400, /truncated or corrupt/);
+    await assertError(
+      await send(jpeg.subarray(0, Math.floor(jpeg.length / 2))),
+      400,
+      /could not be decoded: truncated JPEG/,
+    );
     await assertError(
       await send(pngBomb(100_000, 100_000), 'image/png'),
       413,

@@ -77,3 +77,11 @@ export function pngBomb(width: number, height: number): Buffer {
     chunk('IEND', Buffer.alloc(0)),
   ]);
 }
+
+/** {@link colourModel} with a model card: mean 0.5 and std 0.5 per channel, classes R, G, B. */
+export function cardedColourModel(): st.Sequential {
+  const model = colourModel();
+  model.preprocessing = { mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5] };
+  model.classNames = ['R', 'G', 'B'];
+  return model;
+}
