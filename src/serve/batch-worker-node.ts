@@ -6,9 +6,6 @@
  */
 import { hostname } from 'node:os';
 import { UnrecoverableError, Worker } from 'bullmq';
-import { noGrad } from '../autograd/grad-mode.js';
-import { zeros } from '../tensor/creation.js';
-import type { Tensor } from '../tensor/tensor.js';
 import {
   DEFAULT_QUEUE,
   redisConnection,
@@ -19,7 +16,7 @@ import { classifyImage } from './classify-image.js';
 import { HttpError } from './http-error.js';
 import { modelPreprocessing, type ImagePreprocessor } from './image-input-node.js';
 import { loadServedModels, type ModelSpec } from './model-repository-node.js';
-import '../worker/module-async-node.js';
+import { startModelRunner } from './model-runner-node.js';
 
 /** Options of {@link startBatchWorker}. */
 export interface BatchWorkerOptions {
@@ -59,9 +56,7 @@ export async function startBatchWorker(opts: BatchWorkerOptions): Promise<BatchW
   const models = loadServedModels([opts.model], opts.inputShape ? { inputShape: opts.inputShape } : {});
   const model = models.at(-1)!;
   const threads = opts.workerThreads ?? true;
-  const run = threads
-    ? (x: Tensor) => model.module.forwardAsync(x)
-    : (x: Tensor) => Promise.resolve(noGrad(() => model.module.forward(x)));
+  const run = await startModelRunner(model, threads, (msg) => process.emitWarning(msg));
   const id = `${hostname()}:${process.pid}`;
   const modelName = `${model.name}/${model.version}`;
   const lockMs = opts.lockMs ?? 30000;
@@ -96,8 +91,6 @@ export async function startBatchWorker(opts: BatchWorkerOptions): Promise<BatchW
       autorun: false,
     },
   );
-  // Warm the model (and its worker thread) before taking jobs.
-  await run(zeros([1, ...model.inputShape]));
   await worker.waitUntilReady();
   void worker.run();
   return {

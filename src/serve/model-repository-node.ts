@@ -51,7 +51,10 @@ function modelInFolder(dir: string): string | null {
   const files = readdirSync(dir).sort();
   const pick = (ext: string): string | undefined => files.find((f) => f.toLowerCase().endsWith(ext));
   const found = pick('.onnx') ?? files.find((f) => f === 'model.json') ?? pick('.safetensors');
-  return found ? join(dir, found) : null;
+  if (found) return join(dir, found);
+  // A Stride model folder inside a version folder (st.save(model, '<repo>/<name>/1/model')).
+  const sub = files.filter((f) => isDir(join(dir, f)) && existsSync(join(dir, f, 'config.json')));
+  return sub.length === 1 ? join(dir, sub[0]!) : null;
 }
 
 function modelName(path: string): string {

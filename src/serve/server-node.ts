@@ -5,9 +5,6 @@
  */
 import multipart from '@fastify/multipart';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import { noGrad } from '../autograd/grad-mode.js';
-import { zeros } from '../tensor/creation.js';
-import type { Tensor } from '../tensor/tensor.js';
 import { ApiKeyGate } from './api-key-gate.js';
 import { classifyImage } from './classify-image.js';
 import { DynamicBatcher } from './dynamic-batcher.js';
@@ -15,11 +12,11 @@ import { HttpError } from './http-error.js';
 import { modelPreprocessing } from './image-input-node.js';
 import { inferResponse, modelMetadata, parseInferRequest } from './infer-request.js';
 import { loadServedModels } from './model-repository-node.js';
+import { startModelRunner, type ModelRunner } from './model-runner-node.js';
 import { openApiDocument } from './openapi.js';
 import { ServeMetrics } from './serve-metrics.js';
 import { resolveServeOptions, type ResolvedServeOptions, type ServeOptions } from './serve-options.js';
 import type { ServedModel } from './served-model.js';
-import '../worker/module-async-node.js';
 
 /** A running inference server. */
 export interface InferenceServer {
@@ -42,11 +39,6 @@ interface Entry {
 }
 
 const IMAGE_TYPES = ['image/jpeg', 'image/png', 'image/webp', 'application/octet-stream'];
-
-function runner(model: ServedModel, workerThreads: boolean): (x: Tensor) => Promise<Tensor> {
-  if (workerThreads) return (x) => model.module.forwardAsync(x);
-  return (x) => Promise.resolve(noGrad(() => model.module.forward(x)));
-}
 
 /** The first file of a multipart upload; a malformed body is the client's mistake (400). */
 async function multipartImage(req: FastifyRequest): Promise<Buffer> {
@@ -245,10 +237,11 @@ export async function serve(options: ServeOptions): Promise<InferenceServer> {
   const o = resolveServeOptions(options);
   const models = loadServedModels(o.models, o.inputShape ? { inputShape: o.inputShape } : {});
   const metrics = new ServeMetrics({ processMetrics: true });
-  const runners = new Map(models.map((m) => [m, runner(m, o.workerThreads)]));
-  // Start each model's worker thread now, so that ready means ready (and a model the worker cannot
-  // rebuild fails here).
-  await Promise.all(models.map((m) => runners.get(m)!(zeros([1, ...m.inputShape]))));
+  // Start each model's worker thread now, so that ready means ready.
+  const runners = new Map<ServedModel, ModelRunner>();
+  for (const m of models) {
+    runners.set(m, await startModelRunner(m, o.workerThreads, (msg) => process.emitWarning(msg)));
+  }
   const entries: Entry[] = models.map((model) => ({
     model,
     batcher: new DynamicBatcher({

@@ -178,6 +178,37 @@ describe('stride serve under load (worker threads)', () => {
   });
 });
 
+describe('stride serve with a model forwardAsync cannot rebuild', () => {
+  /** A custom Module subclass: no saved form, so no worker thread; it doubles its input. */
+  class Doubler extends st.Module {
+    override forward(x: st.Tensor): st.Tensor {
+      return x.mul(2);
+    }
+  }
+
+  it('runs it on the main thread with a warning and serves it', async () => {
+    const warnings: string[] = [];
+    const onWarning = (w: Error): void => void warnings.push(w.message);
+    process.on('warning', onWarning);
+    const module = st.models.setDefaultInputShape(new Doubler(), [2]);
+    const server = await st.serve({ models: [{ name: 'double', module }], port: 0 });
+    try {
+      const r = await postJson(`${server.url}/v2/models/double/infer`, inferBody([1, 2], [1.5, -4]));
+      assert.deepEqual(((await r.json()) as { outputs: { data: number[] }[] }).outputs[0]!.data, [3, -8]);
+      await new Promise((res) => setImmediate(res));
+      assert.ok(
+        warnings.some((w) =>
+          /model 'double' runs on the main thread: .*Doubler cannot run in a worker thread/.test(w),
+        ),
+        warnings.join('\n'),
+      );
+    } finally {
+      process.off('warning', onWarning);
+      await server.close();
+    }
+  });
+});
+
 describe('stride serve with API keys', () => {
   let server: st.InferenceServer;
   before(async () => {

@@ -347,7 +347,10 @@ describe('stride serve: a model repository', () => {
     // Triton's layout: <repo>/<name>/<version>/<model file>; version 1 a Stride file, version 2 ONNX.
     mkdirSync(join(dir, 'hand', '1'), { recursive: true });
     mkdirSync(join(dir, 'hand', '2'), { recursive: true });
+    mkdirSync(join(dir, 'hand', '3'), { recursive: true });
     st.save(handModel(), join(dir, 'hand', '1', 'model.safetensors'));
+    // Version 3: a Stride model folder inside the version folder.
+    st.save(handModel(), join(dir, 'hand', '3', 'model'));
     writeFileSync(join(dir, 'hand', '2', 'model.onnx'), st.exportOnnx(handModel(), st.zeros([1, 1, 2, 2])));
     writeFileSync(join(dir, 'hand', 'labels.txt'), 'first\nsecond\nsum\n');
     server = await st.serve({ models: [dir], port: 0, inputShape: [1, 2, 2], workerThreads: false });
@@ -359,21 +362,23 @@ describe('stride serve: a model repository', () => {
 
   it('serves every version; the name alone means the latest', async () => {
     const meta = (await (await fetch(`${server.url}/v2/models/hand`)).json()) as { versions: string[] };
-    assert.deepEqual(meta.versions, ['1', '2']);
+    assert.deepEqual(meta.versions, ['1', '2', '3']);
     for (const path of [
       '/v2/models/hand/versions/1/infer',
       '/v2/models/hand/versions/2/infer',
+      '/v2/models/hand/versions/3/infer',
       '/v2/models/hand/infer',
     ]) {
       const r = await postJson(`${server.url}${path}`, inferBody([1, 1, 2, 2], [4, 3, 2, 1]));
       const body = (await r.json()) as { model_version: string; outputs: { data: number[] }[] };
       assert.equal(r.status, 200, JSON.stringify(body));
       assert.deepEqual(body.outputs[0]!.data, handAnswer([4, 3, 2, 1]));
-      assert.equal(body.model_version, path.includes('/1/') ? '1' : '2');
+      assert.equal(body.model_version, /versions\/(\d)/.exec(path)?.[1] ?? '3');
     }
     assert.deepEqual(
       server.models.map((m) => m.classNames),
       [
+        ['first', 'second', 'sum'],
         ['first', 'second', 'sum'],
         ['first', 'second', 'sum'],
       ],
