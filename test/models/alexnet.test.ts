@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import * as st from '../../src/index.js';
-import { assertClose } from '../helpers/assert-close.js';
-import { assertTorchvisionKeys, fillPattern, patternInput, torchvisionFacts } from './zoo-helpers.js';
+import { assertTorchvisionKeys, torchvisionFacts, assertZooParity } from './zoo-helpers.js';
 
 const facts = torchvisionFacts();
 
@@ -17,14 +16,8 @@ describe('alexnet', () => {
     assertTorchvisionKeys(m, facts.models.alexnet!);
   });
 
-  it("computes torchvision's logits (pattern weights, 64x64 input, eval mode)", () => {
-    const c = facts.parity.alexnet!;
-    const m = st.models.alexnet({ numClasses: 10, init: false });
-    fillPattern(m);
-    const y = st.noGrad(() => m.eval().forward(patternInput(c.inputShape)));
-    assert.deepEqual(y.shape, [2, 10]);
-    const scale = Math.max(...c.logits.map(Math.abs));
-    assertClose(y, c.logits, { atol: 1e-4 * scale, rtol: 1e-3 });
+  it("computes torchvision's logits (hash-filled weights, 64x64 input, eval mode)", () => {
+    assertZooParity(st.models.alexnet({ numClasses: 10, init: false }), 'alexnet');
   });
 
   it('names the layer where a 32x32 input runs out of rows (features.12, input [1, 256, 1, 1])', () => {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import * as st from '../../src/index.js';
+import { assertZooParity } from './zoo-helpers.js';
 
 describe('lenet5', () => {
   // The common re-implementation of LeCun et al. 1998 (C3 fully connected to S2, parameter-free
@@ -49,4 +50,10 @@ describe('lenet5', () => {
       /variant must be 'classic' or 'modern'/,
     );
   });
+
+  for (const variant of ['classic', 'modern'] as const) {
+    it(`${variant}: computes the logits of the same network in PyTorch (hash-filled weights, eval mode)`, () => {
+      assertZooParity(st.models.lenet5({ variant, init: false }), `lenet5_${variant}`);
+    });
+  }
 });

@@ -1,14 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import * as st from '../../src/index.js';
-import { assertClose } from '../helpers/assert-close.js';
 import {
   assertTorchvisionKeys,
   itMatchesTorchvision,
-  fillPattern,
-  patternInput,
   rms,
   torchvisionFacts,
+  assertZooParity,
+  zooParity,
 } from './zoo-helpers.js';
 
 const facts = torchvisionFacts();
@@ -37,15 +36,9 @@ describe('ResNet family', () => {
   });
 
   for (const name of ['resnet18', 'resnet50', 'resnext50_32x4d'] as const) {
-    const c = facts.parity[name]!;
-    it(`${name} computes torchvision's logits (pattern weights, ${c.inputShape.join('x')} input, eval mode)`, () => {
-      const m = models[name]({ numClasses: 10, init: false });
-      fillPattern(m);
-      m.eval();
-      const y = st.noGrad(() => m.forward(patternInput(c.inputShape)));
-      assert.deepEqual(y.shape, [2, 10]);
-      const scale = Math.max(...c.logits.map(Math.abs));
-      assertClose(y, c.logits, { atol: 1e-4 * scale, rtol: 1e-3 });
+    const c = zooParity(name);
+    it(`${name} computes torchvision's logits (hash-filled weights, ${c.inputShape.join('x')} input, eval mode)`, () => {
+      assertZooParity(models[name]({ numClasses: 10, init: false }), name);
     });
   }
 

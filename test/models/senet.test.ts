@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import * as st from '../../src/index.js';
-import { assertTorchvisionKeys, keyLines, torchvisionFacts } from './zoo-helpers.js';
+import { assertTorchvisionKeys, assertZooParity, keyLines, torchvisionFacts } from './zoo-helpers.js';
 
 const facts = torchvisionFacts();
 
@@ -60,5 +60,9 @@ describe('se_resnet50 (Hu et al. 2017)', () => {
     loss.backward();
     assert.ok(Number.isFinite(loss.item()));
     assert.ok((m.getSubmodule('layer4.2.se.fc2') as st.Conv2d).weight.grad !== null);
+  });
+
+  it('computes the logits of a PyTorch SE-ResNet-50 (torchvision bottlenecks + SE; hash-filled weights, 32x32 input)', () => {
+    assertZooParity(st.models.se_resnet50({ numClasses: 10, init: false }), 'se_resnet50');
   });
 });

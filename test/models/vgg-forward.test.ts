@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import * as st from '../../src/index.js';
-import { quickFill } from './zoo-helpers.js';
+import { assertZooParity, quickFill } from './zoo-helpers.js';
 
 const { models } = st;
 
@@ -37,5 +37,22 @@ describe('VGG forward passes at 32x32 (the smallest input the five 2x2 pools all
       const pooled = st.noGrad(() => m.getSubmodule('avgpool').forward(h));
       assert.deepEqual(pooled.shape, [2, 512, 7, 7]);
     });
+  }
+});
+
+// Every configuration end to end, classifier included, against torchvision's logits (vgg11_bn is
+// in vgg.test.ts).
+describe("VGG logits equal torchvision's (hash-filled weights, 2x3x32x32 input, eval mode)", () => {
+  const variants: [string, (o?: st.models.VggOptions) => st.models.VGG][] = [
+    ['vgg11', models.vgg11],
+    ['vgg13', models.vgg13],
+    ['vgg13_bn', models.vgg13_bn],
+    ['vgg16', models.vgg16],
+    ['vgg16_bn', models.vgg16_bn],
+    ['vgg19', models.vgg19],
+    ['vgg19_bn', models.vgg19_bn],
+  ];
+  for (const [name, build] of variants) {
+    it(name, () => assertZooParity(build({ numClasses: 10, init: false }), name));
   }
 });

@@ -1,10 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import * as st from '../../src/index.js';
-import { assertClose } from '../helpers/assert-close.js';
-import { itMatchesTorchvision, fillPattern, patternInput, torchvisionFacts } from './zoo-helpers.js';
-
-const facts = torchvisionFacts();
+import { assertZooParity, itMatchesTorchvision } from './zoo-helpers.js';
 const { models } = st;
 
 describe('VGG family', () => {
@@ -36,13 +33,7 @@ describe('VGG family', () => {
     assert.equal(sum('classifier.6'), 4_097_000);
   });
 
-  it("vgg11_bn computes torchvision's logits (pattern weights, 32x32 input, eval mode)", () => {
-    const c = facts.parity.vgg11_bn!;
-    const m = models.vgg11_bn({ numClasses: 10, init: false });
-    fillPattern(m);
-    m.eval();
-    const y = st.noGrad(() => m.forward(patternInput(c.inputShape)));
-    const scale = Math.max(...c.logits.map(Math.abs));
-    assertClose(y, c.logits, { atol: 1e-4 * scale, rtol: 1e-3 });
+  it("vgg11_bn computes torchvision's logits (hash-filled weights, 32x32 input, eval mode)", () => {
+    assertZooParity(models.vgg11_bn({ numClasses: 10, init: false }), 'vgg11_bn');
   });
 });

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { it } from 'node:test';
 import type { Module, Tensor } from '../../src/index.js';
-import { tensor } from '../../src/index.js';
+import { noGrad, tensor } from '../../src/index.js';
+import { assertClose } from '../helpers/assert-close.js';
 import { loadFixture } from '../helpers/fixtures.js';
 
 /** What scripts/fixtures/gen_models.py records about one torchvision model. */
@@ -16,18 +17,10 @@ export interface TorchvisionFacts {
   paramsWithoutAux?: number;
 }
 
-/** An end-to-end forward check: pattern-filled weights, pattern input, torchvision's logits. */
-export interface ParityCase {
-  options: Record<string, unknown>;
-  inputShape: number[];
-  logits: number[];
-}
-
 interface ModelsFixture {
   cases: {
     models: Record<string, TorchvisionFacts>;
     resnetV1Macs: Record<string, number>;
-    parity: Record<string, ParityCase>;
   };
 }
 
@@ -63,60 +56,73 @@ function keySeed(key: string): number {
 }
 
 /**
- * Fill every state-dict tensor with the deterministic pattern of gen_models.py's `fill`: conv and
- * linear weights sin(...)·√(3/fanIn), 1-D weights 1 + 0.1·sin, running_var 1 + 0.25·(sin + 1),
- * biases and running means 0.1·sin.
+ * Fill every state-dict tensor with gen_zoo_parity.py's `hash_fill`: u = hashUnit(i + 7919·keySeed)
+ * in [-1, 1]; weights of rank >= 2 u·√(6/fanIn) (He), 1-D weights 1 + 0.1u, running_var
+ * 1.25 + 0.25u, biases and running means 0.01u. Unlike a sine pattern it does not cancel over a
+ * conv window or a row of a linear layer, and the input's signal keeps its size through deep ReLU
+ * networks, so a 1% error in one mid-network layer moves the logits well past the tolerance.
  */
-export function fillPattern(model: Module): void {
+export function hashFill(model: Module): void {
   for (const [key, t] of Object.entries(model.stateDict())) {
     if (key.endsWith('num_batches_tracked')) continue;
     const n = t.size;
     const last = key.slice(key.lastIndexOf('.') + 1);
     const [mul, add] =
       last === 'weight' && t.ndim >= 2
-        ? [Math.sqrt(3 / (n / t.shape[0]!)), 0]
+        ? [Math.sqrt(6 / Math.floor(n / t.shape[0]!)), 0]
         : last === 'weight'
           ? [0.1, 1]
           : last === 'running_var'
             ? [0.25, 1.25]
-            : [0.1, 0];
-    fillSine(t.data, 0.37, 0.11 * keySeed(key) + 1, mul, add);
+            : [0.01, 0];
+    const off = 7919 * keySeed(key);
+    const d = t.data;
+    for (let i = 0; i < n; i++) d[i] = add + mul * hashUnit(i + off);
   }
+}
+
+/** (n·2654435761 mod 2^32) mod 2001 / 1000 - 1, exactly as gen_zoo_parity.py's `hash_unit`. */
+function hashUnit(n: number): number {
+  return ((Math.imul(n, 2654435761 | 0) >>> 0) % 2001) / 1000 - 1;
+}
+
+/** gen_zoo_parity.py's `hash_input`: hashUnit(i + 12345) in row-major order. */
+export function hashInput(shape: readonly number[]): Tensor {
+  const n = shape.reduce((a, b) => a * b, 1);
+  const data = new Float32Array(n);
+  for (let i = 0; i < n; i++) data[i] = hashUnit(i + 12345);
+  return tensor(data, shape);
+}
+
+/** One case of test/fixtures/zoo_parity.json: PyTorch's logits for hash-filled weights. */
+export interface ZooParityCase {
+  inputShape: number[];
+  numKeys: number;
+  logits: number[];
+}
+
+let parityCases: Record<string, ZooParityCase> | null = null;
+
+/** PyTorch's logits for a zoo model (scripts/fixtures/gen_zoo_parity.py). */
+export function zooParity(name: string): ZooParityCase {
+  parityCases ??= loadFixture<{ cases: Record<string, ZooParityCase> }>('zoo_parity').cases;
+  const c = parityCases[name];
+  if (!c) throw new Error(`test/fixtures/zoo_parity.json has no case '${name}'`);
+  return c;
 }
 
 /**
- * d[i] = add + mul·sin(step·i + phase), by the angle-addition recurrence, re-anchored with Math.sin every
- * 256 terms (Math.sin of large arguments is slow: VGG's 133M weights would take 13 s). The drift
- * within a run is ~1e-14, far below float32 resolution.
+ * Fill `model` with `hashFill`, run it in eval mode on `hashInput` and compare its logits
+ * with PyTorch's (scripts/fixtures/gen_zoo_parity.py), to 1e-4 of the logits' scale.
  */
-function fillSine(
-  d: Float32Array | Float64Array,
-  step: number,
-  phase: number,
-  mul: number,
-  add: number,
-): void {
-  const cs = Math.cos(step);
-  const sn = Math.sin(step);
-  for (let start = 0; start < d.length; start += 256) {
-    let s = Math.sin(step * start + phase);
-    let c = Math.cos(step * start + phase);
-    const end = Math.min(d.length, start + 256);
-    for (let i = start; i < end; i++) {
-      d[i] = add + mul * s;
-      const s2 = s * cs + c * sn;
-      c = c * cs - s * sn;
-      s = s2;
-    }
-  }
-}
-
-/** The pattern input of gen_models.py: sin(0.05·i + 0.3), in row-major order. */
-export function patternInput(shape: readonly number[]): Tensor {
-  const n = shape.reduce((a, b) => a * b, 1);
-  const data = new Float32Array(n);
-  for (let i = 0; i < n; i++) data[i] = Math.sin(0.05 * i + 0.3);
-  return tensor(data, shape);
+export function assertZooParity(model: Module, name: string): void {
+  const c = zooParity(name);
+  assert.equal(Object.keys(model.stateDict()).length, c.numKeys, `${name}: number of state-dict entries`);
+  hashFill(model);
+  model.eval();
+  const y = noGrad(() => model.forward(hashInput(c.inputShape)));
+  const scale = Math.max(...c.logits.map(Math.abs));
+  assertClose(y, c.logits, { atol: 1e-4 * scale, rtol: 1e-3 });
 }
 
 /**
