@@ -397,6 +397,20 @@ export {
 export { OnnxBuilder, type AttrInput } from './io/onnx/onnx-builder.js';
 export { iou, boxIou, boxArea, type Box } from './vision/iou.js';
 export { nms, type NmsOptions } from './vision/nms.js';
+// ---- detection (issue 13) ----
+export { generalizedIou, generalizedBoxIou } from './vision/iou.js';
+export { batchedNms, softNms, type SoftNmsOptions } from './vision/nms.js';
+export { roiAlign, type RoiAlignOptions, type RoiOptions } from './vision/roi-align.js';
+export { roiPool } from './vision/roi-pool.js';
+export type { RoiBoxes } from './vision/roi-boxes.js';
+export type { RoiParams } from './backend/backend.js';
+export {
+  generalizedBoxIouLoss,
+  distanceBoxIouLoss,
+  completeBoxIouLoss,
+  type BoxIouLossOptions,
+} from './vision/box-iou-loss.js';
+// ---- end detection ----
 export {
   importTfjs,
   tfjsModelFormat,
