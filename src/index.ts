@@ -410,6 +410,16 @@ export {
   completeBoxIouLoss,
   type BoxIouLossOptions,
 } from './vision/box-iou-loss.js';
+export { generateAnchors, baseAnchors, type AnchorOptions } from './detection/anchors.js';
+export {
+  encodeBoxes,
+  decodeBoxes,
+  decodeYolo,
+  SSD_VARIANCES,
+  type Detections,
+  type YoloDecodeOptions,
+} from './detection/box-coder.js';
+export { kmeansAnchors, shapeIou, type KmeansAnchorOptions } from './detection/kmeans-anchors.js';
 // ---- end detection ----
 export {
   importTfjs,
