@@ -420,6 +420,17 @@ export {
   type YoloDecodeOptions,
 } from './detection/box-coder.js';
 export { kmeansAnchors, shapeIou, type KmeansAnchorOptions } from './detection/kmeans-anchors.js';
+export {
+  evaluateDetections,
+  cocoMap,
+  vocAp,
+  cocoAp,
+  type GroundTruth,
+  type PrCurve,
+  type EvaluateOptions,
+  type DetectionEvaluation,
+} from './detection/average-precision.js';
+export { prCurveSvg, type PrCurveSvgOptions } from './detection/pr-curve-svg.js';
 // ---- end detection ----
 export {
   importTfjs,

@@ -10,6 +10,9 @@ import './worker/module-async-node.js';
 export * from './index.js';
 export * from './node-io.js';
 export * from './node-data.js';
+// ---- detection (issue 13) ----
+export { savePrCurvePng } from './detection/pr-curve-png-node.js';
+// ---- end detection ----
 export { CSVLogger, type CSVLoggerOptions } from './train/csv-logger.js';
 export {
   getNumThreads,
