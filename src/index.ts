@@ -431,6 +431,13 @@ export {
   type DetectionEvaluation,
 } from './detection/average-precision.js';
 export { prCurveSvg, type PrCurveSvgOptions } from './detection/pr-curve-svg.js';
+export {
+  TinyFaceDetector,
+  tinyFaceDetectorFromTfjs,
+  TINY_FACE_ANCHORS,
+  TINY_FACE_MEAN_RGB,
+  type TinyFaceDetectOptions,
+} from './detection/tiny-face-detector.js';
 // ---- end detection ----
 export {
   importTfjs,
