@@ -427,7 +427,7 @@ export {
   cocoAp,
   type GroundTruth,
   type PrCurve,
-  type EvaluateOptions,
+  type EvaluateDetectionsOptions,
   type DetectionEvaluation,
 } from './detection/average-precision.js';
 export { prCurveSvg, type PrCurveSvgOptions } from './detection/pr-curve-svg.js';
@@ -438,6 +438,14 @@ export {
   TINY_FACE_MEAN_RGB,
   type TinyFaceDetectOptions,
 } from './detection/tiny-face-detector.js';
+export {
+  CenterNetDetector,
+  centerNetPeaks,
+  CENTERNET_OUTPUTS,
+  type CenterNetDetectOptions,
+} from './detection/centernet.js';
+export { COCO_CLASSES } from './detection/coco-classes.js';
+export type { Detector, DetectOptions } from './detection/detector.js';
 // ---- end detection ----
 export {
   importTfjs,

@@ -12,7 +12,13 @@ export * from './node-io.js';
 export * from './node-data.js';
 // ---- detection (issue 13) ----
 export { savePrCurvePng } from './detection/pr-curve-png-node.js';
-export { loadTinyFaceDetector } from './detection/load-detectors-node.js';
+export {
+  loadTinyFaceDetector,
+  loadCenterNet,
+  loadDetector,
+  DETECTORS,
+} from './detection/load-detectors-node.js';
+export { detectImage, type Detection } from './detection/detect-image-node.js';
 // ---- end detection ----
 export { CSVLogger, type CSVLoggerOptions } from './train/csv-logger.js';
 export {

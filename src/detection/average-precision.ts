@@ -17,7 +17,7 @@ export interface PrCurve {
 }
 
 /** Options of {@link evaluateDetections}. */
-export interface EvaluateOptions {
+export interface EvaluateDetectionsOptions {
   /** IoU a detection needs with an unmatched ground-truth box of its class to count as a hit (default 0.5). */
   iouThreshold?: number;
   /**
@@ -76,7 +76,7 @@ export function cocoAp(recall: readonly number[], precision: readonly number[]):
 export function evaluateDetections(
   predictions: readonly Detections[],
   groundTruth: readonly GroundTruth[],
-  opts: EvaluateOptions = {},
+  opts: EvaluateDetectionsOptions = {},
 ): DetectionEvaluation {
   const op = 'evaluateDetections';
   if (predictions.length !== groundTruth.length) {
