@@ -446,6 +446,23 @@ export {
 } from './detection/centernet.js';
 export { COCO_CLASSES } from './detection/coco-classes.js';
 export type { Detector, DetectOptions } from './detection/detector.js';
+export {
+  yoloTiny,
+  yoloHeadChannels,
+  yoloV1Loss,
+  yoloV2Loss,
+  decodeYoloV1,
+  type YoloTarget,
+  type YoloTinyOptions,
+  type YoloLossOptions,
+  type YoloV2LossOptions,
+} from './detection/yolo.js';
+export {
+  digitCanvases,
+  canvasBatch,
+  type DetectionSample,
+  type DigitCanvasOptions,
+} from './data/digit-canvas.js';
 // ---- end detection ----
 export {
   importTfjs,
