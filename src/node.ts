@@ -19,6 +19,7 @@ export {
   DETECTORS,
 } from './detection/load-detectors-node.js';
 export { detectImage, type Detection } from './detection/detect-image-node.js';
+export { drawDetections, detectionsSvg } from './detection/draw-detections-node.js';
 export { loadMnistDetection, type MnistDetectionOptions } from './data/mnist-detection.js';
 // ---- end detection ----
 export { CSVLogger, type CSVLoggerOptions } from './train/csv-logger.js';
