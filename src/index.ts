@@ -463,6 +463,11 @@ export {
   type DetectionSample,
   type DigitCanvasOptions,
 } from './data/digit-canvas.js';
+export {
+  SsdMobilenetFaceDetector,
+  ssdMobilenetFaceFromTfjs,
+  type SsdFaceDetectOptions,
+} from './detection/ssd-mobilenet-face.js';
 // ---- end detection ----
 export {
   importTfjs,

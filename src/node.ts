@@ -15,6 +15,7 @@ export { savePrCurvePng } from './detection/pr-curve-png-node.js';
 export {
   loadTinyFaceDetector,
   loadCenterNet,
+  loadSsdMobilenetFace,
   loadDetector,
   DETECTORS,
 } from './detection/load-detectors-node.js';

@@ -8,6 +8,7 @@ import { loadTfjsWeights, readTfjsShards } from '../io/tfjs/load-tfjs-node.js';
 import { decodeTfjsWeights } from '../io/tfjs/tfjs-weights.js';
 import { CENTERNET_OUTPUTS, CenterNetDetector } from './centernet.js';
 import type { Detector } from './detector.js';
+import { ssdMobilenetFaceFromTfjs, type SsdMobilenetFaceDetector } from './ssd-mobilenet-face.js';
 import { tinyFaceDetectorFromTfjs, type TinyFaceDetector } from './tiny-face-detector.js';
 
 const require = createRequire(import.meta.url);
@@ -50,6 +51,16 @@ export function loadTinyFaceDetector(manifestPath?: string): TinyFaceDetector {
 }
 
 /**
+ * Load face-api's SSD MobileNetV1 face detector from `manifestPath`, by default the
+ * `ssd_mobilenetv1_model-weights_manifest.json` that `@vladmandic/face-api` ships.
+ */
+export function loadSsdMobilenetFace(manifestPath?: string): SsdMobilenetFaceDetector {
+  const file =
+    manifestPath ?? packageFile('@vladmandic/face-api', 'model/ssd_mobilenetv1_model-weights_manifest.json');
+  return ssdMobilenetFaceFromTfjs(loadTfjsWeights(file), { file });
+}
+
+/**
  * Load the CenterNet COCO detector of `@vladmandic/human` (`models/centernet.json`, a TF.js graph
  * model) through Stride's graph importer, up to its heatmap and size heads; the decode runs in
  * {@link CenterNetDetector.detect}.
@@ -65,11 +76,12 @@ export function loadCenterNet(modelJsonPath?: string): CenterNetDetector {
 }
 
 /** Names {@link loadDetector} knows. */
-export const DETECTORS = ['centernet', 'tiny-face'] as const;
+export const DETECTORS = ['centernet', 'tiny-face', 'ssd-face'] as const;
 
 /**
- * A pretrained detector by name: 'centernet' (80 COCO classes, `@vladmandic/human`) or
- * 'tiny-face' (faces, `@vladmandic/face-api`'s tiny_face_detector at 416x416).
+ * A pretrained detector by name: 'centernet' (80 COCO classes, `@vladmandic/human`),
+ * 'tiny-face' (faces, `@vladmandic/face-api`'s tiny_face_detector at 416x416) or 'ssd-face'
+ * (faces, face-api's ssd_mobilenetv1 at 512x512).
  */
 export function loadDetector(name: string): Detector {
   switch (name) {

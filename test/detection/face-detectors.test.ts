@@ -31,8 +31,13 @@ interface FaceApi {
       loadFromWeightMap(m: unknown): Promise<void>;
       locateFaces(x: unknown, o: unknown): Promise<{ score: number; box: FaceApiBox }[]>;
     };
+    ssdMobilenetv1: {
+      loadFromWeightMap(m: unknown): Promise<void>;
+      locateFaces(x: unknown, o: unknown): Promise<{ score: number; box: FaceApiBox }[]>;
+    };
   };
   TinyFaceDetectorOptions: new (o: { inputSize: number; scoreThreshold: number }) => unknown;
+  SsdMobilenetv1Options: new (o: { minConfidence: number; maxResults: number }) => unknown;
 }
 
 /** A face-api demo photo resized to size x size: NHWC for tfjs, NCHW for Stride, values 0..255. */
@@ -47,7 +52,47 @@ async function demoPhoto(file: string, size: number) {
   return { nhwc, nchw };
 }
 
+async function faceApiWith(net: 'tinyFaceDetector' | 'ssdMobilenetv1', model: string): Promise<FaceApi> {
+  const faceapi = createRequire(import.meta.url)(
+    '@vladmandic/face-api/dist/face-api.node-wasm.js',
+  ) as FaceApi;
+  await faceapi.tf.setBackend('cpu');
+  await faceapi.tf.ready();
+  const manifest = join(root!, 'model', `${model}-weights_manifest.json`);
+  const specs = (JSON.parse(readFileSync(manifest, 'utf8')) as { weights: unknown[] }[]).flatMap(
+    (g) => g.weights,
+  );
+  const bin = readFileSync(join(root!, 'model', `${model}.bin`));
+  await faceapi.nets[net].loadFromWeightMap(faceapi.tf.io.decodeWeights(new Uint8Array(bin).buffer, specs));
+  return faceapi;
+}
+
 describe("face-api's detectors run by Stride give face-api's boxes and scores", { skip }, () => {
+  it('ssd_mobilenetv1 on the demo photos', async () => {
+    const det = st.loadSsdMobilenetFace();
+    const faceapi = await faceApiWith('ssdMobilenetv1', 'ssd_mobilenetv1_model');
+    let total = 0;
+    for (const file of ['sample1.jpg', 'sample3.jpg']) {
+      const img = await demoPhoto(file, 512);
+      const ours = det.detect(img.nchw);
+      const theirs = await faceapi.nets.ssdMobilenetv1.locateFaces(
+        faceapi.tf.tensor4d(img.nhwc, [1, 512, 512, 3]),
+        new faceapi.SsdMobilenetv1Options({ minConfidence: 0.5, maxResults: 100 }),
+      );
+      assert.equal(ours.boxes.length, theirs.length, `${file}: number of faces`);
+      theirs.forEach((t, i) => {
+        assertClose(ours.scores[i]!, [t.score], { atol: 1e-4, msg: `${file} score ${i}` });
+        const b = t.box;
+        assertClose(ours.boxes[i]!, [b.x, b.y, b.x + b.width, b.y + b.height], {
+          atol: 0.05,
+          msg: `${file} box ${i}`,
+        });
+      });
+      total += theirs.length;
+    }
+    assert.ok(total >= 2, `found ${total} faces`);
+  });
+
   it('tiny_face_detector on the demo photos', async () => {
     const manifest = join(root!, 'model', 'tiny_face_detector_model-weights_manifest.json');
     const det = st.loadTinyFaceDetector();
