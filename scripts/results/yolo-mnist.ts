@@ -27,6 +27,8 @@ const trainCount = Number(values['train-count']);
 const testCount = Number(values['test-count']);
 const lr = Number(values.lr);
 const OUT = 'results';
+/** Score from which example detections are drawn. */
+const SHOW = 0.25;
 
 const train = st.loadMnistDetection({ split: 'train', count: trainCount });
 const test = st.loadMnistDetection({ split: 'test', count: testCount });
@@ -58,7 +60,7 @@ await st.savePrCurvePng(
   { title: `YOLO${head} on MNIST canvases: precision-recall at IoU 0.5` },
 );
 
-// Example detections: the first 8 test canvases, upscaled 4x, boxes scoring >= 0.5.
+// Example detections: the first 8 test canvases, upscaled 4x, boxes scoring >= SHOW.
 const S = 64;
 const Z = 4;
 const tiles = await Promise.all(
@@ -77,7 +79,7 @@ const tiles = await Promise.all(
         label: d.labels[k]!,
         className: String(d.labels[k]),
       }))
-      .filter((x) => x.score >= 0.5);
+      .filter((x) => x.score >= SHOW);
     const svg = Buffer.from(st.detectionsSvg(S * Z, S * Z, dets));
     return sharp(png)
       .composite([{ input: svg }])
@@ -129,6 +131,8 @@ Machine: ${cpu.length} x ${cpu[0]?.model ?? 'unknown CPU'}, Node ${process.versi
 load average ${load0.toFixed(1)} when training started (shared with other jobs, so times are noisy).
 
 ![precision-recall curves](yolo-mnist-pr.png)
+
+Example detections on the first 8 held-out canvases (boxes scoring >= ${SHOW}):
 
 ![example detections](yolo-mnist-examples.png)
 `;

@@ -56,7 +56,8 @@ async function faceApiWith(net: 'tinyFaceDetector' | 'ssdMobilenetv1', model: st
   const faceapi = createRequire(import.meta.url)(
     '@vladmandic/face-api/dist/face-api.node-wasm.js',
   ) as FaceApi;
-  await faceapi.tf.setBackend('cpu');
+  // face-api's own tfjs, on its WebAssembly backend (its CPU backend takes minutes on these photos).
+  await faceapi.tf.setBackend('wasm');
   await faceapi.tf.ready();
   const manifest = join(root!, 'model', `${model}-weights_manifest.json`);
   const specs = (JSON.parse(readFileSync(manifest, 'utf8')) as { weights: unknown[] }[]).flatMap(
@@ -94,20 +95,8 @@ describe("face-api's detectors run by Stride give face-api's boxes and scores", 
   });
 
   it('tiny_face_detector on the demo photos', async () => {
-    const manifest = join(root!, 'model', 'tiny_face_detector_model-weights_manifest.json');
     const det = st.loadTinyFaceDetector();
-    const faceapi = createRequire(import.meta.url)(
-      '@vladmandic/face-api/dist/face-api.node-wasm.js',
-    ) as FaceApi;
-    await faceapi.tf.setBackend('cpu');
-    await faceapi.tf.ready();
-    const specs = (JSON.parse(readFileSync(manifest, 'utf8')) as { weights: unknown[] }[]).flatMap(
-      (g) => g.weights,
-    );
-    const bin = readFileSync(join(root!, 'model', 'tiny_face_detector_model.bin'));
-    await faceapi.nets.tinyFaceDetector.loadFromWeightMap(
-      faceapi.tf.io.decodeWeights(new Uint8Array(bin).buffer, specs),
-    );
+    const faceapi = await faceApiWith('tinyFaceDetector', 'tiny_face_detector_model');
     let total = 0;
     for (const file of ['sample1.jpg', 'sample2.jpg']) {
       const size = 416;
