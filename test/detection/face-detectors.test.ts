@@ -73,7 +73,7 @@ describe("face-api's detectors run by Stride give face-api's boxes and scores", 
     const det = st.loadSsdMobilenetFace();
     const faceapi = await faceApiWith('ssdMobilenetv1', 'ssd_mobilenetv1_model');
     let total = 0;
-    for (const file of ['sample1.jpg', 'sample3.jpg']) {
+    for (const file of ['sample1.jpg']) {
       const img = await demoPhoto(file, 512);
       const ours = det.detect(img.nchw);
       const theirs = await faceapi.nets.ssdMobilenetv1.locateFaces(
@@ -91,7 +91,7 @@ describe("face-api's detectors run by Stride give face-api's boxes and scores", 
       });
       total += theirs.length;
     }
-    assert.ok(total >= 2, `found ${total} faces`);
+    assert.ok(total >= 3, `found ${total} faces`);
   });
 
   it('tiny_face_detector on the demo photos', async () => {
