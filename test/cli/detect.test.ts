@@ -22,7 +22,7 @@ describe('stride detect', () => {
   it('refuses unknown detectors with status 2', () => {
     const r = stride('detect', 'yolo9000', 'x.jpg');
     assert.equal(r.code, 2);
-    assert.match(r.err, /unknown detector 'yolo9000'; expected one of centernet, tiny-face/);
+    assert.match(r.err, /unknown detector 'yolo9000'; expected one of centernet, tiny-face, ssd-face/);
   });
 
   it(

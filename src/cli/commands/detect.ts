@@ -15,7 +15,8 @@ Find objects in a photo with a pretrained detector run by Stride and print them 
 box in photo pixels), as JSON with --json, and/or draw them on the photo with --out.
 
   <model>  ${st.DETECTORS.join(' | ')}: centernet = @vladmandic/human's CenterNet (80 COCO
-           classes, threshold 0.2); tiny-face = @vladmandic/face-api's tiny face detector (0.5)
+           classes, threshold 0.2); tiny-face and ssd-face = @vladmandic/face-api's tiny face
+           detector and SSD MobileNetV1 face detector (0.5)
   <image>  a JPEG, PNG, WebP, ... file
 
 ${formatOptions(specs)}`;
