@@ -10,6 +10,7 @@ import './worker/module-async-node.js';
 export * from './index.js';
 export * from './node-io.js';
 export * from './node-data.js';
+export * from './node-image.js';
 // ---- detection (issue 13) ----
 export { savePrCurvePng } from './detection/pr-curve-png-node.js';
 export {

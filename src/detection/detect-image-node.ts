@@ -1,4 +1,5 @@
-import { ValueError } from '../errors.js';
+import { readImageBytes, decodeImage } from '../image/read-image-node.js';
+import { loadSharp } from '../image/sharp-loader-node.js';
 import { permute } from '../ops/shape-ops.js';
 import { Tensor } from '../tensor/tensor.js';
 import type { Box } from '../vision/iou.js';
@@ -13,49 +14,37 @@ export interface Detection {
 }
 
 /**
- * Run `detector` on a photo file or encoded image (JPEG, PNG, … decoded by sharp): the photo is
- * fitted to the detector's square input as the detector's package does, and the boxes are mapped
- * back to the photo's pixels. Highest score first.
+ * Run `detector` on a photo file or encoded image (JPEG, PNG, WebP, … decoded as `st.readImage`
+ * does, with its file errors): the photo is fitted to the detector's square input as the
+ * detector's package does, and the boxes are mapped back to the photo's pixels. Highest score first.
  */
 export async function detectImage(
   detector: Detector,
-  image: string | Buffer,
+  image: string | Uint8Array,
   opts: DetectOptions = {},
 ): Promise<{ width: number; height: number; detections: Detection[] }> {
-  let sharp: typeof import('sharp').default;
-  try {
-    sharp = (await import('sharp')).default;
-  } catch (e) {
-    throw new ValueError(
-      'detectImage',
-      `sharp could not be loaded (${(e as Error).message}). Fix: npm install sharp`,
-    );
-  }
-  const src = sharp(image).rotate().removeAlpha().toColourspace('srgb');
-  let meta;
-  try {
-    meta = await sharp(await src.clone().png().toBuffer()).metadata();
-  } catch (e) {
-    const what = typeof image === 'string' ? `'${image}'` : 'the image buffer';
-    throw new ValueError('detectImage', `${what} is not an image sharp can read (${(e as Error).message})`);
-  }
-  const width = meta.width!;
-  const height = meta.height!;
+  const op = 'detectImage';
+  const source = typeof image === 'string' ? image : 'image bytes';
+  const bytes = typeof image === 'string' ? await readImageBytes(op, image) : image;
+  const full = await decodeImage(op, bytes, source, { size: undefined, channels: 3, fit: 'fill' });
+  const { width, height } = full;
   const S = detector.inputSize;
-  let fitted = src;
   let sx = width / S;
   let sy = height / S;
+  let pipeline = (await loadSharp(op))(full.data, { raw: { width, height, channels: 3 } });
   if (detector.fit === 'pad') {
+    // face-api pads the photo at the bottom and right to a square, then resizes.
     const side = Math.max(width, height);
-    fitted = sharp(
-      await src
+    pipeline = (await loadSharp(op))(
+      await pipeline
         .extend({ right: side - width, bottom: side - height, background: { r: 0, g: 0, b: 0 } })
-        .png()
+        .raw()
         .toBuffer(),
+      { raw: { width: side, height: side, channels: 3 } },
     );
     sx = sy = side / S;
   }
-  const { data } = await fitted.resize(S, S, { fit: 'fill' }).raw().toBuffer({ resolveWithObject: true });
+  const data = await pipeline.resize(S, S, { fit: 'fill' }).raw().toBuffer();
   const nhwc = new Tensor(Float32Array.from(data), [1, S, S, 3]);
   const d = detector.detect(permute(nhwc, [0, 3, 1, 2]).clone(), opts);
   const detections = d.boxes.map((b, i) => ({

@@ -1,4 +1,5 @@
-import { ValueError } from '../errors.js';
+import { decodeImage, readImageBytes } from '../image/read-image-node.js';
+import { loadSharp } from '../image/sharp-loader-node.js';
 import { writeFileAtomic } from '../io/atomic-write-node.js';
 import type { Detection } from './detect-image-node.js';
 
@@ -42,20 +43,26 @@ export function detectionsSvg(width: number, height: number, detections: readonl
 }
 
 /**
- * Draw labelled boxes on a photo (file or encoded image, auto-rotated as `detectImage` reads it)
- * and write it as PNG to `outPath`, atomically.
+ * Draw labelled boxes on a photo (file or encoded image, decoded as `detectImage` decodes it) and
+ * write it as PNG to `outPath`, atomically.
  */
 export async function drawDetections(
-  image: string | Buffer,
+  image: string | Uint8Array,
   detections: readonly Detection[],
   outPath: string,
 ): Promise<void> {
-  const sharp = (await import('sharp')).default;
-  const base = sharp(await sharp(image).rotate().removeAlpha().png().toBuffer());
-  const meta = await base.metadata();
-  if (!meta.width || !meta.height) throw new ValueError('drawDetections', 'could not read the picture size');
-  const overlay = Buffer.from(detectionsSvg(meta.width, meta.height, detections));
-  const png = await base
+  const op = 'drawDetections';
+  const source = typeof image === 'string' ? image : 'image bytes';
+  const bytes = typeof image === 'string' ? await readImageBytes(op, image) : image;
+  const { data, width, height } = await decodeImage(op, bytes, source, {
+    size: undefined,
+    channels: 3,
+    fit: 'fill',
+  });
+  const overlay = Buffer.from(detectionsSvg(width, height, detections));
+  const png = await (
+    await loadSharp(op)
+  )(data, { raw: { width, height, channels: 3 } })
     .composite([{ input: overlay, top: 0, left: 0 }])
     .png()
     .toBuffer();

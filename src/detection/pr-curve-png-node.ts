@@ -1,3 +1,4 @@
+import { loadSharp } from '../image/sharp-loader-node.js';
 import { writeFileAtomic } from '../io/atomic-write-node.js';
 import type { PrCurve } from './average-precision.js';
 import { prCurveSvg, type PrCurveSvgOptions } from './pr-curve-svg.js';
@@ -8,7 +9,7 @@ export async function savePrCurvePng(
   curves: readonly { label: string; curve: PrCurve }[],
   opts: PrCurveSvgOptions = {},
 ): Promise<void> {
-  const sharp = (await import('sharp')).default;
+  const sharp = await loadSharp('savePrCurvePng');
   const png = await sharp(Buffer.from(prCurveSvg(curves, opts)))
     .png()
     .toBuffer();
