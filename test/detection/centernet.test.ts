@@ -27,7 +27,7 @@ async function photo512(file: string) {
 }
 
 describe("@vladmandic/human's CenterNet (COCO) imported by Stride gives tfjs's detections", { skip }, () => {
-  it('dog.jpg and horses.jpg: same objects, boxes and scores as the graph + human post-processing in tfjs (wasm)', async () => {
+  it('dog.jpg, person.jpg and horses.jpg: same objects, boxes and scores as the graph + human post-processing in tfjs (wasm)', async () => {
     const tf = await import('@tensorflow/tfjs');
     await import('@tensorflow/tfjs-backend-wasm');
     await tf.setBackend('wasm');
@@ -46,7 +46,7 @@ describe("@vladmandic/human's CenterNet (COCO) imported by Stride gives tfjs's d
     );
     const net = st.loadCenterNet();
     const seen: string[] = [];
-    for (const file of ['dog.jpg', 'horses.jpg']) {
+    for (const file of ['dog.jpg', 'person.jpg', 'horses.jpg']) {
       const img = await photo512(file);
       const ours = net.detect(img.nchw);
       // human's object/centernet.ts: execute to tower_0/detections, then NMS (maxDetected 10, IoU 0.4, minConfidence 0.2).
@@ -71,6 +71,7 @@ describe("@vladmandic/human's CenterNet (COCO) imported by Stride gives tfjs's d
         seen.push(net.classNames[r[5]!]!);
       });
     }
-    for (const c of ['dog', 'bicycle', 'horse']) assert.ok(seen.includes(c), `${c} among ${seen.join(', ')}`);
+    for (const c of ['dog', 'bicycle', 'horse', 'person'])
+      assert.ok(seen.includes(c), `${c} among ${seen.join(', ')}`);
   });
 });
