@@ -1,6 +1,7 @@
 /**
  * Train the YOLO of `stride train yolo --dataset mnist-detection` and write what it reaches on
- * held-out canvases (MNIST test digits) to results/yolo-mnist-detection.md, with precision-recall
+ * held-out canvases (MNIST test digits) to results/yolo-mnist-detection.md (yolo-mnist-v1-* for
+ * --head v1), with precision-recall
  * curves and example detections as PNG.
  *
  * Run:  nice npx tsx scripts/results/yolo-mnist.ts [--head v2] [--epochs N] [--train-count N]
@@ -27,6 +28,8 @@ const trainCount = Number(values['train-count']);
 const testCount = Number(values['test-count']);
 const lr = Number(values.lr);
 const OUT = 'results';
+/** File-name stem: the v2 run keeps the plain names the README links to. */
+const STEM = head === 'v2' ? 'yolo-mnist' : `yolo-mnist-${head}`;
 /** Score from which example detections are drawn. */
 const SHOW = 0.25;
 
@@ -55,7 +58,7 @@ console.log(
 );
 
 await st.savePrCurvePng(
-  `${OUT}/yolo-mnist-pr.png`,
+  `${OUT}/${STEM}-pr.png`,
   voc.curves.map((curve, c) => ({ label: `digit ${c} (AP ${voc.ap[c]!.toFixed(3)})`, curve })),
   { title: `YOLO${head} on MNIST canvases: precision-recall at IoU 0.5` },
 );
@@ -99,7 +102,7 @@ const grid = await sharp({
   )
   .png()
   .toBuffer();
-writeFileAtomic(`${OUT}/yolo-mnist-examples.png`, grid);
+writeFileAtomic(`${OUT}/${STEM}-examples.png`, grid);
 
 const cpu = cpus();
 const md = `# YOLO on MNIST detection canvases
@@ -130,11 +133,11 @@ ${log.join('\n')}
 Machine: ${cpu.length} x ${cpu[0]?.model ?? 'unknown CPU'}, Node ${process.version}, backend \`${st.backend()}\`;
 load average ${load0.toFixed(1)} when training started (shared with other jobs, so times are noisy).
 
-![precision-recall curves](yolo-mnist-pr.png)
+![precision-recall curves](${STEM}-pr.png)
 
 Example detections on the first 8 held-out canvases (boxes scoring >= ${SHOW}):
 
-![example detections](yolo-mnist-examples.png)
+![example detections](${STEM}-examples.png)
 `;
-writeFileAtomic(`${OUT}/yolo-mnist-detection.md`, md);
-console.log(`wrote ${OUT}/yolo-mnist-detection.md`);
+writeFileAtomic(`${OUT}/${STEM}-detection.md`, md);
+console.log(`wrote ${OUT}/${STEM}-detection.md`);
