@@ -70,7 +70,7 @@ export async function trainYoloCommand(argv: readonly string[]): Promise<void> {
   console.log(
     st.formatTable(
       ['digit', 'AP@0.5'],
-      r.ap.map((v, c) => [String(c), v.toFixed(4)]),
+      r.ap.map((v, c) => [String(c), Number.isNaN(v) ? 'no test objects' : v.toFixed(4)]),
     ),
   );
   console.log(`training time: ${seconds.toFixed(1)} s`);
