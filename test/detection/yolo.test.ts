@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import * as st from '../../src/node.js';
 import { assertClose } from '../helpers/assert-close.js';
@@ -81,6 +84,26 @@ describe('digit canvases', () => {
           4,
         );
       });
+    }
+  });
+});
+
+describe("TensorFlow's legacy bilinear resize (asymmetric)", () => {
+  it('samples source position dst·in/out, as tf.image.resizeBilinear without half-pixel centres', () => {
+    // A 1x2 row [0, 10] to width 4: sources 0, 0.5, 1, 1.5 (clamped to 1) -> 0, 5, 10, 10.
+    const y = st.upsample(st.tensor([[[[0, 10]]]]), { size: [1, 4], mode: 'bilinear', asymmetric: true });
+    assertClose(y, st.tensor([[[[0, 5, 10, 10]]]]), { atol: 1e-6 });
+  });
+  it('survives save and load as a layer option', () => {
+    const m = new st.Sequential(new st.Upsample({ size: [1, 4], mode: 'bilinear', asymmetric: true }));
+    assert.match(m.toString(), /asymmetric=true/);
+    const dir = mkdtempSync(join(tmpdir(), 'stride-upsample-'));
+    try {
+      st.save(m, join(dir, 'm.safetensors'));
+      const back = st.load(join(dir, 'm.safetensors'));
+      assertClose(back.forward(st.tensor([[[[0, 10]]]])), st.tensor([[[[0, 5, 10, 10]]]]), { atol: 1e-6 });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
