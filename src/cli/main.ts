@@ -7,6 +7,7 @@ import { StrideError } from '../errors.js';
 import { UsageError } from './args.js';
 import { batchCommand, batchHelp } from './commands/batch.js';
 import { convertCommand, convertHelp } from './commands/convert.js';
+import { detectCommand, detectHelp } from './commands/detect.js';
 import { modelsCommand, modelsHelp } from './commands/models.js';
 import { serveCommand, serveHelp } from './commands/serve.js';
 import { summaryCommand, summaryHelp } from './commands/summary.js';
@@ -35,6 +36,11 @@ const commands: Record<string, Command> = {
   serve: { summary: 'serve models over HTTP (Open Inference Protocol)', help: serveHelp, run: serveCommand },
   batch: { summary: 'queue images in Redis for batch inference', help: batchHelp, run: batchCommand },
   worker: { summary: 'run batch-inference jobs from Redis', help: workerHelp, run: workerCommand },
+  detect: {
+    summary: 'find objects in a photo with a pretrained detector',
+    help: detectHelp,
+    run: detectCommand,
+  },
 };
 
 function usage(): string {

@@ -538,6 +538,7 @@ const serializers: LayerSerializer[] = [
         scaleFactor: o.scaleFactor === undefined ? undefined : json(o.scaleFactor),
         mode: o.mode,
         alignCorners: o.alignCorners,
+        asymmetric: o.asymmetric,
       });
     },
     fromConfig: (c) => {
@@ -548,6 +549,7 @@ const serializers: LayerSerializer[] = [
       if (scaleFactor !== undefined) opts.scaleFactor = scaleFactor;
       if (c.has('mode')) opts.mode = c.string('mode', ['nearest', 'bilinear'] as const);
       if (c.has('alignCorners')) opts.alignCorners = c.bool('alignCorners');
+      if (c.has('asymmetric')) opts.asymmetric = c.bool('asymmetric');
       return new Upsample(opts);
     },
   },

@@ -36,6 +36,7 @@ export class Upsample extends Module {
     if (o.scaleFactor !== undefined) parts.push(`scaleFactor=${show(o.scaleFactor)}`);
     parts.push(`mode=${o.mode ?? 'nearest'}`);
     if (o.alignCorners) parts.push('alignCorners=true');
+    if (o.asymmetric) parts.push('asymmetric=true');
     return parts.join(', ');
   }
 }
