@@ -173,6 +173,16 @@ export {
   type SmoothL1LossOptions,
   type HuberLossOptions,
 } from './ops/loss.js';
+// Segmentation: losses and pixel metrics.
+export { diceLoss, type DiceLossOptions } from './ops/dice-loss.js';
+export { focalLoss, type FocalLossOptions } from './ops/focal-loss.js';
+export {
+  pixelConfusionMatrix,
+  segmentationScores,
+  meanIoU,
+  type PixelMetricOptions,
+  type SegmentationScores,
+} from './segmentation/metrics.js';
 export {
   TensorDataset,
   Subset,
