@@ -184,6 +184,29 @@ export {
   type SegmentationScores,
 } from './segmentation/metrics.js';
 export {
+  SegmentationDataset,
+  type SegmentationDatasetInit,
+  type SegmentationBatch,
+  type SegmentationBatchOptions,
+} from './segmentation/segmentation-dataset.js';
+export {
+  composeDigitCanvases,
+  type DigitCanvasOptions,
+  type DigitCanvases,
+  type DigitBox,
+} from './segmentation/digit-canvas.js';
+export {
+  pairTransforms,
+  pairedHorizontalFlip,
+  pairedVerticalFlip,
+  pairedRandomCrop,
+  pairedRandomAffine,
+  composePaired,
+  type PairedTransform,
+  type ImageMaskPair,
+  type MaskFillOption,
+} from './segmentation/paired-augment.js';
+export {
   TensorDataset,
   Subset,
   labelsOf,
