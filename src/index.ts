@@ -207,6 +207,13 @@ export {
   type MaskFillOption,
 } from './segmentation/paired-augment.js';
 export {
+  fitSegmentation,
+  evaluateSegmentation,
+  segmentationLoss,
+  type FitSegmentationOptions,
+  type SegmentationLoss,
+} from './segmentation/fit-segmentation.js';
+export {
   TensorDataset,
   Subset,
   labelsOf,

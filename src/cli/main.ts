@@ -7,6 +7,7 @@ import { StrideError } from '../errors.js';
 import { UsageError } from './args.js';
 import { convertCommand, convertHelp } from './commands/convert.js';
 import { modelsCommand, modelsHelp } from './commands/models.js';
+import { segmentCommand, segmentHelp } from './commands/segment.js';
 import { summaryCommand, summaryHelp } from './commands/summary.js';
 import { trainCommand, trainHelp } from './commands/train.js';
 
@@ -22,6 +23,11 @@ const commands: Record<string, Command> = {
     summary: "a model's layers, parameters, memory, MACs and receptive fields",
     help: summaryHelp,
     run: summaryCommand,
+  },
+  segment: {
+    summary: 'segment an image: colour-coded mask and overlay PNGs',
+    help: segmentHelp,
+    run: segmentCommand,
   },
   models: { summary: 'the model zoo with parameter counts and MACs', help: modelsHelp, run: modelsCommand },
   convert: {

@@ -87,7 +87,7 @@ export {
 } from './fcn.js';
 export { deeplabv3_resnet50, DeepLabHead, ASPP, ASPPPooling, ParallelConcat } from './deeplabv3.js';
 export { lraspp_mobilenet_v3_large, LRASPPHead } from './lraspp.js';
-export { unet, UNet, type UNetOptions } from './unet.js';
+export { unet, buildUNet, type UNetOptions } from './unet.js';
 export type { ZooOptions } from './zoo-options.js';
 export { setDefaultInputShape, getDefaultInputShape } from './default-input.js';
 export { listModels, getModel, modelNames, type ModelInfo, type ModelFactory } from './registry.js';

@@ -1,4 +1,4 @@
-import { ShapeError, ValueError } from '../errors.js';
+import { ValueError } from '../errors.js';
 import { ReLU } from '../nn/activation-layers.js';
 import { Conv2d, Conv2dTranspose } from '../nn/conv.js';
 import { Graph } from '../nn/graph.js';
@@ -9,7 +9,6 @@ import { BatchNorm2d } from '../nn/normalization.js';
 import { MaxPool2d } from '../nn/pooling.js';
 import { Sequential } from '../nn/sequential.js';
 import { Upsample } from '../nn/upsample.js';
-import type { Tensor } from '../tensor/tensor.js';
 import { buildZooModel, initWeights, resolveZooOptions, type ZooOptions } from './zoo-options.js';
 
 /** Options of {@link unet}. */
@@ -43,71 +42,50 @@ function doubleConv(inC: number, outC: number, batchNorm: boolean): Sequential {
 }
 
 /**
- * U-Net (Ronneberger et al. 2015): a contracting path (`inc`, then `down1`..`downD`: 2x2 max
- * pooling and two 3x3 convolutions doubling the channels) and an expanding path (`up1`..`upD`:
- * doubling the resolution and halving the channels, concatenating the encoder's features of the
- * same size (the skip connection), two 3x3 convolutions), then `outc`, a 1x1 convolution to the
- * class scores. Unlike the paper the convolutions are padded, so the output has the input's size.
+ * U-Net (Ronneberger et al. 2015) as a {@link Graph}: a contracting path (`inc`, then
+ * `down1`..`downD`: 2x2 max pooling and two 3x3 convolutions doubling the channels) and an
+ * expanding path (`upI_upsample` doubling the resolution and halving the channels, `upI_concat`
+ * joining the encoder's features of the same size (the skip connection), `upI`: two 3x3
+ * convolutions), then `outc`, a 1x1 convolution to the class scores. Unlike the paper the
+ * convolutions are padded, so the output has the input's size; H and W must divide by 2^depth (the
+ * skip concatenation reports the mismatch otherwise). A plain Graph, so `st.save` stores it.
  */
-export class UNet extends Graph {
-  /** Downsampling steps. */
-  readonly depth: number;
-
-  constructor(
-    inChannels: number,
-    numClasses: number,
-    depth: number,
-    base: number,
-    mode: 'transpose' | 'bilinear',
-    batchNorm: boolean,
-  ) {
-    super();
-    this.depth = depth;
-    const x = this.input();
-    const skips = [this.add('inc', doubleConv(inChannels, base, batchNorm), x)];
-    for (let i = 1; i <= depth; i++) {
-      const c = base * 2 ** i;
-      const down = new Sequential({ pool: new MaxPool2d(2), conv: doubleConv(c / 2, c, batchNorm) });
-      skips.push(this.add(`down${i}`, down, skips[i - 1]!));
-    }
-    let h = skips[depth]!;
-    for (let i = 1; i <= depth; i++) {
-      const c = base * 2 ** (depth - i); // channels after this step
-      const up =
-        mode === 'transpose'
-          ? new Conv2dTranspose(2 * c, c, 2, { stride: 2 })
-          : new Sequential(new Upsample({ scaleFactor: 2, mode: 'bilinear' }), new Conv2d(2 * c, c, 1));
-      h = this.add(`up${i}_upsample`, up, h);
-      h = this.add(`up${i}_concat`, new Concat(1), skips[depth - i]!, h);
-      h = this.add(`up${i}`, doubleConv(2 * c, c, batchNorm), h);
-    }
-    this.output(this.add('outc', new Conv2d(base, numClasses, 1), h));
+export function buildUNet(
+  inChannels: number,
+  numClasses: number,
+  depth: number,
+  base: number,
+  mode: 'transpose' | 'bilinear',
+  batchNorm: boolean,
+): Graph {
+  const g = new Graph();
+  const x = g.input();
+  const skips = [g.add('inc', doubleConv(inChannels, base, batchNorm), x)];
+  for (let i = 1; i <= depth; i++) {
+    const c = base * 2 ** i;
+    const down = new Sequential({ pool: new MaxPool2d(2), conv: doubleConv(c / 2, c, batchNorm) });
+    skips.push(g.add(`down${i}`, down, skips[i - 1]!));
   }
-
-  /** Class scores [N, numClasses, H, W] for images [N, inChannels, H, W] with H, W divisible by 2^depth. */
-  override forward(x: Tensor): Tensor {
-    const f = 2 ** this.depth;
-    const h = x.shape[x.ndim - 2] ?? 0;
-    const w = x.shape[x.ndim - 1] ?? 0;
-    if (x.ndim !== 4 || h % f !== 0 || w % f !== 0) {
-      throw new ShapeError(
-        'UNet',
-        `input must be images [N, C, H, W] with H and W divisible by 2^depth = ${f}`,
-        `[N, C, ${Math.max(f, Math.round(h / f) * f)}, ${Math.max(f, Math.round(w / f) * f)}]`,
-        x.shape,
-        `pad or resize the images, or build the U-Net with a smaller depth`,
-      );
-    }
-    return super.forward(x);
+  let h = skips[depth]!;
+  for (let i = 1; i <= depth; i++) {
+    const c = base * 2 ** (depth - i); // channels after this step
+    const up =
+      mode === 'transpose'
+        ? new Conv2dTranspose(2 * c, c, 2, { stride: 2 })
+        : new Sequential(new Upsample({ scaleFactor: 2, mode: 'bilinear' }), new Conv2d(2 * c, c, 1));
+    h = g.add(`up${i}_upsample`, up, h);
+    h = g.add(`up${i}_concat`, new Concat(1), skips[depth - i]!, h);
+    h = g.add(`up${i}`, doubleConv(2 * c, c, batchNorm), h);
   }
+  return g.output(g.add('outc', new Conv2d(base, numClasses, 1), h));
 }
 
 /**
- * A configurable U-Net (see {@link UNet}); default 1 input channel, 2 classes, depth 4, 64 base
+ * A configurable U-Net (see {@link buildUNet}); default 1 input channel, 2 classes, depth 4, 64 base
  * channels (31,037,698 parameters with batch norm, as in common PyTorch re-implementations),
  * transposed-convolution upsampling. He-normal initialization.
  */
-export function unet(opts: UNetOptions = {}): UNet {
+export function unet(opts: UNetOptions = {}): Graph {
   const o = resolveZooOptions('unet', opts, { numClasses: 2, inChannels: 1 });
   const depth = checkInt('unet', 'depth', opts.depth ?? 4);
   const base = checkInt('unet', 'baseChannels', opts.baseChannels ?? 64);
@@ -118,7 +96,7 @@ export function unet(opts: UNetOptions = {}): UNet {
   return buildZooModel(
     o,
     [o.inChannels, 2 ** depth * 8, 2 ** depth * 8],
-    () => new UNet(o.inChannels, o.numClasses, depth, base, mode, opts.batchNorm ?? true),
+    () => buildUNet(o.inChannels, o.numClasses, depth, base, mode, opts.batchNorm ?? true),
     (m) =>
       initWeights(m, {
         conv: 'kaimingNormalFanOut',

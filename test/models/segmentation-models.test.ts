@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { describe, it } from 'node:test';
-import * as st from '../../src/index.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import * as st from '../../src/node.js';
 import { assertClose } from '../helpers/assert-close.js';
 import { loadFixture } from '../helpers/fixtures.js';
 import { fillPattern, keyLines, patternInput, quickFill } from './zoo-helpers.js';
@@ -98,12 +101,25 @@ describe('U-Net', () => {
     }
   });
 
-  it('rejects an input size not divisible by 2^depth, naming the nearest valid one', () => {
+  it('an input size not divisible by 2^depth fails at the first skip connection, naming the layer', () => {
     const m = st.models.unet({ depth: 3, baseChannels: 2 });
     assert.throws(
       () => m.forward(st.zeros([1, 1, 20, 16])),
-      /divisible by 2\^depth = 8: expected \[N, C, 24, 16\], got \[1, 1, 20, 16\]/,
+      /expected \[1, \*, 5, 4\], got \[1, 8, 4, 4\][\s\S]*in layer 'up1_concat'/,
     );
+  });
+
+  it('saves and loads as a plain Graph', () => {
+    const m = st.models.unet({ depth: 2, baseChannels: 2, upsample: 'bilinear' });
+    const path = join(mkdtempSync(join(tmpdir(), 'stride-unet-')), 'unet');
+    st.save(m, path);
+    const back = st.load(path);
+    const x = st.randn([1, 1, 8, 8], { seed: 4 });
+    assertClose(
+      st.noGrad(() => back.eval().forward(x)),
+      st.noGrad(() => m.eval().forward(x)).data,
+    );
+    rmSync(dirname(path), { recursive: true, force: true });
   });
 
   it('trains: the loss on one batch falls with Adam', () => {
