@@ -17,7 +17,8 @@
         "src/reduce.cc",
         "src/thread_pool.cc",
         "src/winograd.cc",
-        "src/workspace.cc"
+        "src/workspace.cc",
+        "src/roi.cc"
       ],
       "cflags!": ["-fno-exceptions", "-O2", "-O0"],
       "cflags_cc!": ["-fno-exceptions", "-fno-rtti", "-O2", "-O0", "-std=gnu++17"],

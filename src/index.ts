@@ -189,12 +189,7 @@ export {
   type SegmentationBatch,
   type SegmentationBatchOptions,
 } from './segmentation/segmentation-dataset.js';
-export {
-  composeDigitCanvases,
-  type DigitCanvasOptions,
-  type DigitCanvases,
-  type DigitBox,
-} from './segmentation/digit-canvas.js';
+export { canvasSegmentation } from './segmentation/digit-canvas.js';
 export {
   pairTransforms,
   pairedHorizontalFlip,
@@ -437,6 +432,73 @@ export {
 export { OnnxBuilder, type AttrInput } from './io/onnx/onnx-builder.js';
 export { iou, boxIou, boxArea, type Box } from './vision/iou.js';
 export { nms, type NmsOptions } from './vision/nms.js';
+// ---- detection (issue 13) ----
+export { generalizedIou, generalizedBoxIou } from './vision/iou.js';
+export { batchedNms, softNms, type SoftNmsOptions } from './vision/nms.js';
+export { roiAlign, type RoiAlignOptions, type RoiOptions } from './vision/roi-align.js';
+export { roiPool } from './vision/roi-pool.js';
+export type { RoiBoxes } from './vision/roi-boxes.js';
+export type { RoiParams } from './backend/backend.js';
+export {
+  generalizedBoxIouLoss,
+  distanceBoxIouLoss,
+  completeBoxIouLoss,
+  type BoxIouLossOptions,
+} from './vision/box-iou-loss.js';
+export { generateAnchors, baseAnchors, type AnchorOptions } from './detection/anchors.js';
+export {
+  encodeBoxes,
+  decodeBoxes,
+  decodeYolo,
+  SSD_VARIANCES,
+  type Detections,
+  type YoloDecodeOptions,
+} from './detection/box-coder.js';
+export { kmeansAnchors, shapeIou, type KmeansAnchorOptions } from './detection/kmeans-anchors.js';
+export {
+  evaluateDetections,
+  cocoMap,
+  vocAp,
+  cocoAp,
+  type GroundTruth,
+  type PrCurve,
+  type EvaluateDetectionsOptions,
+  type DetectionEvaluation,
+} from './detection/average-precision.js';
+export { prCurveSvg, type PrCurveSvgOptions } from './detection/pr-curve-svg.js';
+export {
+  TinyFaceDetector,
+  tinyFaceDetectorFromTfjs,
+  TINY_FACE_ANCHORS,
+  TINY_FACE_MEAN_RGB,
+  type TinyFaceDetectOptions,
+} from './detection/tiny-face-detector.js';
+export {
+  CenterNetDetector,
+  centerNetPeaks,
+  CENTERNET_OUTPUTS,
+  type CenterNetDetectOptions,
+} from './detection/centernet.js';
+export { COCO_CLASSES } from './detection/coco-classes.js';
+export type { Detector, DetectOptions } from './detection/detector.js';
+export {
+  yoloTiny,
+  yoloHeadChannels,
+  yoloV1Loss,
+  yoloV2Loss,
+  decodeYoloV1,
+  type YoloTarget,
+  type YoloTinyOptions,
+  type YoloLossOptions,
+  type YoloV2LossOptions,
+} from './detection/yolo.js';
+export {
+  digitCanvases,
+  canvasBatch,
+  type DetectionSample,
+  type DigitCanvasOptions,
+} from './data/digit-canvas.js';
+// ---- end detection ----
 export {
   importTfjs,
   tfjsModelFormat,

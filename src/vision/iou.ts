@@ -51,3 +51,24 @@ export function boxIou(a: Tensor | readonly Box[], b: Tensor | readonly Box[]): 
   const B = toBoxes('boxIou', b);
   return A.map((x) => B.map((y) => iou(x, y)));
 }
+
+/** Generalized IoU of two corner-format boxes: IoU − (C − U) / C, C the smallest enclosing box's area. */
+export function generalizedIou(a: Box, b: Box): number {
+  const w = Math.min(a[2], b[2]) - Math.max(a[0], b[0]);
+  const h = Math.min(a[3], b[3]) - Math.max(a[1], b[1]);
+  const inter = w > 0 && h > 0 ? w * h : 0;
+  const union = boxArea(a) + boxArea(b) - inter;
+  const c = (Math.max(a[2], b[2]) - Math.min(a[0], b[0])) * (Math.max(a[3], b[3]) - Math.min(a[1], b[1]));
+  const iouAB = union > 0 ? inter / union : 0;
+  return c > 0 ? iouAB - (c - union) / c : iouAB;
+}
+
+/**
+ * Pairwise generalized IoU matrix [N, M] (torchvision's `generalized_box_iou`), in [-1, 1]: unlike
+ * IoU it still ranks disjoint boxes by how far apart they are.
+ */
+export function generalizedBoxIou(a: Tensor | readonly Box[], b: Tensor | readonly Box[]): number[][] {
+  const A = toBoxes('generalizedBoxIou', a);
+  const B = toBoxes('generalizedBoxIou', b);
+  return A.map((x) => B.map((y) => generalizedIou(x, y)));
+}

@@ -6,69 +6,106 @@ import { after, describe, it } from 'node:test';
 import sharp from 'sharp';
 import * as st from '../../src/node.js';
 
-/** Three 4x4 "digits": a full square (class 0), a bar (class 1) and a faint one (class 2, no ink > 0.5). */
-function tinyDigits(): st.TensorDataset {
+/** Three 4x4 glyphs: a full square (class 0), a bar (class 1) and a faint one (class 2, no ink > 0.5). */
+function tinyGlyphs(): { glyphs: Float32Array; labels: number[] } {
   const d = new Float32Array(3 * 16);
   d.fill(1, 0, 16);
   for (let i = 0; i < 4; i++) d[16 + i * 4 + 1] = 0.9;
   d.fill(0.3, 32, 48);
-  return new st.TensorDataset({
-    data: d,
-    labels: Int32Array.from([0, 1, 2]),
-    sampleShape: [1, 4, 4],
-    numClasses: 3,
-  });
+  return { glyphs: d, labels: [0, 1, 2] };
 }
 
-describe('digit canvases', () => {
-  it('label exactly the inked pixels with digit + 1, boxes tight and disjoint, same canvases for a seed', () => {
-    const src = tinyDigits();
-    const a = st.composeDigitCanvases(src, { count: 30, size: 12, digits: [1, 3], seed: 7 });
-    const b = st.composeDigitCanvases(src, { count: 30, size: 12, digits: [1, 3], seed: 7 });
-    assert.deepEqual(a.dataset.masks, b.dataset.masks);
-    assert.deepEqual(a.dataset.images, b.dataset.images);
-    assert.equal(a.dataset.numClasses, 4);
-    assert.deepEqual(a.dataset.classNames, ['background', '0', '1', '2']);
-    let digits = 0;
+describe('segmentation canvases', () => {
+  it('label exactly the inked pixels with class + 1, as a SegmentationDataset', () => {
+    const { glyphs, labels } = tinyGlyphs();
+    const opts = { count: 30, canvasSize: 12, glyphSize: [4, 4] as const, inkThreshold: 0.5, seed: 7 };
+    const canvases = st.digitCanvases(glyphs, labels, 4, opts);
+    const ds = st.canvasSegmentation(canvases, ['a', 'b', 'c']);
+    assert.equal(ds.numClasses, 4);
+    assert.deepEqual(ds.classNames, ['background', 'a', 'b', 'c']);
+    assert.equal(ds.length, 30);
+    let objects = 0;
     for (let n = 0; n < 30; n++) {
-      const { image, mask } = a.dataset.get(n);
-      for (let j = 0; j < 144; j++) {
-        // Label is digit + 1 exactly where ink > 0.5 (the faint digit never labels, and never lands).
+      const { image, mask } = ds.get(n);
+      for (let j = 0; j < 144; j++)
         assert.equal(mask.data[j]! > 0, image.data[j]! > 0.5, `canvas ${n} pixel ${j}`);
-      }
-      const boxes = a.boxes[n]!;
-      digits += boxes.length;
-      for (const bx of boxes) {
-        assert.notEqual(bx.digit, 2);
-        // The square fills its 4x4 box, the bar is one column 4 high.
-        const [w, h] = bx.digit === 0 ? [4, 4] : [1, 4];
-        assert.deepEqual([bx.x2 - bx.x1 + 1, bx.y2 - bx.y1 + 1], [w, h]);
-        for (let y = bx.y1; y <= bx.y2; y++)
-          for (let x = bx.x1; x <= bx.x2; x++) assert.equal(mask.data[y * 12 + x], bx.digit + 1);
-        for (const o of boxes) {
-          if (o !== bx)
-            assert.ok(bx.x2 < o.x1 || o.x2 < bx.x1 || bx.y2 < o.y1 || o.y2 < bx.y1, 'boxes overlap');
-        }
+      for (const [k, b] of canvases[n]!.boxes.entries()) {
+        objects++;
+        const cls = canvases[n]!.labels[k]!;
+        assert.notEqual(cls, 2, 'the faint glyph has no ink to label');
+        // Inside each tight box, some pixel carries the object's label.
+        let found = false;
+        for (let y = b[1]; y < b[3]; y++)
+          for (let x = b[0]; x < b[2]; x++) found ||= mask.data[y * 12 + x] === cls + 1;
+        assert.ok(found);
       }
     }
-    assert.ok(digits > 20);
-    const c = st.composeDigitCanvases(src, { count: 30, size: 12, seed: 8 });
-    assert.notDeepEqual(c.dataset.masks, a.dataset.masks);
+    assert.ok(objects > 20);
+    // Same seed, same canvases.
+    assert.deepEqual(
+      st.canvasSegmentation(st.digitCanvases(glyphs, labels, 4, opts), ['a', 'b', 'c']).masks,
+      ds.masks,
+    );
   });
 
   it('MNIST canvases come from MNIST’s own split', () => {
-    const train = st.loadMnistSegmentation({ split: 'train', count: 20, size: 48, limit: 2000 });
-    const test = st.loadMnistSegmentation({ split: 'test', count: 20, size: 48, limit: 2000 });
+    const train = st.loadMnistSegmentation({ split: 'train', count: 20, digits: 2000 });
+    const test = st.loadMnistSegmentation({ split: 'test', count: 20, digits: 2000 });
     assert.deepEqual(train.dataset.imageShape, [1, 48, 48]);
     assert.equal(train.dataset.numClasses, 11);
-    const mnistTest = st.loadMnist({ split: 'test', limit: 2000 });
-    for (const bx of test.boxes.flat()) assert.equal(bx.digit, mnistTest.labels[bx.source]);
-    const mnistTrain = st.loadMnist({ split: 'train', limit: 2000 });
-    for (const bx of train.boxes.flat()) assert.equal(bx.digit, mnistTrain.labels[bx.source]);
+    // Each pasted digit (28x28, unscaled) is found, by its inked patch, among its own split's digits.
+    const patches = (set: st.TensorDataset): Set<string> => {
+      const out = new Set<string>();
+      for (let i = 0; i < set.length; i++) {
+        const d = set.data.subarray(i * 784, (i + 1) * 784);
+        let [x1, y1, x2, y2] = [28, 28, 0, 0];
+        d.forEach((v, j) => {
+          if (v > 0.5)
+            [x1, y1, x2, y2] = [
+              Math.min(x1, j % 28),
+              Math.min(y1, Math.floor(j / 28)),
+              Math.max(x2, (j % 28) + 1),
+              Math.max(y2, Math.floor(j / 28) + 1),
+            ];
+        });
+        const rows: string[] = [];
+        for (let y = y1; y < y2; y++)
+          rows.push(Array.from(d.subarray(y * 28 + x1, y * 28 + x2), (v) => (v > 0.5 ? 1 : 0)).join(''));
+        out.add(rows.join('/'));
+      }
+      return out;
+    };
+    const found = (set: Set<string>, canvases: typeof test.canvases): number => {
+      let hit = 0;
+      let all = 0;
+      for (const c of canvases) {
+        for (const [x1, y1, x2, y2] of c.boxes) {
+          const rows: string[] = [];
+          for (let y = y1; y < y2; y++)
+            rows.push(
+              Array.from(c.image.subarray(y * 48 + x1, y * 48 + x2), (v) => (v > 0.5 ? 1 : 0)).join(''),
+            );
+          all++;
+          if (set.has(rows.join('/'))) hit++;
+        }
+      }
+      return hit / all;
+    };
+    const trainPatches = patches(st.loadMnist({ split: 'train', limit: 2000 }));
+    const testPatches = patches(st.loadMnist({ split: 'test', limit: 2000 }));
+    // (A neighbour overlapping a box by up to 10% IoU can spoil a few patches.)
+    assert.ok(found(testPatches, test.canvases) > 0.8);
+    assert.ok(found(trainPatches, train.canvases) > 0.8);
+    assert.ok(found(trainPatches, test.canvases) < 0.1);
+    assert.notDeepEqual(train.dataset.masks, test.dataset.masks);
   });
 
   it('batches stack images [B, 1, H, W] and masks [B, H, W]', () => {
-    const { dataset } = st.composeDigitCanvases(tinyDigits(), { count: 5, size: 8, seed: 1 });
+    const { glyphs, labels } = tinyGlyphs();
+    const dataset = st.canvasSegmentation(
+      st.digitCanvases(glyphs, labels, 4, { count: 5, canvasSize: 8, glyphSize: [4, 4], seed: 1 }),
+      ['a', 'b', 'c'],
+    );
     const batches = [...dataset.batches({ batchSize: 2 })];
     assert.deepEqual(
       batches.map((b) => [b.x.shape, b.y.shape]),

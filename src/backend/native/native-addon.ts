@@ -101,4 +101,24 @@ export interface NativeAddon {
    * applies. Throws on any other name.
    */
   setConvAlgorithm(name: 'auto' | 'gemm' | 'winograd'): void;
+  /** RoI Align; params = the 10 fields of RoiParams in declaration order (aligned as 0/1). */
+  roiAlignForward(params: Float64Array, x: Float32Array, rois: Float64Array, y: Float32Array): void;
+  /** Gradient of RoI Align (overwrites dx). */
+  roiAlignBackward(params: Float64Array, dy: Float32Array, rois: Float64Array, dx: Float32Array): void;
+  /** RoI Pool; argmax receives each bin's flat maximum index (-1 for an empty bin). */
+  roiPoolForward(
+    params: Float64Array,
+    x: Float32Array,
+    rois: Float64Array,
+    y: Float32Array,
+    argmax: Int32Array,
+  ): void;
+  /** Gradient of RoI Pool (overwrites dx). */
+  roiPoolBackward(
+    params: Float64Array,
+    dy: Float32Array,
+    rois: Float64Array,
+    argmax: Int32Array,
+    dx: Float32Array,
+  ): void;
 }

@@ -10,6 +10,7 @@ import type {
   PreparedConv2dWeights,
   Pool2dParams,
   ReduceOp,
+  RoiParams,
   UnaryOp,
 } from '../backend.js';
 import { referenceBackend } from '../reference/reference-backend.js';
@@ -145,6 +146,43 @@ export function createNativeBackend(addon: NativeAddon): Backend {
     ];
     poolParams.set(v);
     return poolParams;
+  }
+
+  // An addon built before the RoI kernels existed runs them on the reference backend.
+  const hasRoiKernels = typeof addon.roiAlignForward === 'function';
+
+  function fillRoi(p: RoiParams): Float64Array {
+    return Float64Array.of(
+      p.batch,
+      p.channels,
+      p.inH,
+      p.inW,
+      p.numRois,
+      p.outH,
+      p.outW,
+      p.spatialScale,
+      p.samplingRatio,
+      p.aligned ? 1 : 0,
+    );
+  }
+
+  /** Check sizes and every batch index (native code indexes planes by them). */
+  function checkRoi(
+    op: string,
+    p: RoiParams,
+    rois: Float64Array,
+    x: ArrayLike<number>,
+    y: ArrayLike<number>,
+  ): void {
+    requireLength(op, 'input', x, p.batch * p.channels * p.inH * p.inW);
+    requireLength(op, 'output', y, p.numRois * p.channels * p.outH * p.outW);
+    requireLength(op, 'rois', rois, 5 * p.numRois);
+    for (let k = 0; k < p.numRois; k++) {
+      const b = rois[5 * k]!;
+      if (!(Number.isInteger(b) && b >= 0 && b < p.batch)) {
+        throw new ValueError(op, `box ${k} has batch index ${b}; expected an integer in [0, ${p.batch - 1}]`);
+      }
+    }
   }
 
   function checkPool(op: string, p: Pool2dParams, x: ArrayLike<number>, y: ArrayLike<number>): void {
@@ -385,6 +423,32 @@ export function createNativeBackend(addon: NativeAddon): Backend {
       if (indices) requireLength('reduce', 'indices', indices, outCount);
       const done = addon.reduce(code, x as Float32Array, geometry, out as Float32Array, indices ?? null);
       if (!done) referenceBackend.reduce(op, x, shape, axes, out, indices);
+    },
+
+    roiAlignForward(p, x, rois, y): void {
+      if (!isF32(x, y) || !hasRoiKernels) return referenceBackend.roiAlignForward(p, x, rois, y);
+      checkRoi('roiAlignForward', p, rois, x, y);
+      addon.roiAlignForward(fillRoi(p), x as Float32Array, rois, y as Float32Array);
+    },
+
+    roiAlignBackward(p, dy, rois, dx): void {
+      if (!isF32(dy, dx) || !hasRoiKernels) return referenceBackend.roiAlignBackward(p, dy, rois, dx);
+      checkRoi('roiAlignBackward', p, rois, dx, dy);
+      addon.roiAlignBackward(fillRoi(p), dy as Float32Array, rois, dx as Float32Array);
+    },
+
+    roiPoolForward(p, x, rois, y, argmax): void {
+      if (!isF32(x, y) || !hasRoiKernels) return referenceBackend.roiPoolForward(p, x, rois, y, argmax);
+      checkRoi('roiPoolForward', p, rois, x, y);
+      requireLength('roiPoolForward', 'argmax', argmax, y.length);
+      addon.roiPoolForward(fillRoi(p), x as Float32Array, rois, y as Float32Array, argmax);
+    },
+
+    roiPoolBackward(p, dy, rois, argmax, dx): void {
+      if (!isF32(dy, dx) || !hasRoiKernels) return referenceBackend.roiPoolBackward(p, dy, rois, argmax, dx);
+      checkRoi('roiPoolBackward', p, rois, dx, dy);
+      requireLength('roiPoolBackward', 'argmax', argmax, dy.length);
+      addon.roiPoolBackward(fillRoi(p), dy as Float32Array, rois, argmax, dx as Float32Array);
     },
   };
 }

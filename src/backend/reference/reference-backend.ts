@@ -10,6 +10,7 @@ import { binary, unary } from './elementwise.js';
 import { gemm } from './gemm.js';
 import { avgPool2dBackward, avgPool2dForward, maxPool2dBackward, maxPool2dForward } from './pool.js';
 import { reduce } from './reduce.js';
+import { roiAlignBackward, roiAlignForward, roiPoolBackward, roiPoolForward } from './roi.js';
 
 /** The plain-TypeScript backend: obviously correct, runs everywhere, the oracle in tests. */
 export const referenceBackend: Backend = {
@@ -31,4 +32,8 @@ export const referenceBackend: Backend = {
   unary,
   binary,
   reduce,
+  roiAlignForward,
+  roiAlignBackward,
+  roiPoolForward,
+  roiPoolBackward,
 };

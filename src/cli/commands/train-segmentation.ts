@@ -30,8 +30,8 @@ export async function trainSegmentation(
     throw new UsageError('--train-limit and --test-limit must be at least 1');
 
   st.manualSeed(seed);
-  const train = st.loadMnistSegmentation({ split: 'train', count: trainCount, size: CANVAS, digits: [1, 2] });
-  const test = st.loadMnistSegmentation({ split: 'test', count: testCount, size: CANVAS, digits: [1, 2] });
+  const train = st.loadMnistSegmentation({ split: 'train', count: trainCount, canvasSize: CANVAS });
+  const test = st.loadMnistSegmentation({ split: 'test', count: testCount, canvasSize: CANVAS });
   const numClasses = train.dataset.numClasses;
   const model =
     modelName === 'unet'

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import * as st from '../../node.js';
 import { formatOptions, parseArgs, UsageError, type OptionSpec } from '../args.js';
 import { trainSegmentation } from './train-segmentation.js';
+import { trainYoloCommand, trainYoloHelp } from './train-yolo.js';
 
 const specs = {
   dataset: {
@@ -42,14 +43,18 @@ export const trainHelp = `stride train <model> [options]
 Train a model from the zoo on a real dataset, print per-epoch loss and accuracy, the test
 accuracy and a confusion matrix, and save a checkpoint.
 
-  <model>  a zoo model that accepts 1-channel 28x28 input, e.g. lenet5 (its MNIST variant);
+  <model>  a zoo model that accepts 1-channel 28x28 input, e.g. lenet5 (its MNIST variant),
+           or yolo with --dataset mnist-detection (a detector, options below);
            with --dataset mnist-segmentation a segmentation model, e.g. unet (MNIST digits on
            48x48 canvases, per-pixel labels; --train-limit/--test-limit count canvases)
 
-${formatOptions(specs)}`;
+${formatOptions(specs)}
+
+${trainYoloHelp}`;
 
 /** `stride train <model> --dataset mnist ...` */
 export async function trainCommand(argv: readonly string[]): Promise<void> {
+  if (argv[0] === 'yolo') return trainYoloCommand(argv.slice(1)); // detection: see train-yolo.ts
   const { positional, options } = parseArgs(argv, specs);
   if (positional.length !== 1)
     throw new UsageError(`train needs exactly one model name, got ${positional.length}`);

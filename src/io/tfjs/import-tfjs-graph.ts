@@ -161,6 +161,25 @@ function binaryOp(op: string, slots: OnnxSlot[], consts: Map<string, OnnxConstan
 }
 
 /**
+ * The nodes that `outputs` depend on (all nodes when no outputs are named), in their order: a
+ * graph can then be imported up to, say, a detector's raw heads without the post-processing ops
+ * that follow them.
+ */
+function keepAncestors(nodes: TfNode[], outputs: readonly string[] | undefined): TfNode[] {
+  if (!outputs) return nodes;
+  const byName = new Map(nodes.map((n) => [n.name, n]));
+  const need = new Set<string>();
+  const stack = outputs.map((o) => o.replace(/:0$/, ''));
+  while (stack.length > 0) {
+    const name = stack.pop()!.replace(/^\^/, '').replace(/:\d+$/, '');
+    if (need.has(name)) continue;
+    need.add(name);
+    stack.push(...(byName.get(name)?.inputs ?? []));
+  }
+  return nodes.filter((n) => need.has(n.name));
+}
+
+/**
  * Import a TF.js graph model (`model.json` with `format: 'graph-model'`, a TensorFlow GraphDef
  * whose constants are in the weights) as a Stride {@link Graph} on channels-first images: fused
  * and plain convolutions (incl. depthwise) become Conv2d layers with their kernels transposed,
@@ -179,7 +198,7 @@ export function importTfjsGraphModel(
   opts: { file?: string; outputs?: readonly string[] } = {},
 ): Graph {
   const file = opts.file;
-  const nodes = parseNodes(topology, file);
+  const nodes = keepAncestors(parseNodes(topology, file), opts.outputs);
   const values = new Map<string, Value>();
   const g = new Graph();
   const opNames = nodes.filter((n) => n.op !== TF_CONSTANT_OP && n.op !== TF_INPUT_OP).map((n) => n.name);
@@ -550,6 +569,7 @@ export function importTfjsGraphModel(
         if (n.op === 'ResizeNearestNeighbor' && !align && !half) m = new Upsample({ size });
         else if (n.op === 'ResizeBilinear' && (align || half))
           m = new Upsample({ size, mode: 'bilinear', alignCorners: align });
+        else if (n.op === 'ResizeBilinear') m = new Upsample({ size, mode: 'bilinear', asymmetric: true });
         else
           refuse(
             file,
