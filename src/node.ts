@@ -22,6 +22,7 @@ export { detectImage, type Detection } from './detection/detect-image-node.js';
 export { drawDetections, detectionsSvg } from './detection/draw-detections-node.js';
 export { loadMnistDetection, type MnistDetectionOptions } from './data/mnist-detection.js';
 // ---- end detection ----
+export * from './node-image.js';
 export { CSVLogger, type CSVLoggerOptions } from './train/csv-logger.js';
 export {
   getNumThreads,
@@ -30,5 +31,24 @@ export {
   setNativeIsa,
   setNumThreads,
 } from './backend/native/register-native.js';
+
+// Inference server (stride serve, stride batch/worker).
+export { serve, type InferenceServer } from './serve/server-node.js';
+export type { ServeOptions } from './serve/serve-options.js';
+export type { ModelSpec } from './serve/model-repository-node.js';
+export type { ServedModel } from './serve/served-model.js';
+export type { ImagePreprocessor } from './serve/image-input-node.js';
+export type { ClassScore } from './serve/top-classes.js';
+export {
+  submitImages,
+  batchResults,
+  DEFAULT_QUEUE as DEFAULT_BATCH_QUEUE,
+  type SubmitOptions,
+  type ResultsOptions,
+  type BatchJobData,
+  type BatchJobResult,
+  type BatchJobStatus,
+} from './serve/batch-queue-node.js';
+export { startBatchWorker, type BatchWorker, type BatchWorkerOptions } from './serve/batch-worker-node.js';
 
 registerNativeBackend();

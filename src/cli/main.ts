@@ -5,12 +5,15 @@
  */
 import { StrideError } from '../errors.js';
 import { UsageError } from './args.js';
+import { batchCommand, batchHelp } from './commands/batch.js';
 import { convertCommand, convertHelp } from './commands/convert.js';
 import { detectCommand, detectHelp } from './commands/detect.js';
 import { modelsCommand, modelsHelp } from './commands/models.js';
 import { segmentCommand, segmentHelp } from './commands/segment.js';
+import { serveCommand, serveHelp } from './commands/serve.js';
 import { summaryCommand, summaryHelp } from './commands/summary.js';
 import { trainCommand, trainHelp } from './commands/train.js';
+import { workerCommand, workerHelp } from './commands/worker.js';
 
 interface Command {
   summary: string;
@@ -41,6 +44,9 @@ const commands: Record<string, Command> = {
     help: detectHelp,
     run: detectCommand,
   },
+  serve: { summary: 'serve models over HTTP (Open Inference Protocol)', help: serveHelp, run: serveCommand },
+  batch: { summary: 'queue images in Redis for batch inference', help: batchHelp, run: batchCommand },
+  worker: { summary: 'run batch-inference jobs from Redis', help: workerHelp, run: workerCommand },
 };
 
 function usage(): string {

@@ -1,0 +1,93 @@
+import * as st from '../../node.js';
+import { formatOptions, parseArgs, UsageError, type OptionSpec } from '../args.js';
+import { parseShape } from './model-source.js';
+
+const specs = {
+  host: { type: 'string', help: 'address to listen on (0.0.0.0 for other machines)', default: '127.0.0.1' },
+  port: { type: 'int', help: 'port (0: a free one)', default: 8080 },
+  input: { type: 'string', help: 'per-sample input shape for models that do not declare one, e.g. 1x28x28' },
+  'max-batch': { type: 'int', help: 'most samples per batched forward pass (1: no batching)', default: 8 },
+  'batch-delay-ms': {
+    type: 'int',
+    help: 'how long a request that finds the model idle waits for others to join it',
+    default: 0,
+  },
+  queue: { type: 'int', help: 'most requests waiting per model before 503 + Retry-After', default: 64 },
+  'timeout-ms': { type: 'int', help: 'answer 504 after this long (0: never)', default: 30000 },
+  'body-limit-mb': { type: 'number', help: 'largest request body in MiB', default: 32 },
+  'max-pixels': {
+    type: 'int',
+    help: 'largest image (width x height), checked before decoding',
+    default: 40000000,
+  },
+  'api-key': {
+    type: 'string',
+    help: 'require "Authorization: Bearer KEY" on model routes; several keys comma-separated (or env STRIDE_API_KEYS)',
+  },
+  'rate-limit': { type: 'number', help: 'requests per second per API key (0: no limit)', default: 0 },
+  'in-thread': { type: 'boolean', help: 'run forward passes on the main thread instead of worker threads' },
+  log: { type: 'boolean', help: 'structured request logs (JSON lines on stdout)' },
+} satisfies Record<string, OptionSpec>;
+
+/** Help of `stride serve`. */
+export const serveHelp = `stride serve <model>... [options]
+
+Serve models over HTTP with the Open Inference Protocol (KServe v2 / Triton JSON):
+GET /v2/health/live, /v2/health/ready, /v2/models/NAME[/versions/V][/ready],
+POST /v2/models/NAME/infer, POST /v2/models/NAME/classify (JPEG/PNG/WebP body or multipart),
+GET /metrics (Prometheus), GET /openapi.json.
+
+A model is a zoo name (untrained weights), a saved Stride model, an ONNX file, a TF.js
+model.json, or a model repository folder laid out as Triton's (<name>/<version>/<model file>,
+with an optional labels.txt of class names). NAME=PATH serves PATH under another name.
+SIGTERM or Ctrl-C stops after the requests in flight are answered.
+
+${formatOptions(specs)}`;
+
+/** Resolve `--api-key` and STRIDE_API_KEYS into a list of keys (none: no authentication). */
+function apiKeys(option: string | undefined): string[] | undefined {
+  const text = option ?? process.env['STRIDE_API_KEYS'];
+  if (text === undefined) return undefined;
+  const keys = text.split(',').map((k) => k.trim());
+  if (keys.some((k) => k.length < 8)) throw new UsageError('--api-key: each key needs at least 8 characters');
+  return keys;
+}
+
+/** `stride serve lenet5 runs/model --port 8080` */
+export async function serveCommand(argv: readonly string[]): Promise<void> {
+  const { positional, options: o } = parseArgs(argv, specs);
+  if (positional.length === 0)
+    throw new UsageError('serve needs at least one model (a zoo name, a model path or a repository)');
+  const keys = apiKeys(o['api-key'] as string | undefined);
+  const server = await st.serve({
+    models: positional,
+    host: (o['host'] as string | undefined) ?? '127.0.0.1',
+    port: (o['port'] as number | undefined) ?? 8080,
+    ...(o['input'] !== undefined ? { inputShape: parseShape('input', o['input'] as string) } : {}),
+    maxBatch: (o['max-batch'] as number | undefined) ?? 8,
+    batchDelayMs: (o['batch-delay-ms'] as number | undefined) ?? 2,
+    queueLimit: (o['queue'] as number | undefined) ?? 64,
+    timeoutMs: (o['timeout-ms'] as number | undefined) ?? 30000,
+    bodyLimit: Math.round(((o['body-limit-mb'] as number | undefined) ?? 32) * 1024 * 1024),
+    maxPixels: (o['max-pixels'] as number | undefined) ?? 40000000,
+    ...(keys ? { apiKeys: keys } : {}),
+    rateLimit: (o['rate-limit'] as number | undefined) ?? 0,
+    workerThreads: !o['in-thread'],
+    logger: Boolean(o['log']),
+  });
+  for (const m of server.models) {
+    console.log(
+      `serving ${m.name} version ${m.version}: input [${m.inputShape.join(', ')}] -> output [${m.outputShape.join(', ')}]`,
+    );
+  }
+  console.log(`listening on ${server.url}`);
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string): void => {
+      console.log(`${signal}: finishing the requests in flight`);
+      void server.close().then(resolve);
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+  });
+  console.log('stopped');
+}

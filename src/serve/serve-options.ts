@@ -1,0 +1,84 @@
+import { ValueError } from '../errors.js';
+import type { ImagePreprocessor } from './image-input-node.js';
+import type { ModelSpec } from './model-repository-node.js';
+
+/** Options of `st.serve` (and the flags of `stride serve`). */
+export interface ServeOptions {
+  /** The models: zoo names, model files or folders, model repositories, or `{ name, module }`. */
+  models: readonly ModelSpec[];
+  /** Address to listen on (default 127.0.0.1; `0.0.0.0` to accept other machines). */
+  host?: string;
+  /** Port (default 8080; 0 picks a free one, see `server.url`). */
+  port?: number;
+  /** Per-sample input shape for models that do not declare one, e.g. [1, 28, 28]. */
+  inputShape?: readonly number[];
+  /** Most samples in one batched forward pass (default 8; 1 turns dynamic batching off). */
+  maxBatch?: number;
+  /**
+   * How long a request that finds the model idle waits for others to join its batch, in ms
+   * (default 0: it runs at once, and the requests that arrive meanwhile form the next batch).
+   */
+  batchDelayMs?: number;
+  /** Most requests waiting per model before 503 + Retry-After (default 64). */
+  queueLimit?: number;
+  /** A request not answered within this many ms gets 504 (default 30000; 0: no limit). */
+  timeoutMs?: number;
+  /** Most samples in one infer request (default 64). */
+  maxRequestSamples?: number;
+  /** Largest request body in bytes (default 32 MiB). */
+  bodyLimit?: number;
+  /** Largest image in pixels (width x height), checked before decoding (default 40,000,000). */
+  maxPixels?: number;
+  /** Classes returned by `/classify` unless the request asks `?top_k=` (default 5). */
+  topK?: number;
+  /** Bearer API keys; when given, the model routes require one. */
+  apiKeys?: readonly string[];
+  /** Requests per second per API key (default: no limit). */
+  rateLimit?: number;
+  /** Run the forward passes in worker threads (`model.forwardAsync`, default true). */
+  workerThreads?: boolean;
+  /** Fastify's structured request logs (pino JSON on stdout; default false). */
+  logger?: boolean;
+  /** Image preprocessing for `/classify` (default: the model's recorded preprocessing through `st.preprocess`, after the header checks). */
+  preprocess?: ImagePreprocessor;
+}
+
+/** {@link ServeOptions} with every default filled in. */
+export type ResolvedServeOptions = Required<Omit<ServeOptions, 'inputShape' | 'preprocess' | 'apiKeys'>> &
+  Pick<ServeOptions, 'inputShape' | 'preprocess' | 'apiKeys'>;
+
+function positiveInt(name: string, v: number, min = 1): number {
+  if (!Number.isInteger(v) || v < min)
+    throw new ValueError('serve', `${name} must be an integer >= ${min}, got ${v}`);
+  return v;
+}
+
+/** Fill in the defaults and check every option once. */
+export function resolveServeOptions(o: ServeOptions): ResolvedServeOptions {
+  if (!Array.isArray(o.models) || o.models.length === 0)
+    throw new ValueError(
+      'serve',
+      'models must name at least one model (a zoo name, a model path or a repository)',
+    );
+  if (o.apiKeys && o.apiKeys.some((k) => typeof k !== 'string' || k.length < 8 || /\s/.test(k)))
+    throw new ValueError('serve', 'each API key must be a string of at least 8 characters without spaces');
+  return {
+    models: o.models,
+    host: o.host ?? '127.0.0.1',
+    port: positiveInt('port', o.port ?? 8080, 0),
+    maxBatch: positiveInt('maxBatch', o.maxBatch ?? 8),
+    batchDelayMs: positiveInt('batchDelayMs', o.batchDelayMs ?? 0, 0),
+    queueLimit: positiveInt('queueLimit', o.queueLimit ?? 64),
+    timeoutMs: positiveInt('timeoutMs', o.timeoutMs ?? 30000, 0),
+    maxRequestSamples: positiveInt('maxRequestSamples', o.maxRequestSamples ?? 64),
+    bodyLimit: positiveInt('bodyLimit', o.bodyLimit ?? 32 * 1024 * 1024),
+    maxPixels: positiveInt('maxPixels', o.maxPixels ?? 40_000_000),
+    topK: positiveInt('topK', o.topK ?? 5),
+    rateLimit: o.rateLimit ?? 0,
+    workerThreads: o.workerThreads ?? true,
+    logger: o.logger ?? false,
+    inputShape: o.inputShape,
+    preprocess: o.preprocess,
+    apiKeys: o.apiKeys,
+  };
+}

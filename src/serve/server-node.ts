@@ -1,0 +1,281 @@
+/**
+ * `st.serve`: an inference server on fastify speaking the Open Inference Protocol (KServe v2 /
+ * Triton HTTP JSON), with image classification, dynamic batching, inference in worker threads,
+ * backpressure, API keys, Prometheus metrics and graceful shutdown.
+ */
+import multipart from '@fastify/multipart';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { ApiKeyGate } from './api-key-gate.js';
+import { classifyImage } from './classify-image.js';
+import { DynamicBatcher } from './dynamic-batcher.js';
+import { HttpError } from './http-error.js';
+import { modelPreprocessing } from './image-input-node.js';
+import { inferResponse, modelMetadata, parseInferRequest } from './infer-request.js';
+import { loadServedModels } from './model-repository-node.js';
+import { startModelRunner, type ModelRunner } from './model-runner-node.js';
+import { openApiDocument } from './openapi.js';
+import { ServeMetrics } from './serve-metrics.js';
+import { resolveServeOptions, type ResolvedServeOptions, type ServeOptions } from './serve-options.js';
+import type { ServedModel } from './served-model.js';
+
+/** A running inference server. */
+export interface InferenceServer {
+  /** `http://host:port` it listens on. */
+  readonly url: string;
+  /** The fastify instance (for `inject` in tests, extra routes, hooks). */
+  readonly app: FastifyInstance;
+  /** The models it serves. */
+  readonly models: readonly ServedModel[];
+  /**
+   * Stop gracefully: readiness turns 503, new connections are refused, requests in flight (and
+   * queued) finish, then the worker threads stop.
+   */
+  close(): Promise<void>;
+}
+
+interface Entry {
+  model: ServedModel;
+  batcher: DynamicBatcher;
+}
+
+const IMAGE_TYPES = ['image/jpeg', 'image/png', 'image/webp', 'application/octet-stream'];
+
+/** The first file of a multipart upload; a malformed body is the client's mistake (400). */
+async function multipartImage(req: FastifyRequest): Promise<Buffer> {
+  let bytes: Buffer | undefined;
+  try {
+    const file = await req.file();
+    bytes = await file?.toBuffer();
+  } catch (e) {
+    const status = (e as { statusCode?: number }).statusCode;
+    if (status === 413) throw new HttpError(413, 'the uploaded file is larger than the body limit');
+    throw new HttpError(
+      400,
+      'the multipart body is malformed; send one file field holding a JPEG, PNG or WebP image',
+    );
+  }
+  if (!bytes) throw new HttpError(400, 'the multipart body has no file field');
+  return bytes;
+}
+
+/** Versions by model name, the default (highest) version last. */
+function index(entries: readonly Entry[]): Map<string, Map<string, Entry>> {
+  const byName = new Map<string, Map<string, Entry>>();
+  for (const e of entries) {
+    const versions = byName.get(e.model.name) ?? new Map<string, Entry>();
+    versions.set(e.model.version, e);
+    byName.set(e.model.name, versions);
+  }
+  for (const [name, versions] of byName) {
+    byName.set(name, new Map([...versions].sort(([a], [b]) => Number(a) - Number(b) || a.localeCompare(b))));
+  }
+  return byName;
+}
+
+function buildApp(
+  o: ResolvedServeOptions,
+  entries: readonly Entry[],
+  metrics: ServeMetrics,
+  state: { ready: boolean },
+): FastifyInstance {
+  const app = Fastify({
+    logger: o.logger,
+    bodyLimit: o.bodyLimit,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+  });
+  const byName = index(entries);
+  const gate =
+    o.apiKeys && o.apiKeys.length > 0
+      ? new ApiKeyGate({ keys: o.apiKeys, ratePerSecond: o.rateLimit })
+      : null;
+  const preprocess = o.preprocess ?? modelPreprocessing;
+
+  app.register(multipart, { limits: { fileSize: o.bodyLimit, files: 1, fields: 4, parts: 5 } });
+  app.addContentTypeParser(IMAGE_TYPES, { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+
+  app.setErrorHandler((err: Error & { statusCode?: number }, req, reply) => {
+    if (err instanceof HttpError) {
+      void reply.code(err.status).headers(err.headers).send({ error: err.message });
+      return;
+    }
+    const status = err.statusCode ?? 500;
+    if (status >= 500) {
+      req.log.error(err);
+      void reply.code(500).send({ error: 'internal server error' });
+      return;
+    }
+    void reply.code(status).send({ error: err.message });
+  });
+  app.setNotFoundHandler((req, reply) => {
+    void reply.code(404).send({ error: `no route ${req.method} ${req.url.split('?')[0]}` });
+  });
+  app.addHook('onResponse', (req, reply, done) => {
+    const route = req.routeOptions.url ?? 'unmatched';
+    metrics.requests.inc({ route, method: req.method, status: String(reply.statusCode) });
+    metrics.latency.observe({ route }, reply.elapsedTime / 1000);
+    done();
+  });
+  // While shutting down, answers close their connection, so that keep-alive clients do not hold
+  // the server open (fastify only closes the connections idle when close() starts).
+  app.addHook('onSend', (_req, reply, payload, done) => {
+    if (!state.ready) void reply.header('connection', 'close');
+    done(null, payload);
+  });
+  app.addHook('onRequest', (req, _reply, done) => {
+    if (gate && req.url.startsWith('/v2/models')) {
+      try {
+        gate.check(req.headers.authorization);
+      } catch (e) {
+        done(e as Error);
+        return;
+      }
+    }
+    done();
+  });
+
+  const find = (req: FastifyRequest): Entry => {
+    const p = req.params as { name: string; version?: string };
+    const versions = byName.get(p.name);
+    if (!versions)
+      throw new HttpError(404, `unknown model '${p.name}'; this server has ${[...byName.keys()].join(', ')}`);
+    if (p.version === undefined) return [...versions.values()].at(-1)!;
+    const e = versions.get(p.version);
+    if (!e)
+      throw new HttpError(
+        404,
+        `model '${p.name}' has no version '${p.version}' (versions: ${[...versions.keys()].join(', ')})`,
+      );
+    return e;
+  };
+  const both = (suffix: string): string[] => [
+    `/v2/models/:name${suffix}`,
+    `/v2/models/:name/versions/:version${suffix}`,
+  ];
+
+  app.get('/v2', async () => ({ name: 'stride', version: '0.1.0', extensions: ['classify'] }));
+  app.get('/v2/health/live', async () => ({ live: true }));
+  app.get('/v2/health/ready', async (_req, reply) => {
+    if (!state.ready) return reply.code(503).send({ ready: false });
+    return { ready: true };
+  });
+  for (const url of both('')) {
+    app.get(url, async (req) => {
+      const e = find(req);
+      return modelMetadata(e.model, [...byName.get(e.model.name)!.keys()]);
+    });
+  }
+  for (const url of both('/ready')) {
+    app.get(url, async (req, reply) => {
+      const e = find(req);
+      if (!state.ready) return reply.code(503).send({ name: e.model.name, ready: false });
+      return { name: e.model.name, ready: true };
+    });
+  }
+  for (const url of both('/infer')) {
+    app.post(url, async (req) => {
+      const e = find(req);
+      const r = parseInferRequest(req.body, e.model, o.maxRequestSamples);
+      const out = await e.batcher.submit(r.input);
+      return inferResponse(e.model, out, r.id);
+    });
+  }
+  for (const url of both('/classify')) {
+    app.post(url, async (req: FastifyRequest, reply: FastifyReply) => {
+      const e = find(req);
+      const q = req.query as { top_k?: string };
+      const k = q.top_k === undefined ? o.topK : Number(q.top_k);
+      if (!Number.isInteger(k) || k < 1)
+        throw new HttpError(400, `top_k must be a positive integer, got '${q.top_k}'`);
+      let bytes: Buffer;
+      if (req.isMultipart()) {
+        bytes = await multipartImage(req);
+      } else if (Buffer.isBuffer(req.body)) {
+        bytes = req.body;
+      } else {
+        throw new HttpError(
+          415,
+          `send the image as image/jpeg, image/png, image/webp or multipart/form-data`,
+        );
+      }
+      const predictions = await classifyImage(bytes, e.model, {
+        preprocess,
+        run: (x) => e.batcher.submit(x),
+        maxPixels: o.maxPixels,
+        topK: k,
+      });
+      return reply.send({
+        model_name: e.model.name,
+        model_version: e.model.version,
+        predictions,
+      });
+    });
+  }
+  app.get('/metrics', async (_req, reply) => {
+    for (const e of entries) metrics.queueDepth.set({ model: e.model.name }, e.batcher.depth);
+    const text = await metrics.registry.metrics();
+    return reply.type(metrics.registry.contentType).send(text);
+  });
+  const doc = openApiDocument(gate !== null);
+  app.get('/openapi.json', async () => doc);
+  return app;
+}
+
+/**
+ * Start an inference server for `options.models` and resolve once it listens. The models are
+ * loaded and checked first (a forward pass on zeros each), so a bad model fails here, not on the
+ * first request.
+ *
+ * @example
+ * ```ts
+ * const server = await st.serve({ models: ['lenet5'], port: 0 });
+ * const res = await fetch(`${server.url}/v2/models/lenet5`);
+ * await server.close();
+ * ```
+ */
+export async function serve(options: ServeOptions): Promise<InferenceServer> {
+  const o = resolveServeOptions(options);
+  const models = loadServedModels(o.models, o.inputShape ? { inputShape: o.inputShape } : {});
+  const metrics = new ServeMetrics({ processMetrics: true });
+  // Start each model's worker thread now, so that ready means ready.
+  const runners = new Map<ServedModel, ModelRunner>();
+  for (const m of models) {
+    runners.set(m, await startModelRunner(m, o.workerThreads, (msg) => process.emitWarning(msg)));
+  }
+  const entries: Entry[] = models.map((model) => ({
+    model,
+    batcher: new DynamicBatcher({
+      maxBatch: o.maxBatch,
+      delayMs: o.batchDelayMs,
+      queueLimit: o.queueLimit,
+      timeoutMs: o.timeoutMs,
+      run: runners.get(model)!,
+      onBatch: (n, s) => {
+        metrics.batchSize.observe({ model: model.name }, n);
+        metrics.batchSeconds.observe({ model: model.name }, s);
+      },
+      onQueueDepth: (d) => metrics.queueDepth.set({ model: model.name }, d),
+    }),
+  }));
+  const state = { ready: false };
+  const app = buildApp(o, entries, metrics, state);
+  await app.listen({ host: o.host, port: o.port });
+  state.ready = true;
+  const addr = app.server.address();
+  const port = typeof addr === 'object' && addr ? addr.port : o.port;
+  const host = o.host.includes(':') ? `[${o.host}]` : o.host;
+  let closing: Promise<void> | null = null;
+  return {
+    url: `http://${host}:${port}`,
+    app,
+    models,
+    close() {
+      closing ??= (async () => {
+        state.ready = false;
+        await app.close();
+        if (o.workerThreads) await Promise.all(models.map((m) => m.module.closeWorker()));
+      })();
+      return closing;
+    },
+  };
+}
