@@ -10,7 +10,6 @@ import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import * as st from '../../src/node.js';
 import { colorizeMask, vocPalette } from '../../src/segmentation/mask-colors.js';
-import { writeRgbPng } from '../../src/segmentation/image-file-node.js';
 import { writeFileAtomic } from '../../src/io/atomic-write-node.js';
 
 const env = (k: string, d: number): number => (process.env[k] !== undefined ? Number(process.env[k]) : d);
@@ -99,7 +98,7 @@ for (let i = 0; i < n; i++) {
       }
   });
 }
-await writeRgbPng(join(outDir, 'examples.png'), canvas, W, H);
+await st.writeImage(join(outDir, 'examples.png'), { data: canvas, width: W, height: H, channels: 3 });
 
 const machine = `${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} logical cores, load average ${loadavg()[0]!.toFixed(1)} at the end (shared machine)`;
 const names = train.dataset.classNames!;

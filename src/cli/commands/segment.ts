@@ -2,7 +2,6 @@ import { createRequire } from 'node:module';
 import { dirname, join, parse } from 'node:path';
 import * as st from '../../node.js';
 import { colorizeMask, overlayMask, vocPalette } from '../../segmentation/mask-colors.js';
-import { readRgbImage, resizeRgb, writeRgbPng } from '../../segmentation/image-file-node.js';
 import { formatOptions, parseArgs, UsageError, type OptionSpec } from '../args.js';
 
 const specs = {
@@ -72,18 +71,17 @@ export async function segmentCommand(argv: readonly string[]): Promise<void> {
 
   const model = st.load(modelArg === 'selfie' ? selfieModelPath() : modelArg).eval();
   const input = inputOf(model);
-  const image = await readRgbImage(imagePath);
+  // The photo as RGB bytes (for the overlay), and resized to the model's input as [1, C, h, w] in [0, 1].
+  const photo = await st.readImage(imagePath);
+  const [, ph, pw] = photo.shape as [number, number, number];
+  const image = { width: pw, height: ph, data: new Uint8Array(ph * pw * 3) };
+  for (let p = 0; p < ph * pw; p++)
+    for (let c = 0; c < 3; c++) image.data[p * 3 + c] = Math.round(photo.data[c * ph * pw + p]! * 255);
   const sizeOpt = options['size'] as number | undefined;
   const round = (v: number): number => Math.max(16, Math.round(v / 16) * 16);
   const [h, w] = sizeOpt ? [sizeOpt, sizeOpt] : (input.size ?? [round(image.height), round(image.width)]);
-  const resized = await resizeRgb(image, w, h);
-  const x = new Float32Array(input.channels * h * w);
-  for (let p = 0; p < h * w; p++) {
-    const [r, g, b] = [resized.data[p * 3]!, resized.data[p * 3 + 1]!, resized.data[p * 3 + 2]!];
-    if (input.channels === 1) x[p] = (0.299 * r + 0.587 * g + 0.114 * b) / 255;
-    else for (let c = 0; c < 3; c++) x[c * h * w + p] = [r, g, b][c]! / 255;
-  }
-  const y = st.noGrad(() => model.forward(new st.Tensor(x, [1, input.channels, h, w])));
+  const x = await st.readImage(imagePath, { size: [h, w], channels: input.channels });
+  const y = st.noGrad(() => model.forward(x.reshape([1, input.channels, h, w])));
   if (y.ndim !== 4 || y.shape[0] !== 1) {
     throw new st.ShapeError(
       'segment',
@@ -111,13 +109,9 @@ export async function segmentCommand(argv: readonly string[]): Promise<void> {
         ]!;
   const palette = vocPalette(Math.max(k, 2));
   const colours = colorizeMask(full, palette);
-  await writeRgbPng(out, colours, image.width, image.height);
-  await writeRgbPng(
-    overlayPath,
-    overlayMask(image.data, colours, full, { alpha }),
-    image.width,
-    image.height,
-  );
+  const rgb = (data: Uint8Array) => ({ data, width: image.width, height: image.height, channels: 3 });
+  await st.writeImage(out, rgb(colours));
+  await st.writeImage(overlayPath, rgb(overlayMask(image.data, colours, full, { alpha })));
   const counts = new Array<number>(Math.max(k, 2)).fill(0);
   for (const v of full) counts[v]!++;
   console.log(
