@@ -173,6 +173,41 @@ export {
   type SmoothL1LossOptions,
   type HuberLossOptions,
 } from './ops/loss.js';
+// Segmentation: losses and pixel metrics.
+export { diceLoss, type DiceLossOptions } from './ops/dice-loss.js';
+export { focalLoss, type FocalLossOptions } from './ops/focal-loss.js';
+export {
+  pixelConfusionMatrix,
+  segmentationScores,
+  meanIoU,
+  type PixelMetricOptions,
+  type SegmentationScores,
+} from './segmentation/metrics.js';
+export {
+  SegmentationDataset,
+  type SegmentationDatasetInit,
+  type SegmentationBatch,
+  type SegmentationBatchOptions,
+} from './segmentation/segmentation-dataset.js';
+export { canvasSegmentation } from './segmentation/digit-canvas.js';
+export {
+  pairTransforms,
+  pairedHorizontalFlip,
+  pairedVerticalFlip,
+  pairedRandomCrop,
+  pairedRandomAffine,
+  composePaired,
+  type PairedTransform,
+  type ImageMaskPair,
+  type MaskFillOption,
+} from './segmentation/paired-augment.js';
+export {
+  fitSegmentation,
+  evaluateSegmentation,
+  segmentationLoss,
+  type FitSegmentationOptions,
+  type SegmentationLoss,
+} from './segmentation/fit-segmentation.js';
 export {
   TensorDataset,
   Subset,

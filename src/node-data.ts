@@ -24,3 +24,6 @@ export {
 } from './data/cifar.js';
 export { loadCsv } from './data/csv.js';
 export { loadImageFolder, type ImageFolderOptions } from './data/image-folder.js';
+// Segmentation data: MNIST digits on canvases, and image + mask folders.
+export { loadMnistSegmentation, type MnistSegmentationOptions } from './data/mnist-segmentation.js';
+export { loadSegmentationFolder, type SegmentationFolderOptions } from './data/segmentation-folder.js';

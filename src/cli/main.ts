@@ -9,6 +9,7 @@ import { batchCommand, batchHelp } from './commands/batch.js';
 import { convertCommand, convertHelp } from './commands/convert.js';
 import { detectCommand, detectHelp } from './commands/detect.js';
 import { modelsCommand, modelsHelp } from './commands/models.js';
+import { segmentCommand, segmentHelp } from './commands/segment.js';
 import { serveCommand, serveHelp } from './commands/serve.js';
 import { summaryCommand, summaryHelp } from './commands/summary.js';
 import { trainCommand, trainHelp } from './commands/train.js';
@@ -26,6 +27,11 @@ const commands: Record<string, Command> = {
     summary: "a model's layers, parameters, memory, MACs and receptive fields",
     help: summaryHelp,
     run: summaryCommand,
+  },
+  segment: {
+    summary: 'segment an image: colour-coded mask and overlay PNGs',
+    help: segmentHelp,
+    run: segmentCommand,
   },
   models: { summary: 'the model zoo with parameter counts and MACs', help: modelsHelp, run: modelsCommand },
   convert: {

@@ -66,6 +66,28 @@ export {
 } from './densenet.js';
 export { squeezenet1_0, squeezenet1_1, SqueezeNet, Fire, type SqueezeNetOptions } from './squeezenet.js';
 export { convnetjs_cifar10, ConvNetJSCifar10 } from './convnetjs-cifar.js';
+// Segmentation models and the MobileNetV3 classifiers behind LR-ASPP.
+export {
+  mobilenet_v3_large,
+  mobilenet_v3_small,
+  MobileNetV3,
+  MobileNetV3Block,
+  mobileNetV3Features,
+  type MobileNetV3Arch,
+  type MobileNetV3BlockConfig,
+} from './mobilenet-v3.js';
+export { SegmentationModel, tapFeatures } from './segmentation-model.js';
+export {
+  fcn_resnet50,
+  fcn8s,
+  FCNHead,
+  FCN8sHead,
+  type SegmentationZooOptions,
+  type Fcn8sOptions,
+} from './fcn.js';
+export { deeplabv3_resnet50, DeepLabHead, ASPP, ASPPPooling, ParallelConcat } from './deeplabv3.js';
+export { lraspp_mobilenet_v3_large, LRASPPHead } from './lraspp.js';
+export { unet, buildUNet, type UNetOptions } from './unet.js';
 export type { ZooOptions } from './zoo-options.js';
 export { setDefaultInputShape, getDefaultInputShape } from './default-input.js';
 export { listModels, getModel, modelNames, type ModelInfo, type ModelFactory } from './registry.js';

@@ -8,6 +8,11 @@ import { densenet121, densenet169 } from './densenet.js';
 import { googlenet } from './googlenet.js';
 import { lenet5 } from './lenet.js';
 import { mobilenet_v1, mobilenet_v2 } from './mobilenet.js';
+import { mobilenet_v3_large, mobilenet_v3_small } from './mobilenet-v3.js';
+import { deeplabv3_resnet50 } from './deeplabv3.js';
+import { fcn_resnet50 } from './fcn.js';
+import { lraspp_mobilenet_v3_large } from './lraspp.js';
+import { unet } from './unet.js';
 import {
   resnet101,
   resnet152,
@@ -55,11 +60,21 @@ const ENTRIES: Readonly<Record<string, Entry>> = {
   se_resnet50: { family: 'SENet', source: 'Hu et al. 2017 (timm keys)', build: se_resnet50 },
   mobilenet_v1: { family: 'MobileNet', source: 'Howard et al. 2017', build: mobilenet_v1 },
   mobilenet_v2: { family: 'MobileNet', source: 'torchvision', build: mobilenet_v2 },
+  mobilenet_v3_large: { family: 'MobileNet', source: 'torchvision', build: mobilenet_v3_large },
+  mobilenet_v3_small: { family: 'MobileNet', source: 'torchvision', build: mobilenet_v3_small },
   densenet121: { family: 'DenseNet', source: 'torchvision', build: densenet121 },
   densenet169: { family: 'DenseNet', source: 'torchvision', build: densenet169 },
   squeezenet1_0: { family: 'SqueezeNet', source: 'torchvision', build: squeezenet1_0 },
   squeezenet1_1: { family: 'SqueezeNet', source: 'torchvision', build: squeezenet1_1 },
   convnetjs_cifar10: { family: 'ConvNetJS', source: 'ConvNetJS CIFAR-10 demo', build: convnetjs_cifar10 },
+  fcn_resnet50: { family: 'Segmentation', source: 'torchvision', build: fcn_resnet50 },
+  deeplabv3_resnet50: { family: 'Segmentation', source: 'torchvision', build: deeplabv3_resnet50 },
+  lraspp_mobilenet_v3_large: {
+    family: 'Segmentation',
+    source: 'torchvision',
+    build: lraspp_mobilenet_v3_large,
+  },
+  unet: { family: 'Segmentation', source: 'Ronneberger et al. 2015 (padded, batch norm)', build: unet },
 };
 
 /** Names of every zoo model, spelled as torchvision spells them where it has the model. */

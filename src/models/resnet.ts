@@ -48,10 +48,12 @@ export interface BlockConfig {
   variant: ResNetVariant;
   /** Channel attention inserted after the branch's last batch norm (SE-ResNet), or none. */
   attention?: (channels: number) => Module;
+  /** Dilation of the 3x3 convolution (default 1; >1 in the dilated stages of segmentation backbones). */
+  dilation?: number;
 }
 
-function conv3x3(inC: number, outC: number, stride = 1, groups = 1): Conv2d {
-  return new Conv2d(inC, outC, 3, { stride, padding: 1, groups, bias: false });
+function conv3x3(inC: number, outC: number, stride = 1, groups = 1, dilation = 1): Conv2d {
+  return new Conv2d(inC, outC, 3, { stride, padding: dilation, dilation, groups, bias: false });
 }
 
 function conv1x1(inC: number, outC: number, stride = 1): Conv2d {
@@ -68,10 +70,10 @@ export class BasicBlock extends Graph {
 
   constructor(c: BlockConfig) {
     super();
-    if (c.groups !== 1 || c.baseWidth !== 64) {
+    if (c.groups !== 1 || c.baseWidth !== 64 || (c.dilation ?? 1) !== 1) {
       throw new ValueError(
         'BasicBlock',
-        'the basic block supports only groups = 1 and baseWidth = 64, as in torchvision',
+        'the basic block supports only groups = 1, baseWidth = 64 and dilation 1, as in torchvision',
       );
     }
     const x = this.input();
@@ -108,7 +110,7 @@ export class Bottleneck extends Graph {
     let h = this.add('conv1', conv1x1(c.inplanes, width, s1), x);
     h = this.add('bn1', new BatchNorm2d(width), h);
     h = this.add('relu', relu, h);
-    h = this.add('conv2', conv3x3(width, width, s2, c.groups), h);
+    h = this.add('conv2', conv3x3(width, width, s2, c.groups, c.dilation ?? 1), h);
     h = this.add('bn2', new BatchNorm2d(width), h);
     h = this.add(relu, h);
     h = this.add('conv3', conv1x1(width, out), h);
@@ -131,6 +133,11 @@ export interface ResNetConfig {
   baseWidth?: number;
   variant?: ResNetVariant;
   attention?: (channels: number) => Module;
+  /**
+   * For stages 2-4: replace the stage's stride 2 by dilation (torchvision's
+   * `replace_stride_with_dilation`; FCN and DeepLabV3 use [false, true, true], output stride 8).
+   */
+  replaceStrideWithDilation?: readonly [boolean, boolean, boolean];
 }
 
 /**
@@ -146,17 +153,25 @@ export class ResNet extends Sequential {
     const variant = cfg.variant ?? 'v1.5';
     const expansion = cfg.block.expansion;
     let inplanes = 64;
-    const makeLayer = (planes: number, blocks: number, stride: number): Sequential => {
+    let dilation = 1;
+    const makeLayer = (planes: number, blocks: number, stride: number, dilate = false): Sequential => {
+      const previousDilation = dilation;
+      if (dilate) {
+        dilation *= stride;
+        stride = 1;
+      }
       const downsample =
         stride !== 1 || inplanes !== planes * expansion
           ? new Sequential(conv1x1(inplanes, planes * expansion, stride), new BatchNorm2d(planes * expansion))
           : null;
       const layer = new Sequential();
       const common = { groups, baseWidth, variant, attention: cfg.attention };
-      layer.append(new cfg.block({ inplanes, planes, stride, downsample, ...common }));
+      layer.append(
+        new cfg.block({ inplanes, planes, stride, downsample, ...common, dilation: previousDilation }),
+      );
       inplanes = planes * expansion;
       for (let i = 1; i < blocks; i++)
-        layer.append(new cfg.block({ inplanes, planes, stride: 1, downsample: null, ...common }));
+        layer.append(new cfg.block({ inplanes, planes, stride: 1, downsample: null, ...common, dilation }));
       return layer;
     };
     super({
@@ -165,9 +180,9 @@ export class ResNet extends Sequential {
       relu: new ReLU(),
       maxpool: new MaxPool2d(3, { stride: 2, padding: 1 }),
       layer1: makeLayer(64, cfg.layers[0], 1),
-      layer2: makeLayer(128, cfg.layers[1], 2),
-      layer3: makeLayer(256, cfg.layers[2], 2),
-      layer4: makeLayer(512, cfg.layers[3], 2),
+      layer2: makeLayer(128, cfg.layers[1], 2, cfg.replaceStrideWithDilation?.[0]),
+      layer3: makeLayer(256, cfg.layers[2], 2, cfg.replaceStrideWithDilation?.[1]),
+      layer4: makeLayer(512, cfg.layers[3], 2, cfg.replaceStrideWithDilation?.[2]),
       avgpool: new AdaptiveAvgPool2d([1, 1]),
       flatten: new Flatten(1),
       fc: new Linear(512 * expansion, numClasses),

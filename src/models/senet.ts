@@ -23,15 +23,17 @@ export class SqueezeExcitation extends Module {
   relu: ReLU;
   /** Expansion C/r -> C. */
   fc2: Conv2d;
-  /** Channel weights in (0, 1). */
-  gate: Sigmoid;
+  /** Channel weights in (0, 1): sigmoid, or hard sigmoid in MobileNetV3. */
+  gate: Module;
 
   /**
    * @param channels C
    * @param reduced channels of the bottleneck, C/r (SE-ResNet-50 uses C/16 rounded to a multiple of 8,
    *   as timm does)
+   * @param gate the scale activation (default sigmoid; MobileNetV3 uses hard sigmoid, as torchvision's
+   *   `SqueezeExcitation(scale_activation=nn.Hardsigmoid)`, whose keys `fc1`/`fc2` are the same)
    */
-  constructor(channels: number, reduced: number) {
+  constructor(channels: number, reduced: number, gate: Module = new Sigmoid()) {
     super();
     checkInt('SqueezeExcitation', 'channels', channels);
     checkInt('SqueezeExcitation', 'reduced', reduced);
@@ -39,7 +41,7 @@ export class SqueezeExcitation extends Module {
     this.fc1 = new Conv2d(channels, reduced, 1);
     this.relu = new ReLU();
     this.fc2 = new Conv2d(reduced, channels, 1);
-    this.gate = new Sigmoid();
+    this.gate = gate;
   }
 
   /** x · σ(fc2(relu(fc1(mean over H, W of x)))), per channel. */

@@ -65,9 +65,11 @@ export interface HuberLossOptions extends LossOptions {
   delta?: number;
 }
 
-const DEFAULT_IGNORE_INDEX = -100;
+/** PyTorch's default ignoreIndex. */
+export const DEFAULT_IGNORE_INDEX = -100;
 
-function checkReduction(op: string, reduction: unknown): Reduction {
+/** Validate a reduction name (default 'mean'). */
+export function checkReduction(op: string, reduction: unknown): Reduction {
   if (reduction === undefined) return 'mean';
   if (reduction === 'mean' || reduction === 'sum' || reduction === 'none') return reduction;
   throw new ValueError(
@@ -80,7 +82,7 @@ function checkReduction(op: string, reduction: unknown): Reduction {
  * The loss tensor: a 0-d tensor holding Σ loss (`'sum'`) or Σ loss / denominator (`'mean'`), or the
  * per-element losses in `shape` (`'none'`).
  */
-function reduceLoss(
+export function reduceLoss(
   losses: Float64Array,
   shape: readonly number[],
   like: Tensor,
@@ -100,7 +102,12 @@ function reduceLoss(
 }
 
 /** The factor by which the gradient of element j's loss is scaled, given the output gradient. */
-function gradScales(g: FloatArray, count: number, reduction: Reduction, denominator: number): Float64Array {
+export function gradScales(
+  g: FloatArray,
+  count: number,
+  reduction: Reduction,
+  denominator: number,
+): Float64Array {
   const s = new Float64Array(count);
   if (reduction === 'none') s.set(g);
   else s.fill(reduction === 'sum' ? g[0]! : g[0]! / denominator);
@@ -110,7 +117,7 @@ function gradScales(g: FloatArray, count: number, reduction: Reduction, denomina
 // ---- classification with class indices or class probabilities ----
 
 /** The logits (or log-probabilities) seen as [N, C, inner]: sample j = o·inner + i. */
-interface ClassLayout {
+export interface ClassLayout {
   outer: number;
   classes: number;
   inner: number;
@@ -118,7 +125,8 @@ interface ClassLayout {
   sampleShape: number[];
 }
 
-function classLayout(op: string, input: Tensor): ClassLayout {
+/** The logits seen as [outer, C, inner], with one sample per (outer, inner) pair. */
+export function classLayout(op: string, input: Tensor): ClassLayout {
   if (input.ndim === 0) {
     throw new ShapeError(
       op,
@@ -138,7 +146,8 @@ function classLayout(op: string, input: Tensor): ClassLayout {
   };
 }
 
-function classWeights(op: string, weight: Tensor | undefined, classes: number): Float64Array | null {
+/** Per-class weights [C] as float64, or null. */
+export function classWeights(op: string, weight: Tensor | undefined, classes: number): Float64Array | null {
   if (weight === undefined) return null;
   if (weight.ndim !== 1 || weight.shape[0] !== classes) {
     throw new ShapeError(op, 'weight must hold one value per class', [classes], weight.shape);
@@ -150,7 +159,12 @@ function classWeights(op: string, weight: Tensor | undefined, classes: number): 
  * Check class-index targets: the input's shape without the class dimension, every value an integer
  * in [0, C) or the ignore index. Returns each sample's class, -1 for ignored samples.
  */
-function classIndices(op: string, target: Tensor, layout: ClassLayout, ignoreIndex: number): Int32Array {
+export function classIndices(
+  op: string,
+  target: Tensor,
+  layout: ClassLayout,
+  ignoreIndex: number,
+): Int32Array {
   if (!shapesEqual(target.shape, layout.sampleShape)) {
     const probShape = [...layout.sampleShape];
     probShape.splice(layout.sampleShape.length === 0 ? 0 : 1, 0, layout.classes);

@@ -32,7 +32,10 @@ describe('stride CLI', () => {
     assert.match(badOpt.err, /--epochs must be a number; got 'two'/);
     const badChoice = stride('train', 'lenet5', '--dataset', 'cifar10');
     assert.equal(badChoice.code, 2);
-    assert.match(badChoice.err, /--dataset must be one of mnist, fashion-mnist; got 'cifar10'/);
+    assert.match(
+      badChoice.err,
+      /--dataset must be one of mnist, fashion-mnist, mnist-segmentation; got 'cifar10'/,
+    );
   });
 
   it('models lists the zoo with torchvision parameter counts', () => {

@@ -2,10 +2,16 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import * as st from '../../node.js';
 import { formatOptions, parseArgs, UsageError, type OptionSpec } from '../args.js';
+import { trainSegmentation } from './train-segmentation.js';
 import { trainYoloCommand, trainYoloHelp } from './train-yolo.js';
 
 const specs = {
-  dataset: { type: 'string', help: 'training data', choices: ['mnist', 'fashion-mnist'], default: 'mnist' },
+  dataset: {
+    type: 'string',
+    help: 'training data',
+    choices: ['mnist', 'fashion-mnist', 'mnist-segmentation'],
+    default: 'mnist',
+  },
   epochs: { type: 'int', help: 'passes over the training set', default: 2 },
   'batch-size': { type: 'int', help: 'samples per step', default: 64 },
   lr: { type: 'number', help: 'peak learning rate', default: 0.002 },
@@ -38,7 +44,9 @@ Train a model from the zoo on a real dataset, print per-epoch loss and accuracy,
 accuracy and a confusion matrix, and save a checkpoint.
 
   <model>  a zoo model that accepts 1-channel 28x28 input, e.g. lenet5 (its MNIST variant),
-           or yolo with --dataset mnist-detection (a detector, options below)
+           or yolo with --dataset mnist-detection (a detector, options below);
+           with --dataset mnist-segmentation a segmentation model, e.g. unet (MNIST digits on
+           48x48 canvases, per-pixel labels; --train-limit/--test-limit count canvases)
 
 ${formatOptions(specs)}
 
@@ -52,6 +60,7 @@ export async function trainCommand(argv: readonly string[]): Promise<void> {
     throw new UsageError(`train needs exactly one model name, got ${positional.length}`);
   const modelName = positional[0]!;
   const dataset = (options['dataset'] as string | undefined) ?? 'mnist';
+  if (dataset === 'mnist-segmentation') return trainSegmentation(modelName, options);
   const epochs = (options['epochs'] as number | undefined) ?? 2;
   const batchSize = (options['batch-size'] as number | undefined) ?? 64;
   const lr = (options['lr'] as number | undefined) ?? 0.002;

@@ -4,6 +4,7 @@ import {
   BatchNorm2d,
   Concat,
   Conv2d,
+  Conv2dTranspose,
   ELU,
   Graph,
   LeakyReLU,
@@ -340,6 +341,56 @@ export function importTfjsGraphModel(
         } else if (fused.length > 1 && !bn) refuse(file, `'${n.name}' fuses ${fused.join(', ')}`);
         break;
       }
+      case 'Conv2DBackpropInput': {
+        // A transposed convolution: inputs (output size, filter [kh, kw, out, in], value).
+        if (a.string('data_format', 'NHWC') !== 'NHWC')
+          refuse(file, `node '${n.name}' uses data_format ${a.string('data_format', '')}`);
+        const size = Array.from(constOf(ins[0]!, `the output size of '${n.name}'`).data);
+        const k = constOf(ins[1]!, `the filter of '${n.name}'`);
+        const [kh, kw, cout, cin] = k.shape as [number, number, number, number];
+        const st = a.ints('strides');
+        const dil = a.ints('dilations');
+        if (dil.some((d) => d !== 1)) refuse(file, `'${n.name}' is a dilated transposed convolution`);
+        const stride: [number, number] = st.length === 4 ? [st[1]!, st[2]!] : [1, 1];
+        const same = windowPadding(a, n.name, file) === 'same';
+        // TF crops the full (in-1)·s + k output to the requested size, SAME taking floor(extra/2)
+        // from the start; PyTorch's padding crops p from both ends and outputPadding adds back at the end.
+        // The input size is the forward convolution's output size for an input of the output size.
+        const padding: number[] = [];
+        const outputPadding: number[] = [];
+        for (const d of [0, 1]) {
+          const o = size[d + 1]!;
+          const kk = d === 0 ? kh : kw;
+          const s = stride[d]!;
+          const inSize = same ? Math.ceil(o / s) : Math.floor((o - kk) / s) + 1;
+          const full = (inSize - 1) * s + kk;
+          const extra = full - o;
+          if (same && extra >= 0 && extra % 2 === 0) {
+            padding.push(extra / 2);
+            outputPadding.push(0);
+          } else if (!same && extra <= 0 && -extra < s) {
+            padding.push(0);
+            outputPadding.push(-extra);
+          } else
+            refuse(
+              file,
+              `'${n.name}' crops its output in a way Stride's transposed convolution does not match`,
+            );
+        }
+        const m = new Conv2dTranspose(cin, cout, [kh, kw], {
+          stride,
+          padding: [padding[0]!, padding[1]!],
+          outputPadding: [outputPadding[0]!, outputPadding[1]!],
+          bias: false,
+        });
+        m.weight.data.set(permute(k, [3, 2, 0, 1]).clone().data);
+        out = add(name, m, [x], 4, 'nchw');
+        break;
+      }
+      case 'AddN':
+        if (dyn.length !== ins.length) refuse(file, `'${n.name}' adds constants`);
+        out = add(name, new Add(), dyn, x.rank, x.layout);
+        break;
       case 'MatMul':
       case '_FusedMatMul': {
         const b = constOf(ins[1]!, `the weight of '${n.name}'`);
