@@ -240,6 +240,7 @@ export {
   AdamW,
   Adagrad,
   Adadelta,
+  LBFGS,
   clipGradNorm,
   clipGradValue,
   l1Penalty,
@@ -415,3 +416,11 @@ export {
 } from './io/tfjs/tfjs-weights.js';
 export { ChannelsLastReshape } from './io/tfjs/channels-last-reshape.js';
 export { faceRecognitionNetFromTfjs, FACE_RECOGNITION_INPUT_SIZE } from './io/tfjs/face-recognition-net.js';
+// Neural style transfer (Gatys et al.): Gram matrices and the content, style and total-variation losses.
+export { gramMatrix, type GramMatrixOptions } from './style/gram-matrix.js';
+export {
+  contentLoss,
+  styleLoss,
+  totalVariationLoss,
+  type TotalVariationOptions,
+} from './style/style-losses.js';
