@@ -424,3 +424,11 @@ export {
   totalVariationLoss,
   type TotalVariationOptions,
 } from './style/style-losses.js';
+export { featureExtractor } from './style/feature-extractor.js';
+export {
+  styleTransfer,
+  type StyleTransferOptions,
+  type StyleTransferResult,
+  type StyleTransferStep,
+  type StyleTransferWeights,
+} from './style/style-transfer.js';

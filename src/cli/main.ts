@@ -7,6 +7,7 @@ import { StrideError } from '../errors.js';
 import { UsageError } from './args.js';
 import { convertCommand, convertHelp } from './commands/convert.js';
 import { modelsCommand, modelsHelp } from './commands/models.js';
+import { styleCommand, styleHelp } from './commands/style.js';
 import { summaryCommand, summaryHelp } from './commands/summary.js';
 import { trainCommand, trainHelp } from './commands/train.js';
 
@@ -28,6 +29,11 @@ const commands: Record<string, Command> = {
     summary: 'convert a model between Stride, safetensors, ONNX and TF.js files',
     help: convertHelp,
     run: convertCommand,
+  },
+  style: {
+    summary: 'neural style transfer of a photo (pretrained MobileNetV2)',
+    help: styleHelp,
+    run: styleCommand,
   },
 };
 
