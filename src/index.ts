@@ -432,3 +432,20 @@ export {
   type StyleTransferStep,
   type StyleTransferWeights,
 } from './style/style-transfer.js';
+// Metric learning: Siamese/triplet losses, online triplet mining.
+export { pairwiseDistances, type PairwiseDistanceOptions } from './metric/pairwise-distances.js';
+export {
+  contrastiveLoss,
+  contrastiveLossFromDistances,
+  type ContrastiveLossOptions,
+} from './metric/contrastive-loss.js';
+export { tripletMarginLoss, type TripletMarginLossOptions } from './metric/triplet-loss.js';
+export {
+  batchAllTripletLoss,
+  batchHardTripletLoss,
+  semiHardTripletLoss,
+  tripletMiningLoss,
+  type TripletMining,
+  type TripletMiningOptions,
+  type LabelsInput,
+} from './metric/triplet-mining.js';
