@@ -9,7 +9,7 @@ import { writeFileAtomic } from '../../src/io/atomic-write-node.js';
 import { encodeRgbPng, readRgbImage } from '../../src/style/image-file-node.js';
 
 const SIZE = 160;
-const STEPS = 80;
+const STEPS = 100;
 const content = await readRgbImage('/usr/lib/python3/dist-packages/skimage/data/chelsea.png', {
   maxSide: SIZE,
 });
@@ -25,7 +25,7 @@ const { image, history } = st.styleTransfer({
   contentLayers: backbone.contentLayers,
   styleLayers: backbone.styleLayers,
   steps: STEPS,
-  weights: { content: 1, style: 1e5, tv: 1 },
+  weights: { content: 1, style: 1e6, tv: 1 },
   onStep: (s) => {
     if (s.step % 10 === 0 || s.step === 1)
       console.log(
@@ -47,7 +47,7 @@ const tiles = await Promise.all(
 const gap = 4;
 const png = await sharp({ create: { width: 3 * w + 2 * gap, height: h, channels: 3, background: '#ffffff' } })
   .composite(tiles.map((input, i) => ({ input, left: i * (w + gap), top: 0 })))
-  .png()
+  .png({ palette: true })
   .toBuffer();
 writeFileAtomic('results/style-transfer.png', png);
 const first = history[0]!;
@@ -59,7 +59,7 @@ writeFileAtomic(
 Written by \`scripts/results/style-transfer.ts\`: skimage's \`chelsea.png\` (content) in the style of
 opencv-doc's \`starry_night.jpg\`, ${w}x${h} pixels, ${history.length} evaluations of LBFGS (strong-Wolfe
 line search) on ${backbone.source}; content layer ${backbone.contentLayers.join(', ')}, style layers
-${backbone.styleLayers.join(', ')}; weights content 1, style 1e5, total variation 1.
+${backbone.styleLayers.join(', ')}; weights content 1, style 1e6, total variation 1.
 
 | | first evaluation | last evaluation |
 |---|---|---|
