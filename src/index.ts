@@ -449,3 +449,11 @@ export {
   type TripletMiningOptions,
   type LabelsInput,
 } from './metric/triplet-mining.js';
+export { trainEmbedding, embedDataset, type TrainEmbeddingOptions } from './metric/train-embedding.js';
+export {
+  rocCurve,
+  bestThreshold,
+  verificationAccuracy,
+  knnAccuracy,
+  type RocCurve,
+} from './metric/verification.js';
