@@ -457,3 +457,6 @@ export {
   knnAccuracy,
   type RocCurve,
 } from './metric/verification.js';
+// face-api's networks as Stride graphs (weights from its TF.js manifests).
+export { ssdFaceDetector, SSD_FACE_INPUT_SIZE, type SsdFaceDetectorNet } from './models/face-detector-ssd.js';
+export { faceLandmarkNet, FACE_LANDMARK_INPUT_SIZE } from './models/face-landmark-net.js';

@@ -11,6 +11,17 @@ export * from './index.js';
 export * from './node-io.js';
 export * from './node-data.js';
 export { loadNsfwjsBackbone, type StyleBackbone } from './style/nsfwjs-backbone-node.js';
+export * as faces from './faces/faces-node.js';
+export { loadFacePipeline, faceApiModelDir } from './faces/faces-node.js';
+export {
+  FacePipeline,
+  faceDistance,
+  FACE_MATCH_THRESHOLD,
+  type DescribedFace,
+  type FaceModels,
+  type Rect,
+} from './faces/face-pipeline.js';
+export type { FaceBox, SsdDecodeOptions } from './faces/ssd-decode.js';
 export { CSVLogger, type CSVLoggerOptions } from './train/csv-logger.js';
 export {
   getNumThreads,

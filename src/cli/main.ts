@@ -6,6 +6,7 @@
 import { StrideError } from '../errors.js';
 import { UsageError } from './args.js';
 import { convertCommand, convertHelp } from './commands/convert.js';
+import { facesCommand, facesHelp } from './commands/faces.js';
 import { modelsCommand, modelsHelp } from './commands/models.js';
 import { styleCommand, styleHelp } from './commands/style.js';
 import { summaryCommand, summaryHelp } from './commands/summary.js';
@@ -29,6 +30,11 @@ const commands: Record<string, Command> = {
     summary: 'convert a model between Stride, safetensors, ONNX and TF.js files',
     help: convertHelp,
     run: convertCommand,
+  },
+  faces: {
+    summary: 'face verification and identification (face-api networks)',
+    help: facesHelp,
+    run: facesCommand,
   },
   style: {
     summary: 'neural style transfer of a photo (pretrained MobileNetV2)',

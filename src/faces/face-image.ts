@@ -96,8 +96,11 @@ export function cropChw(img: ChwImage, x: number, y: number, width: number, heig
   return { data, channels: c, height, width };
 }
 
-/** Pad to a square (centred or not), resize to `size` x `size`, and return a [1, C, size, size] tensor. */
+/**
+ * Pad to a square (centred or not), resize to `size` x `size`, and return a [1, C, size, size]
+ * tensor that owns its values (callers normalize it in place).
+ */
 export function squareInput(img: ChwImage, size: number, centered: boolean): Tensor {
   const r = resizeBilinearTf(padToSquare(img, centered), size, size);
-  return new Tensor(r.data, [1, r.channels, size, size]);
+  return new Tensor(r.data === img.data ? r.data.slice() : r.data, [1, r.channels, size, size]);
 }
