@@ -10,6 +10,7 @@ import './worker/module-async-node.js';
 export * from './index.js';
 export * from './node-io.js';
 export * from './node-data.js';
+export * from './node-image.js';
 export { loadNsfwjsBackbone, type StyleBackbone } from './style/nsfwjs-backbone-node.js';
 export * as faces from './faces/faces-node.js';
 export { loadFacePipeline, faceApiModelDir } from './faces/faces-node.js';

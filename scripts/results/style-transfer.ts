@@ -6,16 +6,12 @@ import { cpus } from 'node:os';
 import sharp from 'sharp';
 import * as st from '../../src/node.js';
 import { writeFileAtomic } from '../../src/io/atomic-write-node.js';
-import { encodeRgbPng, readRgbImage } from '../../src/style/image-file-node.js';
+import { readImageWithin } from '../../src/style/read-image-within-node.js';
 
 const SIZE = 160;
 const STEPS = 100;
-const content = await readRgbImage('/usr/lib/python3/dist-packages/skimage/data/chelsea.png', {
-  maxSide: SIZE,
-});
-const style = await readRgbImage('/usr/share/doc/opencv-doc/examples/data/starry_night.jpg', {
-  maxSide: SIZE,
-});
+const content = await readImageWithin('/usr/lib/python3/dist-packages/skimage/data/chelsea.png', SIZE);
+const style = await readImageWithin('/usr/share/doc/opencv-doc/examples/data/starry_night.jpg', SIZE);
 const backbone = st.loadNsfwjsBackbone();
 const t0 = Date.now();
 const { image, history } = st.styleTransfer({
@@ -35,10 +31,12 @@ const { image, history } = st.styleTransfer({
 });
 const seconds = (Date.now() - t0) / 1000;
 
-const [, , h, w] = content.shape as [number, number, number, number];
+const [, h, w] = content.shape as [number, number, number];
 const tiles = await Promise.all(
-  [content, style, image].map(async (t) =>
-    sharp(await encodeRgbPng(t))
+  [content, style, image.reshape(image.shape.slice(1))].map(async (t) =>
+    sharp(Buffer.from(st.tensorToImage(t).data), {
+      raw: { width: t.shape[2]!, height: t.shape[1]!, channels: 3 },
+    })
       .resize(w, h, { fit: 'cover' })
       .png()
       .toBuffer(),

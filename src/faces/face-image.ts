@@ -24,7 +24,7 @@ export function toChw255(op: string, image: Tensor): ChwImage {
       'expects one RGB image with values in [0, 1]',
       '[3, H, W] or [1, 3, H, W]',
       image.shape,
-      'read the photo with st.readRgbImage',
+      'read the photo with st.readImage',
     );
   }
   const data = new Float32Array(image.size);

@@ -6,7 +6,7 @@ import { ValueError } from '../errors.js';
 import { loadFaceRecognitionNet, loadTfjsWeights } from '../io/tfjs/load-tfjs-node.js';
 import { ssdFaceDetector } from '../models/face-detector-ssd.js';
 import { faceLandmarkNet } from '../models/face-landmark-net.js';
-import { readRgbImage } from '../style/image-file-node.js';
+import { readImage } from '../image/read-image-node.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { FACE_MATCH_THRESHOLD, FacePipeline, faceDistance, type DescribedFace } from './face-pipeline.js';
 import type { FaceBox, SsdDecodeOptions } from './ssd-decode.js';
@@ -51,7 +51,7 @@ export function loadFacePipeline(dir = faceApiModelDir()): FacePipeline {
 let shared: FacePipeline | null = null;
 const pipeline = (): FacePipeline => (shared ??= loadFacePipeline());
 const asImage = async (image: Tensor | string): Promise<Tensor> =>
-  typeof image === 'string' ? readRgbImage(image) : image;
+  typeof image === 'string' ? readImage(image) : image;
 
 /** Faces in an image (a path, or an RGB tensor in [0, 1]), best first: boxes in pixels and scores. */
 export async function detect(image: Tensor | string, options: SsdDecodeOptions = {}): Promise<FaceBox[]> {

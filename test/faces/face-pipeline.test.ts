@@ -11,7 +11,6 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import * as st from '../../src/node.js';
 import { facesCommand } from '../../src/cli/commands/faces.js';
-import { readRgbImage } from '../../src/style/image-file-node.js';
 import { assertClose } from '../helpers/assert-close.js';
 import { haveSkimage, packageDir, SKIMAGE_DATA } from '../io/helpers/npm-models.js';
 
@@ -33,7 +32,7 @@ describe('face pipeline', { skip }, () => {
   const pipeline = skip ? null : st.loadFacePipeline();
 
   it("gives face-api's boxes, landmarks and descriptors on the astronaut photo", async () => {
-    const image = await readRgbImage(join(SKIMAGE_DATA, 'astronaut.png'));
+    const image = await st.readImage(join(SKIMAGE_DATA, 'astronaut.png'));
     const ours = pipeline!.describe(image);
 
     const faceapi = createRequire(import.meta.url)('@vladmandic/face-api/dist/face-api.node-wasm.js') as {
@@ -70,7 +69,7 @@ describe('face pipeline', { skip }, () => {
       );
     }
     // The same pixels (0..255, HWC) for face-api.
-    const [, , h, w] = image.shape as [number, number, number, number];
+    const [, h, w] = image.shape as [number, number, number];
     const hwc = new Float32Array(h * w * 3);
     for (let c = 0; c < 3; c++)
       for (let i = 0; i < h * w; i++) hwc[i * 3 + c] = image.data[c * h * w + i]! * 255;
@@ -105,11 +104,11 @@ describe('face pipeline', { skip }, () => {
     const at = (faces: st.DescribedFace[], img: st.Tensor, cx: number, cy: number) =>
       faces.reduce((best, f) => {
         const d = (f2: st.DescribedFace) =>
-          Math.hypot((f2.x + f2.width / 2) / img.shape[3]! - cx, (f2.y + f2.height / 2) / img.shape[2]! - cy);
+          Math.hypot((f2.x + f2.width / 2) / img.shape[2]! - cx, (f2.y + f2.height / 2) / img.shape[1]! - cy);
         return d(f) < d(best) ? f : best;
       });
-    const img1 = await readRgbImage(demo(1));
-    const img2 = await readRgbImage(demo(2));
+    const img1 = await st.readImage(demo(1));
+    const img2 = await st.readImage(demo(2));
     const faces1 = pipeline!.describe(img1);
     const faces2 = pipeline!.describe(img2);
     assert.ok(faces1.length >= 3 && faces2.length >= 3, `${faces1.length} and ${faces2.length} faces`);
@@ -135,8 +134,14 @@ describe('face pipeline', { skip }, () => {
     try {
       const notImage = join(dir, 'notes.jpg');
       writeFileSync(notImage, 'not a photo');
-      await assert.rejects(() => st.faces.describe(notImage), /notes\.jpg: not a readable image/);
-      await assert.rejects(() => facesCommand(['enroll', dir]), /notes\.jpg: not a readable image/);
+      await assert.rejects(
+        () => st.faces.describe(notImage),
+        /notes\.jpg: not an image \(expected JPEG, PNG or WebP bytes\)/,
+      );
+      await assert.rejects(
+        () => facesCommand(['enroll', dir]),
+        /notes\.jpg: not an image \(expected JPEG, PNG or WebP bytes\)/,
+      );
       rmSync(notImage);
       await assert.rejects(() => facesCommand(['enroll', dir]), /the gallery folder .* holds no photos/);
       writeFileSync(

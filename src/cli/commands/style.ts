@@ -1,6 +1,7 @@
 import * as st from '../../node.js';
 import { loadNsfwjsBackbone } from '../../style/nsfwjs-backbone-node.js';
-import { readRgbImage, writeRgbPng } from '../../style/image-file-node.js';
+import { writeImage } from '../../image/write-image-node.js';
+import { readImageWithin } from '../../style/read-image-within-node.js';
 import { styleTransfer } from '../../style/style-transfer.js';
 import { formatOptions, parseArgs, UsageError, type OptionSpec } from '../args.js';
 
@@ -39,11 +40,11 @@ export async function styleCommand(argv: readonly string[]): Promise<void> {
   if (steps < 1) throw new UsageError(`--steps must be at least 1, got ${steps}`);
   if (size < 16) throw new UsageError(`--size must be at least 16 pixels, got ${size}`);
   const [contentPath, stylePath] = positional as [string, string];
-  const content = await readRgbImage(contentPath, { maxSide: size });
-  const style = await readRgbImage(stylePath, { maxSide: size });
+  const content = await readImageWithin(contentPath, size);
+  const style = await readImageWithin(stylePath, size);
   const backbone = loadNsfwjsBackbone();
   console.log(
-    `style transfer ${content.shape[3]}x${content.shape[2]}, ${steps} steps of ${String(options['optimizer'] ?? 'lbfgs')} on ${backbone.source} (backend: ${st.backend()})`,
+    `style transfer ${content.shape[2]}x${content.shape[1]}, ${steps} steps of ${String(options['optimizer'] ?? 'lbfgs')} on ${backbone.source} (backend: ${st.backend()})`,
   );
   const t0 = Date.now();
   const { image } = styleTransfer({
@@ -66,6 +67,6 @@ export async function styleCommand(argv: readonly string[]): Promise<void> {
           `${((Date.now() - t0) / 1000).toFixed(1)} s`,
       ),
   });
-  await writeRgbPng(out, image);
+  await writeImage(out, image);
   console.log(`wrote ${out}`);
 }
