@@ -29,11 +29,9 @@ interface FaceApiResult {
 }
 
 describe('face pipeline', { skip }, () => {
-  const pipeline = skip ? null : st.loadFacePipeline();
-
   it("gives face-api's boxes, landmarks and descriptors on the astronaut photo", async () => {
     const image = await st.readImage(join(SKIMAGE_DATA, 'astronaut.png'));
-    const ours = pipeline!.describe(image);
+    const ours = await st.faces.describe(image);
 
     const faceapi = createRequire(import.meta.url)('@vladmandic/face-api/dist/face-api.node-wasm.js') as {
       tf: {
@@ -109,8 +107,8 @@ describe('face pipeline', { skip }, () => {
       });
     const img1 = await st.readImage(demo(1));
     const img2 = await st.readImage(demo(2));
-    const faces1 = pipeline!.describe(img1);
-    const faces2 = pipeline!.describe(img2);
+    const faces1 = await st.faces.describe(img1);
+    const faces2 = await st.faces.describe(img2);
     assert.ok(faces1.length >= 3 && faces2.length >= 3, `${faces1.length} and ${faces2.length} faces`);
     const p1 = at(faces1, img1, 0.49, 0.41);
     const p2 = at(faces2, img2, 0.8, 0.2);
