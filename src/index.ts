@@ -275,6 +275,7 @@ export {
   AdamW,
   Adagrad,
   Adadelta,
+  LBFGS,
   clipGradNorm,
   clipGradValue,
   l1Penalty,
@@ -547,3 +548,47 @@ export {
   type ResolvedPreprocessing,
 } from './image/preprocess.js';
 import './inspect/module-summary.js';
+// Neural style transfer (Gatys et al.): Gram matrices and the content, style and total-variation losses.
+export { gramMatrix, type GramMatrixOptions } from './style/gram-matrix.js';
+export {
+  contentLoss,
+  styleLoss,
+  totalVariationLoss,
+  type TotalVariationOptions,
+} from './style/style-losses.js';
+export { featureExtractor } from './style/feature-extractor.js';
+export {
+  styleTransfer,
+  type StyleTransferOptions,
+  type StyleTransferResult,
+  type StyleTransferStep,
+  type StyleTransferWeights,
+} from './style/style-transfer.js';
+// Metric learning: Siamese/triplet losses, online triplet mining.
+export { pairwiseDistances, type PairwiseDistanceOptions } from './metric/pairwise-distances.js';
+export {
+  contrastiveLoss,
+  contrastiveLossFromDistances,
+  type ContrastiveLossOptions,
+} from './metric/contrastive-loss.js';
+export { tripletMarginLoss, type TripletMarginLossOptions } from './metric/triplet-loss.js';
+export {
+  batchAllTripletLoss,
+  batchHardTripletLoss,
+  semiHardTripletLoss,
+  tripletMiningLoss,
+  type TripletMining,
+  type TripletMiningOptions,
+  type LabelsInput,
+} from './metric/triplet-mining.js';
+export { trainEmbedding, embedDataset, type TrainEmbeddingOptions } from './metric/train-embedding.js';
+export {
+  rocCurve,
+  bestThreshold,
+  verificationAccuracy,
+  knnAccuracy,
+  type RocCurve,
+} from './metric/verification.js';
+// face-api's networks as Stride graphs (weights from its TF.js manifests).
+export { ssdFaceDetector, SSD_FACE_INPUT_SIZE, type SsdFaceDetectorNet } from './models/face-detector-ssd.js';
+export { faceLandmarkNet, FACE_LANDMARK_INPUT_SIZE } from './models/face-landmark-net.js';

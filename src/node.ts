@@ -24,6 +24,18 @@ export { detectImage, type Detection } from './detection/detect-image-node.js';
 export { drawDetections, detectionsSvg } from './detection/draw-detections-node.js';
 export { loadMnistDetection, type MnistDetectionOptions } from './data/mnist-detection.js';
 // ---- end detection ----
+export { loadNsfwjsBackbone, type StyleBackbone } from './style/nsfwjs-backbone-node.js';
+export * as faces from './faces/faces-node.js';
+export { loadFacePipeline, faceApiModelDir } from './faces/faces-node.js';
+export {
+  FacePipeline,
+  faceDistance,
+  FACE_MATCH_THRESHOLD,
+  type DescribedFace,
+  type FaceModels,
+  type Rect,
+} from './faces/face-pipeline.js';
+export type { FaceBox, SsdDecodeOptions } from './faces/ssd-decode.js';
 export { CSVLogger, type CSVLoggerOptions } from './train/csv-logger.js';
 export {
   getNumThreads,

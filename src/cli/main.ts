@@ -11,6 +11,8 @@ import { detectCommand, detectHelp } from './commands/detect.js';
 import { modelsCommand, modelsHelp } from './commands/models.js';
 import { segmentCommand, segmentHelp } from './commands/segment.js';
 import { serveCommand, serveHelp } from './commands/serve.js';
+import { facesCommand, facesHelp } from './commands/faces.js';
+import { styleCommand, styleHelp } from './commands/style.js';
 import { summaryCommand, summaryHelp } from './commands/summary.js';
 import { trainCommand, trainHelp } from './commands/train.js';
 import { workerCommand, workerHelp } from './commands/worker.js';
@@ -46,6 +48,16 @@ const commands: Record<string, Command> = {
     summary: 'find objects in a photo with a pretrained detector',
     help: detectHelp,
     run: detectCommand,
+  },
+  faces: {
+    summary: 'face verification and identification (face-api networks)',
+    help: facesHelp,
+    run: facesCommand,
+  },
+  style: {
+    summary: 'neural style transfer of a photo (pretrained MobileNetV2)',
+    help: styleHelp,
+    run: styleCommand,
   },
 };
 

@@ -19,6 +19,20 @@ export { RMSprop, type RMSpropOptions, type RMSpropHyperParams, type RMSpropStat
 export { Adam, AdamW, AdamBase, type AdamOptions, type AdamHyperParams, type AdamState } from './adam.js';
 export { Adagrad, type AdagradOptions, type AdagradHyperParams, type AdagradState } from './adagrad.js';
 export { Adadelta, type AdadeltaOptions, type AdadeltaHyperParams, type AdadeltaState } from './adadelta.js';
+export {
+  LBFGS,
+  type LBFGSOptions,
+  type LBFGSHyperParams,
+  type LBFGSState,
+  type LossClosure,
+} from './lbfgs.js';
+export {
+  strongWolfe,
+  cubicInterpolate,
+  type StrongWolfeOptions,
+  type StrongWolfeResult,
+  type DirectionalEvaluate,
+} from './strong-wolfe.js';
 export { clipGradNorm, clipGradValue, type ClipGradNormOptions } from './clip-grad.js';
 export { l1Penalty, l2Penalty, penalizedGrad } from './regularization.js';
 export * as lrScheduler from './schedules/index.js';

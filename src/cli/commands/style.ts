@@ -1,0 +1,72 @@
+import * as st from '../../node.js';
+import { loadNsfwjsBackbone } from '../../style/nsfwjs-backbone-node.js';
+import { writeImage } from '../../image/write-image-node.js';
+import { readImageWithin } from '../../style/read-image-within-node.js';
+import { styleTransfer } from '../../style/style-transfer.js';
+import { formatOptions, parseArgs, UsageError, type OptionSpec } from '../args.js';
+
+const specs = {
+  out: { type: 'string', help: 'where to write the result (PNG)' },
+  steps: { type: 'int', help: 'evaluations of the loss (forward + backward passes)', default: 50 },
+  size: { type: 'int', help: 'longer side of the result in pixels', default: 128 },
+  optimizer: { type: 'string', help: 'optimizer', choices: ['lbfgs', 'adam'], default: 'lbfgs' },
+  'content-weight': { type: 'number', help: 'weight of the content loss', default: 1 },
+  'style-weight': { type: 'number', help: 'weight of the style loss', default: 1e5 },
+  'tv-weight': { type: 'number', help: 'weight of the total-variation loss', default: 0 },
+} satisfies Record<string, OptionSpec>;
+
+/** Help of `stride style`. */
+export const styleHelp = `stride style <content-image> <style-image> --out out.png [options]
+
+Neural style transfer (Gatys et al. 2016): optimize the pixels of the content image so that its
+deep features keep the content while the Gram matrices of its features match the style image's.
+The backbone is the ImageNet-pretrained MobileNetV2 shipped in the npm package nsfwjs (only its
+convolutional layers are used). Prints the losses after every step.
+
+${formatOptions(specs)}`;
+
+/** `stride style <content> <style> --out out.png` */
+export async function styleCommand(argv: readonly string[]): Promise<void> {
+  const { positional, options } = parseArgs(argv, specs);
+  if (positional.length !== 2) {
+    throw new UsageError(
+      `style takes a content image and a style image, got ${positional.length} argument(s)`,
+    );
+  }
+  const out = options['out'];
+  if (typeof out !== 'string') throw new UsageError('--out is required (the PNG to write)');
+  const steps = (options['steps'] as number | undefined) ?? 50;
+  const size = (options['size'] as number | undefined) ?? 128;
+  if (steps < 1) throw new UsageError(`--steps must be at least 1, got ${steps}`);
+  if (size < 16) throw new UsageError(`--size must be at least 16 pixels, got ${size}`);
+  const [contentPath, stylePath] = positional as [string, string];
+  const content = await readImageWithin(contentPath, size);
+  const style = await readImageWithin(stylePath, size);
+  const backbone = loadNsfwjsBackbone();
+  console.log(
+    `style transfer ${content.shape[2]}x${content.shape[1]}, ${steps} steps of ${String(options['optimizer'] ?? 'lbfgs')} on ${backbone.source} (backend: ${st.backend()})`,
+  );
+  const t0 = Date.now();
+  const { image } = styleTransfer({
+    content,
+    style,
+    backbone: backbone.graph,
+    contentLayers: backbone.contentLayers,
+    styleLayers: backbone.styleLayers,
+    steps,
+    optimizer: (options['optimizer'] as 'lbfgs' | 'adam' | undefined) ?? 'lbfgs',
+    weights: {
+      content: (options['content-weight'] as number | undefined) ?? 1,
+      style: (options['style-weight'] as number | undefined) ?? 1e5,
+      tv: (options['tv-weight'] as number | undefined) ?? 0,
+    },
+    onStep: (s) =>
+      console.log(
+        `step ${String(s.step).padStart(String(s.steps).length)}/${s.steps}  loss ${s.total.toExponential(3)}  ` +
+          `(content ${s.content.toExponential(3)}, style ${s.style.toExponential(3)}, tv ${s.tv.toExponential(3)})  ` +
+          `${((Date.now() - t0) / 1000).toFixed(1)} s`,
+      ),
+  });
+  await writeImage(out, image);
+  console.log(`wrote ${out}`);
+}
