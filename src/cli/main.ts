@@ -1,14 +1,20 @@
 #!/usr/bin/env node
 /**
  * The `stride` command line: `stride <command> [args]`. Each command lives in its own file under
- * commands/; this file only dispatches and turns errors into messages and exit codes.
+ * commands/ and registers below with one line; this file only dispatches and turns errors into
+ * messages and exit codes: 2 for usage errors (one line, with "did you mean" for typos), 1 for
+ * errors while running (a file that does not decode, a shape that does not fit).
  */
+import { backendFromEnv } from './backend-env.js'; // first: before the library reads STRIDE_BACKEND
 import { StrideError } from '../errors.js';
 import { UsageError } from './args.js';
 import { convertCommand, convertHelp } from './commands/convert.js';
 import { modelsCommand, modelsHelp } from './commands/models.js';
 import { summaryCommand, summaryHelp } from './commands/summary.js';
 import { trainCommand, trainHelp } from './commands/train.js';
+import { closest } from './did-you-mean.js';
+import { applyRuntimeOptions } from './runtime-options.js';
+import { strideVersion } from './version.js';
 
 interface Command {
   summary: string;
@@ -17,7 +23,7 @@ interface Command {
 }
 
 const commands: Record<string, Command> = {
-  train: { summary: 'train a zoo model on MNIST or Fashion-MNIST', help: trainHelp, run: trainCommand },
+  train: { summary: 'train a model on a folder of images (or MNIST)', help: trainHelp, run: trainCommand },
   summary: {
     summary: "a model's layers, parameters, memory, MACs and receptive fields",
     help: summaryHelp,
@@ -35,6 +41,7 @@ function usage(): string {
   const w = Math.max(...Object.keys(commands).map((k) => k.length));
   return [
     'usage: stride <command> [options]',
+    '       stride --version',
     '',
     'commands:',
     ...Object.entries(commands).map(([k, c]) => `  ${k.padEnd(w)}  ${c.summary}`),
@@ -49,10 +56,27 @@ async function main(argv: readonly string[]): Promise<number> {
     console.log(usage());
     return name === undefined ? 2 : 0;
   }
-  const cmd = commands[name];
+  if (name === '--version' || name === '-V') {
+    console.log(strideVersion());
+    return 0;
+  }
+  const cmd = Object.hasOwn(commands, name) ? commands[name] : undefined;
   if (!cmd) {
-    console.error(`stride: unknown command '${name}'\n\n${usage()}`);
+    const guess = closest(name, Object.keys(commands));
+    console.error(
+      `stride: unknown command '${name}'${guess ? `; did you mean '${guess}'?` : ''}\n` +
+        `Commands: ${Object.keys(commands).join(', ')}. Run 'stride --help' for what each does.`,
+    );
     return 2;
+  }
+  if (backendFromEnv !== undefined) {
+    try {
+      applyRuntimeOptions({});
+    } catch (e) {
+      if (!(e instanceof UsageError)) throw e;
+      console.error(`stride: ${e.message}`);
+      return 2;
+    }
   }
   if (rest.includes('--help') || rest.includes('-h')) {
     console.log(cmd.help);
@@ -63,7 +87,7 @@ async function main(argv: readonly string[]): Promise<number> {
     return 0;
   } catch (e) {
     if (e instanceof UsageError) {
-      console.error(`stride ${name}: ${e.message}\n\n${cmd.help}`);
+      console.error(`stride ${name}: ${e.message}\nRun 'stride ${name} --help' for its options.`);
       return 2;
     }
     if (e instanceof StrideError) {

@@ -33,6 +33,7 @@ describe('stride CLI', () => {
     const badChoice = stride('train', 'lenet5', '--dataset', 'cifar10');
     assert.equal(badChoice.code, 2);
     assert.match(badChoice.err, /--dataset must be one of mnist, fashion-mnist; got 'cifar10'/);
+    assert.equal(badChoice.err.split('\n')[0], "stride train: --dataset must be one of mnist, fashion-mnist; got 'cifar10'");
   });
 
   it('models lists the zoo with torchvision parameter counts', () => {
@@ -97,7 +98,7 @@ describe('stride CLI', () => {
         '600',
         '--test-limit',
         '200',
-        '--validation-split',
+        '--val-split',
         '0.1',
         '--out',
         out,
