@@ -164,5 +164,12 @@ export async function loadImageFolder(root: string, opts: ImageFolderOptions): P
     sampleShape: [channels, height, width],
     classNames,
     source: root,
+    preprocessing: {
+      size: [height, width],
+      channels,
+      colorOrder: 'rgb',
+      scale: 1 / 255,
+      fit: opts.fit ?? 'fill',
+    },
   });
 }

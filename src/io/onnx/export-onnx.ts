@@ -1,3 +1,4 @@
+import { onnxCardMetadata } from './onnx-model-card.js';
 import { enableGrad } from '../../autograd/grad-mode.js';
 import { ValueError } from '../../errors.js';
 import { Graph } from '../../nn/graph.js';
@@ -163,7 +164,7 @@ export function exportOnnx(
     domain: '',
     modelVersion: 0,
     docString: '',
-    metadata: {},
+    metadata: onnxCardMetadata(model),
     graph: {
       name: model.typeName,
       nodes: b.nodes,
