@@ -8,8 +8,11 @@
 import { backendFromEnv } from './backend-env.js'; // first: before the library reads STRIDE_BACKEND
 import { StrideError } from '../errors.js';
 import { UsageError } from './args.js';
+import { CommandError } from './command-error.js';
 import { convertCommand, convertHelp } from './commands/convert.js';
+import { evaluateCommand, evaluateHelp } from './commands/evaluate.js';
 import { modelsCommand, modelsHelp } from './commands/models.js';
+import { predictCommand, predictHelp } from './commands/predict.js';
 import { summaryCommand, summaryHelp } from './commands/summary.js';
 import { trainCommand, trainHelp } from './commands/train.js';
 import { closest } from './did-you-mean.js';
@@ -24,6 +27,16 @@ interface Command {
 
 const commands: Record<string, Command> = {
   train: { summary: 'train a model on a folder of images (or MNIST)', help: trainHelp, run: trainCommand },
+  evaluate: {
+    summary: 'accuracy, per-class report and confusion matrix on labelled images',
+    help: evaluateHelp,
+    run: evaluateCommand,
+  },
+  predict: {
+    summary: 'the top classes of image files, with probabilities',
+    help: predictHelp,
+    run: predictCommand,
+  },
   summary: {
     summary: "a model's layers, parameters, memory, MACs and receptive fields",
     help: summaryHelp,
@@ -90,7 +103,7 @@ async function main(argv: readonly string[]): Promise<number> {
       console.error(`stride ${name}: ${e.message}\nRun 'stride ${name} --help' for its options.`);
       return 2;
     }
-    if (e instanceof StrideError) {
+    if (e instanceof StrideError || e instanceof CommandError) {
       console.error(`stride ${name}: ${e.message}`);
       return 1;
     }

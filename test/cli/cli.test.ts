@@ -33,7 +33,10 @@ describe('stride CLI', () => {
     const badChoice = stride('train', 'lenet5', '--dataset', 'cifar10');
     assert.equal(badChoice.code, 2);
     assert.match(badChoice.err, /--dataset must be one of mnist, fashion-mnist; got 'cifar10'/);
-    assert.equal(badChoice.err.split('\n')[0], "stride train: --dataset must be one of mnist, fashion-mnist; got 'cifar10'");
+    assert.equal(
+      badChoice.err.split('\n')[0],
+      "stride train: --dataset must be one of mnist, fashion-mnist; got 'cifar10'",
+    );
   });
 
   it('models lists the zoo with torchvision parameter counts', () => {

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import * as st from '../../node.js';
 import { UsageError } from '../args.js';
+import { modelPathOf, zooBuilder } from './run-dir.js';
 
 /**
  * A model named on the command line: a zoo name (`resnet18`) or the path of a saved Stride model
@@ -23,4 +24,22 @@ export function parseShape(option: string, text: string): number[] {
     );
   }
   return parts;
+}
+
+/**
+ * A model to run on images, in evaluation mode: a run directory of `stride train`, a saved Stride
+ * model, an ONNX file, a TF.js `model.json`, or a zoo name (built untrained, with a note saying
+ * so on stderr).
+ */
+export function inferenceModelFromArg(arg: string): st.Module {
+  if (st.modelNames.includes(arg)) {
+    console.error(`note: the zoo model ${arg} is untrained here, so its answers are random`);
+    return st.getModel(arg).eval();
+  }
+  if (!existsSync(arg)) {
+    throw new UsageError(
+      `'${arg}' is neither a model file or run directory nor a zoo model ('stride models' lists them)`,
+    );
+  }
+  return st.load(modelPathOf(arg), { zoo: zooBuilder }).eval();
 }

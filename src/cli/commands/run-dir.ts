@@ -5,7 +5,8 @@ import { UsageError } from '../args.js';
 
 /**
  * A training run directory, as `stride train --out DIR` writes it: `DIR/model` is a Stride model
- * directory (architecture, weights, optimizer state) whose metadata also holds the run's
+ * directory (architecture, weights, optimizer state, the model card with class names and
+ * preprocessing) whose metadata also holds the run's
  * {@link TrainingState} under {@link TRAINING_STATE_KEY}. The whole model directory is replaced
  * atomically after every epoch, so weights, optimizer and training state always belong together.
  */
@@ -72,11 +73,10 @@ export function saveRun(
   model: st.Module,
   optimizer: st.Optimizer,
   state: TrainingState,
-  metadata: Readonly<Record<string, string>>,
   zooOptions: st.JsonObject,
 ): void {
   mkdirSync(runDir, { recursive: true });
-  const opts = { optimizer, metadata: { ...metadata, [TRAINING_STATE_KEY]: JSON.stringify(state) } };
+  const opts = { optimizer, metadata: { [TRAINING_STATE_KEY]: JSON.stringify(state) } };
   const path = join(runDir, RUN_MODEL_DIR);
   try {
     st.save(model, path, opts);

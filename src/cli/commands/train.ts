@@ -7,7 +7,6 @@ import { AUGMENTATION_NAMES, AUGMENTATIONS, trainingTransform } from './augmenta
 import { classReport, formatClassReport } from './class-report.js';
 import { DATASET_NAMES, isDatasetName, loadLabelledImages } from './image-data.js';
 import { checkInputFits } from './input-size.js';
-import { preprocessingMetadata } from './preprocessing.js';
 import { readRun, saveRun, type TrainingState } from './run-dir.js';
 
 const specs = {
@@ -289,19 +288,26 @@ export async function trainCommand(argv: readonly string[]): Promise<void> {
       scheduler.loadStateDict({ ...state.scheduler, options: scheduler.stateDict().options });
     callbacks.push(new st.LearningRateScheduler(scheduler, { perStep: true }));
   }
-  const metadata = preprocessingMetadata({
-    size: state.size,
-    channels: state.channels,
-    mean: state.mean,
-    std: state.std,
+  // How the model is fed and what it answers, saved with it for evaluate, predict and convert.
+  st.setModelCard(model, {
+    task: 'classification',
     classNames,
+    preprocessing: {
+      size: [state.size, state.size],
+      channels: inChannels,
+      colorOrder: 'rgb',
+      scale: 1 / 255,
+      mean: state.mean,
+      std: state.std,
+      fit: 'fill',
+    },
   });
   const startEpoch = state.epochsDone;
   callbacks.push({
     onEpochEnd: (epoch) => {
       state.epochsDone = startEpoch + epoch + 1;
       state.scheduler = scheduler?.stateDict() ?? null;
-      saveRun(runDir, model, optimizer, state, metadata, { numClasses: classNames.length, inChannels });
+      saveRun(runDir, model, optimizer, state, { numClasses: classNames.length, inChannels });
     },
   });
 
