@@ -177,7 +177,8 @@ export async function trainCommand(argv: readonly string[]): Promise<void> {
     const inChannels = isDatasetName(data) || options.channels === 'gray' ? 1 : 3;
     const probeSize = isDatasetName(data) ? 28 : options.size;
     const probe = buildModel(model, probeSize ?? 0, { init: false, inChannels });
-    const size = probeSize ?? st.getDefaultInputShape(probe)?.[1] ?? 224;
+    const size = probeSize ?? st.getDefaultInputShape(probe)?.[1];
+    if (size === undefined) throw new UsageError(`${model} records no input size; pass --size N`);
     checkInputFits(
       model,
       buildModel(model, size, { init: false, inChannels }),
