@@ -26,6 +26,8 @@ export interface OptionSpec {
   min?: number;
   /** Largest allowed value of a number option (inclusive). */
   max?: number;
+  /** The value's name in help, e.g. `FOLDER` (default: the choices, `N` for numbers, `VALUE`). */
+  placeholder?: string;
 }
 
 /** A usage error: the CLI prints it in one line and exits with status 2. */
@@ -165,9 +167,11 @@ export function formatOptions(specs: Readonly<Record<string, OptionSpec>>): stri
     const placeholder =
       s.type === 'boolean'
         ? ''
-        : s.type === 'list'
-          ? ` ${s.choices ? s.choices.join(',') : 'A,B,...'}`
-          : ` ${s.choices ? s.choices.join('|') : s.type === 'string' ? 'VALUE' : 'N'}`;
+        : s.placeholder !== undefined
+          ? ` ${s.placeholder}`
+          : s.type === 'list'
+            ? ` ${s.choices ? s.choices.join(',') : 'A,B,...'}`
+            : ` ${s.choices ? s.choices.join('|') : s.type === 'string' ? 'VALUE' : 'N'}`;
     const range =
       (s.type === 'int' || s.type === 'number') && (s.min !== undefined || s.max !== undefined)
         ? `; ${rangeText(s)}`

@@ -111,4 +111,9 @@ async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
+// `stride predict runs/pets photos/ | head`: a reader that stops early ends the output quietly.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code !== 'EPIPE') throw e;
+  process.exit(process.exitCode ?? 0);
+});
 process.exitCode = await main(process.argv.slice(2));

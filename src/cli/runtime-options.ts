@@ -9,12 +9,12 @@ import { UsageError, type OptionSpec } from './args.js';
 export const runtimeOptions = {
   backend: {
     type: 'string',
-    help: 'compute backend (default: $STRIDE_BACKEND, else native when its addon is built, else reference)',
+    help: 'compute backend; default: $STRIDE_BACKEND, else native when its addon is built, else reference',
     choices: ['native', 'reference'],
   },
   threads: {
     type: 'int',
-    help: 'threads of the native backend (default: the number of CPU cores)',
+    help: 'threads of the native backend; default: the number of CPU cores',
     min: 1,
     max: 256,
   },

@@ -3,10 +3,10 @@ import * as st from '../../node.js';
 /** What `--augment` accepts, each a random change applied to every training image every epoch. */
 export const AUGMENTATIONS = {
   flip: 'mirror left-right half the time',
-  crop: 'shift by up to 1/8 of the size (reflect-padded random crop)',
+  crop: 'shift by up to 1/8 of the size, reflect-padded',
   rotate: 'rotate by up to 15 degrees',
-  color: 'brightness and contrast (and saturation of colour images) by up to 20%',
-  erase: 'blank a random rectangle half the time (after normalization)',
+  color: 'brightness, contrast and colour saturation by up to 20%',
+  erase: 'blank a random rectangle half the time, after normalization',
 } as const;
 
 /** The names of {@link AUGMENTATIONS}. */

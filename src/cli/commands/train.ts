@@ -12,6 +12,7 @@ import { readRun, saveRun, type TrainingState } from './run-dir.js';
 const specs = {
   data: {
     type: 'string',
+    placeholder: 'FOLDER',
     help: 'training images: a folder with one sub-folder of images per class, or mnist / fashion-mnist (overrides --dataset)',
   },
   dataset: {
@@ -22,7 +23,7 @@ const specs = {
   },
   size: {
     type: 'int',
-    help: "side of the square images a folder is resized to (default: the model's own input size)",
+    help: "side of the square images a folder is resized to, default: the model's own input size",
     min: 1,
   },
   channels: { type: 'string', help: "colour of a folder's images", choices: ['rgb', 'gray'], default: 'rgb' },
@@ -40,12 +41,12 @@ const specs = {
   },
   epochs: {
     type: 'int',
-    help: 'passes over the training images (with --resume: the new total)',
+    help: 'passes over the training images; with --resume, the new total',
     min: 1,
     default: 2,
   },
   'batch-size': { type: 'int', help: 'images per step', min: 1, default: 64 },
-  lr: { type: 'number', help: 'peak learning rate', min: 0, default: 0.002 },
+  lr: { type: 'number', help: 'peak learning rate, more than 0', default: 0.002 },
   optimizer: { type: 'string', help: 'optimizer', choices: ['adam', 'sgd'], default: 'adam' },
   schedule: {
     type: 'string',
@@ -60,10 +61,12 @@ const specs = {
   },
   out: {
     type: 'string',
+    placeholder: 'DIR',
     help: 'run directory, written after every epoch: the model with its class names and preprocessing, and the optimizer state for --resume (default: runs/<model>-<data folder name>)',
   },
   resume: {
     type: 'string',
+    placeholder: 'DIR',
     help: 'continue the run in this directory where it stopped (weights, optimizer state, schedule, epoch) with its own settings',
   },
   'train-limit': {
@@ -74,6 +77,7 @@ const specs = {
   'test-limit': { type: 'int', help: 'use only the first N test images of mnist / fashion-mnist', min: 1 },
   'fashion-mnist-path': {
     type: 'string',
+    placeholder: 'DIR',
     help: 'folder with the Fashion-MNIST IDX files (default: Debian dataset-fashion-mnist)',
   },
   ...runtimeOptions,
@@ -173,7 +177,7 @@ export async function trainCommand(argv: readonly string[]): Promise<void> {
     const data = options.data ?? options.dataset;
     if (isDatasetName(data) && given.has('size'))
       throw new UsageError(`--size applies to image folders; ${data} images are 28x28`);
-    if (options.lr === 0) throw new UsageError('--lr must be more than 0');
+    if (!(options.lr > 0)) throw new UsageError(`--lr must be more than 0; got ${options.lr}`);
     const inChannels = isDatasetName(data) || options.channels === 'gray' ? 1 : 3;
     const probeSize = isDatasetName(data) ? 28 : options.size;
     const probe = buildModel(model, probeSize ?? 0, { init: false, inChannels });
