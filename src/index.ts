@@ -429,6 +429,8 @@ export { imageToTensor, type ImageToTensorOptions } from './image/image-to-tenso
 export { tensorToImage, type TensorToImageOptions } from './image/tensor-to-image.js';
 export type { ReadImageOptions } from './image/read-image-options.js';
 export { IMAGE_FILE_PROBLEMS } from './image/image-file-problems.js';
+export { ImageFileError } from './image/image-file-error.js';
+export { ImageFolderError, type BadImage } from './data/image-folder-error.js';
 export { setImageReader, type ImageReader } from './image/image-reader.js';
 export {
   preprocess,

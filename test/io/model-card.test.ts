@@ -123,3 +123,32 @@ test('model.summary() prints the table and returns it; st.summary stays data', (
   assert.match(text, /\[4, 4, 4\]/);
   assert.equal(st.summary(model, [3, 4, 4]).layers.length > 0, true);
 });
+
+test('TF.js: class names in userDefinedMetadata and the Keras input shape are read on import', async () => {
+  const tf = await import('@tensorflow/tfjs');
+  await tf.setBackend('cpu');
+  const input = tf.input({ shape: [6, 5, 3] });
+  const out = tf.layers
+    .dense({ units: 2 })
+    .apply(tf.layers.flatten().apply(input)) as import('@tensorflow/tfjs').SymbolicTensor;
+  const model = tf.model({ inputs: input, outputs: out });
+  model.setUserDefinedMetadata({ labels: ['no', 'yes'], 'stride.task': 'classification' });
+  let saved: import('@tensorflow/tfjs').io.ModelArtifacts | undefined;
+  await model.save(
+    tf.io.withSaveHandler(async (a) => {
+      saved = a;
+      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+    }),
+  );
+  const json = {
+    format: 'layers-model',
+    modelTopology: saved!.modelTopology,
+    weightsManifest: [{ paths: ['weights.bin'], weights: saved!.weightSpecs }],
+    userDefinedMetadata: saved!.userDefinedMetadata,
+  };
+  const g = st.importTfjs(json, new Uint8Array(saved!.weightData as ArrayBuffer));
+  assert.deepEqual(g.classNames, ['no', 'yes']);
+  assert.equal(g.task, 'classification');
+  const r = st.resolvePreprocessing(g);
+  assert.deepEqual([r.channels, r.size], [3, [6, 5]]);
+});

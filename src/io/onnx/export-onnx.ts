@@ -1,4 +1,4 @@
-import { onnxCardMetadata } from './onnx-model-card.js';
+import { cardMetadata } from '../card-metadata.js';
 import { enableGrad } from '../../autograd/grad-mode.js';
 import { ValueError } from '../../errors.js';
 import { Graph } from '../../nn/graph.js';
@@ -164,7 +164,7 @@ export function exportOnnx(
     domain: '',
     modelVersion: 0,
     docString: '',
-    metadata: onnxCardMetadata(model),
+    metadata: cardMetadata(model),
     graph: {
       name: model.typeName,
       nodes: b.nodes,

@@ -1,4 +1,4 @@
-import { applyOnnxCardMetadata } from './onnx-model-card.js';
+import { applyCardMetadata } from '../card-metadata.js';
 import { noGrad } from '../../autograd/grad-mode.js';
 import { LeakyReLU, ReLU, Sigmoid, Softmax, Tanh } from '../../nn/activation-layers.js';
 import { Conv2d, Conv2dTranspose } from '../../nn/conv.js';
@@ -444,6 +444,6 @@ export function importOnnx(source: Uint8Array | OnnxModel, opts: ImportOnnxOptio
     return v.node;
   });
   graph.output(...outputs);
-  applyOnnxCardMetadata(graph, model.metadata, file);
+  applyCardMetadata('importOnnx', graph, model.metadata, file);
   return graph.eval();
 }
