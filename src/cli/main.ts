@@ -5,7 +5,6 @@
  * messages and exit codes: 2 for usage errors (one line, with "did you mean" for typos), 1 for
  * errors while running (a file that does not decode, a shape that does not fit).
  */
-import { backendFromEnv } from './backend-env.js'; // first: before the library reads STRIDE_BACKEND
 import { StrideError } from '../errors.js';
 import { UsageError } from './args.js';
 import { CommandError } from './command-error.js';
@@ -16,7 +15,6 @@ import { predictCommand, predictHelp } from './commands/predict.js';
 import { summaryCommand, summaryHelp } from './commands/summary.js';
 import { trainCommand, trainHelp } from './commands/train.js';
 import { closest } from './did-you-mean.js';
-import { applyRuntimeOptions } from './runtime-options.js';
 import { strideVersion } from './version.js';
 
 interface Command {
@@ -81,15 +79,6 @@ async function main(argv: readonly string[]): Promise<number> {
         `Commands: ${Object.keys(commands).join(', ')}. Run 'stride --help' for what each does.`,
     );
     return 2;
-  }
-  if (backendFromEnv !== undefined) {
-    try {
-      applyRuntimeOptions({});
-    } catch (e) {
-      if (!(e instanceof UsageError)) throw e;
-      console.error(`stride: ${e.message}`);
-      return 2;
-    }
   }
   if (rest.includes('--help') || rest.includes('-h')) {
     console.log(cmd.help);

@@ -1,5 +1,4 @@
 import * as st from '../node.js';
-import { backendFromEnv } from './backend-env.js';
 import { UsageError, type OptionSpec } from './args.js';
 
 /**
@@ -21,24 +20,20 @@ export const runtimeOptions = {
 } satisfies Record<string, OptionSpec>;
 
 /**
- * Switch to the backend named by `--backend` (else `STRIDE_BACKEND`) and size the thread pool.
- * A backend that does not exist or did not build is a usage error naming where it came from.
+ * Switch to the backend named by `--backend` and size the thread pool. (Without `--backend`, the
+ * library has already chosen: `STRIDE_BACKEND`, else native when its addon is built.) A backend
+ * that did not build is a usage error saying how to build it.
  */
 export function applyRuntimeOptions(o: { backend?: string | undefined; threads?: number | undefined }): void {
-  const [name, from] =
-    o.backend !== undefined
-      ? [o.backend, '--backend']
-      : [backendFromEnv, 'the environment variable STRIDE_BACKEND'];
-  if (name !== undefined) {
-    if (!st.listBackends().includes(name)) {
+  if (o.backend !== undefined) {
+    if (!st.listBackends().includes(o.backend)) {
       throw new UsageError(
-        name === 'native'
-          ? `${from} asks for the native backend, but its addon is not built; build it with 'npm run build:native' or use --backend reference`
-          : `${from} names no backend '${name}'; available: ${st.listBackends().join(', ')}`,
+        o.backend === 'native'
+          ? "--backend native: the native addon is not built; build it with 'npm run build:native' (or 'npm rebuild stride' in a project that depends on Stride), or use --backend reference"
+          : `--backend names no backend '${o.backend}'; available: ${st.listBackends().join(', ')}`,
       );
     }
-    st.setBackend(name);
-    process.env['STRIDE_BACKEND'] = name;
+    st.setBackend(o.backend);
   }
   if (o.threads !== undefined) st.setNumThreads(o.threads);
 }
