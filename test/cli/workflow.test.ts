@@ -68,8 +68,7 @@ describe('stride train / evaluate / predict on a folder of photos', { skip: skip
   it('refuses a folder with a truncated JPEG, naming the file and the reason', () => {
     const bad = stride('train', 'convnetjs_cifar10', '--data', data, '--size', '32', '--out', run);
     assert.equal(bad.code, 1, bad.err);
-    assert.match(bad.err, /truncated\.jpg/);
-    assert.match(bad.err, /premature end|truncated/i);
+    assert.match(bad.err, /cat[\\/]truncated\.jpg: truncated JPEG/);
     rmSync(join(data, 'cat', 'truncated.jpg'));
   });
 

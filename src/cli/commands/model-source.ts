@@ -4,12 +4,13 @@ import { UsageError } from '../args.js';
 import { modelPathOf, zooBuilder } from './run-dir.js';
 
 /**
- * A model named on the command line: a zoo name (`resnet18`) or the path of a saved Stride model
- * (a directory or single file written by `st.save`).
+ * A model named on the command line: a zoo name (`resnet18`), the path of a saved Stride model
+ * (a directory or single file written by `st.save`) or a run directory of `stride train`, an
+ * ONNX file or a TF.js `model.json`.
  */
 export function modelFromArg(arg: string, opts: st.ZooOptions = {}): st.Module {
   if (st.modelNames.includes(arg)) return st.getModel(arg, { init: false, ...opts });
-  if (existsSync(arg)) return st.load(arg);
+  if (existsSync(arg)) return st.load(modelPathOf(arg), { zoo: zooBuilder });
   throw new UsageError(
     `'${arg}' is neither a zoo model nor an existing model file. Zoo models: ${st.modelNames.join(', ')}`,
   );
