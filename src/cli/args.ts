@@ -40,13 +40,16 @@ export class UsageError extends Error {
 
 type OptionValue = string | number | boolean | string[];
 
-type ValueOf<S extends OptionSpec> = S['type'] extends 'boolean'
+/** The parsed value of an option type; distributes over a union (a spec typed as plain `OptionSpec`). */
+type ValueOfType<T> = T extends 'boolean'
   ? boolean
-  : S['type'] extends 'int' | 'number'
+  : T extends 'int' | 'number'
     ? number
-    : S['type'] extends 'list'
+    : T extends 'list'
       ? string[]
       : string;
+
+type ValueOf<S extends OptionSpec> = ValueOfType<S['type']>;
 
 /**
  * The parsed options of a spec record, typed from it: flags are booleans, options with a default

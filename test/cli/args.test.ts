@@ -107,3 +107,13 @@ describe('CLI argument parser', () => {
     assert.equal(closest('xyz', ['train', 'predict']), null);
   });
 });
+
+describe('CLI argument parser types', () => {
+  it('a spec record typed as plain OptionSpec parses to the union of value types', () => {
+    const wide: Record<string, OptionSpec> = { epochs: { type: 'int', help: 'passes', default: 3 } };
+    const { options } = parseArgs(['--epochs', '4'], wide);
+    // Compiles only when the value type includes number (tsc checks the tests).
+    const epochs = options['epochs'] as number;
+    assert.equal(epochs, 4);
+  });
+});
