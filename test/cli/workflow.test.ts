@@ -176,7 +176,7 @@ describe('stride train / evaluate / predict on a folder of photos', { skip: skip
     });
     assert.match(
       await usageError(() => convertCommand([run, join(dir, 'photos.pt')])),
-      /ends in \.pt, which names no format/,
+      /the output '.*photos\.pt' has the extension '\.pt', which names no model format Stride writes/,
     );
   });
 });

@@ -1,24 +1,16 @@
-import { basename, extname } from 'node:path';
 import * as st from '../../node.js';
 import { formatOptions, parseArgs, UsageError, type OptionSpec } from '../args.js';
 import { parseShape } from './model-source.js';
 import { modelPathOf } from './run-dir.js';
 
-/** Output extensions and the format each writes; a name without one is a Stride model directory. */
-const OUTPUT_EXTENSIONS: Readonly<Record<string, string>> = {
-  '.onnx': 'an ONNX file',
-  '.safetensors': 'a single-file Stride model',
-};
-
-/** Refuse an output name whose extension names no format Stride writes (`model.pt`, `model.h5`). */
+/** Refuse, as a usage error, an output name whose extension names no format Stride writes (`model.pt`). */
 function checkOutputName(out: string): void {
-  if (/[\\/]$/.test(out)) return; // an explicit directory
-  const ext = extname(basename(out)).toLowerCase();
-  if (ext === '' || Object.hasOwn(OUTPUT_EXTENSIONS, ext)) return;
-  const known = Object.entries(OUTPUT_EXTENSIONS).map(([e, what]) => `${e} (${what})`);
-  throw new UsageError(
-    `the output '${out}' ends in ${ext}, which names no format Stride writes; use ${known.join(', ')} or a name without an extension (a Stride model directory)`,
-  );
+  try {
+    st.modelOutputFormat(out, 'convert');
+  } catch (e) {
+    if (!(e instanceof st.ValueError)) throw e;
+    throw new UsageError(e.message.slice(e.op.length + 2));
+  }
 }
 
 const specs = {
