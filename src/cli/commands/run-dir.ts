@@ -41,8 +41,9 @@ export interface TrainingState {
   seed: number;
   /** `--train-limit` (named datasets). */
   trainLimit: number | null;
-  /** Per-channel mean and std of the training images, used to normalize every input. */
+  /** Per-channel mean of the training images (pixel values in [0, 1]), subtracted from every input. */
   mean: number[];
+  /** Per-channel standard deviation of the training images, dividing every input. */
   std: number[];
   /** Epochs planned in total. */
   epochs: number;

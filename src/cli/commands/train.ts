@@ -113,7 +113,7 @@ smallest size it accepts.
 
 ${formatOptions(specs)}`;
 
-/** The zoo model for `data`; LeNet-5 on 28x28 digits is its MNIST ('modern') variant, padding 2 in conv1. */
+/** The zoo model for images of `size`; LeNet-5 at 28x28 is its MNIST ('modern') variant, padding 2 in conv1. */
 function buildModel(
   name: string,
   size: number,
