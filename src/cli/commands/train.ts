@@ -313,6 +313,7 @@ export async function trainCommand(argv: readonly string[]): Promise<void> {
       state.epochsDone = startEpoch + epoch + 1;
       state.scheduler = scheduler?.stateDict() ?? null;
       saveRun(runDir, model, optimizer, state, { numClasses: classNames.length, inChannels });
+      if (resumed) console.log(`saved ${runDir} after epoch ${state.epochsDone} of ${state.epochs}`);
     },
   });
 
