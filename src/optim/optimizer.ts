@@ -130,7 +130,6 @@ export abstract class Optimizer<
   }
 
   private addGroup(list: unknown[], options: object): void {
-    checkOptionNames(this.name, options, Object.keys(this.defaults));
     const seen = new Set<Tensor>();
     for (const g of this.paramGroups) for (const p of g.params) seen.add(p);
     const tensors: Tensor[] = [];
