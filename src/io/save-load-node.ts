@@ -1,3 +1,4 @@
+import { checkOptionNames } from '../option-names.js';
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Module } from '../nn/module.js';
@@ -31,6 +32,10 @@ export const MODEL_DIR_FILES = {
   optimizer: 'optimizer.safetensors',
 } as const;
 
+/** Every option of {@link save} and {@link load} (the compiler keeps these in step with their types). */
+const SAVE_OPTIONS: Record<keyof SaveModelOptions, true> = { optimizer: true, metadata: true, zoo: true };
+const LOAD_OPTIONS: Record<keyof LoadModelOptions, true> = { strict: true, zoo: true, file: true };
+
 function isSingleFile(path: string): boolean {
   return path.toLowerCase().endsWith('.safetensors');
 }
@@ -44,6 +49,7 @@ function isSingleFile(path: string): boolean {
  * previous save or the new one, never a mix.
  */
 export function save(model: Module, path: string, opts: SaveModelOptions = {}): void {
+  checkOptionNames('save', opts, Object.keys(SAVE_OPTIONS));
   if (isSingleFile(path)) {
     writeFileAtomic(path, encodeModelFile(model, opts));
     return;
@@ -66,6 +72,7 @@ export function save(model: Module, path: string, opts: SaveModelOptions = {}): 
  * `loaded.model.parameters()` the same way as the saved one.
  */
 export function loadCheckpoint(path: string, opts: LoadModelOptions = {}): LoadedModel {
+  checkOptionNames('load', opts, Object.keys(LOAD_OPTIONS));
   const o = { ...opts, file: opts.file ?? path };
   let isDir = false;
   try {

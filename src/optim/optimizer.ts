@@ -3,6 +3,7 @@ import { ShapeError, ValueError } from '../errors.js';
 import { allocate, dtypeOf, type FloatArray } from '../tensor/dtype.js';
 import { Tensor } from '../tensor/tensor.js';
 import { restoreHyperParams, serializeHyperParams, type HyperParamValue } from './hyper-params.js';
+import { checkOptionNames } from '../option-names.js';
 
 /** Options every Stride optimizer keeps per parameter group. */
 export interface BaseHyperParams {
@@ -101,8 +102,11 @@ export abstract class Optimizer<
    * @param name the optimizer's name for error messages (`'Adam'`).
    * @param params parameters or parameter groups.
    * @param defaults every option with its default value.
+   * @param options the options the caller passed; names that are not options of `defaults` are
+   *   refused (a plain-JavaScript `{ learningRate: 0.1 }` says `did you mean 'lr'?`).
    */
-  protected constructor(name: string, params: ParamsInput<H>, defaults: H) {
+  protected constructor(name: string, params: ParamsInput<H>, defaults: H, options?: object) {
+    checkOptionNames(name, options, Object.keys(defaults));
     this.name = name;
     this.defaults = defaults;
     this.checkHyperParams(defaults);
