@@ -27,3 +27,8 @@ export {
   type ConvertResult,
   type ModelFileFormat,
 } from './io/convert-node.js';
+export {
+  modelOutputFormat,
+  MODEL_OUTPUT_EXTENSIONS,
+  type ModelOutputFormat,
+} from './io/model-output-format-node.js';

@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 /**
  * The `stride` command line: `stride <command> [args]`. Each command lives in its own file under
- * commands/; this file only dispatches and turns errors into messages and exit codes.
+ * commands/ and registers below with one line; this file only dispatches and turns errors into
+ * messages and exit codes: 2 for usage errors (one line, with "did you mean" for typos), 1 for
+ * errors while running (a file that does not decode, a shape that does not fit).
  */
 import { StrideError } from '../errors.js';
 import { UsageError } from './args.js';
@@ -16,6 +18,11 @@ import { styleCommand, styleHelp } from './commands/style.js';
 import { summaryCommand, summaryHelp } from './commands/summary.js';
 import { trainCommand, trainHelp } from './commands/train.js';
 import { workerCommand, workerHelp } from './commands/worker.js';
+import { CommandError } from './command-error.js';
+import { evaluateCommand, evaluateHelp } from './commands/evaluate.js';
+import { predictCommand, predictHelp } from './commands/predict.js';
+import { closest } from './did-you-mean.js';
+import { strideVersion } from './version.js';
 
 interface Command {
   summary: string;
@@ -24,7 +31,17 @@ interface Command {
 }
 
 const commands: Record<string, Command> = {
-  train: { summary: 'train a zoo model on MNIST or Fashion-MNIST', help: trainHelp, run: trainCommand },
+  train: { summary: 'train a model on a folder of images (or MNIST)', help: trainHelp, run: trainCommand },
+  evaluate: {
+    summary: 'accuracy, per-class report and confusion matrix on labelled images',
+    help: evaluateHelp,
+    run: evaluateCommand,
+  },
+  predict: {
+    summary: 'the top classes of image files, with probabilities',
+    help: predictHelp,
+    run: predictCommand,
+  },
   summary: {
     summary: "a model's layers, parameters, memory, MACs and receptive fields",
     help: summaryHelp,
@@ -65,6 +82,7 @@ function usage(): string {
   const w = Math.max(...Object.keys(commands).map((k) => k.length));
   return [
     'usage: stride <command> [options]',
+    '       stride --version',
     '',
     'commands:',
     ...Object.entries(commands).map(([k, c]) => `  ${k.padEnd(w)}  ${c.summary}`),
@@ -79,9 +97,17 @@ async function main(argv: readonly string[]): Promise<number> {
     console.log(usage());
     return name === undefined ? 2 : 0;
   }
-  const cmd = commands[name];
+  if (name === '--version' || name === '-V') {
+    console.log(strideVersion());
+    return 0;
+  }
+  const cmd = Object.hasOwn(commands, name) ? commands[name] : undefined;
   if (!cmd) {
-    console.error(`stride: unknown command '${name}'\n\n${usage()}`);
+    const guess = closest(name, Object.keys(commands));
+    console.error(
+      `stride: unknown command '${name}'${guess ? `; did you mean '${guess}'?` : ''}\n` +
+        `Commands: ${Object.keys(commands).join(', ')}. Run 'stride --help' for what each does.`,
+    );
     return 2;
   }
   if (rest.includes('--help') || rest.includes('-h')) {
@@ -93,10 +119,10 @@ async function main(argv: readonly string[]): Promise<number> {
     return 0;
   } catch (e) {
     if (e instanceof UsageError) {
-      console.error(`stride ${name}: ${e.message}\n\n${cmd.help}`);
+      console.error(`stride ${name}: ${e.message}\nRun 'stride ${name} --help' for its options.`);
       return 2;
     }
-    if (e instanceof StrideError) {
+    if (e instanceof StrideError || e instanceof CommandError) {
       console.error(`stride ${name}: ${e.message}`);
       return 1;
     }
@@ -104,4 +130,9 @@ async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
+// `stride predict runs/pets photos/ | head`: a reader that stops early ends the output quietly.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code !== 'EPIPE') throw e;
+  process.exit(process.exitCode ?? 0);
+});
 process.exitCode = await main(process.argv.slice(2));

@@ -1,4 +1,5 @@
 // Node-only: reads and decodes image files with `sharp`.
+import { checkOptionNames } from '../option-names.js';
 import { readdirSync, statSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import { ValueError } from '../errors.js';
@@ -31,6 +32,15 @@ export interface ImageFolderOptions {
   concurrency?: number;
 }
 
+/** Every option of {@link loadImageFolder} (the compiler keeps this in step with {@link ImageFolderOptions}). */
+const IMAGE_FOLDER_OPTIONS: Record<keyof ImageFolderOptions, true> = {
+  size: true,
+  channels: true,
+  fit: true,
+  extensions: true,
+  concurrency: true,
+};
+
 function isDirectory(p: string): boolean {
   try {
     return statSync(p).isDirectory();
@@ -52,6 +62,7 @@ function isDirectory(p: string): boolean {
  */
 export async function loadImageFolder(root: string, opts: ImageFolderOptions): Promise<TensorDataset> {
   const op = 'loadImageFolder';
+  checkOptionNames(op, opts, Object.keys(IMAGE_FOLDER_OPTIONS));
   const [height, width] = sizePair(op, opts.size);
   const mode = opts.channels ?? 'rgb';
   if (mode !== 'rgb' && mode !== 'gray')

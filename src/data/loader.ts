@@ -4,6 +4,7 @@ import { sizeOf } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import type { Transform } from './augment/transform.js';
 import { resolveTensorDataset, type Dataset, type Sample, type TensorDataset } from './dataset.js';
+import { checkOptionNames } from '../option-names.js';
 
 /** Options of {@link DataLoader}. */
 export interface DataLoaderOptions {
@@ -44,6 +45,17 @@ export interface Batch {
 // loop, before anything queued later. setImmediate in Node, setTimeout elsewhere.
 const schedule: (fn: () => void) => void =
   typeof setImmediate === 'function' ? (fn) => void setImmediate(fn) : (fn) => void setTimeout(fn, 0);
+
+/** Every option of {@link DataLoader} (the compiler keeps this in step with {@link DataLoaderOptions}). */
+const LOADER_OPTIONS: Record<keyof DataLoaderOptions, true> = {
+  batchSize: true,
+  shuffle: true,
+  seed: true,
+  rng: true,
+  dropLast: true,
+  transform: true,
+  prefetch: true,
+};
 
 /**
  * Batches a dataset into tensors (PyTorch's `DataLoader`): seeded shuffling, `batchSize`,
@@ -88,6 +100,7 @@ export class DataLoader implements Iterable<Batch>, AsyncIterable<Batch> {
 
   constructor(dataset: Dataset<Sample>, opts: DataLoaderOptions = {}) {
     const op = 'DataLoader';
+    checkOptionNames(op, opts, Object.keys(LOADER_OPTIONS));
     const batchSize = opts.batchSize ?? 1;
     if (!Number.isInteger(batchSize) || batchSize < 1) {
       throw new ValueError(op, `batchSize must be a positive integer, got ${batchSize}`);

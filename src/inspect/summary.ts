@@ -8,7 +8,8 @@ import {
   type TraceMode,
   type TraceOptions,
 } from './trace.js';
-import { unreadByKernel } from './unread-input.js';
+import { effectiveKernel } from '../ops/geometry.js';
+import { describeUnread, inputCoverage, unreadByKernel, type InputCoverage } from './unread-input.js';
 
 /** One row of a {@link ModelSummary}: one run of a layer. */
 export interface LayerSummary {
@@ -164,6 +165,8 @@ function layerRow(
   call: ModuleCall,
   rf: ReceptiveFieldAnalyzer,
   counted: Set<Module>,
+  coverage: ReadonlyMap<unknown, InputCoverage>,
+  warned: Set<unknown>,
 ): LayerSummary {
   const out = call.output!;
   const bytesPer = out.data.BYTES_PER_ELEMENT;
@@ -183,17 +186,22 @@ function layerRow(
       call.inputs.some((t) => sameShape(t.shape, out.shape)));
   const warnings: string[] = [];
   for (const k of call.kernels) {
-    if (k.kind === 'gemm') continue;
-    const unread = unreadByKernel(k);
-    if (!unread || (unread.rows === 0 && unread.cols === 0)) continue;
+    if (k.kind !== 'conv2d' && k.kind !== 'maxPool2d' && k.kind !== 'avgPool2d') continue;
+    // Warn once per input, where it is first read, and only for what no layer reading it reads.
+    const cover = coverage.get(k.input);
+    if (!cover || warned.has(k.input)) continue;
+    warned.add(k.input);
+    const parts = [describeUnread(cover.rows, 'row'), describeUnread(cover.cols, 'column')].filter(
+      (x): x is string => x !== null,
+    );
+    if (parts.length === 0) continue;
     const p = k.params;
-    const parts: string[] = [];
-    if (unread.rows > 0) parts.push(`${unread.rows} row${unread.rows > 1 ? 's' : ''} (of ${p.inH})`);
-    if (unread.cols > 0) parts.push(`${unread.cols} column${unread.cols > 1 ? 's' : ''} (of ${p.inW})`);
+    const floored = (unreadByKernel(k)?.rows ?? 0) > 0 || (unreadByKernel(k)?.cols ?? 0) > 0;
     warnings.push(
       `its ${p.kH}x${p.kW} window with stride ${p.strideH === p.strideW ? p.strideH : `${p.strideH}x${p.strideW}`} ` +
-        `never reads the last ${parts.join(' and the last ')} of its input: the output size is floored. ` +
-        'Fix: change the padding or input size so that the stride divides the room, if those pixels matter',
+        `never reads ${parts.join(' and ')} of its input: ` +
+        `${floored ? 'the output size is floored' : 'its window is smaller than its stride'}, and no other layer reads them either. ` +
+        'Fix: change the padding, stride or input size so that the windows cover the input, if those pixels matter',
     );
   }
   return {
@@ -255,7 +263,9 @@ export function summary(
   const counted = new Set<Module>();
   // Rows in the order the calls returned: a container's own result comes after its children's.
   const rowCalls = trace.calls.filter(isRow).sort((a, b) => a.finishOrder - b.finishOrder);
-  const layers = rowCalls.map((c) => layerRow(trace, c, rf, counted));
+  const coverage = inputCoverage(trace.kernels);
+  const warned = new Set<unknown>();
+  const layers = rowCalls.map((c) => layerRow(trace, c, rf, counted, coverage, warned));
 
   const bytesPerValue = trace.input.data.BYTES_PER_ELEMENT;
   const params = model.namedParameters();
@@ -307,6 +317,8 @@ export function summary(
     training.activationGradientBytes;
 
   const warnings = layers.flatMap((l) => l.warnings.map((w) => `${l.name} (${l.type}): ${w}`));
+  const tooSmall = windowsLargerThanInput(rowCalls);
+  if (tooSmall) warnings.push(tooSmall);
   if (notRun.length > 0) {
     const n = notRun.reduce((s, m) => s + m.params, 0);
     warnings.push(
@@ -337,4 +349,28 @@ export function summary(
     training,
     warnings,
   };
+}
+
+/**
+ * A note when the input is so small that window layers slide kernels more than twice its size (a
+ * 1x1 image through a ResNet): more than half of every window is padding, so the model computes
+ * on little but zeros. Null when no window is that much larger than its input.
+ */
+function windowsLargerThanInput(calls: readonly ModuleCall[]): string | null {
+  const hits: string[] = [];
+  for (const c of calls) {
+    for (const k of c.kernels) {
+      if (k.kind !== 'conv2d' && k.kind !== 'maxPool2d' && k.kind !== 'avgPool2d') continue;
+      const p = k.params;
+      const spanH = effectiveKernel(p.kH, p.dilationH);
+      const spanW = effectiveKernel(p.kW, p.dilationW);
+      if (2 * p.inH < spanH || 2 * p.inW < spanW)
+        hits.push(`${c.label} (${spanH}x${spanW} window on a ${p.inH}x${p.inW} input)`);
+    }
+  }
+  if (hits.length === 0) return null;
+  return (
+    `${hits.length} window layer${hits.length > 1 ? 's' : ''} slide a kernel more than twice the size of ${hits.length > 1 ? 'their' : 'its'} input, ` +
+    `first ${hits[0]}: their windows read mostly padding. Fix: use a larger input (the size the model was built for)`
+  );
 }

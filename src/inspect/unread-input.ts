@@ -69,3 +69,70 @@ export function unreadByKernel(e: KernelEvent): UnreadInput | null {
   }
   return null;
 }
+
+/** Which rows (or columns) of an axis of size `n` a window op reads: 1 where some window touches it. */
+function readMask(n: number, k: number, s: number, d: number, before: number, out: number): Uint8Array {
+  const mask = new Uint8Array(n);
+  for (let o = 0; o < out; o++) {
+    for (let t = 0; t < k; t++) {
+      const r = o * s - before + t * d;
+      if (r >= 0 && r < n) mask[r] = 1;
+    }
+  }
+  return mask;
+}
+
+/** The rows and columns of an input that the window ops reading it touch (1 = read). */
+export interface InputCoverage {
+  rows: Uint8Array;
+  cols: Uint8Array;
+}
+
+/**
+ * For every input array that convolutions or poolings read, the rows and columns that at least
+ * one of them reads. A tensor feeding two layers (a ResNet block's input feeds its first 3x3
+ * convolution and its 1x1 stride-2 shortcut) is fully read when their windows together cover it.
+ */
+export function inputCoverage(kernels: readonly KernelEvent[]): Map<unknown, InputCoverage> {
+  const out = new Map<unknown, InputCoverage>();
+  for (const e of kernels) {
+    if (e.kind !== 'conv2d' && e.kind !== 'maxPool2d' && e.kind !== 'avgPool2d') continue;
+    const p = e.params;
+    const rows = readMask(p.inH, p.kH, p.strideH, p.dilationH, p.padTop, p.outH);
+    const cols = readMask(p.inW, p.kW, p.strideW, p.dilationW, p.padLeft, p.outW);
+    const seen = out.get(e.input);
+    if (!seen) out.set(e.input, { rows, cols });
+    else {
+      rows.forEach((v, i) => (seen.rows[i] ||= v));
+      cols.forEach((v, i) => (seen.cols[i] ||= v));
+    }
+  }
+  return out;
+}
+
+/** Words for the unread entries of a mask (`the last 1 row (of 56)`, `28 of the 56 rows (every 2nd)`), or null. */
+export function describeUnread(mask: Uint8Array, unit: 'row' | 'column'): string | null {
+  const n = mask.length;
+  const unread: number[] = [];
+  mask.forEach((v, i) => {
+    if (!v) unread.push(i);
+  });
+  if (unread.length === 0) return null;
+  const plural = (c: number) => `${unit}${c > 1 ? 's' : ''}`;
+  if (unread[0] === n - unread.length) return `the last ${unread.length} ${plural(unread.length)} (of ${n})`;
+  const gap = (unread[1] ?? n) - unread[0]!;
+  const regular = unread.length > 1 && unread.every((r, i) => i === 0 || r - unread[i - 1]! === gap);
+  return `${unread.length} of the ${n} ${unit}s (${regular ? `every ${ordinal(gap)}, from ${unit} ${unread[0]}` : `first ${unit} ${unread[0]}`})`;
+}
+
+function ordinal(k: number): string {
+  const suffix =
+    k % 10 === 1 && k % 100 !== 11
+      ? 'st'
+      : k % 10 === 2 && k % 100 !== 12
+        ? 'nd'
+        : k % 10 === 3 && k % 100 !== 13
+          ? 'rd'
+          : 'th';
+  return `${k}${suffix}`;
+}

@@ -7,6 +7,7 @@ import { ValueError } from '../errors.js';
 import { writeFileAtomic } from './atomic-write-node.js';
 import { exportOnnx } from './onnx/export-onnx.js';
 import { load, save } from './save-load-node.js';
+import { modelOutputFormat } from './model-output-format-node.js';
 
 /** The model file formats Stride reads and writes. */
 export type ModelFileFormat = 'stride' | 'safetensors' | 'onnx' | 'tfjs';
@@ -78,13 +79,7 @@ function exampleShapes(model: Module, opts: ConvertOptions): number[][] {
  */
 export function convert(inPath: string, outPath: string, opts: ConvertOptions = {}): ConvertResult {
   const from = modelFileFormat(inPath);
-  const to = modelFileFormat(outPath);
-  if (to === 'tfjs') {
-    throw new ValueError(
-      'convert',
-      `Stride does not write TF.js models (${outPath}). Fix: convert to .onnx, .safetensors or a directory`,
-    );
-  }
+  const to = modelOutputFormat(outPath, 'convert');
   const model = load(inPath);
   if (to === 'onnx') {
     const examples = exampleShapes(model, opts).map((s) => zeros(s));

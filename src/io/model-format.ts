@@ -68,7 +68,8 @@ export type ZooBuilder = (name: string, options: JsonObject) => Module;
 
 /** Anything with PyTorch-style optimizer state: every Stride optimizer. */
 export interface OptimizerLike {
-  stateDict(): OptimizerStateDict;
+  /** The state; `{ buffers: 'view' }` asks for the live typed-array buffers (no conversion, no copy). */
+  stateDict(opts?: { buffers?: 'array' | 'typed' | 'view' }): OptimizerStateDict;
 }
 
 /** Options of {@link encodeModel} and `st.save`. */
@@ -153,7 +154,10 @@ export function encodeModel(model: Module, opts: SaveModelOptions = {}): ModelFi
   });
   const files: ModelFiles = { config: JSON.stringify(config, null, 2), weights };
   if (opts.optimizer) {
-    files.optimizer = encodeOptimizerState(opts.optimizer.constructor.name, opts.optimizer.stateDict());
+    files.optimizer = encodeOptimizerState(
+      opts.optimizer.constructor.name,
+      opts.optimizer.stateDict({ buffers: 'view' }),
+    );
   }
   return files;
 }

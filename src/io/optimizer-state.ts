@@ -9,7 +9,7 @@ export const OPTIMIZER_METADATA_KEY = 'stride.optimizer';
 const FORMAT = 'stride.optimizer';
 const FORMAT_VERSION = 1;
 
-/** An optimizer's saved state with the class it came from. */
+/** An optimizer's saved state with the class it came from (buffers as typed arrays). */
 export interface SavedOptimizerState {
   /** The optimizer's class name (`'Adam'`); resuming checks it against the new optimizer. */
   readonly type: string;
@@ -17,8 +17,11 @@ export interface SavedOptimizerState {
   readonly state: OptimizerStateDict;
 }
 
-function allFloat32(values: readonly number[]): boolean {
-  for (const v of values) if (Math.fround(v) !== v && !Number.isNaN(v)) return false;
+function allFloat32(values: ArrayLike<number>): boolean {
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    if (Math.fround(v) !== v && !Number.isNaN(v)) return false;
+  }
   return true;
 }
 
@@ -35,7 +38,12 @@ export function encodeOptimizerState(type: string, sd: OptimizerStateDict): Uint
       if (typeof value === 'number') {
         (scalars[index] ??= {})[key] = value;
       } else {
-        const data = allFloat32(value) ? Float32Array.from(value) : Float64Array.from(value);
+        const data =
+          value instanceof Float32Array
+            ? value
+            : allFloat32(value)
+              ? Float32Array.from(value)
+              : Float64Array.from(value);
         tensors.push([`state.${index}.${key}`, new Tensor(data, [data.length])]);
       }
     }
@@ -98,7 +106,7 @@ export function decodeOptimizerState(bytes: Uint8Array, file?: string): SavedOpt
   for (const [name, t] of tensors) {
     const m = /^state\.(\d+)\.([^.]+)$/.exec(name);
     if (!m || t.ndim !== 1) refuse(file, `unexpected tensor '${name}' (expected state.<index>.<name>, 1-D)`);
-    (state[m[1]!] ??= {})[m[2]!] = Array.from(t.data);
+    (state[m[1]!] ??= {})[m[2]!] = t.data;
   }
   return {
     type: header.type,

@@ -1,3 +1,4 @@
+import { checkOptionNames } from '../option-names.js';
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Module } from '../nn/module.js';
@@ -31,6 +32,10 @@ export const MODEL_DIR_FILES = {
   optimizer: 'optimizer.safetensors',
 } as const;
 
+/** Every option of {@link save} and {@link load} (the compiler keeps these in step with their types). */
+const SAVE_OPTIONS: Record<keyof SaveModelOptions, true> = { optimizer: true, metadata: true, zoo: true };
+const LOAD_OPTIONS: Record<keyof LoadModelOptions, true> = { strict: true, zoo: true, file: true };
+
 function isSingleFile(path: string): boolean {
   return path.toLowerCase().endsWith('.safetensors');
 }
@@ -44,6 +49,7 @@ function isSingleFile(path: string): boolean {
  * previous save or the new one, never a mix.
  */
 export function save(model: Module, path: string, opts: SaveModelOptions = {}): void {
+  checkOptionNames('save', opts, Object.keys(SAVE_OPTIONS));
   if (isSingleFile(path)) {
     writeFileAtomic(path, encodeModelFile(model, opts));
     return;
@@ -59,11 +65,14 @@ export function save(model: Module, path: string, opts: SaveModelOptions = {}): 
 
 /**
  * Load a model saved by {@link save} (a model directory or a `.safetensors` file with an
- * architecture) with its saved optimizer state, if any. Resume training with
+ * architecture) to resume training: a {@link LoadedModel} `{ model, config, optimizer? }`, the
+ * same shape `decodeModel` and `decodeModelFile` return, with the model's training flags as saved
+ * (`st.load` gives the model alone, in evaluation mode). Resume training with
  * `optimizer.loadStateDict(loaded.optimizer.state)` on an optimizer built over
  * `loaded.model.parameters()` the same way as the saved one.
  */
 export function loadCheckpoint(path: string, opts: LoadModelOptions = {}): LoadedModel {
+  checkOptionNames('load', opts, Object.keys(LOAD_OPTIONS));
   const o = { ...opts, file: opts.file ?? path };
   let isDir = false;
   try {
@@ -93,16 +102,19 @@ export function loadCheckpoint(path: string, opts: LoadModelOptions = {}): Loade
 }
 
 /**
- * Load a model, ready for `model.forward(x)`: a Stride model saved by {@link save} (rebuilt from
- * its architecture with its weights, training flags and frozen parameters), an ONNX file
- * (`.onnx`, through `importOnnx`) or a TF.js `model.json` (layers or graph model, with its shards,
- * through `importTfjs`). Imported models take channels-first images.
+ * Load a model for inference, ready for `model.forward(x)` and in evaluation mode: a Stride model
+ * saved by {@link save} (rebuilt from its architecture with its weights and frozen parameters), an
+ * ONNX file (`.onnx`, through `importOnnx`) or a TF.js `model.json` (layers or graph model, with
+ * its shards, through `importTfjs`). Imported models take channels-first images. Every format
+ * brings its model card back (`model.preprocessing`, `model.classNames`, `model.task`) when it
+ * was saved with one. To resume training, use {@link loadCheckpoint}, which keeps the saved
+ * training flags and returns the optimizer state too.
  */
 export function load(path: string, opts: LoadModelOptions = {}): Module {
   const lower = path.toLowerCase();
-  if (lower.endsWith('.onnx')) return importOnnx(readModelFile(path), { file: path });
-  if (lower.endsWith('.json') && !lower.endsWith('config.json')) return loadTfjs(path);
-  return loadCheckpoint(path, opts).model;
+  if (lower.endsWith('.onnx')) return importOnnx(readModelFile(path), { file: path }).eval();
+  if (lower.endsWith('.json') && !lower.endsWith('config.json')) return loadTfjs(path).eval();
+  return loadCheckpoint(path, opts).model.eval();
 }
 
 /** Write tensors (e.g. `model.stateDict()`) to a safetensors file, atomically. */

@@ -55,7 +55,7 @@ export class AlexNet extends Sequential {
 
 /** AlexNet (torchvision's layout and keys): 61,100,840 parameters with 1000 classes. */
 export function alexnet(opts: AlexNetOptions = {}): AlexNet {
-  const o = resolveZooOptions('alexnet', opts);
+  const o = resolveZooOptions('alexnet', opts, {}, ['dropout']);
   return buildZooModel(
     o,
     [o.inChannels, 224, 224],

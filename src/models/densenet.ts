@@ -113,7 +113,7 @@ export interface DenseNetOptions extends ZooOptions {
 }
 
 function densenet(name: string, blockConfig: readonly number[], opts: DenseNetOptions): DenseNet {
-  const o = resolveZooOptions(name, opts);
+  const o = resolveZooOptions(name, opts, {}, ['dropRate']);
   return buildZooModel(
     o,
     [o.inChannels, 224, 224],

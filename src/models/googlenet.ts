@@ -211,7 +211,7 @@ export interface GoogLeNetOptions extends ZooOptions {
  * standard deviations, which never binds), batch norm 1/0.
  */
 export function googlenet(opts: GoogLeNetOptions = {}): GoogLeNet {
-  const o = resolveZooOptions('googlenet', opts);
+  const o = resolveZooOptions('googlenet', opts, {}, ['auxLogits', 'dropout', 'auxDropout']);
   return buildZooModel(
     o,
     [o.inChannels, 224, 224],

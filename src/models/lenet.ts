@@ -71,7 +71,7 @@ export function lenet5(opts: LeNet5Options = {}): LeNet5 {
   if (variant !== 'classic' && variant !== 'modern') {
     throw new ValueError('lenet5', `variant must be 'classic' or 'modern', got ${JSON.stringify(variant)}`);
   }
-  const o = resolveZooOptions('lenet5', opts, { numClasses: 10, inChannels: 1 });
+  const o = resolveZooOptions('lenet5', opts, { numClasses: 10, inChannels: 1 }, ['variant']);
   const size = variant === 'classic' ? 32 : 28;
   return buildZooModel(o, [o.inChannels, size, size], () => new LeNet5(variant, o.inChannels, o.numClasses));
 }

@@ -135,7 +135,7 @@ export class MobileNetV2 extends Sequential {
  * torchvision's initialization (He-normal fan-out convolutions, N(0, 0.01) classifier).
  */
 export function mobilenet_v2(opts: MobileNetOptions = {}): MobileNetV2 {
-  const o = resolveZooOptions('mobilenet_v2', opts);
+  const o = resolveZooOptions('mobilenet_v2', opts, {}, ['widthMultiplier', 'dropout']);
   const width = widthOf('mobilenet_v2', opts);
   return buildZooModel(
     o,
@@ -201,7 +201,7 @@ export class MobileNetV1 extends Sequential {
 
 /** MobileNetV1 (see {@link MobileNetV1}), initialized like torchvision's MobileNetV2. */
 export function mobilenet_v1(opts: MobileNetOptions = {}): MobileNetV1 {
-  const o = resolveZooOptions('mobilenet_v1', opts);
+  const o = resolveZooOptions('mobilenet_v1', opts, {}, ['widthMultiplier', 'dropout']);
   const width = widthOf('mobilenet_v1', opts);
   return buildZooModel(
     o,

@@ -195,7 +195,7 @@ export class ResNet extends Sequential {
  * fan-out convolutions, batch norm 1/0, default linear), optionally zero-initialized residual ends.
  */
 export function buildResNet(name: string, cfg: ResNetConfig, opts: ResNetOptions): ResNet {
-  const o = resolveZooOptions(name, opts);
+  const o = resolveZooOptions(name, opts, {}, ['variant', 'zeroInitResidual']);
   const variant = opts.variant ?? cfg.variant ?? 'v1.5';
   if (variant !== 'v1.5' && variant !== 'v1')
     throw new ValueError(name, `variant must be 'v1.5' or 'v1', got ${JSON.stringify(variant)}`);

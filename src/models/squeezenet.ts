@@ -89,7 +89,7 @@ export interface SqueezeNetOptions extends ZooOptions {
 }
 
 function squeezenet(name: string, version: '1_0' | '1_1', opts: SqueezeNetOptions): SqueezeNet {
-  const o = resolveZooOptions(name, opts);
+  const o = resolveZooOptions(name, opts, {}, ['dropout']);
   return buildZooModel(
     o,
     [o.inChannels, 224, 224],

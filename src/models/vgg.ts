@@ -68,7 +68,7 @@ function makeFeatures(cfg: readonly VggLayer[], inChannels: number, batchNorm: b
 }
 
 function vgg(name: string, cfg: keyof typeof CONFIGS, batchNorm: boolean, opts: VggOptions): VGG {
-  const o = resolveZooOptions(name, opts);
+  const o = resolveZooOptions(name, opts, {}, ['dropout']);
   const p = opts.dropout ?? 0.5;
   return buildZooModel(
     o,

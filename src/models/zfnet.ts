@@ -67,7 +67,7 @@ export class ZFNet extends Sequential {
  * without its exact schedule).
  */
 export function zfnet(opts: ZFNetOptions = {}): ZFNet {
-  const o = resolveZooOptions('zfnet', opts);
+  const o = resolveZooOptions('zfnet', opts, {}, ['dropout']);
   return buildZooModel(
     o,
     [o.inChannels, 224, 224],

@@ -1,6 +1,7 @@
 import { Conv2d } from '../nn/conv.js';
 import { constant, kaimingNormal, kaimingUniform, normal, skipInit } from '../nn/init.js';
 import { checkInt } from '../nn/layer-args.js';
+import { checkOptionNames } from '../option-names.js';
 import { Linear } from '../nn/linear.js';
 import type { Module } from '../nn/module.js';
 import { BatchNorm2d } from '../nn/normalization.js';
@@ -28,12 +29,24 @@ export interface ResolvedZooOptions {
   init: boolean;
 }
 
-/** Validate the common options of zoo function `name`, filling in the defaults. */
+/** The options every zoo function takes. */
+export const ZOO_OPTION_NAMES: readonly string[] = ['numClasses', 'inChannels', 'init'];
+
+/**
+ * Validate the common options of zoo function `name`, filling in the defaults. Option names other
+ * than the common ones and the family's `extra` names are refused (plain-JavaScript callers get
+ * `unknown option 'numClases' (did you mean 'numClasses'?)`), and `pretrained` says that Stride
+ * ships no weights.
+ */
 export function resolveZooOptions(
   name: string,
   opts: ZooOptions,
   defaults: Partial<ResolvedZooOptions> = {},
+  extra: readonly string[] = [],
 ): ResolvedZooOptions {
+  checkOptionNames(name, opts, [...ZOO_OPTION_NAMES, ...extra], {
+    pretrained: `Stride ships no pretrained weights for '${name}' (option 'pretrained'). Fix: build it without that option and load trained weights with model.loadStateDict(...) or st.load('model.onnx')`,
+  });
   return {
     numClasses: checkInt(name, 'numClasses', opts.numClasses ?? defaults.numClasses ?? 1000),
     inChannels: checkInt(name, 'inChannels', opts.inChannels ?? defaults.inChannels ?? 3),

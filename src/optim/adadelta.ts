@@ -39,14 +39,19 @@ export interface AdadeltaState {
 export class Adadelta extends Optimizer<AdadeltaHyperParams, AdadeltaState> {
   /** @param params parameters or parameter groups; @param options defaults for every group. */
   constructor(params: ParamsInput<AdadeltaHyperParams>, options: AdadeltaOptions = {}) {
-    super('Adadelta', params, {
-      lr: options.lr ?? 1,
-      rho: options.rho ?? 0.9,
-      eps: options.eps ?? 1e-6,
-      weightDecay: options.weightDecay ?? 0,
-      l1: options.l1 ?? 0,
-      maximize: options.maximize ?? false,
-    });
+    super(
+      'Adadelta',
+      params,
+      {
+        lr: options.lr ?? 1,
+        rho: options.rho ?? 0.9,
+        eps: options.eps ?? 1e-6,
+        weightDecay: options.weightDecay ?? 0,
+        l1: options.l1 ?? 0,
+        maximize: options.maximize ?? false,
+      },
+      options,
+    );
   }
 
   /** Check rho and eps. */

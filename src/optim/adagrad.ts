@@ -39,15 +39,20 @@ export interface AdagradState {
 export class Adagrad extends Optimizer<AdagradHyperParams, AdagradState> {
   /** @param params parameters or parameter groups; @param options defaults for every group. */
   constructor(params: ParamsInput<AdagradHyperParams>, options: AdagradOptions = {}) {
-    super('Adagrad', params, {
-      lr: options.lr ?? 1e-2,
-      lrDecay: options.lrDecay ?? 0,
-      weightDecay: options.weightDecay ?? 0,
-      initialAccumulatorValue: options.initialAccumulatorValue ?? 0,
-      eps: options.eps ?? 1e-10,
-      l1: options.l1 ?? 0,
-      maximize: options.maximize ?? false,
-    });
+    super(
+      'Adagrad',
+      params,
+      {
+        lr: options.lr ?? 1e-2,
+        lrDecay: options.lrDecay ?? 0,
+        weightDecay: options.weightDecay ?? 0,
+        initialAccumulatorValue: options.initialAccumulatorValue ?? 0,
+        eps: options.eps ?? 1e-10,
+        l1: options.l1 ?? 0,
+        maximize: options.maximize ?? false,
+      },
+      options,
+    );
     for (const g of this.paramGroups) for (const p of g.params) this.state.set(p, this.initState(p, g));
   }
 

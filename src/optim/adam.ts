@@ -113,7 +113,7 @@ export abstract class AdamBase extends Optimizer<AdamHyperParams, AdamState> {
 export class Adam extends AdamBase {
   /** @param params parameters or parameter groups; @param options defaults for every group. */
   constructor(params: ParamsInput<AdamHyperParams>, options: AdamOptions = {}) {
-    super('Adam', params, adamDefaults(options, 0));
+    super('Adam', params, adamDefaults(options, 0), options);
   }
   /** Adam adds weight decay to the gradient. */
   protected decoupledWeightDecay(): boolean {
@@ -130,7 +130,7 @@ export class Adam extends AdamBase {
 export class AdamW extends AdamBase {
   /** @param params parameters or parameter groups; @param options defaults for every group. */
   constructor(params: ParamsInput<AdamHyperParams>, options: AdamOptions = {}) {
-    super('AdamW', params, adamDefaults(options, 1e-2));
+    super('AdamW', params, adamDefaults(options, 1e-2), options);
   }
   /** AdamW shrinks the weights directly. */
   protected decoupledWeightDecay(): boolean {

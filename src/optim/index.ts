@@ -12,6 +12,7 @@ export {
   type OptimizerStateDict,
   type SavedParamGroup,
   type SavedParamState,
+  type StateDictOptions,
 } from './optimizer.js';
 export type { HyperParamValue } from './hyper-params.js';
 export { SGD, type SGDOptions, type SGDHyperParams, type SGDState } from './sgd.js';

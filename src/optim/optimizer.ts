@@ -3,6 +3,7 @@ import { ShapeError, ValueError } from '../errors.js';
 import { allocate, dtypeOf, type FloatArray } from '../tensor/dtype.js';
 import { Tensor } from '../tensor/tensor.js';
 import { restoreHyperParams, serializeHyperParams, type HyperParamValue } from './hyper-params.js';
+import { checkOptionNames } from '../option-names.js';
 
 /** Options every Stride optimizer keeps per parameter group. */
 export interface BaseHyperParams {
@@ -37,8 +38,23 @@ export type ParamGroupInput<H extends BaseHyperParams = BaseHyperParams> = Parti
 export type ParamsInput<H extends BaseHyperParams = BaseHyperParams> =
   Iterable<Tensor> | Iterable<ParamGroupInput<H>>;
 
-/** One parameter's saved optimizer state: step counts as numbers, buffers as number arrays. */
-export type SavedParamState = Record<string, number | number[]>;
+/**
+ * One parameter's saved optimizer state: step counts as numbers, buffers as number arrays (the
+ * JSON form `stateDict()` returns) or typed arrays (what `stateDict({ buffers: 'typed' })` returns
+ * and optimizer files decode to; `loadStateDict` takes either).
+ */
+export type SavedParamState = Record<string, number | number[] | Float32Array | Float64Array>;
+
+/** Options of `Optimizer.stateDict`. */
+export interface StateDictOptions {
+  /**
+   * How buffers are returned: `'array'` (number arrays, JSON-serializable; the default),
+   * `'typed'` (Float32Array/Float64Array copies: no per-element conversion) or `'view'` (the live
+   * buffers themselves, valid until the next `step()`: for serializers that copy them at once,
+   * as `st.save` does).
+   */
+  buffers?: 'array' | 'typed' | 'view';
+}
 
 /** A saved parameter group: its options plus the indices of its parameters. */
 export type SavedParamGroup = Record<string, HyperParamValue> & { params: number[] };
@@ -86,8 +102,11 @@ export abstract class Optimizer<
    * @param name the optimizer's name for error messages (`'Adam'`).
    * @param params parameters or parameter groups.
    * @param defaults every option with its default value.
+   * @param options the options the caller passed; names that are not options of `defaults` are
+   *   refused (a plain-JavaScript `{ learningRate: 0.1 }` says `did you mean 'lr'?`).
    */
-  protected constructor(name: string, params: ParamsInput<H>, defaults: H) {
+  protected constructor(name: string, params: ParamsInput<H>, defaults: H, options?: object) {
+    checkOptionNames(name, options, Object.keys(defaults));
     this.name = name;
     this.defaults = defaults;
     this.checkHyperParams(defaults);
@@ -195,8 +214,12 @@ export abstract class Optimizer<
     return loss;
   }
 
-  /** The optimizer's state as plain JSON-serializable data (see {@link OptimizerStateDict}). */
-  stateDict(): OptimizerStateDict {
+  /**
+   * The optimizer's state (see {@link OptimizerStateDict}): plain JSON-serializable data, or with
+   * `{ buffers: 'typed' }` buffers as typed-array copies (fast for large models).
+   */
+  stateDict(opts: StateDictOptions = {}): OptimizerStateDict {
+    const mode = opts.buffers ?? 'array';
     const index = new Map<Tensor, number>();
     const paramGroups = this.paramGroups.map((g) => {
       const saved: SavedParamGroup = { ...serializeHyperParams(g, ['params']), params: [] };
@@ -213,7 +236,8 @@ export abstract class Optimizer<
       const out: SavedParamState = {};
       for (const [k, v] of Object.entries(st)) {
         if (typeof v === 'number') out[k] = v;
-        else if (v instanceof Float32Array || v instanceof Float64Array) out[k] = Array.from(v);
+        else if (v instanceof Float32Array || v instanceof Float64Array)
+          out[k] = mode === 'view' ? v : mode === 'typed' ? v.slice() : Array.from(v);
       }
       state[String(i)] = out;
     }
@@ -307,18 +331,20 @@ export abstract class Optimizer<
     return b;
   }
 
-  /** Read a saved buffer for parameter `p` (index `i`): a number array of `p.size` values. */
+  /** Read a saved buffer for parameter `p` (index `i`): a number or typed array of `p.size` values. */
   protected savedBuffer(raw: SavedParamState, key: string, p: Tensor, i: number): FloatArray {
     const v = raw[key];
-    if (!Array.isArray(v) || v.length !== p.size) {
+    const isTyped = v instanceof Float32Array || v instanceof Float64Array;
+    if (!(Array.isArray(v) || isTyped) || v.length !== p.size) {
       throw new ValueError(
         `${this.name}.loadStateDict`,
         `state '${key}' of parameter ${i} should be an array of ${p.size} numbers (the parameter's size), got ` +
-          `${Array.isArray(v) ? `${v.length} values` : typeof v}. Fix: load state saved for the same model`,
+          `${Array.isArray(v) || isTyped ? `${v.length} values` : typeof v}. Fix: load state saved for the same model`,
       );
     }
     const b = allocate(dtypeOf(p.data), p.size);
-    for (let j = 0; j < v.length; j++) b[j] = v[j]!;
+    if (isTyped) b.set(v);
+    else for (let j = 0; j < v.length; j++) b[j] = v[j]!;
     return b;
   }
 

@@ -45,16 +45,21 @@ export interface RMSpropState {
 export class RMSprop extends Optimizer<RMSpropHyperParams, RMSpropState> {
   /** @param params parameters or parameter groups; @param options defaults for every group. */
   constructor(params: ParamsInput<RMSpropHyperParams>, options: RMSpropOptions = {}) {
-    super('RMSprop', params, {
-      lr: options.lr ?? 1e-2,
-      alpha: options.alpha ?? 0.99,
-      eps: options.eps ?? 1e-8,
-      weightDecay: options.weightDecay ?? 0,
-      momentum: options.momentum ?? 0,
-      centered: options.centered ?? false,
-      l1: options.l1 ?? 0,
-      maximize: options.maximize ?? false,
-    });
+    super(
+      'RMSprop',
+      params,
+      {
+        lr: options.lr ?? 1e-2,
+        alpha: options.alpha ?? 0.99,
+        eps: options.eps ?? 1e-8,
+        weightDecay: options.weightDecay ?? 0,
+        momentum: options.momentum ?? 0,
+        centered: options.centered ?? false,
+        l1: options.l1 ?? 0,
+        maximize: options.maximize ?? false,
+      },
+      options,
+    );
   }
 
   /** Check alpha, eps and momentum. */

@@ -40,15 +40,20 @@ export interface SGDState {
 export class SGD extends Optimizer<SGDHyperParams, SGDState> {
   /** @param params parameters or parameter groups; @param options defaults for every group. */
   constructor(params: ParamsInput<SGDHyperParams>, options: SGDOptions = {}) {
-    super('SGD', params, {
-      lr: options.lr ?? Number.NaN,
-      momentum: options.momentum ?? 0,
-      dampening: options.dampening ?? 0,
-      nesterov: options.nesterov ?? false,
-      weightDecay: options.weightDecay ?? 0,
-      l1: options.l1 ?? 0,
-      maximize: options.maximize ?? false,
-    });
+    super(
+      'SGD',
+      params,
+      {
+        lr: options.lr ?? Number.NaN,
+        momentum: options.momentum ?? 0,
+        dampening: options.dampening ?? 0,
+        nesterov: options.nesterov ?? false,
+        weightDecay: options.weightDecay ?? 0,
+        l1: options.l1 ?? 0,
+        maximize: options.maximize ?? false,
+      },
+      options,
+    );
   }
 
   /**

@@ -13,6 +13,7 @@ import { resolveLoss, type LossSpec } from './loss-spec.js';
 import { resolveMetrics, type MetricSpec } from './metric-spec.js';
 import { ProgressBar } from './progress.js';
 import { recordModelCard } from './record-model-card.js';
+import { checkOptionNames } from '../option-names.js';
 
 /** Training data: a dataset (batched by fit) or a ready DataLoader. */
 export type TrainData = Dataset<Sample> | DataLoader;
@@ -83,6 +84,23 @@ class Meter {
   }
 }
 
+/** Every option of {@link fit} (the compiler keeps this in step with {@link FitOptions}). */
+const FIT_OPTIONS: Record<keyof FitOptions, true> = {
+  optimizer: true,
+  loss: true,
+  metrics: true,
+  epochs: true,
+  batchSize: true,
+  shuffle: true,
+  seed: true,
+  validationData: true,
+  validationSplit: true,
+  callbacks: true,
+  verbose: true,
+  clipGradNorm: true,
+};
+const EVALUATE_OPTIONS: Record<keyof EvaluateOptions, true> = { loss: true, metrics: true, batchSize: true };
+
 /**
  * Train `model` Keras-style: epochs of mini-batch steps (forward, loss, backward, optimizer
  * step), a progress bar, validation after each epoch, callbacks. Returns the history.
@@ -95,6 +113,7 @@ class Meter {
  * ```
  */
 export async function fit(model: Module, data: TrainData, opts: FitOptions): Promise<History> {
+  checkOptionNames('fit', opts, Object.keys(FIT_OPTIONS));
   const epochs = opts.epochs ?? 1;
   if (!Number.isInteger(epochs) || epochs < 1)
     throw new ValueError('fit', `epochs must be a positive integer, got ${opts.epochs}`);
@@ -193,6 +212,7 @@ function evaluateLoader(
 
 /** Loss and metrics of `model` on `data`, in eval mode without gradients. */
 export function evaluate(model: Module, data: TrainData, opts: EvaluateOptions = {}): Logs {
+  checkOptionNames('evaluate', opts, Object.keys(EVALUATE_OPTIONS));
   const lossSpec = opts.loss ?? 'crossEntropy';
   const metrics = resolveMetrics(opts.metrics ?? (lossSpec === 'crossEntropy' ? ['accuracy'] : []));
   return evaluateLoader(

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -9,10 +9,15 @@ import { fileURLToPath } from 'node:url';
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
 function stride(...args: string[]) {
+  return strideWith({}, ...args);
+}
+
+function strideWith(env: Record<string, string>, ...args: string[]) {
   const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
     cwd: root,
     encoding: 'utf8',
     maxBuffer: 32 * 1024 * 1024,
+    env: { ...process.env, ...env },
   });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
@@ -22,11 +27,11 @@ describe('stride CLI', () => {
     const help = stride('--help');
     assert.equal(help.code, 0);
     assert.match(help.out, /usage: stride <command>/);
-    for (const cmd of ['train', 'summary', 'models', 'convert'])
+    for (const cmd of ['train', 'evaluate', 'predict', 'summary', 'models', 'convert'])
       assert.match(help.out, new RegExp(`\\n  ${cmd} `));
-    const bad = stride('fly');
+    const bad = stride('trian');
     assert.equal(bad.code, 2);
-    assert.match(bad.err, /unknown command 'fly'/);
+    assert.match(bad.err, /^stride: unknown command 'trian'; did you mean 'train'\?\n/);
     const badOpt = stride('train', 'lenet5', '--epochs', 'two');
     assert.equal(badOpt.code, 2);
     assert.match(badOpt.err, /--epochs must be a number; got 'two'/);
@@ -35,6 +40,21 @@ describe('stride CLI', () => {
     assert.match(
       badChoice.err,
       /--dataset must be one of mnist, fashion-mnist, mnist-segmentation; got 'cifar10'/,
+    );
+    assert.equal(
+      badChoice.err.split('\n')[0],
+      "stride train: --dataset must be one of mnist, fashion-mnist, mnist-segmentation; got 'cifar10'",
+    );
+  });
+
+  it('--version prints the package version; a bad STRIDE_BACKEND is one warning line', () => {
+    const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string };
+    const v = strideWith({ STRIDE_BACKEND: 'gpu' }, '--version');
+    assert.equal(v.code, 0);
+    assert.equal(v.out.trim(), pkg.version);
+    assert.match(
+      v.err,
+      /^stride: STRIDE_BACKEND='gpu' names no backend \(available: [a-z, ]+\); using '\w+'\n$/,
     );
   });
 
@@ -100,7 +120,7 @@ describe('stride CLI', () => {
         '600',
         '--test-limit',
         '200',
-        '--validation-split',
+        '--val-split',
         '0.1',
         '--out',
         out,

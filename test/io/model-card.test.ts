@@ -152,3 +152,29 @@ test('TF.js: class names in userDefinedMetadata and the Keras input shape are re
   const r = st.resolvePreprocessing(g);
   assert.deepEqual([r.channels, r.size], [3, [6, 5]]);
 });
+
+test('MNIST: normalization statistics and class names reach the saved model through fit()', async () => {
+  const raw = st.loadMnist({ split: 'test', limit: 20 });
+  assert.deepEqual(raw.preprocessing, { size: [28, 28], channels: 1, scale: 1 / 255 });
+  const ds = st.normalizeDataset(raw, { mean: [0.1307], std: [0.3081] });
+  const model = st.models.lenet5({ variant: 'modern', numClasses: 10, inChannels: 1 });
+  await model.fit(ds, {
+    epochs: 1,
+    batchSize: 10,
+    optimizer: new st.SGD(model.parameters(), { lr: 0.01 }),
+    verbose: 0,
+  });
+  st.save(model, join(dir, 'mnist'), {
+    zoo: { name: 'lenet5', options: { variant: 'modern', numClasses: 10, inChannels: 1 } },
+  });
+  const back = st.load(join(dir, 'mnist'), { zoo: (name, options) => st.getModel(name, options) });
+  assert.deepEqual(back.preprocessing, {
+    size: [28, 28],
+    channels: 1,
+    scale: 1 / 255,
+    mean: [0.1307],
+    std: [0.3081],
+  });
+  assert.equal(back.classNames?.length, 10);
+  assert.equal(back.task, 'classification');
+});

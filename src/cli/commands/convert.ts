@@ -1,6 +1,17 @@
 import * as st from '../../node.js';
 import { formatOptions, parseArgs, UsageError, type OptionSpec } from '../args.js';
 import { parseShape } from './model-source.js';
+import { modelPathOf } from './run-dir.js';
+
+/** Refuse, as a usage error, an output name whose extension names no format Stride writes (`model.pt`). */
+function checkOutputName(out: string): void {
+  try {
+    st.modelOutputFormat(out, 'convert');
+  } catch (e) {
+    if (!(e instanceof st.ValueError)) throw e;
+    throw new UsageError(e.message.slice(e.op.length + 2));
+  }
+}
 
 const specs = {
   input: {
@@ -13,9 +24,10 @@ const specs = {
 /** Help of `stride convert`. */
 export const convertHelp = `stride convert <in> <out> [options]
 
-Convert a model between formats. Reads a Stride model (directory or .safetensors file), an ONNX
-file (.onnx) or a TF.js model (model.json with its weight shards); writes a Stride model directory,
-a single-file .safetensors model or an ONNX file (.onnx). The format is chosen by the path.
+Convert a model between formats. Reads a Stride model (directory or .safetensors file, or a run
+directory of 'stride train'), an ONNX file (.onnx) or a TF.js model (model.json with its weight
+shards); writes a Stride model directory (a name without extension), a single-file .safetensors
+model or an ONNX file (.onnx). The format is chosen by the name; any other extension is refused.
 
 ${formatOptions(specs)}`;
 
@@ -25,7 +37,8 @@ export function convertCommand(argv: readonly string[]): void {
   if (positional.length !== 2)
     throw new UsageError(`convert needs an input and an output path, got ${positional.length} paths`);
   const [inPath, outPath] = positional as [string, string];
-  const r = st.convert(inPath, outPath, {
+  checkOutputName(outPath);
+  const r = st.convert(modelPathOf(inPath), outPath, {
     ...(options['input'] !== undefined
       ? { inputShape: parseShape('input', options['input'] as string) }
       : {}),
