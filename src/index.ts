@@ -415,3 +415,6 @@ export {
 } from './io/tfjs/tfjs-weights.js';
 export { ChannelsLastReshape } from './io/tfjs/channels-last-reshape.js';
 export { faceRecognitionNetFromTfjs, FACE_RECOGNITION_INPUT_SIZE } from './io/tfjs/face-recognition-net.js';
+
+// st.viz: filters, activations, saliency, Grad-CAM, activation maximization, deep dream, edges, charts.
+export * as viz from './viz/index.js';
