@@ -63,7 +63,7 @@ function panel(history: History, name: string, x0: number, y0: number, pw: numbe
   const epochs = history.epochs;
   const e0 = epochs[0]!;
   const e1 = epochs[epochs.length - 1]!;
-  const m = { left: 55, right: 15, top: 30, bottom: 40 };
+  const m = { left: 55, right: 15, top: 44, bottom: 40 };
   const w = pw - m.left - m.right;
   const h = ph - m.top - m.bottom;
   const sx = (e: number) => x0 + m.left + (e1 > e0 ? ((e - e0) / (e1 - e0)) * w : w / 2);
@@ -101,8 +101,9 @@ function panel(history: History, name: string, x0: number, y0: number, pw: numbe
       const [cx, cy] = p.split(',');
       out.push(`<circle cx="${cx}" cy="${cy}" r="3" fill="${s.color}"/>`);
     }
-    const ly = y0 + m.top + 14 + i * 16;
-    const lx = x0 + m.left + w - 95;
+    // Legend in one row above the plot area, so it never covers a curve.
+    const ly = y0 + m.top - 8;
+    const lx = x0 + m.left + i * 110;
     out.push(
       `<line x1="${lx}" x2="${lx + 20}" y1="${ly - 4}" y2="${ly - 4}" stroke="${s.color}" stroke-width="2"${s.dash}/>`,
     );

@@ -56,6 +56,6 @@ export async function savePng(image: Tensor, path: string, opts: PngOptions = {}
  */
 export async function saveChart(svg: string, path: string): Promise<string> {
   if (path.toLowerCase().endsWith('.svg')) writeFileAtomic(path, svg);
-  else writeFileAtomic(path, await sharp(Buffer.from(svg), { density: 96 }).png().toBuffer());
+  else writeFileAtomic(path, await sharp(Buffer.from(svg)).png().toBuffer());
   return path;
 }
