@@ -9,6 +9,8 @@ import { convertCommand, convertHelp } from './commands/convert.js';
 import { modelsCommand, modelsHelp } from './commands/models.js';
 import { summaryCommand, summaryHelp } from './commands/summary.js';
 import { trainCommand, trainHelp } from './commands/train.js';
+import { vizCommand, vizHelp } from './commands/viz.js';
+import { plotCommand, plotHelp } from './commands/plot.js';
 
 interface Command {
   summary: string;
@@ -28,6 +30,16 @@ const commands: Record<string, Command> = {
     summary: 'convert a model between Stride, safetensors, ONNX and TF.js files',
     help: convertHelp,
     run: convertCommand,
+  },
+  viz: {
+    summary: 'pictures: filters, activations, saliency, Grad-CAM, maximize, dream, edges',
+    help: vizHelp,
+    run: vizCommand,
+  },
+  plot: {
+    summary: "charts of a run's training history and confusion matrix",
+    help: plotHelp,
+    run: plotCommand,
   },
 };
 

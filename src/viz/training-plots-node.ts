@@ -22,7 +22,8 @@ export interface TrainingPlotsOptions {
 /**
  * Write a run's pictures into `dir`: `history.csv` (CSVLogger's format, so `stride plot` can draw
  * it again), `history.png` (loss and metrics per epoch, train and validation) and, when given,
- * `confusion.png` (the confusion matrix as a heat map). Returns the paths written. Node only.
+ * `confusion.json` (the counts and class names) with `confusion.png` (the matrix as a heat map).
+ * Returns the paths written. Node only.
  */
 export async function writeTrainingPlots(
   dir: string,
@@ -41,7 +42,13 @@ export async function writeTrainingPlots(
     ),
   ];
   if (confusion) {
+    const json = join(dir, 'confusion.json');
+    writeFileAtomic(
+      json,
+      JSON.stringify({ counts: confusion.counts, classNames: opts.classNames ?? null }) + '\n',
+    );
     paths.push(
+      json,
       await saveChart(
         confusionChart(confusion, opts.classNames ? { classNames: opts.classNames } : {}),
         join(dir, `confusion.${ext}`),
@@ -62,4 +69,33 @@ export function readTrainingLog(path: string): History {
     );
   }
   return parseTrainingLog(readFileSync(path, 'utf8'), path);
+}
+
+/** Read the `confusion.json` that {@link writeTrainingPlots} wrote. Node only. */
+export function readConfusionJson(path: string): { matrix: ConfusionMatrix; classNames?: string[] } {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw new DataFileError('readConfusionJson', path, `not readable JSON (${(err as Error).message})`);
+  }
+  const { counts, classNames } = (parsed ?? {}) as { counts?: unknown; classNames?: unknown };
+  if (
+    !Array.isArray(counts) ||
+    counts.some(
+      (r) => !Array.isArray(r) || r.length !== counts.length || r.some((v) => typeof v !== 'number'),
+    )
+  ) {
+    throw new DataFileError(
+      'readConfusionJson',
+      path,
+      "'counts' must be a square array of numbers",
+      'write it with st.viz.writeTrainingPlots',
+    );
+  }
+  const names = Array.isArray(classNames) ? classNames.map(String) : undefined;
+  return {
+    matrix: { numClasses: counts.length, counts: counts as number[][] },
+    ...(names ? { classNames: names } : {}),
+  };
 }

@@ -118,7 +118,7 @@ export async function trainCommand(argv: readonly string[]): Promise<void> {
     );
   }
   const t0 = performance.now();
-  await model.fit(train, {
+  const history = await model.fit(train, {
     optimizer,
     epochs,
     batchSize,
@@ -141,5 +141,6 @@ export async function trainCommand(argv: readonly string[]): Promise<void> {
   console.log('confusion matrix (rows: true class, columns: predicted):');
   console.log(st.formatConfusionMatrix(cm, trainSet.classNames ? [...trainSet.classNames] : undefined));
   console.log(`checkpoint: ${checkpointPath}`);
+  console.log(`plots: ${(await st.viz.writeTrainingPlots(outDir, history, cm)).join(', ')}`);
   console.log(`test accuracy: ${(acc * 100).toFixed(2)}%`);
 }
