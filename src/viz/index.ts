@@ -20,3 +20,4 @@ export { resolveTarget, type ClassTarget } from './class-target.js';
 export { historyChart, type HistoryChartOptions } from './history-chart.js';
 export { confusionChart, type ConfusionChartOptions } from './confusion-chart.js';
 export { parseTrainingLog, formatTrainingLog } from './training-log.js';
+export { ChannelScores } from './channel-scores.js';
