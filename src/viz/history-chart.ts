@@ -101,7 +101,8 @@ function panel(history: History, name: string, x0: number, y0: number, pw: numbe
       const [cx, cy] = p.split(',');
       out.push(`<circle cx="${cx}" cy="${cy}" r="3" fill="${s.color}"/>`);
     }
-    // Legend in one row above the plot area, so it never covers a curve.
+    // Legend in one row above the plot area, so it never covers a curve (none for a lone curve).
+    if (series.length < 2) return;
     const ly = y0 + m.top - 8;
     const lx = x0 + m.left + i * 110;
     out.push(
