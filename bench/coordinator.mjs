@@ -7,14 +7,14 @@
 // guard reads /proc/stat around each batch: when processes other than the engine used more than
 // a set share of the machine, the batch is repeated (up to 3 attempts, the quietest is kept).
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { cpus, release, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { clearTimeout, setTimeout } from 'node:timers';
 import { fileURLToPath } from 'node:url';
 import { SHORTFALL_NOTES } from './shortfall-notes.mjs';
-import { WORKLOADS, higherIsBetter, valueOf } from './workloads.mjs';
+import { BENCH_THREADS, WORKLOADS, higherIsBetter, secondsOf, valueOf } from './workloads.mjs';
 
 const benchDir = dirname(fileURLToPath(import.meta.url));
 const root = dirname(benchDir);
@@ -35,6 +35,8 @@ const only = option('--only', '')
 const outFile = option('--out', join(benchDir, 'RESULTS.md'));
 const PYTHON = '/usr/bin/python3';
 const NCPU = cpus().length;
+// Engines in other processes (Python among them) read the thread count from the environment.
+process.env.STRIDE_BENCH_THREADS = String(BENCH_THREADS);
 
 // ----- Machine facts -----
 
@@ -351,15 +353,22 @@ async function main() {
   }
   for (const e of engines) e.quit();
 
+  // RESULTS.md and results.json describe the same run: both carry its id, and both are written to
+  // temporary names and renamed only once both exist.
+  const runId = `${new Date().toISOString()} @ ${gitCommit()}`;
+  const rawFile = join(benchDir, 'results.json');
+  const raw = { runId, cpu: cpu.model, threads: BENCH_THREADS, results, infos: Object.fromEntries(infos) };
+  writeFileSync(`${rawFile}.tmp`, `${JSON.stringify(raw, null, 1)}\n`);
   writeFileSync(
-    join(benchDir, 'results.json'),
-    `${JSON.stringify({ date: new Date().toISOString(), cpu: cpu.model, results, infos: Object.fromEntries(infos) }, null, 1)}\n`,
+    `${outFile}.tmp`,
+    report({ runId, cpu, workloads, results, infos, forceCore, autoCore, resnetExport }),
   );
-  writeFileSync(outFile, report({ cpu, workloads, results, infos, forceCore, autoCore, resnetExport }));
+  renameSync(`${rawFile}.tmp`, rawFile);
+  renameSync(`${outFile}.tmp`, outFile);
   process.stderr.write(`[bench] wrote ${outFile}\n`);
 }
 
-function report({ cpu, workloads, results, infos, forceCore, autoCore, resnetExport }) {
+function report({ runId, cpu, workloads, results, infos, forceCore, autoCore, resnetExport }) {
   const name = (id) => infos.get(id)?.name ?? id;
   const label = (id) =>
     id === 'openblas'
@@ -377,12 +386,16 @@ function report({ cpu, workloads, results, infos, forceCore, autoCore, resnetExp
       'Do not edit by hand: rerun the benchmark instead.',
     '',
   );
-  lines.push(`- Date: ${new Date().toISOString()}`);
+  lines.push(`- Run: ${runId} (the same id is in bench/results.json, the raw numbers of this run)`);
   lines.push(
     `- CPU: ${cpu.model} (family ${cpu.family}, model ${cpu.modelNo}), ${NCPU} logical CPUs, ${isa || 'no AVX2/AVX-512'}; ` +
       `${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM; Linux ${release()}`,
   );
   lines.push(`- Node ${process.version}; Stride commit ${gitCommit()}`);
+  lines.push(
+    `- Threads: every engine runs ${BENCH_THREADS} (STRIDE_BENCH_THREADS; Stride's own default would be every online CPU), ` +
+      'except where a row fixes the count (the GEMM rows) or an engine cannot thread (see the threads column).',
+  );
   lines.push(
     `- Method: ${ROUNDS} interleaved rounds; in each round every engine runs one timed batch ` +
       `(about ${TARGET_SECONDS} s of iterations, sized once after warm-up) in rotating order. ` +
@@ -438,8 +451,10 @@ function report({ cpu, workloads, results, infos, forceCore, autoCore, resnetExp
       `### ${WORKLOADS[w].title} (${WORKLOADS[w].unit}, ${higherIsBetter(w) ? 'higher' : 'lower'} is better)`,
       '',
     );
-    lines.push('| engine | threads | median | min–max | iterations per batch | other load (max) |');
-    lines.push('|---|---:|---:|---|---:|---:|');
+    lines.push(
+      '| engine | threads | median | min–max | median time per call | iterations per batch | other load (max) |',
+    );
+    lines.push('|---|---:|---:|---|---:|---:|---:|');
     const rows = Object.entries(results[w]);
     rows.sort(([, a], [, b]) => {
       const va = a.values?.length ? median(a.values) : NaN;
@@ -451,7 +466,7 @@ function report({ cpu, workloads, results, infos, forceCore, autoCore, resnetExp
     for (const [id, r] of rows) {
       if (r.error || !r.values?.length) {
         lines.push(
-          `| ${label(id)} | ${threads(id, w)} | failed | ${(r.error ?? 'no result').replace(/\|/g, '/')} | | |`,
+          `| ${label(id)} | ${threads(id, w)} | failed | ${(r.error ?? 'no result').replace(/\|/g, '/')} | | | |`,
         );
         continue;
       }
@@ -459,7 +474,7 @@ function report({ cpu, workloads, results, infos, forceCore, autoCore, resnetExp
       const hi = Math.max(...r.values);
       const load = Math.max(...r.otherLoads);
       lines.push(
-        `| ${isStride(id) ? `**${label(id)}**` : label(id)} | ${threads(id, w)} | ${fmt(median(r.values))} | ${fmt(lo)}–${fmt(hi)} | ${r.iters} | ${(load * 100).toFixed(0)}% |`,
+        `| ${isStride(id) ? `**${label(id)}**` : label(id)} | ${threads(id, w)} | ${fmt(median(r.values))} | ${fmt(lo)}–${fmt(hi)} | ${fmt(secondsOf(w, median(r.values)) * 1000)} ms | ${r.iters} | ${(load * 100).toFixed(0)}% |`,
       );
     }
     lines.push('');
@@ -483,6 +498,19 @@ function report({ cpu, workloads, results, infos, forceCore, autoCore, resnetExp
       '. It has no training API, so W1, W2 and W4 compare with PyTorch and ConvNetJS only.',
   );
   lines.push('- ConvNetJS computes in Float64Array, one image at a time, on one thread.');
+  lines.push(
+    '- W5 conv: Stride runs this layer with Winograd F(4×4,3×3) (3×3, stride 1, 64→64 channels at 56×56 meets the ' +
+      'eligibility rule in native/src/winograd.cc), which does fewer multiplications than a direct convolution. Every ' +
+      "engine's GFLOP/s on this row is effective: the direct convolution's 2·9·64·64·56·56 FLOPs ÷ its time, whatever " +
+      'algorithm it ran; the per-workload table gives the time per call.',
+  );
+  lines.push(
+    '- W3 fused rows, what each engine fuses: Stride `st.fuseForInference` folds batch norm into the convolutions and applies ' +
+      'ReLU in place on conv and residual-add outputs, and keeps GEMM weights packed; PyTorch `torch.fx.experimental.optimization.fuse` ' +
+      'folds batch norm into the convolutions (ReLU stays separate); onnxruntime runs the same session in the plain and fused rows, ' +
+      "with its graph optimizations at level 'all' (conv + batch norm folding, conv + activation and conv + add fusion, NCHWc layout) " +
+      'applied at session creation.',
+  );
   lines.push(
     '- "other load" is the share of all CPUs that other processes used during the kept batch (from /proc/stat).',
   );

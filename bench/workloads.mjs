@@ -1,6 +1,22 @@
 // The benchmark workloads (W1–W5 of issue 3) and how a per-iteration time becomes the number a
 // row reports. Engines in other languages (engines/torch_engine.py) mirror these definitions.
 
+/**
+ * The thread count every engine runs with, so rows compare like with like on any machine (without
+ * it Stride would take every online CPU and the peers 2). `STRIDE_BENCH_THREADS=N npm run bench`
+ * changes it; rows that fix their own count (the GEMM rows) and engines that cannot thread (tfjs
+ * wasm in Node, ConvNetJS) say so in the results.
+ */
+export const BENCH_THREADS = benchThreads(process.env.STRIDE_BENCH_THREADS);
+
+function benchThreads(raw) {
+  if (raw === undefined || raw === '') return 2;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1)
+    throw new Error(`STRIDE_BENCH_THREADS must be a positive integer; got '${raw}'`);
+  return n;
+}
+
 /** Floating-point operations of the W5 convolution: 2 * 3 * 3 * 64 * 64 * 56 * 56. */
 export const CONV_FLOPS = 2 * 3 * 3 * 64 * 64 * 56 * 56;
 /** Floating-point operations of a 1024 x 1024 x 1024 matrix product. */
@@ -26,7 +42,11 @@ export const WORKLOADS = {
   },
   'w3f-b8': { title: 'W3 ResNet-18 inference, batch 8, fused for inference', unit: 'img/s', batch: 8 },
   w4: { title: 'W4 ResNet-18 train step, batch 8', unit: 'img/s', batch: 8 },
-  'w5-conv': { title: 'W5 conv 3×3 64→64 56×56 batch 1 forward', unit: 'GFLOP/s', flops: CONV_FLOPS },
+  'w5-conv': {
+    title: 'W5 conv 3×3 64→64 56×56 batch 1 forward (effective GFLOP/s: direct-convolution FLOPs ÷ time)',
+    unit: 'GFLOP/s',
+    flops: CONV_FLOPS,
+  },
   'w5-sgemm': { title: 'W5 sgemm 1024×1024×1024', unit: 'GFLOP/s', flops: GEMM_FLOPS },
   'gemm-1t': {
     title: 'GEMM kernel 1024³ into a preallocated C, 1 thread',
@@ -48,6 +68,14 @@ export function valueOf(workload, seconds) {
   if (w.unit === 'GFLOP/s') return w.flops / seconds / 1e9;
   if (w.unit === 'img/s') return w.batch / seconds;
   return seconds * 1000;
+}
+
+/** The seconds per iteration behind a row's number (the inverse of valueOf). */
+export function secondsOf(workload, value) {
+  const w = WORKLOADS[workload];
+  if (w.unit === 'GFLOP/s') return w.flops / value / 1e9;
+  if (w.unit === 'img/s') return w.batch / value;
+  return value / 1000;
 }
 
 /** Whether a larger number is better for this workload's unit. */

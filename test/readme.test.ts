@@ -15,11 +15,15 @@ function examples(): string[] {
   return [...md.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]!);
 }
 
-const numbers = (s: string) => (s.match(/-?\d+(\.\d+)?(e-?\d+)?/g) ?? []).map(Number);
+const NUMBER = /-?\d+(\.\d+)?(e-?\d+)?/g;
+const numbers = (s: string) => (s.match(NUMBER) ?? []).map(Number);
+/** A printed line with its numbers blanked and whitespace dropped: the words, booleans and brackets that must match exactly. */
+const skeleton = (s: string) => s.replace(NUMBER, '#').replace(/\s+/g, '');
 
 /**
  * Every TypeScript example in the README runs as written (with `'stride'` resolved to this
- * checkout), and every `console.log(...) // expected` line prints the numbers its comment shows.
+ * checkout), and every `console.log(...) // expected` line prints what its comment shows: the same
+ * words, booleans and brackets, and the same numbers to a relative 1e-4.
  */
 describe('README examples', () => {
   const blocks = examples();
@@ -42,6 +46,11 @@ describe('README examples', () => {
           `expected ${expected.length} printed lines, got:\n${r.stdout}`,
         );
         expected.forEach((exp, k) => {
+          assert.equal(
+            skeleton(printed[k]!),
+            skeleton(exp),
+            `line ${k + 1}: printed '${printed[k]}', README says '${exp}'`,
+          );
           const want = numbers(exp);
           const got = numbers(printed[k]!);
           assert.equal(

@@ -1,15 +1,16 @@
-// onnxruntime-node as a benchmark engine (CPU execution provider, 2 intra-op threads). W5 runs
+// onnxruntime-node as a benchmark engine (CPU execution provider, BENCH_THREADS intra-op threads). W5 runs
 // single-node graphs written by ../onnx-builder.mjs; W3 runs the ResNet-18 that
 // ../export_resnet18.py exported from PyTorch into bench/.cache/.
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { singleNodeModel } from '../onnx-builder.mjs';
+import { BENCH_THREADS } from '../workloads.mjs';
 import { serve } from './engine-loop.mjs';
 
 const require = createRequire(import.meta.url);
 const ort = require('onnxruntime-node');
-const THREADS = 2;
+const THREADS = BENCH_THREADS;
 const options = {
   intraOpNumThreads: THREADS,
   interOpNumThreads: 1,

@@ -1,14 +1,15 @@
 // Stride as a benchmark engine. Run with `node --import tsx bench/engines/stride.mjs --backend
 // native|reference` (tsx loads Stride's TypeScript sources directly).
 import { readFileSync } from 'node:fs';
-import { WORKLOADS } from '../workloads.mjs';
+import { BENCH_THREADS, WORKLOADS } from '../workloads.mjs';
 import { serve } from './engine-loop.mjs';
 
 const st = await import('../../src/node.js');
 const { kernels } = await import('../../src/backend/registry.js');
 const backendName = process.argv[process.argv.indexOf('--backend') + 1] ?? 'native';
 st.setBackend(backendName);
-const defaultThreads = st.getNumThreads();
+// Every engine runs BENCH_THREADS threads, not Stride's default of every online CPU.
+const defaultThreads = BENCH_THREADS;
 
 const state = new Map();
 

@@ -1,4 +1,5 @@
-"""PyTorch as a benchmark engine (2 threads; matmul through the system BLAS, convolutions through oneDNN)."""
+"""PyTorch as a benchmark engine (STRIDE_BENCH_THREADS threads, set by the coordinator; matmul through the
+system BLAS, convolutions through oneDNN)."""
 import ctypes
 import ctypes.util
 import os
@@ -9,7 +10,7 @@ import torch.nn.functional as F
 from engine_loop import serve
 from torch_models import ResNet18, convnetjs_cifar10, lenet5
 
-THREADS = 2
+THREADS = int(os.environ.get("STRIDE_BENCH_THREADS", "2"))
 torch.set_num_threads(THREADS)
 steps = {}
 
