@@ -33,7 +33,12 @@ export class ChannelScores extends Module {
     }
     const a = captured as Tensor | null;
     if (!a || a.ndim !== 4) {
-      throw new ShapeError('ChannelScores', `layer '${this.layer}' must output feature maps`, '[N, K, h, w]', a?.shape ?? 'no output');
+      throw new ShapeError(
+        'ChannelScores',
+        `layer '${this.layer}' must output feature maps`,
+        '[N, K, h, w]',
+        a?.shape ?? 'no output',
+      );
     }
     return a.mean([2, 3]);
   }

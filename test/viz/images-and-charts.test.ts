@@ -187,7 +187,10 @@ describe('st.viz training plots', () => {
       const m = await sharp(paths[1]!).metadata();
       assert.deepEqual([m.format, m.width, m.height], ['png', 840, 300]);
       assert.deepEqual(st.viz.parseTrainingLog(readFileSync(paths[0]!, 'utf8')), history);
-      assert.deepEqual(st.viz.readConfusionJson(paths[2]!).matrix.counts, [[5, 1], [2, 7]]);
+      assert.deepEqual(st.viz.readConfusionJson(paths[2]!).matrix.counts, [
+        [5, 1],
+        [2, 7],
+      ]);
       const svgPath = await st.viz.saveChart(svg, join(dir, 'h.svg'));
       assert.equal(readFileSync(svgPath, 'utf8'), svg);
     } finally {
