@@ -95,4 +95,16 @@ describe('st.viz.gradCam', () => {
     );
     assert.throws(() => st.viz.gradCam(tinyNet(), x, { layer: '2' }), /must output feature maps/);
   });
+
+  it('ChannelScores explains a feature channel: its scores are the channel means of the layer', () => {
+    const scores = new st.viz.ChannelScores(tinyNet(), '0');
+    // Channel means of A_0 and A_1.
+    assertClose(scores.forward(x), [[2, -1]]);
+    // Grad-CAM of the same layer for channel 0: d mean(A_0) / dA = 1/4 on channel 0 only, so the map is relu(A_0) / 4, scaled.
+    const cam = st.viz.gradCam(scores, x, { layer: 'model.0' });
+    assertClose(
+      cam,
+      st.tensor([[scaled(upsample2to4(A0.map((a) => Math.max(0, a / 4))))]]).reshape([1, 1, 4, 4]),
+    );
+  });
 });
