@@ -1,10 +1,12 @@
 import { ShapeError, ValueError } from '../errors.js';
+import { Graph } from '../nn/graph.js';
 import type { Module } from '../nn/module.js';
 import { requireImageBatch } from '../ops/pool2d.js';
 import { Rng } from '../tensor/random.js';
 import { Tensor } from '../tensor/tensor.js';
 import { ascentStep } from './gradient-ascent.js';
 import { clampInPlace, resizeBilinear } from './image-ops.js';
+import { declaredInputShape } from './declared-input-shape.js';
 import { withInputGradients } from './input-gradient-mode.js';
 
 /** Options of {@link deepDream}. */
@@ -62,6 +64,14 @@ export function deepDream(model: Module, image: Tensor, opts: DeepDreamOptions):
     throw new ValueError(
       op,
       `octaves >= 1 and steps >= 0 must be integers and octaveScale >= 1; got ${octaves}, ${steps}, ${octaveScale}`,
+    );
+  }
+  const fixed = model instanceof Graph ? declaredInputShape(model) : null;
+  if (fixed && octaves > 1) {
+    throw new ValueError(
+      op,
+      `this graph declares a fixed input of [${fixed.join(', ')}], but octaves run the model on smaller images. ` +
+        'Fix: pass octaves: 1 (imported ONNX/TF.js graphs keep their declared input size)',
     );
   }
   let lo = Infinity;

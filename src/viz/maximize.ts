@@ -1,5 +1,5 @@
 import { ShapeError, ValueError } from '../errors.js';
-import { getDefaultInputShape } from '../models/default-input.js';
+
 import type { Module } from '../nn/module.js';
 import { Rng } from '../tensor/random.js';
 import { Tensor } from '../tensor/tensor.js';
@@ -8,6 +8,7 @@ import { captureOutputs } from './capture-outputs.js';
 import { ascentStep } from './gradient-ascent.js';
 import { clampInPlace, gaussianBlur } from './image-ops.js';
 import { withInputGradients } from './input-gradient-mode.js';
+import { declaredInputShape } from './declared-input-shape.js';
 
 /** Options of {@link maximize}. */
 export interface MaximizeOptions {
@@ -15,9 +16,9 @@ export interface MaximizeOptions {
   layer: string;
   /** The channel (feature map, or unit of a dense layer) whose mean activation is raised. */
   channel: number;
-  /** Height and width of the image (default: the model's default input size, else 64). */
+  /** Height and width of the image (default: the input size the model declares, else 64). */
   size?: number | readonly [number, number];
-  /** Input channels (default: the model's default input's, else 3). */
+  /** Input channels (default: what the model declares, else 3). */
   channels?: number;
   /** Gradient-ascent steps (default 100). */
   steps?: number;
@@ -53,7 +54,7 @@ export interface MaximizeResult {
  */
 export function maximize(model: Module, opts: MaximizeOptions): MaximizeResult {
   const op = 'maximize';
-  const def = getDefaultInputShape(model);
+  const def = declaredInputShape(model);
   const size = opts.size ?? (def && def.length === 3 ? [def[1]!, def[2]!] : 64);
   const [h, w] = typeof size === 'number' ? [size, size] : size;
   const c = opts.channels ?? opts.start?.shape[1] ?? (def && def.length === 3 ? def[0]! : 3);

@@ -51,13 +51,9 @@ function numbers(option: string, text: string): number[] {
   return v;
 }
 
-/** The per-image input shape [C, H, W] of a model: --input, a zoo default, or a Graph's declared input. */
+/** The per-image input shape [C, H, W] of a model: --input, else what the model declares. */
 function inputShape(model: st.Module, option: string | undefined): [number, number, number] {
-  const shape =
-    option !== undefined
-      ? parseShape('input', option)
-      : (st.getDefaultInputShape(model) ??
-        (model instanceof st.Graph ? model.nodes().find((n) => n.module === null)?.shape : null));
+  const shape = option !== undefined ? parseShape('input', option) : st.viz.declaredInputShape(model);
   if (!shape || shape.length !== 3)
     throw new UsageError("the model's input size is not known; pass --input CxHxW, e.g. --input 3x224x224");
   return [shape[0]!, shape[1]!, shape[2]!];
