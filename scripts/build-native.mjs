@@ -17,9 +17,10 @@ import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const strict = process.argv.includes('--strict') || process.env.STRIDE_REQUIRE_NATIVE === '1';
+// Installed as a dependency (under node_modules) the depending project rebuilds it with `npm rebuild stride`.
 const HOW_TO =
   "stride: the native backend was not built, so Stride will run on its slower 'reference' backend. " +
-  "To build it: 'npm run build:native' (needs python3, make and g++).";
+  `To build it: ${root.split(/[\\/]/).includes('node_modules') ? "'npm rebuild stride' in your project" : "'npm run build:native'"} (needs python3, make and g++).`;
 
 /** node-gyp's CLI: npm's bundled copy, found next to the running npm or the node binary. */
 function findNodeGyp() {

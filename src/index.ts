@@ -415,6 +415,31 @@ export {
 } from './io/tfjs/tfjs-weights.js';
 export { ChannelsLastReshape } from './io/tfjs/channels-last-reshape.js';
 export { faceRecognitionNetFromTfjs, FACE_RECOGNITION_INPUT_SIZE } from './io/tfjs/face-recognition-net.js';
+export {
+  modelCard,
+  setModelCard,
+  type ModelCard,
+  type Preprocessing,
+  type ModelTask,
+  type ColorOrder,
+  type ImageFit,
+} from './nn/model-card.js';
+export type { RawImage } from './image/raw-image.js';
+export { imageToTensor, type ImageToTensorOptions } from './image/image-to-tensor.js';
+export { tensorToImage, type TensorToImageOptions } from './image/tensor-to-image.js';
+export type { ReadImageOptions } from './image/read-image-options.js';
+export { IMAGE_FILE_PROBLEMS } from './image/image-file-problems.js';
+export { ImageFileError } from './image/image-file-error.js';
+export { ImageFolderError, type BadImage } from './data/image-folder-error.js';
+export { setImageReader, type ImageReader } from './image/image-reader.js';
+export {
+  preprocess,
+  preprocessImage,
+  resolvePreprocessing,
+  type ImageInput,
+  type ResolvedPreprocessing,
+} from './image/preprocess.js';
+import './inspect/module-summary.js';
 
 // st.viz: filters, activations, saliency, Grad-CAM, activation maximization, deep dream, edges, charts.
 export * as viz from './viz/index.js';

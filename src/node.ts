@@ -10,6 +10,7 @@ import './worker/module-async-node.js';
 export * from './index.js';
 export * from './node-io.js';
 export * from './node-data.js';
+export * from './node-image.js';
 // st.viz with PNG and chart files (replaces the portable st.viz of ./index.js).
 export * as viz from './viz/node.js';
 export { CSVLogger, type CSVLoggerOptions } from './train/csv-logger.js';

@@ -102,6 +102,7 @@ export function readCifarBinary(
     numClasses,
     ...(opts.classNames ? { classNames: opts.classNames } : {}),
     source: list.join(', '),
+    preprocessing: { size: [32, 32], channels: 3, colorOrder: 'rgb', scale: 1 / 255 },
   });
 }
 

@@ -1,6 +1,7 @@
 import { ShapeError, ValueError } from '../errors.js';
 import { sizeOf } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
+import type { Preprocessing } from '../nn/model-card.js';
 
 /**
  * One labelled example: an input tensor (an image `[C, H, W]`, or a feature vector `[F]`) and
@@ -39,6 +40,11 @@ export interface TensorDatasetInit {
   classNames?: readonly string[];
   /** Where the data came from, used in error messages (a file or folder, or a dataset name). */
   source?: string;
+  /**
+   * How each item was made from an image (size, channels, scale, mean/std), when it was: `fit()`
+   * records it on the model, so that `st.preprocess` feeds new images the same way.
+   */
+  preprocessing?: Preprocessing;
 }
 
 /**
@@ -63,6 +69,8 @@ export class TensorDataset implements Dataset<Sample> {
   readonly classNames: readonly string[] | undefined;
   /** Where the data came from (for messages). */
   readonly source: string;
+  /** How each item was made from an image, when known (see {@link TensorDatasetInit.preprocessing}). */
+  readonly preprocessing: Preprocessing | undefined;
 
   constructor(init: TensorDatasetInit) {
     const op = 'TensorDataset';
@@ -119,6 +127,7 @@ export class TensorDataset implements Dataset<Sample> {
     this.labels = init.labels;
     this.numClasses = numClasses;
     this.classNames = init.classNames ? Object.freeze([...init.classNames]) : undefined;
+    this.preprocessing = init.preprocessing;
   }
 
   /** Number of items. */
@@ -165,6 +174,7 @@ export class TensorDataset implements Dataset<Sample> {
       numClasses: this.numClasses,
       ...(this.classNames ? { classNames: this.classNames } : {}),
       source: this.source,
+      ...(this.preprocessing ? { preprocessing: this.preprocessing } : {}),
     });
   }
 }

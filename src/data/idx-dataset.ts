@@ -87,5 +87,14 @@ export function loadIdxImages(opts: IdxImagesOptions): TensorDataset {
     numClasses: opts.numClasses,
     ...(opts.classNames ? { classNames: opts.classNames } : {}),
     source: opts.images,
+    ...(sampleShape.length === 3 && (sampleShape[0] === 1 || sampleShape[0] === 3)
+      ? {
+          preprocessing: {
+            size: [sampleShape[1]!, sampleShape[2]!],
+            channels: sampleShape[0]!,
+            scale: 1 / 255,
+          },
+        }
+      : {}),
   });
 }

@@ -1,10 +1,13 @@
 // Node-only: reads and decodes image files with `sharp`.
 import { readdirSync, statSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { ValueError } from '../errors.js';
 import { sizePair, type ImageSize } from './augment/resize.js';
+import { imageToTensor } from '../image/image-to-tensor.js';
+import { ImageFileError } from '../image/image-file-error.js';
+import { decodeImage, readImageBytes } from '../image/read-image-node.js';
 import { DataFileError } from './data-file-error.js';
+import { ImageFolderError, type BadImage } from './image-folder-error.js';
 import { TensorDataset } from './dataset.js';
 
 /** Options of {@link loadImageFolder}. */
@@ -22,23 +25,10 @@ export interface ImageFolderOptions {
    * the overflow around the centre, `contain` letterboxes with black.
    */
   fit?: 'fill' | 'cover' | 'contain';
-  /** File extensions read as images, lower case (default `.jpg`, `.jpeg`, `.png`); other files are skipped. */
+  /** File extensions read as images, lower case (default `.jpg`, `.jpeg`, `.png`, `.webp`); other files are skipped. */
   extensions?: readonly string[];
   /** How many files are decoded at once (default 4). */
   concurrency?: number;
-}
-
-type SharpFactory = typeof import('sharp').default;
-
-async function loadSharp(op: string): Promise<SharpFactory> {
-  try {
-    return (await import('sharp')).default;
-  } catch (e) {
-    throw new ValueError(
-      op,
-      `the image decoder sharp could not be loaded (${(e as Error).message}). Fix: run \`npm install sharp\``,
-    );
-  }
 }
 
 function isDirectory(p: string): boolean {
@@ -52,11 +42,13 @@ function isDirectory(p: string): boolean {
 /**
  * An image-classification dataset from a folder with one sub-folder per class
  * (`root/cat/001.jpg`, `root/dog/002.png`, as torchvision's `ImageFolder`): classes are the
- * sub-folder names in sorted order, labels their indices. Every JPEG/PNG is decoded with `sharp`,
- * resized to `size` and stored as float32 CHW in [0, 1]; the whole set is held in memory.
+ * sub-folder names in sorted order, labels their indices. Every JPEG/PNG/WebP is decoded with
+ * `sharp`, resized to `size` and stored as float32 CHW in [0, 1]; the whole set is held in memory.
+ * The dataset records its preprocessing (size, channels, scale), which `fit()` passes to the model.
  *
  * Throws a `DataFileError` naming the path when the root does not exist or holds no class
- * folders, when a class folder holds no images, or when an image does not decode.
+ * folders, or when a class folder holds no images; when images do not decode, an
+ * `ImageFolderError` listing every bad file with its reason (e.g. a truncated JPEG).
  */
 export async function loadImageFolder(root: string, opts: ImageFolderOptions): Promise<TensorDataset> {
   const op = 'loadImageFolder';
@@ -65,7 +57,9 @@ export async function loadImageFolder(root: string, opts: ImageFolderOptions): P
   if (mode !== 'rgb' && mode !== 'gray')
     throw new ValueError(op, `channels must be 'rgb' or 'gray', got '${mode}'`);
   const channels = mode === 'rgb' ? 3 : 1;
-  const extensions = new Set((opts.extensions ?? ['.jpg', '.jpeg', '.png']).map((e) => e.toLowerCase()));
+  const extensions = new Set(
+    (opts.extensions ?? ['.jpg', '.jpeg', '.png', '.webp']).map((e) => e.toLowerCase()),
+  );
   const concurrency = opts.concurrency ?? 4;
   if (!Number.isInteger(concurrency) || concurrency < 1) {
     throw new ValueError(op, `concurrency must be a positive integer, got ${concurrency}`);
@@ -107,62 +101,41 @@ export async function loadImageFolder(root: string, opts: ImageFolderOptions): P
     for (const f of images) files.push({ file: join(dir, f), label });
   });
 
-  const sharp = await loadSharp(op);
   const sampleSize = channels * height * width;
   const data = new Float32Array(files.length * sampleSize);
   const labels = new Int32Array(files.length);
+  const bad: (BadImage | undefined)[] = [];
+  const decodeOptions = { size: [height, width] as [number, number], channels: 3, fit: opts.fit ?? 'fill' };
   const decodeInto = async (k: number): Promise<void> => {
     const { file, label } = files[k]!;
-    let pixels: Buffer;
-    let got: number;
-    try {
-      const bytes = await readFile(file);
-      const { data: raw, info } = await sharp(bytes, { failOn: 'error' })
-        .removeAlpha()
-        .resize({ width, height, fit: opts.fit ?? 'fill' })
-        .toColourspace('srgb')
-        .raw()
-        .toBuffer({ resolveWithObject: true });
-      pixels = raw;
-      got = info.channels;
-      if (info.width !== width || info.height !== height) {
-        throw new Error(`decoded to ${info.width}x${info.height}, expected ${width}x${height}`);
-      }
-    } catch (e) {
-      throw new DataFileError(
-        op,
-        file,
-        `the image does not decode (${(e as Error).message})`,
-        'remove or replace the file; JPEG and PNG are supported',
-      );
-    }
-    if (got !== 3) throw new DataFileError(op, file, `decoded to ${got} channels, expected 3 (sRGB)`);
-    // HWC sRGB bytes -> CHW floats in [0, 1] (or their luma).
-    const o = k * sampleSize;
-    const plane = height * width;
-    for (let p = 0; p < plane; p++) {
-      const r = pixels[3 * p]!;
-      const g = pixels[3 * p + 1]!;
-      const b = pixels[3 * p + 2]!;
-      if (channels === 1) data[o + p] = (0.299 * r + 0.587 * g + 0.114 * b) / 255;
-      else {
-        data[o + p] = r / 255;
-        data[o + plane + p] = g / 255;
-        data[o + 2 * plane + p] = b / 255;
-      }
-    }
     labels[k] = label;
+    try {
+      const raw = await decodeImage(op, await readImageBytes(op, file), file, decodeOptions);
+      data.set(imageToTensor(raw, { channels }).data, k * sampleSize);
+    } catch (e) {
+      if (!(e instanceof ImageFileError)) throw e;
+      bad[k] = { file, problem: e.problem };
+    }
   };
   let next = 0;
   const workers = Array.from({ length: Math.min(concurrency, files.length) }, async () => {
     while (next < files.length) await decodeInto(next++);
   });
   await Promise.all(workers);
+  const badImages = bad.filter((b): b is BadImage => b !== undefined);
+  if (badImages.length > 0) throw new ImageFolderError(op, root, badImages);
   return new TensorDataset({
     data,
     labels,
     sampleShape: [channels, height, width],
     classNames,
     source: root,
+    preprocessing: {
+      size: [height, width],
+      channels,
+      colorOrder: 'rgb',
+      scale: 1 / 255,
+      fit: opts.fit ?? 'fill',
+    },
   });
 }

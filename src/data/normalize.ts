@@ -1,4 +1,5 @@
 import { ShapeError, ValueError } from '../errors.js';
+import type { Preprocessing } from '../nn/model-card.js';
 import { allocate } from '../tensor/dtype.js';
 import { Tensor } from '../tensor/tensor.js';
 import type { Transform } from './augment/transform.js';
@@ -138,5 +139,25 @@ export function normalizeDataset(dataset: TensorDataset, stats: ChannelStats): T
     numClasses: dataset.numClasses,
     ...(dataset.classNames ? { classNames: dataset.classNames } : {}),
     source: dataset.source,
+    ...(dataset.preprocessing ? { preprocessing: withStats(dataset.preprocessing, stats) } : {}),
   });
+}
+
+/**
+ * The preprocessing of data normalized by `stats` after `before`: the new mean/std compose with
+ * any already applied (`((x - m1) / s1 - m2) / s2 = (x - (m1 + m2 s1)) / (s1 s2)`).
+ */
+function withStats(before: Preprocessing, stats: ChannelStats): Preprocessing {
+  const n = Math.max(stats.mean.length, before.mean?.length ?? 1, before.std?.length ?? 1);
+  const at = (l: readonly number[] | undefined, c: number, d: number): number =>
+    l === undefined ? d : l.length === 1 ? l[0]! : l[c]!;
+  const mean: number[] = [];
+  const std: number[] = [];
+  for (let c = 0; c < n; c++) {
+    const m1 = at(before.mean, c, 0);
+    const s1 = at(before.std, c, 1);
+    mean.push(m1 + at(stats.mean, c, 0) * s1);
+    std.push(s1 * at(stats.std, c, 1));
+  }
+  return { ...before, mean, std };
 }

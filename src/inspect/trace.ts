@@ -106,7 +106,8 @@ export function resolveInputShape(op: string, model: Module, given?: readonly nu
   return [...shape];
 }
 
-function graphInputShape(model: Module): readonly number[] | null {
+/** The per-sample input shape a single-input Graph declares (imported ONNX models do), or null. */
+export function graphInputShape(model: Module): readonly number[] | null {
   if (!(model instanceof Graph)) return null;
   const inputs = model.nodes().filter((n) => n.module === null);
   return inputs.length === 1 ? inputs[0]!.shape : null;

@@ -1,5 +1,6 @@
 import { ValueError } from '../errors.js';
 import { getDefaultInputShape, setDefaultInputShape } from '../models/default-input.js';
+import { checkModelCard, modelCard, setModelCard, type ModelCard } from '../nn/model-card.js';
 import type { Module } from '../nn/module.js';
 import type { OptimizerStateDict } from '../optim/optimizer.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -54,6 +55,12 @@ export interface ModelConfig {
   readonly metadata: Readonly<Record<string, string>>;
   /** The per-sample input shape the model was built for (zoo models record one), if known. */
   readonly inputShape?: readonly number[];
+  /** What the model does (`model.task`), if known. */
+  readonly task?: ModelCard['task'];
+  /** How images become its input (`model.preprocessing`), if known. */
+  readonly preprocessing?: ModelCard['preprocessing'];
+  /** Its output class names (`model.classNames`), if known. */
+  readonly classNames?: ModelCard['classNames'];
 }
 
 /** Builds a zoo model by name, for loading models saved with a zoo architecture. */
@@ -130,6 +137,7 @@ export function modelConfig(model: Module, opts: SaveModelOptions = {}): ModelCo
     frozen,
     metadata: { ...(opts.metadata ?? {}) },
     ...(inputShape ? { inputShape: [...inputShape] } : {}),
+    ...modelCard(model),
   };
 }
 
@@ -222,6 +230,7 @@ export function parseModelConfig(text: string | Uint8Array, file?: string): Mode
   ) {
     refuse(file, "'inputShape' must be a list of positive integers");
   }
+  const card = readCard(raw, file);
   return {
     format: MODEL_FORMAT,
     formatVersion: MODEL_FORMAT_VERSION,
@@ -231,7 +240,24 @@ export function parseModelConfig(text: string | Uint8Array, file?: string): Mode
     frozen: raw.frozen,
     metadata: md as Record<string, string>,
     ...(shape ? { inputShape: shape as number[] } : {}),
+    ...card,
   };
+}
+
+/** The model-card fields of a raw config, validated (absent fields stay absent). */
+function readCard(raw: JsonObject, file: string | undefined): ModelCard {
+  const fields: Record<string, unknown> = {};
+  for (const k of ['task', 'preprocessing', 'classNames'] as const)
+    if (raw[k] !== undefined) fields[k] = raw[k];
+  try {
+    return checkModelCard('load', fields);
+  } catch (err) {
+    return refuse(
+      file,
+      (err as Error).message.replace(/^load: /, ''),
+      'fix or remove that field in the config',
+    );
+  }
 }
 
 /** Build the module a config describes (weights freshly initialized). */
@@ -275,6 +301,11 @@ export function assembleModel(
     p.requiresGrad = false;
   }
   if (config.inputShape) setDefaultInputShape(model, config.inputShape);
+  setModelCard(model, {
+    task: config.task,
+    preprocessing: config.preprocessing,
+    classNames: config.classNames,
+  });
   return model;
 }
 

@@ -1,5 +1,6 @@
 import { StrideError, ValueError } from '../errors.js';
 import { Tensor } from '../tensor/tensor.js';
+import { modelCard, setModelCard, type ModelTask, type Preprocessing } from './model-card.js';
 import { compileNamePattern, describeNamePattern, type NamePattern } from './name-pattern.js';
 import { Parameter } from './parameter.js';
 import { StateDictError, type ShapeMismatch } from './state-dict-error.js';
@@ -367,6 +368,36 @@ export abstract class Module {
       target.markChanged();
     }
     return { missingKeys, unexpectedKeys };
+  }
+
+  // ---- what the model is fed and answers (its model card) ----
+
+  /**
+   * How images become this model's input (size, channels, colour order, scaling, mean/std), or
+   * undefined when unknown. Saved and loaded with the model, recorded by `fit()` from datasets
+   * that know it, applied by `st.preprocess(model, image)`. See `Preprocessing`.
+   */
+  get preprocessing(): Preprocessing | undefined {
+    return modelCard(this).preprocessing;
+  }
+  set preprocessing(p: Preprocessing | undefined) {
+    setModelCard(this, { preprocessing: p });
+  }
+
+  /** The name of each output class, in output order, or undefined when unknown. Saved with the model. */
+  get classNames(): readonly string[] | undefined {
+    return modelCard(this).classNames;
+  }
+  set classNames(names: readonly string[] | undefined) {
+    setModelCard(this, { classNames: names });
+  }
+
+  /** What the model does (e.g. `'classification'`), or undefined when unknown. Saved with the model. */
+  get task(): ModelTask | undefined {
+    return modelCard(this).task;
+  }
+  set task(task: ModelTask | undefined) {
+    setModelCard(this, { task });
   }
 
   // ---- modes and training helpers ----

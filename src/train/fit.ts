@@ -12,6 +12,7 @@ import type { Callback, Logs, TrainingContext } from './callback.js';
 import { resolveLoss, type LossSpec } from './loss-spec.js';
 import { resolveMetrics, type MetricSpec } from './metric-spec.js';
 import { ProgressBar } from './progress.js';
+import { recordModelCard } from './record-model-card.js';
 
 /** Training data: a dataset (batched by fit) or a ready DataLoader. */
 export type TrainData = Dataset<Sample> | DataLoader;
@@ -123,6 +124,7 @@ export async function fit(model: Module, data: TrainData, opts: FitOptions): Pro
     trainData = split.train;
     valData = split.validation;
   }
+  recordModelCard(model, data, lossSpec);
   const loader = toLoader(trainData, batchSize, opts.shuffle ?? true, opts.seed);
   const valLoader = valData ? toLoader(valData, batchSize, false, undefined) : null;
 

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import sharp from 'sharp';
-import { DataFileError } from '../../src/index.js';
+import { DataFileError, IMAGE_FILE_PROBLEMS, ImageFolderError } from '../../src/index.js';
 import { loadImageFolder } from '../../src/node-data.js';
 
 const root = mkdtempSync(join(tmpdir(), 'stride-imgfolder-'));
@@ -85,15 +85,52 @@ test('gray mode gives one channel; the size option resizes', async () => {
   assert.ok(Math.abs(ds.get(3).x.data[5]! - 128 / 255) <= 1 / 255 + 1e-6, 'gray level');
 });
 
-test('an image that does not decode is refused, naming the file', async () => {
+test('an image that does not decode is refused, naming the file and the reason', async () => {
   const file = join(root, 'bad', 'x', 'broken.jpg');
   await assert.rejects(
     loadImageFolder(join(root, 'bad'), { size: 2 }),
     (e: unknown) =>
+      e instanceof ImageFolderError &&
       e instanceof DataFileError &&
       e.file === file &&
-      /broken\.jpg: the image does not decode/.test(e.message),
+      e.message.includes(`broken.jpg: ${IMAGE_FILE_PROBLEMS.notAnImage}`),
   );
+});
+
+test('every bad image is reported (path and reason), a truncated JPEG with a stable reason; WebP decodes', async () => {
+  const dir = join(root, 'many');
+  mkdirSync(join(dir, 'a'), { recursive: true });
+  mkdirSync(join(dir, 'b'), { recursive: true });
+  const jpeg = await solid(16, 16, [10, 200, 30]).jpeg().toBuffer();
+  writeFileSync(join(dir, 'a', 'cut.jpg'), jpeg.subarray(0, jpeg.length >> 1));
+  writeFileSync(join(dir, 'a', 'text.png'), 'not a png');
+  await solid(4, 4, [0, 0, 255])
+    .webp({ lossless: true })
+    .toFile(join(dir, 'b', 'blue.webp'));
+  writeFileSync(join(dir, 'b', 'empty.jpeg'), '');
+  await assert.rejects(loadImageFolder(dir, { size: 2 }), (e: unknown) => {
+    assert.ok(e instanceof ImageFolderError);
+    assert.equal(e.file, dir);
+    assert.deepEqual(e.badImages, [
+      { file: join(dir, 'a', 'cut.jpg'), problem: IMAGE_FILE_PROBLEMS.truncatedJpeg },
+      { file: join(dir, 'a', 'text.png'), problem: IMAGE_FILE_PROBLEMS.notAnImage },
+      { file: join(dir, 'b', 'empty.jpeg'), problem: IMAGE_FILE_PROBLEMS.empty },
+    ]);
+    assert.match(e.message, /3 images do not decode/);
+    for (const b of e.badImages) assert.ok(e.message.includes(`${b.file}: ${b.problem}`));
+    return true;
+  });
+  rmSync(join(dir, 'a'), { recursive: true });
+  rmSync(join(dir, 'b', 'empty.jpeg'));
+  const ds = await loadImageFolder(dir, { size: 2 });
+  assert.deepEqual([...ds.get(0).x.data], [0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1]);
+  assert.deepEqual(ds.preprocessing, {
+    size: [2, 2],
+    channels: 3,
+    colorOrder: 'rgb',
+    scale: 1 / 255,
+    fit: 'fill',
+  });
 });
 
 test('a missing root, a root without class folders and an empty class folder are refused', async () => {

@@ -7,12 +7,22 @@ import type { NativeAddon } from './native-addon.js';
 /** Where node-gyp leaves the addon, relative to the package root. */
 const ADDON_PATH = join('native', 'build', 'Release', 'stride_native.node');
 
-/** The one line printed when the addon is missing. */
-export const MISSING_ADDON_MESSAGE =
-  "stride: the native backend is not built, so Stride runs on the slower 'reference' backend. " +
-  "Build it with 'npm run build:native' (needs python3, make and g++).";
+/**
+ * The one line printed when the addon is missing. The build command depends on where Stride sits:
+ * in its own checkout `npm run build:native`; installed as a dependency (under `node_modules`),
+ * `npm rebuild stride` from the depending project.
+ */
+export function missingAddonMessage(root: string | null): string {
+  const installed = root !== null && root.split(/[\\/]/).includes('node_modules');
+  const how = installed ? "'npm rebuild stride' in your project" : "'npm run build:native'";
+  return (
+    "stride: the native backend is not built, so Stride runs on the slower 'reference' backend. " +
+    `Build it with ${how} (needs python3, make and g++).`
+  );
+}
 
 let cached: NativeAddon | null | undefined;
+let root: string | null = null;
 let warned = false;
 
 /** The package root: the nearest folder above this file that holds `native/binding.gyp`. */
@@ -29,26 +39,26 @@ function packageRoot(): string | null {
 
 /**
  * Load the compiled addon once. Returns null when it is not built or fails to load; then prints
- * {@link MISSING_ADDON_MESSAGE} (once per process) unless `quiet` is set.
+ * {@link missingAddonMessage} (once per process) unless `quiet` is set.
  */
 export function loadNativeAddon(quiet = false): NativeAddon | null {
   if (cached === undefined) {
     cached = null;
-    const root = packageRoot();
+    root = packageRoot();
     const file = root ? join(root, ADDON_PATH) : null;
     if (file && existsSync(file)) {
       try {
         cached = createRequire(import.meta.url)(file) as NativeAddon;
       } catch (e) {
         if (!quiet) {
-          console.warn(`${MISSING_ADDON_MESSAGE} (loading ${file} failed: ${(e as Error).message})`);
+          console.warn(`${missingAddonMessage(root)} (loading ${file} failed: ${(e as Error).message})`);
           warned = true;
         }
       }
     }
   }
   if (cached === null && !quiet && !warned) {
-    console.warn(MISSING_ADDON_MESSAGE);
+    console.warn(missingAddonMessage(root));
     warned = true;
   }
   return cached;

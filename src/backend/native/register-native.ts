@@ -1,5 +1,5 @@
 import { ValueError } from '../../errors.js';
-import { registerBackend, setBackend } from '../registry.js';
+import { listBackends, registerBackend, setBackend } from '../registry.js';
 import { loadNativeAddon } from './load-addon.js';
 import { createNativeBackend } from './native-backend.js';
 import type { NativeAddon } from './native-addon.js';
@@ -9,19 +9,36 @@ let registered = false;
 
 /**
  * Load the native addon, register the 'native' backend and make it the active one (unless the
- * environment variable `STRIDE_BACKEND` names another backend). Without the addon it prints one
- * line saying how to build it and Stride stays on 'reference'. Returns whether native is available.
+ * environment variable `STRIDE_BACKEND` names another registered backend; a name that is none
+ * prints one line and is ignored). Without the addon it prints one line saying how to build it
+ * and Stride stays on 'reference'. Returns whether native is available.
  * Called once by the Node entry point (`src/node.ts`); calling it again does nothing more.
  */
 export function registerNativeBackend(): boolean {
   if (registered) return addon !== null;
   registered = true;
   addon = loadNativeAddon();
-  if (!addon) return false;
-  registerBackend(createNativeBackend(addon));
+  if (addon) registerBackend(createNativeBackend(addon));
+  const fallback = addon ? 'native' : 'reference';
   const wanted = process.env['STRIDE_BACKEND'];
-  setBackend(wanted && wanted.length > 0 ? wanted : 'native');
-  return true;
+  const problem = backendEnvProblem(wanted, listBackends(), addon !== null);
+  if (problem) console.warn(problem);
+  setBackend(wanted && !problem ? wanted : fallback);
+  return addon !== null;
+}
+
+/**
+ * The one line to print when `STRIDE_BACKEND` names no registered backend (null when it is unset,
+ * empty or valid). A missing addon already printed how to build it, so 'native' adds nothing.
+ */
+export function backendEnvProblem(
+  wanted: string | undefined,
+  available: readonly string[],
+  nativeLoaded: boolean,
+): string | null {
+  if (!wanted || available.includes(wanted)) return null;
+  if (wanted === 'native' && !nativeLoaded) return null;
+  return `stride: STRIDE_BACKEND='${wanted}' names no backend (available: ${available.join(', ')}); using '${nativeLoaded ? 'native' : 'reference'}'`;
 }
 
 /** Whether the native addon loaded. */

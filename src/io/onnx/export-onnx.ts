@@ -1,3 +1,4 @@
+import { cardMetadata } from '../card-metadata.js';
 import { enableGrad } from '../../autograd/grad-mode.js';
 import { ValueError } from '../../errors.js';
 import { Graph } from '../../nn/graph.js';
@@ -163,7 +164,7 @@ export function exportOnnx(
     domain: '',
     modelVersion: 0,
     docString: '',
-    metadata: {},
+    metadata: cardMetadata(model),
     graph: {
       name: model.typeName,
       nodes: b.nodes,

@@ -1,3 +1,4 @@
+import { applyCardMetadata } from '../card-metadata.js';
 import { noGrad } from '../../autograd/grad-mode.js';
 import { LeakyReLU, ReLU, Sigmoid, Softmax, Tanh } from '../../nn/activation-layers.js';
 import { Conv2d, Conv2dTranspose } from '../../nn/conv.js';
@@ -443,5 +444,6 @@ export function importOnnx(source: Uint8Array | OnnxModel, opts: ImportOnnxOptio
     return v.node;
   });
   graph.output(...outputs);
+  applyCardMetadata('importOnnx', graph, model.metadata, file);
   return graph.eval();
 }

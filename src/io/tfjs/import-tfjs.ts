@@ -1,3 +1,4 @@
+import { applyCardMetadata } from '../card-metadata.js';
 import type { Graph } from '../../nn/graph.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { isJsonObject } from '../json-value.js';
@@ -49,7 +50,19 @@ export function importTfjs(modelJson: unknown, weightData: Uint8Array, opts: Imp
     opts.file,
   );
   const topology = (modelJson as { modelTopology: unknown }).modelTopology;
-  return format === 'graph-model'
-    ? importTfjsGraphModel(topology, weights, opts)
-    : importKerasModel(topology, weights, opts);
+  const graph =
+    format === 'graph-model'
+      ? importTfjsGraphModel(topology, weights, opts)
+      : importKerasModel(topology, weights, opts);
+  applyCardMetadata('importTfjs', graph, userMetadata(modelJson), opts.file);
+  return graph;
+}
+
+/** A model.json's `userDefinedMetadata` (what `model.setUserDefinedMetadata` saved) as strings. */
+function userMetadata(modelJson: unknown): Record<string, string> {
+  const md = (modelJson as { userDefinedMetadata?: unknown }).userDefinedMetadata;
+  if (typeof md !== 'object' || md === null || Array.isArray(md)) return {};
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(md)) out[k] = typeof v === 'string' ? v : JSON.stringify(v);
+  return out;
 }
