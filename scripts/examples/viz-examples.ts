@@ -100,7 +100,7 @@ if (!nsfwjsDir || !existsSync(join(SKIMAGE, 'chelsea.png'))) {
   const photos = ['chelsea.png', 'astronaut.png', 'coffee.png'];
   const panel: st.Tensor[] = [];
   for (const name of photos) {
-    const img = await st.viz.readImageTensor(join(SKIMAGE, name), { size: [size, size] }); // nsfwjs feeds pixels / 255
+    const img = (await st.readImage(join(SKIMAGE, name), { size: [size, size] })).unsqueeze(0); // nsfwjs feeds pixels / 255
     const scores = st.noGrad(() => channels.eval().forward(img));
     const top = st.argmax(scores, 1).data[0]!;
     const cam = st.viz.gradCam(channels, img, { layer: 'model.block_13_expand_relu' });
@@ -178,7 +178,9 @@ if (!nsfwjsDir || !existsSync(join(SKIMAGE, 'chelsea.png'))) {
 
 // ---- The decks' edge filters on camera.png ----
 if (existsSync(join(SKIMAGE, 'camera.png'))) {
-  const camera = await st.viz.readImageTensor(join(SKIMAGE, 'camera.png'), { channels: 1, size: [256, 256] });
+  const camera = (
+    await st.readImage(join(SKIMAGE, 'camera.png'), { channels: 1, size: [256, 256] })
+  ).unsqueeze(0);
   const { maps, magnitude } = st.viz.edges(camera);
   const sorted = Float32Array.from(magnitude.data).sort();
   const white = sorted[Math.floor(0.99 * (sorted.length - 1))]!;

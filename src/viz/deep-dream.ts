@@ -1,12 +1,11 @@
 import { ShapeError, ValueError } from '../errors.js';
-import { Graph } from '../nn/graph.js';
+import { graphInputShape } from '../inspect/trace.js';
 import type { Module } from '../nn/module.js';
 import { requireImageBatch } from '../ops/pool2d.js';
 import { Rng } from '../tensor/random.js';
 import { Tensor } from '../tensor/tensor.js';
 import { ascentStep } from './gradient-ascent.js';
 import { clampInPlace, resizeBilinear } from './image-ops.js';
-import { declaredInputShape } from './declared-input-shape.js';
 import { withInputGradients } from './input-gradient-mode.js';
 
 /** Options of {@link deepDream}. */
@@ -66,7 +65,7 @@ export function deepDream(model: Module, image: Tensor, opts: DeepDreamOptions):
       `octaves >= 1 and steps >= 0 must be integers and octaveScale >= 1; got ${octaves}, ${steps}, ${octaveScale}`,
     );
   }
-  const fixed = model instanceof Graph ? declaredInputShape(model) : null;
+  const fixed = graphInputShape(model);
   if (fixed && octaves > 1) {
     throw new ValueError(
       op,

@@ -15,7 +15,6 @@ export { overlayHeatmap, type OverlayOptions } from './overlay.js';
 export { tileGrid, type TileGridOptions } from './tile-grid.js';
 export { gaussianBlur, rollImage, resizeBilinear } from './image-ops.js';
 export { findLayer } from './find-layer.js';
-export { declaredInputShape } from './declared-input-shape.js';
 export { captureOutputs, type CaptureOptions } from './capture-outputs.js';
 export { resolveTarget, type ClassTarget } from './class-target.js';
 export { historyChart, type HistoryChartOptions } from './history-chart.js';

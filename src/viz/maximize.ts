@@ -4,11 +4,12 @@ import type { Module } from '../nn/module.js';
 import { Rng } from '../tensor/random.js';
 import { Tensor } from '../tensor/tensor.js';
 import { noGrad } from '../autograd/grad-mode.js';
+import { graphInputShape } from '../inspect/trace.js';
+import { getDefaultInputShape } from '../models/default-input.js';
 import { captureOutputs } from './capture-outputs.js';
 import { ascentStep } from './gradient-ascent.js';
 import { clampInPlace, gaussianBlur } from './image-ops.js';
 import { withInputGradients } from './input-gradient-mode.js';
-import { declaredInputShape } from './declared-input-shape.js';
 
 /** Options of {@link maximize}. */
 export interface MaximizeOptions {
@@ -54,7 +55,7 @@ export interface MaximizeResult {
  */
 export function maximize(model: Module, opts: MaximizeOptions): MaximizeResult {
   const op = 'maximize';
-  const def = declaredInputShape(model);
+  const def = getDefaultInputShape(model) ?? graphInputShape(model);
   const size = opts.size ?? (def && def.length === 3 ? [def[1]!, def[2]!] : 64);
   const [h, w] = typeof size === 'number' ? [size, size] : size;
   const c = opts.channels ?? opts.start?.shape[1] ?? (def && def.length === 3 ? def[0]! : 3);

@@ -7,4 +7,3 @@ export {
   readConfusionJson,
   type TrainingPlotsOptions,
 } from './training-plots-node.js';
-export { readImageTensor, type ReadImageOptions } from './read-image-node.js';

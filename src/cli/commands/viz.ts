@@ -12,16 +12,25 @@ const specs = {
   channel: { type: 'int', help: 'maximize: the channel of --layer to maximize', default: 0 },
   target: { type: 'int', help: 'saliency/gradcam: the class to explain (default: the predicted one)' },
   input: { type: 'string', help: "the model's input shape CxHxW (default: what the model declares)" },
-  range: { type: 'string', help: 'pixel values the model expects, min,max (e.g. 0,255)', default: '0,1' },
-  mean: { type: 'string', help: 'per-channel mean subtracted after --range, comma-separated' },
-  std: { type: 'string', help: 'per-channel std divided by after --mean, comma-separated' },
+  scale: {
+    type: 'number',
+    help: "factor on 0..255 pixel values (default: the model card's preprocessing, else 1/255)",
+  },
+  mean: {
+    type: 'string',
+    help: "per-channel mean subtracted after --scale, comma-separated (default: the model card's)",
+  },
+  std: {
+    type: 'string',
+    help: "per-channel std divided by after --mean, comma-separated (default: the model card's)",
+  },
   smooth: { type: 'int', help: 'saliency: SmoothGrad over this many noisy copies (default: plain gradient)' },
   plusplus: { type: 'boolean', help: 'gradcam: use Grad-CAM++ weights' },
   steps: { type: 'int', help: 'maximize/dream: gradient-ascent steps (per octave for dream)' },
   lr: { type: 'number', help: 'maximize/dream: step size' },
   octaves: { type: 'int', help: 'dream: image scales', default: 3 },
   seed: { type: 'int', help: 'maximize: seed of the start image and jitter', default: 0 },
-  scale: {
+  enlarge: {
     type: 'int',
     help: 'enlarge the PNG by this factor (default: chosen so small images are visible)',
   },
@@ -51,13 +60,21 @@ function numbers(option: string, text: string): number[] {
   return v;
 }
 
-/** The per-image input shape [C, H, W] of a model: --input, else what the model declares. */
-function inputShape(model: st.Module, option: string | undefined): [number, number, number] {
-  const shape = option !== undefined ? parseShape('input', option) : st.viz.declaredInputShape(model);
-  if (!shape || shape.length !== 3)
+/** The per-image input shape [C, H, W] of a model: --input, else its model card's or recorded input. */
+function inputShape(p: st.ResolvedPreprocessing, option: string | undefined): [number, number, number] {
+  if (option !== undefined) {
+    const shape = parseShape('input', option);
+    if (shape.length !== 3) throw new UsageError(`--input must be CxHxW, e.g. 3x224x224; got '${option}'`);
+    return [shape[0]!, shape[1]!, shape[2]!];
+  }
+  if (!p.size)
     throw new UsageError("the model's input size is not known; pass --input CxHxW, e.g. --input 3x224x224");
-  return [shape[0]!, shape[1]!, shape[2]!];
+  return [p.channels, p.size[0], p.size[1]];
 }
+
+/** Per-channel values as a [1, C, 1, 1] tensor (one value is shared by every channel). */
+const perChannel = (v: readonly number[], c: number) =>
+  st.tensor(v.length === 1 ? Array<number>(c).fill(v[0]!) : [...v]).reshape([1, c, 1, 1]);
 
 /** `stride viz gradcam resnet18 cat.png --layer layer4 --out cam.png` */
 export async function vizCommand(argv: readonly string[]): Promise<void> {
@@ -68,17 +85,17 @@ export async function vizCommand(argv: readonly string[]): Promise<void> {
   const out = options['out'] as string | undefined;
   if (!out) throw new UsageError('--out file.png is required');
   const layerArg = options['layer'] as string | undefined;
-  const scaleArg = options['scale'] as number | undefined;
+  const enlargeArg = options['enlarge'] as number | undefined;
   const save = async (image: st.Tensor, path: string, what: string) => {
     const side = Math.max(image.shape[image.ndim - 1]!, image.shape[image.ndim - 2]!);
-    const scale = scaleArg ?? Math.max(1, Math.floor(256 / side));
+    const scale = enlargeArg ?? Math.max(1, Math.floor(256 / side));
     await st.viz.savePng(image, path, { scale });
     console.log(`${path}: ${what}`);
   };
 
   if (method === 'edges') {
     if (positional.length !== 2) throw new UsageError('edges needs exactly one image');
-    const image = await st.viz.readImageTensor(positional[1]!);
+    const image = (await st.readImage(positional[1]!)).unsqueeze(0);
     const { maps, magnitude } = st.viz.edges(image);
     const [, , h, w] = maps.shape as [number, number, number, number];
     // Eight directions (positive responses) and the magnitude on one scale, where the 99th
@@ -111,25 +128,34 @@ export async function vizCommand(argv: readonly string[]): Promise<void> {
     return;
   }
 
-  const [c, h, w] = inputShape(model, options['input'] as string | undefined);
-  const [lo, hi] = numbers('range', (options['range'] as string | undefined) ?? '0,1') as [number, number];
-  const mean = options['mean'] !== undefined ? numbers('mean', options['mean'] as string) : null;
-  const std = options['std'] !== undefined ? numbers('std', options['std'] as string) : null;
-  const toModel = (img01: st.Tensor): st.Tensor => {
-    let x = img01.mul(hi - lo).add(lo);
-    if (mean) x = x.sub(st.tensor(mean).reshape([1, mean.length, 1, 1]));
-    if (std) x = x.div(st.tensor(std).reshape([1, std.length, 1, 1]));
-    return x;
-  };
-  const fromModel = (x: st.Tensor): st.Tensor => {
-    let y = x;
-    if (std) y = y.mul(st.tensor(std).reshape([1, std.length, 1, 1]));
-    if (mean) y = y.add(st.tensor(mean).reshape([1, mean.length, 1, 1]));
-    return y
-      .sub(lo)
-      .div(hi - lo)
-      .clamp(0, 1);
-  };
+  // The model's own preprocessing (its card, else pixels / 255), unless the options say otherwise.
+  const prep = st.resolvePreprocessing(model);
+  const [c, h, w] = inputShape(prep, options['input'] as string | undefined);
+  const scale = (options['scale'] as number | undefined) ?? prep.scale;
+  const mean = options['mean'] !== undefined ? numbers('mean', options['mean'] as string) : prep.mean;
+  const std = options['std'] !== undefined ? numbers('std', options['std'] as string) : prep.std;
+  for (const [name, v] of [
+    ['mean', mean],
+    ['std', std],
+  ] as const)
+    if (v.length !== 1 && v.length !== c)
+      throw new UsageError(`--${name} needs 1 or ${c} values (one per input channel); got ${v.length}`);
+  const bgr = prep.colorOrder === 'bgr' && c === 3;
+  const flip = (t: st.Tensor) =>
+    bgr ? st.concat([t.slice(1, 2, 3), t.slice(1, 1, 2), t.slice(1, 0, 1)], 1) : t;
+  // Pixels in [0, 1] to model input and back (the inverse, for pictures of optimized inputs).
+  const toModel = (img01: st.Tensor): st.Tensor =>
+    flip(img01)
+      .mul(255 * scale)
+      .sub(perChannel(mean, c))
+      .div(perChannel(std, c));
+  const fromModel = (x: st.Tensor): st.Tensor =>
+    flip(
+      x
+        .mul(perChannel(std, c))
+        .add(perChannel(mean, c))
+        .div(255 * scale),
+    ).clamp(0, 1);
 
   if (method === 'maximize') {
     const channel = (options['channel'] as number | undefined) ?? 0;
@@ -151,7 +177,9 @@ export async function vizCommand(argv: readonly string[]): Promise<void> {
   }
 
   if (positional.length !== 3) throw new UsageError(`${method} needs a model and an image`);
-  const image01 = await st.viz.readImageTensor(positional[2]!, { channels: c === 1 ? 1 : 3, size: [h, w] });
+  const image01 = (
+    await st.readImage(positional[2]!, { channels: c === 1 ? 1 : 3, size: [h, w], fit: prep.fit })
+  ).unsqueeze(0);
   const x = toModel(image01);
 
   if (method === 'activations') {
