@@ -66,7 +66,10 @@ export function edges(image: Tensor): EdgeMaps {
     );
   }
   const c = x.shape[1]!;
-  const w = new Float32Array(EDGE_ANGLES.length * c * 9);
+  const w =
+    x.dtype === 'float64'
+      ? new Float64Array(EDGE_ANGLES.length * c * 9)
+      : new Float32Array(EDGE_ANGLES.length * c * 9);
   EDGE_ANGLES.forEach((angle, o) => {
     const k = EDGE_KERNELS[angle];
     for (let ch = 0; ch < c; ch++)

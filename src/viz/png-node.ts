@@ -1,5 +1,6 @@
-import sharp from 'sharp';
 import { ShapeError, ValueError } from '../errors.js';
+import { loadSharp } from '../image/sharp-loader-node.js';
+import { tensorToImage } from '../image/tensor-to-image.js';
 import { writeFileAtomic } from '../io/atomic-write-node.js';
 import type { Tensor } from '../tensor/tensor.js';
 
@@ -32,16 +33,13 @@ export async function imageToPng(image: Tensor, opts: PngOptions = {}): Promise<
   const scale = opts.scale ?? 1;
   if (!Number.isInteger(scale) || scale < 1)
     throw new ValueError(op, `scale must be a positive integer; got ${scale}`);
-  const [c, h, w] = one.shape as [number, number, number];
-  const pixels = Buffer.alloc(h * w * c);
-  for (let ch = 0; ch < c; ch++)
-    for (let p = 0; p < h * w; p++) {
-      const v = one.data[ch * h * w + p]!;
-      pixels[p * c + ch] = Math.round(Math.min(1, Math.max(0, Number.isFinite(v) ? v : 0)) * 255);
-    }
-  let img = sharp(pixels, { raw: { width: w, height: h, channels: c as 1 | 3 } });
-  if (scale > 1) img = img.resize(w * scale, h * scale, { kernel: 'nearest' });
-  if (c === 1) img = img.toColourspace('b-w');
+  const raw = tensorToImage(one, { range: 'unit' }); // clamps to [0, 1], rounds to bytes
+  const sharp = await loadSharp(op);
+  let img = sharp(raw.data, {
+    raw: { width: raw.width, height: raw.height, channels: raw.channels as 1 | 3 },
+  });
+  if (scale > 1) img = img.resize(raw.width * scale, raw.height * scale, { kernel: 'nearest' });
+  if (raw.channels === 1) img = img.toColourspace('b-w');
   return img.png(opts.palette ? { palette: true } : {}).toBuffer();
 }
 
@@ -58,6 +56,6 @@ export async function savePng(image: Tensor, path: string, opts: PngOptions = {}
  */
 export async function saveChart(svg: string, path: string): Promise<string> {
   if (path.toLowerCase().endsWith('.svg')) writeFileAtomic(path, svg);
-  else writeFileAtomic(path, await sharp(Buffer.from(svg)).png().toBuffer());
+  else writeFileAtomic(path, await (await loadSharp('saveChart'))(Buffer.from(svg)).png().toBuffer());
   return path;
 }
