@@ -7,6 +7,7 @@ export { filters } from './filters.js';
 export { activations, type ActivationsOptions, type LayerActivations } from './activations.js';
 export { saliency, type SaliencyOptions, type SmoothGradOptions } from './saliency.js';
 export { gradCam, gradCamPlusPlus, scaleEachToUnit, type GradCamOptions } from './grad-cam.js';
+export { occlusion, type OcclusionOptions } from './occlusion.js';
 export { maximize, type MaximizeOptions, type MaximizeResult } from './maximize.js';
 export { deepDream, type DeepDreamOptions } from './deep-dream.js';
 export { edges, EDGE_ANGLES, EDGE_KERNELS, type EdgeMaps } from './edges.js';

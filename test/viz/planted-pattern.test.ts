@@ -35,7 +35,7 @@ function argmax2d(map: st.Tensor): [number, number] {
 }
 
 describe('viz on a network trained to find a planted pattern', () => {
-  it('puts the Grad-CAM and saliency peaks on the pattern', async () => {
+  it('puts the Grad-CAM, saliency and occlusion peaks on the pattern', async () => {
     st.manualSeed(0);
     const model = new st.Sequential(
       new st.Conv2d(1, 8, 3, { padding: 1 }),
@@ -66,6 +66,7 @@ describe('viz on a network trained to find a planted pattern', () => {
         ['Grad-CAM', cam],
         ['saliency', st.viz.saliency(model, pattern, { target: 1 })],
         ['SmoothGrad', st.viz.saliency(model, pattern, { target: 1, smooth: { samples: 10 } })],
+        ['occlusion', st.viz.occlusion(model, pattern, { target: 1, patch: 3, stride: 1 })],
       ] as const;
       for (const [name, map] of maps) {
         const [r, c] = argmax2d(map);
