@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -60,17 +60,30 @@ describe('stride viz and stride plot', () => {
     },
   );
 
-  it("plot draws a run folder's history.csv and refuses bad usage", async () => {
-    writeFileSync(join(dir, 'history.csv'), 'epoch,loss,accuracy\n0,1.5,0.4\n1,0.9,0.7\n2,0.5,0.85\n');
-    const r = stride('plot', dir);
-    assert.equal(r.code, 0, r.err);
-    assert.match(r.out, /3 epochs of loss, accuracy; wrote .*history\.png/);
-    const m = await sharp(join(dir, 'history.png')).metadata();
-    assert.deepEqual([m.width, m.height], [840, 300]);
-    assert.equal(stride('viz', 'filters', 'lenet5', '--layer', 'c1').code, 2);
-    assert.match(
-      stride('viz', 'paint', 'lenet5', '--out', 'x.png').err,
-      /must be one of filters, activations/,
+  it('train writes its charts next to the checkpoint and plot draws them again', async () => {
+    const run = join(dir, 'run');
+    const t = stride(
+      'train',
+      'lenet5',
+      '--epochs',
+      '2',
+      '--train-limit',
+      '300',
+      '--test-limit',
+      '100',
+      '--out',
+      run,
     );
+    assert.equal(t.code, 0, t.err);
+    assert.match(t.out, /plots: .*history\.csv, .*history\.png, .*confusion\.json, .*confusion\.png/);
+    assert.match(t.out.trim().split('\n').at(-1)!, /^test accuracy: /);
+    const r = stride('plot', run, '--format', 'svg');
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /2 epochs of loss, accuracy, lr; wrote .*history\.svg, .*confusion\.svg/);
+    const m = await sharp(join(run, 'history.png')).metadata();
+    assert.deepEqual([m.width, m.height], [3 * 420, 300]); // loss, accuracy and learning-rate panels
+    const noOut = stride('viz', 'filters', 'lenet5', '--layer', 'c1');
+    assert.equal(noOut.code, 2);
+    assert.match(noOut.err, /--out file.png is required/);
   });
 });
