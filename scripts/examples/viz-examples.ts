@@ -112,17 +112,10 @@ if (!nsfwjsDir || !existsSync(join(SKIMAGE, 'chelsea.png'))) {
     );
     say(`${name}: top out_relu channel ${top}`);
     if (name === 'chelsea.png') {
-      const acts = st.viz.activations(backbone, img, ['Conv1_relu', 'block_3_expand_relu'], {
-        maxChannels: 32,
-      });
+      const acts = st.viz.activations(backbone, img, ['Conv1_relu'], { maxChannels: 32 });
       await st.viz.savePng(acts['Conv1_relu']!.grid, join(OUT, 'viz-mobilenetv2-activations-conv1.png'), {
         palette: true,
       });
-      await st.viz.savePng(
-        acts['block_3_expand_relu']!.grid,
-        join(OUT, 'viz-mobilenetv2-activations-block3.png'),
-        { scale: 2, palette: true },
-      );
       await st.viz.savePng(
         st.viz.filters(backbone, 'Conv1'),
         join(OUT, 'viz-mobilenetv2-filters-conv1.png'),
