@@ -45,11 +45,15 @@ const logits = lenet.predict(test);
 const labels = st.tensor(Array.from(testSet.labels));
 say(`LeNet-5 trained: test accuracy ${(st.accuracy(logits, labels) * 100).toFixed(2)}%`);
 const cm = st.confusionMatrix(logits, labels, 10);
-const lenetRun = join(OUT, 'lenet5-run');
-mkdirSync(lenetRun, { recursive: true });
-say(
-  `charts: ${(await st.viz.writeTrainingPlots(lenetRun, history, cm, { title: 'LeNet-5 on MNIST (12,000 images)' })).join(', ')}`,
-);
+// The charts stride train writes next to its checkpoint (st.viz.writeTrainingPlots), drawn here directly.
+const charts = [
+  await st.viz.saveChart(
+    st.viz.historyChart(history, { title: 'LeNet-5 on MNIST (12,000 images)' }),
+    join(OUT, 'viz-lenet5-history.png'),
+  ),
+  await st.viz.saveChart(st.viz.confusionChart(cm), join(OUT, 'viz-lenet5-confusion.png')),
+];
+say(`charts: ${charts.join(', ')}`);
 
 await st.viz.savePng(st.viz.filters(lenet, 'conv1'), join(OUT, 'viz-lenet5-filters-conv1.png'), {
   scale: 12,
