@@ -592,3 +592,6 @@ export {
 // face-api's networks as Stride graphs (weights from its TF.js manifests).
 export { ssdFaceDetector, SSD_FACE_INPUT_SIZE, type SsdFaceDetectorNet } from './models/face-detector-ssd.js';
 export { faceLandmarkNet, FACE_LANDMARK_INPUT_SIZE } from './models/face-landmark-net.js';
+
+// st.viz: filters, activations, saliency, Grad-CAM, activation maximization, deep dream, edges, charts.
+export * as viz from './viz/index.js';

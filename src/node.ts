@@ -36,6 +36,8 @@ export {
   type Rect,
 } from './faces/face-pipeline.js';
 export type { FaceBox, SsdDecodeOptions } from './faces/ssd-decode.js';
+// st.viz with PNG and chart files (replaces the portable st.viz of ./index.js).
+export * as viz from './viz/node.js';
 export { CSVLogger, type CSVLoggerOptions } from './train/csv-logger.js';
 export {
   getNumThreads,

@@ -23,6 +23,8 @@ import { evaluateCommand, evaluateHelp } from './commands/evaluate.js';
 import { predictCommand, predictHelp } from './commands/predict.js';
 import { closest } from './did-you-mean.js';
 import { strideVersion } from './version.js';
+import { vizCommand, vizHelp } from './commands/viz.js';
+import { plotCommand, plotHelp } from './commands/plot.js';
 
 interface Command {
   summary: string;
@@ -75,6 +77,16 @@ const commands: Record<string, Command> = {
     summary: 'neural style transfer of a photo (pretrained MobileNetV2)',
     help: styleHelp,
     run: styleCommand,
+  },
+  viz: {
+    summary: 'pictures: filters, activations, saliency, Grad-CAM, maximize, dream, edges',
+    help: vizHelp,
+    run: vizCommand,
+  },
+  plot: {
+    summary: "charts of a run's training history and confusion matrix",
+    help: plotHelp,
+    run: plotCommand,
   },
 };
 

@@ -337,7 +337,7 @@ export async function trainCommand(argv: readonly string[]): Promise<void> {
   );
   if (resumed) console.log(`resuming ${runDir} after epoch ${startEpoch} of ${state.epochs}`);
   const t0 = performance.now();
-  await model.fit(train, {
+  const history = await model.fit(train, {
     optimizer,
     epochs: state.epochs - startEpoch,
     batchSize: state.batchSize,
@@ -354,6 +354,7 @@ export async function trainCommand(argv: readonly string[]): Promise<void> {
 
   const heldOut = test ?? validation;
   if (!heldOut) {
+    console.log(`plots: ${(await st.viz.writeTrainingPlots(runDir, history)).join(', ')}`);
     console.log(
       'no images were held out; pass --val-split 0.1 to score the model on images it did not train on',
     );
@@ -361,5 +362,6 @@ export async function trainCommand(argv: readonly string[]): Promise<void> {
   }
   const r = classReport(model, heldOut, classNames);
   console.log(formatClassReport(r));
+  console.log(`plots: ${(await st.viz.writeTrainingPlots(runDir, history, r.confusion)).join(', ')}`);
   console.log(`${test ? 'test' : 'validation'} accuracy: ${(r.accuracy * 100).toFixed(2)}%`);
 }
