@@ -414,4 +414,10 @@ export {
   type TfjsWeightGroup,
 } from './io/tfjs/tfjs-weights.js';
 export { ChannelsLastReshape } from './io/tfjs/channels-last-reshape.js';
-export { faceRecognitionNetFromTfjs, FACE_RECOGNITION_INPUT_SIZE } from './io/tfjs/face-recognition-net.js';
+export { faceRecognitionNetFromTfjs } from './io/tfjs/face-recognition-weights.js';
+export {
+  faceRecognitionNet,
+  FaceNormalize,
+  ZeroPadChannels,
+  FACE_RECOGNITION_INPUT_SIZE,
+} from './models/face-recognition-net.js';

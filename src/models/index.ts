@@ -67,5 +67,5 @@ export {
 export { squeezenet1_0, squeezenet1_1, SqueezeNet, Fire, type SqueezeNetOptions } from './squeezenet.js';
 export { convnetjs_cifar10, ConvNetJSCifar10 } from './convnetjs-cifar.js';
 export type { ZooOptions } from './zoo-options.js';
-export { setDefaultInputShape, getDefaultInputShape } from './default-input.js';
+export { setDefaultInputShape, getDefaultInputShape } from '../nn/default-input.js';
 export { listModels, getModel, modelNames, type ModelInfo, type ModelFactory } from './registry.js';

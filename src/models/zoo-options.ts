@@ -4,7 +4,7 @@ import { checkInt } from '../nn/layer-args.js';
 import { Linear } from '../nn/linear.js';
 import type { Module } from '../nn/module.js';
 import { BatchNorm2d } from '../nn/normalization.js';
-import { setDefaultInputShape } from './default-input.js';
+import { setDefaultInputShape } from '../nn/default-input.js';
 
 /** Options every zoo function takes. */
 export interface ZooOptions {
