@@ -55,6 +55,7 @@ export {
   Hardswish,
   Softmax,
   LogSoftmax,
+  KerasHardSigmoid,
 } from './activation-layers.js';
 export {
   BatchNorm2d,

@@ -5,7 +5,7 @@
  *
  * relu, sigmoid and tanh live with the element-wise ops and are re-exported here.
  */
-import { record } from '../autograd/grad-fn.js';
+import { record, type OpAttrs } from '../autograd/grad-fn.js';
 import { kernels } from '../backend/registry.js';
 import { ValueError } from '../errors.js';
 import type { FloatArray } from '../tensor/dtype.js';
@@ -16,21 +16,18 @@ export { relu, sigmoid, tanh } from './elementwise.js';
 
 /**
  * Record a point-wise activation: `forward(x, y)` fills y from x; `backward(x, y, g, dx)` fills dx
- * from the input, the output and the output gradient.
+ * from the input, the output and the output gradient; `attrs` are its options, kept on the record.
  */
 function pointwise(
   name: string,
   x: Tensor,
   forward: (x: FloatArray, y: FloatArray) => void,
   backward: (x: FloatArray, y: FloatArray, g: FloatArray, dx: FloatArray) => void,
+  attrs?: OpAttrs,
 ): Tensor {
   const out = empty(x.shape, x.dtype);
   forward(x.data, out.data);
-  return record(name, [x], out, (g) => {
-    const dx = empty(x.shape, x.dtype);
-    backward(x.data, out.data, g.data, dx.data);
-    return [dx];
-  });
+  return kernelPointwise(name, x, out, backward, attrs);
 }
 
 /** Like {@link pointwise}, for activations whose forward is a backend kernel. */
@@ -39,12 +36,19 @@ function kernelPointwise(
   x: Tensor,
   out: Tensor,
   backward: (x: FloatArray, y: FloatArray, g: FloatArray, dx: FloatArray) => void,
+  attrs?: OpAttrs,
 ): Tensor {
-  return record(name, [x], out, (g) => {
-    const dx = empty(x.shape, x.dtype);
-    backward(x.data, out.data, g.data, dx.data);
-    return [dx];
-  });
+  return record(
+    name,
+    [x],
+    out,
+    (g) => {
+      const dx = empty(x.shape, x.dtype);
+      backward(x.data, out.data, g.data, dx.data);
+      return [dx];
+    },
+    attrs,
+  );
 }
 
 /** Stable logistic function of one number. */
@@ -64,19 +68,31 @@ function softplusOf(v: number): number {
  * At x = 0 the gradient is the slope, as in PyTorch.
  */
 export function leakyRelu(x: Tensor, negativeSlope = 0.01): Tensor {
-  return kernelPointwise('leakyRelu', x, unaryRaw('leakyRelu', x, negativeSlope), (xd, _y, g, dx) => {
-    for (let i = 0; i < xd.length; i++) dx[i] = xd[i]! > 0 ? g[i]! : g[i]! * negativeSlope;
-  });
+  return kernelPointwise(
+    'leakyRelu',
+    x,
+    unaryRaw('leakyRelu', x, negativeSlope),
+    (xd, _y, g, dx) => {
+      for (let i = 0; i < xd.length; i++) dx[i] = xd[i]! > 0 ? g[i]! : g[i]! * negativeSlope;
+    },
+    { negativeSlope },
+  );
 }
 
 /** x for x > 0, alpha · (e^x - 1) otherwise (default alpha 1). */
 export function elu(x: Tensor, alpha = 1): Tensor {
-  return kernelPointwise('elu', x, unaryRaw('elu', x, alpha), (xd, _y, g, dx) => {
-    for (let i = 0; i < xd.length; i++) {
-      const v = xd[i]!;
-      dx[i] = v > 0 ? g[i]! : g[i]! * alpha * Math.exp(v);
-    }
-  });
+  return kernelPointwise(
+    'elu',
+    x,
+    unaryRaw('elu', x, alpha),
+    (xd, _y, g, dx) => {
+      for (let i = 0; i < xd.length; i++) {
+        const v = xd[i]!;
+        dx[i] = v > 0 ? g[i]! : g[i]! * alpha * Math.exp(v);
+      }
+    },
+    { alpha },
+  );
 }
 
 /** SELU's fixed scale (Klambauer et al. 2017), as in PyTorch. */
@@ -138,12 +154,18 @@ export function gelu(x: Tensor, opts: GeluOptions = {}): Tensor {
     cdf.data[i] = phi;
     out.data[i] = x.data[i]! * phi;
   }
-  return kernelPointwise('gelu', x, out, (xd, _y, g, dx) => {
-    for (let i = 0; i < xd.length; i++) {
-      const v = xd[i]!;
-      dx[i] = g[i]! * (cdf.data[i]! + v * INV_SQRT_2PI * Math.exp(-0.5 * v * v));
-    }
-  });
+  return kernelPointwise(
+    'gelu',
+    x,
+    out,
+    (xd, _y, g, dx) => {
+      for (let i = 0; i < xd.length; i++) {
+        const v = xd[i]!;
+        dx[i] = g[i]! * (cdf.data[i]! + v * INV_SQRT_2PI * Math.exp(-0.5 * v * v));
+      }
+    },
+    { approximate: 'none' },
+  );
 }
 
 function geluTanh(x: Tensor): Tensor {
@@ -164,6 +186,7 @@ function geluTanh(x: Tensor): Tensor {
         dx[i] = g[i]! * (0.5 * (1 + t) + 0.5 * v * (1 - t * t) * dInner);
       }
     },
+    { approximate: 'tanh' },
   );
 }
 
@@ -188,6 +211,7 @@ export function softplus(x: Tensor, beta = 1, threshold = 20): Tensor {
         dx[i] = bv > threshold ? g[i]! : g[i]! * sigmoidOf(bv);
       }
     },
+    { beta, threshold },
   );
 }
 
@@ -196,7 +220,7 @@ export function softplus(x: Tensor, beta = 1, threshold = 20): Tensor {
  * at and beyond its ends, as in PyTorch.
  */
 export function hardtanh(x: Tensor, minVal = -1, maxVal = 1): Tensor {
-  return clampActivation('hardtanh', x, minVal, maxVal);
+  return clampActivation('hardtanh', x, minVal, maxVal, { minVal, maxVal });
 }
 
 /** min(max(0, x), 6), the activation of MobileNet v1/v2 (hardtanh on [0, 6]). */
@@ -204,7 +228,7 @@ export function relu6(x: Tensor): Tensor {
   return clampActivation('relu6', x, 0, 6);
 }
 
-function clampActivation(name: string, x: Tensor, lo: number, hi: number): Tensor {
+function clampActivation(name: string, x: Tensor, lo: number, hi: number, attrs?: OpAttrs): Tensor {
   if (!(lo <= hi)) {
     throw new ValueError(
       name,
@@ -226,6 +250,7 @@ function clampActivation(name: string, x: Tensor, lo: number, hi: number): Tenso
         dx[i] = v > lo && v < hi ? g[i]! : 0;
       }
     },
+    attrs,
   );
 }
 

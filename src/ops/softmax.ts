@@ -97,25 +97,31 @@ export function softmax(x: Tensor, dim: number): Tensor {
       for (let i = 0; i < inner; i++) y[row + i] = Math.exp(xd[row + i]! - m[i]!) * s[i]!;
     }
   }
-  return record('softmax', [x], out, (grad) => {
-    const g = grad.data;
-    const dx = empty(x.shape, x.dtype);
-    const d = dx.data;
-    const dot = new Float64Array(inner);
-    for (let o = 0; o < outer; o++) {
-      const base = o * n * inner;
-      dot.fill(0);
-      for (let k = 0; k < n; k++) {
-        const row = base + k * inner;
-        for (let i = 0; i < inner; i++) dot[i] += g[row + i]! * y[row + i]!;
+  return record(
+    'softmax',
+    [x],
+    out,
+    (grad) => {
+      const g = grad.data;
+      const dx = empty(x.shape, x.dtype);
+      const d = dx.data;
+      const dot = new Float64Array(inner);
+      for (let o = 0; o < outer; o++) {
+        const base = o * n * inner;
+        dot.fill(0);
+        for (let k = 0; k < n; k++) {
+          const row = base + k * inner;
+          for (let i = 0; i < inner; i++) dot[i] += g[row + i]! * y[row + i]!;
+        }
+        for (let k = 0; k < n; k++) {
+          const row = base + k * inner;
+          for (let i = 0; i < inner; i++) d[row + i] = y[row + i]! * (g[row + i]! - dot[i]!);
+        }
       }
-      for (let k = 0; k < n; k++) {
-        const row = base + k * inner;
-        for (let i = 0; i < inner; i++) d[row + i] = y[row + i]! * (g[row + i]! - dot[i]!);
-      }
-    }
-    return [dx];
-  });
+      return [dx];
+    },
+    { dim: geo.dim },
+  );
 }
 
 /** log(softmax(x)) along `dim`, computed as x - logSumExp(x) without forming softmax first. */
@@ -125,25 +131,31 @@ export function logSoftmax(x: Tensor, dim: number): Tensor {
   const out = empty(x.shape, x.dtype);
   logSoftmaxInto(x.data, out.data, geo);
   const y = out.data;
-  return record('logSoftmax', [x], out, (grad) => {
-    const g = grad.data;
-    const dx = empty(x.shape, x.dtype);
-    const d = dx.data;
-    const total = new Float64Array(inner);
-    for (let o = 0; o < outer; o++) {
-      const base = o * n * inner;
-      total.fill(0);
-      for (let k = 0; k < n; k++) {
-        const row = base + k * inner;
-        for (let i = 0; i < inner; i++) total[i] += g[row + i]!;
+  return record(
+    'logSoftmax',
+    [x],
+    out,
+    (grad) => {
+      const g = grad.data;
+      const dx = empty(x.shape, x.dtype);
+      const d = dx.data;
+      const total = new Float64Array(inner);
+      for (let o = 0; o < outer; o++) {
+        const base = o * n * inner;
+        total.fill(0);
+        for (let k = 0; k < n; k++) {
+          const row = base + k * inner;
+          for (let i = 0; i < inner; i++) total[i] += g[row + i]!;
+        }
+        for (let k = 0; k < n; k++) {
+          const row = base + k * inner;
+          for (let i = 0; i < inner; i++) d[row + i] = g[row + i]! - Math.exp(y[row + i]!) * total[i]!;
+        }
       }
-      for (let k = 0; k < n; k++) {
-        const row = base + k * inner;
-        for (let i = 0; i < inner; i++) d[row + i] = g[row + i]! - Math.exp(y[row + i]!) * total[i]!;
-      }
-    }
-    return [dx];
-  });
+      return [dx];
+    },
+    { dim: geo.dim },
+  );
 }
 
 /**
