@@ -27,6 +27,7 @@ import {
   Softplus,
   Tanh,
 } from '../../nn/activation-layers.js';
+import { ValueError } from '../../errors.js';
 import type { Module } from '../../nn/module.js';
 import { float, type OnnxBuilder } from '../onnx/onnx-builder.js';
 import type { OnnxAttrs } from '../onnx/onnx-attributes.js';
@@ -162,8 +163,21 @@ function gelu(m: GELU, e: OnnxEmit): string {
   return b.op('Mul', [b.op('Mul', [x, half], {}, path), b.op('Add', [inner, one], {}, path)], {}, path);
 }
 
+/**
+ * Below this threshold, PyTorch's switch to x (where beta·x > threshold) differs visibly from the
+ * smooth log(1 + e^(beta·x)) / beta that ONNX's Softplus computes (by log1p(e^-threshold) / beta).
+ */
+const ONNX_SOFTPLUS_MIN_THRESHOLD = 15;
+
 function softplus(m: Softplus, e: OnnxEmit): string {
   const { b, x, path } = e;
+  if (m.threshold < ONNX_SOFTPLUS_MIN_THRESHOLD) {
+    throw new ValueError(
+      'exportOnnx',
+      `Softplus: threshold ${m.threshold} changes results by up to ${(Math.log1p(Math.exp(-m.threshold)) / m.beta).toExponential(1)}, ` +
+        `and ONNX's Softplus has no threshold. Fix: use a threshold of at least ${ONNX_SOFTPLUS_MIN_THRESHOLD} (PyTorch's default is 20)`,
+    );
+  }
   if (m.beta === 1) return b.op('Softplus', [x], {}, path);
   const scaled = b.op('Mul', [x, b.floats([m.beta], [], `${path}.beta`)], {}, path);
   return b.op(
@@ -376,7 +390,8 @@ export const ACTIVATIONS: readonly ActivationRow[] = [
       emit: onnxNode('HardSigmoid', () => ({ alpha: float(0.2), beta: float(0.5) })),
       import: { op: 'HardSigmoid', create: (a) => (isKerasHardSigmoid(a) ? new KerasHardSigmoid() : null) },
     },
-    keras: { names: ['hard_sigmoid'] },
+    // Python Keras writes 'hard_sigmoid', tfjs 'hardSigmoid'.
+    keras: { names: ['hard_sigmoid', 'hardSigmoid'] },
   },
 ] as readonly ActivationRow[];
 

@@ -19,6 +19,7 @@ import { Flatten, Identity, ZeroPad2d } from '../../nn/reshape-layers.js';
 import { Upsample } from '../../nn/upsample.js';
 import { pair, resolvePadding, type Padding2d } from '../../ops/geometry.js';
 import type { Tensor } from '../../tensor/tensor.js';
+import { ZeroPadChannels } from '../../models/face-recognition-net.js';
 import { ACTIVATIONS } from '../catalog/activations.js';
 import { float, type AttrInput, type OnnxBuilder } from './onnx-builder.js';
 import { OnnxOp } from './onnx-op-layer.js';
@@ -308,6 +309,10 @@ registerOnnxExporter(Concat, (m, c) => {
 registerOnnxExporter(ZeroPad2d, (m, c) => {
   const [l, r, t, btm] = m.padding;
   const pads = c.b.ints([0, 0, t, l, 0, 0, btm, r], `${c.path}.pads`);
+  return c.b.op('Pad', [c.inputs[0]!, pads], { mode: 'constant' }, c.path);
+});
+registerOnnxExporter(ZeroPadChannels, (m, c) => {
+  const pads = c.b.ints([0, 0, 0, 0, 0, m.extra, 0, 0], `${c.path}.pads`);
   return c.b.op('Pad', [c.inputs[0]!, pads], { mode: 'constant' }, c.path);
 });
 registerOnnxExporter(Upsample, (m, c) => {
