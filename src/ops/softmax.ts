@@ -72,7 +72,7 @@ function maxAndSumExp(
   for (let i = 0; i < inner; i++) if (!Number.isFinite(m[i]!) && !Number.isNaN(m[i]!)) m[i] = 0;
   for (let k = 0; k < n; k++) {
     const row = base + k * inner;
-    for (let i = 0; i < inner; i++) s[i] += Math.exp(x[row + i]! - m[i]!);
+    for (let i = 0; i < inner; i++) s[i] = s[i]! + Math.exp(x[row + i]! - m[i]!);
   }
 }
 
@@ -111,7 +111,7 @@ export function softmax(x: Tensor, dim: number): Tensor {
         dot.fill(0);
         for (let k = 0; k < n; k++) {
           const row = base + k * inner;
-          for (let i = 0; i < inner; i++) dot[i] += g[row + i]! * y[row + i]!;
+          for (let i = 0; i < inner; i++) dot[i] = dot[i]! + g[row + i]! * y[row + i]!;
         }
         for (let k = 0; k < n; k++) {
           const row = base + k * inner;
@@ -145,7 +145,7 @@ export function logSoftmax(x: Tensor, dim: number): Tensor {
         total.fill(0);
         for (let k = 0; k < n; k++) {
           const row = base + k * inner;
-          for (let i = 0; i < inner; i++) total[i] += g[row + i]!;
+          for (let i = 0; i < inner; i++) total[i] = total[i]! + g[row + i]!;
         }
         for (let k = 0; k < n; k++) {
           const row = base + k * inner;
