@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "activation.h"
 #include "batch_norm.h"
 #include "conv.h"
 #include "cpu.h"
@@ -441,6 +442,55 @@ napi_value GetIsa(napi_env env, napi_callback_info) {
   });
 }
 
+napi_value ActivationNames(napi_env env, napi_callback_info) {
+  return guarded(env, [&] {
+    napi_value out;
+    check(env, napi_create_array_with_length(env, activationCount(), &out), "creating the activation list");
+    for (int i = 0; i < activationCount(); i++) {
+      napi_value name;
+      check(env, napi_create_string_utf8(env, activationName(i), NAPI_AUTO_LENGTH, &name), "activation name");
+      check(env, napi_set_element(env, out, static_cast<uint32_t>(i), name), "activation list");
+    }
+    return out;
+  });
+}
+
+int32_t activationCode(napi_env env, napi_value v) {
+  const int32_t code = int32(env, v);
+  if (code < 0 || code >= activationCount()) fail(env, "unknown activation code");
+  return code;
+}
+
+napi_value Activation(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Args a = args(env, info, 5);
+    const int32_t code = activationCode(env, a.argv[0]);
+    size_t n = 0, ny = 0;
+    const float* x = typedArray<float>(env, a.argv[1], napi_float32_array, "x", &n);
+    float* y = typedArray<float>(env, a.argv[2], napi_float32_array, "y", &ny);
+    if (ny < n) fail(env, "y is shorter than x");
+    activationForward(code, x, y, static_cast<int64_t>(n), static_cast<float>(number(env, a.argv[3])),
+                      static_cast<float>(number(env, a.argv[4])));
+    return undefined(env);
+  });
+}
+
+napi_value ActivationGrad(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Args a = args(env, info, 7);
+    const int32_t code = activationCode(env, a.argv[0]);
+    size_t n = 0, ny = 0, ng = 0, ndx = 0;
+    const float* x = typedArray<float>(env, a.argv[1], napi_float32_array, "x", &n);
+    const float* y = typedArray<float>(env, a.argv[2], napi_float32_array, "y", &ny);
+    const float* g = typedArray<float>(env, a.argv[3], napi_float32_array, "g", &ng);
+    float* dx = typedArray<float>(env, a.argv[4], napi_float32_array, "dx", &ndx);
+    if (ny < n || ng < n || ndx < n) fail(env, "y, g or dx is shorter than x");
+    activationBackward(code, x, y, g, dx, static_cast<int64_t>(n), static_cast<float>(number(env, a.argv[5])),
+                       static_cast<float>(number(env, a.argv[6])));
+    return undefined(env);
+  });
+}
+
 napi_value Init(napi_env env, napi_value exports) {
   const napi_property_descriptor props[] = {
       {"gemm", nullptr, Gemm, nullptr, nullptr, nullptr, napi_default, nullptr},
@@ -465,6 +515,9 @@ napi_value Init(napi_env env, napi_value exports) {
       {"setIsa", nullptr, SetIsa, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"getIsa", nullptr, GetIsa, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"setConvAlgorithm", nullptr, SetConvAlgorithm, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"activationNames", nullptr, ActivationNames, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"activation", nullptr, Activation, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"activationGrad", nullptr, ActivationGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   return exports;

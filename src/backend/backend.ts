@@ -1,4 +1,7 @@
 import type { FloatArray } from '../tensor/dtype.js';
+import type { ActivationOp } from './reference/activation.js';
+
+export type { ActivationOp } from './reference/activation.js';
 
 /**
  * The kernel interface every backend implements. Kernels work on contiguous typed arrays in
@@ -117,6 +120,23 @@ export interface Backend {
     axes: readonly number[],
     out: FloatArray,
     indices?: Int32Array,
+  ): void;
+
+  /**
+   * y[i] = f(x[i]) for the activation kernel `op` (see `reference/activation.ts`), with its
+   * parameters `p0`, `p1` (leakyRelu's slope, elu's alpha, softplus' beta and threshold, hardtanh's
+   * bounds; 0 when unused).
+   */
+  activation(op: ActivationOp, x: FloatArray, y: FloatArray, p0?: number, p1?: number): void;
+  /** dx[i] = g[i] · f'(x[i]) for the activation kernel `op`, given the forward's input x and output y. */
+  activationGrad(
+    op: ActivationOp,
+    x: FloatArray,
+    y: FloatArray,
+    g: FloatArray,
+    dx: FloatArray,
+    p0?: number,
+    p1?: number,
   ): void;
 }
 

@@ -2,6 +2,7 @@ import { ValueError } from '../../errors.js';
 import type { FloatArray } from '../../tensor/dtype.js';
 import { broadcastStrides, sizeOf } from '../../tensor/shape.js';
 import type {
+  ActivationOp,
   Backend,
   BatchNormParams,
   BinaryOp,
@@ -12,6 +13,7 @@ import type {
   ReduceOp,
   UnaryOp,
 } from '../backend.js';
+import { ACTIVATION_OPS } from '../reference/activation.js';
 import { referenceBackend } from '../reference/reference-backend.js';
 import type { NativeAddon } from './native-addon.js';
 
@@ -87,6 +89,12 @@ export function createNativeBackend(addon: NativeAddon): Backend {
   const convParams = new Float64Array(16);
   const poolParams = new Float64Array(17);
   const channelParams = new Float64Array(3);
+  // Activation kernels by name: the addon lists its rows at load. A kernel it lacks (an addon built
+  // before the row was added) runs on the reference backend.
+  const activationCodes = new Map<ActivationOp, number>();
+  (addon.activationNames?.() ?? []).forEach((name, code) => {
+    if ((ACTIVATION_OPS as string[]).includes(name)) activationCodes.set(name as ActivationOp, code);
+  });
 
   function fillConv(p: Conv2dParams): Float64Array {
     const v = [
@@ -334,6 +342,27 @@ export function createNativeBackend(addon: NativeAddon): Backend {
           dx as Float32Array,
         );
       }
+    },
+
+    activation(op, x, y, p0 = 0, p1 = 0): void {
+      const code = activationCodes.get(op);
+      if (code === undefined || !isF32(x, y)) return referenceBackend.activation(op, x, y, p0, p1);
+      addon.activation!(code, x as Float32Array, y as Float32Array, p0, p1);
+    },
+
+    activationGrad(op, x, y, g, dx, p0 = 0, p1 = 0): void {
+      const code = activationCodes.get(op);
+      if (code === undefined || !isF32(x, y, g, dx))
+        return referenceBackend.activationGrad(op, x, y, g, dx, p0, p1);
+      addon.activationGrad!(
+        code,
+        x as Float32Array,
+        y as Float32Array,
+        g as Float32Array,
+        dx as Float32Array,
+        p0,
+        p1,
+      );
     },
 
     unary(op, x, y, alpha = 0): void {

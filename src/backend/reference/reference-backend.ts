@@ -1,4 +1,5 @@
 import type { Backend } from '../backend.js';
+import { activation, activationGrad } from './activation.js';
 import {
   batchNormBackwardData,
   batchNormBackwardSums,
@@ -31,4 +32,6 @@ export const referenceBackend: Backend = {
   unary,
   binary,
   reduce,
+  activation,
+  activationGrad,
 };
