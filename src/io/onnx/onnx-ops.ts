@@ -30,7 +30,7 @@ import { maxUnpool2d } from '../../ops/max-unpool.js';
 import { concat, expand, pad, permute, reshape, slice, transpose } from '../../ops/shape-ops.js';
 import { logSoftmax, softmax } from '../../ops/softmax.js';
 import { Tensor } from '../../tensor/tensor.js';
-import { activationRowsForOnnx, onnxActivationLayer } from '../catalog/activations.js';
+import { ACTIVATION_ONNX_OPS, activationRowsForOnnx, onnxActivationLayer } from '../catalog/activations.js';
 import type { OnnxAttrs } from './onnx-attributes.js';
 import { onnxResize, type OnnxResizeMode } from './onnx-resize.js';
 import { resampleAxis } from './resample-axis.js';
@@ -811,9 +811,8 @@ export const ONNX_KERNELS: Readonly<Record<string, OnnxKernel>> = {
   GlobalAveragePool,
   GlobalMaxPool,
   BatchNormalization,
-  Relu: activationKernel('Relu'),
-  LeakyRelu: activationKernel('LeakyRelu'),
-  Elu: activationKernel('Elu'),
+  // Activations run as their catalog rows' layers; the entries after this add ONNX's wider forms.
+  ...Object.fromEntries(ACTIVATION_ONNX_OPS.map((op) => [op, activationKernel(op)])),
   Selu: activationKernel('Selu', (inputs, a) => {
     // Other constants than SELU's: gamma · (relu(x) + alpha · (e^min(x, 0) - 1)).
     const x = req('Selu', inputs, 0);
@@ -821,15 +820,11 @@ export const ONNX_KERNELS: Readonly<Record<string, OnnxKernel>> = {
     const gamma = a.float('gamma', 1.0507009873554805);
     return [mul(gamma, add(relu(x), mul(alpha, sub(exp(neg(relu(neg(x)))), 1))))];
   }),
-  Sigmoid: activationKernel('Sigmoid'),
-  Tanh: activationKernel('Tanh'),
   HardSigmoid: activationKernel('HardSigmoid', (inputs, a) => {
     // ONNX's general form clip(alpha·x + beta, 0, 1).
     const x = req('HardSigmoid', inputs, 0);
     return [clamp(add(mul(x, a.float('alpha', 0.2)), a.float('beta', 0.5)), 0, 1)];
   }),
-  HardSwish: activationKernel('HardSwish'),
-  Softplus: activationKernel('Softplus'),
   Softmax: activationKernel('Softmax', softmaxLike('Softmax', softmax)),
   LogSoftmax: activationKernel('LogSoftmax', softmaxLike('LogSoftmax', logSoftmax)),
   Clip,
