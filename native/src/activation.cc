@@ -84,6 +84,13 @@ struct Hardtanh {
   static float f(float x, float p0, float p1) { return x < p0 ? p0 : x > p1 ? p1 : x; }
   static float df(float x, float, float p0, float p1) { return x > p0 && x < p1 ? 1.0f : 0.0f; }
 };
+struct Softsign {
+  static float f(float x, float, float) { return x / (1.0f + std::fabs(x)); }
+  static float df(float x, float, float, float) {
+    const float d = 1.0f + std::fabs(x);
+    return 1.0f / (d * d);
+  }
+};
 struct Sigmoid {
   static float f(float x, float, float) { return sigmoidOf(x); }
   static float df(float, float y, float, float) { return y * (1.0f - y); }
@@ -120,7 +127,7 @@ constexpr Row kRows[] = {
     row<Gelu>("gelu"),           row<GeluTanh>("geluTanh"), row<Silu>("silu"),
     row<Hardsigmoid>("hardsigmoid"), row<Hardswish>("hardswish"), row<Mish>("mish"),
     row<Softplus>("softplus"),   row<Hardtanh>("hardtanh"), row<Sigmoid>("sigmoid"),
-    row<Tanh>("tanh"),
+    row<Tanh>("tanh"),           row<Softsign>("softsign"),
 };
 
 constexpr int kCount = static_cast<int>(sizeof kRows / sizeof kRows[0]);

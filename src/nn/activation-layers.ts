@@ -12,6 +12,7 @@ import {
   sigmoid,
   silu,
   softplus,
+  softsign,
   tanh,
 } from '../ops/activation.js';
 import { clamp } from '../ops/elementwise.js';
@@ -194,6 +195,14 @@ export class Hardswish extends Module {
   /** Element-wise hard swish. */
   forward(x: Tensor): Tensor {
     return hardswish(x);
+  }
+}
+
+/** x / (1 + |x|), like `torch.nn.Softsign`. */
+export class Softsign extends Module {
+  /** Element-wise softsign. */
+  forward(x: Tensor): Tensor {
+    return softsign(x);
   }
 }
 

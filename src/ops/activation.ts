@@ -131,3 +131,8 @@ export function hardswish(x: Tensor): Tensor {
 export function mish(x: Tensor): Tensor {
   return activationOp('mish', 'mish', x);
 }
+
+/** x / (1 + |x|), a sigmoid-shaped curve with polynomial tails (Keras' and ONNX's `softsign`). */
+export function softsign(x: Tensor): Tensor {
+  return activationOp('softsign', 'softsign', x);
+}

@@ -96,6 +96,11 @@ export const ACTIVATION_KERNELS = {
     f: (x, p0, p1) => (x < p0 ? p0 : x > p1 ? p1 : x),
     df: (x, _y, p0, p1) => (x > p0 && x < p1 ? 1 : 0),
   },
+  /** x / (1 + |x|); derivative 1 / (1 + |x|)². */
+  softsign: {
+    f: (x) => x / (1 + Math.abs(x)),
+    df: (x) => 1 / ((1 + Math.abs(x)) * (1 + Math.abs(x))),
+  },
   /** 1 / (1 + e^-x); the derivative from the output, y(1 - y). */
   sigmoid: { f: sigmoidOf, df: (_x, y) => y * (1 - y) },
   /** tanh(x); the derivative from the output, 1 - y². */

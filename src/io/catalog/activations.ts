@@ -25,6 +25,7 @@ import {
   SiLU,
   Softmax,
   Softplus,
+  Softsign,
   Tanh,
 } from '../../nn/activation-layers.js';
 import { ValueError } from '../../errors.js';
@@ -380,6 +381,16 @@ export const ACTIVATIONS: readonly ActivationRow[] = [
       },
     },
   } satisfies ActivationRow<LogSoftmax>,
+  {
+    type: 'Softsign',
+    cls: Softsign,
+    op: 'softsign',
+    options: [],
+    create: () => new Softsign(),
+    onnx: { emit: onnxNode('Softsign'), import: { op: 'Softsign', create: () => new Softsign() } },
+    keras: { names: ['softsign'] },
+    tf: { op: 'Softsign', create: () => new Softsign() },
+  },
   {
     type: 'KerasHardSigmoid',
     cls: KerasHardSigmoid,
