@@ -138,6 +138,22 @@ export interface Backend {
     p0?: number,
     p1?: number,
   ): void;
+  /** y = softmax(x), or log(softmax(x)) when `p.log`, along the middle axis of p's [outer, n, inner] view. */
+  softmax(p: SoftmaxParams, x: FloatArray, y: FloatArray): void;
+  /** dx of {@link softmax} from its output y and the output gradient g. */
+  softmaxBackward(p: SoftmaxParams, y: FloatArray, g: FloatArray, dx: FloatArray): void;
+}
+
+/** A softmax's geometry: a tensor seen as [outer, n, inner], normalized along n. */
+export interface SoftmaxParams {
+  /** Product of the dimensions before the softmax dimension. */
+  readonly outer: number;
+  /** Size of the softmax dimension. */
+  readonly n: number;
+  /** Product of the dimensions after it. */
+  readonly inner: number;
+  /** log(softmax(x)) instead of softmax(x). */
+  readonly log: boolean;
 }
 
 /** Element-wise functions of one argument. */

@@ -101,6 +101,11 @@ export interface NativeAddon {
     p0: number,
     p1: number,
   ): void;
+  /**
+   * The conv and pool parameter layouts of the addon: field names in slot order (native/src/addon.cc
+   * declares them once; the wrapper checks its own layout against them at load).
+   */
+  paramLayouts?(): { conv: string[]; pool: string[] };
   /** Resize the thread pool (the calling thread included). */
   setNumThreads(n: number): void;
   /** Threads the kernels use. */

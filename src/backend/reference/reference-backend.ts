@@ -11,6 +11,7 @@ import { binary, unary } from './elementwise.js';
 import { gemm } from './gemm.js';
 import { avgPool2dBackward, avgPool2dForward, maxPool2dBackward, maxPool2dForward } from './pool.js';
 import { reduce } from './reduce.js';
+import { softmax, softmaxBackward } from './softmax.js';
 
 /** The plain-TypeScript backend: obviously correct, runs everywhere, the oracle in tests. */
 export const referenceBackend: Backend = {
@@ -34,4 +35,6 @@ export const referenceBackend: Backend = {
   reduce,
   activation,
   activationGrad,
+  softmax,
+  softmaxBackward,
 };
