@@ -4,6 +4,7 @@
       "target_name": "stride_native",
       "sources": [
         "src/addon.cc",
+        "src/activation.cc",
         "src/batch_norm.cc",
         "src/conv.cc",
         "src/cpu.cc",

@@ -138,20 +138,8 @@ export { layerNorm, type LayerNormOptions } from './ops/layer-norm.js';
 export { instanceNorm, type InstanceNormOptions } from './ops/instance-norm.js';
 export { groupNorm, type GroupNormOptions } from './ops/group-norm.js';
 export { localResponseNorm, type LocalResponseNormOptions } from './ops/local-response-norm.js';
-export {
-  leakyRelu,
-  elu,
-  selu,
-  gelu,
-  softplus,
-  hardtanh,
-  relu6,
-  silu,
-  hardsigmoid,
-  hardswish,
-  mish,
-  type GeluOptions,
-} from './ops/activation.js';
+// Every functional activation (a new one in ops/activation.ts is exported with no edit here).
+export * from './ops/activation.js';
 export { softmax, logSoftmax, logSumExp } from './ops/softmax.js';
 export { dropout, dropout2d, type DropoutOptions } from './ops/dropout.js';
 export { linear } from './ops/linear.js';
@@ -522,7 +510,6 @@ export {
   type TfjsWeightGroup,
 } from './io/tfjs/tfjs-weights.js';
 export { ChannelsLastReshape } from './io/tfjs/channels-last-reshape.js';
-export { faceRecognitionNetFromTfjs, FACE_RECOGNITION_INPUT_SIZE } from './io/tfjs/face-recognition-net.js';
 export {
   modelCard,
   setModelCard,
@@ -595,3 +582,10 @@ export { faceLandmarkNet, FACE_LANDMARK_INPUT_SIZE } from './models/face-landmar
 
 // st.viz: filters, activations, saliency, Grad-CAM, activation maximization, deep dream, edges, charts.
 export * as viz from './viz/index.js';
+export { faceRecognitionNetFromTfjs } from './io/tfjs/face-recognition-weights.js';
+export {
+  faceRecognitionNet,
+  FaceNormalize,
+  ZeroPadChannels,
+  FACE_RECOGNITION_INPUT_SIZE,
+} from './models/face-recognition-net.js';

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "activation.h"
 #include "batch_norm.h"
 #include "conv.h"
 #include "cpu.h"
@@ -121,17 +122,67 @@ napi_value guarded(napi_env env, Fn&& fn) {
   }
 }
 
+// The conv and pool parameter layouts, declared once: the fields in slot order. The TypeScript
+// wrapper reads these names at load (paramLayouts) and packs its parameter objects by name, so a
+// field added or moved on one side is an error at load, not a silently misread slot.
+#define STRIDE_CONV_FIELDS(X)                                                                              \
+  X(batch) X(inChannels) X(inH) X(inW) X(outChannels) X(kH) X(kW) X(strideH) X(strideW) X(padTop) X(padLeft) \
+      X(dilationH) X(dilationW) X(groups) X(outH) X(outW)
+#define STRIDE_POOL_FIELDS(X)                                                                                   \
+  X(batch) X(channels) X(inH) X(inW) X(kH) X(kW) X(strideH) X(strideW) X(padTop) X(padLeft) X(padBottom)        \
+      X(padRight) X(dilationH) X(dilationW) X(outH) X(outW) X(countIncludePad)
+
+#define STRIDE_FIELD_NAME(f) #f,
+constexpr const char* kConvFields[] = {STRIDE_CONV_FIELDS(STRIDE_FIELD_NAME)};
+constexpr const char* kPoolFields[] = {STRIDE_POOL_FIELDS(STRIDE_FIELD_NAME)};
+#undef STRIDE_FIELD_NAME
+constexpr size_t kConvFieldCount = sizeof kConvFields / sizeof kConvFields[0];
+constexpr size_t kPoolFieldCount = sizeof kPoolFields / sizeof kPoolFields[0];
+
+inline void setField(int64_t& field, int64_t v) { field = v; }
+inline void setField(bool& field, int64_t v) { field = v != 0; }
+
 ConvGeometry convGeometry(napi_env env, napi_value v) {
   const std::vector<int64_t> p = ints(env, v, "conv params");
-  if (p.size() != 16) fail(env, "conv params must hold 16 values");
-  return {p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8], p[9], p[10], p[11], p[12], p[13], p[14], p[15]};
+  if (p.size() != kConvFieldCount) fail(env, "conv params must hold " + std::to_string(kConvFieldCount) + " values");
+  ConvGeometry g{};
+  size_t i = 0;
+#define STRIDE_READ_FIELD(f) setField(g.f, p[i++]);
+  STRIDE_CONV_FIELDS(STRIDE_READ_FIELD)
+#undef STRIDE_READ_FIELD
+  return g;
 }
 
 PoolGeometry poolGeometry(napi_env env, napi_value v) {
   const std::vector<int64_t> p = ints(env, v, "pool params");
-  if (p.size() != 17) fail(env, "pool params must hold 17 values");
-  return {p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8], p[9], p[10], p[11], p[12], p[13], p[14], p[15],
-          p[16] != 0};
+  if (p.size() != kPoolFieldCount) fail(env, "pool params must hold " + std::to_string(kPoolFieldCount) + " values");
+  PoolGeometry g{};
+  size_t i = 0;
+#define STRIDE_READ_FIELD(f) setField(g.f, p[i++]);
+  STRIDE_POOL_FIELDS(STRIDE_READ_FIELD)
+#undef STRIDE_READ_FIELD
+  return g;
+}
+
+napi_value stringList(napi_env env, const char* const* names, size_t n) {
+  napi_value out;
+  check(env, napi_create_array_with_length(env, n, &out), "creating a name list");
+  for (size_t i = 0; i < n; i++) {
+    napi_value name;
+    check(env, napi_create_string_utf8(env, names[i], NAPI_AUTO_LENGTH, &name), "a field name");
+    check(env, napi_set_element(env, out, static_cast<uint32_t>(i), name), "a name list");
+  }
+  return out;
+}
+
+napi_value ParamLayouts(napi_env env, napi_callback_info) {
+  return guarded(env, [&] {
+    napi_value out;
+    check(env, napi_create_object(env, &out), "creating the parameter layouts");
+    check(env, napi_set_named_property(env, out, "conv", stringList(env, kConvFields, kConvFieldCount)), "layouts");
+    check(env, napi_set_named_property(env, out, "pool", stringList(env, kPoolFields, kPoolFieldCount)), "layouts");
+    return out;
+  });
 }
 
 ChannelGeometry channelGeometry(napi_env env, napi_value v) {
@@ -474,6 +525,35 @@ napi_value RoiPoolForward(napi_env env, napi_callback_info info) {
     const RoiGeometry p = roiGeometry(env, a.argv[0]);
     int32_t* argmax = typedArray<int32_t>(env, a.argv[4], napi_int32_array, "argmax");
     roiPoolForward(p, f32(env, a.argv[1], "x"), f64(env, a.argv[2], "rois"), f32(env, a.argv[3], "y"), argmax);
+napi_value ActivationNames(napi_env env, napi_callback_info) {
+  return guarded(env, [&] {
+    napi_value out;
+    check(env, napi_create_array_with_length(env, activationCount(), &out), "creating the activation list");
+    for (int i = 0; i < activationCount(); i++) {
+      napi_value name;
+      check(env, napi_create_string_utf8(env, activationName(i), NAPI_AUTO_LENGTH, &name), "activation name");
+      check(env, napi_set_element(env, out, static_cast<uint32_t>(i), name), "activation list");
+    }
+    return out;
+  });
+}
+
+int32_t activationCode(napi_env env, napi_value v) {
+  const int32_t code = int32(env, v);
+  if (code < 0 || code >= activationCount()) fail(env, "unknown activation code");
+  return code;
+}
+
+napi_value Activation(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Args a = args(env, info, 5);
+    const int32_t code = activationCode(env, a.argv[0]);
+    size_t n = 0, ny = 0;
+    const float* x = typedArray<float>(env, a.argv[1], napi_float32_array, "x", &n);
+    float* y = typedArray<float>(env, a.argv[2], napi_float32_array, "y", &ny);
+    if (ny < n) fail(env, "y is shorter than x");
+    activationForward(code, x, y, static_cast<int64_t>(n), static_cast<float>(number(env, a.argv[3])),
+                      static_cast<float>(number(env, a.argv[4])));
     return undefined(env);
   });
 }
@@ -484,6 +564,22 @@ napi_value RoiPoolBackward(napi_env env, napi_callback_info info) {
     const RoiGeometry p = roiGeometry(env, a.argv[0]);
     const int32_t* argmax = typedArray<int32_t>(env, a.argv[3], napi_int32_array, "argmax");
     roiPoolBackward(p, f32(env, a.argv[1], "dy"), f64(env, a.argv[2], "rois"), argmax, f32(env, a.argv[4], "dx"));
+    return undefined(env);
+  });
+}
+
+napi_value ActivationGrad(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Args a = args(env, info, 7);
+    const int32_t code = activationCode(env, a.argv[0]);
+    size_t n = 0, ny = 0, ng = 0, ndx = 0;
+    const float* x = typedArray<float>(env, a.argv[1], napi_float32_array, "x", &n);
+    const float* y = typedArray<float>(env, a.argv[2], napi_float32_array, "y", &ny);
+    const float* g = typedArray<float>(env, a.argv[3], napi_float32_array, "g", &ng);
+    float* dx = typedArray<float>(env, a.argv[4], napi_float32_array, "dx", &ndx);
+    if (ny < n || ng < n || ndx < n) fail(env, "y, g or dx is shorter than x");
+    activationBackward(code, x, y, g, dx, static_cast<int64_t>(n), static_cast<float>(number(env, a.argv[5])),
+                       static_cast<float>(number(env, a.argv[6])));
     return undefined(env);
   });
 }
@@ -516,6 +612,10 @@ napi_value Init(napi_env env, napi_value exports) {
       {"roiAlignBackward", nullptr, RoiAlignBackward, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"roiPoolForward", nullptr, RoiPoolForward, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"roiPoolBackward", nullptr, RoiPoolBackward, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"activationNames", nullptr, ActivationNames, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"activation", nullptr, Activation, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"activationGrad", nullptr, ActivationGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"paramLayouts", nullptr, ParamLayouts, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   return exports;

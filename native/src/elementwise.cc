@@ -397,4 +397,8 @@ void binary(BinaryOp op, const float* a, const int64_t* aStrides, const float* b
   }
 }
 
+void parallelElements(int64_t n, const std::function<void(int64_t, int64_t)>& fn) {
+  chunked(n, [&](int64_t b, int64_t e) { fn(b, e); });
+}
+
 }  // namespace stride

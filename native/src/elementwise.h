@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 
 namespace stride {
 
@@ -38,5 +39,11 @@ void unary(UnaryOp op, const float* x, float* y, int64_t n, float alpha);
  */
 void binary(BinaryOp op, const float* a, const int64_t* aStrides, const float* b, const int64_t* bStrides,
             float* out, const int64_t* outShape, int nd);
+
+/**
+ * Run fn(begin, end) over [0, n) in chunks on the thread pool when n is large enough to gain (the
+ * element-wise kernels' own split), else once on the calling thread.
+ */
+void parallelElements(int64_t n, const std::function<void(int64_t, int64_t)>& fn);
 
 }  // namespace stride

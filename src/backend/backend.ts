@@ -1,4 +1,7 @@
 import type { FloatArray } from '../tensor/dtype.js';
+import type { ActivationOp } from './reference/activation.js';
+
+export type { ActivationOp } from './reference/activation.js';
 
 /**
  * The kernel interface every backend implements. Kernels work on contiguous typed arrays in
@@ -134,6 +137,38 @@ export interface Backend {
   roiPoolForward(p: RoiParams, x: FloatArray, rois: Float64Array, y: FloatArray, argmax: Int32Array): void;
   /** Routes dy to the recorded maxima (overwrites dx). */
   roiPoolBackward(p: RoiParams, dy: FloatArray, rois: Float64Array, argmax: Int32Array, dx: FloatArray): void;
+  /**
+   * y[i] = f(x[i]) for the activation kernel `op` (see `reference/activation.ts`), with its
+   * parameters `p0`, `p1` (leakyRelu's slope, elu's alpha, softplus' beta and threshold, hardtanh's
+   * bounds; 0 when unused).
+   */
+  activation(op: ActivationOp, x: FloatArray, y: FloatArray, p0?: number, p1?: number): void;
+  /** dx[i] = g[i] · f'(x[i]) for the activation kernel `op`, given the forward's input x and output y. */
+  activationGrad(
+    op: ActivationOp,
+    x: FloatArray,
+    y: FloatArray,
+    g: FloatArray,
+    dx: FloatArray,
+    p0?: number,
+    p1?: number,
+  ): void;
+  /** y = softmax(x), or log(softmax(x)) when `p.log`, along the middle axis of p's [outer, n, inner] view. */
+  softmax(p: SoftmaxParams, x: FloatArray, y: FloatArray): void;
+  /** dx of {@link softmax} from its output y and the output gradient g. */
+  softmaxBackward(p: SoftmaxParams, y: FloatArray, g: FloatArray, dx: FloatArray): void;
+}
+
+/** A softmax's geometry: a tensor seen as [outer, n, inner], normalized along n. */
+export interface SoftmaxParams {
+  /** Product of the dimensions before the softmax dimension. */
+  readonly outer: number;
+  /** Size of the softmax dimension. */
+  readonly n: number;
+  /** Product of the dimensions after it. */
+  readonly inner: number;
+  /** log(softmax(x)) instead of softmax(x). */
+  readonly log: boolean;
 }
 
 /** Element-wise functions of one argument. */

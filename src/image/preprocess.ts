@@ -2,7 +2,7 @@ import { centerCrop, padImage } from '../data/augment/crop.js';
 import { resizeImage } from '../data/augment/resize.js';
 import { ShapeError, ValueError } from '../errors.js';
 import { graphInputShape } from '../inspect/trace.js';
-import { getDefaultInputShape } from '../models/default-input.js';
+import { getDefaultInputShape } from '../nn/default-input.js';
 import type { Module } from '../nn/module.js';
 import type { ImageFit, Preprocessing } from '../nn/model-card.js';
 import { concat } from '../ops/shape-ops.js';

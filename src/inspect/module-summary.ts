@@ -1,4 +1,4 @@
-import { getDefaultInputShape } from '../models/default-input.js';
+import { getDefaultInputShape } from '../nn/default-input.js';
 import { Module } from '../nn/module.js';
 import { formatSummary, type FormatSummaryOptions } from './format-summary.js';
 import { summary, type SummaryOptions } from './summary.js';

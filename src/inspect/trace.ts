@@ -1,7 +1,7 @@
 import { enableGrad } from '../autograd/grad-mode.js';
 import { kernels, withKernels } from '../backend/registry.js';
 import { ShapeError, StrideError, ValueError } from '../errors.js';
-import { getDefaultInputShape } from '../models/default-input.js';
+import { getDefaultInputShape } from '../nn/default-input.js';
 import { Graph } from '../nn/graph.js';
 import type { HookHandle, Module } from '../nn/module.js';
 import { randn, zeros } from '../tensor/creation.js';

@@ -6,28 +6,10 @@ import type { Padding2d } from '../ops/geometry.js';
 import type { AvgPool2dOptions } from '../ops/pool2d.js';
 import type { UpsampleOptions } from '../ops/upsample.js';
 import { zeros } from '../tensor/creation.js';
-import {
-  ELU,
-  GELU,
-  Hardsigmoid,
-  Hardswish,
-  Hardtanh,
-  LeakyReLU,
-  LogSoftmax,
-  Mish,
-  ReLU,
-  ReLU6,
-  SELU,
-  Sigmoid,
-  SiLU,
-  Softmax,
-  Softplus,
-  Tanh,
-} from '../nn/activation-layers.js';
 import { Conv2d, Conv2dTranspose, DepthwiseSeparableConv2d } from '../nn/conv.js';
 import { Dropout, Dropout2d } from '../nn/dropout.js';
 import { Graph, type GraphNode } from '../nn/graph.js';
-import { LazyLayer } from '../nn/keras-shorthand.js';
+import { ACTIVATION_NAMES, LazyLayer } from '../nn/keras-shorthand.js';
 import { Linear } from '../nn/linear.js';
 import { Add, Concat } from '../nn/merge.js';
 import type { Module } from '../nn/module.js';
@@ -53,9 +35,15 @@ import { Flatten, Identity, ZeroPad2d } from '../nn/reshape-layers.js';
 import { Sequential } from '../nn/sequential.js';
 import { Upsample } from '../nn/upsample.js';
 import type { Tensor } from '../tensor/tensor.js';
+import { FaceNormalize, ZeroPadChannels } from '../models/face-recognition-net.js';
+import {
+  ACTIVATIONS,
+  activationOptions,
+  type ActivationRow,
+  type OptionValue,
+} from './catalog/activations.js';
 import type { ConfigReader } from './config-reader.js';
 import { isJsonObject, type JsonObject, type JsonValue } from './json-value.js';
-import { ACTIVATION_NAMES, lazyActivation } from './lazy-activation.js';
 import { registerLayer, type LayerSerializer } from './layer-registry.js';
 import { ModelFileError } from './model-file-error.js';
 
@@ -146,6 +134,30 @@ function probeInput(inner: Module, path: string, file?: string): Tensor {
     `layer '${path}': a Keras-style layer cannot wrap a ${inner.typeName}`,
     'the architecture JSON is corrupt or was written by an incompatible version',
   );
+}
+
+/**
+ * The saved form of an activation, from its catalog row: its options by name (an unset optional
+ * one is left out), read back with the constructor's defaults (those of a layer built without
+ * arguments), so no default is written here.
+ */
+function activationSerializer(row: ActivationRow): LayerSerializer {
+  const defaults = activationOptions(row, row.create({}));
+  return {
+    type: row.type,
+    cls: row.cls,
+    toConfig: (m) => defined(activationOptions(row, m)),
+    fromConfig: (c) => {
+      const values: Record<string, OptionValue> = {};
+      for (const o of row.options) {
+        const def = defaults[o.name];
+        if (o.kind === 'number') values[o.name] = c.number(o.name, def as number);
+        else if (o.kind === 'enum') values[o.name] = c.string(o.name, o.values, def as string);
+        else values[o.name] = c.optionalInt(o.name);
+      }
+      return row.create(values);
+    },
+  };
 }
 
 const serializers: LayerSerializer[] = [
@@ -351,15 +363,6 @@ const serializers: LayerSerializer[] = [
         padding: c.pair('padding', 0, 0),
       }),
   },
-  stateless('ReLU', ReLU),
-  stateless('SELU', SELU),
-  stateless('Sigmoid', Sigmoid),
-  stateless('Tanh', Tanh),
-  stateless('ReLU6', ReLU6),
-  stateless('SiLU', SiLU),
-  stateless('Mish', Mish),
-  stateless('Hardsigmoid', Hardsigmoid),
-  stateless('Hardswish', Hardswish),
   stateless('Identity', Identity),
   {
     type: 'Add',
@@ -367,48 +370,7 @@ const serializers: LayerSerializer[] = [
     toConfig: (m: Add) => activationJson(m.activation),
     fromConfig: (c) => new Add({ activation: fusedActivation(c) }),
   },
-  {
-    type: 'LeakyReLU',
-    cls: LeakyReLU,
-    toConfig: (m: LeakyReLU) => ({ negativeSlope: m.negativeSlope }),
-    fromConfig: (c) => new LeakyReLU(c.number('negativeSlope', 0.01)),
-  },
-  {
-    type: 'ELU',
-    cls: ELU,
-    toConfig: (m: ELU) => ({ alpha: m.alpha }),
-    fromConfig: (c) => new ELU(c.number('alpha', 1)),
-  },
-  {
-    type: 'GELU',
-    cls: GELU,
-    toConfig: (m: GELU) => ({ approximate: m.approximate }),
-    fromConfig: (c) => new GELU({ approximate: c.string('approximate', ['none', 'tanh'] as const, 'none') }),
-  },
-  {
-    type: 'Softplus',
-    cls: Softplus,
-    toConfig: (m: Softplus) => ({ beta: m.beta, threshold: m.threshold }),
-    fromConfig: (c) => new Softplus(c.number('beta', 1), c.number('threshold', 20)),
-  },
-  {
-    type: 'Hardtanh',
-    cls: Hardtanh,
-    toConfig: (m: Hardtanh) => ({ minVal: m.minVal, maxVal: m.maxVal }),
-    fromConfig: (c) => new Hardtanh(c.number('minVal', -1), c.number('maxVal', 1)),
-  },
-  {
-    type: 'Softmax',
-    cls: Softmax,
-    toConfig: (m: Softmax) => defined({ dim: m.dim }),
-    fromConfig: (c) => new Softmax(c.optionalInt('dim')),
-  },
-  {
-    type: 'LogSoftmax',
-    cls: LogSoftmax,
-    toConfig: (m: LogSoftmax) => defined({ dim: m.dim }),
-    fromConfig: (c) => new LogSoftmax(c.optionalInt('dim')),
-  },
+  ...ACTIVATIONS.map(activationSerializer),
   ...[BatchNorm2d, BatchNorm1d].map((cls) => ({
     type: cls.name,
     cls,
@@ -652,6 +614,19 @@ const serializers: LayerSerializer[] = [
       }, 0),
   },
   {
+    type: 'FaceNormalize',
+    cls: FaceNormalize,
+    toConfig: () => ({}),
+    fromConfig: () => new FaceNormalize(),
+    stateSize: () => 3,
+  },
+  {
+    type: 'ZeroPadChannels',
+    cls: ZeroPadChannels,
+    toConfig: (m: ZeroPadChannels) => ({ extra: m.extra }),
+    fromConfig: (c) => new ZeroPadChannels(c.int('extra', undefined, 0)),
+  },
+  {
     type: 'LazyLayer',
     cls: LazyLayer,
     toConfig: (m: LazyLayer, ctx, path) => {
@@ -664,7 +639,7 @@ const serializers: LayerSerializer[] = [
       }
       return defined({
         layer: ctx.spec(m.layer, path) as unknown as JsonObject,
-        activation: lazyActivation(m),
+        activation: m.activationName,
       });
     },
     fromConfig: (c, ctx) => {

@@ -1,5 +1,5 @@
 import { statSync } from 'node:fs';
-import { getDefaultInputShape } from '../models/default-input.js';
+import { getDefaultInputShape } from '../nn/default-input.js';
 import { Graph } from '../nn/graph.js';
 import type { Module } from '../nn/module.js';
 import { zeros } from '../tensor/creation.js';

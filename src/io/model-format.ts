@@ -1,5 +1,5 @@
 import { ValueError } from '../errors.js';
-import { getDefaultInputShape, setDefaultInputShape } from '../models/default-input.js';
+import { getDefaultInputShape, setDefaultInputShape } from '../nn/default-input.js';
 import { checkModelCard, modelCard, setModelCard, type ModelCard } from '../nn/model-card.js';
 import type { Module } from '../nn/module.js';
 import type { OptimizerStateDict } from '../optim/optimizer.js';

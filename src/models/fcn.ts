@@ -9,7 +9,7 @@ import { traceForward } from '../inspect/trace.js';
 import { add } from '../ops/elementwise.js';
 import { upsample } from '../ops/upsample.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { getDefaultInputShape } from './default-input.js';
+import { getDefaultInputShape } from '../nn/default-input.js';
 import { Bottleneck, ResNet } from './resnet.js';
 import { SegmentationModel } from './segmentation-model.js';
 import { buildZooModel, initWeights, resolveZooOptions, type ZooOptions } from './zoo-options.js';

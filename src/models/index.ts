@@ -89,5 +89,5 @@ export { deeplabv3_resnet50, DeepLabHead, ASPP, ASPPPooling, ParallelConcat } fr
 export { lraspp_mobilenet_v3_large, LRASPPHead } from './lraspp.js';
 export { unet, buildUNet, type UNetOptions } from './unet.js';
 export type { ZooOptions } from './zoo-options.js';
-export { setDefaultInputShape, getDefaultInputShape } from './default-input.js';
+export { setDefaultInputShape, getDefaultInputShape } from '../nn/default-input.js';
 export { listModels, getModel, modelNames, type ModelInfo, type ModelFactory } from './registry.js';

@@ -3,7 +3,7 @@ import { summary } from '../inspect/summary.js';
 import type { Module } from '../nn/module.js';
 import { alexnet } from './alexnet.js';
 import { convnetjs_cifar10 } from './convnetjs-cifar.js';
-import { getDefaultInputShape } from './default-input.js';
+import { getDefaultInputShape } from '../nn/default-input.js';
 import { densenet121, densenet169 } from './densenet.js';
 import { googlenet } from './googlenet.js';
 import { lenet5 } from './lenet.js';

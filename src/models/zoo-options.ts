@@ -5,7 +5,7 @@ import { checkOptionNames } from '../option-names.js';
 import { Linear } from '../nn/linear.js';
 import type { Module } from '../nn/module.js';
 import { BatchNorm2d } from '../nn/normalization.js';
-import { setDefaultInputShape } from './default-input.js';
+import { setDefaultInputShape } from '../nn/default-input.js';
 
 /** Options every zoo function takes. */
 export interface ZooOptions {

@@ -12,8 +12,10 @@ import {
   sigmoid,
   silu,
   softplus,
+  softsign,
   tanh,
 } from '../ops/activation.js';
+import { clamp } from '../ops/elementwise.js';
 import { logSoftmax, softmax } from '../ops/softmax.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { Module } from './module.js';
@@ -193,6 +195,25 @@ export class Hardswish extends Module {
   /** Element-wise hard swish. */
   forward(x: Tensor): Tensor {
     return hardswish(x);
+  }
+}
+
+/** x / (1 + |x|), like `torch.nn.Softsign`. */
+export class Softsign extends Module {
+  /** Element-wise softsign. */
+  forward(x: Tensor): Tensor {
+    return softsign(x);
+  }
+}
+
+/**
+ * Keras' hard sigmoid, clip(0.2·x + 0.5, 0, 1): a steeper ramp than PyTorch's {@link Hardsigmoid}
+ * (x/6 + 1/2), for Keras models imported with their own activation.
+ */
+export class KerasHardSigmoid extends Module {
+  /** Element-wise clip(0.2·x + 0.5, 0, 1). */
+  forward(x: Tensor): Tensor {
+    return clamp(x.mul(0.2).add(0.5), 0, 1);
   }
 }
 

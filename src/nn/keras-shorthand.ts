@@ -85,6 +85,9 @@ const activations: Record<ActivationName, () => Module> = {
   logSoftmax: () => new LogSoftmax(1),
 };
 
+/** Every activation name `activation` options accept. */
+export const ACTIVATION_NAMES = Object.freeze(Object.keys(activations)) as readonly ActivationName[];
+
 /** The PyTorch-style module for an activation name (`'linear'` is {@link Identity}; softmax is over dim 1). */
 export function activation(name: ActivationName): Module {
   const make = Object.prototype.hasOwnProperty.call(activations, name) ? activations[name] : undefined;
@@ -123,6 +126,11 @@ export class LazyLayer extends Module {
     this.#build = build;
     this.#activationName = activationName === 'linear' ? undefined : activationName;
     this.#activation = this.#activationName ? activation(this.#activationName) : null;
+  }
+
+  /** The activation applied after the built layer (undefined for none). */
+  get activationName(): ActivationName | undefined {
+    return this.#activationName;
   }
 
   /** Whether the first forward (or {@link build}) has created the layer. */

@@ -1,62 +1,45 @@
 /**
- * Activation functions with PyTorch's definitions and defaults. Each forward is one pass over the
- * input and each backward one pass computing the derivative directly (no chain of tiny ops), since
- * activations run on every feature map of every training step.
+ * Activation functions with PyTorch's definitions and defaults. Each forward and each backward is
+ * one backend kernel call (`Backend.activation` / `activationGrad`, one row per activation in
+ * `backend/reference/activation.ts` and `native/src/activation.cc`): the derivative is computed
+ * directly from the input and output, with no chain of tiny ops, since activations run on every
+ * feature map of every training step. Each op records its resolved options on the autograd graph.
  *
  * relu, sigmoid and tanh live with the element-wise ops and are re-exported here.
  */
-import { record } from '../autograd/grad-fn.js';
+import { record, type OpAttrs } from '../autograd/grad-fn.js';
+import type { ActivationOp } from '../backend/backend.js';
 import { kernels } from '../backend/registry.js';
 import { ValueError } from '../errors.js';
-import type { FloatArray } from '../tensor/dtype.js';
 import { empty, type Tensor } from '../tensor/tensor.js';
-import { unaryRaw } from './elementwise.js';
 
 export { relu, sigmoid, tanh } from './elementwise.js';
 
 /**
- * Record a point-wise activation: `forward(x, y)` fills y from x; `backward(x, y, g, dx)` fills dx
- * from the input, the output and the output gradient.
+ * Run the activation kernel `kernel` (parameters p0, p1) and record op `name` with `attrs`; the
+ * backward is the kernel's derivative times the output gradient.
  */
-function pointwise(
+function activationOp(
   name: string,
+  kernel: ActivationOp,
   x: Tensor,
-  forward: (x: FloatArray, y: FloatArray) => void,
-  backward: (x: FloatArray, y: FloatArray, g: FloatArray, dx: FloatArray) => void,
+  p0 = 0,
+  p1 = 0,
+  attrs?: OpAttrs,
 ): Tensor {
   const out = empty(x.shape, x.dtype);
-  forward(x.data, out.data);
-  return record(name, [x], out, (g) => {
-    const dx = empty(x.shape, x.dtype);
-    backward(x.data, out.data, g.data, dx.data);
-    return [dx];
-  });
-}
-
-/** Like {@link pointwise}, for activations whose forward is a backend kernel. */
-function kernelPointwise(
-  name: string,
-  x: Tensor,
-  out: Tensor,
-  backward: (x: FloatArray, y: FloatArray, g: FloatArray, dx: FloatArray) => void,
-): Tensor {
-  return record(name, [x], out, (g) => {
-    const dx = empty(x.shape, x.dtype);
-    backward(x.data, out.data, g.data, dx.data);
-    return [dx];
-  });
-}
-
-/** Stable logistic function of one number. */
-function sigmoidOf(v: number): number {
-  if (v >= 0) return 1 / (1 + Math.exp(-v));
-  const e = Math.exp(v);
-  return e / (1 + e);
-}
-
-/** Stable log(1 + e^v). */
-function softplusOf(v: number): number {
-  return Math.max(v, 0) + Math.log1p(Math.exp(-Math.abs(v)));
+  kernels().activation(kernel, x.data, out.data, p0, p1);
+  return record(
+    name,
+    [x],
+    out,
+    (g) => {
+      const dx = empty(x.shape, x.dtype);
+      kernels().activationGrad(kernel, x.data, out.data, g.data, dx.data, p0, p1);
+      return [dx];
+    },
+    attrs,
+  );
 }
 
 /**
@@ -64,44 +47,17 @@ function softplusOf(v: number): number {
  * At x = 0 the gradient is the slope, as in PyTorch.
  */
 export function leakyRelu(x: Tensor, negativeSlope = 0.01): Tensor {
-  return kernelPointwise('leakyRelu', x, unaryRaw('leakyRelu', x, negativeSlope), (xd, _y, g, dx) => {
-    for (let i = 0; i < xd.length; i++) dx[i] = xd[i]! > 0 ? g[i]! : g[i]! * negativeSlope;
-  });
+  return activationOp('leakyRelu', 'leakyRelu', x, negativeSlope, 0, { negativeSlope });
 }
 
 /** x for x > 0, alpha · (e^x - 1) otherwise (default alpha 1). */
 export function elu(x: Tensor, alpha = 1): Tensor {
-  return kernelPointwise('elu', x, unaryRaw('elu', x, alpha), (xd, _y, g, dx) => {
-    for (let i = 0; i < xd.length; i++) {
-      const v = xd[i]!;
-      dx[i] = v > 0 ? g[i]! : g[i]! * alpha * Math.exp(v);
-    }
-  });
+  return activationOp('elu', 'elu', x, alpha, 0, { alpha });
 }
-
-/** SELU's fixed scale (Klambauer et al. 2017), as in PyTorch. */
-const SELU_SCALE = 1.0507009873554805;
-/** SELU's fixed alpha (Klambauer et al. 2017), as in PyTorch. */
-const SELU_ALPHA = 1.6732632423543772;
 
 /** Self-normalizing ELU: scale · elu(x, alpha) with scale ≈ 1.0507 and alpha ≈ 1.6733. */
 export function selu(x: Tensor): Tensor {
-  return pointwise(
-    'selu',
-    x,
-    (xd, y) => {
-      for (let i = 0; i < xd.length; i++) {
-        const v = xd[i]!;
-        y[i] = v > 0 ? SELU_SCALE * v : SELU_SCALE * SELU_ALPHA * Math.expm1(v);
-      }
-    },
-    (xd, _y, g, dx) => {
-      for (let i = 0; i < xd.length; i++) {
-        const v = xd[i]!;
-        dx[i] = v > 0 ? g[i]! * SELU_SCALE : g[i]! * SELU_SCALE * SELU_ALPHA * Math.exp(v);
-      }
-    },
-  );
+  return activationOp('selu', 'selu', x);
 }
 
 /** Options of {@link gelu}. */
@@ -113,58 +69,16 @@ export interface GeluOptions {
   approximate?: 'none' | 'tanh';
 }
 
-const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
-const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
-const GELU_TANH_COEF = 0.044715;
-
 /** Gaussian error linear unit, x · Φ(x) (Hendrycks & Gimpel), exact or tanh-approximated. */
 export function gelu(x: Tensor, opts: GeluOptions = {}): Tensor {
   const approximate = opts.approximate ?? 'none';
-  if (approximate === 'tanh') return geluTanh(x);
-  if (approximate !== 'none') {
+  if (approximate !== 'none' && approximate !== 'tanh') {
     throw new ValueError(
       'gelu',
       `approximate must be 'none' or 'tanh', got '${String(approximate)}'. Fix: pass { approximate: 'tanh' } or omit it`,
     );
   }
-  // Φ(x) is kept from the forward pass: the backward is Φ(x) + x·φ(x).
-  const scaled = empty(x.shape, x.dtype);
-  for (let i = 0; i < x.size; i++) scaled.data[i] = x.data[i]! * Math.SQRT1_2;
-  const cdf = empty(x.shape, x.dtype);
-  kernels().unary('erf', scaled.data, cdf.data);
-  const out = empty(x.shape, x.dtype);
-  for (let i = 0; i < x.size; i++) {
-    const phi = 0.5 * (1 + cdf.data[i]!);
-    cdf.data[i] = phi;
-    out.data[i] = x.data[i]! * phi;
-  }
-  return kernelPointwise('gelu', x, out, (xd, _y, g, dx) => {
-    for (let i = 0; i < xd.length; i++) {
-      const v = xd[i]!;
-      dx[i] = g[i]! * (cdf.data[i]! + v * INV_SQRT_2PI * Math.exp(-0.5 * v * v));
-    }
-  });
-}
-
-function geluTanh(x: Tensor): Tensor {
-  return pointwise(
-    'gelu',
-    x,
-    (xd, y) => {
-      for (let i = 0; i < xd.length; i++) {
-        const v = xd[i]!;
-        y[i] = 0.5 * v * (1 + Math.tanh(SQRT_2_OVER_PI * (v + GELU_TANH_COEF * v * v * v)));
-      }
-    },
-    (xd, _y, g, dx) => {
-      for (let i = 0; i < xd.length; i++) {
-        const v = xd[i]!;
-        const t = Math.tanh(SQRT_2_OVER_PI * (v + GELU_TANH_COEF * v * v * v));
-        const dInner = SQRT_2_OVER_PI * (1 + 3 * GELU_TANH_COEF * v * v);
-        dx[i] = g[i]! * (0.5 * (1 + t) + 0.5 * v * (1 - t * t) * dInner);
-      }
-    },
-  );
+  return activationOp('gelu', approximate === 'tanh' ? 'geluTanh' : 'gelu', x, 0, 0, { approximate });
 }
 
 /**
@@ -172,23 +86,7 @@ function geluTanh(x: Tensor): Tensor {
  * is x itself, as in PyTorch, which avoids overflow and keeps the gradient exactly 1 there.
  */
 export function softplus(x: Tensor, beta = 1, threshold = 20): Tensor {
-  return pointwise(
-    'softplus',
-    x,
-    (xd, y) => {
-      for (let i = 0; i < xd.length; i++) {
-        const v = xd[i]!;
-        const bv = beta * v;
-        y[i] = bv > threshold ? v : softplusOf(bv) / beta;
-      }
-    },
-    (xd, _y, g, dx) => {
-      for (let i = 0; i < xd.length; i++) {
-        const bv = beta * xd[i]!;
-        dx[i] = bv > threshold ? g[i]! : g[i]! * sigmoidOf(bv);
-      }
-    },
-  );
+  return activationOp('softplus', 'softplus', x, beta, threshold, { beta, threshold });
 }
 
 /**
@@ -196,7 +94,7 @@ export function softplus(x: Tensor, beta = 1, threshold = 20): Tensor {
  * at and beyond its ends, as in PyTorch.
  */
 export function hardtanh(x: Tensor, minVal = -1, maxVal = 1): Tensor {
-  return clampActivation('hardtanh', x, minVal, maxVal);
+  return clampActivation('hardtanh', x, minVal, maxVal, { minVal, maxVal });
 }
 
 /** min(max(0, x), 6), the activation of MobileNet v1/v2 (hardtanh on [0, 6]). */
@@ -204,104 +102,37 @@ export function relu6(x: Tensor): Tensor {
   return clampActivation('relu6', x, 0, 6);
 }
 
-function clampActivation(name: string, x: Tensor, lo: number, hi: number): Tensor {
+function clampActivation(name: string, x: Tensor, lo: number, hi: number, attrs?: OpAttrs): Tensor {
   if (!(lo <= hi)) {
     throw new ValueError(
       name,
       `minVal (${lo}) must not be greater than maxVal (${hi}). Fix: swap the two bounds`,
     );
   }
-  return pointwise(
-    name,
-    x,
-    (xd, y) => {
-      for (let i = 0; i < xd.length; i++) {
-        const v = xd[i]!;
-        y[i] = v < lo ? lo : v > hi ? hi : v;
-      }
-    },
-    (xd, _y, g, dx) => {
-      for (let i = 0; i < xd.length; i++) {
-        const v = xd[i]!;
-        dx[i] = v > lo && v < hi ? g[i]! : 0;
-      }
-    },
-  );
+  return activationOp(name, 'hardtanh', x, lo, hi, attrs);
 }
 
 /** x · sigmoid(x) (SiLU, also called swish), the activation of EfficientNet and YOLOv5. */
 export function silu(x: Tensor): Tensor {
-  return pointwise(
-    'silu',
-    x,
-    (xd, y) => {
-      for (let i = 0; i < xd.length; i++) y[i] = xd[i]! * sigmoidOf(xd[i]!);
-    },
-    (xd, _y, g, dx) => {
-      for (let i = 0; i < xd.length; i++) {
-        const v = xd[i]!;
-        const s = sigmoidOf(v);
-        dx[i] = g[i]! * s * (1 + v * (1 - s));
-      }
-    },
-  );
+  return activationOp('silu', 'silu', x);
 }
 
 /** relu6(x + 3) / 6, the cheap sigmoid of MobileNetV3. */
 export function hardsigmoid(x: Tensor): Tensor {
-  return pointwise(
-    'hardsigmoid',
-    x,
-    (xd, y) => {
-      for (let i = 0; i < xd.length; i++) {
-        const v = xd[i]!;
-        y[i] = v <= -3 ? 0 : v >= 3 ? 1 : v / 6 + 0.5;
-      }
-    },
-    (xd, _y, g, dx) => {
-      for (let i = 0; i < xd.length; i++) {
-        const v = xd[i]!;
-        dx[i] = v > -3 && v < 3 ? g[i]! / 6 : 0;
-      }
-    },
-  );
+  return activationOp('hardsigmoid', 'hardsigmoid', x);
 }
 
 /** x · relu6(x + 3) / 6, the cheap swish of MobileNetV3. */
 export function hardswish(x: Tensor): Tensor {
-  return pointwise(
-    'hardswish',
-    x,
-    (xd, y) => {
-      for (let i = 0; i < xd.length; i++) {
-        const v = xd[i]!;
-        y[i] = v <= -3 ? 0 : v >= 3 ? v : (v * (v + 3)) / 6;
-      }
-    },
-    (xd, _y, g, dx) => {
-      // PyTorch's convention at the kinks: 0 below -3, x/3 + 1/2 on [-3, 3], 1 above 3.
-      for (let i = 0; i < xd.length; i++) {
-        const v = xd[i]!;
-        dx[i] = v < -3 ? 0 : v <= 3 ? g[i]! * (v / 3 + 0.5) : g[i]!;
-      }
-    },
-  );
+  return activationOp('hardswish', 'hardswish', x);
 }
 
 /** x · tanh(softplus(x)) (Misra 2019), the activation of YOLOv4. */
 export function mish(x: Tensor): Tensor {
-  return pointwise(
-    'mish',
-    x,
-    (xd, y) => {
-      for (let i = 0; i < xd.length; i++) y[i] = xd[i]! * Math.tanh(softplusOf(xd[i]!));
-    },
-    (xd, _y, g, dx) => {
-      for (let i = 0; i < xd.length; i++) {
-        const v = xd[i]!;
-        const t = Math.tanh(softplusOf(v));
-        dx[i] = g[i]! * (t + v * sigmoidOf(v) * (1 - t * t));
-      }
-    },
-  );
+  return activationOp('mish', 'mish', x);
+}
+
+/** x / (1 + |x|), a sigmoid-shaped curve with polynomial tails (Keras' and ONNX's `softsign`). */
+export function softsign(x: Tensor): Tensor {
+  return activationOp('softsign', 'softsign', x);
 }

@@ -51,9 +51,9 @@ export function diceLoss(input: Tensor, target: Tensor, opts: DiceLossOptions = 
       const y = cls[o * inner + i]!;
       if (y < 0) continue;
       const base = o * C * inner + i;
-      for (let c = 0; c < C; c++) denom[c] += p[base + c * inner]!;
-      inter[y] += p[base + y * inner]!;
-      denom[y] += 1;
+      for (let c = 0; c < C; c++) denom[c] = denom[c]! + p[base + c * inner]!;
+      inter[y] = inter[y]! + p[base + y * inner]!;
+      denom[y] = denom[y]! + 1;
     }
   }
   let wSum = 0;

@@ -1,11 +1,11 @@
 /**
  * softmax, logSoftmax and logSumExp along one dimension, numerically stable (the maximum is
- * subtracted before exponentiating), each with its backward written out:
- * - softmax: dx = y ⊙ (g - Σ g⊙y)
- * - logSoftmax: dx = g - softmax(x) · Σ g
- * - logSumExp: dx = g · softmax(x)
+ * subtracted before exponentiating). softmax and logSoftmax run the backend's softmax kernels
+ * forward and backward; logSumExp's backward is dx = g · softmax(x).
  */
 import { record } from '../autograd/grad-fn.js';
+import { kernels } from '../backend/registry.js';
+import { maxAndSumExp } from '../backend/reference/softmax.js';
 import type { FloatArray } from '../tensor/dtype.js';
 import { normAxis } from '../tensor/shape.js';
 import { empty, type Tensor } from '../tensor/tensor.js';
@@ -35,45 +35,28 @@ export function dimGeometry(op: string, shape: readonly number[], dim: number): 
   return { outer, n: shape.length === 0 ? 1 : shape[d]!, inner, dim: d };
 }
 
-/** Write log(softmax(x)) along the middle axis of the [outer, n, inner] view into `out`. */
+/** Write log(softmax(x)) along the middle axis of the [outer, n, inner] view into `out` (the backend's kernel). */
 export function logSoftmaxInto(x: FloatArray, out: FloatArray, g: DimGeometry): void {
-  const { outer, n, inner } = g;
-  const m = new Float64Array(inner);
-  const s = new Float64Array(inner);
-  for (let o = 0; o < outer; o++) {
-    const base = o * n * inner;
-    maxAndSumExp(x, base, n, inner, m, s);
-    for (let i = 0; i < inner; i++) s[i] = m[i]! + Math.log(s[i]!);
-    for (let k = 0; k < n; k++) {
-      const row = base + k * inner;
-      for (let i = 0; i < inner; i++) out[row + i] = x[row + i]! - s[i]!;
-    }
-  }
+  kernels().softmax({ outer: g.outer, n: g.n, inner: g.inner, log: true }, x, out);
 }
 
-/**
- * For one outer slice: m[i] = max over k (0 when that maximum is ±∞, so all--∞ slices give -∞ and
- * slices with +∞ give +∞ rather than NaN) and s[i] = Σₖ e^(x - m[i]).
- */
-function maxAndSumExp(
-  x: FloatArray,
-  base: number,
-  n: number,
-  inner: number,
-  m: Float64Array,
-  s: Float64Array,
-): void {
-  m.fill(-Infinity);
-  s.fill(0);
-  for (let k = 0; k < n; k++) {
-    const row = base + k * inner;
-    for (let i = 0; i < inner; i++) if (x[row + i]! > m[i]!) m[i] = x[row + i]!;
-  }
-  for (let i = 0; i < inner; i++) if (!Number.isFinite(m[i]!) && !Number.isNaN(m[i]!)) m[i] = 0;
-  for (let k = 0; k < n; k++) {
-    const row = base + k * inner;
-    for (let i = 0; i < inner; i++) s[i] += Math.exp(x[row + i]! - m[i]!);
-  }
+/** softmax or logSoftmax along `dim`: one kernel call forward, one backward, the dim on the record. */
+function softmaxOp(name: 'softmax' | 'logSoftmax', x: Tensor, dim: number): Tensor {
+  const geo = dimGeometry(name, x.shape, dim);
+  const p = { outer: geo.outer, n: geo.n, inner: geo.inner, log: name === 'logSoftmax' };
+  const out = empty(x.shape, x.dtype);
+  kernels().softmax(p, x.data, out.data);
+  return record(
+    name,
+    [x],
+    out,
+    (grad) => {
+      const dx = empty(x.shape, x.dtype);
+      kernels().softmaxBackward(p, out.data, grad.data, dx.data);
+      return [dx];
+    },
+    { dim: geo.dim },
+  );
 }
 
 /**
@@ -81,74 +64,18 @@ function maxAndSumExp(
  * [N, C, H, W] outputs, -1 for the last dimension).
  */
 export function softmax(x: Tensor, dim: number): Tensor {
-  const geo = dimGeometry('softmax', x.shape, dim);
-  const { outer, n, inner } = geo;
-  const out = empty(x.shape, x.dtype);
-  const xd = x.data;
-  const y = out.data;
-  const m = new Float64Array(inner);
-  const s = new Float64Array(inner);
-  for (let o = 0; o < outer; o++) {
-    const base = o * n * inner;
-    maxAndSumExp(xd, base, n, inner, m, s);
-    for (let i = 0; i < inner; i++) s[i] = 1 / s[i]!;
-    for (let k = 0; k < n; k++) {
-      const row = base + k * inner;
-      for (let i = 0; i < inner; i++) y[row + i] = Math.exp(xd[row + i]! - m[i]!) * s[i]!;
-    }
-  }
-  return record('softmax', [x], out, (grad) => {
-    const g = grad.data;
-    const dx = empty(x.shape, x.dtype);
-    const d = dx.data;
-    const dot = new Float64Array(inner);
-    for (let o = 0; o < outer; o++) {
-      const base = o * n * inner;
-      dot.fill(0);
-      for (let k = 0; k < n; k++) {
-        const row = base + k * inner;
-        for (let i = 0; i < inner; i++) dot[i] += g[row + i]! * y[row + i]!;
-      }
-      for (let k = 0; k < n; k++) {
-        const row = base + k * inner;
-        for (let i = 0; i < inner; i++) d[row + i] = y[row + i]! * (g[row + i]! - dot[i]!);
-      }
-    }
-    return [dx];
-  });
+  return softmaxOp('softmax', x, dim);
 }
 
 /** log(softmax(x)) along `dim`, computed as x - logSumExp(x) without forming softmax first. */
 export function logSoftmax(x: Tensor, dim: number): Tensor {
-  const geo = dimGeometry('logSoftmax', x.shape, dim);
-  const { outer, n, inner } = geo;
-  const out = empty(x.shape, x.dtype);
-  logSoftmaxInto(x.data, out.data, geo);
-  const y = out.data;
-  return record('logSoftmax', [x], out, (grad) => {
-    const g = grad.data;
-    const dx = empty(x.shape, x.dtype);
-    const d = dx.data;
-    const total = new Float64Array(inner);
-    for (let o = 0; o < outer; o++) {
-      const base = o * n * inner;
-      total.fill(0);
-      for (let k = 0; k < n; k++) {
-        const row = base + k * inner;
-        for (let i = 0; i < inner; i++) total[i] += g[row + i]!;
-      }
-      for (let k = 0; k < n; k++) {
-        const row = base + k * inner;
-        for (let i = 0; i < inner; i++) d[row + i] = g[row + i]! - Math.exp(y[row + i]!) * total[i]!;
-      }
-    }
-    return [dx];
-  });
+  return softmaxOp('logSoftmax', x, dim);
 }
 
 /**
  * log Σ e^x along `dim` (as `torch.logsumexp(x, dim, keepdim)`), stable for large inputs; the
- * dimension is dropped unless `keepdim`.
+ * dimension is dropped unless `keepdim`. Its loops stay here (a reduction to another shape, used
+ * by losses on small class vectors, not on feature maps); they share the kernel's max-and-sum.
  */
 export function logSumExp(x: Tensor, dim: number, keepdim = false): Tensor {
   const geo = dimGeometry('logSumExp', x.shape, dim);

@@ -1,6 +1,6 @@
 import { noGrad } from '../autograd/grad-mode.js';
 import { ValueError } from '../errors.js';
-import { getDefaultInputShape, setDefaultInputShape } from '../models/default-input.js';
+import { getDefaultInputShape, setDefaultInputShape } from '../nn/default-input.js';
 import { fuseForInference } from '../nn/fuse-for-inference.js';
 import { Graph } from '../nn/graph.js';
 import type { Module } from '../nn/module.js';

@@ -5,7 +5,7 @@ import { Rng } from '../tensor/random.js';
 import { Tensor } from '../tensor/tensor.js';
 import { noGrad } from '../autograd/grad-mode.js';
 import { graphInputShape } from '../inspect/trace.js';
-import { getDefaultInputShape } from '../models/default-input.js';
+import { getDefaultInputShape } from '../nn/default-input.js';
 import { captureOutputs } from './capture-outputs.js';
 import { ascentStep } from './gradient-ascent.js';
 import { clampInPlace, gaussianBlur } from './image-ops.js';

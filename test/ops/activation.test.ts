@@ -126,6 +126,22 @@ describe('activations', () => {
     );
   });
 
+  it('softsign: hand-worked values and derivatives 1 / (1 + |x|)², and a float64 gradient check', () => {
+    const x = st.tensor([-3, -1, 0, 0.5, 4], undefined, { dtype: 'float64', requiresGrad: true });
+    const y = st.softsign(x);
+    assertClose(y, [-0.75, -0.5, 0, 1 / 3, 0.8], { rtol: 1e-14 });
+    y.sum().backward();
+    assertClose(x.grad!, [1 / 16, 1 / 4, 1, 4 / 9, 1 / 25], { rtol: 1e-14 });
+    const x32 = st.tensor([-3, -1, 0, 0.5, 4]); // float32: the backend's kernel (native when built)
+    assertClose(new st.Softsign().forward(x32), [-0.75, -0.5, 0, 1 / 3, 0.8], { rtol: 1e-6 });
+    const r = st
+      .randn([3, 4], { dtype: 'float64', rng: new st.Rng(3) })
+      .mul(3)
+      .detach()
+      .requiresGrad_();
+    assert.ok(st.gradcheck((t) => st.softsign(t), [r]));
+  });
+
   it("take PyTorch 1.13's gradients at the kinks", () => {
     const at = (f: (t: st.Tensor) => st.Tensor, v: number): number => {
       const x = st.tensor([v], undefined, { requiresGrad: true });

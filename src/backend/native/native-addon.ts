@@ -87,6 +87,25 @@ export interface NativeAddon {
     out: Float32Array,
     indices: Int32Array | null,
   ): boolean;
+  /** The names of the activation kernels the addon has, in code order (see native/src/activation.cc). */
+  activationNames?(): string[];
+  /** y = f(x) for the activation kernel with this code and parameters. */
+  activation?(op: number, x: Float32Array, y: Float32Array, p0: number, p1: number): void;
+  /** dx = g·f'(x) for the activation kernel with this code, from the forward's x and y. */
+  activationGrad?(
+    op: number,
+    x: Float32Array,
+    y: Float32Array,
+    g: Float32Array,
+    dx: Float32Array,
+    p0: number,
+    p1: number,
+  ): void;
+  /**
+   * The conv and pool parameter layouts of the addon: field names in slot order (native/src/addon.cc
+   * declares them once; the wrapper checks its own layout against them at load).
+   */
+  paramLayouts?(): { conv: string[]; pool: string[] };
   /** Resize the thread pool (the calling thread included). */
   setNumThreads(n: number): void;
   /** Threads the kernels use. */

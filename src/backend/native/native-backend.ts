@@ -2,6 +2,7 @@ import { ValueError } from '../../errors.js';
 import type { FloatArray } from '../../tensor/dtype.js';
 import { broadcastStrides, sizeOf } from '../../tensor/shape.js';
 import type {
+  ActivationOp,
   Backend,
   BatchNormParams,
   BinaryOp,
@@ -13,6 +14,7 @@ import type {
   RoiParams,
   UnaryOp,
 } from '../backend.js';
+import { ACTIVATION_OPS } from '../reference/activation.js';
 import { referenceBackend } from '../reference/reference-backend.js';
 import type { NativeAddon } from './native-addon.js';
 
@@ -53,6 +55,73 @@ const BINARY_CODES: Partial<Record<BinaryOp, number>> = {
 
 const REDUCE_CODES: Partial<Record<ReduceOp, number>> = { sum: 0, max: 1, min: 2 };
 
+/**
+ * The slots of the conv and pool parameter arrays the addon reads, by field name; the addon declares
+ * the same lists (native/src/addon.cc) and reports them, and {@link checkParamLayouts} compares
+ * them at load.
+ */
+const CONV_FIELDS = [
+  'batch',
+  'inChannels',
+  'inH',
+  'inW',
+  'outChannels',
+  'kH',
+  'kW',
+  'strideH',
+  'strideW',
+  'padTop',
+  'padLeft',
+  'dilationH',
+  'dilationW',
+  'groups',
+  'outH',
+  'outW',
+] as const satisfies readonly (keyof Conv2dParams)[];
+
+const POOL_FIELDS = [
+  'batch',
+  'channels',
+  'inH',
+  'inW',
+  'kH',
+  'kW',
+  'strideH',
+  'strideW',
+  'padTop',
+  'padLeft',
+  'padBottom',
+  'padRight',
+  'dilationH',
+  'dilationW',
+  'outH',
+  'outW',
+  'countIncludePad',
+] as const satisfies readonly (keyof Pool2dParams)[];
+
+/**
+ * Refuse an addon whose conv or pool parameter layout differs from {@link CONV_FIELDS} /
+ * {@link POOL_FIELDS} (an addon built from other sources than this wrapper). Addons too old to
+ * report their layout use the layout these lists were written from.
+ */
+function checkParamLayouts(addon: NativeAddon): void {
+  const layouts = addon.paramLayouts?.();
+  if (!layouts) return;
+  for (const [kind, ours] of [
+    ['conv', CONV_FIELDS],
+    ['pool', POOL_FIELDS],
+  ] as const) {
+    const theirs = layouts[kind];
+    if (theirs.length !== ours.length || theirs.some((f, i) => f !== ours[i])) {
+      throw new ValueError(
+        'nativeBackend',
+        `the addon packs ${kind} parameters as [${theirs.join(', ')}] but this wrapper as [${ours.join(', ')}]. ` +
+          "Fix: rebuild the addon from the same sources ('npm run build:native')",
+      );
+    }
+  }
+}
+
 /** Throw unless `arr` holds at least `need` elements: a short array would let native code write out of bounds. */
 function requireLength(op: string, name: string, arr: ArrayLike<number>, need: number): void {
   if (arr.length < need) {
@@ -85,30 +154,19 @@ function isNativePrepared(p: PreparedConv2dWeights): p is NativePreparedConv2d {
  */
 export function createNativeBackend(addon: NativeAddon): Backend {
   const gemmParams = new Float64Array(10);
-  const convParams = new Float64Array(16);
-  const poolParams = new Float64Array(17);
+  checkParamLayouts(addon);
+  const convParams = new Float64Array(CONV_FIELDS.length);
+  const poolParams = new Float64Array(POOL_FIELDS.length);
   const channelParams = new Float64Array(3);
+  // Activation kernels by name: the addon lists its rows at load. A kernel it lacks (an addon built
+  // before the row was added) runs on the reference backend.
+  const activationCodes = new Map<ActivationOp, number>();
+  (addon.activationNames?.() ?? []).forEach((name, code) => {
+    if ((ACTIVATION_OPS as string[]).includes(name)) activationCodes.set(name as ActivationOp, code);
+  });
 
   function fillConv(p: Conv2dParams): Float64Array {
-    const v = [
-      p.batch,
-      p.inChannels,
-      p.inH,
-      p.inW,
-      p.outChannels,
-      p.kH,
-      p.kW,
-      p.strideH,
-      p.strideW,
-      p.padTop,
-      p.padLeft,
-      p.dilationH,
-      p.dilationW,
-      p.groups,
-      p.outH,
-      p.outW,
-    ];
-    convParams.set(v);
+    CONV_FIELDS.forEach((f, i) => (convParams[i] = p[f]));
     return convParams;
   }
 
@@ -125,26 +183,7 @@ export function createNativeBackend(addon: NativeAddon): Backend {
   }
 
   function fillPool(p: Pool2dParams): Float64Array {
-    const v = [
-      p.batch,
-      p.channels,
-      p.inH,
-      p.inW,
-      p.kH,
-      p.kW,
-      p.strideH,
-      p.strideW,
-      p.padTop,
-      p.padLeft,
-      p.padBottom,
-      p.padRight,
-      p.dilationH,
-      p.dilationW,
-      p.outH,
-      p.outW,
-      p.countIncludePad ? 1 : 0,
-    ];
-    poolParams.set(v);
+    POOL_FIELDS.forEach((f, i) => (poolParams[i] = Number(p[f])));
     return poolParams;
   }
 
@@ -373,6 +412,31 @@ export function createNativeBackend(addon: NativeAddon): Backend {
         );
       }
     },
+
+    activation(op, x, y, p0 = 0, p1 = 0): void {
+      const code = activationCodes.get(op);
+      if (code === undefined || !isF32(x, y)) return referenceBackend.activation(op, x, y, p0, p1);
+      addon.activation!(code, x as Float32Array, y as Float32Array, p0, p1);
+    },
+
+    activationGrad(op, x, y, g, dx, p0 = 0, p1 = 0): void {
+      const code = activationCodes.get(op);
+      if (code === undefined || !isF32(x, y, g, dx))
+        return referenceBackend.activationGrad(op, x, y, g, dx, p0, p1);
+      addon.activationGrad!(
+        code,
+        x as Float32Array,
+        y as Float32Array,
+        g as Float32Array,
+        dx as Float32Array,
+        p0,
+        p1,
+      );
+    },
+
+    // No native softmax kernel yet: the reference kernel runs (float64 sums over float32 data).
+    softmax: referenceBackend.softmax,
+    softmaxBackward: referenceBackend.softmaxBackward,
 
     unary(op, x, y, alpha = 0): void {
       const code = UNARY_CODES[op];

@@ -1,4 +1,5 @@
 import type { Backend } from '../backend.js';
+import { activation, activationGrad } from './activation.js';
 import {
   batchNormBackwardData,
   batchNormBackwardSums,
@@ -11,6 +12,7 @@ import { gemm } from './gemm.js';
 import { avgPool2dBackward, avgPool2dForward, maxPool2dBackward, maxPool2dForward } from './pool.js';
 import { reduce } from './reduce.js';
 import { roiAlignBackward, roiAlignForward, roiPoolBackward, roiPoolForward } from './roi.js';
+import { softmax, softmaxBackward } from './softmax.js';
 
 /** The plain-TypeScript backend: obviously correct, runs everywhere, the oracle in tests. */
 export const referenceBackend: Backend = {
@@ -36,4 +38,8 @@ export const referenceBackend: Backend = {
   roiAlignBackward,
   roiPoolForward,
   roiPoolBackward,
+  activation,
+  activationGrad,
+  softmax,
+  softmaxBackward,
 };

@@ -1,10 +1,8 @@
-import { noGrad } from '../../autograd/grad-mode.js';
 import { ValueError } from '../../errors.js';
-import { gelu } from '../../ops/activation.js';
-import { logSoftmax, softmax } from '../../ops/softmax.js';
 import type { Tensor } from '../../tensor/tensor.js';
+import { activationRowForOp } from '../catalog/activations.js';
 import { reshapeTo } from './export-layers.js';
-import { float, type OnnxBuilder } from './onnx-builder.js';
+import type { OnnxBuilder } from './onnx-builder.js';
 
 /** The state of an export that functional ops need. */
 export interface FunctionalExportContext {
@@ -17,15 +15,11 @@ export interface FunctionalExportContext {
 }
 
 const UNARY: Readonly<Record<string, string>> = {
-  relu: 'Relu',
-  sigmoid: 'Sigmoid',
-  tanh: 'Tanh',
   exp: 'Exp',
   log: 'Log',
   sqrt: 'Sqrt',
   abs: 'Abs',
   neg: 'Neg',
-  selu: 'Selu',
   clone: 'Identity',
 };
 
@@ -38,28 +32,6 @@ const BINARY: Readonly<Record<string, string>> = {
   maximum: 'Max',
   minimum: 'Min',
 };
-
-function close(a: Tensor, b: Tensor): boolean {
-  if (a.size !== b.size) return false;
-  for (let i = 0; i < a.size; i++)
-    if (Math.abs(a.data[i]! - b.data[i]!) > 1e-5 * (1 + Math.abs(b.data[i]!))) return false;
-  return true;
-}
-
-/** The dimension a traced softmax normalized, found by recomputing each candidate. */
-function softmaxDim(x: Tensor, y: Tensor, log: boolean): number | null {
-  for (let d = 0; d < x.ndim; d++) {
-    if (x.shape[d]! < 2) continue;
-    if (
-      close(
-        noGrad(() => (log ? logSoftmax(x, d) : softmax(x, d))),
-        y,
-      )
-    )
-      return d;
-  }
-  return null;
-}
 
 /** The axis along which a traced concatenation joined its inputs. */
 function concatAxis(inputs: readonly Tensor[], out: Tensor): number | null {
@@ -97,34 +69,15 @@ export function exportFunctional(t: Tensor, ctx: FunctionalExportContext): strin
   if (UNARY[op]) out = b.op(UNARY[op], [ins[0]!]);
   else if (BINARY[op]) out = b.op(BINARY[op], [ins[0]!, ins[1]!]);
   else if (op === 'square') out = b.op('Mul', [ins[0]!, ins[0]!]);
-  else if (op === 'relu6') out = b.op('Clip', [ins[0]!, b.floats([0], [], 'min'), b.floats([6], [], 'max')]);
-  else if (op === 'silu') out = b.op('Mul', [ins[0]!, b.op('Sigmoid', [ins[0]!])]);
-  else if (op === 'hardsigmoid')
-    out = b.op('HardSigmoid', [ins[0]!], { alpha: float(1 / 6), beta: float(0.5) });
-  else if (op === 'hardswish')
-    out = b.op('Mul', [ins[0]!, b.op('HardSigmoid', [ins[0]!], { alpha: float(1 / 6), beta: float(0.5) })]);
-  else if (op === 'mish') out = b.op('Mul', [ins[0]!, b.op('Tanh', [b.op('Softplus', [ins[0]!])])]);
-  else if (op === 'gelu') {
-    const exact = close(
-      noGrad(() => gelu(args[0]!)),
-      t,
-    );
-    const x = ins[0]!;
-    const inner = exact
-      ? b.op('Erf', [b.op('Div', [x, b.floats([Math.SQRT2], [], 'sqrt2')])])
-      : b.op('Tanh', [
-          b.op('Mul', [
-            b.op('Add', [
-              x,
-              b.op('Mul', [b.op('Mul', [x, b.op('Mul', [x, x])]), b.floats([0.044715], [], 'k')]),
-            ]),
-            b.floats([Math.sqrt(2 / Math.PI)], [], 's'),
-          ]),
-        ]);
-    out = b.op('Mul', [
-      b.op('Mul', [x, b.floats([0.5], [], 'half')]),
-      b.op('Add', [inner, b.floats([1], [], 'one')]),
-    ]);
+  else if (activationRowForOp(op)) {
+    // An activation: its record keeps its resolved options, which rebuild the layer the catalog exports.
+    const row = activationRowForOp(op)!;
+    out = row.onnx.emit(row.create(fn.attrs as Record<string, number | string>), {
+      b,
+      x: ins[0]!,
+      path: op,
+      rank: args[0]!.ndim,
+    });
   } else if (op === 'reshape') out = reshapeTo({ b, path: 'reshape' }, ins[0]!, args[0]!.shape, t.shape);
   else if (op === 'matmul') out = b.op('MatMul', [ins[0]!, ins[1]!]);
   else if (op === 'linear') {
@@ -142,14 +95,6 @@ export function exportFunctional(t: Tensor, ctx: FunctionalExportContext): strin
         'cannot tell the axis of a traced concat. Fix: use the Concat layer',
       );
     out = args.length === 1 ? b.op('Identity', ins) : b.op('Concat', ins, { axis });
-  } else if (op === 'softmax' || op === 'logSoftmax') {
-    const d = softmaxDim(args[0]!, t, op === 'logSoftmax');
-    if (d === null)
-      throw new ValueError(
-        'exportOnnx',
-        `cannot tell the dimension of a traced ${op}. Fix: use the Softmax layer`,
-      );
-    out = b.op(op === 'softmax' ? 'Softmax' : 'LogSoftmax', [ins[0]!], { axis: d });
   } else {
     throw new ValueError(
       'exportOnnx',

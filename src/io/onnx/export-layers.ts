@@ -1,23 +1,5 @@
 import { ValueError } from '../../errors.js';
 import type { FusedActivation } from '../../ops/fused-activation.js';
-import {
-  ELU,
-  GELU,
-  Hardsigmoid,
-  Hardswish,
-  Hardtanh,
-  LeakyReLU,
-  LogSoftmax,
-  Mish,
-  ReLU,
-  ReLU6,
-  SELU,
-  Sigmoid,
-  SiLU,
-  Softmax,
-  Softplus,
-  Tanh,
-} from '../../nn/activation-layers.js';
 import { Conv2d, Conv2dTranspose, DepthwiseSeparableConv2d } from '../../nn/conv.js';
 import { Dropout, Dropout2d } from '../../nn/dropout.js';
 import { activation, LazyLayer } from '../../nn/keras-shorthand.js';
@@ -37,7 +19,8 @@ import { Flatten, Identity, ZeroPad2d } from '../../nn/reshape-layers.js';
 import { Upsample } from '../../nn/upsample.js';
 import { pair, resolvePadding, type Padding2d } from '../../ops/geometry.js';
 import type { Tensor } from '../../tensor/tensor.js';
-import { lazyActivation } from '../lazy-activation.js';
+import { ZeroPadChannels } from '../../models/face-recognition-net.js';
+import { ACTIVATIONS } from '../catalog/activations.js';
 import { float, type AttrInput, type OnnxBuilder } from './onnx-builder.js';
 import { OnnxOp } from './onnx-op-layer.js';
 import { OnnxAttributeType, OnnxDataType } from './onnx-proto.js';
@@ -101,10 +84,6 @@ function windowPads(
   return [p.top, p.left, p.bottom, p.right];
 }
 
-function unary(opType: string, attrs: (m: Module) => Record<string, AttrInput> = () => ({})): LayerExporter {
-  return (m, c) => c.b.op(opType, [c.inputs[0]!], attrs(m), c.path);
-}
-
 function clip(c: LayerExportContext, lo: number, hi: number, x: string = c.inputs[0]!): string {
   return c.b.op(
     'Clip',
@@ -119,11 +98,6 @@ function withActivation(c: LayerExportContext, y: string, activation: FusedActiv
   if (activation === 'relu') return c.b.op('Relu', [y], {}, c.path);
   if (activation === 'relu6') return clip(c, 0, 6, y);
   return y;
-}
-
-function softmaxAxis(dim: number | undefined, rank: number): number {
-  if (dim !== undefined) return dim < 0 ? dim + rank : dim;
-  return rank === 0 || rank === 1 || rank === 3 ? 0 : 1;
 }
 
 /** A Reshape to the traced output shape, keeping the batch dimension dynamic (0 copies it). */
@@ -271,93 +245,12 @@ registerOnnxExporter(LocalResponseNorm, (m, c) => {
   );
 });
 
-registerOnnxExporter(ReLU, unary('Relu'));
-registerOnnxExporter(Sigmoid, unary('Sigmoid'));
-registerOnnxExporter(Tanh, unary('Tanh'));
-registerOnnxExporter(SELU, unary('Selu'));
-registerOnnxExporter(
-  LeakyReLU,
-  unary('LeakyRelu', (m) => ({ alpha: float((m as LeakyReLU).negativeSlope) })),
-);
-registerOnnxExporter(
-  ELU,
-  unary('Elu', (m) => ({ alpha: float((m as ELU).alpha) })),
-);
-registerOnnxExporter(
-  Hardsigmoid,
-  unary('HardSigmoid', () => ({ alpha: float(1 / 6), beta: float(0.5) })),
-);
-registerOnnxExporter(ReLU6, (_m, c) => clip(c, 0, 6));
-registerOnnxExporter(Hardtanh, (m, c) => clip(c, m.minVal, m.maxVal));
-registerOnnxExporter(SiLU, (_m, c) =>
-  c.b.op('Mul', [c.inputs[0]!, c.b.op('Sigmoid', [c.inputs[0]!], {}, c.path)], {}, c.path),
-);
-registerOnnxExporter(Hardswish, (_m, c) =>
-  c.b.op(
-    'Mul',
-    [c.inputs[0]!, c.b.op('HardSigmoid', [c.inputs[0]!], { alpha: float(1 / 6), beta: float(0.5) }, c.path)],
-    {},
-    c.path,
-  ),
-);
-registerOnnxExporter(Mish, (_m, c) =>
-  c.b.op(
-    'Mul',
-    [c.inputs[0]!, c.b.op('Tanh', [c.b.op('Softplus', [c.inputs[0]!], {}, c.path)], {}, c.path)],
-    {},
-    c.path,
-  ),
-);
-registerOnnxExporter(Softplus, (m, c) => {
-  if (m.beta === 1) return c.b.op('Softplus', [c.inputs[0]!], {}, c.path);
-  const scaled = c.b.op('Mul', [c.inputs[0]!, c.b.floats([m.beta], [], `${c.path}.beta`)], {}, c.path);
-  return c.b.op(
-    'Div',
-    [c.b.op('Softplus', [scaled], {}, c.path), c.b.floats([m.beta], [], `${c.path}.beta`)],
-    {},
-    c.path,
+// Activations: their ONNX form is in their catalog row.
+for (const row of ACTIVATIONS) {
+  registerOnnxExporter(row.cls, (m, c) =>
+    row.onnx.emit(m, { b: c.b, x: c.inputs[0]!, path: c.path, rank: c.inputTensors[0]!.ndim }),
   );
-});
-registerOnnxExporter(GELU, (m, c) => {
-  const x = c.inputs[0]!;
-  const half = c.b.floats([0.5], [], `${c.path}.half`);
-  const one = c.b.floats([1], [], `${c.path}.one`);
-  let inner: string;
-  if (m.approximate === 'tanh') {
-    const cube = c.b.op('Mul', [x, c.b.op('Mul', [x, x], {}, c.path)], {}, c.path);
-    const sum = c.b.op(
-      'Add',
-      [x, c.b.op('Mul', [cube, c.b.floats([0.044715], [], `${c.path}.k`)], {}, c.path)],
-      {},
-      c.path,
-    );
-    inner = c.b.op(
-      'Tanh',
-      [c.b.op('Mul', [sum, c.b.floats([Math.sqrt(2 / Math.PI)], [], `${c.path}.s`)], {}, c.path)],
-      {},
-      c.path,
-    );
-  } else {
-    inner = c.b.op(
-      'Erf',
-      [c.b.op('Div', [x, c.b.floats([Math.SQRT2], [], `${c.path}.sqrt2`)], {}, c.path)],
-      {},
-      c.path,
-    );
-  }
-  return c.b.op(
-    'Mul',
-    [c.b.op('Mul', [x, half], {}, c.path), c.b.op('Add', [inner, one], {}, c.path)],
-    {},
-    c.path,
-  );
-});
-registerOnnxExporter(Softmax, (m, c) =>
-  c.b.op('Softmax', [c.inputs[0]!], { axis: softmaxAxis(m.dim, c.inputTensors[0]!.ndim) }, c.path),
-);
-registerOnnxExporter(LogSoftmax, (m, c) =>
-  c.b.op('LogSoftmax', [c.inputs[0]!], { axis: softmaxAxis(m.dim, c.inputTensors[0]!.ndim) }, c.path),
-);
+}
 
 registerOnnxExporter(MaxPool2d, (m, c) =>
   c.b.op(
@@ -416,6 +309,10 @@ registerOnnxExporter(Concat, (m, c) => {
 registerOnnxExporter(ZeroPad2d, (m, c) => {
   const [l, r, t, btm] = m.padding;
   const pads = c.b.ints([0, 0, t, l, 0, 0, btm, r], `${c.path}.pads`);
+  return c.b.op('Pad', [c.inputs[0]!, pads], { mode: 'constant' }, c.path);
+});
+registerOnnxExporter(ZeroPadChannels, (m, c) => {
+  const pads = c.b.ints([0, 0, 0, 0, 0, m.extra, 0, 0], `${c.path}.pads`);
   return c.b.op('Pad', [c.inputs[0]!, pads], { mode: 'constant' }, c.path);
 });
 registerOnnxExporter(Upsample, (m, c) => {
@@ -543,7 +440,7 @@ registerOnnxExporter(LazyLayer, (m, c) => {
       onnxExporterOf(inner) ?? refuse(inner.typeName, 'it has no ONNX form', 'use layers with an ONNX form');
     y = exporter(inner, c);
   }
-  const name = lazyActivation(m);
+  const name = m.activationName;
   if (name === undefined) return y;
   const act = activation(name);
   const exporter =

@@ -1,8 +1,10 @@
 import type { Tensor } from '../../tensor/tensor.js';
+import { ACTIVATION_ONNX_OPS } from '../catalog/activations.js';
 import type { OnnxAttrs } from './onnx-attributes.js';
 
 /** Operators whose output holds at most as many elements as their inputs together. */
 const NON_GROWING = new Set([
+  ...ACTIVATION_ONNX_OPS,
   'Identity',
   'Dropout',
   'Cast',
@@ -20,18 +22,7 @@ const NON_GROWING = new Set([
   'ReduceMax',
   'ReduceMin',
   'ReduceSumSquare',
-  'Softmax',
-  'LogSoftmax',
   'Clip',
-  'Relu',
-  'LeakyRelu',
-  'Elu',
-  'Selu',
-  'Sigmoid',
-  'Tanh',
-  'HardSigmoid',
-  'HardSwish',
-  'Softplus',
   'Exp',
   'Log',
   'Sqrt',

@@ -1,6 +1,5 @@
 import { applyCardMetadata } from '../card-metadata.js';
 import { noGrad } from '../../autograd/grad-mode.js';
-import { LeakyReLU, ReLU, Sigmoid, Softmax, Tanh } from '../../nn/activation-layers.js';
 import { Conv2d, Conv2dTranspose } from '../../nn/conv.js';
 import { Dropout } from '../../nn/dropout.js';
 import { Graph, type GraphNode } from '../../nn/graph.js';
@@ -11,6 +10,7 @@ import { BatchNorm2d } from '../../nn/normalization.js';
 import { GlobalAvgPool2d, MaxPool2d } from '../../nn/pooling.js';
 import { Flatten, Identity } from '../../nn/reshape-layers.js';
 import { Tensor } from '../../tensor/tensor.js';
+import { ACTIVATION_ONNX_OPS, onnxActivationLayer } from '../catalog/activations.js';
 import { ModelFileError } from '../model-file-error.js';
 import { foldedOutputBound } from './fold-bound.js';
 import { OnnxAttrs } from './onnx-attributes.js';
@@ -48,6 +48,7 @@ const WEIGHT_INPUTS: Readonly<Record<string, readonly number[]>> = {
 
 /** Operators that keep the rank of their first input. */
 const RANK_KEEPING = new Set([
+  ...ACTIVATION_ONNX_OPS,
   'Conv',
   'ConvTranspose',
   'MaxPool',
@@ -55,17 +56,6 @@ const RANK_KEEPING = new Set([
   'GlobalAveragePool',
   'GlobalMaxPool',
   'BatchNormalization',
-  'Relu',
-  'LeakyRelu',
-  'Elu',
-  'Selu',
-  'Sigmoid',
-  'Tanh',
-  'HardSigmoid',
-  'HardSwish',
-  'Softplus',
-  'Softmax',
-  'LogSoftmax',
   'Clip',
   'Exp',
   'Log',
@@ -193,16 +183,6 @@ function nativeLayer(
       if (!copyInto(bn.runningMean!, mean) || !copyInto(bn.runningVar!, variance)) return null;
       return bn.eval();
     }
-    case 'Relu':
-      return only([0]) ? new ReLU() : null;
-    case 'Sigmoid':
-      return only([0]) ? new Sigmoid() : null;
-    case 'Tanh':
-      return only([0]) ? new Tanh() : null;
-    case 'LeakyRelu':
-      return only([0]) ? new LeakyReLU(a.float('alpha', 0.01)) : null;
-    case 'Softmax':
-      return only([0]) && opset >= 13 ? new Softmax(a.int('axis', -1)) : null;
     case 'Flatten':
       return only([0]) && a.int('axis', 1) === 1 && rank !== null && rank >= 2 ? new Flatten(1, -1) : null;
     case 'Dropout': {
@@ -238,8 +218,10 @@ function nativeLayer(
         ceilMode: a.int('ceil_mode', 0) === 1,
       });
     }
-    default:
-      return null;
+    default: {
+      // Activations: the catalog row that imports this operator builds the layer for its attributes.
+      return only([0]) ? onnxActivationLayer(op, a, opset) : null;
+    }
   }
 }
 

@@ -1,5 +1,4 @@
 import { ValueError } from '../../errors.js';
-import { elu, hardsigmoid, hardswish, leakyRelu, selu, softplus } from '../../ops/activation.js';
 import { batchNorm } from '../../ops/batch-norm.js';
 import { conv2d } from '../../ops/conv2d.js';
 import { conv2dTranspose } from '../../ops/conv2d-transpose.js';
@@ -16,11 +15,9 @@ import {
   neg,
   pow,
   relu,
-  sigmoid,
   sqrt,
   square,
   sub,
-  tanh,
   unaryRaw,
 } from '../../ops/elementwise.js';
 import { record } from '../../autograd/grad-fn.js';
@@ -33,6 +30,7 @@ import { maxUnpool2d } from '../../ops/max-unpool.js';
 import { concat, expand, pad, permute, reshape, slice, transpose } from '../../ops/shape-ops.js';
 import { logSoftmax, softmax } from '../../ops/softmax.js';
 import { Tensor } from '../../tensor/tensor.js';
+import { ACTIVATION_ONNX_OPS, activationRowsForOnnx, onnxActivationLayer } from '../catalog/activations.js';
 import type { OnnxAttrs } from './onnx-attributes.js';
 import { onnxResize, type OnnxResizeMode } from './onnx-resize.js';
 import { resampleAxis } from './resample-axis.js';
@@ -344,6 +342,19 @@ const Clip: OnnxKernel = (inputs, a, opset) => {
   }
   return [clamp(x, lo, hi)];
 };
+
+/**
+ * An activation operator: the layer its catalog row builds for the node's attributes, or `general`
+ * for attributes no layer expresses (ONNX's wider HardSigmoid and Selu, Softmax before opset 13).
+ */
+function activationKernel(op: string, general?: OnnxKernel): OnnxKernel {
+  if (activationRowsForOnnx(op).length === 0) fail(op, 'no activation in the catalog imports it');
+  return (inputs, a, opset) => {
+    const layer = onnxActivationLayer(op, a, opset);
+    if (layer) return [layer.forward(req(op, inputs, 0))];
+    return general ? general(inputs, a, opset) : fail(op, 'its attributes have no Stride layer');
+  };
+}
 
 function softmaxLike(op: string, f: (x: Tensor, dim: number) => Tensor): OnnxKernel {
   return (inputs, a, opset) => {
@@ -800,30 +811,22 @@ export const ONNX_KERNELS: Readonly<Record<string, OnnxKernel>> = {
   GlobalAveragePool,
   GlobalMaxPool,
   BatchNormalization,
-  Relu: unary(relu),
-  LeakyRelu: (inputs, a) => [leakyRelu(req('LeakyRelu', inputs, 0), a.float('alpha', 0.01))],
-  Elu: (inputs, a) => [elu(req('Elu', inputs, 0), a.float('alpha', 1))],
-  Selu: (inputs, a) => {
+  // Activations run as their catalog rows' layers; the entries after this add ONNX's wider forms.
+  ...Object.fromEntries(ACTIVATION_ONNX_OPS.map((op) => [op, activationKernel(op)])),
+  Selu: activationKernel('Selu', (inputs, a) => {
+    // Other constants than SELU's: gamma · (relu(x) + alpha · (e^min(x, 0) - 1)).
     const x = req('Selu', inputs, 0);
     const alpha = a.float('alpha', 1.6732632423543772);
     const gamma = a.float('gamma', 1.0507009873554805);
-    if (Math.abs(alpha - 1.6732632423543772) < 1e-6 && Math.abs(gamma - 1.0507009873554805) < 1e-6)
-      return [selu(x)];
     return [mul(gamma, add(relu(x), mul(alpha, sub(exp(neg(relu(neg(x)))), 1))))];
-  },
-  Sigmoid: unary(sigmoid),
-  Tanh: unary(tanh),
-  HardSigmoid: (inputs, a) => {
+  }),
+  HardSigmoid: activationKernel('HardSigmoid', (inputs, a) => {
+    // ONNX's general form clip(alpha·x + beta, 0, 1).
     const x = req('HardSigmoid', inputs, 0);
-    const alpha = a.float('alpha', 0.2);
-    const beta = a.float('beta', 0.5);
-    if (Math.abs(alpha - 1 / 6) < 1e-7 && beta === 0.5) return [hardsigmoid(x)];
-    return [clamp(add(mul(x, alpha), beta), 0, 1)];
-  },
-  HardSwish: unary(hardswish),
-  Softplus: unary((x) => softplus(x)),
-  Softmax: softmaxLike('Softmax', softmax),
-  LogSoftmax: softmaxLike('LogSoftmax', logSoftmax),
+    return [clamp(add(mul(x, a.float('alpha', 0.2)), a.float('beta', 0.5)), 0, 1)];
+  }),
+  Softmax: activationKernel('Softmax', softmaxLike('Softmax', softmax)),
+  LogSoftmax: activationKernel('LogSoftmax', softmaxLike('LogSoftmax', logSoftmax)),
   Clip,
   Exp: unary(exp),
   Log: unary(log),

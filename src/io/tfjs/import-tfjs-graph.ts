@@ -5,16 +5,10 @@ import {
   Concat,
   Conv2d,
   Conv2dTranspose,
-  ELU,
   Graph,
-  LeakyReLU,
   Linear,
   MaxPool2d,
-  ReLU,
-  ReLU6,
-  Sigmoid,
   Softmax,
-  Tanh,
   Upsample,
   ZeroPad2d,
   type GraphNode,
@@ -22,6 +16,7 @@ import {
 import type { Module } from '../../nn/module.js';
 import { permute } from '../../ops/shape-ops.js';
 import { Tensor } from '../../tensor/tensor.js';
+import { tfActivationLayer } from '../catalog/activations.js';
 import { isJsonObject, type JsonObject } from '../json-value.js';
 import { ModelFileError } from '../model-file-error.js';
 import { OnnxAttributeType, type OnnxAttribute } from '../onnx/onnx-proto.js';
@@ -135,25 +130,6 @@ function windowPadding(a: TfAttrs, op: string, file?: string): 'same' | [number,
     return [e[2]!, e[3]!, e[4]!, e[5]!];
   }
   return refuse(file, `${op} has unknown padding ${p}`);
-}
-
-function activationLayer(name: string, a: TfAttrs): Module | null | undefined {
-  switch (name) {
-    case 'Relu':
-      return new ReLU();
-    case 'Relu6':
-      return new ReLU6();
-    case 'Elu':
-      return new ELU(1);
-    case 'Sigmoid':
-      return new Sigmoid();
-    case 'Tanh':
-      return new Tanh();
-    case 'LeakyRelu':
-      return new LeakyReLU(a.float('leakyrelu_alpha', a.float('alpha', 0.2)));
-    default:
-      return undefined;
-  }
 }
 
 function binaryOp(op: string, slots: OnnxSlot[], consts: Map<string, OnnxConstant>): OnnxOp {
@@ -329,7 +305,7 @@ export function importTfjsGraphModel(
         const actName = fused[1];
         if (actName !== undefined) {
           const act =
-            activationLayer(actName, a) ??
+            tfActivationLayer(actName, a) ??
             refuse(file, `'${n.name}' fuses the unsupported activation ${actName}`);
           out = add(
             `${name}_${actName.toLowerCase()}`,
@@ -404,7 +380,7 @@ export function importTfjsGraphModel(
         out = add(name, lin, [x], 2, 'plain');
         if (fused[1] !== undefined) {
           const act =
-            activationLayer(fused[1], a) ??
+            tfActivationLayer(fused[1], a) ??
             refuse(file, `'${n.name}' fuses the unsupported activation ${fused[1]}`);
           out = add(
             `${name}_${fused[1].toLowerCase()}`,
@@ -453,14 +429,6 @@ export function importTfjsGraphModel(
         out = add(name, binaryOp(onnx, slots, consts), dyn, rank, layout);
         break;
       }
-      case 'Relu':
-      case 'Relu6':
-      case 'Elu':
-      case 'Sigmoid':
-      case 'Tanh':
-      case 'LeakyRelu':
-        out = add(name, activationLayer(n.op, a)!, [x], x.rank, x.layout);
-        break;
       case 'MaxPool':
       case 'AvgPool': {
         const k = a.ints('ksize');
@@ -578,8 +546,13 @@ export function importTfjsGraphModel(
         out = add(name, m, [x], 4, 'nchw');
         break;
       }
-      default:
-        refuse(file, `node '${n.name}' is a ${n.op}, which Stride does not import`);
+      default: {
+        // Activations: the catalog's rows name their TensorFlow ops.
+        const act =
+          tfActivationLayer(n.op, a) ??
+          refuse(file, `node '${n.name}' is a ${n.op}, which Stride does not import`);
+        out = add(name, act, [x], x.rank, x.layout);
+      }
     }
     values.set(n.name, out);
   }

@@ -3,7 +3,7 @@ import type { Graph } from '../../nn/graph.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { ModelFileError } from '../model-file-error.js';
 import { readModelFile } from '../read-file-node.js';
-import { faceRecognitionNetFromTfjs } from './face-recognition-net.js';
+import { faceRecognitionNetFromTfjs } from './face-recognition-weights.js';
 import { importTfjs, tfjsWeightGroups } from './import-tfjs.js';
 import { decodeTfjsWeights, parseWeightsManifest, type TfjsWeightGroup } from './tfjs-weights.js';
 

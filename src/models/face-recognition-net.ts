@@ -6,15 +6,14 @@ import {
   Graph,
   Linear,
   MaxPool2d,
+  Module,
   ReLU,
   ZeroPad2d,
   type GraphNode,
-} from '../../nn/index.js';
-import { permute } from '../../ops/shape-ops.js';
-import { Tensor } from '../../tensor/tensor.js';
-import { ModelFileError } from '../model-file-error.js';
-import { OnnxOp } from '../onnx/onnx-op-layer.js';
-import { findWeight } from './tfjs-weights.js';
+} from '../nn/index.js';
+import { div, sub } from '../ops/elementwise.js';
+import { pad, permute } from '../ops/shape-ops.js';
+import { Tensor } from '../tensor/tensor.js';
 
 /** The input size face-api's recognition network is built for (it resizes every face to it). */
 export const FACE_RECOGNITION_INPUT_SIZE = 150;
@@ -40,63 +39,65 @@ const STAGES: readonly [string, 'residual' | 'down'][] = [
 ];
 
 /**
+ * face-api's input normalization, `(x - mean) / 255` per RGB channel, as one layer of the network
+ * (the mean is a fixed buffer, not a parameter).
+ */
+export class FaceNormalize extends Module {
+  /** The per-channel mean, shaped [3, 1, 1] to broadcast over NCHW images. */
+  readonly mean: Tensor;
+
+  constructor() {
+    super();
+    this.mean = this.registerBuffer('mean', new Tensor(Float32Array.from(MEAN_RGB), [3, 1, 1]));
+  }
+
+  /** `(x - mean) / 255`. */
+  forward(x: Tensor): Tensor {
+    return div(sub(x, this.mean), 255);
+  }
+}
+
+/**
+ * Append zero channels to images [N, C, H, W] (face-api's down-sampling shortcut widens this way
+ * instead of with a 1x1 convolution).
+ */
+export class ZeroPadChannels extends Module {
+  /** How many zero channels are appended after the existing ones. */
+  readonly extra: number;
+
+  constructor(extra: number) {
+    super();
+    this.extra = extra;
+  }
+
+  /** `x` followed by `extra` channels of zeros. */
+  forward(x: Tensor): Tensor {
+    return pad(x, [0, 0, 0, 0, 0, this.extra]);
+  }
+
+  override extraRepr(): string {
+    return `extra=${this.extra}`;
+  }
+}
+
+/**
  * The face recognition network of `@vladmandic/face-api` (a ResNet-34-like network producing a
- * 128-D face descriptor; two faces match when their descriptors are close), rebuilt as a Stride
- * {@link Graph} from its TF.js weights (`face_recognition_model-weights_manifest.json` and its
- * shard, decoded with `decodeTfjsWeights`). It computes exactly what face-api's
+ * 128-D face descriptor; two faces match when their descriptors are close), built as a Stride
+ * {@link Graph} from face-api's weights, which `weight(name)` returns by their face-api names
+ * (`conv32_1/conv1/conv/filters`, TensorFlow layout). It computes exactly what face-api's
  * `FaceRecognitionNet.forwardInput` computes on an already 150x150 RGB input with values 0..255,
  * given channels-first: `[N, 3, 150, 150]`. Convolution kernels are transposed to Stride's layout;
  * face-api's per-channel "scale" layers become depthwise 1x1 convolutions, so every weight trains.
+ * `faceRecognitionNetFromTfjs` reads the weights from face-api's TF.js manifest.
  */
-export function faceRecognitionNetFromTfjs(
-  weights: ReadonlyMap<string, Tensor>,
-  opts: { file?: string } = {},
-): Graph {
-  const get = (name: string): Tensor =>
-    findWeight(weights, name) ??
-    ((): never => {
-      throw new ModelFileError(
-        'importTfjs',
-        opts.file,
-        `the weights lack '${name}'`,
-        'load face_recognition_model-weights_manifest.json with its shard',
-      );
-    })();
+export function faceRecognitionNet(weight: (name: string) => Tensor): Graph {
+  const get = weight;
   const g = new Graph();
   let size = FACE_RECOGNITION_INPUT_SIZE;
   const input = g.input([3, size, size], 'image');
 
   // (x - mean) / 255, as face-api's normalize().div(255).
-  const mean = new Tensor(Float32Array.from(MEAN_RGB), [3, 1, 1]);
-  const scale = new Tensor(Float32Array.from([255]), []);
-  let x = g.add(
-    'normalize',
-    new OnnxOp(
-      'Sub',
-      13,
-      new Map(),
-      [
-        { kind: 'input', index: 0 },
-        { kind: 'const', name: 'c1' },
-      ],
-      new Map([['c1', { tensor: mean, trainable: false }]]),
-    ),
-    input,
-  );
-  x = g.add(
-    'scale_255',
-    new OnnxOp(
-      'Div',
-      13,
-      new Map(),
-      [
-        { kind: 'input', index: 0 },
-        { kind: 'const', name: 'c1' },
-      ],
-      new Map([['c1', { tensor: scale, trainable: false }]]),
-    ),
-    x,
-  );
+  let x = g.add('normalize', new FaceNormalize(), input);
 
   /** conv (+bias) then the per-channel scale; TF 'same' or 'valid' padding. */
   const convLayer = (
@@ -143,19 +144,8 @@ export function faceRecognitionNetFromTfjs(
     let shortcut = g.add(`${name}_pool`, new AvgPool2d(2, { stride: 2 }), x);
     const outChannels = get(`${name}/conv2/conv/filters`).shape[3]!;
     if (outChannels > channels) {
-      // ... and the shortcut with zero channels (ONNX Pad order: begins then ends of N, C, H, W).
-      const pads = new Tensor(Float32Array.from([0, 0, 0, 0, 0, outChannels - channels, 0, 0]), [8]);
-      const pad = new OnnxOp(
-        'Pad',
-        13,
-        new Map(),
-        [
-          { kind: 'input', index: 0 },
-          { kind: 'const', name: 'c1' },
-        ],
-        new Map([['c1', { tensor: pads, trainable: false }]]),
-      );
-      shortcut = g.add(`${name}_pad_channels`, pad, shortcut);
+      // ... and the shortcut with zero channels.
+      shortcut = g.add(`${name}_pad_channels`, new ZeroPadChannels(outChannels - channels), shortcut);
     }
     x = g.add(`${name}_relu`, new ReLU(), g.add(`${name}_add`, new Add(), shortcut, y));
     size = Math.max(outSize, pooledSize);

@@ -1,4 +1,4 @@
-import type { Module } from '../nn/module.js';
+import type { Module } from './module.js';
 
 const shapes = new WeakMap<Module, readonly number[]>();
 

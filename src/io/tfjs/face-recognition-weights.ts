@@ -1,0 +1,28 @@
+import { faceRecognitionNet } from '../../models/face-recognition-net.js';
+import type { Graph } from '../../nn/graph.js';
+import type { Tensor } from '../../tensor/tensor.js';
+import { ModelFileError } from '../model-file-error.js';
+import { findWeight } from './tfjs-weights.js';
+
+/**
+ * The face recognition network of `@vladmandic/face-api` (see `faceRecognitionNet`) from its TF.js
+ * weights (`face_recognition_model-weights_manifest.json` and its shard, decoded with
+ * `decodeTfjsWeights`). A missing weight is a {@link ModelFileError} naming it.
+ */
+export function faceRecognitionNetFromTfjs(
+  weights: ReadonlyMap<string, Tensor>,
+  opts: { file?: string } = {},
+): Graph {
+  return faceRecognitionNet(
+    (name) =>
+      findWeight(weights, name) ??
+      ((): never => {
+        throw new ModelFileError(
+          'importTfjs',
+          opts.file,
+          `the weights lack '${name}'`,
+          'load face_recognition_model-weights_manifest.json with its shard',
+        );
+      })(),
+  );
+}
