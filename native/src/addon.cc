@@ -525,6 +525,10 @@ napi_value RoiPoolForward(napi_env env, napi_callback_info info) {
     const RoiGeometry p = roiGeometry(env, a.argv[0]);
     int32_t* argmax = typedArray<int32_t>(env, a.argv[4], napi_int32_array, "argmax");
     roiPoolForward(p, f32(env, a.argv[1], "x"), f64(env, a.argv[2], "rois"), f32(env, a.argv[3], "y"), argmax);
+    return undefined(env);
+  });
+}
+
 napi_value ActivationNames(napi_env env, napi_callback_info) {
   return guarded(env, [&] {
     napi_value out;
