@@ -103,7 +103,7 @@ export class DeepLabHead extends Sequential {
  * parameters with 21 classes). Default 21 classes (PASCAL VOC).
  */
 export function deeplabv3_resnet50(opts: SegmentationZooOptions = {}): SegmentationModel {
-  const o = resolveZooOptions('deeplabv3_resnet50', opts, { numClasses: 21 });
+  const o = resolveZooOptions('deeplabv3_resnet50', opts, { numClasses: 21 }, ['auxLoss']);
   return buildZooModel(
     o,
     [o.inChannels, 520, 520],

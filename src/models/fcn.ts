@@ -78,7 +78,7 @@ function isHeadConv(model: Module, mod: Module): boolean {
  * classes). Default 21 classes (PASCAL VOC).
  */
 export function fcn_resnet50(opts: SegmentationZooOptions = {}): SegmentationModel {
-  const o = resolveZooOptions('fcn_resnet50', opts, { numClasses: 21 });
+  const o = resolveZooOptions('fcn_resnet50', opts, { numClasses: 21 }, ['auxLoss']);
   return buildZooModel(
     o,
     [o.inChannels, 520, 520],

@@ -205,7 +205,7 @@ export class MobileNetV3 extends Sequential {
 }
 
 function build(name: string, arch: MobileNetV3Arch, opts: MobileNetOptions): MobileNetV3 {
-  const o = resolveZooOptions(name, opts);
+  const o = resolveZooOptions(name, opts, {}, ['widthMultiplier', 'dropout']);
   const width = opts.widthMultiplier ?? 1;
   if (typeof width !== 'number' || !(width > 0) || !Number.isFinite(width)) {
     throw new ValueError(name, `widthMultiplier must be a positive number, got ${JSON.stringify(width)}`);

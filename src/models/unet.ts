@@ -86,7 +86,12 @@ export function buildUNet(
  * transposed-convolution upsampling. He-normal initialization.
  */
 export function unet(opts: UNetOptions = {}): Graph {
-  const o = resolveZooOptions('unet', opts, { numClasses: 2, inChannels: 1 });
+  const o = resolveZooOptions('unet', opts, { numClasses: 2, inChannels: 1 }, [
+    'depth',
+    'baseChannels',
+    'upsample',
+    'batchNorm',
+  ]);
   const depth = checkInt('unet', 'depth', opts.depth ?? 4);
   const base = checkInt('unet', 'baseChannels', opts.baseChannels ?? 64);
   const mode = opts.upsample ?? 'transpose';

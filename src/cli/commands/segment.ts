@@ -6,7 +6,7 @@ import { formatOptions, parseArgs, UsageError, type OptionSpec } from '../args.j
 
 const specs = {
   out: { type: 'string', help: 'colour-coded mask PNG to write', default: 'mask.png' },
-  overlay: { type: 'string', help: 'mask blended over the image', default: '<out>-overlay.png' },
+  overlay: { type: 'string', help: 'mask blended over the image (default: <out>-overlay.png)' },
   size: {
     type: 'int',
     help: 'run the model at this square size (default: its declared input, else the image rounded to 16)',
