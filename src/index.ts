@@ -485,3 +485,6 @@ export {
 // face-api's networks as Stride graphs (weights from its TF.js manifests).
 export { ssdFaceDetector, SSD_FACE_INPUT_SIZE, type SsdFaceDetectorNet } from './models/face-detector-ssd.js';
 export { faceLandmarkNet, FACE_LANDMARK_INPUT_SIZE } from './models/face-landmark-net.js';
+// Transfer learning: unfreeze the top blocks of a backbone, discriminative learning rates per block.
+export { unfreezeTopBlocks, discriminativeParamGroups } from './pretrained/fine-tune.js';
+export type { BackboneBlock, PretrainedEntry } from './pretrained/pretrained-catalog.js';
