@@ -427,18 +427,19 @@ export abstract class Module {
     return false;
   }
 
-  /** After a freeze/unfreeze: statistics frozen exactly where all of a layer's parameters are. */
+  /** After a freeze/unfreeze: the batch-norm layers it touched follow their parameters. */
   #syncFrozenStatistics(
-    flag: boolean,
+    freezing: boolean,
     keepBatchNormTraining: boolean,
     match: ((n: string) => boolean) | null,
   ): void {
     for (const [name, m] of this.namedModules()) {
       if (!m.keepsRunningStatistics) continue;
-      const params = m.parameters();
-      const selected = params.length > 0 ? params.every((p) => !p.requiresGrad) : (match?.(name) ?? true);
-      if (!flag) m.statisticsFrozen &&= params.length > 0 ? selected : !selected;
-      else if (!keepBatchNormTraining && selected) m.statisticsFrozen = true;
+      const params = m.namedParameters();
+      const touched = match === null || match(name) || params.some(([n]) => match(name ? `${name}.${n}` : n));
+      if (!touched) continue;
+      if (!freezing) m.statisticsFrozen = false;
+      else if (!keepBatchNormTraining && params.every(([, p]) => !p.requiresGrad)) m.statisticsFrozen = true;
     }
   }
 
