@@ -63,6 +63,23 @@ describe('freezing', () => {
     assert.ok(weight.equals(bytes(m.stateDict()['1.weight']!)));
   });
 
+  it('st.save / st.load keep the frozen batch-norm statistics', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'stride-frozen-'));
+    try {
+      const m = net();
+      m.freeze('1');
+      st.save(m, join(dir, 'model'));
+      const back = st.load(join(dir, 'model'));
+      assert.equal(back.getSubmodule('1').statisticsFrozen, true);
+      assert.equal(back.getSubmodule('4').statisticsFrozen, false);
+      const mean = bytes(back.stateDict()['1.running_mean']!);
+      train(back);
+      assert.ok(mean.equals(bytes(back.stateDict()['1.running_mean']!)));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('unfreeze() lets batch norm update its statistics again', () => {
     const m = net();
     m.freeze();
