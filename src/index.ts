@@ -589,3 +589,6 @@ export {
   ZeroPadChannels,
   FACE_RECOGNITION_INPUT_SIZE,
 } from './models/face-recognition-net.js';
+// Transfer learning: unfreeze the top blocks of a backbone, discriminative learning rates per block.
+export { unfreezeTopBlocks, discriminativeParamGroups } from './pretrained/fine-tune.js';
+export type { BackboneBlock, PretrainedEntry } from './pretrained/pretrained-catalog.js';

@@ -67,3 +67,7 @@ export {
 export { startBatchWorker, type BatchWorker, type BatchWorkerOptions } from './serve/batch-worker-node.js';
 
 registerNativeBackend();
+// Transfer learning: pretrained backbones from npm packages (st.pretrained.list/load/blocks) and cached bottleneck features.
+export * as pretrained from './pretrained/pretrained-node.js';
+export type { PretrainedInfo, PretrainedLoadOptions } from './pretrained/pretrained-node.js';
+export { cachedFeatures, type CachedFeaturesOptions } from './pretrained/bottleneck-cache-node.js';

@@ -51,6 +51,8 @@ export interface ModelConfig {
   readonly modeExceptions: readonly string[];
   /** Names of parameters that were frozen (requiresGrad false). */
   readonly frozen: readonly string[];
+  /** Dotted paths of batch-norm layers whose statistics were frozen (`statisticsFrozen`); absent when none. */
+  readonly frozenStatistics?: readonly string[];
   /** Free-form strings saved with the model. */
   readonly metadata: Readonly<Record<string, string>>;
   /** The per-sample input shape the model was built for (zoo models record one), if known. */
@@ -128,6 +130,10 @@ export function modelConfig(model: Module, opts: SaveModelOptions = {}): ModelCo
     .namedParameters()
     .filter(([, p]) => !p.requiresGrad)
     .map(([n]) => n);
+  const frozenStatistics = model
+    .namedModules()
+    .filter(([, m]) => m.statisticsFrozen)
+    .map(([n]) => n);
   const inputShape = getDefaultInputShape(model);
   return {
     format: MODEL_FORMAT,
@@ -136,6 +142,7 @@ export function modelConfig(model: Module, opts: SaveModelOptions = {}): ModelCo
     training: model.training,
     modeExceptions,
     frozen,
+    ...(frozenStatistics.length > 0 ? { frozenStatistics } : {}),
     metadata: { ...(opts.metadata ?? {}) },
     ...(inputShape ? { inputShape: [...inputShape] } : {}),
     ...modelCard(model),
@@ -224,6 +231,8 @@ export function parseModelConfig(text: string | Uint8Array, file?: string): Mode
   if (typeof raw.training !== 'boolean') refuse(file, "'training' must be true or false");
   if (!isStringList(raw.modeExceptions)) refuse(file, "'modeExceptions' must be a list of module paths");
   if (!isStringList(raw.frozen)) refuse(file, "'frozen' must be a list of parameter names");
+  if (raw.frozenStatistics !== undefined && !isStringList(raw.frozenStatistics))
+    refuse(file, "'frozenStatistics' must be a list of module paths");
   const md = raw.metadata ?? {};
   if (!isJsonObject(md) || !Object.values(md).every((v) => typeof v === 'string'))
     refuse(file, "'metadata' must be an object of strings");
@@ -242,6 +251,7 @@ export function parseModelConfig(text: string | Uint8Array, file?: string): Mode
     training: raw.training,
     modeExceptions: raw.modeExceptions,
     frozen: raw.frozen,
+    ...(raw.frozenStatistics !== undefined ? { frozenStatistics: raw.frozenStatistics } : {}),
     metadata: md as Record<string, string>,
     ...(shape ? { inputShape: shape as number[] } : {}),
     ...card,
@@ -303,6 +313,12 @@ export function assembleModel(
       params.get(name) ??
       refuse(opts.file, `'frozen' names '${name}', which is not a parameter of the model`);
     p.requiresGrad = false;
+  }
+  for (const path of config.frozenStatistics ?? []) {
+    const m =
+      modules.get(path) ??
+      refuse(opts.file, `'frozenStatistics' names '${path}', which is not a module of the model`);
+    m.statisticsFrozen = true;
   }
   if (config.inputShape) setDefaultInputShape(model, config.inputShape);
   setModelCard(model, {

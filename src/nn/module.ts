@@ -414,10 +414,45 @@ export abstract class Module {
     return this.train(false);
   }
 
-  #setRequiresGrad(op: string, flag: boolean, pattern: NamePattern | undefined): this {
+  /**
+   * Keras-style frozen statistics: while true, a layer with running statistics (batch norm)
+   * normalizes with them and leaves them unchanged even in training mode, so a frozen backbone
+   * stays exactly as loaded. `freeze()` sets it on the batch-norm layers whose parameters it
+   * freezes (unless `{ batchNorm: 'train' }`); `unfreeze()` clears it. Other modules ignore it.
+   */
+  statisticsFrozen = false;
+
+  /** Whether this module keeps running statistics that {@link statisticsFrozen} protects. */
+  get keepsRunningStatistics(): boolean {
+    return false;
+  }
+
+  /** After a freeze/unfreeze: the batch-norm layers it touched follow their parameters. */
+  #syncFrozenStatistics(
+    freezing: boolean,
+    keepBatchNormTraining: boolean,
+    match: ((n: string) => boolean) | null,
+  ): void {
+    for (const [name, m] of this.namedModules()) {
+      if (!m.keepsRunningStatistics) continue;
+      const params = m.namedParameters();
+      const touched = match === null || match(name) || params.some(([n]) => match(name ? `${name}.${n}` : n));
+      if (!touched) continue;
+      if (!freezing) m.statisticsFrozen = false;
+      else if (!keepBatchNormTraining && params.every(([, p]) => !p.requiresGrad)) m.statisticsFrozen = true;
+    }
+  }
+
+  #setRequiresGrad(
+    op: string,
+    flag: boolean,
+    pattern: NamePattern | undefined,
+    keepBatchNormTraining = false,
+  ): this {
     const named = this.namedParameters();
     if (pattern === undefined) {
       for (const [, p] of named) p.requiresGrad = flag;
+      this.#syncFrozenStatistics(!flag, keepBatchNormTraining, null);
       return this;
     }
     const match = compileNamePattern(pattern);
@@ -427,6 +462,7 @@ export abstract class Module {
       p.requiresGrad = flag;
       hits++;
     }
+    this.#syncFrozenStatistics(!flag, keepBatchNormTraining, match);
     if (hits === 0) {
       const sample = named.slice(0, 8).map(([n]) => n);
       throw new ValueError(
@@ -442,10 +478,12 @@ export abstract class Module {
   /**
    * Stop training parameters (requiresGrad = false): all of them, or those selected by a
    * {@link NamePattern} (`'features'`, `'layer[12]'` as a RegExp, `'*.bias'`). Throws when the
-   * pattern matches nothing.
+   * pattern matches nothing. Batch-norm layers whose parameters all end up frozen also keep their
+   * running statistics and normalize with them in training mode, as Keras does
+   * ({@link statisticsFrozen}); `{ batchNorm: 'train' }` leaves them updating (PyTorch's behaviour).
    */
-  freeze(pattern?: NamePattern): this {
-    return this.#setRequiresGrad('freeze', false, pattern);
+  freeze(pattern?: NamePattern, opts: { batchNorm?: 'eval' | 'train' } = {}): this {
+    return this.#setRequiresGrad('freeze', false, pattern, opts.batchNorm === 'train');
   }
 
   /** Train parameters again (requiresGrad = true): all, or those selected by `pattern`. */

@@ -67,6 +67,10 @@ abstract class BatchNormBase extends Module {
     this.numBatchesTracked = this.registerBuffer('num_batches_tracked', track ? scalar(0) : null);
   }
 
+  override get keepsRunningStatistics(): boolean {
+    return true;
+  }
+
   /** Ranks this layer accepts, and how to describe them. */
   protected abstract checkInput(x: Tensor): void;
 
@@ -78,8 +82,8 @@ abstract class BatchNormBase extends Module {
   }
 
   /**
-   * Training mode: normalize with this batch's statistics and update the running ones. Evaluation
-   * mode: normalize with the running statistics (or the batch's, without running statistics).
+   * Training mode: normalize with this batch's statistics and update the running ones (unless
+   * {@link statisticsFrozen}: then as in evaluation). Evaluation mode: normalize with the running statistics (or the batch's, without running statistics).
    */
   forward(x: Tensor): Tensor {
     this.checkInput(x);
@@ -93,11 +97,12 @@ abstract class BatchNormBase extends Module {
       );
     }
     let factor = this.momentum ?? 0;
-    if (this.training && this.numBatchesTracked) {
+    const training = this.training && !(this.statisticsFrozen && this.runningMean);
+    if (training && this.numBatchesTracked) {
       this.numBatchesTracked.data[0]! += 1;
       if (this.momentum === null) factor = 1 / this.numBatchesTracked.data[0]!;
     }
-    const useBatchStats = this.training || !this.runningMean;
+    const useBatchStats = training || !this.runningMean;
     return batchNorm(x, this.runningMean, this.runningVar, this.weight, this.bias, {
       training: useBatchStats,
       momentum: factor,

@@ -1,5 +1,6 @@
 import { ValueError } from '../errors.js';
 import { Graph, type GraphNode } from '../nn/graph.js';
+import { GlobalAvgPool2d, GlobalMaxPool2d } from '../nn/pooling.js';
 
 /**
  * A graph that computes the activations of the named layers of `graph` (in the order given) and
@@ -8,10 +9,17 @@ import { Graph, type GraphNode } from '../nn/graph.js';
  * resolution), and leaves `graph` unchanged. Classification heads after the last named layer are
  * never run.
  *
+ * `opts.pooling` ('avg' | 'max') reduces each named layer's `[N, C, H, W]` output to `[N, C]`
+ * (Keras applications' `pooling` option), as a node `<layer>_pool`.
+ *
  * @example const features = st.featureExtractor(backbone, ['block_1_expand_relu', 'block_6_expand_relu']);
  * const [low, mid] = features.forwardAll(image);
  */
-export function featureExtractor(graph: Graph, layers: readonly string[]): Graph {
+export function featureExtractor(
+  graph: Graph,
+  layers: readonly string[],
+  opts: { pooling?: 'avg' | 'max' } = {},
+): Graph {
   if (layers.length === 0) {
     throw new ValueError(
       'featureExtractor',
@@ -54,5 +62,14 @@ export function featureExtractor(graph: Graph, layers: readonly string[]): Graph
     if (s.module === null) nodes.set(s.name, out.input(undefined, s.name));
     else nodes.set(s.name, out.add(s.name, s.module, ...s.inputs.map((n) => nodes.get(n)!)));
   }
-  return out.output(...layers.map((n) => nodes.get(n)!));
+  const pool = (name: string): GraphNode => {
+    const node = nodes.get(name)!;
+    if (opts.pooling === undefined) return node;
+    return out.add(
+      `${name}_pool`,
+      opts.pooling === 'avg' ? new GlobalAvgPool2d() : new GlobalMaxPool2d(),
+      node,
+    );
+  };
+  return out.output(...layers.map(pool));
 }

@@ -1,0 +1,106 @@
+// st.pretrained: backbones from npm packages, checked against the packages' own tfjs runs.
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import * as tf from '@tensorflow/tfjs';
+import * as st from '../../src/node.js';
+import { assertClose } from '../helpers/assert-close.js';
+import { nsfwjsModel, nsfwjsPhotoSkip, photo, SKIMAGE_DATA } from '../io/helpers/npm-models.js';
+
+const model = nsfwjsModel('mobilenet_v2');
+const skip = nsfwjsPhotoSkip(model);
+
+test('list() names each backbone, its input, preprocessing and the npm package that provides it', () => {
+  const list = st.pretrained.list();
+  const mobilenet = list.find((e) => e.name === 'mobilenet_v2')!;
+  assert.equal(mobilenet.package, 'nsfwjs');
+  assert.deepEqual(mobilenet.inputShape, [3, 224, 224]);
+  assert.equal(mobilenet.install, 'npm install nsfwjs');
+  assert.equal(mobilenet.installed, model !== null);
+  const face = list.find((e) => e.name === 'face_recognition')!;
+  assert.equal(face.package, '@vladmandic/face-api');
+  assert.equal(face.preprocessing.scale, 1);
+});
+
+test('a missing package is one line naming the npm install that adds it', () => {
+  assert.throws(
+    () => st.pretrained.requirePackage('pretrained.load', 'stride-no-such-package', "the backbone 'x'"),
+    (e: Error) =>
+      !e.message.includes('\n') &&
+      /needs the npm package stride-no-such-package.*Fix: npm install stride-no-such-package/.test(e.message),
+  );
+  assert.throws(
+    () => st.pretrained.load('resnet_9000'),
+    /no pretrained backbone named 'resnet_9000'. Known: mobilenet_v2/,
+  );
+});
+
+test(
+  "nsfwjs' NSFW head is never loaded: includeTop is refused",
+  { skip: model ? false : 'nsfwjs is not installed' },
+  () => {
+    assert.throws(
+      () => st.pretrained.load('mobilenet_v2', { includeTop: true }),
+      /loaded without its top: its top is nsfwjs' 5-class NSFW classifier, not ImageNet/,
+    );
+    const g = st.pretrained.load('mobilenet_v2');
+    assert.ok(!g.nodes().some((n) => n.name.startsWith('dense')), 'no dense layer of the NSFW head');
+    assert.equal(st.pretrained.blocks(g).at(-1)!.name, 'head_conv');
+  },
+);
+
+test(
+  'mobilenet_v2 with avg pooling gives the features tfjs computes on a real photo, also after a safetensors round trip',
+  { skip },
+  async () => {
+    const g = st.pretrained.load('mobilenet_v2', { pooling: 'avg' });
+    assert.deepEqual(g.preprocessing?.size, [224, 224]);
+    const p = await photo('astronaut.png', 224, 1 / 255);
+    // The card's preprocessing (st.preprocess) gives the same input as nsfwjs' pixels / 255.
+    const x = await st.preprocess(g, join(SKIMAGE_DATA, 'astronaut.png'));
+    assertClose(x, p.nchw, { atol: 1e-6, rtol: 0 });
+    const got = st.noGrad(() => g.forward(x));
+    assert.deepEqual(got.shape, [1, 1280]);
+
+    const { json, data } = model!;
+    await tf.setBackend('cpu');
+    const reference = await tf.loadLayersModel(
+      tf.io.fromMemory({
+        modelTopology: (json as { modelTopology: object }).modelTopology,
+        weightSpecs: st.tfjsWeightGroups(json).flatMap((gr) => gr.weights),
+        weightData: data.slice().buffer,
+      }),
+    );
+    const trunk = tf.model({ inputs: reference.inputs, outputs: reference.getLayer('out_relu').output });
+    const fmap = trunk.predict(tf.tensor4d(p.nhwc, [1, 224, 224, 3])) as tf.Tensor;
+    const want = Array.from(await tf.mean(fmap, [1, 2]).data());
+    assertClose(got, want, { atol: 1e-4, rtol: 1e-4 });
+
+    const dir = mkdtempSync(join(tmpdir(), 'stride-pretrained-'));
+    try {
+      const file = join(dir, 'backbone.safetensors');
+      st.saveSafetensors(g.stateDict(), file);
+      const fresh = st.pretrained.load('mobilenet_v2', { pooling: 'avg' });
+      for (const prm of fresh.parameters()) prm.data.fill(0);
+      fresh.loadStateDict(st.loadSafetensors(file).tensors);
+      assertClose(
+        st.noGrad(() => fresh.forward(x)),
+        want,
+        { atol: 1e-4, rtol: 1e-4 },
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  },
+);
+
+test('face_recognition without its top pools the 256-channel feature map; with it, the 128-D descriptor', () => {
+  const g = st.pretrained.load('face_recognition', { pooling: 'max' });
+  const x = st.rand([1, 3, 150, 150]).mul(255);
+  assert.deepEqual(st.noGrad(() => g.forward(x)).shape, [1, 256]);
+  const top = st.pretrained.load('face_recognition', { includeTop: true });
+  assert.deepEqual(st.noGrad(() => top.forward(x)).shape, [1, 128]);
+  assert.equal(st.pretrained.blocks(g).at(-1)!.name, 'conv256_down_out', 'no fc block without the top');
+});
