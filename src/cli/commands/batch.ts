@@ -29,13 +29,13 @@ export async function batchCommand(argv: readonly string[]): Promise<void> {
   const [action, ...paths] = positional;
   const redis = o['redis'] as string | undefined;
   if (!redis) throw new UsageError('--redis is required (e.g. --redis redis://127.0.0.1:6379)');
-  const queue = (o['queue'] as string | undefined) ?? st.DEFAULT_BATCH_QUEUE;
+  const queue = o['queue'] as string;
   if (action === 'submit') {
     if (paths.length === 0) throw new UsageError('batch submit needs image files or folders');
     const jobs = await st.submitImages(paths, {
       redis,
       queue,
-      attempts: (o['attempts'] as number | undefined) ?? 3,
+      attempts: o['attempts'] as number,
     });
     if (!o['wait']) {
       for (const j of jobs) console.log(`${j.id} ${j.file}`);

@@ -95,7 +95,7 @@ const box = (f: { x: number; y: number; width: number; height: number }) =>
 export async function facesCommand(argv: readonly string[]): Promise<void> {
   const [sub, ...rest] = argv;
   const { positional, options } = parseArgs(rest, specs);
-  const threshold = (options['threshold'] as number | undefined) ?? FACE_MATCH_THRESHOLD;
+  const threshold = options['threshold'] as number;
   if (sub === 'compare') {
     if (positional.length !== 2)
       throw new UsageError(`faces compare takes two photos, got ${positional.length}`);

@@ -28,7 +28,7 @@ export async function plotCommand(argv: readonly string[]): Promise<void> {
   const csv = isDir ? join(arg, 'history.csv') : arg;
   const runDir = isDir ? arg : dirname(arg);
   const outDir = (options['out'] as string | undefined) ?? runDir;
-  const ext = (options['format'] as string | undefined) ?? 'png';
+  const ext = options['format'] as string;
   const history = st.viz.readTrainingLog(csv);
   const title = options['title'] as string | undefined;
   const written = [

@@ -62,11 +62,11 @@ export async function segmentCommand(argv: readonly string[]): Promise<void> {
   if (positional.length !== 2)
     throw new UsageError(`segment needs a model and an image, got ${positional.length} arguments`);
   const [modelArg, imagePath] = positional as [string, string];
-  const out = (options['out'] as string | undefined) ?? 'mask.png';
+  const out = options['out'] as string;
   const overlayPath =
     (options['overlay'] as string | undefined) ?? join(dirname(out), `${parse(out).name}-overlay.png`);
-  const threshold = (options['threshold'] as number | undefined) ?? 0.5;
-  const alpha = (options['alpha'] as number | undefined) ?? 0.5;
+  const threshold = options['threshold'] as number;
+  const alpha = options['alpha'] as number;
   if (!(alpha >= 0 && alpha <= 1)) throw new UsageError('--alpha must be in [0, 1]');
 
   const model = st.load(modelArg === 'selfie' ? selfieModelPath() : modelArg).eval();

@@ -35,8 +35,8 @@ export async function styleCommand(argv: readonly string[]): Promise<void> {
   }
   const out = options['out'];
   if (typeof out !== 'string') throw new UsageError('--out is required (the PNG to write)');
-  const steps = (options['steps'] as number | undefined) ?? 50;
-  const size = (options['size'] as number | undefined) ?? 128;
+  const steps = options['steps'] as number;
+  const size = options['size'] as number;
   if (steps < 1) throw new UsageError(`--steps must be at least 1, got ${steps}`);
   if (size < 16) throw new UsageError(`--size must be at least 16 pixels, got ${size}`);
   const [contentPath, stylePath] = positional as [string, string];
@@ -56,9 +56,9 @@ export async function styleCommand(argv: readonly string[]): Promise<void> {
     steps,
     optimizer: (options['optimizer'] as 'lbfgs' | 'adam' | undefined) ?? 'lbfgs',
     weights: {
-      content: (options['content-weight'] as number | undefined) ?? 1,
-      style: (options['style-weight'] as number | undefined) ?? 1e5,
-      tv: (options['tv-weight'] as number | undefined) ?? 0,
+      content: options['content-weight'] as number,
+      style: options['style-weight'] as number,
+      tv: options['tv-weight'] as number,
     },
     onStep: (s) =>
       console.log(

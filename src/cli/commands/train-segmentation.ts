@@ -16,10 +16,10 @@ export async function trainSegmentation(
   modelName: string,
   options: Readonly<Record<string, unknown>>,
 ): Promise<void> {
-  const epochs = (options['epochs'] as number | undefined) ?? 2;
-  const batchSize = (options['batch-size'] as number | undefined) ?? 64;
-  const lr = (options['lr'] as number | undefined) ?? 0.002;
-  const seed = (options['seed'] as number | undefined) ?? 0;
+  const epochs = options['epochs'] as number;
+  const batchSize = options['batch-size'] as number;
+  const lr = options['lr'] as number;
+  const seed = options['seed'] as number;
   const trainCount = (options['train-limit'] as number | undefined) ?? 2000;
   const testCount = (options['test-limit'] as number | undefined) ?? 500;
   const outDir = (options['out'] as string | undefined) ?? join('runs', `${modelName}-mnist-segmentation`);
