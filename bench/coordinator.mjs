@@ -261,7 +261,13 @@ async function main() {
       ['w5-conv', 'w5-sgemm'],
     ],
     ['tfjs-cpu', node, ['bench/engines/tfjs.mjs', '--backend', 'cpu'], {}, ['w5-conv', 'w5-sgemm']],
-    ['tfjs-wasm', node, ['bench/engines/tfjs.mjs', '--backend', 'wasm'], {}, ['w5-conv', 'w5-sgemm']],
+    [
+      'tfjs-wasm',
+      node,
+      ['bench/engines/tfjs.mjs', '--backend', 'wasm'],
+      {},
+      ['w5-conv', 'w5-sgemm', 'w6-centernet'],
+    ],
     [
       'onnxruntime',
       node,

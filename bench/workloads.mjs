@@ -42,6 +42,12 @@ export const WORKLOADS = {
   },
   'w3f-b8': { title: 'W3 ResNet-18 inference, batch 8, fused for inference', unit: 'img/s', batch: 8 },
   w4: { title: 'W4 ResNet-18 train step, batch 8', unit: 'img/s', batch: 8 },
+  'w6-centernet': {
+    title:
+      'W6 CenterNet 512×512 COCO detection (@vladmandic/human), batch 1: network + decode + NMS (latency)',
+    unit: 'ms',
+    batch: 1,
+  },
   'w5-conv': {
     title: 'W5 conv 3×3 64→64 56×56 batch 1 forward (effective GFLOP/s: direct-convolution FLOPs ÷ time)',
     unit: 'GFLOP/s',
@@ -68,6 +74,17 @@ export function valueOf(workload, seconds) {
   if (w.unit === 'GFLOP/s') return w.flops / seconds / 1e9;
   if (w.unit === 'img/s') return w.batch / seconds;
   return seconds * 1000;
+}
+
+/**
+ * The same synthetic 512×512 RGB image (values 0..255) for every engine of W6, in channel-last
+ * order (TF.js); Stride permutes it to [1, 3, 512, 512].
+ */
+export function centerNetImage() {
+  const n = 512 * 512 * 3;
+  const a = new Float32Array(n);
+  for (let i = 0; i < n; i++) a[i] = 127.5 + 127.5 * Math.sin(0.001 * i + 0.37 * (i % 3));
+  return a;
 }
 
 /** The seconds per iteration behind a row's number (the inverse of valueOf). */

@@ -1,7 +1,7 @@
 // Stride as a benchmark engine. Run with `node --import tsx bench/engines/stride.mjs --backend
 // native|reference` (tsx loads Stride's TypeScript sources directly).
 import { readFileSync } from 'node:fs';
-import { BENCH_THREADS, WORKLOADS } from '../workloads.mjs';
+import { BENCH_THREADS, WORKLOADS, centerNetImage } from '../workloads.mjs';
 import { serve } from './engine-loop.mjs';
 
 const st = await import('../../src/node.js');
@@ -75,6 +75,13 @@ function build(workload) {
       if (workload.startsWith('w3f')) st.fuseForInference(model);
       const x = st.randn([workload.endsWith('b1') ? 1 : 8, 3, 224, 224]);
       return () => st.noGrad(() => model.forward(x));
+    }
+    case 'w6-centernet': {
+      // The CenterNet of @vladmandic/human through the TF.js graph importer; detect() runs the
+      // network, decodes the peaks and runs NMS, as the tfjs engine's row does.
+      const net = st.loadCenterNet();
+      const x = st.permute(st.tensor(centerNetImage(), [1, 512, 512, 3]), [0, 3, 1, 2]).clone();
+      return () => net.detect(x);
     }
     case 'w4':
       return trainer(st.models.resnet18(), st.randn([8, 3, 224, 224]), st.randint(0, 1000, [8]));
