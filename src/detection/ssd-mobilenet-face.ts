@@ -1,7 +1,6 @@
 import { noGrad } from '../autograd/grad-mode.js';
+import { weightGetter } from '../models/tfjs-weight-layers.js';
 import { ShapeError } from '../errors.js';
-import { ModelFileError } from '../io/model-file-error.js';
-import { findWeight } from '../io/tfjs/tfjs-weights.js';
 import { Conv2d, Graph, ReLU6, type GraphNode } from '../nn/index.js';
 import { permute } from '../ops/shape-ops.js';
 import { Tensor } from '../tensor/tensor.js';
@@ -108,16 +107,7 @@ export function ssdMobilenetFaceFromTfjs(
   weights: ReadonlyMap<string, Tensor>,
   opts: { file?: string } = {},
 ): SsdMobilenetFaceDetector {
-  const get = (name: string): Tensor =>
-    findWeight(weights, name) ??
-    ((): never => {
-      throw new ModelFileError(
-        'importTfjs',
-        opts.file,
-        `the weights lack '${name}'`,
-        'load ssd_mobilenetv1_model-weights_manifest.json with its shard',
-      );
-    })();
+  const get = weightGetter(weights, opts.file, 'ssd_mobilenetv1_model-weights_manifest.json');
   const g = new Graph();
   const input = g.input([3, 512, 512], 'image');
   let n = 0;

@@ -1,5 +1,4 @@
-import { ModelFileError } from '../io/model-file-error.js';
-import { findWeight } from '../io/tfjs/tfjs-weights.js';
+import { weightGetter } from '../models/tfjs-weight-layers.js';
 import { Conv2d, LeakyReLU, MaxPool2d, Sequential } from '../nn/index.js';
 import { noGrad } from '../autograd/grad-mode.js';
 import { ShapeError } from '../errors.js';
@@ -88,16 +87,7 @@ export function tinyFaceDetectorFromTfjs(
   weights: ReadonlyMap<string, Tensor>,
   opts: { file?: string } = {},
 ): TinyFaceDetector {
-  const get = (name: string): Tensor =>
-    findWeight(weights, name) ??
-    ((): never => {
-      throw new ModelFileError(
-        'importTfjs',
-        opts.file,
-        `the weights lack '${name}'`,
-        'load tiny_face_detector_model-weights_manifest.json with its shard',
-      );
-    })();
+  const get = weightGetter(weights, opts.file, 'tiny_face_detector_model-weights_manifest.json');
   const conv = (filters: Tensor, bias: Tensor | null, padding: number, groups = 1): Conv2d => {
     // TF.js [kh, kw, in, out] (depthwise: [kh, kw, in, 1]) -> Stride [out, in / groups, kh, kw].
     const [kh, kw, cin, cout] = filters.shape as [number, number, number, number];

@@ -1,8 +1,7 @@
 import { faceRecognitionNet } from '../../models/face-recognition-net.js';
+import { weightGetter } from '../../models/tfjs-weight-layers.js';
 import type { Graph } from '../../nn/graph.js';
 import type { Tensor } from '../../tensor/tensor.js';
-import { ModelFileError } from '../model-file-error.js';
-import { findWeight } from './tfjs-weights.js';
 
 /**
  * The face recognition network of `@vladmandic/face-api` (see `faceRecognitionNet`) from its TF.js
@@ -13,16 +12,5 @@ export function faceRecognitionNetFromTfjs(
   weights: ReadonlyMap<string, Tensor>,
   opts: { file?: string } = {},
 ): Graph {
-  return faceRecognitionNet(
-    (name) =>
-      findWeight(weights, name) ??
-      ((): never => {
-        throw new ModelFileError(
-          'importTfjs',
-          opts.file,
-          `the weights lack '${name}'`,
-          'load face_recognition_model-weights_manifest.json with its shard',
-        );
-      })(),
-  );
+  return faceRecognitionNet(weightGetter(weights, opts.file, 'face_recognition_model-weights_manifest.json'));
 }
