@@ -7,6 +7,7 @@ import { cpus } from 'node:os';
 import sharp from 'sharp';
 import * as st from '../../src/node.js';
 import { writeFileAtomic } from '../../src/io/atomic-write-node.js';
+import { CATEGORY_COLORS } from '../../src/viz/svg.js';
 
 const STEPS = 800;
 const DIM = 16;
@@ -139,18 +140,7 @@ const W = 520;
 const H = 480;
 const [minX, maxX] = [Math.min(...pts.map((p) => p.x)), Math.max(...pts.map((p) => p.x))];
 const [minY, maxY] = [Math.min(...pts.map((p) => p.y)), Math.max(...pts.map((p) => p.y))];
-const colors = [
-  '#1f77b4',
-  '#ff7f0e',
-  '#2ca02c',
-  '#d62728',
-  '#9467bd',
-  '#8c564b',
-  '#e377c2',
-  '#7f7f7f',
-  '#bcbd22',
-  '#17becf',
-];
+const colors = CATEGORY_COLORS;
 const sx = (x: number) => 20 + ((x - minX) / (maxX - minX)) * (W - 120);
 const sy = (y: number) => 30 + (1 - (y - minY) / (maxY - minY)) * (H - 60);
 const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}">

@@ -27,7 +27,7 @@ export interface OptionSpec {
   /** Largest allowed value of a number option (inclusive). */
   max?: number;
   /** The value's name in help, e.g. `FOLDER` (default: the choices, `N` for numbers, `VALUE`). */
-  placeholder?: string;
+  valueName?: string;
 }
 
 /** A usage error: the CLI prints it in one line and exits with status 2. */
@@ -167,11 +167,11 @@ function rangeText(spec: OptionSpec): string {
 /** Help text for a command's options: one line each, with allowed values, range and default. */
 export function formatOptions(specs: Readonly<Record<string, OptionSpec>>): string {
   const rows = Object.entries(specs).map(([k, s]) => {
-    const placeholder =
+    const valueName =
       s.type === 'boolean'
         ? ''
-        : s.placeholder !== undefined
-          ? ` ${s.placeholder}`
+        : s.valueName !== undefined
+          ? ` ${s.valueName}`
           : s.type === 'list'
             ? ` ${s.choices ? s.choices.join(',') : 'A,B,...'}`
             : ` ${s.choices ? s.choices.join('|') : s.type === 'string' ? 'VALUE' : 'N'}`;
@@ -185,7 +185,7 @@ export function formatOptions(specs: Readonly<Record<string, OptionSpec>>): stri
         : range
           ? ` (${range.slice(2)})`
           : '';
-    return [`--${k}${placeholder}`, s.help + def] as const;
+    return [`--${k}${valueName}`, s.help + def] as const;
   });
   const w = Math.max(0, ...rows.map(([a]) => a.length));
   return rows.map(([a, h]) => `  ${a.padEnd(w)}  ${h}`).join('\n');

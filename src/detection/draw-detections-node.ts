@@ -2,6 +2,7 @@ import { decodeImage, readImageBytes } from '../image/read-image-node.js';
 import { loadSharp } from '../image/sharp-loader-node.js';
 import { writeFileAtomic } from '../io/atomic-write-node.js';
 import type { Detection } from './detect-image-node.js';
+import { escapeXml } from '../viz/svg.js';
 
 const PALETTE = [
   '#e6194b',
@@ -15,10 +16,6 @@ const PALETTE = [
   '#800000',
   '#000075',
 ];
-
-function escapeXml(s: string): string {
-  return s.replace(/[<>&"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
 
 /** An SVG overlay of labelled boxes ("class 0.93") for a width × height picture. */
 export function detectionsSvg(width: number, height: number, detections: readonly Detection[]): string {

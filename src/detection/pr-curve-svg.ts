@@ -1,3 +1,4 @@
+import { CATEGORY_COLORS, escapeXml } from '../viz/svg.js';
 import type { PrCurve } from './average-precision.js';
 
 /** Options of {@link prCurveSvg}. */
@@ -5,23 +6,6 @@ export interface PrCurveSvgOptions {
   width?: number;
   height?: number;
   title?: string;
-}
-
-const COLORS = [
-  '#1f77b4',
-  '#ff7f0e',
-  '#2ca02c',
-  '#d62728',
-  '#9467bd',
-  '#8c564b',
-  '#e377c2',
-  '#7f7f7f',
-  '#bcbd22',
-  '#17becf',
-];
-
-function escapeXml(s: string): string {
-  return s.replace(/[<>&"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
 /**
@@ -62,7 +46,7 @@ export function prCurveSvg(
       `<text x="${m.l + pw / 2}" y="24" text-anchor="middle" font-size="15">${escapeXml(opts.title)}</text>`,
     );
   curves.forEach(({ label, curve }, i) => {
-    const color = COLORS[i % COLORS.length]!;
+    const color = CATEGORY_COLORS[i % CATEGORY_COLORS.length]!;
     // A step curve starting at (recall 0, first precision).
     const pts = [`${X(0)},${Y(curve.precision[0] ?? 0)}`];
     curve.recall.forEach((r, k) => pts.push(`${X(r)},${Y(curve.precision[k]!)}`));

@@ -3,6 +3,20 @@ export function escapeXml(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
 
+/** Ten distinct colours for categorical series (matplotlib's 'tab10'), in order. */
+export const CATEGORY_COLORS: readonly string[] = [
+  '#1f77b4',
+  '#ff7f0e',
+  '#2ca02c',
+  '#d62728',
+  '#9467bd',
+  '#8c564b',
+  '#e377c2',
+  '#7f7f7f',
+  '#bcbd22',
+  '#17becf',
+];
+
 /** A colour [r, g, b] in [0, 1] as '#rrggbb'. */
 export function hexColor([r, g, b]: readonly [number, number, number]): string {
   return (

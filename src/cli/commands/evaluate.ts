@@ -8,7 +8,7 @@ import { inferenceModelFromArg } from './model-source.js';
 const specs = {
   data: {
     type: 'string',
-    placeholder: 'FOLDER|mnist|fashion-mnist',
+    valueName: 'FOLDER|mnist|fashion-mnist',
     help: `labelled images: a folder with one sub-folder of images per class, or ${DATASET_NAMES.join(' / ')} (their test split)`,
   },
   json: {
@@ -18,7 +18,7 @@ const specs = {
   'test-limit': { type: 'int', help: 'use only the first N test images of mnist / fashion-mnist', min: 1 },
   'fashion-mnist-path': {
     type: 'string',
-    placeholder: 'DIR',
+    valueName: 'DIR',
     help: 'folder with the Fashion-MNIST IDX files (default: Debian dataset-fashion-mnist)',
   },
   ...runtimeOptions,

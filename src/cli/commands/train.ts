@@ -14,7 +14,7 @@ import { trainYoloCommand, trainYoloHelp } from './train-yolo.js';
 const specs = {
   data: {
     type: 'string',
-    placeholder: 'FOLDER',
+    valueName: 'FOLDER',
     help: 'training images: a folder with one sub-folder of images per class, or mnist / fashion-mnist (overrides --dataset)',
   },
   dataset: {
@@ -63,12 +63,12 @@ const specs = {
   },
   out: {
     type: 'string',
-    placeholder: 'DIR',
+    valueName: 'DIR',
     help: 'run directory, written after every epoch: the model with its class names and preprocessing, and the optimizer state for --resume (default: runs/<model>-<data folder name>)',
   },
   resume: {
     type: 'string',
-    placeholder: 'DIR',
+    valueName: 'DIR',
     help: 'continue the run in this directory where it stopped (weights, optimizer state, schedule, epoch) with its own settings',
   },
   'train-limit': {
@@ -79,7 +79,7 @@ const specs = {
   'test-limit': { type: 'int', help: 'use only the first N test images of mnist / fashion-mnist', min: 1 },
   'fashion-mnist-path': {
     type: 'string',
-    placeholder: 'DIR',
+    valueName: 'DIR',
     help: 'folder with the Fashion-MNIST IDX files (default: Debian dataset-fashion-mnist)',
   },
   ...runtimeOptions,
