@@ -2,10 +2,13 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import * as st from '../../src/index.js';
 import { assertClose } from '../helpers/assert-close.js';
+import { loadFixture } from '../helpers/fixtures.js';
 
-// The lecture decks' worked convolution examples (copied from the checked spec of the decks).
-// Images are [H][W] with one channel.
-
+// The lecture decks' worked convolution examples (copied from the checked spec of the decks into
+// test/fixtures/lecture-conv.json, which the playground's convolution explainer also reads as its
+// presets). Images are [H][W] with one channel. In the output-size table (n x n input, f x f
+// filter), `unread` is the number of input columns no window reads (worked by hand: only 7 / 3 /
+// stride 3 leaves one, its last column).
 interface DeckConv {
   name: string;
   input: number[][];
@@ -15,166 +18,19 @@ interface DeckConv {
   output: number[][];
 }
 
-const DECK_CONV2D: DeckConv[] = [
-  {
-    name: '3x3 input, 2x2 filter, stride 1, valid',
-    input: [
-      [1, 2, 3],
-      [4, 5, 6],
-      [7, 8, 9],
-    ],
-    filter: [
-      [10, 20],
-      [30, 40],
-    ],
-    stride: 1,
-    padding: 'valid',
-    output: [
-      [370, 470],
-      [670, 770],
-    ],
-  },
-  {
-    name: '3x3 input + 1x1 padding (bottom/right), 2x2 filter, stride 1 (TF same with an even kernel)',
-    input: [
-      [1, 2, 3],
-      [4, 5, 6],
-      [7, 8, 9],
-    ],
-    filter: [
-      [10, 20],
-      [30, 40],
-    ],
-    stride: 1,
-    padding: 'same',
-    output: [
-      [370, 470, 210],
-      [670, 770, 330],
-      [230, 260, 90],
-    ],
-  },
-  {
-    name: 'same, stride 2',
-    input: [
-      [1, 2, 3],
-      [4, 5, 6],
-      [7, 8, 9],
-    ],
-    filter: [
-      [10, 20],
-      [30, 40],
-    ],
-    stride: 2,
-    padding: 'same',
-    output: [
-      [370, 210],
-      [230, 90],
-    ],
-  },
-  {
-    name: '6x6 vertical edge detector (the deck transcription shows -16 at row 1 col 0; the true value is -10)',
-    input: [
-      [3, 0, 1, 2, 7, 4],
-      [1, 5, 8, 9, 3, 1],
-      [2, 7, 2, 5, 1, 3],
-      [0, 1, 3, 1, 7, 8],
-      [4, 2, 1, 6, 2, 8],
-      [2, 4, 5, 2, 3, 9],
-    ],
-    filter: [
-      [1, 0, -1],
-      [1, 0, -1],
-      [1, 0, -1],
-    ],
-    stride: 1,
-    padding: 'valid',
-    output: [
-      [-5, -4, 0, 8],
-      [-10, -2, 2, 3],
-      [0, -2, -4, -7],
-      [-3, -2, -3, -16],
-    ],
-  },
-  {
-    name: 'edge in the middle',
-    input: [
-      [10, 10, 10, 0, 0, 0],
-      [10, 10, 10, 0, 0, 0],
-      [10, 10, 10, 0, 0, 0],
-      [10, 10, 10, 0, 0, 0],
-      [10, 10, 10, 0, 0, 0],
-      [10, 10, 10, 0, 0, 0],
-    ],
-    filter: [
-      [1, 0, -1],
-      [1, 0, -1],
-      [1, 0, -1],
-    ],
-    stride: 1,
-    padding: 'valid',
-    output: [
-      [0, 30, 30, 0],
-      [0, 30, 30, 0],
-      [0, 30, 30, 0],
-      [0, 30, 30, 0],
-    ],
-  },
-  {
-    name: 'element-wise multiply and add',
-    input: [
-      [1, 1, 1, 0, 0],
-      [0, 1, 1, 1, 0],
-      [0, 0, 1, 1, 1],
-      [0, 0, 1, 1, 0],
-      [0, 1, 1, 0, 0],
-    ],
-    filter: [
-      [1, 0, 1],
-      [0, 1, 0],
-      [1, 0, 1],
-    ],
-    stride: 1,
-    padding: 'valid',
-    output: [
-      [4, 3, 4],
-      [2, 4, 3],
-      [2, 3, 4],
-    ],
-  },
-  {
-    name: '1x1 convolution by 2',
-    input: [
-      [6, 5, 3, 2],
-      [4, 1, 9, 5],
-      [5, 8, 2, 4],
-      [0, 3, 6, 1],
-    ],
-    filter: [[2]],
-    stride: 1,
-    padding: 'valid',
-    output: [
-      [12, 10, 6, 4],
-      [8, 2, 18, 10],
-      [10, 16, 4, 8],
-      [0, 6, 12, 2],
-    ],
-  },
-];
+interface DeckOutputSize {
+  source: string;
+  n: number;
+  f: number;
+  stride: number;
+  pad: number;
+  out: number;
+  unread: number;
+}
 
-// The decks' output-size table: n x n input, f x f filter. `unread` is the number of input columns
-// no window reads (worked by hand: only 7 / 3 / stride 3 leaves one, its last column).
-const DECK_OUTPUT_SIZE = [
-  { source: '001 Strides', n: 7, f: 3, stride: 1, pad: 0, out: 5, unread: 0 },
-  { source: '001 Strides', n: 7, f: 3, stride: 2, pad: 0, out: 3, unread: 0 },
-  { source: '001 Strides: (7-3)/3+1 = 2.33, floored', n: 7, f: 3, stride: 3, pad: 0, out: 2, unread: 1 },
-  { source: '001 Padding', n: 7, f: 3, stride: 1, pad: 1, out: 7, unread: 0 },
-  { source: '001/003 AlexNet CONV1', n: 227, f: 11, stride: 4, pad: 0, out: 55, unread: 0 },
-  { source: '001/003 AlexNet POOL1', n: 55, f: 3, stride: 2, pad: 0, out: 27, unread: 0 },
-  { source: '002 receptive field', n: 5, f: 3, stride: 2, pad: 1, out: 3, unread: 0 },
-  { source: '000 max pooling 5x5 on 300', n: 300, f: 5, stride: 1, pad: 0, out: 296, unread: 0 },
-  { source: '000 max pooling 10x10 on 300', n: 300, f: 10, stride: 1, pad: 0, out: 291, unread: 0 },
-  { source: '000 max pooling 30x30 on 300', n: 300, f: 30, stride: 1, pad: 0, out: 271, unread: 0 },
-];
+const deck = loadFixture<{ conv2d: DeckConv[]; outputSize: DeckOutputSize[] }>('lecture-conv');
+const DECK_CONV2D = deck.conv2d;
+const DECK_OUTPUT_SIZE = deck.outputSize;
 
 // Deck 000 "Edge Detection": the filters for 0, 45, 90 and 135 degrees; 180..315 are their negatives.
 const EDGE_FILTERS: Record<string, number[][]> = {
