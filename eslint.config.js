@@ -12,6 +12,8 @@ export default tseslint.config(
       'coverage/**',
       'tmp/**',
       'runs/**',
+      'playground/dist/**',
+      'test-artifacts/**',
     ],
   },
   js.configs.recommended,

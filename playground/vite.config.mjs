@@ -1,0 +1,18 @@
+// Vite config of the playground: `npm run playground` serves it, `npm run playground:build`
+// writes a static site to playground/dist (relative URLs, so it can be hosted under any path).
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vite';
+
+const here = dirname(fileURLToPath(import.meta.url));
+
+export default defineConfig({
+  root: here,
+  base: './',
+  publicDir: 'public',
+  worker: { format: 'es' },
+  // Not minified: Stride names layers and models by their class names (summaries, saved files),
+  // which a minifier would mangle.
+  build: { outDir: 'dist', emptyOutDir: true, target: 'es2022', minify: false, chunkSizeWarningLimit: 4096 },
+  server: { fs: { allow: [dirname(here)] } },
+});
