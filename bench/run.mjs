@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // `npm run bench`: installs the benchmark's own dependencies (bench/package.json) when they are
 // missing, builds the native addon when it is missing, then runs bench/coordinator.mjs, which
-// writes bench/RESULTS.md. Arguments pass through: --quick, --rounds N, --only w5-conv,gemm-1t.
+// writes bench/RESULTS.md, and bench/browser-lenet.mjs (Chromium), which writes
+// bench/BROWSER-RESULTS.md. Arguments pass through: --quick, --rounds N, --only w5-conv,gemm-1t,browser-w1.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -36,7 +37,30 @@ if (!existsSync(join(root, 'native', 'build', 'Release', 'stride_native.node')))
     process.exit(1);
 }
 
-const ok = run(process.execPath, [join(benchDir, 'coordinator.mjs'), ...process.argv.slice(2)], {
-  cwd: root,
-});
+// Browser rows (bench/browser-lenet.mjs, in Chromium) run after the Node ones; `--only browser-w1`
+// runs them alone.
+const BROWSER_ROWS = ['browser-w1'];
+const argv = process.argv.slice(2);
+const onlyAt = argv.indexOf('--only');
+const only = onlyAt >= 0 ? (argv[onlyAt + 1] ?? '').split(',') : [];
+const nodeOnly = only.filter((w) => !BROWSER_ROWS.includes(w));
+const nodeArgv = onlyAt >= 0 ? argv.filter((_, i) => i !== onlyAt && i !== onlyAt + 1) : argv;
+let ok = true;
+if (only.length === 0 || nodeOnly.length > 0) {
+  const rest = nodeOnly.length > 0 ? ['--only', nodeOnly.join(','), ...nodeArgv] : nodeArgv;
+  ok = run(process.execPath, [join(benchDir, 'coordinator.mjs'), ...rest], { cwd: root });
+}
+if (only.length === 0 || only.some((w) => BROWSER_ROWS.includes(w))) {
+  const roundsAt = argv.indexOf('--rounds');
+  const rounds =
+    roundsAt >= 0
+      ? ['--rounds', argv[roundsAt + 1] ?? '3']
+      : argv.includes('--quick')
+        ? ['--rounds', '1']
+        : [];
+  ok =
+    run(process.execPath, ['--import', 'tsx', join(benchDir, 'browser-lenet.mjs'), ...rounds], {
+      cwd: root,
+    }) && ok;
+}
 process.exit(ok ? 0 : 1);

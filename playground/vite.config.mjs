@@ -1,6 +1,6 @@
 // Vite config of the playground: `npm run playground` serves it, `npm run playground:build`
 // writes a static site to playground/dist (relative URLs, so it can be hosted under any path).
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vite';
 
@@ -13,6 +13,14 @@ export default defineConfig({
   worker: { format: 'es' },
   // Not minified: Stride names layers and models by their class names (summaries, saved files),
   // which a minifier would mangle.
-  build: { outDir: 'dist', emptyOutDir: true, target: 'es2022', minify: false, chunkSizeWarningLimit: 4096 },
+  build: {
+    outDir: 'dist',
+    emptyOutDir: true,
+    target: 'es2022',
+    minify: false,
+    chunkSizeWarningLimit: 4096,
+    // index.html is the playground; bench.html is the in-browser benchmark page (bench/browser-lenet.mjs).
+    rollupOptions: { input: { index: join(here, 'index.html'), bench: join(here, 'bench.html') } },
+  },
   server: { fs: { allow: [dirname(here)] } },
 });
