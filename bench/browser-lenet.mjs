@@ -45,7 +45,7 @@ try {
       try {
         await page.goto(`${server.url}bench.html`);
         await page.waitForSelector('body[data-ready="true"]', { timeout: 30_000 });
-        const r = await page.evaluate(([e, b, s]) => window.runBench(e, b, s), [engine, BATCH, SECONDS]);
+        const r = await page.evaluate(([e, b, s]) => globalThis.runBench(e, b, s), [engine, BATCH, SECONDS]);
         results[engine].push(r.imagesPerSecond);
         console.error(
           `[browser-lenet] round ${round + 1} ${engine}: ${r.imagesPerSecond.toFixed(1)} img/s (${r.steps} steps)`,
