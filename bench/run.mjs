@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm run bench`: installs the benchmark's own dependencies (bench/package.json) when they are
 // missing, builds the native addon when it is missing, then runs bench/coordinator.mjs, which
-// writes bench/RESULTS.md, and bench/browser-lenet.mjs (Chromium), which writes
+// writes bench/RESULTS.md, then bench/browser-lenet.mjs (Chromium), which writes
 // bench/BROWSER-RESULTS.md. Arguments pass through: --quick, --rounds N, --only w5-conv,gemm-1t,browser-w1.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -15,6 +15,25 @@ function run(cmd, argv, opts = {}) {
   const r = spawnSync(cmd, argv, { stdio: 'inherit', ...opts });
   return r.status === 0;
 }
+
+// Browser rows (bench/browser-lenet.mjs, in Chromium, with the root package's devDependencies)
+// run after the Node ones; `--only browser-w1` runs them alone, without bench/node_modules.
+const BROWSER_ROWS = ['browser-w1'];
+const argv = process.argv.slice(2);
+const onlyAt = argv.indexOf('--only');
+const only = onlyAt >= 0 ? (argv[onlyAt + 1] ?? '').split(',') : [];
+const nodeOnly = only.filter((w) => !BROWSER_ROWS.includes(w));
+const nodeArgv = onlyAt >= 0 ? argv.filter((_, i) => i !== onlyAt && i !== onlyAt + 1) : argv;
+function runBrowserRows() {
+  if (only.length > 0 && !only.some((w) => BROWSER_ROWS.includes(w))) return true;
+  const roundsAt = argv.indexOf('--rounds');
+  const rounds =
+    roundsAt >= 0 ? argv.slice(roundsAt, roundsAt + 2) : argv.includes('--quick') ? ['--rounds', '1'] : [];
+  return run(process.execPath, ['--import', 'tsx', join(benchDir, 'browser-lenet.mjs'), ...rounds], {
+    cwd: root,
+  });
+}
+if (only.length > 0 && nodeOnly.length === 0) process.exit(runBrowserRows() ? 0 : 1);
 
 const pkg = JSON.parse(readFileSync(join(benchDir, 'package.json'), 'utf8'));
 const missing = Object.keys(pkg.devDependencies).filter(
@@ -37,30 +56,8 @@ if (!existsSync(join(root, 'native', 'build', 'Release', 'stride_native.node')))
     process.exit(1);
 }
 
-// Browser rows (bench/browser-lenet.mjs, in Chromium) run after the Node ones; `--only browser-w1`
-// runs them alone.
-const BROWSER_ROWS = ['browser-w1'];
-const argv = process.argv.slice(2);
-const onlyAt = argv.indexOf('--only');
-const only = onlyAt >= 0 ? (argv[onlyAt + 1] ?? '').split(',') : [];
-const nodeOnly = only.filter((w) => !BROWSER_ROWS.includes(w));
-const nodeArgv = onlyAt >= 0 ? argv.filter((_, i) => i !== onlyAt && i !== onlyAt + 1) : argv;
-let ok = true;
-if (only.length === 0 || nodeOnly.length > 0) {
-  const rest = nodeOnly.length > 0 ? ['--only', nodeOnly.join(','), ...nodeArgv] : nodeArgv;
-  ok = run(process.execPath, [join(benchDir, 'coordinator.mjs'), ...rest], { cwd: root });
-}
-if (only.length === 0 || only.some((w) => BROWSER_ROWS.includes(w))) {
-  const roundsAt = argv.indexOf('--rounds');
-  const rounds =
-    roundsAt >= 0
-      ? ['--rounds', argv[roundsAt + 1] ?? '3']
-      : argv.includes('--quick')
-        ? ['--rounds', '1']
-        : [];
-  ok =
-    run(process.execPath, ['--import', 'tsx', join(benchDir, 'browser-lenet.mjs'), ...rounds], {
-      cwd: root,
-    }) && ok;
-}
-process.exit(ok ? 0 : 1);
+const nodeRows = nodeOnly.length > 0 ? ['--only', nodeOnly.join(','), ...nodeArgv] : nodeArgv;
+const ok = run(process.execPath, [join(benchDir, 'coordinator.mjs'), ...nodeRows], {
+  cwd: root,
+});
+process.exit(runBrowserRows() && ok ? 0 : 1);
