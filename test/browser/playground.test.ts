@@ -26,6 +26,12 @@ const TRAIN_THRESHOLD = 0.8;
 type Browser = import('playwright-core').Browser;
 type Page = import('playwright-core').Page;
 
+// The page's elements as the callbacks below see them (this file compiles without the DOM types).
+type Dataset = Record<string, string | undefined>;
+/** The data-* attributes of the first element matching `selector`. */
+const dataOf = (page: Page, selector: string): Promise<Dataset> =>
+  page.$eval(selector, (e) => ({ ...(e as unknown as { dataset: Dataset }).dataset }));
+
 describe('playground in Chromium', { skip, timeout: 180_000 }, () => {
   let browser: Browser;
   let page: Page;
@@ -60,31 +66,24 @@ describe('playground in Chromium', { skip, timeout: 180_000 }, () => {
     await page.fill('#train-eval', '20');
     await page.fill('#train-steps', String(TRAIN_STEPS));
     await page.click('#train-start');
+    // Until the test accuracy passes the threshold, training stops, or an error shows.
     await page.waitForFunction(
-      ([threshold, steps]) => {
-        const s = document.getElementById('train-status')!.dataset;
-        return (
-          s.error !== undefined ||
-          Number(s.testAccuracy) >= threshold! ||
-          s.running === 'false' ||
-          Number(s.step) >= steps!
-        );
-      },
-      [TRAIN_THRESHOLD, TRAIN_STEPS],
+      `(() => { const s = document.getElementById('train-status').dataset;
+        return s.error !== undefined || Number(s.testAccuracy) >= ${TRAIN_THRESHOLD} ||
+          s.running === 'false' || Number(s.step) >= ${TRAIN_STEPS}; })()`,
+      null,
       { timeout: 120_000, polling: 500 },
     );
     await page.click('#train-pause');
-    const status = await page.$eval('#train-status', (e) => ({
-      ...(e as HTMLElement).dataset,
-      text: e.textContent,
-    }));
+    const status = await dataOf(page, '#train-status');
+    const text = (await page.textContent('#train-status')) ?? '';
     await page.screenshot({ path: join(ARTIFACTS, 'train.png'), fullPage: true });
-    assert.equal(status.error, undefined, status.text ?? '');
-    assert.ok(Number(status.step) <= TRAIN_STEPS + 20, status.text ?? '');
-    assert.ok(Number(status.testAccuracy) >= TRAIN_THRESHOLD, `${status.text}`);
+    assert.equal(status.error, undefined, text);
+    assert.ok(Number(status.step) <= TRAIN_STEPS + 20, text);
+    assert.ok(Number(status.testAccuracy) >= TRAIN_THRESHOLD, text);
     // The chart and the filter image are drawn.
     assert.ok((await page.$$('#train-chart svg')).length === 1);
-    assert.ok(await page.$eval('#train-filters', (c) => (c as HTMLCanvasElement).width > 0));
+    assert.ok(await page.$eval('#train-filters', (c) => (c as unknown as { width: number }).width > 0));
   });
 
   it('reads a drawn 1 as a 1', async () => {
@@ -96,7 +95,7 @@ describe('playground in Chromium', { skip, timeout: 180_000 }, () => {
     await page.mouse.up();
     await page.waitForSelector('#draw-result[data-prediction]', { timeout: 10_000 });
     await page.screenshot({ path: join(ARTIFACTS, 'draw.png'), fullPage: true });
-    const prediction = await page.$eval('#draw-result', (e) => (e as HTMLElement).dataset.prediction);
+    const prediction = (await dataOf(page, '#draw-result')).prediction;
     assert.equal(prediction, '1', await page.$eval('#draw-result', (e) => e.textContent ?? ''));
     assert.equal((await page.$$('#draw-probs .prob')).length, 10);
   });
@@ -112,7 +111,7 @@ describe('playground in Chromium', { skip, timeout: 180_000 }, () => {
     await page.fill('#conv-kernel', '3');
     await page.fill('#conv-stride', '3');
     await page.selectOption('#conv-padding', 'valid');
-    assert.equal(await page.$eval('#conv-formula', (e) => (e as HTMLElement).dataset.out), '2x2');
+    assert.equal((await dataOf(page, '#conv-formula')).out, '2x2');
     assert.match(
       (await page.textContent('#conv-formula')) ?? '',
       /last 1 row\(s\) and 1 column\(s\) are never read/,
@@ -120,7 +119,7 @@ describe('playground in Chromium', { skip, timeout: 180_000 }, () => {
     // Dilation 2 on 7x7 with a 3x3 kernel: the window spans 5 pixels, so 3x3 outputs; out[1][1] reads rows 1, 3, 5.
     await page.fill('#conv-stride', '1');
     await page.fill('#conv-dilation', '2');
-    assert.equal(await page.$eval('#conv-formula', (e) => (e as HTMLElement).dataset.out), '3x3');
+    assert.equal((await dataOf(page, '#conv-formula')).out, '3x3');
     await page.hover('#conv-output-grid [data-oy="1"][data-ox="1"]');
     const hits = await page.$$eval('#conv-input-grid .cell', (cells) =>
       cells.flatMap((c, i) => (c.classList.contains('hit') ? [i] : [])),
@@ -138,11 +137,8 @@ describe('playground in Chromium', { skip, timeout: 180_000 }, () => {
     await page.waitForSelector('#model-info[data-params]', { timeout: 20_000 });
     // LeNet-5 by hand: 156 + 2,416 + 48,120 + 10,164 + 850 parameters; multiply-adds
     // 6·28·28·25 + 16·10·10·150 + 400·120 + 120·84 + 84·10.
-    assert.equal(await page.$eval('#model-info', (e) => (e as HTMLElement).dataset.params), '61706');
-    assert.equal(
-      await page.$eval('#model-info', (e) => (e as HTMLElement).dataset.macs),
-      String(117600 + 240000 + 48000 + 10080 + 840),
-    );
+    assert.equal((await dataOf(page, '#model-info')).params, '61706');
+    assert.equal((await dataOf(page, '#model-info')).macs, String(117600 + 240000 + 48000 + 10080 + 840));
     assert.match((await page.textContent('#model-summary')) ?? '', /RF size/);
 
     const digit = st.loadMnist({ split: 'test', limit: 1 });
@@ -153,9 +149,7 @@ describe('playground in Chromium', { skip, timeout: 180_000 }, () => {
       .toFile(png);
     await page.setInputFiles('#model-image', png);
     await page.waitForSelector('#model-output[data-probs]', { timeout: 10_000 });
-    const probs = JSON.parse(
-      (await page.$eval('#model-output', (e) => (e as HTMLElement).dataset.probs))!,
-    ) as number[];
+    const probs = JSON.parse((await dataOf(page, '#model-output')).probs!) as number[];
 
     const session = await ort!.InferenceSession.create(onnxPath);
     const input = new ort!.Tensor(
@@ -179,12 +173,12 @@ describe('playground in Chromium', { skip, timeout: 180_000 }, () => {
     st.save(st.models.lenet5(), path);
     await page.setInputFiles('#model-file', path);
     await page.waitForFunction(
-      () => (document.getElementById('model-info')!.textContent ?? '').startsWith('lenet5.safetensors: '),
+      "(document.getElementById('model-info').textContent ?? '').startsWith('lenet5.safetensors: ')",
       null,
       { timeout: 20_000 },
     );
     // The classic LeNet-5 on 1x32x32 has the same 61,706 parameters (see src/models/lenet.ts).
-    assert.equal(await page.$eval('#model-info', (e) => (e as HTMLElement).dataset.params), '61706');
+    assert.equal((await dataOf(page, '#model-info')).params, '61706');
     assert.match((await page.textContent('#model-info')) ?? '', /input \[1, 32, 32\] -> output \[10\]/);
     await page.screenshot({ path: join(ARTIFACTS, 'model-stride.png'), fullPage: true });
   });
