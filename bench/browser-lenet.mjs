@@ -31,7 +31,11 @@ if (!existsSync(CHROMIUM)) {
 ensurePlaygroundBuild();
 const server = await serveStatic(PLAYGROUND_DIST);
 const { chromium } = await import('playwright-core');
-const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox'] });
+const browser = await chromium.launch({
+  executablePath: CHROMIUM,
+  headless: true,
+  args: ['--no-sandbox', '--disable-dev-shm-usage'],
+});
 const version = browser.version();
 const results = Object.fromEntries(ENGINES.map((e) => [e, []]));
 const failures = {};
