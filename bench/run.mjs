@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // `npm run bench`: installs the benchmark's own dependencies (bench/package.json) when they are
 // missing, builds the native addon when it is missing, then runs bench/coordinator.mjs, which
-// writes bench/RESULTS.md. Arguments pass through: --quick, --rounds N, --only w5-conv,gemm-1t.
+// writes bench/RESULTS.md, then bench/loader-throughput.mjs (bench/LOADER-RESULTS.md). Arguments pass
+// through: --quick, --rounds N, --only w5-conv,gemm-1t (add 'loader' to --only for the loader row).
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -36,7 +37,16 @@ if (!existsSync(join(root, 'native', 'build', 'Release', 'stride_native.node')))
     process.exit(1);
 }
 
-const ok = run(process.execPath, [join(benchDir, 'coordinator.mjs'), ...process.argv.slice(2)], {
-  cwd: root,
-});
-process.exit(ok ? 0 : 1);
+// Row L1 (bench/LOADER-RESULTS.md), the image-folder loader against the training step it feeds, is
+// its own script: 'loader' in --only selects it, and the other names go to the coordinator.
+const argv = process.argv.slice(2);
+const onlyAt = argv.indexOf('--only');
+const only = onlyAt >= 0 ? (argv[onlyAt + 1] ?? '').split(',') : null;
+if (only) argv[onlyAt + 1] = only.filter((w) => w !== 'loader').join(',');
+const ok =
+  (only !== null && only.every((w) => w === 'loader')) ||
+  run(process.execPath, [join(benchDir, 'coordinator.mjs'), ...argv], { cwd: root });
+const loaderOk =
+  (only !== null && !only.includes('loader')) ||
+  run(process.execPath, ['--import', 'tsx', join(benchDir, 'loader-throughput.mjs')], { cwd: root });
+process.exit(ok && loaderOk ? 0 : 1);
