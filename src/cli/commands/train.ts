@@ -9,6 +9,7 @@ import { DATASET_NAMES, isDatasetName, loadLabelledImages } from './image-data.j
 import { checkInputFits } from './input-size.js';
 import { readRun, saveRun, type TrainingState } from './run-dir.js';
 import { trainSegmentation } from './train-segmentation.js';
+import { trainPretrainedCommand, trainPretrainedHelp } from './train-pretrained.js';
 import { trainYoloCommand, trainYoloHelp } from './train-yolo.js';
 
 const specs = {
@@ -118,7 +119,9 @@ smallest size it accepts.
 
 ${formatOptions(specs)}
 
-${trainYoloHelp}`;
+${trainYoloHelp}
+
+${trainPretrainedHelp}`;
 
 /** The zoo model for images of `size`; LeNet-5 at 28x28 is its MNIST ('modern') variant, padding 2 in conv1. */
 function buildModel(
@@ -145,6 +148,9 @@ function zooName(arg: string | undefined): string {
 /** `stride train <model> --data photos/ ...` */
 export async function trainCommand(argv: readonly string[]): Promise<void> {
   if (argv[0] === 'yolo') return trainYoloCommand(argv.slice(1)); // detection: see train-yolo.ts
+  // Transfer learning on a pretrained backbone: see train-pretrained.ts.
+  if (argv.some((a) => a === '--pretrained' || a.startsWith('--pretrained=')))
+    return trainPretrainedCommand(argv);
   const { positional, options, given } = parseArgs(argv, specs);
   applyRuntimeOptions(options);
   if (options.dataset === 'mnist-segmentation' && options.data === undefined) {
