@@ -28,12 +28,14 @@ test('stride models --pretrained lists each backbone with the npm package that p
   const r = stride('models', '--pretrained');
   assert.equal(r.code, 0, r.err);
   assert.match(r.out, /mobilenet_v2\s+3x224x224\s+1280\s+nsfwjs\s+installed/);
+  assert.match(r.out, /inception_v3\s+3x299x299\s+2048\s+nsfwjs\s+installed/);
   assert.match(r.out, /face_recognition\s+3x150x150\s+256\s+@vladmandic\/face-api\s+installed/);
   const json = JSON.parse(stride('models', '--pretrained', '--json').out) as st.PretrainedInfo[];
   assert.deepEqual(
     json.map((b) => [b.name, b.package]),
     [
       ['mobilenet_v2', 'nsfwjs'],
+      ['inception_v3', 'nsfwjs'],
       ['face_recognition', '@vladmandic/face-api'],
     ],
   );
