@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import * as st from '../../node.js';
 import { formatOptions, parseArgs, UsageError, type OptionSpec } from '../args.js';
 import { applyRuntimeOptions, runtimeOptions } from '../runtime-options.js';
-import { DATASET_NAMES, loadLabelledImages } from './image-data.js';
+import { DATASET_NAMES, defaultRunDir, loadLabelledImages, namedDatasetOptions } from './image-data.js';
 
 const specs = {
   pretrained: {
@@ -52,17 +52,7 @@ const specs = {
     valueName: 'DIR',
     help: 'run directory: the trained model (backbone and head, with its class names and preprocessing) and the cached features (default: runs/<backbone>-<data folder name>)',
   },
-  'train-limit': {
-    type: 'int',
-    help: 'use only the first N training images of mnist / fashion-mnist',
-    min: 1,
-  },
-  'test-limit': { type: 'int', help: 'use only the first N test images of mnist / fashion-mnist', min: 1 },
-  'fashion-mnist-path': {
-    type: 'string',
-    valueName: 'DIR',
-    help: 'folder with the Fashion-MNIST IDX files (default: Debian dataset-fashion-mnist)',
-  },
+  ...namedDatasetOptions,
   ...runtimeOptions,
 } satisfies Record<string, OptionSpec>;
 
@@ -142,15 +132,7 @@ export async function trainPretrainedCommand(argv: readonly string[]): Promise<v
   const classNames = images.train.classNames
     ? [...images.train.classNames]
     : Array.from({ length: images.train.numClasses }, String);
-  const runDir =
-    options.out ??
-    join(
-      'runs',
-      `${name}-${data
-        .replace(/[\\/]+$/, '')
-        .split(/[\\/]/)
-        .pop()}`,
-    );
+  const runDir = options.out ?? defaultRunDir(name, data);
   mkdirSync(runDir, { recursive: true });
 
   const params = backbone.namedParameters();
