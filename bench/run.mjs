@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // `npm run bench`: installs the benchmark's own dependencies (bench/package.json) when they are
 // missing, builds the native addon when it is missing, then runs bench/coordinator.mjs, which
-// writes bench/RESULTS.md, then bench/browser-lenet.mjs (Chromium), which writes
-// bench/BROWSER-RESULTS.md. Arguments pass through: --quick, --rounds N, --only w5-conv,gemm-1t,browser-w1.
+// writes bench/RESULTS.md, then the rows that are scripts of their own: bench/browser-lenet.mjs
+// (Chromium, bench/BROWSER-RESULTS.md) and bench/loader-throughput.mjs (bench/LOADER-RESULTS.md).
+// Arguments pass through: --quick, --rounds N, --only w5-conv,gemm-1t,browser-w1,loader.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -16,24 +17,34 @@ function run(cmd, argv, opts = {}) {
   return r.status === 0;
 }
 
-// Browser rows (bench/browser-lenet.mjs, in Chromium, with the root package's devDependencies)
-// run after the Node ones; `--only browser-w1` runs them alone, without bench/node_modules.
-const BROWSER_ROWS = ['browser-w1'];
 const argv = process.argv.slice(2);
 const onlyAt = argv.indexOf('--only');
 const only = onlyAt >= 0 ? (argv[onlyAt + 1] ?? '').split(',') : [];
-const nodeOnly = only.filter((w) => !BROWSER_ROWS.includes(w));
 const nodeArgv = onlyAt >= 0 ? argv.filter((_, i) => i !== onlyAt && i !== onlyAt + 1) : argv;
-function runBrowserRows() {
-  if (only.length > 0 && !only.some((w) => BROWSER_ROWS.includes(w))) return true;
-  const roundsAt = argv.indexOf('--rounds');
-  const rounds =
-    roundsAt >= 0 ? argv.slice(roundsAt, roundsAt + 2) : argv.includes('--quick') ? ['--rounds', '1'] : [];
-  return run(process.execPath, ['--import', 'tsx', join(benchDir, 'browser-lenet.mjs'), ...rounds], {
-    cwd: root,
-  });
+const roundsAt = argv.indexOf('--rounds');
+const rounds =
+  roundsAt >= 0 ? argv.slice(roundsAt, roundsAt + 2) : argv.includes('--quick') ? ['--rounds', '1'] : [];
+
+// Rows that are scripts of their own (run after the coordinator's rows, with the root package's
+// devDependencies): `--only <id>` runs one alone, without bench/node_modules.
+const SCRIPT_ROWS = {
+  // LeNet-5 training in Chromium: Stride, TF.js and ConvNetJS in the playground's bench page.
+  'browser-w1': () =>
+    run(process.execPath, ['--import', 'tsx', join(benchDir, 'browser-lenet.mjs'), ...rounds], { cwd: root }),
+  // Row L1: the image-folder loader (numWorkers 0 and 2) against the training step it feeds.
+  loader: () =>
+    run(process.execPath, ['--import', 'tsx', join(benchDir, 'loader-throughput.mjs')], { cwd: root }),
+};
+const nodeOnly = only.filter((w) => !(w in SCRIPT_ROWS));
+function runScriptRows() {
+  let ok = true;
+  for (const [id, runRow] of Object.entries(SCRIPT_ROWS)) {
+    if (only.length > 0 && !only.includes(id)) continue;
+    ok = runRow() && ok;
+  }
+  return ok;
 }
-if (only.length > 0 && nodeOnly.length === 0) process.exit(runBrowserRows() ? 0 : 1);
+if (only.length > 0 && nodeOnly.length === 0) process.exit(runScriptRows() ? 0 : 1);
 
 const pkg = JSON.parse(readFileSync(join(benchDir, 'package.json'), 'utf8'));
 const missing = Object.keys(pkg.devDependencies).filter(
@@ -60,4 +71,4 @@ const nodeRows = nodeOnly.length > 0 ? ['--only', nodeOnly.join(','), ...nodeArg
 const ok = run(process.execPath, [join(benchDir, 'coordinator.mjs'), ...nodeRows], {
   cwd: root,
 });
-process.exit(runBrowserRows() && ok ? 0 : 1);
+process.exit(runScriptRows() && ok ? 0 : 1);

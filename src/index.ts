@@ -211,6 +211,12 @@ export { channelMeanStd, normalize, normalizeDataset, type ChannelStats } from '
 export { parseCsv, type CsvOptions } from './data/csv-parse.js';
 export { compose, randomApply, type Transform } from './data/augment/transform.js';
 export {
+  transformFromSpecs,
+  TRANSFORM_SPEC_NAMES,
+  type TransformSpec,
+} from './data/augment/transform-spec.js';
+export { isAsyncDataset, type AsyncDataset, type BadImagePolicy } from './data/async-dataset.js';
+export {
   hflip,
   vflip,
   randomHorizontalFlip,

@@ -1,8 +1,11 @@
-import { ShapeError, ValueError } from '../errors.js';
+import { ValueError } from '../errors.js';
 import { defaultRng, Rng } from '../tensor/random.js';
-import { sizeOf } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import type { Transform } from './augment/transform.js';
+import { transformFromSpecs, type TransformSpec } from './augment/transform-spec.js';
+import { isAsyncDataset, type AsyncDataset } from './async-dataset.js';
+import { batchSeed, loadBatchArrays, transformAndStack, type BatchArrays } from './batch-assembly.js';
+import { loaderWorkerFactory, type LoaderWorkerPool } from './loader-workers.js';
 import { resolveTensorDataset, type Dataset, type Sample, type TensorDataset } from './dataset.js';
 import { checkOptionNames } from '../option-names.js';
 
@@ -22,13 +25,26 @@ export interface DataLoaderOptions {
   rng?: Rng;
   /** Drop the last batch when it is smaller than `batchSize` (default false). */
   dropLast?: boolean;
-  /** Applied to each sample's input on the fly, e.g. `compose([randomCrop(28, {padding: 2}), normalize(stats)])`. */
-  transform?: Transform;
+  /**
+   * Applied to each sample's input on the fly, e.g. `compose([randomCrop(28, {padding: 2}), normalize(stats)])`,
+   * or the same as specs (plain data), `[{ name: 'randomCrop', size: 28, padding: 2 }, { name: 'normalize', ...stats }]`,
+   * which is what worker threads can run (see `transformFromSpecs`).
+   */
+  transform?: Transform | readonly TransformSpec[];
   /**
    * How many batches the async iterator prepares ahead of the one being used (default 1; 0
-   * prepares each batch only when asked).
+   * prepares each batch only when asked). With `numWorkers`, per worker: at most
+   * `numWorkers * max(prefetch, 1)` batches are in flight (the bounded queue).
    */
   prefetch?: number;
+  /**
+   * Worker threads that decode, resize and transform the batches of a dataset read from files
+   * (`imageFolderDataset`; Node only), default 0: batches are made on the calling thread. The
+   * transform must then be given as specs. The batches are the same as with 0 workers (same order,
+   * same pixels, same augmentation draws). Call `close()` when done to stop the threads early
+   * (idle threads never keep the process alive).
+   */
+  numWorkers?: number;
 }
 
 /** One batch: inputs stacked along a new first axis, and their labels. */
@@ -55,6 +71,7 @@ const LOADER_OPTIONS: Record<keyof DataLoaderOptions, true> = {
   dropLast: true,
   transform: true,
   prefetch: true,
+  numWorkers: true,
 };
 
 /**
@@ -71,19 +88,20 @@ const LOADER_OPTIONS: Record<keyof DataLoaderOptions, true> = {
  * uses its own generator seeded from (epoch seed, k). So the batches do not depend on which
  * iterator is used, on prefetching, or on a previous epoch stopping early.
  *
- * Prefetching runs on the main thread: while the consumer awaits (its own I/O, an asynchronous
- * backend, logging), the next batches are assembled in macrotasks, so they are ready when asked
- * for. A synchronous training step leaves no idle time to overlap; prefetching then costs
- * nothing either. A worker thread was not worth it: transforms are closures and datasets
- * arbitrary objects, which cannot be moved to a worker, and batch assembly is small next to a
- * training step. Measured here (2-core machine, MNIST, batch 64): a plain batch takes about
- * 0.1 ms to copy, 1.3 ms with `normalize`, 2.5 ms with `randomCrop` + `normalize`, 3.4 ms with
- * `randomAffine` + `normalize`, against about 240 ms for a LeNet-5 forward and backward pass on
- * the reference backend; the compute backends already use the machine's cores.
+ * Prefetching of an in-memory dataset runs on the main thread: while the consumer awaits (its own
+ * I/O, an asynchronous backend, logging), the next batches are assembled in macrotasks, so they
+ * are ready when asked for. Batch assembly from memory is small next to a training step (measured
+ * here, 2-core machine, MNIST, batch 64: about 0.1 ms to copy a batch, 3.4 ms with `randomAffine` +
+ * `normalize`, against about 240 ms for a LeNet-5 step on the reference backend).
+ *
+ * A dataset read from files (`imageFolderDataset`) is decoded per batch; with `numWorkers` the
+ * decoding, resizing and transforms run in worker threads, which rebuild the dataset and the
+ * transform (given as specs) from plain data. The loader keeps the order and the seeds on the
+ * calling thread, so the batches do not depend on the number of workers.
  */
 export class DataLoader implements Iterable<Batch>, AsyncIterable<Batch> {
   /** The dataset batched. */
-  readonly dataset: Dataset<Sample>;
+  readonly dataset: Dataset<Sample> | AsyncDataset;
   /** Samples per batch. */
   readonly batchSize: number;
   /** Whether each epoch visits the samples in a new random order. */
@@ -94,11 +112,15 @@ export class DataLoader implements Iterable<Batch>, AsyncIterable<Batch> {
   readonly transform: Transform | undefined;
   /** Batches prepared ahead by the async iterator. */
   readonly prefetch: number;
+  /** Worker threads making the batches (0: the calling thread). */
+  readonly numWorkers: number;
+  private readonly transformSpecs: readonly TransformSpec[] | undefined;
+  private pool: LoaderWorkerPool | null = null;
   private readonly orderRng: Rng;
   private readonly transformRng: Rng;
   private readonly fast: { base: TensorDataset; indices: Int32Array | null } | null;
 
-  constructor(dataset: Dataset<Sample>, opts: DataLoaderOptions = {}) {
+  constructor(dataset: Dataset<Sample> | AsyncDataset, opts: DataLoaderOptions = {}) {
     const op = 'DataLoader';
     checkOptionNames(op, opts, Object.keys(LOADER_OPTIONS));
     const batchSize = opts.batchSize ?? 1;
@@ -109,16 +131,35 @@ export class DataLoader implements Iterable<Batch>, AsyncIterable<Batch> {
     if (!Number.isInteger(prefetch) || prefetch < 0) {
       throw new ValueError(op, `prefetch must be a non-negative integer, got ${prefetch}`);
     }
+    const numWorkers = opts.numWorkers ?? 0;
+    if (!Number.isInteger(numWorkers) || numWorkers < 0) {
+      throw new ValueError(op, `numWorkers must be a non-negative integer, got ${numWorkers}`);
+    }
+    const specs = Array.isArray(opts.transform) ? (opts.transform as readonly TransformSpec[]) : undefined;
+    if (numWorkers > 0) {
+      if (!isAsyncDataset(dataset))
+        throw new ValueError(
+          op,
+          `numWorkers applies to datasets read from files (imageFolderDataset); this dataset is in memory, so its batches are copies made on the calling thread. Fix: leave numWorkers at 0`,
+        );
+      if (opts.transform !== undefined && specs === undefined)
+        throw new ValueError(
+          op,
+          `with numWorkers, the transform must be given as specs (plain data the worker threads can rebuild), e.g. [{ name: 'randomHorizontalFlip' }, { name: 'normalize', mean: [0.5], std: [0.25] }], not as a function`,
+        );
+    }
     this.dataset = dataset;
     this.batchSize = batchSize;
     this.shuffle = opts.shuffle ?? false;
     this.dropLast = opts.dropLast ?? false;
-    this.transform = opts.transform;
+    this.transformSpecs = specs;
+    this.transform = specs ? transformFromSpecs(specs) : (opts.transform as Transform | undefined);
     this.prefetch = prefetch;
+    this.numWorkers = numWorkers;
     const source = opts.seed !== undefined ? new Rng(opts.seed) : (opts.rng ?? defaultRng());
     this.orderRng = new Rng(source.nextUint32());
     this.transformRng = new Rng(source.nextUint32());
-    this.fast = resolveTensorDataset(dataset);
+    this.fast = isAsyncDataset(dataset) ? null : resolveTensorDataset(dataset);
   }
 
   /** Number of batches per epoch. */
@@ -129,6 +170,11 @@ export class DataLoader implements Iterable<Batch>, AsyncIterable<Batch> {
 
   /** One epoch, synchronously: each batch is assembled when asked for. */
   *[Symbol.iterator](): Iterator<Batch> {
+    if (isAsyncDataset(this.dataset))
+      throw new ValueError(
+        'DataLoader',
+        `${this.dataset.source} is decoded asynchronously. Fix: iterate with 'for await (const batch of loader)'`,
+      );
     const epoch = this.startEpoch();
     for (let k = 0; k < this.length; k++) yield this.makeBatch(epoch, k);
   }
@@ -140,25 +186,25 @@ export class DataLoader implements Iterable<Batch>, AsyncIterable<Batch> {
     const pending: Promise<Batch>[] = [];
     let scheduled = 0;
     let cancelled = false;
+    const pool = this.startPool();
+    const ahead = pool ? this.numWorkers * Math.max(this.prefetch, 1) - 1 : this.prefetch;
     const enqueue = (): void => {
       const k = scheduled++;
-      const p = new Promise<Batch>((resolve, reject) => {
-        schedule(() => {
-          if (cancelled) return reject(new ValueError('DataLoader', 'iteration stopped'));
-          try {
-            resolve(this.makeBatch(epoch, k));
-          } catch (e) {
-            reject(e);
-          }
-        });
-      });
+      const p = pool
+        ? pool.load(this.batchIndices(epoch, k), batchSeed(epoch.seed, k)).then((a) => this.toBatch(a))
+        : new Promise<Batch>((resolve, reject) => {
+            schedule(() => {
+              if (cancelled) return reject(new ValueError('DataLoader', 'iteration stopped'));
+              this.makeBatchAsync(epoch, k).then(resolve, reject);
+            });
+          });
       // A batch prefetched but never awaited (the loop broke early) must not count as unhandled.
       p.catch(() => undefined);
       pending.push(p);
     };
     try {
       for (let k = 0; k < n; k++) {
-        while (scheduled < n && scheduled <= k + this.prefetch) enqueue();
+        while (scheduled < n && scheduled <= k + ahead) enqueue();
         yield await pending.shift()!;
       }
     } finally {
@@ -175,13 +221,56 @@ export class DataLoader implements Iterable<Batch>, AsyncIterable<Batch> {
     return { order, seed: this.transformRng.nextUint32() };
   }
 
+  /** The dataset items of batch `k` of an epoch. */
+  private batchIndices(epoch: { order: Int32Array }, k: number): Int32Array {
+    const start = k * this.batchSize;
+    return epoch.order.slice(start, Math.min(start + this.batchSize, epoch.order.length));
+  }
+
+  /** Start the worker threads on first use (they serve every later epoch). */
+  private startPool(): LoaderWorkerPool | null {
+    if (this.numWorkers === 0 || !isAsyncDataset(this.dataset)) return null;
+    if (this.pool) return this.pool;
+    const factory = loaderWorkerFactory();
+    if (!factory)
+      throw new ValueError(
+        'DataLoader',
+        "numWorkers needs worker threads, which Stride's Node entry provides. Fix: import Stride from 'stride/node' (or leave numWorkers at 0)",
+      );
+    this.pool = factory(this.dataset.workerRecipe(), this.transformSpecs, this.numWorkers);
+    return this.pool;
+  }
+
+  /** Stop the worker threads (a later epoch starts new ones). Does nothing without workers. */
+  async close(): Promise<void> {
+    const pool = this.pool;
+    this.pool = null;
+    await pool?.close();
+  }
+
+  /** A batch from its arrays; the items a batch left out are reported to the dataset. */
+  private toBatch(a: BatchArrays): Batch {
+    if (isAsyncDataset(this.dataset)) for (const bad of a.skipped) this.dataset.reportSkipped(bad);
+    const b = a.indices.length;
+    return { x: new Tensor(a.x, [b, ...a.sampleShape]), y: new Tensor(a.y, [b]), indices: a.indices };
+  }
+
+  /** Assemble batch `k` of an epoch, reading an asynchronous dataset on this thread. */
+  private async makeBatchAsync(epoch: { order: Int32Array; seed: number }, k: number): Promise<Batch> {
+    if (!isAsyncDataset(this.dataset)) return this.makeBatch(epoch, k);
+    const indices = this.batchIndices(epoch, k);
+    return this.toBatch(
+      await loadBatchArrays(this.dataset, indices, this.transform, batchSeed(epoch.seed, k)),
+    );
+  }
+
   /** Assemble batch `k` of an epoch. */
   private makeBatch(epoch: { order: Int32Array; seed: number }, k: number): Batch {
-    const start = k * this.batchSize;
-    const indices = epoch.order.slice(start, Math.min(start + this.batchSize, epoch.order.length));
-    const b = indices.length;
-    const y = new Float32Array(b);
+    const indices = this.batchIndices(epoch, k);
+    const dataset = this.dataset as Dataset<Sample>;
     if (this.fast !== null && this.transform === undefined) {
+      const b = indices.length;
+      const y = new Float32Array(b);
       const { base, indices: map } = this.fast;
       const s = base.sampleSize;
       const x = new Float32Array(b * s);
@@ -192,33 +281,10 @@ export class DataLoader implements Iterable<Batch>, AsyncIterable<Batch> {
       }
       return { x: new Tensor(x, [b, ...base.sampleShape]), y: new Tensor(y, [b]), indices };
     }
-    const rng = new Rng(
-      (Math.imul(epoch.seed ^ 0x5bd1e995, 0x27d4eb2d) + Math.imul(k + 1, 0x9e3779b9)) >>> 0,
-    );
-    let x: Float32Array | null = null;
-    let shape: readonly number[] = [];
-    for (let i = 0; i < b; i++) {
-      const sample = this.dataset.get(indices[i]!);
-      const input = this.transform ? this.transform(sample.x, rng) : sample.x;
-      if (x === null) {
-        shape = input.shape;
-        x = new Float32Array(b * sizeOf(shape));
-      } else if (!sameShape(shape, input.shape)) {
-        throw new ShapeError(
-          'DataLoader',
-          `sample ${indices[i]} does not have the shape of the batch's first sample`,
-          shape,
-          input.shape,
-          'make every (transformed) sample the same size, e.g. with resizeImage or randomResizedCrop',
-        );
-      }
-      x.set(input.data, i * input.size);
-      y[i] = sample.y;
-    }
-    return { x: new Tensor(x ?? new Float32Array(0), [b, ...shape]), y: new Tensor(y, [b]), indices };
+    const samples = Array.from(indices, (i) => dataset.get(i));
+    return this.toBatch({
+      ...transformAndStack(samples, indices, this.transform, batchSeed(epoch.seed, k)),
+      skipped: [],
+    });
   }
-}
-
-function sameShape(a: readonly number[], b: readonly number[]): boolean {
-  return a.length === b.length && a.every((d, i) => d === b[i]);
 }

@@ -32,6 +32,25 @@ export interface PretrainedEntry {
 
 const range = (n: number, from = 0): number[] => Array.from({ length: n }, (_, i) => from + i);
 
+/**
+ * Keras InceptionV3's convolutions (conv2d_N with batch_normalization_N) by block: the stem, then
+ * each inception module mixed0 ... mixed10, as [first N, last N].
+ */
+const INCEPTION_BLOCKS: [string, number, number][] = [
+  ['stem', 1, 5],
+  ['mixed0', 6, 12],
+  ['mixed1', 13, 19],
+  ['mixed2', 20, 26],
+  ['mixed3', 27, 30],
+  ['mixed4', 31, 40],
+  ['mixed5', 41, 50],
+  ['mixed6', 51, 60],
+  ['mixed7', 61, 70],
+  ['mixed8', 71, 76],
+  ['mixed9', 77, 85],
+  ['mixed10', 86, 94],
+];
+
 const FACE_STAGES = [
   'conv32_1',
   'conv32_2',
@@ -68,6 +87,23 @@ export const PRETRAINED: readonly PretrainedEntry[] = [
       ...range(16, 1).map((i) => ({ name: `block_${i}`, patterns: [`block_${i}_*`] })),
       { name: 'head_conv', patterns: ['Conv_1', 'Conv_1_bn'] },
     ],
+  },
+  {
+    name: 'inception_v3',
+    description:
+      'InceptionV3 with ImageNet-pretrained convolutional layers, as shipped (fine-tuned) inside nsfwjs; its NSFW head is not ImageNet and is never loaded',
+    package: 'nsfwjs',
+    inputShape: [3, 299, 299],
+    // nsfwjs feeds it pixels / 255 (not Keras' [-1, 1]), as it does MobileNetV2.
+    preprocessing: { size: [299, 299], channels: 3, colorOrder: 'rgb', scale: 1 / 255, mean: [0], std: [1] },
+    featureLayer: 'mixed10',
+    featureChannels: 2048,
+    topRefused:
+      "its top is nsfwjs' 5-class NSFW classifier, not ImageNet. Fix: load it with includeTop: false and train your own head",
+    blocks: INCEPTION_BLOCKS.map(([name, from, to]) => ({
+      name,
+      patterns: range(to - from + 1, from).flatMap((i) => [`conv2d_${i}`, `batch_normalization_${i}`]),
+    })),
   },
   {
     name: 'face_recognition',

@@ -6,7 +6,7 @@ import { loadFaceRecognitionNet } from '../io/tfjs/load-tfjs-node.js';
 import { faceApiModelDir } from '../faces/faces-node.js';
 import type { Graph } from '../nn/graph.js';
 import { compileNamePattern } from '../nn/name-pattern.js';
-import { loadNsfwjsBackbone } from '../style/nsfwjs-backbone-node.js';
+import { loadNsfwjsGraph } from '../style/nsfwjs-backbone-node.js';
 import { featureExtractor } from '../style/feature-extractor.js';
 import { PRETRAINED, type BackboneBlock, type PretrainedEntry } from './pretrained-catalog.js';
 
@@ -113,8 +113,8 @@ export function load(name: string, opts: PretrainedLoadOptions = {}): Graph {
     );
   requirePackage(op, e.package, `the pretrained backbone '${name}'`);
   const full =
-    e.name === 'mobilenet_v2'
-      ? loadNsfwjsBackbone().graph
+    e.name === 'mobilenet_v2' || e.name === 'inception_v3'
+      ? loadNsfwjsGraph(e.name, op)
       : loadFaceRecognitionNet(join(faceApiModelDir(), 'face_recognition_model-weights_manifest.json'));
   const model = includeTop
     ? full

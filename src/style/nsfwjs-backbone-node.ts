@@ -18,6 +18,41 @@ export interface StyleBackbone {
   source: string;
 }
 
+/** The ImageNet-pretrained networks inside `nsfwjs` (both with its 5-class NSFW head on top). */
+export type NsfwjsNetwork = 'mobilenet_v2' | 'inception_v3';
+
+/**
+ * Import one of the networks `nsfwjs` ships (TF.js layers models whose model.json and weight
+ * shards nsfwjs bundles as base64 strings in UMD modules), found with `require.resolve`. Throws
+ * when nsfwjs is not installed or lacks the model.
+ */
+export function loadNsfwjsGraph(network: NsfwjsNetwork, op = 'loadNsfwjsGraph'): Graph {
+  const require = createRequire(import.meta.url);
+  let dir: string;
+  try {
+    dir = join(dirname(require.resolve('nsfwjs')), '..', 'models', network);
+  } catch {
+    throw new ValueError(
+      op,
+      `the npm package nsfwjs (which ships the pretrained ${network}) is not installed. Fix: npm install nsfwjs`,
+    );
+  }
+  if (!existsSync(join(dir, 'model.min.js'))) {
+    throw new ValueError(op, `nsfwjs has no ${network} model at ${dir}. Fix: install nsfwjs 4.x`);
+  }
+  const json = require(join(dir, 'model.min.js')) as unknown;
+  const shards = readdirSync(dir)
+    .filter((f) => /^group\d+-shard\d+of\d+\.min\.js$/.test(f))
+    .sort((x, y) => shardIndex(x) - shardIndex(y))
+    .map((f) => Buffer.from(require(join(dir, f)) as string, 'base64'));
+  return importTfjs(json, new Uint8Array(Buffer.concat(shards)), { file: `nsfwjs/${network}` });
+}
+
+/** The number of a weight shard file (`group1-shard3of6.min.js` -> 3), so that shard 10 follows 9. */
+function shardIndex(file: string): number {
+  return Number(/shard(\d+)of/.exec(file)![1]);
+}
+
 /**
  * Load the MobileNetV2 that `nsfwjs` ships (a Keras MobileNetV2 with ImageNet-pretrained
  * convolutional layers, fine-tuned by nsfwjs; TF.js layers model, uint8-quantized weights) through
@@ -27,29 +62,7 @@ export interface StyleBackbone {
  * feeds). Throws when nsfwjs is not installed.
  */
 export function loadNsfwjsBackbone(): StyleBackbone {
-  const require = createRequire(import.meta.url);
-  let dir: string;
-  try {
-    dir = join(dirname(require.resolve('nsfwjs')), '..', 'models', 'mobilenet_v2');
-  } catch {
-    throw new ValueError(
-      'loadNsfwjsBackbone',
-      'the npm package nsfwjs (which ships the pretrained MobileNetV2) is not installed. Fix: npm install nsfwjs',
-    );
-  }
-  if (!existsSync(join(dir, 'model.min.js'))) {
-    throw new ValueError(
-      'loadNsfwjsBackbone',
-      `nsfwjs has no MobileNetV2 model at ${dir}. Fix: install nsfwjs 4.x`,
-    );
-  }
-  // nsfwjs bundles model.json and the weight shards as base64 strings in UMD modules.
-  const json = require(join(dir, 'model.min.js')) as unknown;
-  const shards = readdirSync(dir)
-    .filter((f) => /^group\d+-shard\d+of\d+\.min\.js$/.test(f))
-    .sort()
-    .map((f) => Buffer.from(require(join(dir, f)) as string, 'base64'));
-  const graph = importTfjs(json, new Uint8Array(Buffer.concat(shards)), { file: 'nsfwjs/mobilenet_v2' });
+  const graph = loadNsfwjsGraph('mobilenet_v2', 'loadNsfwjsBackbone');
   return {
     graph,
     contentLayers: ['block_6_expand_relu'],

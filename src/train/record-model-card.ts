@@ -1,3 +1,4 @@
+import type { AsyncDataset } from '../data/async-dataset.js';
 import { DataLoader } from '../data/loader.js';
 import { Subset, type Dataset, type Sample } from '../data/dataset.js';
 import { setModelCard, type ModelCard, type Preprocessing } from '../nn/model-card.js';
@@ -11,8 +12,8 @@ interface Described {
 }
 
 /** The dataset under loaders and subsets. */
-function baseDataset(data: TrainData): Dataset<Sample> {
-  let d: Dataset<Sample> = data instanceof DataLoader ? data.dataset : data;
+function baseDataset(data: TrainData): Dataset<Sample> | AsyncDataset {
+  let d = data instanceof DataLoader ? data.dataset : data;
   while (d instanceof Subset) d = d.dataset as Dataset<Sample>;
   return d;
 }

@@ -6,6 +6,7 @@ import { layerToSpec, serializerOf, type LayerSpec } from '../io/layer-registry.
 import type { Module } from '../nn/module.js';
 import { Tensor } from '../tensor/tensor.js';
 import { moduleTree } from './module-tree.js';
+import { startWorkerThread } from './start-worker-node.js';
 import { reviveError } from './transferred-error.js';
 import type { ForwardMessage, FromWorker, StateUpdate, ToWorker } from './worker-messages.js';
 
@@ -61,14 +62,7 @@ function specOf(model: Module): LayerSpec {
 
 /** Start the worker: the compiled entry next to this file, or the TypeScript one under tsx. */
 function startWorker(): Worker {
-  const here = import.meta.url;
-  if (!here.endsWith('.ts')) return new Worker(new URL('./forward-worker-node.js', here));
-  // Running from the TypeScript sources (the tests, under tsx). Node 20 does not carry the parent's
-  // module hooks into a worker, so the worker registers tsx itself before loading its entry.
-  const tsx = import.meta.resolve('tsx/esm/api');
-  const entry = new URL('./forward-worker-node.ts', here).href;
-  const boot = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`;
-  return new Worker(boot, { eval: true });
+  return startWorkerThread(import.meta.url, 'forward-worker-node');
 }
 
 /**

@@ -1,5 +1,7 @@
 import { DataFileError } from '../data/data-file-error.js';
+import { ImageFolderError } from '../data/image-folder-error.js';
 import { AutogradError, DTypeError, ShapeError, StrideError, ValueError } from '../errors.js';
+import { ImageFileError } from '../image/image-file-error.js';
 import { ModelFileError } from '../io/model-file-error.js';
 import { StateDictError } from '../nn/state-dict-error.js';
 
@@ -25,6 +27,8 @@ const CLASSES: ReadonlyMap<string, ErrorClass> = new Map<string, ErrorClass>([
   ['ModelFileError', ModelFileError],
   ['StateDictError', StateDictError],
   ['DataFileError', DataFileError],
+  ['ImageFileError', ImageFileError],
+  ['ImageFolderError', ImageFolderError],
   ['TypeError', TypeError],
   ['RangeError', RangeError],
   ['SyntaxError', SyntaxError],

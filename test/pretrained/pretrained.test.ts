@@ -104,3 +104,61 @@ test('face_recognition without its top pools the 256-channel feature map; with i
   assert.deepEqual(st.noGrad(() => top.forward(x)).shape, [1, 128]);
   assert.equal(st.pretrained.blocks(g).at(-1)!.name, 'conv256_down_out', 'no fc block without the top');
 });
+
+const inception = nsfwjsModel('inception_v3');
+test(
+  'inception_v3 with avg pooling gives the pooled mixed10 features tfjs computes on a real photo; its blocks cover every convolution once',
+  { skip: nsfwjsPhotoSkip(inception) },
+  async () => {
+    const g = st.pretrained.load('inception_v3', { pooling: 'avg' });
+    assert.deepEqual(g.preprocessing?.size, [299, 299]);
+    assert.throws(
+      () => st.pretrained.load('inception_v3', { includeTop: true }),
+      /NSFW classifier, not ImageNet/,
+    );
+    assert.ok(!g.nodes().some((n) => n.name.startsWith('dense')), 'no dense layer of the NSFW head');
+    // Every convolution and batch norm of the trunk is in exactly one block, and blocks follow the graph:
+    // block mixedK's layers feed mixedK and not mixed(K-1).
+    const blocks = st.pretrained.blocks(g);
+    assert.equal(blocks.length, 12);
+    const steps = g.nodes();
+    const ancestors = (name: string): Set<string> => {
+      const seen = new Set<string>();
+      const stack = [name];
+      while (stack.length > 0) {
+        const n = stack.pop()!;
+        if (seen.has(n)) continue;
+        seen.add(n);
+        stack.push(...steps.find((s) => s.name === n)!.inputs);
+      }
+      return seen;
+    };
+    const layers = steps.filter((s) => /^(conv2d|batch_normalization)_\d+$/.test(s.name)).map((s) => s.name);
+    assert.equal(layers.length, 188);
+    assert.deepEqual(blocks.flatMap((b) => b.patterns).sort(), [...layers].sort());
+    blocks.forEach((b, k) => {
+      if (k === 0) return;
+      const into = ancestors(b.name);
+      const before = k > 1 ? ancestors(blocks[k - 1]!.name) : new Set<string>();
+      for (const p of b.patterns) assert.ok(into.has(p) && !before.has(p), `${p} in ${b.name}`);
+    });
+
+    const p = await photo('astronaut.png', 299, 1 / 255);
+    const x = await st.preprocess(g, join(SKIMAGE_DATA, 'astronaut.png'));
+    assertClose(x, p.nchw, { atol: 1e-6, rtol: 0 });
+    const got = st.noGrad(() => g.forward(x));
+    assert.deepEqual(got.shape, [1, 2048]);
+    const { json, data } = inception!;
+    await tf.setBackend('cpu');
+    const reference = await tf.loadLayersModel(
+      tf.io.fromMemory({
+        modelTopology: (json as { modelTopology: object }).modelTopology,
+        weightSpecs: st.tfjsWeightGroups(json).flatMap((gr) => gr.weights),
+        weightData: data.slice().buffer,
+      }),
+    );
+    const trunk = tf.model({ inputs: reference.inputs, outputs: reference.getLayer('mixed10').output });
+    const fmap = trunk.predict(tf.tensor4d(p.nhwc, [1, 299, 299, 3])) as tf.Tensor;
+    assertClose(got, Array.from(await tf.mean(fmap, [1, 2]).data()), { atol: 1e-4, rtol: 1e-4 });
+  },
+);

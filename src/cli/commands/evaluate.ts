@@ -2,7 +2,7 @@ import * as st from '../../node.js';
 import { formatOptions, parseArgs, UsageError, type OptionSpec } from '../args.js';
 import { applyRuntimeOptions, runtimeOptions } from '../runtime-options.js';
 import { classReport, formatClassReport } from './class-report.js';
-import { DATASET_NAMES, isDatasetName, loadLabelledImages } from './image-data.js';
+import { DATASET_NAMES, isDatasetName, loadLabelledImages, namedDatasetOptions } from './image-data.js';
 import { inferenceModelFromArg } from './model-source.js';
 
 const specs = {
@@ -15,12 +15,8 @@ const specs = {
     type: 'boolean',
     help: 'print JSON: { accuracy, images, classNames, perClass, macro, confusionMatrix }',
   },
-  'test-limit': { type: 'int', help: 'use only the first N test images of mnist / fashion-mnist', min: 1 },
-  'fashion-mnist-path': {
-    type: 'string',
-    valueName: 'DIR',
-    help: 'folder with the Fashion-MNIST IDX files (default: Debian dataset-fashion-mnist)',
-  },
+  'test-limit': namedDatasetOptions['test-limit'],
+  'fashion-mnist-path': namedDatasetOptions['fashion-mnist-path'],
   ...runtimeOptions,
 } satisfies Record<string, OptionSpec>;
 

@@ -1,9 +1,36 @@
 import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import * as st from '../../node.js';
-import { UsageError } from '../args.js';
+import { UsageError, type OptionSpec } from '../args.js';
 
 /** The named datasets `--data` accepts besides a folder. */
 export const DATASET_NAMES = ['mnist', 'fashion-mnist'] as const;
+
+/** The options that limit or locate the named datasets (`train`, `train --pretrained`, `evaluate`). */
+export const namedDatasetOptions = {
+  'train-limit': {
+    type: 'int',
+    help: 'use only the first N training images of mnist / fashion-mnist',
+    min: 1,
+  },
+  'test-limit': { type: 'int', help: 'use only the first N test images of mnist / fashion-mnist', min: 1 },
+  'fashion-mnist-path': {
+    type: 'string',
+    valueName: 'DIR',
+    help: 'folder with the Fashion-MNIST IDX files (default: Debian dataset-fashion-mnist)',
+  },
+} satisfies Record<string, OptionSpec>;
+
+/** The run directory a training run writes by default: `runs/<prefix>-<last part of data>`. */
+export function defaultRunDir(prefix: string, data: string): string {
+  return join(
+    'runs',
+    `${prefix}-${data
+      .replace(/[\\/]+$/, '')
+      .split(/[\\/]/)
+      .pop()}`,
+  );
+}
 
 /** Images with labels, pixel values in [0, 1], and where they came from. */
 export interface LabelledImages {

@@ -1,14 +1,20 @@
-import { join } from 'node:path';
 import * as st from '../../node.js';
 import { formatOptions, parseArgs, UsageError, type OptionSpec } from '../args.js';
 import { closest } from '../did-you-mean.js';
 import { applyRuntimeOptions, runtimeOptions } from '../runtime-options.js';
 import { AUGMENTATION_NAMES, AUGMENTATIONS, trainingTransform } from './augmentations.js';
 import { classReport, formatClassReport } from './class-report.js';
-import { DATASET_NAMES, isDatasetName, loadLabelledImages } from './image-data.js';
+import {
+  DATASET_NAMES,
+  defaultRunDir,
+  isDatasetName,
+  loadLabelledImages,
+  namedDatasetOptions,
+} from './image-data.js';
 import { checkInputFits } from './input-size.js';
 import { readRun, saveRun, type TrainingState } from './run-dir.js';
 import { trainSegmentation } from './train-segmentation.js';
+import { trainPretrainedCommand, trainPretrainedHelp } from './train-pretrained.js';
 import { trainYoloCommand, trainYoloHelp } from './train-yolo.js';
 
 const specs = {
@@ -71,17 +77,7 @@ const specs = {
     valueName: 'DIR',
     help: 'continue the run in this directory where it stopped (weights, optimizer state, schedule, epoch) with its own settings',
   },
-  'train-limit': {
-    type: 'int',
-    help: 'use only the first N training images of mnist / fashion-mnist',
-    min: 1,
-  },
-  'test-limit': { type: 'int', help: 'use only the first N test images of mnist / fashion-mnist', min: 1 },
-  'fashion-mnist-path': {
-    type: 'string',
-    valueName: 'DIR',
-    help: 'folder with the Fashion-MNIST IDX files (default: Debian dataset-fashion-mnist)',
-  },
+  ...namedDatasetOptions,
   ...runtimeOptions,
 } satisfies Record<string, OptionSpec>;
 
@@ -118,7 +114,9 @@ smallest size it accepts.
 
 ${formatOptions(specs)}
 
-${trainYoloHelp}`;
+${trainYoloHelp}
+
+${trainPretrainedHelp}`;
 
 /** The zoo model for images of `size`; LeNet-5 at 28x28 is its MNIST ('modern') variant, padding 2 in conv1. */
 function buildModel(
@@ -145,6 +143,9 @@ function zooName(arg: string | undefined): string {
 /** `stride train <model> --data photos/ ...` */
 export async function trainCommand(argv: readonly string[]): Promise<void> {
   if (argv[0] === 'yolo') return trainYoloCommand(argv.slice(1)); // detection: see train-yolo.ts
+  // Transfer learning on a pretrained backbone: see train-pretrained.ts.
+  if (argv.some((a) => a === '--pretrained' || a.startsWith('--pretrained=')))
+    return trainPretrainedCommand(argv);
   const { positional, options, given } = parseArgs(argv, specs);
   applyRuntimeOptions(options);
   if (options.dataset === 'mnist-segmentation' && options.data === undefined) {
@@ -223,15 +224,7 @@ export async function trainCommand(argv: readonly string[]): Promise<void> {
       epochsDone: 0,
       scheduler: null,
     };
-    runDir =
-      options.out ??
-      join(
-        'runs',
-        `${model}-${data
-          .replace(/[\\/]+$/, '')
-          .split(/[\\/]/)
-          .pop()}`,
-      );
+    runDir = options.out ?? defaultRunDir(model, data);
   }
 
   const images = await loadLabelledImages(state.data, {

@@ -26,15 +26,16 @@ export function packageDir(name: string): string | null {
 
 /** An nsfwjs model as its package bundles it: the model.json object and the weight bytes (base64 shards in JS files). */
 export function nsfwjsModel(
-  variant: 'mobilenet_v2' | 'mobilenet_v2_mid',
+  variant: 'mobilenet_v2' | 'mobilenet_v2_mid' | 'inception_v3',
 ): { json: unknown; data: Uint8Array } | null {
   const root = packageDir('nsfwjs');
   if (!root) return null;
   const dir = join(root, 'dist', 'models', variant);
   const json = require(join(dir, 'model.min.js')) as unknown;
-  const shards = (
-    variant === 'mobilenet_v2' ? ['group1-shard1of1'] : ['group1-shard1of2', 'group1-shard2of2']
-  ).map((s) => Buffer.from(require(join(dir, `${s}.min.js`)) as string, 'base64'));
+  const count = { mobilenet_v2: 1, mobilenet_v2_mid: 2, inception_v3: 6 }[variant];
+  const shards = Array.from({ length: count }, (_, i) => `group1-shard${i + 1}of${count}`).map((s) =>
+    Buffer.from(require(join(dir, `${s}.min.js`)) as string, 'base64'),
+  );
   return { json, data: new Uint8Array(Buffer.concat(shards)) };
 }
 
