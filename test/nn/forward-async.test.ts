@@ -203,7 +203,9 @@ describe('Module.forwardAsync', () => {
     const net = track(new st.Sequential(shared, new st.Tanh(), shared).eval());
     const x = st.randn([2, 4]);
     assertSame(await net.forwardAsync(x), net.forward(x), 'first call');
+    // Written directly, so marked as changed (as every cache of values derived from weights needs).
     shared.weight.data.fill(0.25);
+    shared.weight.markChanged();
     assertSame(await net.forwardAsync(x), net.forward(x), 'after changing the shared weight');
   });
 
