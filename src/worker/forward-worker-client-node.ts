@@ -27,7 +27,10 @@ type FloatArray = Float32Array | Float64Array;
  * names, as the worker's rebuilt model holds two copies.
  */
 function stateOf(model: Module): [string, Tensor][] {
-  return Object.entries(model.stateDict());
+  // stateDict() gives detached views; the live parameter or buffer (whose version moves) shares its storage.
+  const live = new Map<FloatArray, Tensor>();
+  for (const t of [...model.parameters(), ...model.buffers()]) live.set(t.data, t);
+  return Object.entries(model.stateDict()).map(([name, t]) => [name, live.get(t.data) ?? t]);
 }
 
 function sameBytes(a: FloatArray, b: FloatArray): boolean {
