@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import * as st from '../src/node.ts';
 
-const { fetch } = globalThis;
+const { fetch, performance } = globalThis;
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = dirname(here);
