@@ -178,6 +178,7 @@ export {
   type SegmentationBatchOptions,
 } from './segmentation/segmentation-dataset.js';
 export { canvasSegmentation } from './segmentation/digit-canvas.js';
+export { labelMask, resizeLabelMask, classPixelCounts, type LabelMask } from './segmentation/label-mask.js';
 export {
   pairTransforms,
   pairedHorizontalFlip,

@@ -6,6 +6,7 @@
  */
 import { hostname } from 'node:os';
 import { UnrecoverableError, Worker } from 'bullmq';
+import { ValueError } from '../errors.js';
 import {
   DEFAULT_QUEUE,
   redisConnection,
@@ -53,8 +54,13 @@ export interface BatchWorker {
 
 /** Start a worker that processes the queue's jobs until closed. */
 export async function startBatchWorker(opts: BatchWorkerOptions): Promise<BatchWorker> {
-  const models = loadServedModels([opts.model], opts.inputShape ? { inputShape: opts.inputShape } : {});
-  const model = models.at(-1)!;
+  const { models } = loadServedModels([opts.model], opts.inputShape ? { inputShape: opts.inputShape } : {});
+  const model = models.at(-1);
+  if (!model)
+    throw new ValueError(
+      'stride worker',
+      'the batch worker classifies images; the model given is a detector',
+    );
   const threads = opts.workerThreads ?? true;
   const run = await startModelRunner(model, threads, (msg) => process.emitWarning(msg));
   const id = `${hostname()}:${process.pid}`;

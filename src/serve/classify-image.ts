@@ -1,6 +1,6 @@
 import type { Tensor } from '../tensor/tensor.js';
-import { HttpError } from './http-error.js';
 import type { ImagePreprocessor } from './image-input-node.js';
+import { checkImageRoute } from './route-task.js';
 import type { ServedModel } from './served-model.js';
 import { topClasses, type ClassScore } from './top-classes.js';
 
@@ -16,19 +16,15 @@ export interface ClassifyOptions {
 
 /**
  * The top-k classes of one encoded image (JPEG/PNG/WebP) for a classifier: the shared core of the
- * `/classify` route and the queue workers. Throws an HttpError for a model whose output is not one
- * score per class, and for images the preprocessing refuses.
+ * `/classify` route and the queue workers. Throws an HttpError for a model of another kind
+ * ({@link checkImageRoute}), and for images the preprocessing refuses.
  */
 export async function classifyImage(
   image: Buffer,
   model: ServedModel,
   o: ClassifyOptions,
 ): Promise<ClassScore[]> {
-  if (model.outputShape.length !== 1)
-    throw new HttpError(
-      400,
-      `model '${model.name}' is not a classifier (its output is [${model.outputShape.join(', ')}])`,
-    );
+  checkImageRoute(model, 'classify');
   const out = await o.run(await o.preprocess(image, model, o.maxPixels));
   return topClasses(out.data as Float32Array, o.topK, model.classNames);
 }

@@ -18,8 +18,11 @@ export type ImagePreprocessor = (image: Buffer, model: ServedModel, maxPixels: n
 
 const FORMATS = ['jpeg', 'png', 'webp'];
 
-/** Check an upload's format and size from its header, without decoding its pixels. */
-export async function checkImageHeader(image: Buffer, maxPixels: number): Promise<void> {
+/** Check an upload's format and size from its header, without decoding its pixels; its width and height. */
+export async function checkImageHeader(
+  image: Buffer,
+  maxPixels: number,
+): Promise<{ width: number; height: number }> {
   const sharp = await loadSharp('serve');
   let meta;
   try {
@@ -40,6 +43,7 @@ export async function checkImageHeader(image: Buffer, maxPixels: number): Promis
       `the image is ${meta.width}x${meta.height} (${pixels} pixels); the server takes at most ${maxPixels} pixels`,
     );
   }
+  return { width: meta.width!, height: meta.height! };
 }
 
 /**

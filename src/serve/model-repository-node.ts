@@ -8,12 +8,34 @@ import { basename, dirname, extname, join } from 'node:path';
 import { ValueError } from '../errors.js';
 import { load } from '../io/save-load-node.js';
 import { getModel, modelNames } from '../models/registry.js';
+import type { Detector } from '../detection/detector.js';
+import type { ModelTask } from '../nn/model-card.js';
 import type { Module } from '../nn/module.js';
+import { loadPretrainedServed, PRETRAINED_SERVED } from './pretrained-served-node.js';
+import type { ServedDetector } from './served-detector.js';
 import { prepareServedModel, type ServedModel } from './served-model.js';
 
-/** A model to serve: a zoo name or path, optionally `name=` prefixed, or an already built module. */
+/**
+ * A model to serve: a zoo name, a pretrained name ({@link PRETRAINED_SERVED}) or a path, optionally
+ * `name=` prefixed; an already built module (with its task when its model card does not say); or
+ * a {@link Detector} (e.g. `st.loadDetector('centernet')`, or a trained YOLO wrapped as one).
+ */
 export type ModelSpec =
-  string | { name: string; module: Module; version?: string; classNames?: readonly string[] };
+  | string
+  | {
+      name: string;
+      module: Module;
+      version?: string;
+      classNames?: readonly string[];
+      task?: ModelTask;
+    }
+  | { name: string; detector: Detector; version?: string };
+
+/** What {@link loadServedModels} found: modules (served through `/infer`) and detectors. */
+export interface LoadedServedModels {
+  models: ServedModel[];
+  detectors: ServedDetector[];
+}
 
 /** Class names from a `labels.txt` (one per line) in one of `dirs`, or null. */
 function readLabels(dirs: readonly string[]): string[] | null {
@@ -119,17 +141,28 @@ export interface LoadServedModelsOptions {
 export function loadServedModels(
   specs: readonly ModelSpec[],
   opts: LoadServedModelsOptions = {},
-): ServedModel[] {
+): LoadedServedModels {
   const out: ServedModel[] = [];
+  const detectors: ServedDetector[] = [];
   const shape = opts.inputShape ? { inputShape: opts.inputShape } : {};
   for (const spec of specs) {
     if (typeof spec !== 'string') {
+      if ('detector' in spec) {
+        detectors.push({
+          name: spec.name,
+          version: spec.version ?? '1',
+          source: `detector ${spec.detector.name}`,
+          detector: spec.detector,
+        });
+        continue;
+      }
       out.push(
         prepareServedModel(spec.module, {
           name: spec.name,
           version: spec.version ?? '1',
           source: `module ${spec.module.constructor.name}`,
           classNames: spec.classNames ?? null,
+          task: spec.task ?? null,
           ...shape,
         }),
       );
@@ -151,9 +184,16 @@ export function loadServedModels(
         );
         continue;
       }
+      if (PRETRAINED_SERVED.includes(target)) {
+        const p = loadPretrainedServed(target);
+        const common = { name: name ?? target, version: '1', source: `pretrained ${target}` };
+        if ('detector' in p) detectors.push({ ...common, detector: p.detector });
+        else out.push(prepareServedModel(p.module, { ...common, task: p.task, ...shape }));
+        continue;
+      }
       throw new ValueError(
         'serve',
-        `'${target}' is neither an existing model file or folder nor a zoo model (${modelNames.join(', ')})`,
+        `'${target}' is neither an existing model file or folder, a zoo model (${modelNames.join(', ')}) nor a pretrained model (${PRETRAINED_SERVED.join(', ')})`,
       );
     }
     for (const f of modelsAt(target, name)) {
@@ -169,10 +209,10 @@ export function loadServedModels(
     }
   }
   const seen = new Set<string>();
-  for (const m of out) {
+  for (const m of [...out, ...detectors]) {
     const key = `${m.name}/${m.version}`;
     if (seen.has(key)) throw new ValueError('serve', `two models are named '${m.name}' version ${m.version}`);
     seen.add(key);
   }
-  return out;
+  return { models: out, detectors };
 }

@@ -21,9 +21,49 @@ function both(suffix: string, op: Record<string, unknown>): Record<string, unkno
   };
 }
 
+/** A query parameter holding a probability in [0, 1]. */
+function probabilityParameter(name: string): Record<string, unknown> {
+  return { name, in: 'query', schema: { type: 'number', minimum: 0, maximum: 1 } };
+}
+
 /** The OpenAPI document; `auth` adds the bearer scheme to the model routes. */
 export function openApiDocument(auth: boolean): Record<string, unknown> {
   const security = auth ? { security: [{ bearer: [] }] } : {};
+  /** A POST image route: the image as the raw body or a multipart field; `answers` by media type. */
+  const imagePost = (
+    summary: string,
+    parameters: readonly unknown[],
+    answers: Record<string, string>,
+  ): Record<string, unknown> => ({
+    post: {
+      summary,
+      ...security,
+      parameters,
+      requestBody: {
+        content: {
+          'image/jpeg': {},
+          'image/png': {},
+          'image/webp': {},
+          'application/octet-stream': {},
+          'multipart/form-data': {},
+        },
+      },
+      responses: {
+        200: {
+          description: Object.values(answers).join('; or '),
+          content: Object.fromEntries(Object.keys(answers).map((t) => [t, {}])),
+        },
+        400: error,
+        401: error,
+        404: error,
+        413: error,
+        415: error,
+        429: error,
+        503: error,
+        504: error,
+      },
+    },
+  });
   return {
     openapi: '3.1.0',
     info: { title: 'Stride inference server (Open Inference Protocol v2)', version: '2' },
@@ -74,33 +114,42 @@ export function openApiDocument(auth: boolean): Record<string, unknown> {
           },
         },
       }),
-      ...both('/classify', {
-        post: {
-          summary: 'Top-k classes of a JPEG, PNG or WebP image (raw body or multipart field)',
-          ...security,
-          parameters: [{ name: 'top_k', in: 'query', schema: { type: 'integer', minimum: 1 } }],
-          requestBody: {
-            content: {
-              'image/jpeg': {},
-              'image/png': {},
-              'image/webp': {},
-              'application/octet-stream': {},
-              'multipart/form-data': {},
-            },
+      ...both(
+        '/classify',
+        imagePost(
+          'Top-k classes of a JPEG, PNG or WebP image (raw body or multipart field), for a classifier',
+          [{ name: 'top_k', in: 'query', schema: { type: 'integer', minimum: 1 } }],
+          { 'application/json': '{ model_name, model_version, predictions: [{ label, index, score }] }' },
+        ),
+      ),
+      ...both(
+        '/detect',
+        imagePost(
+          'Objects in an image, for a detector: boxes [x1, y1, x2, y2] in the image pixels, highest score first',
+          [probabilityParameter('threshold')],
+          {
+            'application/json':
+              '{ model_name, model_version, width, height, detections: [{ label, score, box }] }',
           },
-          responses: {
-            200: { description: '{ model_name, model_version, predictions: [{ label, index, score }] }' },
-            400: error,
-            401: error,
-            404: error,
-            413: error,
-            415: error,
-            429: error,
-            503: error,
-            504: error,
+        ),
+      ),
+      ...both(
+        '/segment',
+        imagePost(
+          'Class of each pixel, for a segmentation model: a PNG mask at the image size (pixel value = class), or with Accept: application/json the pixels per class',
+          [probabilityParameter('threshold')],
+          {
+            'image/png': '8-bit greyscale PNG, pixel value = class index',
+            'application/json': '{ model_name, model_version, width, height, classes, counts }',
           },
-        },
-      }),
+        ),
+      ),
+      ...both(
+        '/embed',
+        imagePost("The embedding vector of an image, for a model whose task is 'embedding'", [], {
+          'application/json': '{ model_name, model_version, embedding: number[] }',
+        }),
+      ),
       '/metrics': {
         get: { summary: 'Prometheus metrics', responses: { 200: { description: 'text exposition format' } } },
       },

@@ -3,6 +3,7 @@ import { ValueError } from '../errors.js';
 import { getDefaultInputShape, setDefaultInputShape } from '../nn/default-input.js';
 import { fuseForInference } from '../nn/fuse-for-inference.js';
 import { Graph } from '../nn/graph.js';
+import type { ModelTask } from '../nn/model-card.js';
 import type { Module } from '../nn/module.js';
 import { zeros } from '../tensor/creation.js';
 
@@ -29,6 +30,11 @@ export interface ServedModel {
   readonly outputName: string;
   /** Class names, index = output position: given, from a labels.txt, or the model card's (null when none). */
   readonly classNames: readonly string[] | null;
+  /**
+   * What the model does (given, or the model card's `task`; null when unknown): it decides which
+   * image routes answer (`/classify`, `/segment`, `/embed`).
+   */
+  readonly task: ModelTask | null;
 }
 
 /** The per-sample input shape a model declares: a Graph's single input, or a zoo model's default. */
@@ -48,6 +54,8 @@ export interface PrepareOptions {
   /** Per-sample input shape for models that do not declare one. */
   inputShape?: readonly number[];
   classNames?: readonly string[] | null;
+  /** What the model does, when its model card does not say. */
+  task?: ModelTask | null;
 }
 
 /**
@@ -102,5 +110,6 @@ export function prepareServedModel(module: Module, opts: PrepareOptions): Served
     inputName: 'input',
     outputName: 'output',
     classNames,
+    task: opts.task ?? module.task ?? null,
   };
 }

@@ -7,16 +7,22 @@ import multipart from '@fastify/multipart';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { ApiKeyGate } from './api-key-gate.js';
 import { classifyImage } from './classify-image.js';
+import { detectUpload } from './detect-upload-node.js';
 import { DynamicBatcher } from './dynamic-batcher.js';
+import { embedImage } from './embed-image.js';
 import { HttpError } from './http-error.js';
 import { modelPreprocessing } from './image-input-node.js';
 import { inferResponse, modelMetadata, parseInferRequest } from './infer-request.js';
 import { loadServedModels } from './model-repository-node.js';
 import { startModelRunner, type ModelRunner } from './model-runner-node.js';
+import { maskPng } from './mask-png-node.js';
 import { openApiDocument } from './openapi.js';
+import { requestImage } from './request-image-node.js';
 import { ServeMetrics } from './serve-metrics.js';
 import { resolveServeOptions, type ResolvedServeOptions, type ServeOptions } from './serve-options.js';
+import { detectorMetadata, type ServedDetector } from './served-detector.js';
 import type { ServedModel } from './served-model.js';
+import { segmentImage } from './segment-image.js';
 
 /** A running inference server. */
 export interface InferenceServer {
@@ -24,8 +30,10 @@ export interface InferenceServer {
   readonly url: string;
   /** The fastify instance (for `inject` in tests, extra routes, hooks). */
   readonly app: FastifyInstance;
-  /** The models it serves. */
+  /** The models it serves through `/infer` (and the image routes of their kind). */
   readonly models: readonly ServedModel[];
+  /** The detectors it serves through `/detect`. */
+  readonly detectors: readonly ServedDetector[];
   /**
    * Stop gracefully: readiness turns 503, new connections are refused, requests in flight (and
    * queued) finish, then the worker threads stop.
@@ -33,29 +41,28 @@ export interface InferenceServer {
   close(): Promise<void>;
 }
 
-interface Entry {
-  model: ServedModel;
-  batcher: DynamicBatcher;
-}
+/** A served module (with its batcher) or a served detector. */
+type Entry =
+  | { kind: 'module'; model: ServedModel; batcher: DynamicBatcher }
+  | { kind: 'detector'; model: ServedDetector };
 
 const IMAGE_TYPES = ['image/jpeg', 'image/png', 'image/webp', 'application/octet-stream'];
 
-/** The first file of a multipart upload; a malformed body is the client's mistake (400). */
-async function multipartImage(req: FastifyRequest): Promise<Buffer> {
-  let bytes: Buffer | undefined;
-  try {
-    const file = await req.file();
-    bytes = await file?.toBuffer();
-  } catch (e) {
-    const status = (e as { statusCode?: number }).statusCode;
-    if (status === 413) throw new HttpError(413, 'the uploaded file is larger than the body limit');
-    throw new HttpError(
-      400,
-      'the multipart body is malformed; send one file field holding a JPEG, PNG or WebP image',
-    );
-  }
-  if (!bytes) throw new HttpError(400, 'the multipart body has no file field');
-  return bytes;
+/** A query parameter in [0, 1] (undefined when absent); anything else is a 400. */
+function probability(req: FastifyRequest, name: string): number | undefined {
+  const text = (req.query as Record<string, string | undefined>)[name];
+  if (text === undefined) return undefined;
+  const v = Number(text);
+  if (text === '' || !(v >= 0 && v <= 1))
+    throw new HttpError(400, `${name} must be a number in [0, 1], got '${text}'`);
+  return v;
+}
+
+/** Whether an Accept header asks for JSON before (or instead of) a PNG. */
+function wantsJson(accept: string | undefined): boolean {
+  const json = accept?.indexOf('application/json') ?? -1;
+  const png = accept?.indexOf('image/png') ?? -1;
+  return json >= 0 && (png < 0 || json < png);
 }
 
 /** Versions by model name, the default (highest) version last. */
@@ -148,12 +155,26 @@ function buildApp(
       );
     return e;
   };
+  /** The module entry of a request; a detector answers only /detect. */
+  const findModule = (req: FastifyRequest, route: string): Extract<Entry, { kind: 'module' }> => {
+    const e = find(req);
+    if (e.kind === 'detector')
+      throw new HttpError(
+        400,
+        `model '${e.model.name}' is a detector; it has no /${route}: POST the image to /v2/models/${e.model.name}/detect`,
+      );
+    return e;
+  };
   const both = (suffix: string): string[] => [
     `/v2/models/:name${suffix}`,
     `/v2/models/:name/versions/:version${suffix}`,
   ];
 
-  app.get('/v2', async () => ({ name: 'stride', version: '0.1.0', extensions: ['classify'] }));
+  app.get('/v2', async () => ({
+    name: 'stride',
+    version: '0.1.0',
+    extensions: ['classify', 'detect', 'segment', 'embed'],
+  }));
   app.get('/v2/health/live', async () => ({ live: true }));
   app.get('/v2/health/ready', async (_req, reply) => {
     if (!state.ready) return reply.code(503).send({ ready: false });
@@ -162,7 +183,8 @@ function buildApp(
   for (const url of both('')) {
     app.get(url, async (req) => {
       const e = find(req);
-      return modelMetadata(e.model, [...byName.get(e.model.name)!.keys()]);
+      const versions = [...byName.get(e.model.name)!.keys()];
+      return e.kind === 'detector' ? detectorMetadata(e.model, versions) : modelMetadata(e.model, versions);
     });
   }
   for (const url of both('/ready')) {
@@ -174,45 +196,80 @@ function buildApp(
   }
   for (const url of both('/infer')) {
     app.post(url, async (req) => {
-      const e = find(req);
+      const e = findModule(req, 'infer');
       const r = parseInferRequest(req.body, e.model, o.maxRequestSamples);
       const out = await e.batcher.submit(r.input);
       return inferResponse(e.model, out, r.id);
     });
   }
+  const versionOf = (e: Entry) => ({ model_name: e.model.name, model_version: e.model.version });
   for (const url of both('/classify')) {
-    app.post(url, async (req: FastifyRequest, reply: FastifyReply) => {
-      const e = find(req);
+    app.post(url, async (req: FastifyRequest) => {
+      const e = findModule(req, 'classify');
       const q = req.query as { top_k?: string };
       const k = q.top_k === undefined ? o.topK : Number(q.top_k);
       if (!Number.isInteger(k) || k < 1)
         throw new HttpError(400, `top_k must be a positive integer, got '${q.top_k}'`);
-      let bytes: Buffer;
-      if (req.isMultipart()) {
-        bytes = await multipartImage(req);
-      } else if (Buffer.isBuffer(req.body)) {
-        bytes = req.body;
-      } else {
-        throw new HttpError(
-          415,
-          `send the image as image/jpeg, image/png, image/webp or multipart/form-data`,
-        );
-      }
-      const predictions = await classifyImage(bytes, e.model, {
+      const predictions = await classifyImage(await requestImage(req), e.model, {
         preprocess,
         run: (x) => e.batcher.submit(x),
         maxPixels: o.maxPixels,
         topK: k,
       });
-      return reply.send({
-        model_name: e.model.name,
-        model_version: e.model.version,
-        predictions,
+      return { ...versionOf(e), predictions };
+    });
+  }
+  for (const url of both('/detect')) {
+    app.post(url, async (req: FastifyRequest) => {
+      const e = find(req);
+      if (e.kind !== 'detector')
+        throw new HttpError(
+          400,
+          `model '${e.model.name}' is not a detector (detectors: ${
+            entries
+              .filter((x) => x.kind === 'detector')
+              .map((x) => x.model.name)
+              .join(', ') || 'none on this server'
+          })`,
+        );
+      const threshold = probability(req, 'threshold');
+      const found = await detectUpload(await requestImage(req), e.model, {
+        maxPixels: o.maxPixels,
+        ...(threshold !== undefined ? { threshold } : {}),
       });
+      return { ...versionOf(e), ...found };
+    });
+  }
+  for (const url of both('/segment')) {
+    app.post(url, async (req: FastifyRequest, reply: FastifyReply) => {
+      const e = findModule(req, 'segment');
+      const threshold = probability(req, 'threshold');
+      const { mask, counts } = await segmentImage(await requestImage(req), e.model, {
+        preprocess,
+        run: (x) => e.batcher.submit(x),
+        maxPixels: o.maxPixels,
+        ...(threshold !== undefined ? { threshold } : {}),
+      });
+      if (wantsJson(req.headers.accept)) {
+        return { ...versionOf(e), width: mask.width, height: mask.height, classes: mask.numClasses, counts };
+      }
+      return reply.type('image/png').send(await maskPng(mask));
+    });
+  }
+  for (const url of both('/embed')) {
+    app.post(url, async (req: FastifyRequest) => {
+      const e = findModule(req, 'embed');
+      const embedding = await embedImage(await requestImage(req), e.model, {
+        preprocess,
+        run: (x) => e.batcher.submit(x),
+        maxPixels: o.maxPixels,
+      });
+      return { ...versionOf(e), embedding };
     });
   }
   app.get('/metrics', async (_req, reply) => {
-    for (const e of entries) metrics.queueDepth.set({ model: e.model.name }, e.batcher.depth);
+    for (const e of entries)
+      if (e.kind === 'module') metrics.queueDepth.set({ model: e.model.name }, e.batcher.depth);
     const text = await metrics.registry.metrics();
     return reply.type(metrics.registry.contentType).send(text);
   });
@@ -235,7 +292,7 @@ function buildApp(
  */
 export async function serve(options: ServeOptions): Promise<InferenceServer> {
   const o = resolveServeOptions(options);
-  const models = loadServedModels(o.models, o.inputShape ? { inputShape: o.inputShape } : {});
+  const { models, detectors } = loadServedModels(o.models, o.inputShape ? { inputShape: o.inputShape } : {});
   const metrics = new ServeMetrics({ processMetrics: true });
   // Start each model's worker thread now, so that ready means ready.
   const runners = new Map<ServedModel, ModelRunner>();
@@ -243,6 +300,7 @@ export async function serve(options: ServeOptions): Promise<InferenceServer> {
     runners.set(m, await startModelRunner(m, o.workerThreads, (msg) => process.emitWarning(msg)));
   }
   const entries: Entry[] = models.map((model) => ({
+    kind: 'module' as const,
     model,
     batcher: new DynamicBatcher({
       maxBatch: o.maxBatch,
@@ -257,6 +315,7 @@ export async function serve(options: ServeOptions): Promise<InferenceServer> {
       onQueueDepth: (d) => metrics.queueDepth.set({ model: model.name }, d),
     }),
   }));
+  for (const model of detectors) entries.push({ kind: 'detector', model });
   const state = { ready: false };
   const app = buildApp(o, entries, metrics, state);
   await app.listen({ host: o.host, port: o.port });
@@ -269,6 +328,7 @@ export async function serve(options: ServeOptions): Promise<InferenceServer> {
     url: `http://${host}:${port}`,
     app,
     models,
+    detectors,
     close() {
       closing ??= (async () => {
         state.ready = false;

@@ -27,12 +27,14 @@ type FloatArray = Float32Array | Float64Array;
  * dotted names with the live storage. A module used twice (tied weights) is listed under both
  * names, as the worker's rebuilt model holds two copies.
  */
-function stateOf(model: Module): [string, FloatArray][] {
-  return Object.entries(model.stateDict()).map(([name, t]) => [name, t.data]);
+function stateOf(model: Module): [string, Tensor][] {
+  // stateDict() gives detached views; the live parameter or buffer (whose version moves) shares its storage.
+  const live = new Map<FloatArray, Tensor>();
+  for (const t of [...model.parameters(), ...model.buffers()]) live.set(t.data, t);
+  return Object.entries(model.stateDict()).map(([name, t]) => [name, live.get(t.data) ?? t]);
 }
 
 function sameBytes(a: FloatArray, b: FloatArray): boolean {
-  if (a.constructor !== b.constructor || a.length !== b.length) return false;
   return Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(
     Buffer.from(b.buffer, b.byteOffset, b.byteLength),
   );
@@ -70,21 +72,27 @@ function startWorker(): Worker {
  * knows about the worker's copy of the model.
  *
  * The worker rebuilds the model from its architecture (`layerToSpec`) and holds its own copy of
- * the parameters and buffers. The main thread keeps a snapshot of the values it last sent; each
- * request compares the live values with it (a `memcmp`, no allocation) and sends only the tensors
- * that changed, so training between calls is seen by the next call, and a model that does not
- * change costs one comparison of its weights per call. Requests run one at a time in the order
- * made. The worker is unref'd while idle, so it never keeps the process alive.
+ * the parameters and buffers. Each request sends only the tensors that changed since they were
+ * last sent: a parameter when its {@link Tensor.version} moved (optimizer steps, `loadStateDict`,
+ * the `nn.init` functions, `fuseForInference` and `markChanged` bump it); a buffer (batch-norm
+ * running statistics, small, updated in place by training-mode passes) when its bytes differ from
+ * a copy of those last sent. So training between calls is seen by the next call, and a model that
+ * does not change costs one integer comparison per parameter per call, not a pass over its weights. Requests run one at a time in the order made. The
+ * worker is unref'd while idle, so it never keeps the process alive.
  */
 export class ForwardWorkerClient {
   readonly #model: Module;
   readonly #worker: Worker;
   /** The architecture the worker was built from, as JSON, to notice a changed model. */
   readonly #specJson: string;
-  /** The live storage of the tensors the worker mirrors, in the order it numbers them. */
-  readonly #state: FloatArray[];
-  /** The values last sent for each of them. */
-  readonly #sent: FloatArray[];
+  /** The live tensors the worker mirrors, in the order it numbers them. */
+  readonly #state: Tensor[];
+  /** The storage of each of them when the worker was built (replaced storage means a new worker). */
+  readonly #storage: FloatArray[];
+  /** The version of each of them when its values were last sent. */
+  readonly #sentVersion: number[];
+  /** Buffers only (null for parameters): the values last sent. */
+  readonly #sentBuffer: (FloatArray | null)[];
   readonly #pending = new Map<number, Pending>();
   /** Every tensor's values, sent with the first request (the worker starts from fresh weights). */
   #initial: StateUpdate[] | null;
@@ -98,8 +106,11 @@ export class ForwardWorkerClient {
     this.#model = model;
     this.#specJson = specJson;
     const state = stateOf(model);
-    this.#state = state.map(([, d]) => d);
-    this.#sent = state.map(([, d]) => d.slice());
+    this.#state = state.map(([, t]) => t);
+    this.#storage = state.map(([, t]) => t.data);
+    this.#sentVersion = state.map(([, t]) => t.version);
+    const params = new Set<Tensor>(model.parameters());
+    this.#sentBuffer = state.map(([, t]) => (params.has(t) ? null : t.data.slice()));
     this.#worker = startWorker();
     this.#worker.unref();
     this.#worker.on('message', (msg: FromWorker) => this.#onMessage(msg));
@@ -108,7 +119,7 @@ export class ForwardWorkerClient {
       if (!this.#dead)
         this.#fail(new StrideError('forwardAsync', `the worker thread exited unexpectedly (code ${code})`));
     });
-    this.#initial = this.#sent.map((data, index) => ({ index, data: data.slice() }));
+    this.#initial = this.#storage.map((data, index) => ({ index, data: data.slice() }));
     this.#post({ kind: 'init', spec, stateNames: state.map(([n]) => n) });
   }
 
@@ -122,7 +133,11 @@ export class ForwardWorkerClient {
   fits(model: Module): boolean {
     if (this.#dead || this.#retiring) return false;
     const state = stateOf(model);
-    if (state.length !== this.#state.length || state.some(([, d], i) => d !== this.#state[i])) return false;
+    if (
+      state.length !== this.#state.length ||
+      state.some(([, t], i) => t !== this.#state[i] || t.data !== this.#storage[i])
+    )
+      return false;
     try {
       return JSON.stringify(layerToSpec(model)) === this.#specJson;
     } catch {
@@ -164,14 +179,15 @@ export class ForwardWorkerClient {
     return result;
   }
 
-  /** The tensors whose values differ from those last sent, with copies of the new values. */
+  /** The tensors changed since their values were last sent, with copies of the new values. */
   #changes(): StateUpdate[] {
     const out: StateUpdate[] = [];
     this.#state.forEach((live, index) => {
-      const sent = this.#sent[index]!;
-      if (sameBytes(live, sent)) return;
-      sent.set(live);
-      out.push({ index, data: live.slice() });
+      const buffer = this.#sentBuffer[index];
+      if (live.version === this.#sentVersion[index] && (!buffer || sameBytes(live.data, buffer))) return;
+      this.#sentVersion[index] = live.version;
+      buffer?.set(live.data);
+      out.push({ index, data: live.data.slice() });
     });
     return out;
   }
@@ -196,9 +212,12 @@ export class ForwardWorkerClient {
       }
       case 'result': {
         const p = this.#settle(msg.id);
+        // Buffers the pass updated in the worker (batch-norm running statistics in training mode).
         for (const b of msg.buffers) {
-          this.#state[b.index]!.set(b.data);
-          this.#sent[b.index]!.set(b.data);
+          const t = this.#state[b.index]!;
+          t.data.set(b.data);
+          this.#sentBuffer[b.index]?.set(b.data);
+          this.#sentVersion[b.index] = t.markChanged().version;
         }
         p?.resolve(new Tensor(msg.output.data, msg.output.shape));
         return;

@@ -79,7 +79,9 @@ function useBackend(name: string): void {
 }
 
 function applyUpdates(m: Loaded, updates: readonly StateUpdate[]): void {
+  // markChanged: caches derived from the values (prepacked convolution weights) must see them.
   for (const u of updates) m.state[u.index]!.data.set(u.data);
+  for (const u of updates) m.state[u.index]!.markChanged();
 }
 
 function forward(m: Loaded, msg: ForwardMessage): ForwardReply & { kind: 'result' } {

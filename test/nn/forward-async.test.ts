@@ -203,8 +203,22 @@ describe('Module.forwardAsync', () => {
     const net = track(new st.Sequential(shared, new st.Tanh(), shared).eval());
     const x = st.randn([2, 4]);
     assertSame(await net.forwardAsync(x), net.forward(x), 'first call');
+    // Written directly, so marked as changed (as every cache of values derived from weights needs).
     shared.weight.data.fill(0.25);
+    shared.weight.markChanged();
     assertSame(await net.forwardAsync(x), net.forward(x), 'after changing the shared weight');
+  });
+
+  it('sends a parameter when its version moved, not by comparing values: an unmarked write is not seen', async () => {
+    const lin = new st.Linear(4, 2);
+    const net = track(new st.Sequential(lin).eval());
+    const x = st.randn([1, 4]);
+    const first = await net.forwardAsync(x);
+    lin.weight.data.fill(0.5);
+    // The worker keeps the weights it was sent (it is neither rebuilt nor sent the values again).
+    assertSame(await net.forwardAsync(x), first, 'after a write without markChanged');
+    lin.weight.markChanged();
+    assertSame(await net.forwardAsync(x), net.forward(x), 'after markChanged');
   });
 
   it('picks up a replaced layer', async () => {

@@ -4,7 +4,6 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import * as st from '../../src/node.js';
+import { freePort } from './serve-helpers.js';
 
 const hasRedis = spawnSync('redis-server', ['--version']).status === 0;
 /** BullMQ 6 needs the ioredis package as its Redis client (an optional peer dependency). */
@@ -29,17 +29,6 @@ const skip = !hasRedis
     ? "the npm package ioredis (BullMQ's Redis client) is not installed"
     : false;
 const root = fileURLToPath(new URL('../..', import.meta.url));
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
-  });
-}
 
 /** A convolutional net slow enough that one 128x128 image takes a while; 8 outputs (classes). */
 function slowModel(): st.Sequential {

@@ -2,13 +2,11 @@
 // Retry-After), timeouts (504), inference in worker threads (health answers while the model is
 // busy), API keys with rate limits, and graceful shutdown.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { DynamicBatcher } from '../../src/serve/dynamic-batcher.js';
 import { HttpError } from '../../src/serve/http-error.js';
 import * as st from '../../src/node.js';
-import { handAnswer, handModel, inferBody, postJson } from './serve-helpers.js';
+import { handAnswer, handModel, inferBody, postJson, startServeCli } from './serve-helpers.js';
 
 /** Resolve once a request for `model` waits in the server's queue (read from /metrics). */
 async function untilQueued(url: string, model: string): Promise<void> {
@@ -251,34 +249,15 @@ describe('stride serve with API keys', () => {
 
 describe('stride serve (command line)', () => {
   it('serves until SIGTERM, then answers the request in flight and exits 0', async () => {
-    const root = fileURLToPath(new URL('../..', import.meta.url));
-    const child = spawn(
-      process.execPath,
-      [
-        '--import',
-        'tsx',
-        'src/cli/main.ts',
-        'serve',
-        'lenet5',
-        '--port',
-        '0',
-        '--batch-delay-ms',
-        '300',
-        '--in-thread',
-      ],
-      { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    let out = '';
-    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-    const url = await new Promise<string>((resolve, reject) => {
-      child.stdout.on('data', (d: Buffer) => {
-        out += d.toString();
-        const m = /listening on (http:\/\/\S+)/.exec(out);
-        if (m) resolve(m[1]!);
-      });
-      child.on('exit', () => reject(new Error(`stride serve exited early:\n${out}`)));
-    });
-    assert.match(out, /serving lenet5 version 1: input \[1, 32, 32\] -> output \[10\]/);
+    const { child, url, output } = await startServeCli([
+      'lenet5',
+      '--port',
+      '0',
+      '--batch-delay-ms',
+      '300',
+      '--in-thread',
+    ]);
+    assert.match(output(), /serving lenet5 version 1: input \[1, 32, 32\] -> output \[10\]/);
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     const pending = postJson(
       `${url}/v2/models/lenet5/infer`,
@@ -288,7 +267,7 @@ describe('stride serve (command line)', () => {
     child.kill('SIGTERM');
     const r = await pending;
     assert.equal(r.status, 200, await r.clone().text());
-    assert.equal(await exited, 0, out);
-    assert.match(out, /SIGTERM: finishing the requests in flight/);
+    assert.equal(await exited, 0, output());
+    assert.match(output(), /SIGTERM: finishing the requests in flight/);
   });
 });

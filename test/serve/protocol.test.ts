@@ -393,7 +393,7 @@ describe('stride serve: a model repository', () => {
     );
     await assert.rejects(
       st.serve({ models: ['no-such-model'], port: 0 }),
-      /neither an existing model file or folder nor a zoo model/,
+      /neither an existing model file or folder, a zoo model .* nor a pretrained model/,
     );
     rmSync(empty, { recursive: true, force: true });
   });

