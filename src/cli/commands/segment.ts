@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import { dirname, join, parse } from 'node:path';
 import * as st from '../../node.js';
+import { resizeLabelsNearest } from '../../data/augment/resize.js';
 import { colorizeMask, overlayMask, vocPalette } from '../../segmentation/mask-colors.js';
 import { formatOptions, parseArgs, UsageError, type OptionSpec } from '../args.js';
 
@@ -99,14 +100,7 @@ export async function segmentCommand(argv: readonly string[]): Promise<void> {
     for (let p = 0; p < oh * ow; p++) labels[p] = am.data[p]!;
   }
   // Back to the photo's size, nearest neighbour (labels stay whole).
-  const full = new Uint8Array(image.width * image.height);
-  for (let r = 0; r < image.height; r++)
-    for (let c = 0; c < image.width; c++)
-      full[r * image.width + c] =
-        labels[
-          Math.min(oh - 1, Math.floor((r * oh) / image.height)) * ow +
-            Math.min(ow - 1, Math.floor((c * ow) / image.width))
-        ]!;
+  const full = resizeLabelsNearest(labels, oh, ow, image.height, image.width);
   const palette = vocPalette(Math.max(k, 2));
   const colours = colorizeMask(full, palette);
   const rgb = (data: Uint8Array) => ({ data, width: image.width, height: image.height, channels: 3 });
