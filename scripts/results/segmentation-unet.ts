@@ -18,7 +18,7 @@ const cfg = {
   train: env('TRAIN', 3000),
   test: env('TEST', 500),
   size: env('SIZE', 48),
-  epochs: env('EPOCHS', 12),
+  epochs: env('EPOCHS', 20),
   base: env('BASE', 8),
   depth: env('DEPTH', 3),
   batch: env('BATCH', 16),
