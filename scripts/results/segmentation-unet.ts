@@ -106,7 +106,8 @@ await st.writeImage(join(outDir, 'examples.png'), { data: canvas, width: W, heig
 
 const machine = `${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} logical cores, load average ${loadavg()[0]!.toFixed(1)} at the end (shared machine)`;
 const names = train.dataset.classNames!;
-const backgroundShare = train.dataset.masks.reduce((a, v) => a + (v === 0 ? 1 : 0), 0) / train.dataset.masks.length;
+const backgroundShare =
+  train.dataset.masks.reduce((a, v) => a + (v === 0 ? 1 : 0), 0) / train.dataset.masks.length;
 st.save(model, join(outDir, 'unet.safetensors'));
 const result = {
   config: cfg,
