@@ -3,13 +3,14 @@
  * (digits from MNIST's test split), with the training time and example PNGs.
  *
  * Run:  nice npx tsx scripts/results/segmentation-unet.ts
- * Writes results/segmentation-unet/README.md, results.json and examples.png. Sizes can be changed
+ * Writes results/segmentation-unet/README.md, results.json, examples.png and the trained model
+ * (unet.safetensors with its architecture, which `stride segment` reads). Sizes can be changed
  * with the environment variables TRAIN, TEST, SIZE, EPOCHS, BASE, DEPTH, BATCH, LR, LOSS, BG_WEIGHT.
  */
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import * as st from '../../src/node.js';
-import { colorizeMask, vocPalette } from '../../src/segmentation/mask-colors.js';
+import { colorizeMask, overlayMask, vocPalette } from '../../src/segmentation/mask-colors.js';
 import { writeFileAtomic } from '../../src/io/atomic-write-node.js';
 
 const env = (k: string, d: number): number => (process.env[k] !== undefined ? Number(process.env[k]) : d);
@@ -17,7 +18,7 @@ const cfg = {
   train: env('TRAIN', 3000),
   test: env('TEST', 500),
   size: env('SIZE', 48),
-  epochs: env('EPOCHS', 5),
+  epochs: env('EPOCHS', 20),
   base: env('BASE', 8),
   depth: env('DEPTH', 3),
   batch: env('BATCH', 16),
@@ -70,11 +71,11 @@ console.log(
   `held-out mean IoU ${scores.meanIoU.toFixed(4)}, pixel accuracy ${scores.pixelAccuracy.toFixed(4)}`,
 );
 
-// Examples: 6 held-out canvases, columns input | truth | prediction, each scaled 3x.
+// Examples: 6 held-out canvases, columns input | truth | prediction | prediction over the input, each scaled 3x.
 const n = 6;
 const s = cfg.size;
 const z = 3;
-const W = 3 * s * z + 2 * 4;
+const W = 4 * s * z + 3 * 4;
 const H = n * s * z + (n - 1) * 4;
 const canvas = new Uint8Array(W * H * 3).fill(255);
 const palette = vocPalette(11);
@@ -84,10 +85,13 @@ for (let i = 0; i < n; i++) {
   const img = sample.images.subarray(i * s * s, (i + 1) * s * s);
   const grey = new Uint8Array(s * s * 3);
   img.forEach((v, j) => grey.fill(Math.round(v * 255), j * 3, j * 3 + 3));
+  const predicted = pred.data.subarray(i * s * s, (i + 1) * s * s);
+  const predColours = colorizeMask(predicted, palette);
   const panels = [
     grey,
     colorizeMask(sample.masks.subarray(i * s * s, (i + 1) * s * s), palette),
-    colorizeMask(pred.data.subarray(i * s * s, (i + 1) * s * s), palette),
+    predColours,
+    overlayMask(grey, predColours, predicted, { alpha: 0.6 }),
   ];
   panels.forEach((p, k) => {
     for (let y = 0; y < s * z; y++)
@@ -102,6 +106,9 @@ await st.writeImage(join(outDir, 'examples.png'), { data: canvas, width: W, heig
 
 const machine = `${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} logical cores, load average ${loadavg()[0]!.toFixed(1)} at the end (shared machine)`;
 const names = train.dataset.classNames!;
+const backgroundShare =
+  train.dataset.masks.reduce((a, v) => a + (v === 0 ? 1 : 0), 0) / train.dataset.masks.length;
+st.save(model, join(outDir, 'unet.safetensors'));
 const result = {
   config: cfg,
   parameters: model.numParameters(),
@@ -130,7 +137,7 @@ Produced by \`nice npx tsx scripts/results/segmentation-unet.ts\` on ${result.da
 - Model: \`st.models.unet({ inChannels: 1, numClasses: 11, depth: ${cfg.depth}, baseChannels: ${cfg.base} })\`,
   ${model.numParameters().toLocaleString('en-US')} parameters, transposed-convolution upsampling, batch norm.
 - Training: ${cfg.epochs} epochs, batch ${cfg.batch}, Adam at ${cfg.lr} with per-step cosine decay, loss
-  ${cfg.loss} with class weight ${cfg.backgroundWeight} for the background (93% of the pixels) and 1 for
+  ${cfg.loss} with class weight ${cfg.backgroundWeight} for the background (${(100 * backgroundShare).toFixed(0)}% of the training pixels) and 1 for
   each digit, backend ${st.backend()}.
 - Machine: ${machine}.
 
@@ -152,7 +159,7 @@ ${rows}
 
 ![input, true mask, predicted mask](examples.png)
 
-Columns: input canvas, true mask, U-Net's mask (VOC colours: background black, digit d in VOC colour d + 1).
+Columns: input canvas, true mask, U-Net's mask, U-Net's mask over the input (VOC colours: background black, digit d in VOC colour d + 1).
 Timings come from a machine shared with other jobs and vary from run to run.
 `,
 );

@@ -4,14 +4,19 @@ import { readFile } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import { ValueError } from '../errors.js';
 import { SegmentationDataset } from '../segmentation/segmentation-dataset.js';
-import { sizePair, type ImageSize } from './augment/resize.js';
+import { Tensor } from '../tensor/tensor.js';
+import { resizeImage, resizeLabelsNearest, sizePair, type ImageSize } from './augment/resize.js';
 import { DataFileError } from './data-file-error.js';
 
 /** Options of {@link loadSegmentationFolder}. */
 export interface SegmentationFolderOptions {
   /** Classes, the background included; every mask label must be below it (or be `ignoreIndex`). */
   numClasses: number;
-  /** Images are resized (bilinear) and masks resized (nearest: labels stay whole) to this size. */
+  /**
+   * Images are resized to this size bilinearly (PyTorch's `F.interpolate(mode='bilinear',
+   * align_corners=False)`, no anti-aliasing) and masks by nearest neighbour (labels are copied,
+   * never blended).
+   */
   size: ImageSize;
   /** `rgb` (default) or `gray` images. */
   channels?: 'rgb' | 'gray';
@@ -28,6 +33,30 @@ export interface SegmentationFolderOptions {
   classNames?: readonly string[];
 }
 
+/** Decode an image file to RGB bytes (HWC, alpha dropped) at its own size. */
+async function decodeRgb(
+  sharp: typeof import('sharp').default,
+  op: string,
+  file: string,
+): Promise<{ raw: Buffer; w: number; h: number }> {
+  try {
+    const { data, info } = await sharp(await readFile(file), { failOn: 'error' })
+      .removeAlpha()
+      .toColourspace('srgb')
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    if (info.channels !== 3) throw new Error(`${info.channels} channels after conversion to sRGB`);
+    return { raw: data, w: info.width, h: info.height };
+  } catch (e) {
+    throw new DataFileError(
+      op,
+      file,
+      `does not decode (${(e as Error).message})`,
+      'replace the file; PNG and JPEG are supported',
+    );
+  }
+}
+
 const IMAGE_EXT = new Set(['.png', '.jpg', '.jpeg']);
 
 function stem(f: string): string {
@@ -39,7 +68,8 @@ function stem(f: string): string {
  * (matched by file name without extension). Masks hold one label per pixel: the grey value (first
  * channel) of a label PNG, or, with `palette`, the class whose colour the pixel has. Images are
  * stored as float32 CHW in [0, 1]. Throws a DataFileError naming the file for a missing pair, an
- * undecodable file, a mask whose size differs from its image's, or a label outside the classes.
+ * undecodable file, a mask whose size differs from its image's, or a label outside the classes
+ * (checked at the mask's own size, before resizing).
  */
 export async function loadSegmentationFolder(
   root: string,
@@ -101,28 +131,10 @@ export async function loadSegmentationFolder(
   const ignoreColor = opts.ignoreColor
     ? (opts.ignoreColor[0] << 16) | (opts.ignoreColor[1] << 8) | opts.ignoreColor[2]
     : null;
+  const plane = height * width;
   for (const [k, p] of pairs.entries()) {
-    const decode = async (file: string, nearest: boolean) => {
-      try {
-        const meta = await sharp(await readFile(file)).metadata();
-        const { data: raw, info } = await sharp(await readFile(file), { failOn: 'error' })
-          .removeAlpha()
-          .toColourspace('srgb')
-          .resize({ width, height, fit: 'fill', kernel: nearest ? 'nearest' : 'lanczos3' })
-          .raw()
-          .toBuffer({ resolveWithObject: true });
-        return { raw, channels: info.channels, w: meta.width ?? 0, h: meta.height ?? 0 };
-      } catch (e) {
-        throw new DataFileError(
-          op,
-          file,
-          `does not decode (${(e as Error).message})`,
-          'replace the file; PNG and JPEG are supported',
-        );
-      }
-    };
-    const img = await decode(p.image, false);
-    const msk = await decode(p.mask, true);
+    const img = await decodeRgb(sharp, op, p.image);
+    const msk = await decodeRgb(sharp, op, p.mask);
     if (img.w !== msk.w || img.h !== msk.h) {
       throw new DataFileError(
         op,
@@ -131,23 +143,28 @@ export async function loadSegmentationFolder(
         'give every mask its image’s size',
       );
     }
-    const plane = height * width;
-    for (let i = 0; i < plane; i++) {
-      const r = img.raw[i * img.channels]!;
-      const g = img.raw[i * img.channels + 1]!;
-      const b = img.raw[i * img.channels + 2]!;
-      if (gray) data[k * plane + i] = (0.299 * r + 0.587 * g + 0.114 * b) / 255;
+    // The image, at its own size as CHW in [0, 1], resized bilinearly.
+    const n = img.w * img.h;
+    const chw = new Float32Array(c * n);
+    for (let i = 0; i < n; i++) {
+      const r = img.raw[i * 3]!;
+      const g = img.raw[i * 3 + 1]!;
+      const b = img.raw[i * 3 + 2]!;
+      if (gray) chw[i] = (0.299 * r + 0.587 * g + 0.114 * b) / 255;
       else {
-        data[(k * 3 + 0) * plane + i] = r / 255;
-        data[(k * 3 + 1) * plane + i] = g / 255;
-        data[(k * 3 + 2) * plane + i] = b / 255;
+        chw[i] = r / 255;
+        chw[n + i] = g / 255;
+        chw[2 * n + i] = b / 255;
       }
+    }
+    data.set(resizeImage(new Tensor(chw, [c, img.h, img.w]), [height, width]).data, k * c * plane);
+    // The labels, read and checked at the mask's own size, then resized by nearest neighbour.
+    const own = new Uint8Array(n);
+    for (let i = 0; i < n; i++) {
+      const where = `pixel (row ${Math.floor(i / msk.w)}, column ${i % msk.w})`;
       let label: number;
       if (palette) {
-        const rgb =
-          (msk.raw[i * msk.channels]! << 16) |
-          (msk.raw[i * msk.channels + 1]! << 8) |
-          msk.raw[i * msk.channels + 2]!;
+        const rgb = (msk.raw[i * 3]! << 16) | (msk.raw[i * 3 + 1]! << 8) | msk.raw[i * 3 + 2]!;
         label = palette.indexOf(rgb);
         if (label < 0) {
           if (rgb === ignoreColor && opts.ignoreIndex !== undefined) label = opts.ignoreIndex;
@@ -155,22 +172,24 @@ export async function loadSegmentationFolder(
             throw new DataFileError(
               op,
               p.mask,
-              `pixel (row ${Math.floor(i / width)}, column ${i % width}) has colour #${rgb.toString(16).padStart(6, '0')}, which is no class of the palette`,
+              `${where} has colour #${rgb.toString(16).padStart(6, '0')}, which is no class of the palette`,
               'add the colour to palette, or set ignoreColor and ignoreIndex',
             );
           }
         }
-      } else label = msk.raw[i * msk.channels]!;
+      } else label = msk.raw[i * 3]!;
       if (label >= opts.numClasses && label !== opts.ignoreIndex) {
         throw new DataFileError(
           op,
           p.mask,
-          `has label ${label} at row ${Math.floor(i / width)}, column ${i % width} (after resizing), outside the classes [0, ${opts.numClasses})`,
+          `has label ${label} at row ${Math.floor(i / msk.w)}, column ${i % msk.w}, outside the classes [0, ${opts.numClasses})` +
+            (opts.ignoreIndex !== undefined ? ` and not the ignore index ${opts.ignoreIndex}` : ''),
           'check numClasses, or set ignoreIndex for unlabelled pixels',
         );
       }
-      labels[k * plane + i] = label;
+      own[i] = label;
     }
+    labels.set(resizeLabelsNearest(own, msk.h, msk.w, height, width), k * plane);
   }
   return new SegmentationDataset({
     images: data,

@@ -5,6 +5,7 @@ import type { Module } from '../nn/module.js';
 import type { OptimizerStateDict } from '../optim/optimizer.js';
 import type { Tensor } from '../tensor/tensor.js';
 import './builtin-layers.js';
+import './segmentation-layers.js';
 import { isJsonObject, type JsonObject } from './json-value.js';
 import { layerFromSpec, layerToSpec, type LayerSpec } from './layer-registry.js';
 import { ModelFileError } from './model-file-error.js';

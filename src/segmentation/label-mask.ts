@@ -1,3 +1,4 @@
+import { resizeLabelsNearest } from '../data/augment/resize.js';
 import { ShapeError, ValueError } from '../errors.js';
 import { argmax } from '../ops/reduce.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -39,14 +40,8 @@ export function labelMask(scores: Tensor, threshold = 0.5): LabelMask {
 
 /** `mask` resized to `width` x `height` by nearest neighbour (labels stay whole classes). */
 export function resizeLabelMask(mask: LabelMask, width: number, height: number): LabelMask {
-  const { labels, width: ow, height: oh } = mask;
-  const out = new Uint8Array(width * height);
-  for (let r = 0; r < height; r++) {
-    const row = Math.min(oh - 1, Math.floor((r * oh) / height)) * ow;
-    for (let c = 0; c < width; c++)
-      out[r * width + c] = labels[row + Math.min(ow - 1, Math.floor((c * ow) / width))]!;
-  }
-  return { labels: out, width, height, numClasses: mask.numClasses };
+  const labels = resizeLabelsNearest(mask.labels, mask.height, mask.width, height, width);
+  return { labels, width, height, numClasses: mask.numClasses };
 }
 
 /** Pixels of each class of `mask` (index = class). */

@@ -7,8 +7,14 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
+import * as st from '../../src/node.js';
+import { vocPalette } from '../../src/segmentation/mask-colors.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
+/** The U-Net trained and saved by scripts/results/segmentation-unet.ts (committed with its results). */
+const TRAINED_UNET = join(root, 'results', 'segmentation-unet', 'unet.safetensors');
+/** The share of a digit's pixels the trained U-Net must label with that digit. */
+const MIN_DIGIT_RECALL = 0.8;
 const ASTRONAUT = '/usr/lib/python3/dist-packages/skimage/data/astronaut.png';
 
 function stride(...args: string[]) {
@@ -74,6 +80,38 @@ describe('stride train --dataset mnist-segmentation and stride segment', () => {
       const meta = await sharp(f).metadata();
       assert.deepEqual([meta.width, meta.height, meta.channels], [40, 30, 3]);
     }
+  });
+
+  it('segments a held-out digit canvas with the trained U-Net that scripts/results/segmentation-unet.ts saved', async () => {
+    // The first held-out canvas of the results run (MNIST test digits, seed 2), written as a PNG.
+    const { dataset } = st.loadMnistSegmentation({ split: 'test', count: 1, seed: 2 });
+    const { image, mask } = dataset.get(0);
+    const side = 48;
+    const rgb = new Uint8Array(side * side * 3);
+    for (let p = 0; p < side * side; p++) rgb.fill(Math.round(image.data[p]! * 255), p * 3, p * 3 + 3);
+    const png = join(dir, 'canvas.png');
+    await st.writeImage(png, { data: rgb, width: side, height: side, channels: 3 });
+    const out = join(dir, 'digits.png');
+    const s = stride('segment', TRAINED_UNET, png, '--out', out);
+    assert.equal(s.code, 0, s.err);
+    assert.match(s.out, /run at 48x48\): 11 classes/);
+    // Colours back to labels (VOC palette), then each true class's share of correctly labelled pixels.
+    const palette = vocPalette(11).map(([r, g, b]) => (r << 16) | (g << 8) | b);
+    const { data } = await sharp(out).raw().toBuffer({ resolveWithObject: true });
+    const hit = new Array<number>(11).fill(0);
+    const total = new Array<number>(11).fill(0);
+    for (let p = 0; p < side * side; p++) {
+      const label = palette.indexOf((data[p * 3]! << 16) | (data[p * 3 + 1]! << 8) | data[p * 3 + 2]!);
+      assert.ok(label >= 0, `pixel ${p} has a colour of no class`);
+      const truth = mask.data[p]!;
+      total[truth]!++;
+      if (label === truth) hit[truth]!++;
+    }
+    const digits = total.map((n, c) => (c > 0 && n > 0 ? c : -1)).filter((c) => c > 0);
+    assert.ok(digits.length > 0);
+    assert.ok(hit[0]! / total[0]! > 0.97, `background recall ${hit[0]! / total[0]!}`);
+    for (const c of digits)
+      assert.ok(hit[c]! / total[c]! > MIN_DIGIT_RECALL, `digit ${c - 1}: recall ${hit[c]! / total[c]!}`);
   });
 
   it(

@@ -246,6 +246,59 @@ describe('segmentation folders (image + mask PNG pairs)', () => {
     assert.equal(pal.get(0).mask.data[16], 1);
   });
 
+  it('resizes images bilinearly (a hand-worked row) and masks by nearest neighbour', async () => {
+    const dir = join(root, 'resize');
+    mkdirSync(join(dir, 'images'), { recursive: true });
+    mkdirSync(join(dir, 'masks'), { recursive: true });
+    // A 2x1 image, red 0 then 255: bilinear to width 4 samples at x = 0 (clamped), 0.25, 0.75, 1 (clamped).
+    await sharp(Buffer.from([0, 0, 0, 255, 0, 0]), { raw: { width: 2, height: 1, channels: 3 } })
+      .png()
+      .toFile(join(dir, 'images', 'a.png'));
+    await sharp(Buffer.from([1, 2]), { raw: { width: 2, height: 1, channels: 1 } })
+      .png()
+      .toFile(join(dir, 'masks', 'a.png'));
+    const ds = await st.loadSegmentationFolder(dir, { numClasses: 3, size: [1, 4] });
+    const { image, mask } = ds.get(0);
+    [0, 0.25, 0.75, 1].forEach((v, i) =>
+      assert.ok(Math.abs(image.data[i]! - v) < 1e-6, `red at column ${i}`),
+    );
+    assert.deepEqual([...mask.data], [1, 1, 2, 2]);
+  });
+
+  it('keeps only the labels of the source mask when it shrinks or grows it', async () => {
+    const dir = join(root, 'labels');
+    mkdirSync(join(dir, 'images'), { recursive: true });
+    mkdirSync(join(dir, 'masks'), { recursive: true });
+    const w = 37;
+    const h = 29;
+    const rng = new st.Rng(3);
+    // Labels 0, 3 and 7 in single pixels and thin stripes: blending or averaging would create others.
+    const source = [0, 3, 7];
+    const m = Buffer.alloc(w * h);
+    for (let i = 0; i < w * h; i++) m[i] = source[Math.floor(rng.uniform() * 3)]!;
+    await sharp(Buffer.alloc(w * h * 3, 128), { raw: { width: w, height: h, channels: 3 } })
+      .png()
+      .toFile(join(dir, 'images', 'a.png'));
+    await sharp(m, { raw: { width: w, height: h, channels: 1 } })
+      .png()
+      .toFile(join(dir, 'masks', 'a.png'));
+    for (const size of [
+      [8, 6],
+      [13, 11],
+      [50, 61],
+      [29, 37],
+    ] as const) {
+      const ds = await st.loadSegmentationFolder(dir, { numClasses: 8, size });
+      const seen = new Set(ds.masks);
+      for (const v of seen)
+        assert.ok(source.includes(v), `size ${size.join('x')}: label ${v} is not in the source mask`);
+      assert.equal(seen.size, 3, `size ${size.join('x')}: every source label survives`);
+    }
+    // At the mask's own size nothing moves.
+    const same = await st.loadSegmentationFolder(dir, { numClasses: 8, size: [h, w] });
+    assert.deepEqual([...same.masks], [...m]);
+  });
+
   it('names the file for a mask of the wrong size or a label outside the classes', async () => {
     await writeSet(join(root, 'size'), 7, 1);
     await assert.rejects(
@@ -255,7 +308,7 @@ describe('segmentation folders (image + mask PNG pairs)', () => {
     await writeSet(join(root, 'label'), 8, 9);
     await assert.rejects(
       st.loadSegmentationFolder(join(root, 'label'), { numClasses: 3, size: [6, 8] }),
-      /has label 9 at row 2, column 0 \(after resizing\), outside the classes \[0, 3\)/,
+      /masks\/a\.png.*has label 9 at row 2, column 0, outside the classes \[0, 3\)/,
     );
   });
 });

@@ -50,6 +50,35 @@ export function resizeImage(x: Tensor, size: ImageSize): Tensor {
   return new Tensor(out, [c, oh, ow]);
 }
 
+/**
+ * Resize a label map (`h` x `w` labels, row-major) to `oh` x `ow` with nearest-neighbour sampling,
+ * as PyTorch's `F.interpolate(mode='nearest')` picks the source pixel (row floor(i·h/oh), column
+ * floor(j·w/ow)): every output label is copied from the input, never blended, so a mask keeps only
+ * the labels it had.
+ */
+export function resizeLabelsNearest(
+  labels: Uint8Array,
+  h: number,
+  w: number,
+  oh: number,
+  ow: number,
+): Uint8Array {
+  if (labels.length !== h * w) {
+    throw new ValueError(
+      'resizeLabelsNearest',
+      `a ${h}x${w} label map needs ${h * w} labels, got ${labels.length}`,
+    );
+  }
+  if (oh === h && ow === w) return labels.slice();
+  const out = new Uint8Array(oh * ow);
+  const cols = Int32Array.from({ length: ow }, (_, j) => Math.min(Math.floor((j * w) / ow), w - 1));
+  for (let i = 0; i < oh; i++) {
+    const row = Math.min(Math.floor((i * h) / oh), h - 1) * w;
+    for (let j = 0; j < ow; j++) out[i * ow + j] = labels[row + cols[j]!]!;
+  }
+  return out;
+}
+
 /** PyTorch's source indices and weights for one axis (align_corners=False). */
 function axisWeights(inSize: number, outSize: number): { i0: Int32Array; i1: Int32Array; l1: Float64Array } {
   const scale = inSize / outSize;
