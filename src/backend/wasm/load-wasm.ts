@@ -3,6 +3,7 @@ import { registerBackend } from '../registry.js';
 import { referenceBackend } from '../reference/reference-backend.js';
 import { createNativeBackend } from '../native/native-backend.js';
 import type { Backend } from '../backend.js';
+import type { NativeAddon } from '../native/native-addon.js';
 import { createWasmAddon } from './wasm-addon.js';
 import type { StrideWasmExports } from './wasm-exports.js';
 
@@ -58,17 +59,28 @@ async function compile(source: WasmSource): Promise<WebAssembly.Module> {
   return compile(await fetch(url));
 }
 
+/**
+ * Compile and instantiate the module from `source` and return its kernels behind the native
+ * addon's interface (each call makes a new instance with its own memory). Internal: the public
+ * way in is {@link initWasmBackend}; tests use this to check the module beside the native addon.
+ */
+export async function instantiateWasmAddon(source: WasmSource = DEFAULT_WASM_URL): Promise<NativeAddon> {
+  const instance = await WebAssembly.instantiate(await compile(source), {});
+  const ex = instance.exports as unknown as StrideWasmExports;
+  ex._initialize();
+  return createWasmAddon(ex);
+}
+
 let loading: Promise<Backend> | null = null;
 let loaded: Backend | null = null;
 
 /**
  * Load Stride's WebAssembly backend and register it as `'wasm'` (then `st.setBackend('wasm')`
- * makes it the active one). It runs the native backend's float32 kernels (GEMM, convolutions
+ * makes it the active one; calling it again does nothing more). It runs the native backend's float32 kernels (GEMM, convolutions
  * forward and backward with Winograd, pooling, batch norm, element-wise ops, reductions,
  * activations, RoI Align/Pool) compiled to WebAssembly with SIMD128, single-threaded; float64
  * arrays and kernels the module lacks run on the reference backend. Needs a WebAssembly SIMD
- * engine (Node 16.4+, Chromium 91+, Firefox 89+). Calling it again returns the same backend; a
- * failed load may be retried.
+ * engine (Node 16.4+, Chromium 91+, Firefox 89+). A failed load may be retried.
  *
  * @example
  * ```ts
@@ -79,12 +91,9 @@ let loaded: Backend | null = null;
 export async function initWasmBackend(options: WasmBackendOptions = {}): Promise<void> {
   if (!loading) {
     loading = (async () => {
-      const module = await compile(options.source ?? DEFAULT_WASM_URL);
-      const instance = await WebAssembly.instantiate(module, {});
-      const ex = instance.exports as unknown as StrideWasmExports;
-      ex._initialize();
+      const addon = await instantiateWasmAddon(options.source);
       // Everything the module's wrapper does not define (kernels added to Backend later, ...) is the reference kernel.
-      const b: Backend = { ...referenceBackend, ...createNativeBackend(createWasmAddon(ex), 'wasm') };
+      const b: Backend = { ...referenceBackend, ...createNativeBackend(addon, 'wasm') };
       registerBackend(b);
       loaded = b;
       return b;
