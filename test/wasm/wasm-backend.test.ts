@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { ACTIVATION_OPS } from '../../src/backend/reference/activation.js';
@@ -16,6 +18,15 @@ import { assertClose } from '../helpers/assert-close.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
+/** Why the build test skips: clang cannot compile for wasm32-wasi here (.ci/run installs it). */
+const skipWithoutClang: string | false =
+  spawnSync('clang++', ['--target=wasm32-wasi', '-x', 'c++', '-fsyntax-only', '-'], {
+    input: '#include <vector>\n',
+    encoding: 'utf8',
+  }).status === 0
+    ? false
+    : 'clang for wasm32-wasi missing: install Debian clang lld wasi-libc libc++-dev-wasm32';
+
 describe('the shipped stride.wasm', () => {
   it('was built from the current native sources (else: node scripts/build-wasm.mjs)', () => {
     const r = spawnSync(process.execPath, ['scripts/build-wasm.mjs', '--check'], {
@@ -24,6 +35,39 @@ describe('the shipped stride.wasm', () => {
     });
     assert.equal(r.status, 0, r.stderr);
   });
+
+  it(
+    'the sources build with Debian clang for wasm32 into a module with the same exports',
+    { skip: skipWithoutClang, timeout: 300_000 },
+    async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'stride-wasm-build-'));
+      try {
+        const r = spawnSync(process.execPath, ['scripts/build-wasm.mjs', '--out', dir], {
+          cwd: root,
+          encoding: 'utf8',
+        });
+        assert.equal(r.status, 0, r.stderr);
+        const exportsOf = async (file: string) => {
+          const { exports } = WebAssembly.Module as unknown as {
+            exports(m: WebAssembly.Module): { name: string }[];
+          };
+          return exports(await WebAssembly.compile(readFileSync(file)))
+            .map((e) => e.name)
+            .sort();
+        };
+        assert.deepEqual(
+          await exportsOf(join(dir, 'stride.wasm')),
+          await exportsOf(fileURLToPath(DEFAULT_WASM_URL)),
+        );
+        assert.equal(
+          readFileSync(join(dir, 'stride.wasm.sha256'), 'utf8'),
+          readFileSync(join(root, 'src/backend/wasm/stride.wasm.sha256'), 'utf8'),
+        );
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  );
 
   it('imports nothing from its host: it runs in any WebAssembly engine with SIMD128', async () => {
     const module = await WebAssembly.compile(readFileSync(fileURLToPath(DEFAULT_WASM_URL)));
