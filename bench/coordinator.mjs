@@ -251,7 +251,8 @@ async function main() {
       : null;
   const node = process.execPath;
   const all = Object.keys(WORKLOADS);
-  const WASM_ROWS = ['w5-conv', 'w3-b1', 'w3-b8'];
+  // W3 fused is the like-for-like row for onnxruntime-web, which fuses batch norm and ReLU on load.
+  const WASM_ROWS = ['w5-conv', 'w3-b1', 'w3-b8', 'w3f-b1', 'w3f-b8'];
   const specs = [
     ['stride-native', node, ['--import', 'tsx', 'bench/engines/stride.mjs', '--backend', 'native'], {}, all],
     [
