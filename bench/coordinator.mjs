@@ -251,6 +251,8 @@ async function main() {
       : null;
   const node = process.execPath;
   const all = Object.keys(WORKLOADS);
+  // W3 fused is the like-for-like row for onnxruntime-web, which fuses batch norm and ReLU on load.
+  const WASM_ROWS = ['w5-conv', 'w3-b1', 'w3-b8', 'w3f-b1', 'w3f-b8'];
   const specs = [
     ['stride-native', node, ['--import', 'tsx', 'bench/engines/stride.mjs', '--backend', 'native'], {}, all],
     [
@@ -266,8 +268,17 @@ async function main() {
       node,
       ['bench/engines/tfjs.mjs', '--backend', 'wasm'],
       {},
-      ['w5-conv', 'w5-sgemm', 'w6-centernet'],
+      ['w5-conv', 'w5-sgemm', 'w6-centernet', 'w3-b1', 'w3-b8'],
     ],
+    // The WebAssembly engines, in Node, single-threaded (issue 17).
+    [
+      'stride-wasm',
+      node,
+      ['--import', 'tsx', 'bench/engines/stride.mjs', '--backend', 'wasm'],
+      {},
+      WASM_ROWS,
+    ],
+    ['onnxruntime-web', node, ['bench/engines/ort.mjs', '--runtime', 'web'], {}, WASM_ROWS],
     [
       'onnxruntime',
       node,
@@ -383,7 +394,7 @@ function report({ runId, cpu, workloads, results, infos, forceCore, autoCore, re
         ? `OpenBLAS (OPENBLAS_CORETYPE=${forceCore})`
         : name(id);
   const threads = (id, w) => WORKLOADS[w].threads ?? infos.get(id)?.threads ?? '–';
-  const isStride = (id) => id === 'stride-native';
+  const isStride = (id) => id.startsWith('stride-');
   const lines = [];
   const isa = ['avx512f', 'avx2', 'fma'].filter((f) => cpu.flags.has(f)).join(', ');
   lines.push('# Stride benchmark results', '');
@@ -449,6 +460,33 @@ function report({ runId, cpu, workloads, results, infos, forceCore, autoCore, re
     '"Stride speed ÷ best peer" above 1 means Stride is faster (for ms rows: the peer\'s time ÷ Stride\'s time).',
     '',
   );
+
+  // WebAssembly engines (issue 17): Stride's wasm backend against the in-browser peers, all in Node on one thread.
+  const wasmPeers = ['tfjs-wasm', 'onnxruntime-web'];
+  const wasmRows = workloads.filter((w) => results[w]['stride-wasm']?.values?.length);
+  if (wasmRows.length) {
+    lines.push(
+      '## WebAssembly in Node (Stride wasm against tfjs-wasm and onnxruntime-web, one thread each)',
+      '',
+    );
+    lines.push(
+      `| workload | unit | Stride wasm | ${wasmPeers.map(label).join(' | ')} | Stride wasm speed ÷ best of them |`,
+    );
+    lines.push(`|---|---|---:|${wasmPeers.map(() => '---:|').join('')}---:|`);
+    for (const w of wasmRows) {
+      const sv = median(results[w]['stride-wasm'].values);
+      const pv = wasmPeers.map((id) =>
+        results[w][id]?.values?.length ? median(results[w][id].values) : NaN,
+      );
+      const finite = pv.filter(Number.isFinite);
+      const best = finite.length ? (higherIsBetter(w) ? Math.max(...finite) : Math.min(...finite)) : NaN;
+      const ratio = higherIsBetter(w) ? sv / best : best / sv;
+      lines.push(
+        `| ${WORKLOADS[w].title} | ${WORKLOADS[w].unit} | ${fmt(sv)} | ${pv.map(fmt).join(' | ')} | ${Number.isFinite(ratio) ? `${ratio.toFixed(2)}×` : '–'} |`,
+      );
+    }
+    lines.push('');
+  }
 
   // Per workload
   lines.push('## Per workload', '');

@@ -30,6 +30,12 @@ export { gradcheck, type GradcheckOptions } from './autograd/gradcheck.js';
 export type { GradFn } from './autograd/grad-fn.js';
 export { freeGradientBuffers } from './tensor/gradient-buffer-pool.js';
 export { backend, setBackend, listBackends, registerBackend, withBackend } from './backend/registry.js';
+export {
+  initWasmBackend,
+  wasmAvailable,
+  type WasmBackendOptions,
+  type WasmSource,
+} from './backend/wasm/load-wasm.js';
 export type {
   Backend,
   Conv2dParams,

@@ -1,7 +1,8 @@
-// onnxruntime-node as a benchmark engine (CPU execution provider, BENCH_THREADS intra-op threads). W5 runs
+// onnxruntime-node as a benchmark engine (CPU execution provider, BENCH_THREADS intra-op threads), or
+// onnxruntime-web's wasm backend with `--runtime web`. W5 runs
 // single-node graphs written by ../onnx-builder.mjs; W3 runs the ResNet-18 that
 // ../export_resnet18.py exported from PyTorch into bench/.cache/.
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { singleNodeModel } from '../onnx-builder.mjs';
@@ -9,11 +10,15 @@ import { BENCH_THREADS } from '../workloads.mjs';
 import { serve } from './engine-loop.mjs';
 
 const require = createRequire(import.meta.url);
-const ort = require('onnxruntime-node');
-const THREADS = BENCH_THREADS;
+// `--runtime web`: onnxruntime-web's WebAssembly (SIMD) backend, which also runs in Node, on one
+// thread (its threaded build needs cross-origin isolation in browsers).
+const web =
+  process.argv.includes('--runtime') && process.argv[process.argv.indexOf('--runtime') + 1] === 'web';
+const ort = require(web ? 'onnxruntime-web' : 'onnxruntime-node');
+if (web) ort.env.wasm.numThreads = 1;
+const THREADS = web ? 1 : BENCH_THREADS;
 const options = {
-  intraOpNumThreads: THREADS,
-  interOpNumThreads: 1,
+  ...(web ? { executionProviders: ['wasm'] } : { intraOpNumThreads: THREADS, interOpNumThreads: 1 }),
   graphOptimizationLevel: 'all',
   executionMode: 'sequential',
 };
@@ -30,8 +35,8 @@ const state = new Map();
 serve({
   info() {
     return {
-      name: 'onnxruntime-node',
-      version: require('onnxruntime-node/package.json').version,
+      name: web ? 'onnxruntime-web (wasm)' : 'onnxruntime-node',
+      version: web ? ort.env.versions.web : require('onnxruntime-node/package.json').version,
       threads: THREADS,
     };
   },
@@ -67,7 +72,8 @@ serve({
       // plain and the fused W3 rows: it always fuses at session creation.
       if (!existsSync(resnetPath))
         throw new Error('no bench/.cache/resnet18.onnx (it is exported with PyTorch)');
-      session = await ort.InferenceSession.create(resnetPath, options);
+      // onnxruntime-web takes the model's bytes (it would fetch a path).
+      session = await ort.InferenceSession.create(web ? readFileSync(resnetPath) : resnetPath, options);
       const b = workload.endsWith('b1') ? 1 : 8;
       feeds = {
         [session.inputNames[0]]: new ort.Tensor('float32', randomData(b * 3 * 224 * 224), [b, 3, 224, 224]),

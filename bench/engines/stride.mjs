@@ -1,5 +1,5 @@
 // Stride as a benchmark engine. Run with `node --import tsx bench/engines/stride.mjs --backend
-// native|reference` (tsx loads Stride's TypeScript sources directly).
+// native|wasm|reference` (tsx loads Stride's TypeScript sources directly).
 import { readFileSync } from 'node:fs';
 import { BENCH_THREADS, WORKLOADS, centerNetImage } from '../workloads.mjs';
 import { serve } from './engine-loop.mjs';
@@ -7,6 +7,8 @@ import { serve } from './engine-loop.mjs';
 const st = await import('../../src/node.js');
 const { kernels } = await import('../../src/backend/registry.js');
 const backendName = process.argv[process.argv.indexOf('--backend') + 1] ?? 'native';
+// 'wasm': the WebAssembly build of the native kernels (single-threaded), loaded from its shipped file.
+if (backendName === 'wasm') await st.initWasmBackend();
 st.setBackend(backendName);
 // Every engine runs BENCH_THREADS threads, not Stride's default of every online CPU.
 const defaultThreads = BENCH_THREADS;
@@ -92,6 +94,7 @@ function build(workload) {
 
 /** Size the pool for a workload; resizing only when it changes keeps threads alive between iterations. */
 function useThreads(workload) {
+  if (backendName !== 'native') return;
   const n = WORKLOADS[workload].threads ?? defaultThreads;
   if (st.getNumThreads() !== n) st.setNumThreads(n);
 }
@@ -101,7 +104,7 @@ serve({
     const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
     const isa = st.nativeIsa();
     return {
-      name: backendName === 'native' ? 'Stride native' : 'Stride reference',
+      name: { native: 'Stride native', wasm: 'Stride wasm' }[backendName] ?? 'Stride reference',
       version: `${pkg.version} (${st.backend()}${isa && backendName === 'native' ? `, ${isa.active}` : ''})`,
       threads: backendName === 'native' ? defaultThreads : 1,
     };

@@ -15,6 +15,7 @@
 #include "cpu.h"
 #include "elementwise.h"
 #include "gemm.h"
+#include "param_layouts.h"
 #include "pool.h"
 #include "reduce.h"
 #include "roi.h"
@@ -122,46 +123,16 @@ napi_value guarded(napi_env env, Fn&& fn) {
   }
 }
 
-// The conv and pool parameter layouts, declared once: the fields in slot order. The TypeScript
-// wrapper reads these names at load (paramLayouts) and packs its parameter objects by name, so a
-// field added or moved on one side is an error at load, not a silently misread slot.
-#define STRIDE_CONV_FIELDS(X)                                                                              \
-  X(batch) X(inChannels) X(inH) X(inW) X(outChannels) X(kH) X(kW) X(strideH) X(strideW) X(padTop) X(padLeft) \
-      X(dilationH) X(dilationW) X(groups) X(outH) X(outW)
-#define STRIDE_POOL_FIELDS(X)                                                                                   \
-  X(batch) X(channels) X(inH) X(inW) X(kH) X(kW) X(strideH) X(strideW) X(padTop) X(padLeft) X(padBottom)        \
-      X(padRight) X(dilationH) X(dilationW) X(outH) X(outW) X(countIncludePad)
-
-#define STRIDE_FIELD_NAME(f) #f,
-constexpr const char* kConvFields[] = {STRIDE_CONV_FIELDS(STRIDE_FIELD_NAME)};
-constexpr const char* kPoolFields[] = {STRIDE_POOL_FIELDS(STRIDE_FIELD_NAME)};
-#undef STRIDE_FIELD_NAME
-constexpr size_t kConvFieldCount = sizeof kConvFields / sizeof kConvFields[0];
-constexpr size_t kPoolFieldCount = sizeof kPoolFields / sizeof kPoolFields[0];
-
-inline void setField(int64_t& field, int64_t v) { field = v; }
-inline void setField(bool& field, int64_t v) { field = v != 0; }
-
 ConvGeometry convGeometry(napi_env env, napi_value v) {
   const std::vector<int64_t> p = ints(env, v, "conv params");
   if (p.size() != kConvFieldCount) fail(env, "conv params must hold " + std::to_string(kConvFieldCount) + " values");
-  ConvGeometry g{};
-  size_t i = 0;
-#define STRIDE_READ_FIELD(f) setField(g.f, p[i++]);
-  STRIDE_CONV_FIELDS(STRIDE_READ_FIELD)
-#undef STRIDE_READ_FIELD
-  return g;
+  return convFromSlots(p.data());
 }
 
 PoolGeometry poolGeometry(napi_env env, napi_value v) {
   const std::vector<int64_t> p = ints(env, v, "pool params");
   if (p.size() != kPoolFieldCount) fail(env, "pool params must hold " + std::to_string(kPoolFieldCount) + " values");
-  PoolGeometry g{};
-  size_t i = 0;
-#define STRIDE_READ_FIELD(f) setField(g.f, p[i++]);
-  STRIDE_POOL_FIELDS(STRIDE_READ_FIELD)
-#undef STRIDE_READ_FIELD
-  return g;
+  return poolFromSlots(p.data());
 }
 
 napi_value stringList(napi_env env, const char* const* names, size_t n) {

@@ -65,7 +65,11 @@ MicroKernel activeMicroKernel() {
     case Isa::Avx2:
       return microKernelAvx2();
     default:
+#if defined(__wasm_simd128__)
+      return microKernelWasmSimd();
+#else
       return microKernelScalar();
+#endif
   }
 }
 

@@ -148,6 +148,10 @@ MicroKernel activeMicroKernel();
 IndirectKernelFn indirectKernelAvx512();
 MicroKernel microKernelAvx2();
 MicroKernel microKernelAvx512();
+#if defined(__wasm_simd128__)
+/** The WebAssembly SIMD128 kernel (gemm_kernels_wasm.cc), the active one in the wasm build. */
+MicroKernel microKernelWasmSimd();
+#endif
 
 /**
  * Transposing copy of `rows` rows: dst[k*dstStride + r] = src[r*ld + k] for r < rows, and zero for

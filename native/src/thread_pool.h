@@ -7,6 +7,11 @@
 // workers; a caller that finds them taken runs its tasks on its own thread instead of waiting.
 #pragma once
 
+#if defined(__wasm__)
+// The WebAssembly build is single-threaded: the same interface, every job on the calling thread.
+#include "thread_pool_serial.h"
+#else
+
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
@@ -84,3 +89,5 @@ inline int numThreads() { return ThreadPool::instance().threads(); }
 int threadsFor(double flops);
 
 }  // namespace stride
+
+#endif  // __wasm__

@@ -361,6 +361,12 @@ bool useWinograd(const ConvGeometry& g) {
   // 32x32 channels Winograd breaks even or wins, and 16->64 won 1.5x. Outputs much smaller than
   // the 4x4 tiles (2x2: a tile does 36 multiplications for 4 outputs' 36) save nothing.
   const int64_t tiles = ((g.outH + 3) / 4) * ((g.outW + 3) / 4);
+#if defined(__wasm__)
+  // The WebAssembly build (one thread, no FMA): ResNet-18's 512->512 convolution at 7x7 (2x2
+  // tiles) ran 3.2x slower by Winograd than by GEMM in Node (prepared weights; 14x14 tied, 28x28
+  // Winograd 1.75x faster): transforming every weight per call for 4 tiles does not pay there.
+  if (tiles < 9) return false;
+#endif
   return g.inChannels >= 16 && g.outChannels >= 16 && g.inChannels * g.outChannels >= 1024 &&
          g.outH * g.outW >= 8 * tiles;
 }

@@ -28,7 +28,11 @@ float* scratch(Slot slot, size_t floats) {
     b.data = static_cast<float*>(std::aligned_alloc(64, bytes));
     if (!b.data) {
       b.capacity = 0;
+#if defined(__cpp_exceptions)
       throw std::bad_alloc();
+#else
+      std::abort();  // the WebAssembly build has no exceptions: out of memory traps
+#endif
     }
     b.capacity = bytes / sizeof(float);
   }

@@ -12,7 +12,7 @@ export type { ActivationOp } from './reference/activation.js';
  * native one) delegates float64 calls to the reference backend.
  */
 export interface Backend {
-  /** Name shown by `st.backend()`: `'reference'` or `'native'`. */
+  /** Name shown by `st.backend()`: `'reference'`, `'native'` or `'wasm'`. */
   readonly name: string;
 
   /** Batched matrix multiply; see {@link GemmParams}. */

@@ -15,7 +15,7 @@ export function kernels(): Backend {
   return active;
 }
 
-/** Name of the active backend: `'native'` or `'reference'`. */
+/** Name of the active backend: `'native'`, `'wasm'` or `'reference'`. */
 export function backend(): string {
   return active.name;
 }

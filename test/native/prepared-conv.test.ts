@@ -56,7 +56,7 @@ describe('native prepared conv2d weights', { skip: skipWithoutAddon }, () => {
         const w = randomArray(rng, p.outChannels * (p.inChannels / p.groups) * p.kH * p.kW);
         const bias = randomArray(rng, p.outChannels);
         const prepared = native.prepareConv2dWeights(p, w);
-        assert.equal(prepared.backend, 'native');
+        assert.equal(prepared.backend, native.name);
         // One preparation serves every input size: the geometry's batch and one more image.
         for (const q of [p, withBatch(p, p.batch + 1)]) {
           const x = randomArray(rng, q.batch * q.inChannels * q.inH * q.inW);

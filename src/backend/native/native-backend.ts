@@ -143,16 +143,17 @@ interface NativePreparedConv2d extends PreparedConv2dWeights {
   readonly packed: object | null;
 }
 
-function isNativePrepared(p: PreparedConv2dWeights): p is NativePreparedConv2d {
-  return p.backend === 'native' && 'packed' in p;
+function isNativePrepared(p: PreparedConv2dWeights, name: string): p is NativePreparedConv2d {
+  return p.backend === name && 'packed' in p;
 }
 
 /**
  * The 'native' backend: float32 kernels of the C++ addon, reading and writing the typed arrays'
  * memory in place. Float64 arrays, and ops the addon does not implement, run on the reference
- * backend.
+ * backend. `name` lets another module with the addon's interface (the WebAssembly build of the
+ * same kernels, `backend/wasm/`) reuse this wrapper under its own name.
  */
-export function createNativeBackend(addon: NativeAddon): Backend {
+export function createNativeBackend(addon: NativeAddon, name = 'native'): Backend {
   const gemmParams = new Float64Array(10);
   checkParamLayouts(addon);
   const convParams = new Float64Array(CONV_FIELDS.length);
@@ -274,7 +275,7 @@ export function createNativeBackend(addon: NativeAddon): Backend {
   }
 
   return {
-    name: 'native',
+    name,
 
     gemm(p: GemmParams, a: FloatArray, b: FloatArray, c: FloatArray): void {
       if (!isF32(a, b, c)) return referenceBackend.gemm(p, a, b, c);
@@ -311,13 +312,13 @@ export function createNativeBackend(addon: NativeAddon): Backend {
         );
         packed = addon.conv2dPrepareWeights(fillConv(p));
       }
-      const prepared: NativePreparedConv2d = { backend: 'native', weight: w, packed };
+      const prepared: NativePreparedConv2d = { backend: name, weight: w, packed };
       return prepared;
     },
 
     conv2dForwardPrepared(p, x, prepared, bias, y): void {
       const w = prepared.weight;
-      if (!isNativePrepared(prepared) || prepared.packed === null || !isF32(x, w, bias, y)) {
+      if (!isNativePrepared(prepared, name) || prepared.packed === null || !isF32(x, w, bias, y)) {
         return conv2dForward(p, x, w, bias, y);
       }
       checkConv('conv2dForwardPrepared', p, x, w, y);

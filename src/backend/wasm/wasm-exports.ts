@@ -1,0 +1,72 @@
+/**
+ * The functions the WebAssembly module (`stride.wasm`, built from native/src and
+ * native/wasm/exports.cc) exports. Pointers are byte offsets into `memory`; geometry arrays are
+ * float64, in the same slot orders as the native addon's (see `native-addon.ts`).
+ */
+export interface StrideWasmExports {
+  readonly memory: WebAssembly.Memory;
+  /** Runs the module's static constructors; called once after instantiation. */
+  _initialize(): void;
+  stride_alloc(bytes: number): number;
+  stride_free(ptr: number): void;
+  /** Field names of the conv (0) or pool (1) parameter slots, comma-separated, as a C string. */
+  stride_param_layout(kind: number): number;
+  stride_gemm(p: number, a: number, b: number, c: number): void;
+  stride_conv2d_forward(p: number, x: number, w: number, bias: number, y: number): void;
+  stride_conv2d_prepare_weights(p: number): number;
+  stride_conv2d_packed_free(packed: number): void;
+  stride_conv2d_forward_packed(
+    p: number,
+    x: number,
+    w: number,
+    packed: number,
+    bias: number,
+    y: number,
+  ): void;
+  stride_conv2d_backward_data(p: number, dy: number, w: number, dx: number): void;
+  stride_conv2d_backward_filter(p: number, x: number, dy: number, dw: number): void;
+  stride_set_conv_algorithm(algorithm: number): void;
+  stride_max_pool2d_forward(p: number, x: number, y: number, indices: number): void;
+  stride_max_pool2d_backward(p: number, dy: number, indices: number, dx: number): number;
+  stride_avg_pool2d_forward(p: number, x: number, y: number): void;
+  stride_avg_pool2d_backward(p: number, dy: number, dx: number): void;
+  stride_batch_norm_stats(p: number, x: number, mean: number, variance: number): void;
+  stride_batch_norm_forward(p: number, x: number, scale: number, shift: number, y: number): void;
+  stride_batch_norm_backward_sums(
+    p: number,
+    dy: number,
+    x: number,
+    mean: number,
+    sumDy: number,
+    sumDyXc: number,
+  ): void;
+  stride_batch_norm_backward_data(
+    p: number,
+    dy: number,
+    x: number,
+    dyScale: number,
+    xScale: number,
+    shift: number,
+    dx: number,
+  ): void;
+  stride_unary(op: number, x: number, y: number, n: number, alpha: number): void;
+  stride_binary(op: number, a: number, b: number, out: number, geometry: number): void;
+  stride_reduce(op: number, x: number, geometry: number, out: number, indices: number): number;
+  stride_activation_count(): number;
+  stride_activation_name(code: number): number;
+  stride_activation(code: number, x: number, y: number, n: number, p0: number, p1: number): void;
+  stride_activation_grad(
+    code: number,
+    x: number,
+    y: number,
+    g: number,
+    dx: number,
+    n: number,
+    p0: number,
+    p1: number,
+  ): void;
+  stride_roi_align_forward(p: number, x: number, rois: number, y: number): void;
+  stride_roi_align_backward(p: number, dy: number, rois: number, dx: number): void;
+  stride_roi_pool_forward(p: number, x: number, rois: number, y: number, argmax: number): void;
+  stride_roi_pool_backward(p: number, dy: number, rois: number, argmax: number, dx: number): void;
+}
