@@ -55,6 +55,9 @@ describe('playground in Chromium', { skip, timeout: 180_000 }, () => {
     await page.goto(server.url);
     await page.waitForSelector('body[data-ready="true"]', { timeout: 30_000 });
     assert.deepEqual(errors, []);
+    // The page computes on the WebAssembly backend (it falls back to the reference one only when
+    // the module cannot load, which would be a packaging bug here).
+    assert.equal(await page.textContent('#backend'), 'wasm');
   });
 
   after(async () => {
@@ -81,6 +84,7 @@ describe('playground in Chromium', { skip, timeout: 180_000 }, () => {
     await page.click('#train-pause');
     const status = await dataOf(page, '#train-status');
     const text = (await page.textContent('#train-status')) ?? '';
+    assert.match(text, /on wasm/, 'the training worker runs on the wasm backend');
     await page.screenshot({ path: join(ARTIFACTS, 'train.png'), fullPage: true });
     assert.equal(status.error, undefined, text);
     assert.ok(Number(status.step) <= TRAIN_STEPS + 20, text);
