@@ -105,6 +105,16 @@ export function loadDetector(name: string): Detector {
         detect: (image, opts) => net.detect(image, opts)[0]!,
       };
     }
+    case 'ssd-face': {
+      const net = loadSsdMobilenetFace();
+      return {
+        name,
+        inputSize: net.inputSize,
+        classNames: ['face'],
+        fit: 'pad',
+        detect: (image, opts) => net.detect(image, opts),
+      };
+    }
     default:
       throw new ValueError(
         'loadDetector',

