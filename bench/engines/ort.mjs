@@ -5,19 +5,20 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { singleNodeModel } from '../onnx-builder.mjs';
-import { BENCH_THREADS } from '../workloads.mjs';
+import { BENCH_THREADS, WORKLOADS, workOf } from '../workloads.mjs';
 import { serve } from './engine-loop.mjs';
 
 const require = createRequire(import.meta.url);
 const ort = require('onnxruntime-node');
 const THREADS = BENCH_THREADS;
-const options = {
+const sessionOptions = {
   intraOpNumThreads: THREADS,
   interOpNumThreads: 1,
   graphOptimizationLevel: 'all',
   executionMode: 'sequential',
 };
 const resnetPath = fileURLToPath(new URL('../.cache/resnet18.onnx', import.meta.url));
+const mobilenetPath = fileURLToPath(new URL('../.cache/mobilenet_v2.onnx', import.meta.url));
 
 function randomData(n) {
   const a = new Float32Array(n);
@@ -35,9 +36,12 @@ serve({
       threads: THREADS,
     };
   },
-  async setup(workload) {
+  async setup(row) {
     let session;
     let feeds;
+    const workload = workOf(row);
+    // A row that fixes its thread count (thread scaling) gets a session with that many threads.
+    const options = { ...sessionOptions, intraOpNumThreads: WORKLOADS[row].threads ?? THREADS };
     if (workload === 'w5-conv') {
       const model = singleNodeModel({
         opType: 'Conv',
@@ -68,7 +72,16 @@ serve({
       if (!existsSync(resnetPath))
         throw new Error('no bench/.cache/resnet18.onnx (it is exported with PyTorch)');
       session = await ort.InferenceSession.create(resnetPath, options);
-      const b = workload.endsWith('b1') ? 1 : 8;
+      const b = WORKLOADS[row].batch;
+      feeds = {
+        [session.inputNames[0]]: new ort.Tensor('float32', randomData(b * 3 * 224 * 224), [b, 3, 224, 224]),
+      };
+    } else if (workload.startsWith('mnv2')) {
+      // Stride's MobileNetV2, exported by Stride's ONNX exporter (bench/export_mobilenet_v2.mjs).
+      if (!existsSync(mobilenetPath))
+        throw new Error('no bench/.cache/mobilenet_v2.onnx (bench/export_mobilenet_v2.mjs writes it)');
+      session = await ort.InferenceSession.create(mobilenetPath, options);
+      const b = WORKLOADS[row].batch;
       feeds = {
         [session.inputNames[0]]: new ort.Tensor('float32', randomData(b * 3 * 224 * 224), [b, 3, 224, 224]),
       };
@@ -76,7 +89,7 @@ serve({
       throw new Error(`onnxruntime: no workload ${workload}`);
     }
     await session.run(feeds);
-    state.set(workload, { session, feeds });
+    state.set(row, { session, feeds });
     return undefined;
   },
   async run(workload) {
