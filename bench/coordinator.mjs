@@ -219,6 +219,15 @@ function exportResnet(engines) {
   return r.status === 0 ? 'exported' : `export failed: ${(r.stderr || '').trim().split('\n').slice(-1)[0]}`;
 }
 
+function exportMobilenet() {
+  const target = join(benchDir, '.cache', 'mobilenet_v2.onnx');
+  if (existsSync(target)) return 'cached';
+  mkdirSync(dirname(target), { recursive: true });
+  const script = join(benchDir, 'export_mobilenet_v2.mjs');
+  const r = spawnSync(process.execPath, ['--import', 'tsx', script, target], { cwd: root, encoding: 'utf8' });
+  return r.status === 0 ? 'exported' : `export failed: ${(r.stderr || '').trim().split('\n').slice(-1)[0]}`;
+}
+
 // ----- Statistics and report -----
 
 function median(xs) {
@@ -284,7 +293,18 @@ async function main() {
       node,
       ['bench/engines/ort.mjs'],
       {},
-      ['w5-conv', 'w5-sgemm', 'w3-b1', 'w3-b8', 'w3f-b1', 'w3f-b8'],
+      [
+        'w5-conv',
+        'w5-sgemm',
+        'w3-b1',
+        'w3-b8',
+        'w3f-b1',
+        'w3f-b8',
+        'mnv2-b1',
+        'mnv2-b8',
+        'w3-b1-1t',
+        'w3-b8-1t',
+      ],
     ],
     ['convnetjs', node, ['bench/engines/convnetjs.mjs'], {}, ['w5-conv', 'w1', 'w2']],
   ];
@@ -294,7 +314,20 @@ async function main() {
       PYTHON,
       ['bench/engines/torch_engine.py'],
       forceCore ? { OPENBLAS_CORETYPE: forceCore } : { OPENBLAS_CORETYPE: null },
-      ['w5-conv', 'w5-sgemm', 'w1', 'w2', 'w3-b1', 'w3-b8', 'w3f-b1', 'w3f-b8', 'w4'],
+      [
+        'w5-conv',
+        'w5-sgemm',
+        'w1',
+        'w2',
+        'w3-b1',
+        'w3-b8',
+        'w3f-b1',
+        'w3f-b8',
+        'w4',
+        'w3-b1-1t',
+        'w3-b8-1t',
+        'w4-1t',
+      ],
     ]);
   }
   if (autoCore) {
@@ -334,6 +367,10 @@ async function main() {
     workloads.some((w) => w.startsWith('w3')) && engines.some((e) => e.id === 'onnxruntime')
       ? exportResnet(engines)
       : null;
+  const mobilenetExport =
+    workloads.some((w) => w.startsWith('mnv2')) && engines.some((e) => e.id === 'onnxruntime')
+      ? exportMobilenet()
+      : null;
 
   const results = {}; // workload -> engine -> { values, otherLoads, note, error, iters }
   for (const w of workloads) {
@@ -369,6 +406,7 @@ async function main() {
     }
   }
   for (const e of engines) e.quit();
+  await measurePeakMemory(specs, workloads, results);
 
   // RESULTS.md and results.json describe the same run: both carry its id, and both are written to
   // temporary names and renamed only once both exist.
@@ -378,14 +416,55 @@ async function main() {
   writeFileSync(`${rawFile}.tmp`, `${JSON.stringify(raw, null, 1)}\n`);
   writeFileSync(
     `${outFile}.tmp`,
-    report({ runId, cpu, workloads, results, infos, forceCore, autoCore, resnetExport }),
+    report({ runId, cpu, workloads, results, infos, forceCore, autoCore, resnetExport, mobilenetExport }),
   );
   renameSync(`${rawFile}.tmp`, rawFile);
   renameSync(`${outFile}.tmp`, outFile);
   process.stderr.write(`[bench] wrote ${outFile}\n`);
 }
 
-function report({ runId, cpu, workloads, results, infos, forceCore, autoCore, resnetExport }) {
+/**
+ * Peak resident memory of the rows marked `memory` in workloads.mjs: each engine that timed the
+ * row runs it again alone in a fresh process (setup with warm-up, then 3 iterations) and reports
+ * its peak resident set size (Node: process.resourceUsage().maxRSS; Python: ru_maxrss), so no
+ * other row's buffers count. The number covers the whole process: runtime, library, model, data.
+ */
+async function measurePeakMemory(specs, workloads, results) {
+  for (const w of workloads.filter((x) => WORKLOADS[x].memory)) {
+    for (const [id, cmd, argv, env, ws] of specs) {
+      const rec = results[w][id];
+      if (!ws.includes(w) || !rec || rec.error) continue;
+      process.stderr.write(`[bench] ${w}: peak memory of ${id}\n`);
+      const e = new Engine(id, cmd, argv, env, [w]);
+      try {
+        await e.request('info', {}, 120_000);
+        await e.request('setup', { workload: w });
+        await e.request('run', { workload: w, iters: 3 });
+        rec.peakRssBytes = (await e.request('memory')).maxRssBytes;
+      } catch (err) {
+        rec.memoryError = err.message.split('\n')[0];
+      } finally {
+        e.quit();
+      }
+    }
+  }
+}
+
+function mib(bytes) {
+  return Number.isFinite(bytes) ? `${(bytes / 2 ** 20).toFixed(0)} MiB` : '–';
+}
+
+function report({
+  runId,
+  cpu,
+  workloads,
+  results,
+  infos,
+  forceCore,
+  autoCore,
+  resnetExport,
+  mobilenetExport,
+}) {
   const name = (id) => infos.get(id)?.name ?? id;
   const label = (id) =>
     id === 'openblas'
@@ -488,6 +567,54 @@ function report({ runId, cpu, workloads, results, infos, forceCore, autoCore, re
     lines.push('');
   }
 
+  // Thread scaling
+  const scalingRows = workloads.filter((w) => WORKLOADS[w].base && workloads.includes(WORKLOADS[w].base));
+  if (scalingRows.length) {
+    lines.push('## Thread scaling (1 thread → the default count)', '');
+    lines.push('| workload | engine | 1 thread | default threads | speed-up |');
+    lines.push('|---|---|---:|---:|---:|');
+    for (const w of scalingRows) {
+      const base = WORKLOADS[w].base;
+      for (const [id, r] of Object.entries(results[w])) {
+        const b = results[base][id];
+        if (!r.values?.length || !b?.values?.length) continue;
+        const one = median(r.values);
+        const many = median(b.values);
+        const speedup = higherIsBetter(w) ? many / one : one / many;
+        lines.push(
+          `| ${WORKLOADS[base].title} (${WORKLOADS[w].unit}) | ${label(id)} | ${fmt(one)} | ${fmt(many)} (${threads(id, base)}) | ${speedup.toFixed(2)}× |`,
+        );
+      }
+    }
+    lines.push('');
+  }
+
+  // Peak memory
+  const memoryRows = workloads.filter((w) => WORKLOADS[w].memory);
+  if (memoryRows.length) {
+    lines.push('## Peak memory (each engine alone in a fresh process)', '');
+    lines.push('| workload | Stride native | lowest peer | its peak | Stride ÷ lowest peer |');
+    lines.push('|---|---:|---|---:|---:|');
+    for (const w of memoryRows) {
+      const stride = results[w]['stride-native']?.peakRssBytes;
+      let low = null;
+      for (const [id, r] of Object.entries(results[w])) {
+        if (isStride(id) || id === 'stride-reference' || !Number.isFinite(r.peakRssBytes)) continue;
+        if (!low || r.peakRssBytes < low[1]) low = [id, r.peakRssBytes];
+      }
+      const ratio = low && Number.isFinite(stride) ? `${(stride / low[1]).toFixed(2)}×` : '–';
+      lines.push(
+        `| ${WORKLOADS[w].title} | ${mib(stride)} | ${low ? label(low[0]) : '–'} | ${mib(low?.[1])} | ${ratio} |`,
+      );
+    }
+    lines.push(
+      '',
+      'Peak resident set size of the whole engine process (runtime, library, model, data) after setup, warm-up and 3 ' +
+        'iterations of that row alone; "Stride ÷ lowest peer" below 1 means Stride used less memory.',
+      '',
+    );
+  }
+
   // Per workload
   lines.push('## Per workload', '');
   for (const w of workloads) {
@@ -496,9 +623,9 @@ function report({ runId, cpu, workloads, results, infos, forceCore, autoCore, re
       '',
     );
     lines.push(
-      '| engine | threads | median | min–max | median time per call | iterations per batch | other load (max) |',
+      '| engine | threads | median | min–max | median time per call | iterations per batch | other load (max) | peak RSS |',
     );
-    lines.push('|---|---:|---:|---|---:|---:|---:|');
+    lines.push('|---|---:|---:|---|---:|---:|---:|---:|');
     const rows = Object.entries(results[w]);
     rows.sort(([, a], [, b]) => {
       const va = a.values?.length ? median(a.values) : NaN;
@@ -510,7 +637,7 @@ function report({ runId, cpu, workloads, results, infos, forceCore, autoCore, re
     for (const [id, r] of rows) {
       if (r.error || !r.values?.length) {
         lines.push(
-          `| ${label(id)} | ${threads(id, w)} | failed | ${(r.error ?? 'no result').replace(/\|/g, '/')} | | | |`,
+          `| ${label(id)} | ${threads(id, w)} | failed | ${(r.error ?? 'no result').replace(/\|/g, '/')} | | | | |`,
         );
         continue;
       }
@@ -518,7 +645,7 @@ function report({ runId, cpu, workloads, results, infos, forceCore, autoCore, re
       const hi = Math.max(...r.values);
       const load = Math.max(...r.otherLoads);
       lines.push(
-        `| ${isStride(id) ? `**${label(id)}**` : label(id)} | ${threads(id, w)} | ${fmt(median(r.values))} | ${fmt(lo)}–${fmt(hi)} | ${fmt(secondsOf(w, median(r.values)) * 1000)} ms | ${r.iters} | ${(load * 100).toFixed(0)}% |`,
+        `| ${isStride(id) ? `**${label(id)}**` : label(id)} | ${threads(id, w)} | ${fmt(median(r.values))} | ${fmt(lo)}–${fmt(hi)} | ${fmt(secondsOf(w, median(r.values)) * 1000)} ms | ${r.iters} | ${(load * 100).toFixed(0)}% | ${r.memoryError ? 'failed' : mib(r.peakRssBytes)} |`,
       );
     }
     lines.push('');
@@ -541,6 +668,14 @@ function report({ runId, cpu, workloads, results, infos, forceCore, autoCore, re
       (resnetExport ? ` (${resnetExport})` : '') +
       '. It has no training API, so W1, W2 and W4 compare with PyTorch and ConvNetJS only.',
   );
+  if (workloads.some((w) => w.startsWith('mnv2'))) {
+    lines.push(
+      '- MobileNetV2 rows: Stride runs its zoo `mobilenet_v2` in eval mode under `noGrad`; onnxruntime runs the same model ' +
+        "exported by Stride's ONNX exporter (bench/export_mobilenet_v2.mjs" +
+        (mobilenetExport ? `, ${mobilenetExport}` : '') +
+        '). PyTorch is absent there: Debian ships it without torchvision.',
+    );
+  }
   lines.push('- ConvNetJS computes in Float64Array, one image at a time, on one thread.');
   lines.push(
     '- W5 conv: Stride runs this layer with Winograd F(4×4,3×3) (3×3, stride 1, 64→64 channels at 56×56 meets the ' +
@@ -549,7 +684,9 @@ function report({ runId, cpu, workloads, results, infos, forceCore, autoCore, re
       'algorithm it ran; the per-workload table gives the time per call.',
   );
   lines.push(
-    '- W3 fused rows, what each engine fuses: Stride `st.fuseForInference` folds batch norm into the convolutions and applies ' +
+    '- W3 plain rows: Stride is called as users call it (`model.eval()`, `forward` under `st.noGrad`), which folds batch norm ' +
+      'into the convolutions and applies ReLU in place by itself, without rewriting the model. ' +
+      'W3 fused rows, what each engine fuses: Stride `st.fuseForInference` folds batch norm into the convolutions and applies ' +
       'ReLU in place on conv and residual-add outputs, and keeps GEMM weights packed; PyTorch `torch.fx.experimental.optimization.fuse` ' +
       'folds batch norm into the convolutions (ReLU stays separate); onnxruntime runs the same session in the plain and fused rows, ' +
       "with its graph optimizations at level 'all' (conv + batch norm folding, conv + activation and conv + add fusion, NCHWc layout) " +

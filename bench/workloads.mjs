@@ -24,7 +24,9 @@ export const GEMM_FLOPS = 2 * 1024 ** 3;
 
 /**
  * Each workload: a title, the unit of its row ('GFLOP/s' and 'img/s': higher is better; 'ms': lower
- * is better), and the thread count engines should use when the row fixes one.
+ * is better), the thread count engines should use when the row fixes one, `memory: true` for
+ * rows whose peak resident memory is measured (each engine alone in a fresh process), and `base`
+ * for a row that repeats another row's work with a different thread count.
  */
 export const WORKLOADS = {
   w1: { title: 'W1 LeNet-5 train step, batch 64 (MNIST-sized random data)', unit: 'img/s', batch: 64 },
@@ -33,15 +35,50 @@ export const WORKLOADS = {
     unit: 'img/s',
     batch: 32,
   },
-  'w3-b1': { title: 'W3 ResNet-18 224×224 inference, batch 1 (latency)', unit: 'ms', batch: 1 },
-  'w3-b8': { title: 'W3 ResNet-18 224×224 inference, batch 8', unit: 'img/s', batch: 8 },
+  'w3-b1': { title: 'W3 ResNet-18 224×224 inference, batch 1 (latency)', unit: 'ms', batch: 1, memory: true },
+  'w3-b8': { title: 'W3 ResNet-18 224×224 inference, batch 8', unit: 'img/s', batch: 8, memory: true },
   'w3f-b1': {
     title: 'W3 ResNet-18 inference, batch 1, fused for inference (latency)',
     unit: 'ms',
     batch: 1,
+    memory: true,
   },
-  'w3f-b8': { title: 'W3 ResNet-18 inference, batch 8, fused for inference', unit: 'img/s', batch: 8 },
-  w4: { title: 'W4 ResNet-18 train step, batch 8', unit: 'img/s', batch: 8 },
+  'w3f-b8': {
+    title: 'W3 ResNet-18 inference, batch 8, fused for inference',
+    unit: 'img/s',
+    batch: 8,
+    memory: true,
+  },
+  w4: { title: 'W4 ResNet-18 train step, batch 8', unit: 'img/s', batch: 8, memory: true },
+  'mnv2-b1': {
+    title: 'MobileNetV2 224×224 inference, batch 1 (latency)',
+    unit: 'ms',
+    batch: 1,
+    memory: true,
+  },
+  'mnv2-b8': { title: 'MobileNetV2 224×224 inference, batch 8', unit: 'img/s', batch: 8, memory: true },
+  // Thread scaling: the same work as `base` on 1 thread; the report sets each beside its base row.
+  'w3-b1-1t': {
+    title: 'W3 ResNet-18 inference, batch 1, 1 thread (latency)',
+    unit: 'ms',
+    batch: 1,
+    threads: 1,
+    base: 'w3-b1',
+  },
+  'w3-b8-1t': {
+    title: 'W3 ResNet-18 inference, batch 8, 1 thread',
+    unit: 'img/s',
+    batch: 8,
+    threads: 1,
+    base: 'w3-b8',
+  },
+  'w4-1t': {
+    title: 'W4 ResNet-18 train step, batch 8, 1 thread',
+    unit: 'img/s',
+    batch: 8,
+    threads: 1,
+    base: 'w4',
+  },
   'w6-centernet': {
     title:
       'W6 CenterNet 512×512 COCO detection (@vladmandic/human), batch 1: network + decode + NMS (latency)',
@@ -67,6 +104,11 @@ export const WORKLOADS = {
     threads: 2,
   },
 };
+
+/** The workload whose work a row repeats (a thread-scaling row names its base), else the row itself. */
+export function workOf(workload) {
+  return WORKLOADS[workload].base ?? workload;
+}
 
 /** The row's number for one iteration that took `seconds`. */
 export function valueOf(workload, seconds) {

@@ -2,6 +2,7 @@
 //   {"id", "cmd": "info"}                      -> {"id", "ok": true, "info": {...}}
 //   {"id", "cmd": "setup", "workload"}         -> {"id", "ok": true, "note"?} or {"id", "ok": false, "error"}
 //   {"id", "cmd": "run", "workload", "iters"}  -> {"id", "ok": true, "seconds"}
+//   {"id", "cmd": "memory"}                    -> {"id", "ok": true, "maxRssBytes"} (peak resident set)
 // `run` times only the iterations themselves, inside the engine process.
 import { createInterface } from 'node:readline';
 
@@ -23,6 +24,8 @@ export function serve(engine) {
           const t0 = process.hrtime.bigint();
           for (let i = 0; i < msg.iters; i++) await engine.run(msg.workload);
           out({ id: msg.id, ok: true, seconds: Number(process.hrtime.bigint() - t0) / 1e9 });
+        } else if (msg.cmd === 'memory') {
+          out({ id: msg.id, ok: true, maxRssBytes: process.resourceUsage().maxRSS * 1024 });
         } else if (msg.cmd === 'quit') process.exit(0);
         else out({ id: msg.id, ok: false, error: `unknown command ${msg.cmd}` });
       } catch (e) {

@@ -1,5 +1,6 @@
 """The engine side of the benchmark protocol in Python (see engine-loop.mjs): JSON lines on stdin/stdout."""
 import json
+import resource
 import sys
 import time
 
@@ -21,6 +22,9 @@ def serve(info, setup, run):
                 for _ in range(msg["iters"]):
                     run(msg["workload"])
                 reply["seconds"] = time.perf_counter() - t0
+            elif msg["cmd"] == "memory":
+                # Peak resident set size of this process (Linux reports KiB).
+                reply["maxRssBytes"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
             elif msg["cmd"] == "quit":
                 return
             else:

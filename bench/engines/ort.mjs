@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { singleNodeModel } from '../onnx-builder.mjs';
-import { BENCH_THREADS } from '../workloads.mjs';
+import { BENCH_THREADS, WORKLOADS, workOf } from '../workloads.mjs';
 import { serve } from './engine-loop.mjs';
 
 const require = createRequire(import.meta.url);
@@ -17,12 +17,13 @@ const web =
 const ort = require(web ? 'onnxruntime-web' : 'onnxruntime-node');
 if (web) ort.env.wasm.numThreads = 1;
 const THREADS = web ? 1 : BENCH_THREADS;
-const options = {
+const sessionOptions = {
   ...(web ? { executionProviders: ['wasm'] } : { intraOpNumThreads: THREADS, interOpNumThreads: 1 }),
   graphOptimizationLevel: 'all',
   executionMode: 'sequential',
 };
 const resnetPath = fileURLToPath(new URL('../.cache/resnet18.onnx', import.meta.url));
+const mobilenetPath = fileURLToPath(new URL('../.cache/mobilenet_v2.onnx', import.meta.url));
 
 function randomData(n) {
   const a = new Float32Array(n);
@@ -40,9 +41,16 @@ serve({
       threads: THREADS,
     };
   },
-  async setup(workload) {
+  async setup(row) {
     let session;
     let feeds;
+    const workload = workOf(row);
+    // A row that fixes its thread count (thread scaling) gets a session with that many threads.
+    const options = web
+      ? sessionOptions
+      : { ...sessionOptions, intraOpNumThreads: WORKLOADS[row].threads ?? THREADS };
+    // onnxruntime-web takes a model's bytes (it would fetch a path).
+    const modelFile = (path) => (web ? readFileSync(path) : path);
     if (workload === 'w5-conv') {
       const model = singleNodeModel({
         opType: 'Conv',
@@ -72,9 +80,17 @@ serve({
       // plain and the fused W3 rows: it always fuses at session creation.
       if (!existsSync(resnetPath))
         throw new Error('no bench/.cache/resnet18.onnx (it is exported with PyTorch)');
-      // onnxruntime-web takes the model's bytes (it would fetch a path).
-      session = await ort.InferenceSession.create(web ? readFileSync(resnetPath) : resnetPath, options);
-      const b = workload.endsWith('b1') ? 1 : 8;
+      session = await ort.InferenceSession.create(modelFile(resnetPath), options);
+      const b = WORKLOADS[row].batch;
+      feeds = {
+        [session.inputNames[0]]: new ort.Tensor('float32', randomData(b * 3 * 224 * 224), [b, 3, 224, 224]),
+      };
+    } else if (workload.startsWith('mnv2')) {
+      // Stride's MobileNetV2, exported by Stride's ONNX exporter (bench/export_mobilenet_v2.mjs).
+      if (!existsSync(mobilenetPath))
+        throw new Error('no bench/.cache/mobilenet_v2.onnx (bench/export_mobilenet_v2.mjs writes it)');
+      session = await ort.InferenceSession.create(modelFile(mobilenetPath), options);
+      const b = WORKLOADS[row].batch;
       feeds = {
         [session.inputNames[0]]: new ort.Tensor('float32', randomData(b * 3 * 224 * 224), [b, 3, 224, 224]),
       };
@@ -82,7 +98,7 @@ serve({
       throw new Error(`onnxruntime: no workload ${workload}`);
     }
     await session.run(feeds);
-    state.set(workload, { session, feeds });
+    state.set(row, { session, feeds });
     return undefined;
   },
   async run(workload) {

@@ -1,7 +1,7 @@
 // Stride as a benchmark engine. Run with `node --import tsx bench/engines/stride.mjs --backend
 // native|wasm|reference` (tsx loads Stride's TypeScript sources directly).
 import { readFileSync } from 'node:fs';
-import { BENCH_THREADS, WORKLOADS, centerNetImage } from '../workloads.mjs';
+import { BENCH_THREADS, WORKLOADS, centerNetImage, workOf } from '../workloads.mjs';
 import { serve } from './engine-loop.mjs';
 
 const st = await import('../../src/node.js');
@@ -28,7 +28,7 @@ function trainer(model, x, y) {
 
 function build(workload) {
   st.manualSeed(0);
-  switch (workload) {
+  switch (workOf(workload)) {
     case 'w5-conv': {
       const x = st.randn([1, 64, 56, 56]);
       const w = st.randn([64, 64, 3, 3]);
@@ -75,6 +75,13 @@ function build(workload) {
       model.eval();
       // The fused rows fold batch norm into the convolutions and ReLU into conv/add outputs.
       if (workload.startsWith('w3f')) st.fuseForInference(model);
+      const x = st.randn([WORKLOADS[workload].batch, 3, 224, 224]);
+      return () => st.noGrad(() => model.forward(x));
+    }
+    case 'mnv2-b1':
+    case 'mnv2-b8': {
+      // As users call it: eval mode and noGrad (batch norms fold into the convolutions by themselves).
+      const model = st.models.mobilenet_v2().eval();
       const x = st.randn([workload.endsWith('b1') ? 1 : 8, 3, 224, 224]);
       return () => st.noGrad(() => model.forward(x));
     }

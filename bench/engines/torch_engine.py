@@ -13,6 +13,9 @@ from torch_models import ResNet18, convnetjs_cifar10, lenet5
 THREADS = int(os.environ.get("STRIDE_BENCH_THREADS", "2"))
 torch.set_num_threads(THREADS)
 steps = {}
+# Rows that fix their own thread count (thread scaling); the others run THREADS.
+ROW_THREADS = {"w3-b1-1t": 1, "w3-b8-1t": 1, "w4-1t": 1}
+BASE = {"w3-b1-1t": "w3-b1", "w3-b8-1t": "w3-b8", "w4-1t": "w4"}
 
 
 def blas_name():
@@ -43,8 +46,16 @@ def trainer(model, x, y):
     return step
 
 
-def setup(workload):
+def use_threads(workload):
+    n = ROW_THREADS.get(workload, THREADS)
+    if torch.get_num_threads() != n:
+        torch.set_num_threads(n)
+
+
+def setup(row):
+    use_threads(row)
     torch.manual_seed(0)
+    workload = BASE.get(row, row)
     if workload == "w5-conv":
         x, w = torch.randn(1, 64, 56, 56), torch.randn(64, 64, 3, 3)
 
@@ -78,8 +89,13 @@ def setup(workload):
         raise ValueError("torch: no workload " + workload)
     step()
     step()
-    steps[workload] = step
+    steps[row] = step
     return None
 
 
-serve(info, setup, lambda w: steps[w]())
+def run(row):
+    use_threads(row)
+    steps[row]()
+
+
+serve(info, setup, run)

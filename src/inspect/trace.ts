@@ -193,7 +193,10 @@ function run(model: Module, input: Tensor, mode: TraceMode, execute: boolean, st
   } finally {
     for (const h of handles) h.remove();
     for (const [m, t] of modes) m.training = t;
-    for (const [b, copy] of buffers) b.data.set(copy);
+    for (const [b, copy] of buffers) {
+      b.data.set(copy);
+      b.markChanged();
+    }
   }
 }
 

@@ -1,3 +1,4 @@
+import { isGradEnabled } from '../autograd/grad-mode.js';
 import type { Backend, Conv2dParams, PreparedConv2dWeights } from '../backend/backend.js';
 import { ValueError } from '../errors.js';
 import type { Conv2dOptions, Conv2dTransposeOptions } from '../ops/conv-params.js';
@@ -8,10 +9,12 @@ import { pair, type Padding2d, type Pair } from '../ops/geometry.js';
 import { zeros } from '../tensor/creation.js';
 import type { FloatArray } from '../tensor/dtype.js';
 import type { Rng } from '../tensor/random.js';
-import type { Tensor } from '../tensor/tensor.js';
+import { Tensor } from '../tensor/tensor.js';
+import { foldBatchNormInto } from './batch-norm-folding.js';
 import { torchDefaultInit } from './init.js';
 import { checkInt, showPair } from './layer-args.js';
-import { Module } from './module.js';
+import { Module, runAsLayer } from './module.js';
+import type { BatchNorm2d } from './normalization.js';
 import { Parameter } from './parameter.js';
 
 /** Options of {@link Conv2d}: those of the functional `conv2d`, plus bias and the init generator. */
@@ -52,6 +55,37 @@ function showPadding(p: Padding2d): string {
 
 function isZeroPadding(p: Padding2d): boolean {
   return p === 'valid' || p === 0 || (Array.isArray(p) && p.every((v) => v === 0));
+}
+
+/** One tensor a derived value was computed from, as it was then. */
+interface SourceStamp {
+  tensor: Tensor;
+  data: FloatArray;
+  version: number;
+}
+
+function stamp(tensors: readonly (Tensor | null | undefined)[]): SourceStamp[] {
+  const out: SourceStamp[] = [];
+  for (const t of tensors) if (t) out.push({ tensor: t, data: t.data, version: t.version });
+  return out;
+}
+
+function unchanged(stamps: readonly SourceStamp[], tensors: readonly (Tensor | null | undefined)[]): boolean {
+  let k = 0;
+  for (const t of tensors) {
+    if (!t) continue;
+    const s = stamps[k++];
+    if (!s || s.tensor !== t || s.data !== t.data || s.version !== t.version) return false;
+  }
+  return k === stamps.length;
+}
+
+/** A convolution's weights with a following batch norm folded in, and what they came from. */
+interface FoldedEntry {
+  bn: BatchNorm2d;
+  sources: SourceStamp[];
+  weight: Tensor;
+  bias: Tensor;
 }
 
 /** What a {@link Conv2d} prepared its weights from, to tell when the preparation is stale. */
@@ -96,7 +130,8 @@ export class Conv2d extends Module {
    */
   activation: FusedActivation | null;
   /**
-   * Keep the weights prepared for inference (default false; `fuseForInference` sets it). While
+   * Keep the weights prepared for inference in evaluation mode even while gradients are recorded
+   * (default false; `fuseForInference` sets it; evaluation mode under `noGrad` always does). While
    * set, forwards in evaluation mode let the active backend prepare the weights once and reuse
    * them (the native backend keeps them packed as its GEMM-based kernels read them, which each
    * call would otherwise redo; its Winograd and depthwise kernels read them as they are; the
@@ -108,6 +143,7 @@ export class Conv2d extends Module {
    */
   prepackWeights = false;
   #prepared: PreparedWeightsEntry | null = null;
+  #folded: FoldedEntry | null = null;
 
   constructor(inChannels: number, outChannels: number, kernelSize: Pair, opts: Conv2dLayerOptions = {}) {
     super();
@@ -131,22 +167,81 @@ export class Conv2d extends Module {
     torchDefaultInit(this.weight, this.bias, { rng });
   }
 
-  /** Convolve a batch [N, inChannels, H, W] (or one image [inChannels, H, W]). */
+  /**
+   * Convolve a batch [N, inChannels, H, W] (or one image [inChannels, H, W]). In evaluation mode
+   * under `noGrad` (or with {@link prepackWeights}) the backend's prepared weights are used.
+   */
   forward(x: Tensor): Tensor {
-    const opts = { stride: this.stride, padding: this.padding, dilation: this.dilation, groups: this.groups };
     let y: Tensor;
-    if (this.prepackWeights && !this.training) {
-      y = conv2dPrepared(x, this.weight, this.bias, opts, (p, backend) => this.#preparedWeights(p, backend));
+    if (!this.training && (this.prepackWeights || !isGradEnabled())) {
+      const w = this.weight;
+      y = conv2dPrepared(x, w, this.bias, this.#options(), (p, backend) =>
+        this.#preparedWeights(w, p, backend),
+      );
     } else {
-      this.#prepared = null;
-      y = conv2d(x, this.weight, this.bias, opts);
+      // Training drops what inference prepared (it would be stale after the next step anyway).
+      if (this.training) {
+        this.#prepared = null;
+        this.#folded = null;
+      }
+      y = conv2d(x, this.weight, this.bias, this.#options());
     }
     return this.activation ? activateInPlace(y, this.activation) : y;
   }
 
-  /** The prepared weights for `backend`, prepared again when anything they came from changed. */
-  #preparedWeights(p: Conv2dParams, backend: Backend): PreparedConv2dWeights {
-    const w = this.weight;
+  /**
+   * @internal The inference forward of this convolution followed by `bn` (in evaluation mode) and
+   * `activation`, as containers run it in evaluation mode under `noGrad`: one convolution whose
+   * weights have the batch norm folded in (w·γ/√(var+ε), as {@link fuseForInference} folds them)
+   * and are prepared by the backend once, then the activation in place on the fresh output. The
+   * folded and prepared weights are made again when the weight, the bias or any of the batch
+   * norm's tensors is replaced or its `version` changes. The layer's own `activation` must be null.
+   */
+  forwardFused(x: Tensor, bn: BatchNorm2d | null, activation: FusedActivation | null): Tensor {
+    return runAsLayer(this, [x], () => {
+      let w = this.weight;
+      let b = this.bias;
+      if (bn) {
+        const f = this.#foldedWith(bn);
+        w = f.weight;
+        b = f.bias;
+      }
+      const y = conv2dPrepared(x, w, b, this.#options(), (p, backend) =>
+        this.#preparedWeights(w, p, backend),
+      );
+      return activation ? activateInPlace(y, activation) : y;
+    });
+  }
+
+  #options(): Conv2dOptions {
+    return { stride: this.stride, padding: this.padding, dilation: this.dilation, groups: this.groups };
+  }
+
+  /** The weights and bias with `bn` folded in, folded again when anything they came from changed. */
+  #foldedWith(bn: BatchNorm2d): FoldedEntry {
+    const sources = [
+      this.weight,
+      this.bias,
+      bn.weight,
+      bn.bias,
+      bn.getBuffer('running_mean'),
+      bn.getBuffer('running_var'),
+    ];
+    const c = this.#folded;
+    if (c !== null && c.bn === bn && unchanged(c.sources, sources)) return c;
+    const f = foldBatchNormInto(this.weight.data, this.bias ? this.bias.data : null, bn);
+    const entry: FoldedEntry = {
+      bn,
+      sources: stamp(sources),
+      weight: new Tensor(f.weight, this.weight.shape),
+      bias: new Tensor(f.bias, [this.outChannels]),
+    };
+    this.#folded = entry;
+    return entry;
+  }
+
+  /** The prepared weights of `w` for `backend`, prepared again when anything they came from changed. */
+  #preparedWeights(w: Tensor, p: Conv2dParams, backend: Backend): PreparedConv2dWeights {
     // The weight tensor's identity fixes the shape the handle was prepared for.
     const c = this.#prepared;
     if (

@@ -2,6 +2,7 @@ import { ValueError } from '../errors.js';
 import type { FusedActivation } from '../ops/fused-activation.js';
 import { zeros } from '../tensor/creation.js';
 import { ReLU, ReLU6 } from './activation-layers.js';
+import { foldBatchNormInto, isFoldableBatchNorm } from './batch-norm-folding.js';
 import { Conv2d } from './conv.js';
 import { Graph, type GraphStep } from './graph.js';
 import { Add } from './merge.js';
@@ -103,30 +104,15 @@ function overridesForward(m: Module, base: typeof Graph | typeof Sequential): bo
 
 /** A batch norm with running statistics, which a convolution can absorb. */
 function foldable(bn: Module, conv: Conv2d): bn is BatchNorm2d {
-  return (
-    bn instanceof BatchNorm2d &&
-    bn.getBuffer('running_mean') !== null &&
-    bn.getBuffer('running_var') !== null &&
-    bn.getBuffer('running_mean')!.size === conv.outChannels
-  );
+  return isFoldableBatchNorm(bn, conv.outChannels);
 }
 
 /** Scale the convolution's filters and shift its bias so that it computes bn(conv(x)). */
 function foldBatchNorm(conv: Conv2d, bn: BatchNorm2d): void {
-  const mean = bn.getBuffer('running_mean')!.data;
-  const variance = bn.getBuffer('running_var')!.data;
-  const gamma = bn.weight?.data;
-  const beta = bn.bias?.data;
-  const outC = conv.outChannels;
-  if (!conv.bias) conv.bias = new Parameter(zeros([outC], { dtype: conv.weight.dtype }));
+  if (!conv.bias) conv.bias = new Parameter(zeros([conv.outChannels], { dtype: conv.weight.dtype }));
   const w = conv.weight.data;
   const b = conv.bias.data;
-  const per = w.length / outC;
-  for (let o = 0; o < outC; o++) {
-    const s = (gamma ? gamma[o]! : 1) / Math.sqrt(variance[o]! + bn.eps);
-    for (let i = o * per; i < (o + 1) * per; i++) w[i] = w[i]! * s;
-    b[o] = (b[o]! - mean[o]!) * s + (beta ? beta[o]! : 0);
-  }
+  foldBatchNormInto(w, b, bn, { weight: w, bias: b });
   conv.weight.markChanged();
   conv.bias.markChanged();
 }

@@ -1,5 +1,6 @@
 import { ShapeError, ValueError } from '../errors.js';
 import type { Tensor } from '../tensor/tensor.js';
+import { fusedInferenceActive, planGraph, runFusedStep } from './inference-fusion.js';
 import { Module } from './module.js';
 
 /**
@@ -65,7 +66,10 @@ function baseName(m: Module): string {
  * ```
  *
  * Applying the same module object to several nodes shares its weights (it is registered once, under
- * its first name). Nodes are evaluated in creation order, only those the outputs need.
+ * its first name). Nodes are evaluated in creation order, only those the outputs need. Under
+ * `noGrad`, conv -> batch norm -> ReLU/ReLU6 chains and sums followed by ReLU/ReLU6 (layers in
+ * evaluation mode, without hooks, each value read only by the next) run fused, as `Sequential`
+ * runs them.
  */
 export class Graph extends Module {
   readonly #steps: Step[] = [];
@@ -262,11 +266,13 @@ export class Graph extends Module {
       }
       values.set(stepIndex, x);
     });
+    const plan = fusedInferenceActive() ? planGraph(this.#steps, this.#outputs) : null;
     for (let i = 0; i < this.#steps.length; i++) {
       const step = this.#steps[i]!;
       if (!step.module || !needed.has(i)) continue;
       const args = step.inputs.map((j) => values.get(j)!);
-      values.set(i, step.module.forward(...args));
+      const fused = plan?.[i];
+      values.set(i, fused ? runFusedStep(fused, args) : step.module.forward(...args));
       for (const j of step.inputs) if (lastUse.get(j) === i) values.delete(j);
     }
     return this.#outputs.map((o) => values.get(o)!);

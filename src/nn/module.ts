@@ -519,6 +519,15 @@ export abstract class Module {
     return { remove: () => void this.#hooks.delete(id) };
   }
 
+  /**
+   * Whether any forward hook or pre-hook is registered on this module. Containers running in
+   * inference mode only merge a layer into its neighbour (batch norm into a convolution) when
+   * none of them has hooks, so hooks always see the layer's own inputs and output.
+   */
+  get hasForwardHooks(): boolean {
+    return this.#preHooks.size > 0 || this.#hooks.size > 0;
+  }
+
   // ---- printing ----
 
   /** The type name shown by {@link toString} (the class name). */
@@ -562,6 +571,20 @@ const layerErrors = new WeakMap<Error, LayerErrorContext>();
  * it; the innermost gives the layer's description and input shapes, each outer one prepends the
  * name under which it holds the previous one, giving a dotted path like `features.3`.
  */
+/**
+ * @internal Run `fn` as `module`'s forward on `inputs` would run, as far as errors go: a Stride
+ * error gets the same last line naming the layer and its input shapes. For paths that compute a
+ * layer's output without calling its `forward` (the fused inference path of the containers).
+ */
+export function runAsLayer<T>(module: Module, inputs: readonly Tensor[], fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    noteLayerError(err, module, inputs);
+    throw err;
+  }
+}
+
 function noteLayerError(err: unknown, module: Module, inputs: readonly Tensor[]): void {
   if (!(err instanceof StrideError)) return;
   let ctx = layerErrors.get(err);

@@ -79,6 +79,8 @@ abstract class BatchNormBase extends Module {
     this.runningMean?.data.fill(0);
     this.runningVar?.data.fill(1);
     this.numBatchesTracked?.data.fill(0);
+    this.runningMean?.markChanged();
+    this.runningVar?.markChanged();
   }
 
   /**
@@ -103,11 +105,18 @@ abstract class BatchNormBase extends Module {
       if (this.momentum === null) factor = 1 / this.numBatchesTracked.data[0]!;
     }
     const useBatchStats = training || !this.runningMean;
-    return batchNorm(x, this.runningMean, this.runningVar, this.weight, this.bias, {
+    const y = batchNorm(x, this.runningMean, this.runningVar, this.weight, this.bias, {
       training: useBatchStats,
       momentum: factor,
       eps: this.eps,
     });
+    // The running statistics changed in place: what was derived from them (a convolution's
+    // folded inference weights) must be derived again.
+    if (useBatchStats) {
+      this.runningMean?.markChanged();
+      this.runningVar?.markChanged();
+    }
+    return y;
   }
 
   override extraRepr(): string {

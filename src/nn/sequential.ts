@@ -1,5 +1,6 @@
 import { ValueError } from '../errors.js';
 import type { Tensor } from '../tensor/tensor.js';
+import { chainAt, fusedInferenceActive } from './inference-fusion.js';
 import { Module } from './module.js';
 
 function isModuleRecord(v: unknown): v is Readonly<Record<string, Module>> {
@@ -132,10 +133,28 @@ export class Sequential extends Module {
     else this.#replaceAt(i, module);
   }
 
-  /** Feed `x` through every layer in turn. */
+  /**
+   * Feed `x` through every layer in turn. Under `noGrad`, a `Conv2d` followed by a `BatchNorm2d`
+   * and/or a `ReLU`/`ReLU6`, all in evaluation mode and without hooks, runs as one convolution
+   * with the batch norm folded in and the activation in place (same values up to float rounding).
+   */
   forward(x: Tensor): Tensor {
+    const layers = this.#layers;
     let y = x;
-    for (const layer of this.#layers) y = layer.forward(y);
+    if (!fusedInferenceActive()) {
+      for (const layer of layers) y = layer.forward(y);
+      return y;
+    }
+    for (let i = 0; i < layers.length;) {
+      const chain = chainAt(layers, i);
+      if (chain) {
+        y = chain.conv.forwardFused(y, chain.bn, chain.activation);
+        i += chain.length;
+      } else {
+        y = layers[i]!.forward(y);
+        i++;
+      }
+    }
     return y;
   }
 }

@@ -38,14 +38,9 @@ export function checkFusedActivation(op: string, a: unknown): FusedActivation | 
  */
 export function activateInPlace(y: Tensor, activation: FusedActivation): Tensor {
   const d = y.data;
-  if (activation === 'relu') {
-    kernels().unary('relu', d, d);
-  } else {
-    for (let i = 0; i < d.length; i++) {
-      const v = d[i]!;
-      d[i] = v < 0 ? 0 : v > 6 ? 6 : v;
-    }
-  }
+  // ReLU6 is hardtanh(x, 0, 6): the backend's activation kernel (native: vectorized) in place.
+  if (activation === 'relu') kernels().unary('relu', d, d);
+  else kernels().activation('hardtanh', d, d, 0, 6);
   const out = new Tensor(d, y.shape);
   return record(activation, [y], out, (g) => {
     const dx = empty(y.shape, y.dtype);

@@ -13,6 +13,7 @@ import { StrideError } from '../errors.js';
 import '../index.js';
 import { layerFromSpec } from '../io/layer-registry.js';
 import type { Module } from '../nn/module.js';
+import type { FloatArray } from '../tensor/dtype.js';
 import { Tensor } from '../tensor/tensor.js';
 import { moduleTree } from './module-tree.js';
 import { transferError } from './transferred-error.js';
@@ -43,6 +44,10 @@ function send(message: FromWorker, transfer: ArrayBuffer[] = []): void {
 function init(msg: InitMessage): Loaded {
   const model = layerFromSpec(msg.spec);
   const byName = new Map(Object.entries(model.stateDict()));
+  // stateDict() gives detached views; updates go to the live tensors so that their `version`
+  // moves and what layers derived from them (folded, prepared convolution weights) is redone.
+  const live = new Map<FloatArray, Tensor>();
+  for (const t of [...model.parameters(), ...model.buffers()]) live.set(t.data, t);
   const bufferNames = new Set(model.namedBuffers().map(([n]) => n));
   const state: Tensor[] = [];
   const bufferIndices: number[] = [];
@@ -56,7 +61,7 @@ function init(msg: InitMessage): Loaded {
       );
     }
     byName.delete(name);
-    state.push(t);
+    state.push(live.get(t.data) ?? t);
     if (bufferNames.has(name)) bufferIndices.push(i);
   }
   if (byName.size > 0) {
@@ -79,9 +84,11 @@ function useBackend(name: string): void {
 }
 
 function applyUpdates(m: Loaded, updates: readonly StateUpdate[]): void {
-  // markChanged: caches derived from the values (prepacked convolution weights) must see them.
-  for (const u of updates) m.state[u.index]!.data.set(u.data);
-  for (const u of updates) m.state[u.index]!.markChanged();
+  for (const u of updates) {
+    const t = m.state[u.index]!;
+    t.data.set(u.data);
+    t.markChanged();
+  }
 }
 
 function forward(m: Loaded, msg: ForwardMessage): ForwardReply & { kind: 'result' } {

@@ -12,8 +12,9 @@ declare module '../nn/module.js' {
   interface Module {
     /**
      * `model.forward(x)` run in a worker thread (Node only), so the event loop keeps serving
-     * timers and sockets while it computes: the result equals `model.forward(x)` on the same
-     * backend, as a tensor with no autograd history.
+     * timers and sockets while it computes: the result equals `st.noGrad(() => model.forward(x))`
+     * on the same backend (so in evaluation mode its conv-batch-norm chains run fused, as
+     * `Sequential` and `Graph` run them under `noGrad`), as a tensor with no autograd history.
      *
      * The first call starts a worker for this model, which rebuilds it from its architecture (so
      * the model must be made of Stride layers in a Sequential or Graph: the zoo's models but

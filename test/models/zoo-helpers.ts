@@ -79,6 +79,8 @@ export function hashFill(model: Module): void {
     const d = t.data;
     for (let i = 0; i < n; i++) d[i] = add + mul * hashUnit(i + off);
   }
+  // stateDict() hands out detached views: tell the live tensors their values changed.
+  for (const t of [...model.parameters(), ...model.buffers()]) t.markChanged();
 }
 
 /** (n·2654435761 mod 2^32) mod 2001 / 1000 - 1, exactly as gen_zoo_parity.py's `hash_unit`. */

@@ -3,6 +3,7 @@ import { noGrad } from '../../autograd/grad-mode.js';
 import { Conv2d, Conv2dTranspose } from '../../nn/conv.js';
 import { Dropout } from '../../nn/dropout.js';
 import { Graph, type GraphNode } from '../../nn/graph.js';
+import { skipInit } from '../../nn/init.js';
 import { Linear } from '../../nn/linear.js';
 import { Add, Concat } from '../../nn/merge.js';
 import type { Module } from '../../nn/module.js';
@@ -378,7 +379,9 @@ export function importOnnx(source: Uint8Array | OnnxModel, opts: ImportOnnxOptio
         ),
         outputIndex,
       );
-    const layer = nativeLayer(node, a, opset, consts, dynamic, firstRank) ?? generic(0);
+    // Every parameter of a native layer is copied from the file: drawing initial weights first
+    // would only be overwritten (for VGG-11-BN, 133M random numbers).
+    const layer = skipInit(() => nativeLayer(node, a, opset, consts, dynamic, firstRank)) ?? generic(0);
     const args = dynamic.map((i) => (ins[i] as { node: GraphNode }).node);
     const name = unique(sanitize(node.name) || `${node.opType.toLowerCase()}_${index}`);
     const gn = graph.add(name, layer, ...args);

@@ -155,6 +155,9 @@ export interface OnnxModel {
 /** The deepest nesting of subgraphs (If/Loop bodies) the decoder accepts. */
 const MAX_GRAPH_DEPTH = 32;
 
+/** Whether this machine stores numbers little-endian, as ONNX raw data does (every common CPU). */
+const HOST_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
 function isFloat32Type(t: number): boolean {
   return t === OnnxDataType.FLOAT || t === OnnxDataType.FLOAT16 || t === OnnxDataType.BFLOAT16;
 }
@@ -232,6 +235,12 @@ function readTensor(r: ProtoReader): OnnxTensor {
       r.fail(
         `tensor '${name}' of dims [${dims.join(', ')}] needs ${count * size} bytes of raw data, has ${raw.length}`,
       );
+    }
+    if (HOST_LITTLE_ENDIAN && (dataType === OnnxDataType.FLOAT || dataType === OnnxDataType.DOUBLE)) {
+      // The bytes already are the array (ONNX stores little-endian): one bulk copy, which also
+      // realigns raw data that sits at any offset of the file.
+      new Uint8Array(out.buffer, out.byteOffset, out.byteLength).set(raw);
+      return { name, dims, dataType, data: out };
     }
     const dv = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
     const read: (i: number) => number = {

@@ -1,0 +1,139 @@
+import { isGradEnabled } from '../autograd/grad-mode.js';
+import { activateInPlace, type FusedActivation } from '../ops/fused-activation.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { ReLU, ReLU6 } from './activation-layers.js';
+import { isFoldableBatchNorm } from './batch-norm-folding.js';
+import { Conv2d } from './conv.js';
+import { Add } from './merge.js';
+import type { Module } from './module.js';
+import { BatchNorm2d } from './normalization.js';
+
+// What `Sequential` and `Graph` run differently under `noGrad` (fast by default in inference):
+// conv -> batch norm -> ReLU/ReLU6 chains whose layers are all in evaluation mode run as one
+// convolution with the batch norm folded into its weights (prepared once per weight version) and
+// the activation applied in place; a sum followed by ReLU/ReLU6 activates the fresh sum in place.
+// The values are those of the layers run one by one, up to float rounding. Only layers of exactly
+// these classes, without hooks, are merged, so subclasses and hooks see what they always saw.
+
+/** Whether containers run their layers through the fused inference path now. */
+export function fusedInferenceActive(): boolean {
+  return !isGradEnabled();
+}
+
+/** `m` is exactly of class `cls` (not a subclass, whose forward may differ), in evaluation mode, without hooks. */
+function plainLayer(m: Module | null | undefined, cls: abstract new (...a: never[]) => Module): boolean {
+  return (
+    m !== null &&
+    m !== undefined &&
+    Object.getPrototypeOf(m) === cls.prototype &&
+    !m.training &&
+    !m.hasForwardHooks
+  );
+}
+
+function fusableConv(m: Module | null | undefined): m is Conv2d {
+  return plainLayer(m, Conv2d) && (m as Conv2d).activation === null;
+}
+
+function fusableBatchNorm(m: Module | null | undefined, conv: Conv2d): m is BatchNorm2d {
+  return plainLayer(m, BatchNorm2d) && isFoldableBatchNorm(m, conv.outChannels);
+}
+
+function fusableActivation(m: Module | null | undefined): FusedActivation | null {
+  if (plainLayer(m, ReLU)) return 'relu';
+  if (plainLayer(m, ReLU6)) return 'relu6';
+  return null;
+}
+
+/** A convolution, the batch norm after it (or null) and the activation after those (or null). */
+export interface FusedConvChain {
+  conv: Conv2d;
+  bn: BatchNorm2d | null;
+  activation: FusedActivation | null;
+}
+
+/** The fused chain starting at `layers[i]` and how many layers it covers, or null. */
+export function chainAt(layers: readonly Module[], i: number): (FusedConvChain & { length: number }) | null {
+  const conv = layers[i];
+  if (!fusableConv(conv)) return null;
+  let j = i + 1;
+  const next = layers[j];
+  const bn = fusableBatchNorm(next, conv) ? next : null;
+  if (bn) j++;
+  const activation = fusableActivation(layers[j]);
+  if (activation) j++;
+  return j === i + 1 ? null : { conv, bn, activation, length: j - i };
+}
+
+/** How a graph step runs in fused inference: as a chain, a sum with its activation, or as its input. */
+export type FusedStep =
+  | ({ kind: 'conv' } & FusedConvChain)
+  | { kind: 'add'; add: Add; activation: FusedActivation }
+  | { kind: 'alias' };
+
+/** The shape of a graph step that planning reads. */
+export interface PlannedStep {
+  readonly module: Module | null;
+  readonly inputs: readonly number[];
+}
+
+/**
+ * The fused inference plan of a graph's steps (in topological order): per step, how it runs, or
+ * undefined to run its layer as usual. A step is merged into the one before it only when it is
+ * that step's only reader and the value is not a graph output.
+ */
+export function planGraph(
+  steps: readonly PlannedStep[],
+  outputs: readonly number[],
+): (FusedStep | undefined)[] {
+  const readers = steps.map(() => 0);
+  const reader = steps.map(() => -1);
+  steps.forEach((s, i) => {
+    for (const j of s.inputs) {
+      readers[j]!++;
+      reader[j] = i;
+    }
+  });
+  for (const o of outputs) readers[o]!++;
+  // The step that alone reads step i's value through its only input, or -1.
+  const soleReader = (i: number): number => {
+    const r = reader[i]!;
+    return readers[i] === 1 && r >= 0 && steps[r]!.inputs.length === 1 ? r : -1;
+  };
+  const plan: (FusedStep | undefined)[] = steps.map(() => undefined);
+  steps.forEach((s, i) => {
+    if (plan[i]) return;
+    const m = s.module;
+    if (fusableConv(m) && s.inputs.length === 1) {
+      const j = soleReader(i);
+      const next = j >= 0 ? steps[j]!.module : null;
+      const bn = fusableBatchNorm(next, m) ? next : null;
+      const k = soleReader(bn ? j : i);
+      const activation = k >= 0 ? fusableActivation(steps[k]!.module) : null;
+      if (!bn && !activation) return;
+      plan[i] = { kind: 'conv', conv: m, bn, activation };
+      if (bn) plan[j] = { kind: 'alias' };
+      if (activation) plan[k] = { kind: 'alias' };
+    } else if (plainLayer(m, Add) && (m as Add).activation === null && s.inputs.length >= 2) {
+      const k = soleReader(i);
+      const activation = k >= 0 ? fusableActivation(steps[k]!.module) : null;
+      if (!activation) return;
+      plan[i] = { kind: 'add', add: m as Add, activation };
+      plan[k] = { kind: 'alias' };
+    }
+  });
+  return plan;
+}
+
+/** Run one planned graph step on its input values. */
+export function runFusedStep(step: FusedStep, args: readonly Tensor[]): Tensor {
+  switch (step.kind) {
+    case 'alias':
+      return args[0]!;
+    case 'conv':
+      return step.conv.forwardFused(args[0]!, step.bn, step.activation);
+    case 'add':
+      // A sum of two or more inputs is a fresh tensor that nothing else holds.
+      return activateInPlace(step.add.forward(...args), step.activation);
+  }
+}

@@ -1,0 +1,187 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import * as st from '../../src/node.js';
+import { assertClose } from '../helpers/assert-close.js';
+import { hashFill, hashInput, zooParity } from '../models/zoo-helpers.js';
+
+// Eval mode under noGrad runs conv -> batch norm -> ReLU chains fused (Sequential and Graph).
+// The truth: torchvision's logits for the same weights (test/fixtures/zoo_parity.json), and the
+// layers run one by one (eval mode with gradients recorded, which never fuses).
+
+/** The layers run one by one: evaluation mode with the autograd graph recorded. */
+function plain(model: st.Module, x: st.Tensor): st.Tensor {
+  return st.enableGrad(() => model.forward(x)).detach();
+}
+
+function inference(model: st.Module, x: st.Tensor): st.Tensor {
+  return st.noGrad(() => model.forward(x));
+}
+
+/** How often the batch norms of `model` run during `fn` (a folded batch norm does not run). */
+function countBatchNormCalls(model: st.Module, fn: () => void): number {
+  let calls = 0;
+  const norms = model.modules().filter((m) => m instanceof st.BatchNorm2d);
+  const originals = norms.map((m) => m.forward);
+  norms.forEach((m, i) => {
+    m.forward = (x: st.Tensor): st.Tensor => {
+      calls++;
+      return originals[i]!(x);
+    };
+  });
+  try {
+    fn();
+  } finally {
+    norms.forEach((m, i) => (m.forward = originals[i]!));
+  }
+  return calls;
+}
+
+/** conv-bn-relu, then a residual graph block: both containers' fused paths. */
+function smallNet(seed: number): st.Sequential {
+  const rng = new st.Rng(seed);
+  const g = new st.Graph();
+  const x = g.input();
+  let h = g.add('conv1', new st.Conv2d(8, 8, 3, { padding: 1, bias: false, rng }), x);
+  h = g.add('bn1', new st.BatchNorm2d(8), h);
+  h = g.add('relu1', new st.ReLU(), h);
+  h = g.add('conv2', new st.Conv2d(8, 8, 1, { rng }), h);
+  h = g.add('bn2', new st.BatchNorm2d(8), h);
+  h = g.add('add', new st.Add(), h, x);
+  g.output(g.add('relu2', new st.ReLU6(), h));
+  const net = new st.Sequential(
+    new st.Conv2d(3, 8, 3, { padding: 1, rng }),
+    new st.BatchNorm2d(8),
+    new st.ReLU(),
+    g,
+    new st.Conv2d(8, 4, 3, { stride: 2, rng }),
+    new st.BatchNorm2d(4),
+  );
+  randomizeNorms(net, rng);
+  return net;
+}
+
+/** Batch norm statistics far from the identity, so that folding changes the weights. */
+function randomizeNorms(model: st.Module, rng: st.Rng): void {
+  for (const m of model.modules()) {
+    if (!(m instanceof st.BatchNorm2d)) continue;
+    const n = m.numFeatures;
+    for (const [t, v] of [
+      [m.runningMean!, st.randn([n], { rng }).mul(0.5)],
+      [m.runningVar!, st.rand([n], { rng }).add(0.5)],
+      [m.weight!, st.rand([n], { rng }).add(0.5)],
+      [m.bias!, st.randn([n], { rng }).mul(0.3)],
+    ] as const) {
+      t.data.set(v.data);
+      t.markChanged();
+    }
+  }
+}
+
+function assertSameAsPlain(model: st.Module, x: st.Tensor, msg: string): st.Tensor {
+  const got = inference(model, x);
+  assertClose(got, plain(model, x), { atol: 1e-4, rtol: 1e-4, msg });
+  return got;
+}
+
+describe('fused inference by default (eval mode under noGrad)', () => {
+  for (const name of ['resnet18', 'mobilenet_v2'] as const) {
+    it(`${name}: torchvision's logits in the plain, the automatic and the explicit fused path`, () => {
+      const c = zooParity(name);
+      const model = st.models[name]({ numClasses: 10, init: false });
+      hashFill(model);
+      model.eval();
+      const x = hashInput(c.inputShape);
+      const tol = { atol: 1e-4 * Math.max(...c.logits.map(Math.abs)), rtol: 1e-3 };
+      let auto: st.Tensor | null = null;
+      const folded = countBatchNormCalls(model, () => (auto = inference(model, x)));
+      assertClose(auto!, c.logits, { ...tol, msg: 'automatic fused path' });
+      assert.equal(folded, 0, 'every batch norm folded into its convolution');
+      let byLayer: st.Tensor | null = null;
+      const run = countBatchNormCalls(model, () => (byLayer = plain(model, x)));
+      assertClose(byLayer!, c.logits, { ...tol, msg: 'plain path' });
+      assert.ok(run > 0, 'the plain path runs the batch norms');
+      st.fuseForInference(model);
+      assertClose(inference(model, x), c.logits, { ...tol, msg: 'after fuseForInference' });
+    });
+  }
+
+  it('follows every way weights and statistics change after a call (no stale folded weights)', () => {
+    const rng = new st.Rng(11);
+    const model = smallNet(1).eval();
+    const x = st.randn([2, 3, 9, 9], { rng });
+    let last = assertSameAsPlain(model, x, 'first call');
+    assertSameAsPlain(model, x, 'second call, folded weights reused');
+    assertSameAsPlain(model, st.randn([1, 3, 6, 7], { rng }), 'another input size');
+    const changed = (msg: string): void => {
+      const y = assertSameAsPlain(model, x, msg);
+      assert.notDeepEqual(Array.from(y.data), Array.from(last.data), `${msg}: the output did not change`);
+      last = y;
+    };
+
+    const opt = new st.SGD(model.parameters(), { lr: 0.1 });
+    opt.zeroGrad();
+    st.mseLoss(model.forward(x), st.zeros([2, 4, 4, 4])).backward();
+    opt.step();
+    changed('after an optimizer step');
+
+    const other = smallNet(2).eval();
+    model.loadStateDict(other.stateDict());
+    changed('after loadStateDict');
+
+    // Training-mode forwards move the running statistics in place.
+    model.train();
+    st.noGrad(() => model.forward(st.randn([4, 3, 9, 9], { rng }).mul(3)));
+    model.eval();
+    changed('after the running statistics moved in training mode');
+
+    const bn = model.at(1) as st.BatchNorm2d;
+    bn.weight!.data.set(st.rand([8], { rng }).add(1).data);
+    bn.weight!.markChanged();
+    changed("after a direct write to a batch norm's weight and markChanged()");
+
+    const conv = model.at(0) as st.Conv2d;
+    conv.weight = new st.Parameter(st.randn(conv.weight.shape, { rng }));
+    changed('after replacing a convolution weight');
+
+    st.init.kaimingUniform((model.at(4) as st.Conv2d).weight, { rng });
+    changed('after nn.init');
+  });
+
+  it('leaves training mode as it was: batch statistics and running-statistic updates', () => {
+    const a = smallNet(3).train();
+    const b = smallNet(3).train();
+    const x = st.randn([4, 3, 8, 8], { rng: new st.Rng(4) });
+    const ya = st.noGrad(() => a.forward(x));
+    const yb = plain(b, x);
+    assert.deepEqual(Array.from(ya.data), Array.from(yb.data));
+    assert.deepEqual(
+      Array.from((a.at(1) as st.BatchNorm2d).runningMean!.data),
+      Array.from((b.at(1) as st.BatchNorm2d).runningMean!.data),
+    );
+  });
+
+  it('keeps a layer with hooks, and a value read twice, unfused', () => {
+    const model = smallNet(5).eval();
+    const x = st.randn([1, 3, 8, 8], { rng: new st.Rng(6) });
+    const bn = model.at(1);
+    const conv = model.at(0);
+    let seen: st.Tensor | null = null;
+    const handle = bn.registerForwardHook((_m, inputs) => void (seen = inputs[0]!));
+    assertSameAsPlain(model, x, 'with a hook on a batch norm');
+    assertClose(seen!, plain(conv, x), { msg: 'the hook saw the raw convolution output' });
+    handle.remove();
+
+    // A graph whose convolution output is also a graph output: the batch norm cannot be folded.
+    const g = new st.Graph();
+    const i = g.input();
+    const c = g.add('conv', new st.Conv2d(3, 4, 3, { rng: new st.Rng(7) }), i);
+    const n = g.add('bn', new st.BatchNorm2d(4), c);
+    g.output(c, g.add('relu', new st.ReLU(), n));
+    randomizeNorms(g, new st.Rng(8));
+    g.eval();
+    const [raw, out] = st.noGrad(() => g.forwardAll(x));
+    const [rawPlain, outPlain] = st.enableGrad(() => g.forwardAll(x));
+    assertClose(raw!, rawPlain!, { msg: 'the convolution output' });
+    assertClose(out!, outPlain!, { msg: 'the activation output' });
+  });
+});
