@@ -1,9 +1,6 @@
 import { noGrad } from '../autograd/grad-mode.js';
 import { ValueError } from '../errors.js';
-import type { AdaptiveOutputSize } from '../ops/adaptive-pool.js';
 import { FUSED_ACTIVATIONS, type FusedActivation } from '../ops/fused-activation.js';
-import type { Padding2d } from '../ops/geometry.js';
-import type { AvgPool2dOptions } from '../ops/pool2d.js';
 import type { UpsampleOptions } from '../ops/upsample.js';
 import { zeros } from '../tensor/creation.js';
 import { Conv2d, Conv2dTranspose, DepthwiseSeparableConv2d } from '../nn/conv.js';
@@ -21,16 +18,6 @@ import {
   LayerNorm,
   LocalResponseNorm,
 } from '../nn/normalization.js';
-import {
-  AdaptiveAvgPool2d,
-  AdaptiveMaxPool2d,
-  AvgPool2d,
-  ChannelMaxPool,
-  GlobalAvgPool2d,
-  GlobalMaxPool2d,
-  MaxPool2d,
-  MaxUnpool2d,
-} from '../nn/pooling.js';
 import { Flatten, Identity, ZeroPad2d } from '../nn/reshape-layers.js';
 import { Sequential } from '../nn/sequential.js';
 import { Upsample } from '../nn/upsample.js';
@@ -42,26 +29,12 @@ import {
   type ActivationRow,
   type OptionValue,
 } from './catalog/activations.js';
+import { defined, json, paddingJson } from './catalog/config-values.js';
+import { POOLING } from './catalog/pooling.js';
 import type { ConfigReader } from './config-reader.js';
 import { isJsonObject, type JsonObject, type JsonValue } from './json-value.js';
 import { registerLayer, type LayerSerializer } from './layer-registry.js';
 import { ModelFileError } from './model-file-error.js';
-
-/** A layer option as JSON: readonly arrays copied, undefined dropped by the caller. */
-function json(v: number | string | boolean | null | readonly (number | null)[]): JsonValue {
-  return Array.isArray(v) ? [...(v as (number | null)[])] : (v as JsonValue);
-}
-
-function paddingJson(p: Padding2d): JsonValue {
-  return typeof p === 'string' || typeof p === 'number' ? p : [...p];
-}
-
-/** Drop undefined fields (JSON has no undefined). */
-function defined(o: Record<string, JsonValue | undefined>): JsonObject {
-  const out: JsonObject = {};
-  for (const [k, v] of Object.entries(o)) if (v !== undefined) out[k] = v;
-  return out;
-}
 
 /** A list entry that must be an object with a string `name`. */
 function namedEntry(c: ConfigReader, key: string, v: JsonValue): JsonObject & { name: string } {
@@ -92,16 +65,6 @@ function convStateSize(c: ConfigReader): number {
   const [kh, kw] = c.pair('kernelSize');
   const out = c.int('outChannels', undefined, 1);
   return (out * c.int('inChannels', undefined, 1) * kh * kw) / c.int('groups', 1, 1) + biasSize(c, out);
-}
-
-function adaptiveSize(c: ConfigReader): AdaptiveOutputSize {
-  const v = c.raw('outputSize');
-  const ok = (d: unknown) => typeof d === 'number' && Number.isSafeInteger(d) && d >= 1;
-  if (ok(v)) return v as number;
-  if (Array.isArray(v) && v.length === 2 && v.every((d) => d === null || ok(d))) {
-    return [v[0] as number | null, v[1] as number | null];
-  }
-  return c.fail('outputSize', 'a positive integer or [h, w] of positive integers or nulls');
 }
 
 function numberOrPair(c: ConfigReader, key: string, integer: boolean): number | [number, number] | undefined {
@@ -271,98 +234,7 @@ const serializers: LayerSerializer[] = [
       return c.int('inFeatures', undefined, 1) * out + biasSize(c, out);
     },
   },
-  {
-    type: 'MaxPool2d',
-    cls: MaxPool2d,
-    toConfig: (m: MaxPool2d) => ({
-      kernelSize: json(m.kernelSize),
-      stride: json(m.stride),
-      padding: paddingJson(m.padding),
-      dilation: json(m.dilation),
-      ceilMode: m.ceilMode,
-    }),
-    fromConfig: (c) => {
-      const kernelSize = c.pair('kernelSize');
-      return new MaxPool2d(kernelSize, {
-        stride: c.pair('stride', kernelSize),
-        padding: c.padding('padding'),
-        dilation: c.pair('dilation', 1),
-        ceilMode: c.bool('ceilMode', false),
-      });
-    },
-  },
-  {
-    type: 'AvgPool2d',
-    cls: AvgPool2d,
-    toConfig: (m: AvgPool2d) => {
-      const o = m.options;
-      return defined({
-        kernelSize: json(m.kernelSize),
-        stride:
-          o.stride === undefined
-            ? undefined
-            : json(typeof o.stride === 'number' ? [o.stride, o.stride] : o.stride),
-        padding: o.padding === undefined ? undefined : paddingJson(o.padding),
-        ceilMode: o.ceilMode,
-        countIncludePad: o.countIncludePad,
-        divisorOverride: o.divisorOverride,
-      });
-    },
-    fromConfig: (c) => {
-      const opts: Omit<AvgPool2dOptions, 'kernelSize'> = {};
-      if (c.has('stride')) opts.stride = c.pair('stride');
-      if (c.has('padding')) opts.padding = c.padding('padding');
-      if (c.has('ceilMode')) opts.ceilMode = c.bool('ceilMode');
-      if (c.has('countIncludePad')) opts.countIncludePad = c.bool('countIncludePad');
-      if (c.has('divisorOverride')) opts.divisorOverride = c.int('divisorOverride', undefined, 1);
-      return new AvgPool2d(c.pair('kernelSize'), opts);
-    },
-  },
-  {
-    type: 'AdaptiveAvgPool2d',
-    cls: AdaptiveAvgPool2d,
-    toConfig: (m: AdaptiveAvgPool2d) => ({ outputSize: json(m.outputSize) }),
-    fromConfig: (c) => new AdaptiveAvgPool2d(adaptiveSize(c)),
-  },
-  {
-    type: 'AdaptiveMaxPool2d',
-    cls: AdaptiveMaxPool2d,
-    toConfig: (m: AdaptiveMaxPool2d) => ({ outputSize: json(m.outputSize) }),
-    fromConfig: (c) => new AdaptiveMaxPool2d(adaptiveSize(c)),
-  },
-  {
-    type: 'GlobalAvgPool2d',
-    cls: GlobalAvgPool2d,
-    toConfig: (m: GlobalAvgPool2d) => ({ keepdim: m.keepdim }),
-    fromConfig: (c) => new GlobalAvgPool2d({ keepdim: c.bool('keepdim', false) }),
-  },
-  {
-    type: 'GlobalMaxPool2d',
-    cls: GlobalMaxPool2d,
-    toConfig: (m: GlobalMaxPool2d) => ({ keepdim: m.keepdim }),
-    fromConfig: (c) => new GlobalMaxPool2d({ keepdim: c.bool('keepdim', false) }),
-  },
-  {
-    type: 'ChannelMaxPool',
-    cls: ChannelMaxPool,
-    toConfig: (m: ChannelMaxPool) => defined({ kernelSize: m.kernelSize, stride: m.stride }),
-    fromConfig: (c) =>
-      new ChannelMaxPool({ kernelSize: c.optionalInt('kernelSize', 1), stride: c.optionalInt('stride', 1) }),
-  },
-  {
-    type: 'MaxUnpool2d',
-    cls: MaxUnpool2d,
-    toConfig: (m: MaxUnpool2d) => ({
-      kernelSize: json(m.kernelSize),
-      stride: json(m.stride),
-      padding: json(m.padding),
-    }),
-    fromConfig: (c) =>
-      new MaxUnpool2d(c.pair('kernelSize'), {
-        stride: c.pair('stride', c.pair('kernelSize')),
-        padding: c.pair('padding', 0, 0),
-      }),
-  },
+  ...POOLING.map((r) => r.saved),
   stateless('Identity', Identity),
   {
     type: 'Add',

@@ -1,4 +1,3 @@
-import { ValueError } from '../../errors.js';
 import type { FusedActivation } from '../../ops/fused-activation.js';
 import { Conv2d, Conv2dTranspose, DepthwiseSeparableConv2d } from '../../nn/conv.js';
 import { Dropout, Dropout2d } from '../../nn/dropout.js';
@@ -7,40 +6,17 @@ import { Linear } from '../../nn/linear.js';
 import { Add, Concat } from '../../nn/merge.js';
 import type { Module } from '../../nn/module.js';
 import { BatchNorm1d, BatchNorm2d, InstanceNorm2d, LocalResponseNorm } from '../../nn/normalization.js';
-import {
-  AdaptiveAvgPool2d,
-  AdaptiveMaxPool2d,
-  AvgPool2d,
-  GlobalAvgPool2d,
-  GlobalMaxPool2d,
-  MaxPool2d,
-} from '../../nn/pooling.js';
 import { Flatten, Identity, ZeroPad2d } from '../../nn/reshape-layers.js';
 import { Upsample } from '../../nn/upsample.js';
-import { pair, resolvePadding, type Padding2d } from '../../ops/geometry.js';
-import type { Tensor } from '../../tensor/tensor.js';
 import { ZeroPadChannels } from '../../models/face-recognition-net.js';
 import { ACTIVATIONS } from '../catalog/activations.js';
+import { POOLING } from '../catalog/pooling.js';
 import { float, type AttrInput, type OnnxBuilder } from './onnx-builder.js';
+import { refuse, windowPads, type LayerExportContext, type LayerExporter } from './layer-export-context.js';
 import { OnnxOp } from './onnx-op-layer.js';
 import { OnnxAttributeType, OnnxDataType } from './onnx-proto.js';
 
-/** What a layer exporter sees: the builder, the layer's path, and its traced inputs and output. */
-export interface LayerExportContext {
-  /** The graph being built. */
-  readonly b: OnnxBuilder;
-  /** The layer's dotted path in the model (initializer names start with it). */
-  readonly path: string;
-  /** ONNX value names of the layer's inputs. */
-  readonly inputs: readonly string[];
-  /** The traced input tensors (shapes, for padding and reshape arithmetic). */
-  readonly inputTensors: readonly Tensor[];
-  /** The traced output. */
-  readonly output: Tensor;
-}
-
-/** Emits the ONNX nodes that compute a layer; returns the name of the value holding its output. */
-export type LayerExporter<M extends Module = Module> = (layer: M, ctx: LayerExportContext) => string;
+export type { LayerExportContext, LayerExporter } from './layer-export-context.js';
 
 const exporters = new Map<abstract new (...args: never[]) => Module, LayerExporter>();
 
@@ -55,33 +31,6 @@ export function registerOnnxExporter<M extends Module>(
 /** The exporter of a layer's exact class, or undefined (containers and custom modules are traced through). */
 export function onnxExporterOf(layer: Module): LayerExporter | undefined {
   return exporters.get(layer.constructor as abstract new (...args: never[]) => Module);
-}
-
-function refuse(layer: string, problem: string, fix: string): never {
-  throw new ValueError('exportOnnx', `${layer}: ${problem}. Fix: ${fix}`);
-}
-
-/** Explicit ONNX pads [top, left, bottom, right] of a window op on the traced input. */
-function windowPads(
-  padding: Padding2d,
-  x: Tensor,
-  kernel: readonly [number, number],
-  stride: readonly [number, number],
-  dilation: readonly [number, number],
-): number[] {
-  const p = resolvePadding(
-    'exportOnnx',
-    padding,
-    x.shape[2]!,
-    x.shape[3]!,
-    kernel[0],
-    kernel[1],
-    stride[0],
-    stride[1],
-    dilation[0],
-    dilation[1],
-  );
-  return [p.top, p.left, p.bottom, p.right];
 }
 
 function clip(c: LayerExportContext, lo: number, hi: number, x: string = c.inputs[0]!): string {
@@ -134,34 +83,6 @@ function batchNorm(m: BatchNorm2d | BatchNorm1d | InstanceNorm2d, c: LayerExport
     { epsilon: float(m.eps) },
     c.path,
   );
-}
-
-function adaptive(
-  m: AdaptiveAvgPool2d | AdaptiveMaxPool2d,
-  c: LayerExportContext,
-  global: string,
-  windowed: string,
-): string {
-  const x = c.inputTensors[0]!;
-  const size = typeof m.outputSize === 'number' ? [m.outputSize, m.outputSize] : m.outputSize;
-  const out = [size[0] ?? x.shape[2]!, size[1] ?? x.shape[3]!];
-  if (out[0] === 1 && out[1] === 1) return c.b.op(global, [c.inputs[0]!], {}, c.path);
-  const inH = x.shape[2]!;
-  const inW = x.shape[3]!;
-  if (inH % out[0]! !== 0 || inW % out[1]! !== 0) {
-    refuse(
-      m.typeName,
-      `the ${inH}x${inW} input does not divide into ${out[0]}x${out[1]} equal windows`,
-      'export with an input size that is a multiple of the output size, or use a fixed pooling layer',
-    );
-  }
-  const k = [inH / out[0]!, inW / out[1]!];
-  return c.b.op(windowed, [c.inputs[0]!], { kernel_shape: k, strides: k }, c.path);
-}
-
-function globalPool(m: GlobalAvgPool2d | GlobalMaxPool2d, c: LayerExportContext, opType: string): string {
-  const y = c.b.op(opType, [c.inputs[0]!], {}, c.path);
-  return m.keepdim ? y : c.b.op('Flatten', [y], { axis: 1 }, c.path);
 }
 
 registerOnnxExporter(Conv2d, (m, c) => {
@@ -252,42 +173,8 @@ for (const row of ACTIVATIONS) {
   );
 }
 
-registerOnnxExporter(MaxPool2d, (m, c) =>
-  c.b.op(
-    'MaxPool',
-    [c.inputs[0]!],
-    {
-      kernel_shape: [...m.kernelSize],
-      strides: [...m.stride],
-      dilations: [...m.dilation],
-      pads: windowPads(m.padding, c.inputTensors[0]!, m.kernelSize, m.stride, m.dilation),
-      ceil_mode: m.ceilMode ? 1 : 0,
-    },
-    c.path,
-  ),
-);
-registerOnnxExporter(AvgPool2d, (m, c) => {
-  const o = m.options;
-  if (o.divisorOverride !== undefined)
-    refuse('AvgPool2d', 'divisorOverride has no ONNX equivalent', 'drop divisorOverride');
-  const stride = o.stride === undefined ? m.kernelSize : pair('exportOnnx', 'stride', o.stride);
-  return c.b.op(
-    'AveragePool',
-    [c.inputs[0]!],
-    {
-      kernel_shape: [...m.kernelSize],
-      strides: [...stride],
-      pads: windowPads(o.padding ?? 0, c.inputTensors[0]!, m.kernelSize, stride, [1, 1]),
-      ceil_mode: o.ceilMode ? 1 : 0,
-      count_include_pad: o.countIncludePad === false ? 0 : 1,
-    },
-    c.path,
-  );
-});
-registerOnnxExporter(AdaptiveAvgPool2d, (m, c) => adaptive(m, c, 'GlobalAveragePool', 'AveragePool'));
-registerOnnxExporter(AdaptiveMaxPool2d, (m, c) => adaptive(m, c, 'GlobalMaxPool', 'MaxPool'));
-registerOnnxExporter(GlobalAvgPool2d, (m, c) => globalPool(m, c, 'GlobalAveragePool'));
-registerOnnxExporter(GlobalMaxPool2d, (m, c) => globalPool(m, c, 'GlobalMaxPool'));
+// Pooling layers: their ONNX form is in their catalog row.
+for (const row of POOLING) if (row.onnx) registerOnnxExporter(row.saved.cls, row.onnx);
 
 registerOnnxExporter(Flatten, (m, c) => {
   const x = c.inputTensors[0]!;

@@ -7,10 +7,10 @@ import { Linear } from '../../nn/linear.js';
 import { Add, Concat } from '../../nn/merge.js';
 import type { Module } from '../../nn/module.js';
 import { BatchNorm2d } from '../../nn/normalization.js';
-import { GlobalAvgPool2d, MaxPool2d } from '../../nn/pooling.js';
 import { Flatten, Identity } from '../../nn/reshape-layers.js';
 import { Tensor } from '../../tensor/tensor.js';
 import { ACTIVATION_ONNX_OPS, onnxActivationLayer } from '../catalog/activations.js';
+import { poolingRowForOnnxOp } from '../catalog/pooling.js';
 import { ModelFileError } from '../model-file-error.js';
 import { foldedOutputBound } from './fold-bound.js';
 import { OnnxAttrs } from './onnx-attributes.js';
@@ -196,30 +196,18 @@ function nativeLayer(
       return only([0, 1]) ? new Add() : null;
     case 'Concat':
       return dynamic.length === node.inputs.length && a.int('axis') >= 0 ? new Concat(a.int('axis')) : null;
-    case 'GlobalAveragePool':
-      return only([0]) && rank === 4 ? new GlobalAvgPool2d({ keepdim: true }) : null;
-    case 'MaxPool': {
-      if (!only([0]) || rank !== 4 || node.outputs.length > 1 || a.int('storage_order', 0) !== 0) return null;
-      const kernel = a.ints('kernel_shape');
-      const autoPad = a.string('auto_pad', 'NOTSET');
-      const p = a.ints('pads', [0, 0, 0, 0]);
-      if (kernel.length !== 2 || (autoPad !== 'NOTSET' && autoPad !== 'VALID') || p.length !== 4) return null;
-      if (
-        p[0]! > kernel[0]! / 2 ||
-        p[2]! > kernel[0]! / 2 ||
-        p[1]! > kernel[1]! / 2 ||
-        p[3]! > kernel[1]! / 2
-      )
-        return null;
-      return new MaxPool2d(kernel as [number, number], {
-        stride: a.ints('strides', [1, 1]) as [number, number],
-        padding: autoPad === 'VALID' ? 0 : [p[0]!, p[2]!, p[1]!, p[3]!],
-        dilation: a.ints('dilations', [1, 1]) as [number, number],
-        ceilMode: a.int('ceil_mode', 0) === 1,
-      });
-    }
     default: {
-      // Activations: the catalog row that imports this operator builds the layer for its attributes.
+      // Pooling and activations: the catalog row that imports this operator builds the layer.
+      const pooling = poolingRowForOnnxOp(op);
+      if (pooling) {
+        return pooling.onnxImport!.create({
+          attrs: a,
+          opset,
+          rank,
+          outputs: node.outputs.length,
+          onlyFirstDynamic: only([0]),
+        });
+      }
       return only([0]) ? onnxActivationLayer(op, a, opset) : null;
     }
   }
