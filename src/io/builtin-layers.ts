@@ -4,7 +4,6 @@ import { FUSED_ACTIVATIONS, type FusedActivation } from '../ops/fused-activation
 import type { UpsampleOptions } from '../ops/upsample.js';
 import { zeros } from '../tensor/creation.js';
 import { Conv2d, Conv2dTranspose, DepthwiseSeparableConv2d } from '../nn/conv.js';
-import { Dropout, Dropout2d } from '../nn/dropout.js';
 import { Graph, type GraphNode } from '../nn/graph.js';
 import { ACTIVATION_NAMES, LazyLayer } from '../nn/keras-shorthand.js';
 import { Linear } from '../nn/linear.js';
@@ -18,7 +17,6 @@ import {
   LayerNorm,
   LocalResponseNorm,
 } from '../nn/normalization.js';
-import { Flatten, Identity, ZeroPad2d } from '../nn/reshape-layers.js';
 import { Sequential } from '../nn/sequential.js';
 import { Upsample } from '../nn/upsample.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -30,7 +28,7 @@ import {
   type OptionValue,
 } from './catalog/activations.js';
 import { defined, json, paddingJson } from './catalog/config-values.js';
-import { POOLING } from './catalog/pooling.js';
+import { LAYER_ROWS } from './catalog/layers.js';
 import type { ConfigReader } from './config-reader.js';
 import { isJsonObject, type JsonObject, type JsonValue } from './json-value.js';
 import { registerLayer, type LayerSerializer } from './layer-registry.js';
@@ -40,10 +38,6 @@ import { ModelFileError } from './model-file-error.js';
 function namedEntry(c: ConfigReader, key: string, v: JsonValue): JsonObject & { name: string } {
   if (!isJsonObject(v) || typeof v.name !== 'string') return c.fail(key, 'a list of objects with a name');
   return v as JsonObject & { name: string };
-}
-
-function stateless<M extends Module>(type: string, cls: new () => M): LayerSerializer<M> {
-  return { type, cls, toConfig: () => ({}), fromConfig: () => new cls() };
 }
 
 /** A layer's optional fused `activation` field (absent: none). */
@@ -234,8 +228,7 @@ const serializers: LayerSerializer[] = [
       return c.int('inFeatures', undefined, 1) * out + biasSize(c, out);
     },
   },
-  ...POOLING.map((r) => r.saved),
-  stateless('Identity', Identity),
+  ...LAYER_ROWS.map((r) => r.saved),
   {
     type: 'Add',
     cls: Add,
@@ -333,28 +326,6 @@ const serializers: LayerSerializer[] = [
         beta: c.number('beta', 0.75),
         k: c.number('k', 1),
       }),
-  },
-  ...[Dropout, Dropout2d].map((cls) => ({
-    type: cls.name,
-    cls,
-    toConfig: (m: Dropout | Dropout2d) => ({ p: m.p }),
-    fromConfig: (c: ConfigReader) => new cls(c.number('p', 0.5)),
-  })),
-  {
-    type: 'Flatten',
-    cls: Flatten,
-    toConfig: (m: Flatten) => ({ startDim: m.startDim, endDim: m.endDim }),
-    fromConfig: (c) => new Flatten(c.int('startDim', 1), c.int('endDim', -1)),
-  },
-  {
-    type: 'ZeroPad2d',
-    cls: ZeroPad2d,
-    toConfig: (m: ZeroPad2d) => ({ padding: [...m.padding] }),
-    fromConfig: (c) => {
-      const p = c.intList('padding');
-      if (p.length !== 4) c.fail('padding', '[left, right, top, bottom]');
-      return new ZeroPad2d(p as [number, number, number, number]);
-    },
   },
   {
     type: 'Concat',

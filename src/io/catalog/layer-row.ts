@@ -6,6 +6,7 @@
  * (io/catalog/activations.ts).
  */
 import type { Module } from '../../nn/module.js';
+import type { Tensor } from '../../tensor/tensor.js';
 import type { LayerSerializer } from '../layer-registry.js';
 import type { LayerExporter } from '../onnx/layer-export-context.js';
 import type { OnnxAttrs } from '../onnx/onnx-attributes.js';
@@ -22,6 +23,8 @@ export interface OnnxImportNode {
   readonly outputs: number;
   /** Whether the first input is the only one computed at run time (the others are constants). */
   readonly onlyFirstDynamic: boolean;
+  /** The values of the node's constant inputs, by position (null for computed ones). */
+  readonly consts: readonly (Tensor | null)[];
 }
 
 /** Everything the formats know about one layer class. */

@@ -249,8 +249,3 @@ export const POOLING: readonly LayerRow[] = [
   channelMaxPool,
   maxUnpool2d,
 ] as unknown as readonly LayerRow[];
-
-/** The pooling row whose ONNX operator imports as a layer, if any. */
-export function poolingRowForOnnxOp(op: string): LayerRow | undefined {
-  return POOLING.find((r) => r.onnxImport?.op === op);
-}

@@ -2,7 +2,7 @@ import { ValueError } from '../../errors.js';
 import type { OpAttrs } from '../../autograd/grad-fn.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { activationRowForOp } from '../catalog/activations.js';
-import { reshapeTo } from './export-layers.js';
+import { reshapeTo } from './layer-export-context.js';
 import type { OnnxBuilder } from './onnx-builder.js';
 
 /** The state of an export that functional ops need. */

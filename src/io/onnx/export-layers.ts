@@ -1,17 +1,15 @@
 import type { FusedActivation } from '../../ops/fused-activation.js';
 import { Conv2d, Conv2dTranspose, DepthwiseSeparableConv2d } from '../../nn/conv.js';
-import { Dropout, Dropout2d } from '../../nn/dropout.js';
 import { activation, LazyLayer } from '../../nn/keras-shorthand.js';
 import { Linear } from '../../nn/linear.js';
 import { Add, Concat } from '../../nn/merge.js';
 import type { Module } from '../../nn/module.js';
 import { BatchNorm1d, BatchNorm2d, InstanceNorm2d, LocalResponseNorm } from '../../nn/normalization.js';
-import { Flatten, Identity, ZeroPad2d } from '../../nn/reshape-layers.js';
 import { Upsample } from '../../nn/upsample.js';
 import { ZeroPadChannels } from '../../models/face-recognition-net.js';
 import { ACTIVATIONS } from '../catalog/activations.js';
-import { POOLING } from '../catalog/pooling.js';
-import { float, type AttrInput, type OnnxBuilder } from './onnx-builder.js';
+import { LAYER_ROWS } from '../catalog/layers.js';
+import { float, type AttrInput } from './onnx-builder.js';
 import { refuse, windowPads, type LayerExportContext, type LayerExporter } from './layer-export-context.js';
 import { OnnxOp } from './onnx-op-layer.js';
 import { OnnxAttributeType, OnnxDataType } from './onnx-proto.js';
@@ -47,17 +45,6 @@ function withActivation(c: LayerExportContext, y: string, activation: FusedActiv
   if (activation === 'relu') return c.b.op('Relu', [y], {}, c.path);
   if (activation === 'relu6') return clip(c, 0, 6, y);
   return y;
-}
-
-/** A Reshape to the traced output shape, keeping the batch dimension dynamic (0 copies it). */
-export function reshapeTo(
-  c: { b: OnnxBuilder; path: string },
-  input: string,
-  inShape: readonly number[],
-  outShape: readonly number[],
-): string {
-  const target = outShape.map((d, i) => (i === 0 && inShape.length > 0 && d === inShape[0] ? 0 : d));
-  return c.b.op('Reshape', [input, c.b.ints(target, `${c.path}.shape`)], {}, c.path);
 }
 
 function batchNorm(m: BatchNorm2d | BatchNorm1d | InstanceNorm2d, c: LayerExportContext): string {
@@ -173,18 +160,9 @@ for (const row of ACTIVATIONS) {
   );
 }
 
-// Pooling layers: their ONNX form is in their catalog row.
-for (const row of POOLING) if (row.onnx) registerOnnxExporter(row.saved.cls, row.onnx);
+// Pooling, shape and dropout layers: their ONNX form is in their catalog row.
+for (const row of LAYER_ROWS) if (row.onnx) registerOnnxExporter(row.saved.cls, row.onnx);
 
-registerOnnxExporter(Flatten, (m, c) => {
-  const x = c.inputTensors[0]!;
-  const end = m.endDim < 0 ? m.endDim + x.ndim : m.endDim;
-  if (m.startDim === 1 && end === x.ndim - 1) return c.b.op('Flatten', [c.inputs[0]!], { axis: 1 }, c.path);
-  return reshapeTo(c, c.inputs[0]!, x.shape, c.output.shape);
-});
-registerOnnxExporter(Identity, (_m, c) => c.inputs[0]!);
-registerOnnxExporter(Dropout, (_m, c) => c.inputs[0]!);
-registerOnnxExporter(Dropout2d, (_m, c) => c.inputs[0]!);
 registerOnnxExporter(Add, (m, c) => {
   const sum = c.inputs.slice(1).reduce((acc, v) => c.b.op('Add', [acc, v], {}, c.path), c.inputs[0]!);
   return withActivation(c, sum, m.activation);
@@ -192,11 +170,6 @@ registerOnnxExporter(Add, (m, c) => {
 registerOnnxExporter(Concat, (m, c) => {
   const rank = c.inputTensors[0]!.ndim;
   return c.b.op('Concat', [...c.inputs], { axis: m.dim < 0 ? m.dim + rank : m.dim }, c.path);
-});
-registerOnnxExporter(ZeroPad2d, (m, c) => {
-  const [l, r, t, btm] = m.padding;
-  const pads = c.b.ints([0, 0, t, l, 0, 0, btm, r], `${c.path}.pads`);
-  return c.b.op('Pad', [c.inputs[0]!, pads], { mode: 'constant' }, c.path);
 });
 registerOnnxExporter(ZeroPadChannels, (m, c) => {
   const pads = c.b.ints([0, 0, 0, 0, 0, m.extra, 0, 0], `${c.path}.pads`);

@@ -1,16 +1,14 @@
 import { applyCardMetadata } from '../card-metadata.js';
 import { noGrad } from '../../autograd/grad-mode.js';
 import { Conv2d, Conv2dTranspose } from '../../nn/conv.js';
-import { Dropout } from '../../nn/dropout.js';
 import { Graph, type GraphNode } from '../../nn/graph.js';
 import { Linear } from '../../nn/linear.js';
 import { Add, Concat } from '../../nn/merge.js';
 import type { Module } from '../../nn/module.js';
 import { BatchNorm2d } from '../../nn/normalization.js';
-import { Flatten, Identity } from '../../nn/reshape-layers.js';
 import { Tensor } from '../../tensor/tensor.js';
 import { ACTIVATION_ONNX_OPS, onnxActivationLayer } from '../catalog/activations.js';
-import { poolingRowForOnnxOp } from '../catalog/pooling.js';
+import { layerRowForOnnxOp } from '../catalog/layers.js';
 import { ModelFileError } from '../model-file-error.js';
 import { foldedOutputBound } from './fold-bound.js';
 import { OnnxAttrs } from './onnx-attributes.js';
@@ -183,29 +181,21 @@ function nativeLayer(
       if (!copyInto(bn.runningMean!, mean) || !copyInto(bn.runningVar!, variance)) return null;
       return bn.eval();
     }
-    case 'Flatten':
-      return only([0]) && a.int('axis', 1) === 1 && rank !== null && rank >= 2 ? new Flatten(1, -1) : null;
-    case 'Dropout': {
-      const ratio = opset < 12 ? a.float('ratio', 0.5) : consts[1] ? consts[1].data[0]! : 0.5;
-      if (!only([0]) || node.outputs.length > 1 || !(ratio >= 0 && ratio < 1)) return null;
-      return new Dropout(ratio);
-    }
-    case 'Identity':
-      return only([0]) ? new Identity() : null;
     case 'Add':
       return only([0, 1]) ? new Add() : null;
     case 'Concat':
       return dynamic.length === node.inputs.length && a.int('axis') >= 0 ? new Concat(a.int('axis')) : null;
     default: {
-      // Pooling and activations: the catalog row that imports this operator builds the layer.
-      const pooling = poolingRowForOnnxOp(op);
-      if (pooling) {
-        return pooling.onnxImport!.create({
+      // Catalog layers and activations: the row that imports this operator builds the layer.
+      const row = layerRowForOnnxOp(op);
+      if (row) {
+        return row.onnxImport!.create({
           attrs: a,
           opset,
           rank,
           outputs: node.outputs.length,
           onlyFirstDynamic: only([0]),
+          consts,
         });
       }
       return only([0]) ? onnxActivationLayer(op, a, opset) : null;

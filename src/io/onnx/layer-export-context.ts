@@ -53,3 +53,14 @@ export function windowPads(
   );
   return [p.top, p.left, p.bottom, p.right];
 }
+
+/** A Reshape to the traced output shape, keeping the batch dimension dynamic (0 copies it). */
+export function reshapeTo(
+  c: { b: OnnxBuilder; path: string },
+  input: string,
+  inShape: readonly number[],
+  outShape: readonly number[],
+): string {
+  const target = outShape.map((d, i) => (i === 0 && inShape.length > 0 && d === inShape[0] ? 0 : d));
+  return c.b.op('Reshape', [input, c.b.ints(target, `${c.path}.shape`)], {}, c.path);
+}
