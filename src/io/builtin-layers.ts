@@ -9,14 +9,7 @@ import { ACTIVATION_NAMES, LazyLayer } from '../nn/keras-shorthand.js';
 import { Linear } from '../nn/linear.js';
 import { Add, Concat } from '../nn/merge.js';
 import type { Module } from '../nn/module.js';
-import {
-  BatchNorm1d,
-  BatchNorm2d,
-  GroupNorm,
-  InstanceNorm2d,
-  LayerNorm,
-  LocalResponseNorm,
-} from '../nn/normalization.js';
+import { BatchNorm1d, BatchNorm2d } from '../nn/normalization.js';
 import { Sequential } from '../nn/sequential.js';
 import { Upsample } from '../nn/upsample.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -236,97 +229,6 @@ const serializers: LayerSerializer[] = [
     fromConfig: (c) => new Add({ activation: fusedActivation(c) }),
   },
   ...ACTIVATIONS.map(activationSerializer),
-  ...[BatchNorm2d, BatchNorm1d].map((cls) => ({
-    type: cls.name,
-    cls,
-    toConfig: (m: BatchNorm2d | BatchNorm1d) => ({
-      numFeatures: m.numFeatures,
-      eps: m.eps,
-      momentum: m.momentum,
-      affine: m.affine,
-      trackRunningStats: m.trackRunningStats,
-    }),
-    fromConfig: (c: ConfigReader) =>
-      new cls(c.int('numFeatures', undefined, 1), {
-        eps: c.number('eps', 1e-5),
-        momentum: c.has('momentum') ? c.number('momentum') : null,
-        affine: c.bool('affine', true),
-        trackRunningStats: c.bool('trackRunningStats', true),
-      }),
-    stateSize: (c: ConfigReader) => {
-      const n = c.int('numFeatures', undefined, 1);
-      return (c.bool('affine', true) ? 2 * n : 0) + (c.bool('trackRunningStats', true) ? 2 * n + 1 : 0);
-    },
-  })),
-  {
-    type: 'InstanceNorm2d',
-    cls: InstanceNorm2d,
-    toConfig: (m: InstanceNorm2d) => ({
-      numFeatures: m.numFeatures,
-      eps: m.eps,
-      momentum: m.momentum,
-      affine: m.affine,
-      trackRunningStats: m.trackRunningStats,
-    }),
-    fromConfig: (c) =>
-      new InstanceNorm2d(c.int('numFeatures', undefined, 1), {
-        eps: c.number('eps', 1e-5),
-        momentum: c.number('momentum', 0.1),
-        affine: c.bool('affine', false),
-        trackRunningStats: c.bool('trackRunningStats', false),
-      }),
-    stateSize: (c) => {
-      const n = c.int('numFeatures', undefined, 1);
-      return (c.bool('affine', false) ? 2 * n : 0) + (c.bool('trackRunningStats', false) ? 2 * n + 1 : 0);
-    },
-  },
-  {
-    type: 'LayerNorm',
-    cls: LayerNorm,
-    toConfig: (m: LayerNorm) => ({
-      normalizedShape: [...m.normalizedShape],
-      eps: m.eps,
-      elementwiseAffine: m.weight !== null,
-      bias: m.bias !== null,
-    }),
-    fromConfig: (c) =>
-      new LayerNorm(c.intList('normalizedShape', 1), {
-        eps: c.number('eps', 1e-5),
-        elementwiseAffine: c.bool('elementwiseAffine', true),
-        bias: c.bool('bias', true),
-      }),
-    stateSize: (c) => {
-      const n = c.intList('normalizedShape', 1).reduce((a, b) => a * b, 1);
-      return c.bool('elementwiseAffine', true) ? n * (c.bool('bias', true) ? 2 : 1) : 0;
-    },
-  },
-  {
-    type: 'GroupNorm',
-    cls: GroupNorm,
-    toConfig: (m: GroupNorm) => ({
-      numGroups: m.numGroups,
-      numChannels: m.numChannels,
-      eps: m.eps,
-      affine: m.weight !== null,
-    }),
-    fromConfig: (c) =>
-      new GroupNorm(c.int('numGroups', undefined, 1), c.int('numChannels', undefined, 1), {
-        eps: c.number('eps', 1e-5),
-        affine: c.bool('affine', true),
-      }),
-    stateSize: (c) => (c.bool('affine', true) ? 2 * c.int('numChannels', undefined, 1) : 0),
-  },
-  {
-    type: 'LocalResponseNorm',
-    cls: LocalResponseNorm,
-    toConfig: (m: LocalResponseNorm) => ({ size: m.size, alpha: m.alpha, beta: m.beta, k: m.k }),
-    fromConfig: (c) =>
-      new LocalResponseNorm(c.int('size', undefined, 1), {
-        alpha: c.number('alpha', 1e-4),
-        beta: c.number('beta', 0.75),
-        k: c.number('k', 1),
-      }),
-  },
   {
     type: 'Concat',
     cls: Concat,

@@ -3,11 +3,12 @@
  * importer register these; a group added here reaches all three.
  */
 import type { LayerRow } from './layer-row.js';
+import { NORMALIZATION } from './normalization.js';
 import { POOLING } from './pooling.js';
 import { SHAPE_LAYERS } from './shape-layers.js';
 
 /** The rows of every group. */
-export const LAYER_ROWS: readonly LayerRow[] = [...POOLING, ...SHAPE_LAYERS];
+export const LAYER_ROWS: readonly LayerRow[] = [...POOLING, ...SHAPE_LAYERS, ...NORMALIZATION];
 
 /** The row whose ONNX operator imports as a layer, if any. */
 export function layerRowForOnnxOp(op: string): LayerRow | undefined {

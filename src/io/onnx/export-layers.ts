@@ -4,7 +4,6 @@ import { activation, LazyLayer } from '../../nn/keras-shorthand.js';
 import { Linear } from '../../nn/linear.js';
 import { Add, Concat } from '../../nn/merge.js';
 import type { Module } from '../../nn/module.js';
-import { BatchNorm1d, BatchNorm2d, InstanceNorm2d, LocalResponseNorm } from '../../nn/normalization.js';
 import { Upsample } from '../../nn/upsample.js';
 import { ZeroPadChannels } from '../../models/face-recognition-net.js';
 import { ACTIVATIONS } from '../catalog/activations.js';
@@ -45,31 +44,6 @@ function withActivation(c: LayerExportContext, y: string, activation: FusedActiv
   if (activation === 'relu') return c.b.op('Relu', [y], {}, c.path);
   if (activation === 'relu6') return clip(c, 0, 6, y);
   return y;
-}
-
-function batchNorm(m: BatchNorm2d | BatchNorm1d | InstanceNorm2d, c: LayerExportContext): string {
-  if (!m.runningMean || !m.runningVar) {
-    refuse(
-      m.typeName,
-      'without running statistics it normalizes with batch statistics even in evaluation mode, which ONNX inference cannot express',
-      'build it with trackRunningStats: true',
-    );
-  }
-  const n = m.numFeatures;
-  const scale = m.weight
-    ? c.b.weight(m.weight, `${c.path}.weight`)
-    : c.b.floats(new Array<number>(n).fill(1), [n], `${c.path}.weight`);
-  const bias = m.bias
-    ? c.b.weight(m.bias, `${c.path}.bias`)
-    : c.b.floats(new Array<number>(n).fill(0), [n], `${c.path}.bias`);
-  const mean = c.b.weight(m.runningMean, `${c.path}.running_mean`);
-  const variance = c.b.weight(m.runningVar, `${c.path}.running_var`);
-  return c.b.op(
-    'BatchNormalization',
-    [c.inputs[0]!, scale, bias, mean, variance],
-    { epsilon: float(m.eps) },
-    c.path,
-  );
 }
 
 registerOnnxExporter(Conv2d, (m, c) => {
@@ -123,34 +97,6 @@ registerOnnxExporter(Linear, (m, c) => {
     c.path,
   );
   return m.bias ? c.b.op('Add', [y, c.b.weight(m.bias, `${c.path}.bias`)], {}, c.path) : y;
-});
-
-registerOnnxExporter(BatchNorm2d, batchNorm);
-registerOnnxExporter(BatchNorm1d, batchNorm);
-registerOnnxExporter(InstanceNorm2d, (m, c) => {
-  if (m.trackRunningStats) return batchNorm(m, c);
-  const n = m.numFeatures;
-  const scale = m.weight
-    ? c.b.weight(m.weight, `${c.path}.weight`)
-    : c.b.floats(new Array<number>(n).fill(1), [n], `${c.path}.weight`);
-  const bias = m.bias
-    ? c.b.weight(m.bias, `${c.path}.bias`)
-    : c.b.floats(new Array<number>(n).fill(0), [n], `${c.path}.bias`);
-  return c.b.op('InstanceNormalization', [c.inputs[0]!, scale, bias], { epsilon: float(m.eps) }, c.path);
-});
-registerOnnxExporter(LocalResponseNorm, (m, c) => {
-  if (m.size % 2 === 0)
-    refuse(
-      'LocalResponseNorm',
-      `an even window (${m.size}) is centred differently in ONNX's LRN`,
-      'use an odd size',
-    );
-  return c.b.op(
-    'LRN',
-    [c.inputs[0]!],
-    { size: m.size, alpha: float(m.alpha), beta: float(m.beta), bias: float(m.k) },
-    c.path,
-  );
 });
 
 // Activations: their ONNX form is in their catalog row.
