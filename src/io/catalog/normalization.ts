@@ -13,6 +13,7 @@ import {
   LocalResponseNorm,
 } from '../../nn/normalization.js';
 import type { ConfigReader } from '../config-reader.js';
+import type { JsonObject } from '../json-value.js';
 import { refuse, type LayerExportContext } from '../onnx/layer-export-context.js';
 import { float } from '../onnx/onnx-builder.js';
 import type { LayerRow } from './layer-row.js';
@@ -57,6 +58,17 @@ function batchNorm(m: BatchNorm2d | BatchNorm1d | InstanceNorm2d, c: LayerExport
   );
 }
 
+/** The saved options of a norm with optional running statistics (batch and instance norms). */
+function runningNormConfig(m: BatchNorm2d | BatchNorm1d | InstanceNorm2d): JsonObject {
+  return {
+    numFeatures: m.numFeatures,
+    eps: m.eps,
+    momentum: m.momentum,
+    affine: m.affine,
+    trackRunningStats: m.trackRunningStats,
+  };
+}
+
 /** Saved form of BatchNorm1d/2d, with the defaults of `cls`. */
 function batchNormRow<M extends BatchNorm2d | BatchNorm1d>(
   cls: new (n: number, opts?: ConstructorParameters<typeof BatchNorm2d>[1]) => M,
@@ -66,13 +78,7 @@ function batchNormRow<M extends BatchNorm2d | BatchNorm1d>(
     saved: {
       type: cls.name,
       cls,
-      toConfig: (m) => ({
-        numFeatures: m.numFeatures,
-        eps: m.eps,
-        momentum: m.momentum,
-        affine: m.affine,
-        trackRunningStats: m.trackRunningStats,
-      }),
+      toConfig: runningNormConfig,
       fromConfig: (c: ConfigReader) =>
         new cls(c.int('numFeatures', undefined, 1), {
           eps: c.number('eps', d.eps),
@@ -97,13 +103,7 @@ const instanceNorm2d: LayerRow<InstanceNorm2d> = {
   saved: {
     type: 'InstanceNorm2d',
     cls: InstanceNorm2d,
-    toConfig: (m) => ({
-      numFeatures: m.numFeatures,
-      eps: m.eps,
-      momentum: m.momentum,
-      affine: m.affine,
-      trackRunningStats: m.trackRunningStats,
-    }),
+    toConfig: runningNormConfig,
     fromConfig: (c) =>
       new InstanceNorm2d(c.int('numFeatures', undefined, 1), {
         eps: c.number('eps', INSTANCE_NORM.eps),
