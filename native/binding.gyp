@@ -19,7 +19,9 @@
         "src/thread_pool.cc",
         "src/winograd.cc",
         "src/workspace.cc",
-        "src/roi.cc"
+        "src/roi.cc",
+        "src/softmax.cc",
+        "src/class_loss.cc"
       ],
       "cflags!": ["-fno-exceptions", "-O2", "-O0"],
       "cflags_cc!": ["-fno-exceptions", "-fno-rtti", "-O2", "-O0", "-std=gnu++17"],

@@ -11,6 +11,7 @@
 
 #include "activation.h"
 #include "batch_norm.h"
+#include "class_loss.h"
 #include "conv.h"
 #include "cpu.h"
 #include "elementwise.h"
@@ -19,6 +20,7 @@
 #include "pool.h"
 #include "reduce.h"
 #include "roi.h"
+#include "softmax.h"
 #include "thread_pool.h"
 #include "winograd.h"
 
@@ -559,6 +561,76 @@ napi_value ActivationGrad(napi_env env, napi_callback_info info) {
   });
 }
 
+// ----- Softmax and class-index losses (softmax.cc, class_loss.cc) -----
+
+// params = [outer, n, inner, log (0/1)].
+struct SoftmaxArgs {
+  int64_t outer, n, inner;
+  bool log;
+};
+
+SoftmaxArgs softmaxArgs(napi_env env, napi_value v) {
+  size_t len = 0;
+  const double* d = typedArray<double>(env, v, napi_float64_array, "softmax params", &len);
+  if (len != 4) fail(env, "softmax params must hold 4 values");
+  return {static_cast<int64_t>(d[0]), static_cast<int64_t>(d[1]), static_cast<int64_t>(d[2]), d[3] != 0};
+}
+
+napi_value Softmax(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Args a = args(env, info, 3);
+    const SoftmaxArgs p = softmaxArgs(env, a.argv[0]);
+    softmaxForward(p.outer, p.n, p.inner, p.log, f32(env, a.argv[1], "x"), f32(env, a.argv[2], "y"));
+    return undefined(env);
+  });
+}
+
+napi_value SoftmaxBackward(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Args a = args(env, info, 4);
+    const SoftmaxArgs p = softmaxArgs(env, a.argv[0]);
+    softmaxBackward(p.outer, p.n, p.inner, p.log, f32(env, a.argv[1], "y"), f32(env, a.argv[2], "g"),
+                    f32(env, a.argv[3], "dx"));
+    return undefined(env);
+  });
+}
+
+// params = [outer, classes, inner, labelSmoothing, fromLogits (0/1)].
+ClassLossGeometry classLossGeometry(napi_env env, napi_value v) {
+  size_t len = 0;
+  const double* d = typedArray<double>(env, v, napi_float64_array, "class loss params", &len);
+  if (len != 5) fail(env, "class loss params must hold 5 values");
+  return {static_cast<int64_t>(d[0]), static_cast<int64_t>(d[1]), static_cast<int64_t>(d[2]), d[3], d[4] != 0};
+}
+
+const double* optionalF64(napi_env env, napi_value v, const char* name) {
+  return isNullish(env, v) ? nullptr : f64(env, v, name);
+}
+
+napi_value NllLoss(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Args a = args(env, info, 5);
+    const ClassLossGeometry p = classLossGeometry(env, a.argv[0]);
+    const int32_t* target = typedArray<int32_t>(env, a.argv[2], napi_int32_array, "target");
+    nllLoss(p, f32(env, a.argv[1], "logp"), target, optionalF64(env, a.argv[3], "weight"),
+            f64(env, a.argv[4], "losses"));
+    return undefined(env);
+  });
+}
+
+napi_value NllLossBackward(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Args a = args(env, info, 6);
+    const ClassLossGeometry p = classLossGeometry(env, a.argv[0]);
+    const int32_t* target = typedArray<int32_t>(env, a.argv[2], napi_int32_array, "target");
+    nllLossBackward(p, f32(env, a.argv[1], "logp"), target, optionalF64(env, a.argv[3], "weight"),
+                    f64(env, a.argv[4], "scales"), f32(env, a.argv[5], "dx"));
+    return undefined(env);
+  });
+}
+
+// ----- end of softmax and class-index losses -----
+
 napi_value Init(napi_env env, napi_value exports) {
   const napi_property_descriptor props[] = {
       {"gemm", nullptr, Gemm, nullptr, nullptr, nullptr, napi_default, nullptr},
@@ -591,6 +663,11 @@ napi_value Init(napi_env env, napi_value exports) {
       {"activation", nullptr, Activation, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"activationGrad", nullptr, ActivationGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"paramLayouts", nullptr, ParamLayouts, nullptr, nullptr, nullptr, napi_default, nullptr},
+      // Softmax and class-index losses.
+      {"softmax", nullptr, Softmax, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"softmaxBackward", nullptr, SoftmaxBackward, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"nllLoss", nullptr, NllLoss, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"nllLossBackward", nullptr, NllLossBackward, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   return exports;

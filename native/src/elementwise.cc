@@ -401,4 +401,6 @@ void parallelElements(int64_t n, const std::function<void(int64_t, int64_t)>& fn
   chunked(n, [&](int64_t b, int64_t e) { fn(b, e); });
 }
 
+void expRange(const float* x, float* y, int64_t n) { transcendental(Transcendental::Exp, x, y, n); }
+
 }  // namespace stride

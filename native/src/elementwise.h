@@ -46,4 +46,7 @@ void binary(BinaryOp op, const float* a, const int64_t* aStrides, const float* b
  */
 void parallelElements(int64_t n, const std::function<void(int64_t, int64_t)>& fn);
 
+/** y[i] = e^x[i] for i < n on the calling thread, with the vector exp of the active instruction set (x may be y). */
+void expRange(const float* x, float* y, int64_t n);
+
 }  // namespace stride

@@ -1,5 +1,6 @@
 import type { FloatArray } from '../tensor/dtype.js';
 import type { ActivationOp } from './reference/activation.js';
+import type { PointwiseLossOp } from './reference/pointwise-loss.js';
 
 export type { ActivationOp } from './reference/activation.js';
 
@@ -157,19 +158,124 @@ export interface Backend {
   softmax(p: SoftmaxParams, x: FloatArray, y: FloatArray): void;
   /** dx of {@link softmax} from its output y and the output gradient g. */
   softmaxBackward(p: SoftmaxParams, y: FloatArray, g: FloatArray, dx: FloatArray): void;
+  /**
+   * y[o·inner + i] = log Σₖ e^x[o, k, i] along the middle axis of p's [outer, n, inner] view
+   * (stable: the maximum is subtracted first; y has outer·inner elements).
+   */
+  logSumExp(p: DimParams, x: FloatArray, y: FloatArray): void;
+  /** dx of {@link logSumExp}: dx[o, k, i] = g[o·inner + i] · e^(x[o, k, i] − y[o·inner + i]) (overwrites dx). */
+  logSumExpBackward(p: DimParams, x: FloatArray, y: FloatArray, g: FloatArray, dx: FloatArray): void;
+  /**
+   * Per-sample losses of class-index targets (see {@link ClassLossParams}): with a_c =
+   * (1−ε)·w_y·[c = y] + (ε/C)·w_c, losses[j] = −Σ_c a_c · logp[j, c]; 0 for a sample whose target
+   * is negative (ignored). `weight` holds one value per class, or null for all ones.
+   */
+  nllLoss(
+    p: ClassLossParams,
+    logp: FloatArray,
+    target: Int32Array,
+    weight: Float64Array | null,
+    losses: Float64Array,
+  ): void;
+  /**
+   * Input gradient of {@link nllLoss}, each sample's scaled by scales[j] (overwrites dx; ignored
+   * samples get 0): −scales[j]·a_c with respect to log-probabilities, or scales[j]·(p_c·Σa − a_c)
+   * with respect to the logits when `p.fromLogits` (p_c = e^logp[j, c]).
+   */
+  nllLossBackward(
+    p: ClassLossParams,
+    logp: FloatArray,
+    target: Int32Array,
+    weight: Float64Array | null,
+    scales: Float64Array,
+    dx: FloatArray,
+  ): void;
+  /**
+   * Per-sample cross-entropy of class-probability targets t (shaped like logp):
+   * losses[j] = −Σ_c w_c · t'_c · logp[j, c] with t' = (1−ε)·t + ε/C.
+   */
+  softTargetCrossEntropy(
+    p: ClassLossParams,
+    logp: FloatArray,
+    target: FloatArray,
+    weight: Float64Array | null,
+    losses: Float64Array,
+  ): void;
+  /**
+   * Gradients of {@link softTargetCrossEntropy} with respect to the logits (dx) and the targets
+   * (dt), each sample's scaled by scales[j]; either may be null (not wanted). Overwrites both.
+   */
+  softTargetCrossEntropyBackward(
+    p: ClassLossParams,
+    logp: FloatArray,
+    target: FloatArray,
+    weight: Float64Array | null,
+    scales: Float64Array,
+    dx: FloatArray | null,
+    dt: FloatArray | null,
+  ): void;
+  /**
+   * Element-wise losses of (x, t) pairs (see `reference/pointwise-loss.ts` for each op's formula),
+   * with an optional per-element `weight` and `posWeight` (binary cross-entropy), both already
+   * broadcast to x's size, and the op's parameter `param` (smoothL1's beta, huber's delta).
+   */
+  pointwiseLoss(
+    op: PointwiseLossOp,
+    x: FloatArray,
+    t: FloatArray,
+    weight: FloatArray | null,
+    posWeight: FloatArray | null,
+    param: number,
+    losses: Float64Array,
+  ): void;
+  /**
+   * Gradients of {@link pointwiseLoss} with respect to x (dx) and t (dt), element j scaled by
+   * scales[j]; either may be null (not wanted). Overwrites both.
+   */
+  pointwiseLossBackward(
+    op: PointwiseLossOp,
+    x: FloatArray,
+    t: FloatArray,
+    weight: FloatArray | null,
+    posWeight: FloatArray | null,
+    param: number,
+    scales: Float64Array,
+    dx: FloatArray | null,
+    dt: FloatArray | null,
+  ): void;
 }
 
-/** A softmax's geometry: a tensor seen as [outer, n, inner], normalized along n. */
-export interface SoftmaxParams {
-  /** Product of the dimensions before the softmax dimension. */
+/** A tensor seen as [outer, n, inner] around one dimension: element (o, k, i) at (o·n + k)·inner + i. */
+export interface DimParams {
+  /** Product of the dimensions before the dimension. */
   readonly outer: number;
-  /** Size of the softmax dimension. */
+  /** Size of the dimension. */
   readonly n: number;
   /** Product of the dimensions after it. */
   readonly inner: number;
+}
+
+/** A softmax's geometry: a tensor seen as [outer, n, inner], normalized along n. */
+export interface SoftmaxParams extends DimParams {
   /** log(softmax(x)) instead of softmax(x). */
   readonly log: boolean;
 }
+
+/**
+ * A classification loss's geometry: log-probabilities seen as [outer, classes, inner], one sample
+ * per (outer, inner) pair, sample j = o·inner + i (class scores of [N, C] or [N, C, H, W]).
+ */
+export interface ClassLossParams {
+  readonly outer: number;
+  readonly classes: number;
+  readonly inner: number;
+  /** Label smoothing ε in [0, 1]. */
+  readonly labelSmoothing: number;
+  /** The log-probabilities came from logits by logSoftmax, and the gradient is taken with respect to those logits. */
+  readonly fromLogits: boolean;
+}
+
+export type { PointwiseLossOp } from './reference/pointwise-loss.js';
 
 /** Element-wise functions of one argument. */
 export type UnaryOp =

@@ -1,37 +1,15 @@
 import { noGrad } from '../autograd/grad-mode.js';
 import { ValueError } from '../errors.js';
-import type { AdaptiveOutputSize } from '../ops/adaptive-pool.js';
 import { FUSED_ACTIVATIONS, type FusedActivation } from '../ops/fused-activation.js';
-import type { Padding2d } from '../ops/geometry.js';
-import type { AvgPool2dOptions } from '../ops/pool2d.js';
 import type { UpsampleOptions } from '../ops/upsample.js';
 import { zeros } from '../tensor/creation.js';
 import { Conv2d, Conv2dTranspose, DepthwiseSeparableConv2d } from '../nn/conv.js';
-import { Dropout, Dropout2d } from '../nn/dropout.js';
 import { Graph, type GraphNode } from '../nn/graph.js';
 import { ACTIVATION_NAMES, LazyLayer } from '../nn/keras-shorthand.js';
 import { Linear } from '../nn/linear.js';
 import { Add, Concat } from '../nn/merge.js';
 import type { Module } from '../nn/module.js';
-import {
-  BatchNorm1d,
-  BatchNorm2d,
-  GroupNorm,
-  InstanceNorm2d,
-  LayerNorm,
-  LocalResponseNorm,
-} from '../nn/normalization.js';
-import {
-  AdaptiveAvgPool2d,
-  AdaptiveMaxPool2d,
-  AvgPool2d,
-  ChannelMaxPool,
-  GlobalAvgPool2d,
-  GlobalMaxPool2d,
-  MaxPool2d,
-  MaxUnpool2d,
-} from '../nn/pooling.js';
-import { Flatten, Identity, ZeroPad2d } from '../nn/reshape-layers.js';
+import { BatchNorm1d, BatchNorm2d } from '../nn/normalization.js';
 import { Sequential } from '../nn/sequential.js';
 import { Upsample } from '../nn/upsample.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -42,35 +20,17 @@ import {
   type ActivationRow,
   type OptionValue,
 } from './catalog/activations.js';
+import { defined, json, paddingJson } from './catalog/config-values.js';
+import { LAYER_ROWS } from './catalog/layers.js';
 import type { ConfigReader } from './config-reader.js';
 import { isJsonObject, type JsonObject, type JsonValue } from './json-value.js';
 import { registerLayer, type LayerSerializer } from './layer-registry.js';
 import { ModelFileError } from './model-file-error.js';
 
-/** A layer option as JSON: readonly arrays copied, undefined dropped by the caller. */
-function json(v: number | string | boolean | null | readonly (number | null)[]): JsonValue {
-  return Array.isArray(v) ? [...(v as (number | null)[])] : (v as JsonValue);
-}
-
-function paddingJson(p: Padding2d): JsonValue {
-  return typeof p === 'string' || typeof p === 'number' ? p : [...p];
-}
-
-/** Drop undefined fields (JSON has no undefined). */
-function defined(o: Record<string, JsonValue | undefined>): JsonObject {
-  const out: JsonObject = {};
-  for (const [k, v] of Object.entries(o)) if (v !== undefined) out[k] = v;
-  return out;
-}
-
 /** A list entry that must be an object with a string `name`. */
 function namedEntry(c: ConfigReader, key: string, v: JsonValue): JsonObject & { name: string } {
   if (!isJsonObject(v) || typeof v.name !== 'string') return c.fail(key, 'a list of objects with a name');
   return v as JsonObject & { name: string };
-}
-
-function stateless<M extends Module>(type: string, cls: new () => M): LayerSerializer<M> {
-  return { type, cls, toConfig: () => ({}), fromConfig: () => new cls() };
 }
 
 /** A layer's optional fused `activation` field (absent: none). */
@@ -92,16 +52,6 @@ function convStateSize(c: ConfigReader): number {
   const [kh, kw] = c.pair('kernelSize');
   const out = c.int('outChannels', undefined, 1);
   return (out * c.int('inChannels', undefined, 1) * kh * kw) / c.int('groups', 1, 1) + biasSize(c, out);
-}
-
-function adaptiveSize(c: ConfigReader): AdaptiveOutputSize {
-  const v = c.raw('outputSize');
-  const ok = (d: unknown) => typeof d === 'number' && Number.isSafeInteger(d) && d >= 1;
-  if (ok(v)) return v as number;
-  if (Array.isArray(v) && v.length === 2 && v.every((d) => d === null || ok(d))) {
-    return [v[0] as number | null, v[1] as number | null];
-  }
-  return c.fail('outputSize', 'a positive integer or [h, w] of positive integers or nulls');
 }
 
 function numberOrPair(c: ConfigReader, key: string, integer: boolean): number | [number, number] | undefined {
@@ -271,99 +221,7 @@ const serializers: LayerSerializer[] = [
       return c.int('inFeatures', undefined, 1) * out + biasSize(c, out);
     },
   },
-  {
-    type: 'MaxPool2d',
-    cls: MaxPool2d,
-    toConfig: (m: MaxPool2d) => ({
-      kernelSize: json(m.kernelSize),
-      stride: json(m.stride),
-      padding: paddingJson(m.padding),
-      dilation: json(m.dilation),
-      ceilMode: m.ceilMode,
-    }),
-    fromConfig: (c) => {
-      const kernelSize = c.pair('kernelSize');
-      return new MaxPool2d(kernelSize, {
-        stride: c.pair('stride', kernelSize),
-        padding: c.padding('padding'),
-        dilation: c.pair('dilation', 1),
-        ceilMode: c.bool('ceilMode', false),
-      });
-    },
-  },
-  {
-    type: 'AvgPool2d',
-    cls: AvgPool2d,
-    toConfig: (m: AvgPool2d) => {
-      const o = m.options;
-      return defined({
-        kernelSize: json(m.kernelSize),
-        stride:
-          o.stride === undefined
-            ? undefined
-            : json(typeof o.stride === 'number' ? [o.stride, o.stride] : o.stride),
-        padding: o.padding === undefined ? undefined : paddingJson(o.padding),
-        ceilMode: o.ceilMode,
-        countIncludePad: o.countIncludePad,
-        divisorOverride: o.divisorOverride,
-      });
-    },
-    fromConfig: (c) => {
-      const opts: Omit<AvgPool2dOptions, 'kernelSize'> = {};
-      if (c.has('stride')) opts.stride = c.pair('stride');
-      if (c.has('padding')) opts.padding = c.padding('padding');
-      if (c.has('ceilMode')) opts.ceilMode = c.bool('ceilMode');
-      if (c.has('countIncludePad')) opts.countIncludePad = c.bool('countIncludePad');
-      if (c.has('divisorOverride')) opts.divisorOverride = c.int('divisorOverride', undefined, 1);
-      return new AvgPool2d(c.pair('kernelSize'), opts);
-    },
-  },
-  {
-    type: 'AdaptiveAvgPool2d',
-    cls: AdaptiveAvgPool2d,
-    toConfig: (m: AdaptiveAvgPool2d) => ({ outputSize: json(m.outputSize) }),
-    fromConfig: (c) => new AdaptiveAvgPool2d(adaptiveSize(c)),
-  },
-  {
-    type: 'AdaptiveMaxPool2d',
-    cls: AdaptiveMaxPool2d,
-    toConfig: (m: AdaptiveMaxPool2d) => ({ outputSize: json(m.outputSize) }),
-    fromConfig: (c) => new AdaptiveMaxPool2d(adaptiveSize(c)),
-  },
-  {
-    type: 'GlobalAvgPool2d',
-    cls: GlobalAvgPool2d,
-    toConfig: (m: GlobalAvgPool2d) => ({ keepdim: m.keepdim }),
-    fromConfig: (c) => new GlobalAvgPool2d({ keepdim: c.bool('keepdim', false) }),
-  },
-  {
-    type: 'GlobalMaxPool2d',
-    cls: GlobalMaxPool2d,
-    toConfig: (m: GlobalMaxPool2d) => ({ keepdim: m.keepdim }),
-    fromConfig: (c) => new GlobalMaxPool2d({ keepdim: c.bool('keepdim', false) }),
-  },
-  {
-    type: 'ChannelMaxPool',
-    cls: ChannelMaxPool,
-    toConfig: (m: ChannelMaxPool) => defined({ kernelSize: m.kernelSize, stride: m.stride }),
-    fromConfig: (c) =>
-      new ChannelMaxPool({ kernelSize: c.optionalInt('kernelSize', 1), stride: c.optionalInt('stride', 1) }),
-  },
-  {
-    type: 'MaxUnpool2d',
-    cls: MaxUnpool2d,
-    toConfig: (m: MaxUnpool2d) => ({
-      kernelSize: json(m.kernelSize),
-      stride: json(m.stride),
-      padding: json(m.padding),
-    }),
-    fromConfig: (c) =>
-      new MaxUnpool2d(c.pair('kernelSize'), {
-        stride: c.pair('stride', c.pair('kernelSize')),
-        padding: c.pair('padding', 0, 0),
-      }),
-  },
-  stateless('Identity', Identity),
+  ...LAYER_ROWS.map((r) => r.saved),
   {
     type: 'Add',
     cls: Add,
@@ -371,119 +229,6 @@ const serializers: LayerSerializer[] = [
     fromConfig: (c) => new Add({ activation: fusedActivation(c) }),
   },
   ...ACTIVATIONS.map(activationSerializer),
-  ...[BatchNorm2d, BatchNorm1d].map((cls) => ({
-    type: cls.name,
-    cls,
-    toConfig: (m: BatchNorm2d | BatchNorm1d) => ({
-      numFeatures: m.numFeatures,
-      eps: m.eps,
-      momentum: m.momentum,
-      affine: m.affine,
-      trackRunningStats: m.trackRunningStats,
-    }),
-    fromConfig: (c: ConfigReader) =>
-      new cls(c.int('numFeatures', undefined, 1), {
-        eps: c.number('eps', 1e-5),
-        momentum: c.has('momentum') ? c.number('momentum') : null,
-        affine: c.bool('affine', true),
-        trackRunningStats: c.bool('trackRunningStats', true),
-      }),
-    stateSize: (c: ConfigReader) => {
-      const n = c.int('numFeatures', undefined, 1);
-      return (c.bool('affine', true) ? 2 * n : 0) + (c.bool('trackRunningStats', true) ? 2 * n + 1 : 0);
-    },
-  })),
-  {
-    type: 'InstanceNorm2d',
-    cls: InstanceNorm2d,
-    toConfig: (m: InstanceNorm2d) => ({
-      numFeatures: m.numFeatures,
-      eps: m.eps,
-      momentum: m.momentum,
-      affine: m.affine,
-      trackRunningStats: m.trackRunningStats,
-    }),
-    fromConfig: (c) =>
-      new InstanceNorm2d(c.int('numFeatures', undefined, 1), {
-        eps: c.number('eps', 1e-5),
-        momentum: c.number('momentum', 0.1),
-        affine: c.bool('affine', false),
-        trackRunningStats: c.bool('trackRunningStats', false),
-      }),
-    stateSize: (c) => {
-      const n = c.int('numFeatures', undefined, 1);
-      return (c.bool('affine', false) ? 2 * n : 0) + (c.bool('trackRunningStats', false) ? 2 * n + 1 : 0);
-    },
-  },
-  {
-    type: 'LayerNorm',
-    cls: LayerNorm,
-    toConfig: (m: LayerNorm) => ({
-      normalizedShape: [...m.normalizedShape],
-      eps: m.eps,
-      elementwiseAffine: m.weight !== null,
-      bias: m.bias !== null,
-    }),
-    fromConfig: (c) =>
-      new LayerNorm(c.intList('normalizedShape', 1), {
-        eps: c.number('eps', 1e-5),
-        elementwiseAffine: c.bool('elementwiseAffine', true),
-        bias: c.bool('bias', true),
-      }),
-    stateSize: (c) => {
-      const n = c.intList('normalizedShape', 1).reduce((a, b) => a * b, 1);
-      return c.bool('elementwiseAffine', true) ? n * (c.bool('bias', true) ? 2 : 1) : 0;
-    },
-  },
-  {
-    type: 'GroupNorm',
-    cls: GroupNorm,
-    toConfig: (m: GroupNorm) => ({
-      numGroups: m.numGroups,
-      numChannels: m.numChannels,
-      eps: m.eps,
-      affine: m.weight !== null,
-    }),
-    fromConfig: (c) =>
-      new GroupNorm(c.int('numGroups', undefined, 1), c.int('numChannels', undefined, 1), {
-        eps: c.number('eps', 1e-5),
-        affine: c.bool('affine', true),
-      }),
-    stateSize: (c) => (c.bool('affine', true) ? 2 * c.int('numChannels', undefined, 1) : 0),
-  },
-  {
-    type: 'LocalResponseNorm',
-    cls: LocalResponseNorm,
-    toConfig: (m: LocalResponseNorm) => ({ size: m.size, alpha: m.alpha, beta: m.beta, k: m.k }),
-    fromConfig: (c) =>
-      new LocalResponseNorm(c.int('size', undefined, 1), {
-        alpha: c.number('alpha', 1e-4),
-        beta: c.number('beta', 0.75),
-        k: c.number('k', 1),
-      }),
-  },
-  ...[Dropout, Dropout2d].map((cls) => ({
-    type: cls.name,
-    cls,
-    toConfig: (m: Dropout | Dropout2d) => ({ p: m.p }),
-    fromConfig: (c: ConfigReader) => new cls(c.number('p', 0.5)),
-  })),
-  {
-    type: 'Flatten',
-    cls: Flatten,
-    toConfig: (m: Flatten) => ({ startDim: m.startDim, endDim: m.endDim }),
-    fromConfig: (c) => new Flatten(c.int('startDim', 1), c.int('endDim', -1)),
-  },
-  {
-    type: 'ZeroPad2d',
-    cls: ZeroPad2d,
-    toConfig: (m: ZeroPad2d) => ({ padding: [...m.padding] }),
-    fromConfig: (c) => {
-      const p = c.intList('padding');
-      if (p.length !== 4) c.fail('padding', '[left, right, top, bottom]');
-      return new ZeroPad2d(p as [number, number, number, number]);
-    },
-  },
   {
     type: 'Concat',
     cls: Concat,

@@ -59,24 +59,37 @@ function conv2dWith(
   prepared: PreparedWeightsSource | null,
 ): Tensor {
   const op = 'conv2d';
-  const { params: p, outShape } = resolveConv2d(op, x.shape, weight.shape, opts);
+  const { params: p, pads, outShape } = resolveConv2d(op, x.shape, weight.shape, opts);
   checkConvTensors(op, x, weight, b, p.outChannels);
   const y = empty(outShape, x.dtype);
   const k = kernels();
   if (prepared) k.conv2dForwardPrepared(p, x.data, prepared(p, k), b ? b.data : null, y.data);
   else k.conv2dForward(p, x.data, weight.data, b ? b.data : null, y.data);
-  return record(op, b ? [x, weight, b] : [x, weight], y, (g, needs) => {
-    let dx: Tensor | null = null;
-    let dw: Tensor | null = null;
-    if (needs[0]) {
-      dx = empty(x.shape, x.dtype);
-      kernels().conv2dBackwardData(p, g.data, weight.data, dx.data);
-    }
-    if (needs[1]) {
-      dw = empty(weight.shape, weight.dtype);
-      kernels().conv2dBackwardFilter(p, x.data, g.data, dw.data);
-    }
-    if (!b) return [dx, dw];
-    return [dx, dw, needs[2] ? channelBiasGrad(g, p.batch, p.outChannels, p.outH * p.outW) : null];
-  });
+  return record(
+    op,
+    b ? [x, weight, b] : [x, weight],
+    y,
+    (g, needs) => {
+      let dx: Tensor | null = null;
+      let dw: Tensor | null = null;
+      if (needs[0]) {
+        dx = empty(x.shape, x.dtype);
+        kernels().conv2dBackwardData(p, g.data, weight.data, dx.data);
+      }
+      if (needs[1]) {
+        dw = empty(weight.shape, weight.dtype);
+        kernels().conv2dBackwardFilter(p, x.data, g.data, dw.data);
+      }
+      if (!b) return [dx, dw];
+      return [dx, dw, needs[2] ? channelBiasGrad(g, p.batch, p.outChannels, p.outH * p.outW) : null];
+    },
+    {
+      kernelShape: [p.kH, p.kW],
+      strides: [p.strideH, p.strideW],
+      // ONNX's order: the begins of both axes, then their ends.
+      pads: [pads.top, pads.left, pads.bottom, pads.right],
+      dilations: [p.dilationH, p.dilationW],
+      group: p.groups,
+    },
+  );
 }

@@ -1,10 +1,13 @@
 /**
- * Loss functions with PyTorch's definitions, defaults and reductions. Each computes its per-element
- * (or per-sample) loss in one pass and writes its gradient directly: crossEntropy's is
- * scale · (softmax · Σa - a) for the per-class target weights a, the point-wise losses' are their
- * closed-form derivatives.
+ * Loss functions with PyTorch's definitions, defaults and reductions. This file checks shapes,
+ * targets and options; the arithmetic runs in backend kernels: crossEntropy is the logSoftmax
+ * kernel followed by the nllLoss kernel (its gradient, scale · (softmax · Σa - a) for the per-class
+ * target weights a, comes from nllLossBackward in one pass), the point-wise losses are rows of the
+ * pointwiseLoss kernel (backend/reference/pointwise-loss.ts), and the reduction is a sum kernel.
  */
 import { record } from '../autograd/grad-fn.js';
+import type { ClassLossParams, PointwiseLossOp } from '../backend/backend.js';
+import { kernels } from '../backend/registry.js';
 import { DTypeError, ShapeError, ValueError } from '../errors.js';
 import type { FloatArray } from '../tensor/dtype.js';
 import { broadcastShapes, shapesEqual } from '../tensor/shape.js';
@@ -94,10 +97,10 @@ export function reduceLoss(
     out.data.set(losses);
     return out;
   }
-  let total = 0;
-  for (let j = 0; j < losses.length; j++) total += losses[j]!;
+  const total = new Float64Array(1);
+  kernels().reduce('sum', losses, [losses.length], [0], total);
   const out = empty([], like.dtype);
-  out.data[0] = reduction === 'sum' ? total : total / denominator;
+  out.data[0] = reduction === 'sum' ? total[0]! : total[0]! / denominator;
   return out;
 }
 
@@ -260,62 +263,35 @@ function classIndexLoss(
   reduction: Reduction,
   fromLogits: boolean,
 ): Tensor {
-  const { outer, classes: C, inner } = layout;
+  const { outer, classes, inner } = layout;
+  const p: ClassLossParams = { outer, classes, inner, labelSmoothing: eps, fromLogits };
   let logp: FloatArray = input.data;
   if (fromLogits) {
-    logp = new Float64Array(input.size);
-    logSoftmaxInto(input.data, logp, { outer, n: C, inner, dim: 1 });
+    logp = empty(input.shape, input.dtype).data;
+    logSoftmaxInto(input.data, logp, { outer, n: classes, inner, dim: 1 });
   }
   const samples = outer * inner;
   const losses = new Float64Array(samples);
+  kernels().nllLoss(p, logp, cls, w, losses);
+  // The 'mean' denominator: the summed weights of the targets (a loop over targets, not scores).
   let weightSum = 0;
-  for (let o = 0; o < outer; o++) {
-    for (let i = 0; i < inner; i++) {
-      const j = o * inner + i;
-      const y = cls[j]!;
-      if (y < 0) continue;
-      const base = o * C * inner + i;
-      const wy = w ? w[y]! : 1;
-      weightSum += wy;
-      let l = -(1 - eps) * wy * logp[base + y * inner]!;
-      if (eps > 0) {
-        let smooth = 0;
-        for (let c = 0; c < C; c++) smooth -= (w ? w[c]! : 1) * logp[base + c * inner]!;
-        l += (eps / C) * smooth;
-      }
-      losses[j] = l;
-    }
+  for (let j = 0; j < samples; j++) {
+    const y = cls[j]!;
+    if (y >= 0) weightSum += w ? w[y]! : 1;
   }
   const out = reduceLoss(losses, layout.sampleShape, input, reduction, weightSum);
-  return record(op, [input], out, (grad) => {
-    const s = gradScales(grad.data, samples, reduction, weightSum);
-    const dx = empty(input.shape, input.dtype);
-    const d = dx.data;
-    for (let o = 0; o < outer; o++) {
-      for (let i = 0; i < inner; i++) {
-        const j = o * inner + i;
-        const y = cls[j]!;
-        if (y < 0) continue;
-        const base = o * C * inner + i;
-        const sj = s[j]!;
-        const wy = w ? w[y]! : 1;
-        if (!fromLogits) {
-          d[base + y * inner] = -sj * wy;
-          continue;
-        }
-        // a_c as above; the gradient with respect to the logits is s · (p_c · Σa - a_c).
-        let total = (1 - eps) * wy;
-        if (eps > 0) for (let c = 0; c < C; c++) total += (eps / C) * (w ? w[c]! : 1);
-        for (let c = 0; c < C; c++) {
-          const p = Math.exp(logp[base + c * inner]!);
-          let a = (eps / C) * (w ? w[c]! : 1);
-          if (c === y) a += (1 - eps) * wy;
-          d[base + c * inner] = sj * (p * total - a);
-        }
-      }
-    }
-    return [dx];
-  });
+  return record(
+    op,
+    [input],
+    out,
+    (grad) => {
+      const s = gradScales(grad.data, samples, reduction, weightSum);
+      const dx = empty(input.shape, input.dtype);
+      kernels().nllLossBackward(p, logp, cls, w, s, dx.data);
+      return [dx];
+    },
+    { reduction, labelSmoothing: eps },
+  );
 }
 
 /** crossEntropy with class-probability targets: sample loss -Σ_c w_c · t'_c · logp_c, t' = (1-ε)t + ε/C. */
@@ -329,47 +305,35 @@ function crossEntropyProbabilities(
 ): Tensor {
   const op = 'crossEntropy';
   if (target.dtype !== input.dtype) throw new DTypeError(op, input.dtype, target.dtype);
-  const { outer, classes: C, inner } = layout;
-  const logp = new Float64Array(input.size);
-  logSoftmaxInto(input.data, logp, { outer, n: C, inner, dim: 1 });
-  const t = target.data;
+  const { outer, classes, inner } = layout;
+  const p: ClassLossParams = { outer, classes, inner, labelSmoothing: eps, fromLogits: true };
+  const logp = empty(input.shape, input.dtype).data;
+  logSoftmaxInto(input.data, logp, { outer, n: classes, inner, dim: 1 });
   const samples = outer * inner;
   const losses = new Float64Array(samples);
-  for (let o = 0; o < outer; o++) {
-    for (let i = 0; i < inner; i++) {
-      const base = o * C * inner + i;
-      let l = 0;
-      for (let c = 0; c < C; c++) {
-        const k = base + c * inner;
-        l -= (w ? w[c]! : 1) * ((1 - eps) * t[k]! + eps / C) * logp[k]!;
-      }
-      losses[o * inner + i] = l;
-    }
-  }
+  kernels().softTargetCrossEntropy(p, logp, target.data, w, losses);
   const out = reduceLoss(losses, layout.sampleShape, input, reduction, samples);
-  return record(op, [input, target], out, (grad, needs) => {
-    const s = gradScales(grad.data, samples, reduction, samples);
-    const dx = needs[0] ? empty(input.shape, input.dtype) : null;
-    const dt = needs[1] ? empty(target.shape, target.dtype) : null;
-    for (let o = 0; o < outer; o++) {
-      for (let i = 0; i < inner; i++) {
-        const base = o * C * inner + i;
-        const sj = s[o * inner + i]!;
-        let total = 0;
-        for (let c = 0; c < C; c++) {
-          const k = base + c * inner;
-          total += (w ? w[c]! : 1) * ((1 - eps) * t[k]! + eps / C);
-        }
-        for (let c = 0; c < C; c++) {
-          const k = base + c * inner;
-          const wc = w ? w[c]! : 1;
-          if (dx) dx.data[k] = sj * (Math.exp(logp[k]!) * total - wc * ((1 - eps) * t[k]! + eps / C));
-          if (dt) dt.data[k] = -sj * wc * (1 - eps) * logp[k]!;
-        }
-      }
-    }
-    return [dx, dt];
-  });
+  return record(
+    op,
+    [input, target],
+    out,
+    (grad, needs) => {
+      const s = gradScales(grad.data, samples, reduction, samples);
+      const dx = needs[0] ? empty(input.shape, input.dtype) : null;
+      const dt = needs[1] ? empty(target.shape, target.dtype) : null;
+      kernels().softTargetCrossEntropyBackward(
+        p,
+        logp,
+        target.data,
+        w,
+        s,
+        dx?.data ?? null,
+        dt?.data ?? null,
+      );
+      return [dx, dt];
+    },
+    { reduction, labelSmoothing: eps },
+  );
 }
 
 // ---- point-wise losses ----
@@ -399,71 +363,59 @@ function broadcastValues(op: string, name: string, t: Tensor, shape: readonly nu
 }
 
 /**
- * A loss applied element by element to (input, target) pairs: `f` gives each loss, `dInput` and
- * `dTarget` its partial derivatives.
+ * A loss applied element by element to (input, target) pairs: the backend's pointwiseLoss kernel
+ * `kernel` (with its per-element weights and parameter), reported under `op`.
  */
 function pointwiseLoss(
   op: string,
+  kernel: PointwiseLossOp,
   input: Tensor,
   target: Tensor,
   opts: LossOptions,
-  f: (x: number, t: number, j: number) => number,
-  dInput: (x: number, t: number, j: number) => number,
-  dTarget: (x: number, t: number, j: number) => number,
+  extra: { weight?: FloatArray | null; posWeight?: FloatArray | null; param?: number } = {},
 ): Tensor {
   const reduction = checkReduction(op, opts.reduction);
   checkSameShape(op, input, target);
   const n = input.size;
-  const x = input.data;
-  const t = target.data;
+  const w = extra.weight ?? null;
+  const pw = extra.posWeight ?? null;
+  const param = extra.param ?? 0;
   const losses = new Float64Array(n);
-  for (let j = 0; j < n; j++) losses[j] = f(x[j]!, t[j]!, j);
+  kernels().pointwiseLoss(kernel, input.data, target.data, w, pw, param, losses);
   const out = reduceLoss(losses, input.shape, input, reduction, n);
-  return record(op, [input, target], out, (grad, needs) => {
-    const s = gradScales(grad.data, n, reduction, n);
-    let dx: Tensor | null = null;
-    let dt: Tensor | null = null;
-    if (needs[0]) {
-      dx = empty(input.shape, input.dtype);
-      for (let j = 0; j < n; j++) dx.data[j] = s[j]! * dInput(x[j]!, t[j]!, j);
-    }
-    if (needs[1]) {
-      dt = empty(target.shape, target.dtype);
-      for (let j = 0; j < n; j++) dt.data[j] = s[j]! * dTarget(x[j]!, t[j]!, j);
-    }
-    return [dx, dt];
-  });
+  return record(
+    op,
+    [input, target],
+    out,
+    (grad, needs) => {
+      const s = gradScales(grad.data, n, reduction, n);
+      const dx = needs[0] ? empty(input.shape, input.dtype) : null;
+      const dt = needs[1] ? empty(target.shape, target.dtype) : null;
+      kernels().pointwiseLossBackward(
+        kernel,
+        input.data,
+        target.data,
+        w,
+        pw,
+        param,
+        s,
+        dx?.data ?? null,
+        dt?.data ?? null,
+      );
+      return [dx, dt];
+    },
+    { reduction },
+  );
 }
 
 /** Mean squared error, (input - target)², as `torch.nn.functional.mse_loss`. Shapes must match. */
 export function mseLoss(input: Tensor, target: Tensor, opts: LossOptions = {}): Tensor {
-  return pointwiseLoss(
-    'mseLoss',
-    input,
-    target,
-    opts,
-    (x, t) => (x - t) * (x - t),
-    (x, t) => 2 * (x - t),
-    (x, t) => 2 * (t - x),
-  );
+  return pointwiseLoss('mseLoss', 'mse', input, target, opts);
 }
 
 /** Mean absolute error, |input - target|, as `torch.nn.functional.l1_loss` (gradient 0 where equal). */
 export function l1Loss(input: Tensor, target: Tensor, opts: LossOptions = {}): Tensor {
-  return absoluteError('l1Loss', input, target, opts);
-}
-
-/** |input - target| element-wise, reported under `op` (smoothL1Loss with beta 0 is this loss). */
-function absoluteError(op: string, input: Tensor, target: Tensor, opts: LossOptions): Tensor {
-  return pointwiseLoss(
-    op,
-    input,
-    target,
-    opts,
-    (x, t) => Math.abs(x - t),
-    (x, t) => Math.sign(x - t),
-    (x, t) => Math.sign(t - x),
-  );
+  return pointwiseLoss('l1Loss', 'l1', input, target, opts);
 }
 
 /**
@@ -475,18 +427,9 @@ export function smoothL1Loss(input: Tensor, target: Tensor, opts: SmoothL1LossOp
   if (!(beta >= 0)) {
     throw new ValueError('smoothL1Loss', `beta must be non-negative, got ${beta}. Fix: the default is 1`);
   }
-  if (beta === 0) return absoluteError('smoothL1Loss', input, target, opts);
-  const f = (d: number): number => (Math.abs(d) < beta ? (0.5 * d * d) / beta : Math.abs(d) - 0.5 * beta);
-  const df = (d: number): number => (Math.abs(d) < beta ? d / beta : Math.sign(d));
-  return pointwiseLoss(
-    'smoothL1Loss',
-    input,
-    target,
-    opts,
-    (x, t) => f(x - t),
-    (x, t) => df(x - t),
-    (x, t) => -df(x - t),
-  );
+  // With beta 0 the loss is the L1 loss (the quadratic part vanishes).
+  if (beta === 0) return pointwiseLoss('smoothL1Loss', 'l1', input, target, opts);
+  return pointwiseLoss('smoothL1Loss', 'smoothL1', input, target, opts, { param: beta });
 }
 
 /**
@@ -498,23 +441,8 @@ export function huberLoss(input: Tensor, target: Tensor, opts: HuberLossOptions 
   if (!(delta > 0)) {
     throw new ValueError('huberLoss', `delta must be positive, got ${delta}. Fix: the default is 1`);
   }
-  const f = (d: number): number => (Math.abs(d) < delta ? 0.5 * d * d : delta * (Math.abs(d) - 0.5 * delta));
-  const df = (d: number): number => (Math.abs(d) < delta ? d : delta * Math.sign(d));
-  return pointwiseLoss(
-    'huberLoss',
-    input,
-    target,
-    opts,
-    (x, t) => f(x - t),
-    (x, t) => df(x - t),
-    (x, t) => -df(x - t),
-  );
+  return pointwiseLoss('huberLoss', 'huber', input, target, opts, { param: delta });
 }
-
-/** PyTorch clamps the logs of binaryCrossEntropy at -100 so that a 0 or 1 probability stays finite. */
-const LOG_FLOOR = -100;
-/** PyTorch's floor of x·(1-x) in binaryCrossEntropy's gradient. */
-const BCE_GRAD_EPS = 1e-12;
 
 /**
  * Binary cross-entropy of probabilities, as `torch.nn.functional.binary_cross_entropy`:
@@ -538,26 +466,8 @@ export function binaryCrossEntropy(
       );
     }
   }
-  const w = opts.weight ? broadcastValues(op, 'weight', opts.weight, input.shape) : null;
-  const logs = (x: number): [number, number] => [
-    Math.max(Math.log(x), LOG_FLOOR),
-    Math.max(Math.log1p(-x), LOG_FLOOR),
-  ];
-  return pointwiseLoss(
-    op,
-    input,
-    target,
-    opts,
-    (x, t, j) => {
-      const [lx, l1x] = logs(x);
-      return -(w ? w[j]! : 1) * (t * lx + (1 - t) * l1x);
-    },
-    (x, t, j) => ((w ? w[j]! : 1) * (x - t)) / Math.max((1 - x) * x, BCE_GRAD_EPS),
-    (x, _t, j) => {
-      const [lx, l1x] = logs(x);
-      return -(w ? w[j]! : 1) * (lx - l1x);
-    },
-  );
+  const weight = opts.weight ? broadcastValues(op, 'weight', opts.weight, input.shape) : null;
+  return pointwiseLoss(op, 'binaryCrossEntropy', input, target, opts, { weight });
 }
 
 /**
@@ -571,25 +481,7 @@ export function binaryCrossEntropyWithLogits(
 ): Tensor {
   const op = 'binaryCrossEntropyWithLogits';
   checkSameShape(op, input, target);
-  const w = opts.weight ? broadcastValues(op, 'weight', opts.weight, input.shape) : null;
-  const pw = opts.posWeight ? broadcastValues(op, 'posWeight', opts.posWeight, input.shape) : null;
-  // With q = 1 + (p-1)·t: loss = (1-t)·x + q·softplus(-x), written without overflow.
-  const softplusNeg = (x: number): number => Math.max(-x, 0) + Math.log1p(Math.exp(-Math.abs(x)));
-  const sigmoid = (x: number): number => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x)));
-  return pointwiseLoss(
-    op,
-    input,
-    target,
-    opts,
-    (x, t, j) => {
-      const q = pw ? 1 + (pw[j]! - 1) * t : 1;
-      return (w ? w[j]! : 1) * ((1 - t) * x + q * softplusNeg(x));
-    },
-    (x, t, j) => {
-      const q = pw ? 1 + (pw[j]! - 1) * t : 1;
-      // d/dx softplus(-x) = -σ(-x) = σ(x) - 1.
-      return (w ? w[j]! : 1) * (1 - t + q * (sigmoid(x) - 1));
-    },
-    (x, _t, j) => (w ? w[j]! : 1) * (-x + (pw ? pw[j]! - 1 : 0) * softplusNeg(x)),
-  );
+  const weight = opts.weight ? broadcastValues(op, 'weight', opts.weight, input.shape) : null;
+  const posWeight = opts.posWeight ? broadcastValues(op, 'posWeight', opts.posWeight, input.shape) : null;
+  return pointwiseLoss(op, 'binaryCrossEntropyWithLogits', input, target, opts, { weight, posWeight });
 }

@@ -198,11 +198,17 @@ export function maxPool2d(x: Tensor, opts: Pair | MaxPool2dOptions): Tensor | Ma
   const y = empty([p.batch, p.channels, p.outH, p.outW], x.dtype);
   const idx = new Int32Array(y.size);
   kernels().maxPool2dForward(p, x.data, y.data, idx);
-  const values = record('maxPool2d', [x], y, (g) => {
-    const dx = empty(x.shape, x.dtype);
-    kernels().maxPool2dBackward(p, g.data, idx, dx.data);
-    return [dx];
-  });
+  const values = record(
+    'maxPool2d',
+    [x],
+    y,
+    (g) => {
+      const dx = empty(x.shape, x.dtype);
+      kernels().maxPool2dBackward(p, g.data, idx, dx.data);
+      return [dx];
+    },
+    { ...windowAttrs(p), ceilMode: o.ceilMode ?? false },
+  );
   if (!o.returnIndices) return values;
   const indices = empty(y.shape, x.dtype);
   for (let i = 0; i < idx.length; i++) indices.data[i] = idx[i]!;
@@ -232,16 +238,38 @@ export function avgPool2d(x: Tensor, opts: Pair | AvgPool2dOptions): Tensor {
   const y = empty([p.batch, p.channels, p.outH, p.outW], x.dtype);
   kernels().avgPool2dForward(p, x.data, y.data);
   if (scale) applyPlaneScale(y.data, scale);
-  return record(op, [x], y, (g) => {
-    let gy = g.data;
-    if (scale) {
-      gy = gy.slice();
-      applyPlaneScale(gy, scale);
-    }
-    const dx = empty(x.shape, x.dtype);
-    kernels().avgPool2dBackward(p, gy, dx.data);
-    return [dx];
-  });
+  return record(
+    op,
+    [x],
+    y,
+    (g) => {
+      let gy = g.data;
+      if (scale) {
+        gy = gy.slice();
+        applyPlaneScale(gy, scale);
+      }
+      const dx = empty(x.shape, x.dtype);
+      kernels().avgPool2dBackward(p, gy, dx.data);
+      return [dx];
+    },
+    {
+      ...windowAttrs(p),
+      ceilMode: o.ceilMode ?? false,
+      countIncludePad: p.countIncludePad,
+      // 0: divide by the window (or the valid count), as PyTorch without an override.
+      divisorOverride: override ?? 0,
+    },
+  );
+}
+
+/** A pooling window's resolved geometry as recorded attributes (ONNX's order for `pads`). */
+function windowAttrs(p: Pool2dParams): Record<string, readonly number[]> {
+  return {
+    kernelShape: [p.kH, p.kW],
+    strides: [p.strideH, p.strideW],
+    pads: [p.padTop, p.padLeft, p.padBottom, p.padRight],
+    dilations: [p.dilationH, p.dilationW],
+  };
 }
 
 /** Per output position of one plane: (number of input elements the window covers) / divisor. */

@@ -1,11 +1,9 @@
 /**
  * softmax, logSoftmax and logSumExp along one dimension, numerically stable (the maximum is
- * subtracted before exponentiating). softmax and logSoftmax run the backend's softmax kernels
- * forward and backward; logSumExp's backward is dx = g · softmax(x).
+ * subtracted before exponentiating): one backend kernel forward and one backward each.
  */
 import { record } from '../autograd/grad-fn.js';
 import { kernels } from '../backend/registry.js';
-import { maxAndSumExp } from '../backend/reference/softmax.js';
 import type { FloatArray } from '../tensor/dtype.js';
 import { normAxis } from '../tensor/shape.js';
 import { empty, type Tensor } from '../tensor/tensor.js';
@@ -74,36 +72,24 @@ export function logSoftmax(x: Tensor, dim: number): Tensor {
 
 /**
  * log Σ e^x along `dim` (as `torch.logsumexp(x, dim, keepdim)`), stable for large inputs; the
- * dimension is dropped unless `keepdim`. Its loops stay here (a reduction to another shape, used
- * by losses on small class vectors, not on feature maps); they share the kernel's max-and-sum.
+ * dimension is dropped unless `keepdim`.
  */
 export function logSumExp(x: Tensor, dim: number, keepdim = false): Tensor {
   const geo = dimGeometry('logSumExp', x.shape, dim);
-  const { outer, n, inner } = geo;
+  const p = { outer: geo.outer, n: geo.n, inner: geo.inner };
   const shape = x.shape.filter((_, j) => j !== geo.dim);
   if (keepdim && x.ndim > 0) shape.splice(geo.dim, 0, 1);
   const out = empty(shape, x.dtype);
-  const xd = x.data;
-  const y = out.data;
-  const m = new Float64Array(inner);
-  const s = new Float64Array(inner);
-  for (let o = 0; o < outer; o++) {
-    maxAndSumExp(xd, o * n * inner, n, inner, m, s);
-    for (let i = 0; i < inner; i++) y[o * inner + i] = m[i]! + Math.log(s[i]!);
-  }
-  return record('logSumExp', [x], out, (grad) => {
-    const g = grad.data;
-    const dx = empty(x.shape, x.dtype);
-    const d = dx.data;
-    for (let o = 0; o < outer; o++) {
-      for (let k = 0; k < n; k++) {
-        const row = (o * n + k) * inner;
-        for (let i = 0; i < inner; i++) {
-          const r = o * inner + i;
-          d[row + i] = g[r]! * Math.exp(xd[row + i]! - y[r]!);
-        }
-      }
-    }
-    return [dx];
-  });
+  kernels().logSumExp(p, x.data, out.data);
+  return record(
+    'logSumExp',
+    [x],
+    out,
+    (grad) => {
+      const dx = empty(x.shape, x.dtype);
+      kernels().logSumExpBackward(p, x.data, out.data, grad.data, dx.data);
+      return [dx];
+    },
+    { dim: geo.dim, keepdim },
+  );
 }

@@ -9,7 +9,8 @@ function flat(v: NestedArray | ArrayLike<number>): number[] {
 
 /**
  * Assert that two arrays (tensors, typed arrays or nested arrays) hold the same shape of values
- * within |a - e| <= atol + rtol * |e| element-wise. Reports the worst element.
+ * within |a - e| <= atol + rtol * |e| element-wise (or exactly equal, as infinities may be).
+ * Reports the worst element.
  */
 export function assertClose(
   actual: Tensor | NestedArray | ArrayLike<number>,
@@ -27,6 +28,7 @@ export function assertClose(
   let worst = -1;
   let worstErr = 0;
   for (let i = 0; i < a.length; i++) {
+    if (a[i] === e[i]) continue; // equal infinities are close
     const err = Math.abs(a[i]! - e[i]!) - (atol + rtol * Math.abs(e[i]!));
     if (!(err <= 0) && (worst < 0 || err > worstErr || Number.isNaN(err))) {
       worst = i;

@@ -178,6 +178,42 @@ test(
   },
 );
 
+test(
+  'convolutions and poolings called directly in a forward export from the geometry their records keep',
+  { skip: skipOrt },
+  async () => {
+    const rng = new st.Rng(31);
+    class Functional extends st.Module {
+      w = new st.Parameter(st.randn([6, 2, 3, 2], { rng }).mul(0.3));
+      b = new st.Parameter(st.randn([6], { rng }));
+      forward(x: st.Tensor): st.Tensor {
+        // Asymmetric 'same' padding (even kernel width), stride, dilation and groups.
+        const y = st.conv2d(x, this.w, this.b, { padding: 'same', dilation: [2, 1], groups: 2 });
+        const m = st.maxPool2d(y, { kernelSize: 3, stride: 2, padding: 1, ceilMode: true });
+        return st.avgPool2d(m, { kernelSize: 2, stride: [1, 2], padding: 1, countIncludePad: false });
+      }
+    }
+    const net = new Functional();
+    const x = st.randn([1, 4, 9, 10], { rng });
+    // The record keeps what ran: 'same' pads a 3-tall kernel dilated by 2 (5 rows) 2 on top and 2
+    // at the bottom, and a 2-wide kernel 0 left and 1 right (PyTorch puts the odd one on the right).
+    const conv = st.conv2d(x, net.w, net.b, { padding: 'same', dilation: [2, 1], groups: 2 }).gradFn!;
+    assert.deepEqual(conv.attrs, {
+      kernelShape: [3, 2],
+      strides: [1, 1],
+      pads: [2, 0, 2, 1],
+      dilations: [2, 1],
+      group: 2,
+    });
+    await checkExport(net, [x], [st.randn([3, 4, 9, 10], { rng })]);
+    const override = st.avgPool2d(st.randn([1, 1, 4, 4], { requiresGrad: true }), {
+      kernelSize: 2,
+      divisorOverride: 3,
+    }).gradFn!;
+    assert.equal(override.attrs.divisorOverride, 3);
+  },
+);
+
 test('Keras-style lazy layers and an imported PyTorch model export too', { skip: skipOrt }, async () => {
   const model = new st.Sequential(
     st.layers.conv2d(4, 3, { padding: 'same', activation: 'relu' }),

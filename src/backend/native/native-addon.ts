@@ -140,4 +140,25 @@ export interface NativeAddon {
     argmax: Int32Array,
     dx: Float32Array,
   ): void;
+  /** softmax or log-softmax; params = [outer, n, inner, log (0/1)]. */
+  softmax?(params: Float64Array, x: Float32Array, y: Float32Array): void;
+  /** Gradient of softmax or log-softmax from its output y (overwrites dx). */
+  softmaxBackward?(params: Float64Array, y: Float32Array, g: Float32Array, dx: Float32Array): void;
+  /** Per-sample class-index losses; params = [outer, classes, inner, labelSmoothing, fromLogits (0/1)]. */
+  nllLoss?(
+    params: Float64Array,
+    logp: Float32Array,
+    target: Int32Array,
+    weight: Float64Array | null,
+    losses: Float64Array,
+  ): void;
+  /** Gradient of nllLoss, sample j scaled by scales[j] (overwrites dx). */
+  nllLossBackward?(
+    params: Float64Array,
+    logp: Float32Array,
+    target: Int32Array,
+    weight: Float64Array | null,
+    scales: Float64Array,
+    dx: Float32Array,
+  ): void;
 }

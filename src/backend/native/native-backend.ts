@@ -5,6 +5,7 @@ import type {
   ActivationOp,
   Backend,
   BatchNormParams,
+  ClassLossParams,
   BinaryOp,
   Conv2dParams,
   GemmParams,
@@ -12,6 +13,7 @@ import type {
   Pool2dParams,
   ReduceOp,
   RoiParams,
+  SoftmaxParams,
   UnaryOp,
 } from '../backend.js';
 import { ACTIVATION_OPS } from '../reference/activation.js';
@@ -186,6 +188,39 @@ export function createNativeBackend(addon: NativeAddon, name = 'native'): Backen
   function fillPool(p: Pool2dParams): Float64Array {
     POOL_FIELDS.forEach((f, i) => (poolParams[i] = Number(p[f])));
     return poolParams;
+  }
+
+  const softmaxParams = new Float64Array(4);
+  function fillSoftmax(p: SoftmaxParams): Float64Array {
+    softmaxParams.set([p.outer, p.n, p.inner, p.log ? 1 : 0]);
+    return softmaxParams;
+  }
+
+  const classLossParams = new Float64Array(5);
+  function fillClassLoss(p: ClassLossParams): Float64Array {
+    classLossParams.set([p.outer, p.classes, p.inner, p.labelSmoothing, p.fromLogits ? 1 : 0]);
+    return classLossParams;
+  }
+
+  /** The sizes the class-loss kernels read: scores, one target and one value per sample, one weight per class. */
+  function checkClassLoss(
+    op: string,
+    p: ClassLossParams,
+    logp: FloatArray,
+    target: Int32Array,
+    weight: Float64Array | null,
+    perSample: Float64Array,
+  ): void {
+    const samples = p.outer * p.inner;
+    requireLength(op, 'log-probabilities', logp, samples * p.classes);
+    requireLength(op, 'target', target, samples);
+    requireLength(op, 'per-sample values', perSample, samples);
+    if (weight) requireLength(op, 'class weights', weight, p.classes);
+    for (let j = 0; j < samples; j++) {
+      if (target[j]! >= p.classes) {
+        throw new ValueError(op, `target[${j}] = ${target[j]} is not below the ${p.classes} classes`);
+      }
+    }
   }
 
   // An addon built before the RoI kernels existed runs them on the reference backend.
@@ -435,9 +470,54 @@ export function createNativeBackend(addon: NativeAddon, name = 'native'): Backen
       );
     },
 
-    // No native softmax kernel yet: the reference kernel runs (float64 sums over float32 data).
-    softmax: referenceBackend.softmax,
-    softmaxBackward: referenceBackend.softmaxBackward,
+    softmax(p, x, y): void {
+      if (!addon.softmax || !isF32(x, y)) return referenceBackend.softmax(p, x, y);
+      const size = p.outer * p.n * p.inner;
+      requireLength('softmax', 'input', x, size);
+      requireLength('softmax', 'output', y, size);
+      addon.softmax(fillSoftmax(p), x as Float32Array, y as Float32Array);
+    },
+
+    softmaxBackward(p, y, g, dx): void {
+      if (!addon.softmaxBackward || !isF32(y, g, dx)) return referenceBackend.softmaxBackward(p, y, g, dx);
+      const size = p.outer * p.n * p.inner;
+      requireLength('softmaxBackward', 'output', y, size);
+      requireLength('softmaxBackward', 'output gradient', g, size);
+      requireLength('softmaxBackward', 'input gradient', dx, size);
+      addon.softmaxBackward(fillSoftmax(p), y as Float32Array, g as Float32Array, dx as Float32Array);
+    },
+
+    // logSumExp reduces small class vectors (no training hot path uses it): the reference runs.
+    logSumExp: referenceBackend.logSumExp,
+    logSumExpBackward: referenceBackend.logSumExpBackward,
+
+    nllLoss(p, logp, target, weight, losses): void {
+      if (!addon.nllLoss || !isF32(logp)) return referenceBackend.nllLoss(p, logp, target, weight, losses);
+      checkClassLoss('nllLoss', p, logp, target, weight, losses);
+      addon.nllLoss(fillClassLoss(p), logp as Float32Array, target, weight, losses);
+    },
+
+    nllLossBackward(p, logp, target, weight, scales, dx): void {
+      if (!addon.nllLossBackward || !isF32(logp, dx)) {
+        return referenceBackend.nllLossBackward(p, logp, target, weight, scales, dx);
+      }
+      checkClassLoss('nllLossBackward', p, logp, target, weight, scales);
+      requireLength('nllLossBackward', 'input gradient', dx, p.outer * p.classes * p.inner);
+      addon.nllLossBackward(
+        fillClassLoss(p),
+        logp as Float32Array,
+        target,
+        weight,
+        scales,
+        dx as Float32Array,
+      );
+    },
+
+    // Soft-target cross-entropy and the element-wise losses have no native kernels: the reference runs.
+    softTargetCrossEntropy: referenceBackend.softTargetCrossEntropy,
+    softTargetCrossEntropyBackward: referenceBackend.softTargetCrossEntropyBackward,
+    pointwiseLoss: referenceBackend.pointwiseLoss,
+    pointwiseLossBackward: referenceBackend.pointwiseLossBackward,
 
     unary(op, x, y, alpha = 0): void {
       const code = UNARY_CODES[op];

@@ -7,12 +7,19 @@ import {
   batchNormStats,
 } from './batch-norm.js';
 import { conv2dBackwardData, conv2dBackwardFilter, conv2dForward } from './conv.js';
+import {
+  nllLoss,
+  nllLossBackward,
+  softTargetCrossEntropy,
+  softTargetCrossEntropyBackward,
+} from './class-loss.js';
 import { binary, unary } from './elementwise.js';
 import { gemm } from './gemm.js';
+import { pointwiseLoss, pointwiseLossBackward } from './pointwise-loss.js';
 import { avgPool2dBackward, avgPool2dForward, maxPool2dBackward, maxPool2dForward } from './pool.js';
 import { reduce } from './reduce.js';
 import { roiAlignBackward, roiAlignForward, roiPoolBackward, roiPoolForward } from './roi.js';
-import { softmax, softmaxBackward } from './softmax.js';
+import { logSumExp, logSumExpBackward, softmax, softmaxBackward } from './softmax.js';
 
 /** The plain-TypeScript backend: obviously correct, runs everywhere, the oracle in tests. */
 export const referenceBackend: Backend = {
@@ -42,4 +49,12 @@ export const referenceBackend: Backend = {
   activationGrad,
   softmax,
   softmaxBackward,
+  logSumExp,
+  logSumExpBackward,
+  nllLoss,
+  nllLossBackward,
+  softTargetCrossEntropy,
+  softTargetCrossEntropyBackward,
+  pointwiseLoss,
+  pointwiseLossBackward,
 };

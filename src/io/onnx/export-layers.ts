@@ -1,46 +1,19 @@
-import { ValueError } from '../../errors.js';
 import type { FusedActivation } from '../../ops/fused-activation.js';
 import { Conv2d, Conv2dTranspose, DepthwiseSeparableConv2d } from '../../nn/conv.js';
-import { Dropout, Dropout2d } from '../../nn/dropout.js';
 import { activation, LazyLayer } from '../../nn/keras-shorthand.js';
 import { Linear } from '../../nn/linear.js';
 import { Add, Concat } from '../../nn/merge.js';
 import type { Module } from '../../nn/module.js';
-import { BatchNorm1d, BatchNorm2d, InstanceNorm2d, LocalResponseNorm } from '../../nn/normalization.js';
-import {
-  AdaptiveAvgPool2d,
-  AdaptiveMaxPool2d,
-  AvgPool2d,
-  GlobalAvgPool2d,
-  GlobalMaxPool2d,
-  MaxPool2d,
-} from '../../nn/pooling.js';
-import { Flatten, Identity, ZeroPad2d } from '../../nn/reshape-layers.js';
 import { Upsample } from '../../nn/upsample.js';
-import { pair, resolvePadding, type Padding2d } from '../../ops/geometry.js';
-import type { Tensor } from '../../tensor/tensor.js';
 import { ZeroPadChannels } from '../../models/face-recognition-net.js';
 import { ACTIVATIONS } from '../catalog/activations.js';
-import { float, type AttrInput, type OnnxBuilder } from './onnx-builder.js';
+import { LAYER_ROWS } from '../catalog/layers.js';
+import { float, type AttrInput } from './onnx-builder.js';
+import { refuse, windowPads, type LayerExportContext, type LayerExporter } from './layer-export-context.js';
 import { OnnxOp } from './onnx-op-layer.js';
 import { OnnxAttributeType, OnnxDataType } from './onnx-proto.js';
 
-/** What a layer exporter sees: the builder, the layer's path, and its traced inputs and output. */
-export interface LayerExportContext {
-  /** The graph being built. */
-  readonly b: OnnxBuilder;
-  /** The layer's dotted path in the model (initializer names start with it). */
-  readonly path: string;
-  /** ONNX value names of the layer's inputs. */
-  readonly inputs: readonly string[];
-  /** The traced input tensors (shapes, for padding and reshape arithmetic). */
-  readonly inputTensors: readonly Tensor[];
-  /** The traced output. */
-  readonly output: Tensor;
-}
-
-/** Emits the ONNX nodes that compute a layer; returns the name of the value holding its output. */
-export type LayerExporter<M extends Module = Module> = (layer: M, ctx: LayerExportContext) => string;
+export type { LayerExportContext, LayerExporter } from './layer-export-context.js';
 
 const exporters = new Map<abstract new (...args: never[]) => Module, LayerExporter>();
 
@@ -57,33 +30,6 @@ export function onnxExporterOf(layer: Module): LayerExporter | undefined {
   return exporters.get(layer.constructor as abstract new (...args: never[]) => Module);
 }
 
-function refuse(layer: string, problem: string, fix: string): never {
-  throw new ValueError('exportOnnx', `${layer}: ${problem}. Fix: ${fix}`);
-}
-
-/** Explicit ONNX pads [top, left, bottom, right] of a window op on the traced input. */
-function windowPads(
-  padding: Padding2d,
-  x: Tensor,
-  kernel: readonly [number, number],
-  stride: readonly [number, number],
-  dilation: readonly [number, number],
-): number[] {
-  const p = resolvePadding(
-    'exportOnnx',
-    padding,
-    x.shape[2]!,
-    x.shape[3]!,
-    kernel[0],
-    kernel[1],
-    stride[0],
-    stride[1],
-    dilation[0],
-    dilation[1],
-  );
-  return [p.top, p.left, p.bottom, p.right];
-}
-
 function clip(c: LayerExportContext, lo: number, hi: number, x: string = c.inputs[0]!): string {
   return c.b.op(
     'Clip',
@@ -98,70 +44,6 @@ function withActivation(c: LayerExportContext, y: string, activation: FusedActiv
   if (activation === 'relu') return c.b.op('Relu', [y], {}, c.path);
   if (activation === 'relu6') return clip(c, 0, 6, y);
   return y;
-}
-
-/** A Reshape to the traced output shape, keeping the batch dimension dynamic (0 copies it). */
-export function reshapeTo(
-  c: { b: OnnxBuilder; path: string },
-  input: string,
-  inShape: readonly number[],
-  outShape: readonly number[],
-): string {
-  const target = outShape.map((d, i) => (i === 0 && inShape.length > 0 && d === inShape[0] ? 0 : d));
-  return c.b.op('Reshape', [input, c.b.ints(target, `${c.path}.shape`)], {}, c.path);
-}
-
-function batchNorm(m: BatchNorm2d | BatchNorm1d | InstanceNorm2d, c: LayerExportContext): string {
-  if (!m.runningMean || !m.runningVar) {
-    refuse(
-      m.typeName,
-      'without running statistics it normalizes with batch statistics even in evaluation mode, which ONNX inference cannot express',
-      'build it with trackRunningStats: true',
-    );
-  }
-  const n = m.numFeatures;
-  const scale = m.weight
-    ? c.b.weight(m.weight, `${c.path}.weight`)
-    : c.b.floats(new Array<number>(n).fill(1), [n], `${c.path}.weight`);
-  const bias = m.bias
-    ? c.b.weight(m.bias, `${c.path}.bias`)
-    : c.b.floats(new Array<number>(n).fill(0), [n], `${c.path}.bias`);
-  const mean = c.b.weight(m.runningMean, `${c.path}.running_mean`);
-  const variance = c.b.weight(m.runningVar, `${c.path}.running_var`);
-  return c.b.op(
-    'BatchNormalization',
-    [c.inputs[0]!, scale, bias, mean, variance],
-    { epsilon: float(m.eps) },
-    c.path,
-  );
-}
-
-function adaptive(
-  m: AdaptiveAvgPool2d | AdaptiveMaxPool2d,
-  c: LayerExportContext,
-  global: string,
-  windowed: string,
-): string {
-  const x = c.inputTensors[0]!;
-  const size = typeof m.outputSize === 'number' ? [m.outputSize, m.outputSize] : m.outputSize;
-  const out = [size[0] ?? x.shape[2]!, size[1] ?? x.shape[3]!];
-  if (out[0] === 1 && out[1] === 1) return c.b.op(global, [c.inputs[0]!], {}, c.path);
-  const inH = x.shape[2]!;
-  const inW = x.shape[3]!;
-  if (inH % out[0]! !== 0 || inW % out[1]! !== 0) {
-    refuse(
-      m.typeName,
-      `the ${inH}x${inW} input does not divide into ${out[0]}x${out[1]} equal windows`,
-      'export with an input size that is a multiple of the output size, or use a fixed pooling layer',
-    );
-  }
-  const k = [inH / out[0]!, inW / out[1]!];
-  return c.b.op(windowed, [c.inputs[0]!], { kernel_shape: k, strides: k }, c.path);
-}
-
-function globalPool(m: GlobalAvgPool2d | GlobalMaxPool2d, c: LayerExportContext, opType: string): string {
-  const y = c.b.op(opType, [c.inputs[0]!], {}, c.path);
-  return m.keepdim ? y : c.b.op('Flatten', [y], { axis: 1 }, c.path);
 }
 
 registerOnnxExporter(Conv2d, (m, c) => {
@@ -217,34 +99,6 @@ registerOnnxExporter(Linear, (m, c) => {
   return m.bias ? c.b.op('Add', [y, c.b.weight(m.bias, `${c.path}.bias`)], {}, c.path) : y;
 });
 
-registerOnnxExporter(BatchNorm2d, batchNorm);
-registerOnnxExporter(BatchNorm1d, batchNorm);
-registerOnnxExporter(InstanceNorm2d, (m, c) => {
-  if (m.trackRunningStats) return batchNorm(m, c);
-  const n = m.numFeatures;
-  const scale = m.weight
-    ? c.b.weight(m.weight, `${c.path}.weight`)
-    : c.b.floats(new Array<number>(n).fill(1), [n], `${c.path}.weight`);
-  const bias = m.bias
-    ? c.b.weight(m.bias, `${c.path}.bias`)
-    : c.b.floats(new Array<number>(n).fill(0), [n], `${c.path}.bias`);
-  return c.b.op('InstanceNormalization', [c.inputs[0]!, scale, bias], { epsilon: float(m.eps) }, c.path);
-});
-registerOnnxExporter(LocalResponseNorm, (m, c) => {
-  if (m.size % 2 === 0)
-    refuse(
-      'LocalResponseNorm',
-      `an even window (${m.size}) is centred differently in ONNX's LRN`,
-      'use an odd size',
-    );
-  return c.b.op(
-    'LRN',
-    [c.inputs[0]!],
-    { size: m.size, alpha: float(m.alpha), beta: float(m.beta), bias: float(m.k) },
-    c.path,
-  );
-});
-
 // Activations: their ONNX form is in their catalog row.
 for (const row of ACTIVATIONS) {
   registerOnnxExporter(row.cls, (m, c) =>
@@ -252,52 +106,9 @@ for (const row of ACTIVATIONS) {
   );
 }
 
-registerOnnxExporter(MaxPool2d, (m, c) =>
-  c.b.op(
-    'MaxPool',
-    [c.inputs[0]!],
-    {
-      kernel_shape: [...m.kernelSize],
-      strides: [...m.stride],
-      dilations: [...m.dilation],
-      pads: windowPads(m.padding, c.inputTensors[0]!, m.kernelSize, m.stride, m.dilation),
-      ceil_mode: m.ceilMode ? 1 : 0,
-    },
-    c.path,
-  ),
-);
-registerOnnxExporter(AvgPool2d, (m, c) => {
-  const o = m.options;
-  if (o.divisorOverride !== undefined)
-    refuse('AvgPool2d', 'divisorOverride has no ONNX equivalent', 'drop divisorOverride');
-  const stride = o.stride === undefined ? m.kernelSize : pair('exportOnnx', 'stride', o.stride);
-  return c.b.op(
-    'AveragePool',
-    [c.inputs[0]!],
-    {
-      kernel_shape: [...m.kernelSize],
-      strides: [...stride],
-      pads: windowPads(o.padding ?? 0, c.inputTensors[0]!, m.kernelSize, stride, [1, 1]),
-      ceil_mode: o.ceilMode ? 1 : 0,
-      count_include_pad: o.countIncludePad === false ? 0 : 1,
-    },
-    c.path,
-  );
-});
-registerOnnxExporter(AdaptiveAvgPool2d, (m, c) => adaptive(m, c, 'GlobalAveragePool', 'AveragePool'));
-registerOnnxExporter(AdaptiveMaxPool2d, (m, c) => adaptive(m, c, 'GlobalMaxPool', 'MaxPool'));
-registerOnnxExporter(GlobalAvgPool2d, (m, c) => globalPool(m, c, 'GlobalAveragePool'));
-registerOnnxExporter(GlobalMaxPool2d, (m, c) => globalPool(m, c, 'GlobalMaxPool'));
+// Pooling, shape and dropout layers: their ONNX form is in their catalog row.
+for (const row of LAYER_ROWS) if (row.onnx) registerOnnxExporter(row.saved.cls, row.onnx);
 
-registerOnnxExporter(Flatten, (m, c) => {
-  const x = c.inputTensors[0]!;
-  const end = m.endDim < 0 ? m.endDim + x.ndim : m.endDim;
-  if (m.startDim === 1 && end === x.ndim - 1) return c.b.op('Flatten', [c.inputs[0]!], { axis: 1 }, c.path);
-  return reshapeTo(c, c.inputs[0]!, x.shape, c.output.shape);
-});
-registerOnnxExporter(Identity, (_m, c) => c.inputs[0]!);
-registerOnnxExporter(Dropout, (_m, c) => c.inputs[0]!);
-registerOnnxExporter(Dropout2d, (_m, c) => c.inputs[0]!);
 registerOnnxExporter(Add, (m, c) => {
   const sum = c.inputs.slice(1).reduce((acc, v) => c.b.op('Add', [acc, v], {}, c.path), c.inputs[0]!);
   return withActivation(c, sum, m.activation);
@@ -305,11 +116,6 @@ registerOnnxExporter(Add, (m, c) => {
 registerOnnxExporter(Concat, (m, c) => {
   const rank = c.inputTensors[0]!.ndim;
   return c.b.op('Concat', [...c.inputs], { axis: m.dim < 0 ? m.dim + rank : m.dim }, c.path);
-});
-registerOnnxExporter(ZeroPad2d, (m, c) => {
-  const [l, r, t, btm] = m.padding;
-  const pads = c.b.ints([0, 0, t, l, 0, 0, btm, r], `${c.path}.pads`);
-  return c.b.op('Pad', [c.inputs[0]!, pads], { mode: 'constant' }, c.path);
 });
 registerOnnxExporter(ZeroPadChannels, (m, c) => {
   const pads = c.b.ints([0, 0, 0, 0, 0, m.extra, 0, 0], `${c.path}.pads`);

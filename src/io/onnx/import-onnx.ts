@@ -1,17 +1,15 @@
 import { applyCardMetadata } from '../card-metadata.js';
 import { noGrad } from '../../autograd/grad-mode.js';
 import { Conv2d, Conv2dTranspose } from '../../nn/conv.js';
-import { Dropout } from '../../nn/dropout.js';
 import { Graph, type GraphNode } from '../../nn/graph.js';
 import { skipInit } from '../../nn/init.js';
 import { Linear } from '../../nn/linear.js';
 import { Add, Concat } from '../../nn/merge.js';
 import type { Module } from '../../nn/module.js';
 import { BatchNorm2d } from '../../nn/normalization.js';
-import { GlobalAvgPool2d, MaxPool2d } from '../../nn/pooling.js';
-import { Flatten, Identity } from '../../nn/reshape-layers.js';
 import { Tensor } from '../../tensor/tensor.js';
 import { ACTIVATION_ONNX_OPS, onnxActivationLayer } from '../catalog/activations.js';
+import { layerRowForOnnxOp } from '../catalog/layers.js';
 import { ModelFileError } from '../model-file-error.js';
 import { foldedOutputBound } from './fold-bound.js';
 import { OnnxAttrs } from './onnx-attributes.js';
@@ -184,43 +182,23 @@ function nativeLayer(
       if (!copyInto(bn.runningMean!, mean) || !copyInto(bn.runningVar!, variance)) return null;
       return bn.eval();
     }
-    case 'Flatten':
-      return only([0]) && a.int('axis', 1) === 1 && rank !== null && rank >= 2 ? new Flatten(1, -1) : null;
-    case 'Dropout': {
-      const ratio = opset < 12 ? a.float('ratio', 0.5) : consts[1] ? consts[1].data[0]! : 0.5;
-      if (!only([0]) || node.outputs.length > 1 || !(ratio >= 0 && ratio < 1)) return null;
-      return new Dropout(ratio);
-    }
-    case 'Identity':
-      return only([0]) ? new Identity() : null;
     case 'Add':
       return only([0, 1]) ? new Add() : null;
     case 'Concat':
       return dynamic.length === node.inputs.length && a.int('axis') >= 0 ? new Concat(a.int('axis')) : null;
-    case 'GlobalAveragePool':
-      return only([0]) && rank === 4 ? new GlobalAvgPool2d({ keepdim: true }) : null;
-    case 'MaxPool': {
-      if (!only([0]) || rank !== 4 || node.outputs.length > 1 || a.int('storage_order', 0) !== 0) return null;
-      const kernel = a.ints('kernel_shape');
-      const autoPad = a.string('auto_pad', 'NOTSET');
-      const p = a.ints('pads', [0, 0, 0, 0]);
-      if (kernel.length !== 2 || (autoPad !== 'NOTSET' && autoPad !== 'VALID') || p.length !== 4) return null;
-      if (
-        p[0]! > kernel[0]! / 2 ||
-        p[2]! > kernel[0]! / 2 ||
-        p[1]! > kernel[1]! / 2 ||
-        p[3]! > kernel[1]! / 2
-      )
-        return null;
-      return new MaxPool2d(kernel as [number, number], {
-        stride: a.ints('strides', [1, 1]) as [number, number],
-        padding: autoPad === 'VALID' ? 0 : [p[0]!, p[2]!, p[1]!, p[3]!],
-        dilation: a.ints('dilations', [1, 1]) as [number, number],
-        ceilMode: a.int('ceil_mode', 0) === 1,
-      });
-    }
     default: {
-      // Activations: the catalog row that imports this operator builds the layer for its attributes.
+      // Catalog layers and activations: the row that imports this operator builds the layer.
+      const row = layerRowForOnnxOp(op);
+      if (row) {
+        return row.onnxImport!.create({
+          attrs: a,
+          opset,
+          rank,
+          outputs: node.outputs.length,
+          onlyFirstDynamic: only([0]),
+          consts,
+        });
+      }
       return only([0]) ? onnxActivationLayer(op, a, opset) : null;
     }
   }
