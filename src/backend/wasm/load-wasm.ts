@@ -35,11 +35,18 @@ export function setWasmFileReader(read: (url: URL) => Promise<Uint8Array>): void
   readFile = read;
 }
 
+/** `bytes` as WebAssembly.compile takes them: on an ArrayBuffer (a copy when it is shared memory). */
+function compilable(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
+  return bytes.buffer instanceof ArrayBuffer ? (bytes as Uint8Array<ArrayBuffer>) : bytes.slice();
+}
+
 async function compile(source: WasmSource): Promise<WebAssembly.Module> {
   if (source instanceof WebAssembly.Module) return source;
   if (source instanceof ArrayBuffer) return WebAssembly.compile(source);
   if (ArrayBuffer.isView(source)) {
-    return WebAssembly.compile(new Uint8Array(source.buffer, source.byteOffset, source.byteLength));
+    return WebAssembly.compile(
+      compilable(new Uint8Array(source.buffer, source.byteOffset, source.byteLength)),
+    );
   }
   if (typeof Response !== 'undefined' && source instanceof Response) {
     if (!source.ok)
@@ -54,7 +61,7 @@ async function compile(source: WasmSource): Promise<WebAssembly.Module> {
         `cannot read ${url.href} here (no file system). Fix: pass { source } as an http(s) URL, the file's bytes or a WebAssembly.Module`,
       );
     }
-    return WebAssembly.compile(await readFile(url));
+    return WebAssembly.compile(compilable(await readFile(url)));
   }
   return compile(await fetch(url));
 }
