@@ -1,4 +1,3 @@
-import { noGrad } from '../autograd/grad-mode.js';
 import { ShapeError, ValueError } from '../errors.js';
 import { resizeImage, type ImageSize } from '../data/augment/resize.js';
 import { add, mul } from '../ops/elementwise.js';
@@ -157,13 +156,14 @@ export function styleTransfer(options: StyleTransferOptions): StyleTransferResul
   features.eval();
   for (const p of params) p.requiresGrad = false;
   try {
-    const contentTargets = noGrad(() => features.forwardAll(preprocess(content)).slice(0, nc));
-    const styleTargets = noGrad(() =>
-      features
-        .forwardAll(preprocess(style))
-        .slice(nc)
-        .map((f) => gramMatrix(f)),
-    );
+    // The targets run the same (unfused) path as the generated image's features below, not the
+    // fused inference path noGrad would pick: starting from the content image then gives a content
+    // loss of exactly 0, not float rounding. Nothing requires a gradient here, so nothing is recorded.
+    const contentTargets = features.forwardAll(preprocess(content)).slice(0, nc);
+    const styleTargets = features
+      .forwardAll(preprocess(style))
+      .slice(nc)
+      .map((f) => gramMatrix(f));
     const start = options.init === 'noise' ? rand(content.shape, { seed: options.seed ?? 0 }) : content;
     const image = new Tensor(start.data.slice(), start.shape).requiresGrad_();
     const optimizer =
