@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
+import sharp from 'sharp';
 import * as st from '../../src/node.js';
 import { packageDir } from '../io/helpers/npm-models.js';
 
@@ -93,12 +94,26 @@ describe('stride serve: /detect in a worker thread behind the bounded queue', { 
     assert.equal((await fetch(`${server.url}/v2/health/live`)).status, 200);
   });
 
+  it('answers a photo that only its worker thread finds corrupt with a 400, and keeps serving', async () => {
+    // A PNG whose header is whole (the server's own check passes) but whose pixel data stops.
+    const png = await sharp(DOG).png().toBuffer();
+    const res = await fetch(`${server.url}/v2/models/centernet/detect`, {
+      method: 'POST',
+      headers: { 'content-type': 'image/png' },
+      body: png.subarray(0, Math.floor(png.length * 0.6)),
+    });
+    assert.equal(res.status, 400, await res.clone().text());
+    assert.match(((await res.json()) as { error: string }).error, /could not be decoded: .*corrupt/);
+    assert.equal((await postDog(server.url)).status, 200);
+  });
+
   it('reports the detector in the queue-depth and batch metrics', async () => {
     const text = await (await fetch(`${server.url}/metrics`)).text();
     assert.match(text, /stride_queue_depth\{model="centernet"\} 0/);
     const runs = /stride_batch_duration_seconds_count\{model="centernet"\} (\d+)/.exec(text);
-    // The first test's detection, the second's two or more, and the one after them.
-    assert.ok(runs && Number(runs[1]) >= 4, text);
+    // Detections that answered: the first test's, the second's two or more and the one after them,
+    // the third's last (its corrupt photo failed).
+    assert.ok(runs && Number(runs[1]) >= 5, text);
     assert.match(
       text,
       /stride_http_request_duration_seconds_count\{route="\/v2\/models\/:name\/detect"\} \d+/,
@@ -118,5 +133,38 @@ describe('stride serve: a detection past the request timeout', { skip }, () => {
     assert.equal(res.status, 504, await res.clone().text());
     assert.match(((await res.json()) as { error: string }).error, /not answered within 20 ms/);
     assert.equal((await fetch(`${server.url}/v2/health/ready`)).status, 200);
+  });
+});
+
+describe('stride serve: a Detector object given in code', { skip }, () => {
+  it('runs on the main thread with a warning, through the queue, and answers as st.detectImage', async () => {
+    const warnings: string[] = [];
+    const onWarning = (w: Error): void => void warnings.push(w.message);
+    process.on('warning', onWarning);
+    const detector = st.loadDetector('centernet');
+    const server = await st.serve({ models: [{ name: 'mine', detector }], port: 0 });
+    try {
+      const res = await fetch(`${server.url}/v2/models/mine/detect`, {
+        method: 'POST',
+        headers: { 'content-type': 'image/jpeg' },
+        body: readFileSync(DOG),
+      });
+      assert.equal(res.status, 200, await res.clone().text());
+      const lib = await st.detectImage(detector, DOG);
+      assert.deepEqual(
+        ((await res.json()) as DetectBody).detections,
+        lib.detections.map((d) => ({ label: d.className, score: d.score, box: d.box })),
+      );
+      await new Promise((res) => setImmediate(res));
+      assert.ok(
+        warnings.some((w) => /detector 'mine' runs on the main thread/.test(w)),
+        warnings.join('\n'),
+      );
+      const text = await (await fetch(`${server.url}/metrics`)).text();
+      assert.match(text, /stride_batch_duration_seconds_count\{model="mine"\} 1/);
+    } finally {
+      process.off('warning', onWarning);
+      await server.close();
+    }
   });
 });
