@@ -1,8 +1,5 @@
-import { detectImage } from '../detection/detect-image-node.js';
-import { ImageFileError } from '../image/image-file-error.js';
-import { HttpError } from './http-error.js';
+import type { DetectJob, DetectResult } from './detector-runner-node.js';
 import { checkImageHeader } from './image-input-node.js';
-import type { ServedDetector } from './served-detector.js';
 
 /** One box of a `/detect` answer, in the uploaded image's pixels. */
 export interface DetectedBox {
@@ -14,27 +11,19 @@ export interface DetectedBox {
 }
 
 /**
- * Detect objects in one uploaded image (JPEG/PNG/WebP) with `st.detectImage` (the detector's own
- * fitting and decode), after the header checks; highest score first. `threshold` overrides the
- * detector's own score threshold. Undecodable images are a 400.
+ * Detect objects in one uploaded image (JPEG/PNG/WebP) after the header checks: `run` is the
+ * detector's queue (`st.detectImage`, the detector's own fitting and decode, in its worker thread);
+ * highest score first. `threshold` overrides the detector's own score threshold.
  */
 export async function detectUpload(
   image: Buffer,
-  served: ServedDetector,
-  o: { maxPixels: number; threshold?: number },
+  o: { maxPixels: number; threshold?: number; run(job: DetectJob): Promise<DetectResult> },
 ): Promise<{ width: number; height: number; detections: DetectedBox[] }> {
   await checkImageHeader(image, o.maxPixels);
-  let found;
-  try {
-    found = await detectImage(
-      served.detector,
-      image,
-      o.threshold !== undefined ? { scoreThreshold: o.threshold } : {},
-    );
-  } catch (e) {
-    if (e instanceof ImageFileError) throw new HttpError(400, `the image could not be decoded: ${e.problem}`);
-    throw e;
-  }
+  const found = await o.run({
+    image,
+    opts: o.threshold !== undefined ? { scoreThreshold: o.threshold } : {},
+  });
   return {
     width: found.width,
     height: found.height,

@@ -4,12 +4,26 @@
  * One batch runs at a time per model; requests that arrive meanwhile wait in a bounded queue and
  * form the next batch as soon as it finishes.
  */
+import { ValueError } from '../errors.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { Tensor as TensorClass } from '../tensor/tensor.js';
 import { HttpError } from './http-error.js';
 
+/**
+ * How a {@link DynamicBatcher} sizes, joins and splits what it queues: tensors by their rows (the
+ * default, {@link TENSOR_ROWS}), or whole requests one at a time ({@link oneAtATime}).
+ */
+export interface BatchShape<In, Out> {
+  /** Samples in one request. */
+  samples(x: In): number;
+  /** One batch of the queued requests `xs`, in order. */
+  join(xs: readonly In[]): In;
+  /** Samples `[from, to)` of a batch's answer. */
+  split(out: Out, from: number, to: number): Out;
+}
+
 /** Options of {@link DynamicBatcher}. */
-export interface BatcherOptions {
+export interface BatcherOptions<In = Tensor, Out = Tensor> {
   /** Most samples in one forward pass (1 turns batching off). A larger request runs alone. */
   maxBatch: number;
   /** How long the first waiting request waits for others to join its batch, in ms. */
@@ -19,18 +33,18 @@ export interface BatcherOptions {
   /** A request not answered within this many ms gets 504 (0: no limit). */
   timeoutMs: number;
   /** Run the model on a batch (off the event loop, e.g. `model.forwardAsync`). */
-  run(x: Tensor): Promise<Tensor>;
+  run(x: In): Promise<Out>;
   /** Called after each batch with its sample count and duration in seconds. */
   onBatch?(samples: number, seconds: number): void;
   /** Called whenever the number of waiting requests changes. */
   onQueueDepth?(depth: number): void;
 }
 
-interface Item {
-  x: Tensor;
+interface Item<In, Out> {
+  x: In;
   enqueuedAt: number;
   settled: boolean;
-  resolve(t: Tensor): void;
+  resolve(t: Out): void;
   reject(e: Error): void;
   timer: NodeJS.Timeout | null;
 }
@@ -54,15 +68,53 @@ function concatRows(tensors: readonly Tensor[]): Tensor {
   return new TensorClass(out, [n, ...tensors[0]!.shape.slice(1)]);
 }
 
-/** A per-model queue that runs requests in dynamic batches. See {@link BatcherOptions}. */
-export class DynamicBatcher {
-  readonly #o: BatcherOptions;
-  readonly #queue: Item[] = [];
+/** Tensors batched along their first axis (rows). */
+export const TENSOR_ROWS: BatchShape<Tensor, Tensor> = {
+  samples: (x) => x.shape[0]!,
+  join: concatRows,
+  split: rows,
+};
+
+/**
+ * Requests that cannot be joined (an encoded image for a detector): each counts as one sample and
+ * runs alone, so the batcher is used with `maxBatch: 1` for its bounded queue, 503s and timeouts.
+ */
+export function oneAtATime<In, Out>(): BatchShape<In, Out> {
+  return {
+    samples: () => 1,
+    join: (xs) => {
+      if (xs.length !== 1)
+        throw new ValueError(
+          'DynamicBatcher',
+          `a oneAtATime batch holds one request, got ${xs.length}. Fix: set maxBatch: 1`,
+        );
+      return xs[0]!;
+    },
+    split: (out) => out,
+  };
+}
+
+/**
+ * A per-model queue that runs requests in dynamic batches. See {@link BatcherOptions}; `shape`
+ * says how requests are sized, joined and split (tensor rows unless given).
+ */
+export class DynamicBatcher<In = Tensor, Out = Tensor> {
+  readonly #o: BatcherOptions<In, Out>;
+  readonly #shape: BatchShape<In, Out>;
+  readonly #queue: Item<In, Out>[] = [];
   #running = false;
   #timer: NodeJS.Timeout | null = null;
 
-  constructor(opts: BatcherOptions) {
+  /** Tensor requests, batched by rows. */
+  constructor(opts: BatcherOptions);
+  /** Requests sized, joined and split by `shape`. */
+  constructor(opts: BatcherOptions<In, Out>, shape: BatchShape<In, Out>);
+  constructor(
+    opts: BatcherOptions<In, Out>,
+    shape: BatchShape<In, Out> = TENSOR_ROWS as unknown as BatchShape<In, Out>,
+  ) {
     this.#o = opts;
+    this.#shape = shape;
   }
 
   /** Requests waiting for a batch. */
@@ -79,7 +131,7 @@ export class DynamicBatcher {
    * Queue `x` (shape `[n, ...]`) and resolve with its `n` output rows. Rejects with an HttpError
    * 503 (with `Retry-After`) when the queue is full, 504 on timeout.
    */
-  submit(x: Tensor): Promise<Tensor> {
+  submit(x: In): Promise<Out> {
     if (this.#queue.length >= this.#o.queueLimit) {
       return Promise.reject(
         new HttpError(
@@ -91,8 +143,15 @@ export class DynamicBatcher {
         ),
       );
     }
-    return new Promise<Tensor>((resolve, reject) => {
-      const item: Item = { x, enqueuedAt: performance.now(), settled: false, resolve, reject, timer: null };
+    return new Promise<Out>((resolve, reject) => {
+      const item: Item<In, Out> = {
+        x,
+        enqueuedAt: performance.now(),
+        settled: false,
+        resolve,
+        reject,
+        timer: null,
+      };
       if (this.#o.timeoutMs > 0) {
         item.timer = setTimeout(() => {
           const i = this.#queue.indexOf(item);
@@ -112,7 +171,7 @@ export class DynamicBatcher {
     });
   }
 
-  #settle(item: Item, result: Tensor | Error): void {
+  #settle(item: Item<In, Out>, result: Out | Error): void {
     if (item.settled) return;
     item.settled = true;
     if (item.timer) clearTimeout(item.timer);
@@ -122,7 +181,8 @@ export class DynamicBatcher {
 
   #pump(): void {
     if (this.#running || this.#queue.length === 0) return;
-    const samples = this.#queue.reduce((a, it) => a + it.x.shape[0]!, 0);
+    const size = this.#shape.samples;
+    const samples = this.#queue.reduce((a, it) => a + size(it.x), 0);
     const waited = performance.now() - this.#queue[0]!.enqueuedAt;
     if (samples < this.#o.maxBatch && waited < this.#o.delayMs) {
       this.#timer ??= setTimeout(
@@ -138,11 +198,11 @@ export class DynamicBatcher {
       clearTimeout(this.#timer);
       this.#timer = null;
     }
-    const batch: Item[] = [this.#queue.shift()!];
-    let n = batch[0]!.x.shape[0]!;
-    while (this.#queue.length > 0 && n + this.#queue[0]!.x.shape[0]! <= this.#o.maxBatch) {
+    const batch: Item<In, Out>[] = [this.#queue.shift()!];
+    let n = size(batch[0]!.x);
+    while (this.#queue.length > 0 && n + size(this.#queue[0]!.x) <= this.#o.maxBatch) {
       const it = this.#queue.shift()!;
-      n += it.x.shape[0]!;
+      n += size(it.x);
       batch.push(it);
     }
     this.#o.onQueueDepth?.(this.#queue.length);
@@ -150,15 +210,15 @@ export class DynamicBatcher {
     void this.#runBatch(batch, n);
   }
 
-  async #runBatch(batch: Item[], n: number): Promise<void> {
+  async #runBatch(batch: Item<In, Out>[], n: number): Promise<void> {
     const t0 = performance.now();
     try {
-      const out = await this.#o.run(concatRows(batch.map((it) => it.x)));
+      const out = await this.#o.run(this.#shape.join(batch.map((it) => it.x)));
       this.#o.onBatch?.(n, (performance.now() - t0) / 1000);
       let at = 0;
       for (const it of batch) {
-        const k = it.x.shape[0]!;
-        this.#settle(it, batch.length === 1 ? out : rows(out, at, at + k));
+        const k = this.#shape.samples(it.x);
+        this.#settle(it, batch.length === 1 ? out : this.#shape.split(out, at, at + k));
         at += k;
       }
     } catch (e) {

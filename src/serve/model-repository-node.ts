@@ -187,7 +187,7 @@ export function loadServedModels(
       if (PRETRAINED_SERVED.includes(target)) {
         const p = loadPretrainedServed(target);
         const common = { name: name ?? target, version: '1', source: `pretrained ${target}` };
-        if ('detector' in p) detectors.push({ ...common, detector: p.detector });
+        if ('detector' in p) detectors.push({ ...common, detector: p.detector, pretrained: target });
         else out.push(prepareServedModel(p.module, { ...common, task: p.task, ...shape }));
         continue;
       }

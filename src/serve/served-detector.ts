@@ -13,6 +13,11 @@ export interface ServedDetector {
   /** Where it came from, for logs only (never sent to clients). */
   readonly source: string;
   readonly detector: Detector;
+  /**
+   * The `loadDetector` name it was built by, when it was ('centernet', 'tiny-face', 'ssd-face'):
+   * the server then builds its own copy in a worker thread and detects there.
+   */
+  readonly pretrained?: string;
 }
 
 /** The protocol's model metadata of a detector: an encoded image in, a JSON list of boxes out. */

@@ -8,7 +8,13 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import { ApiKeyGate } from './api-key-gate.js';
 import { classifyImage } from './classify-image.js';
 import { detectUpload } from './detect-upload-node.js';
-import { DynamicBatcher } from './dynamic-batcher.js';
+import {
+  startDetectorRunner,
+  type DetectJob,
+  type DetectorRunner,
+  type DetectResult,
+} from './detector-runner-node.js';
+import { DynamicBatcher, oneAtATime, type BatcherOptions } from './dynamic-batcher.js';
 import { embedImage } from './embed-image.js';
 import { HttpError } from './http-error.js';
 import { modelPreprocessing } from './image-input-node.js';
@@ -22,6 +28,7 @@ import { ServeMetrics } from './serve-metrics.js';
 import { resolveServeOptions, type ResolvedServeOptions, type ServeOptions } from './serve-options.js';
 import { detectorMetadata, type ServedDetector } from './served-detector.js';
 import type { ServedModel } from './served-model.js';
+import type { Tensor } from '../tensor/tensor.js';
 import { segmentImage } from './segment-image.js';
 
 /** A running inference server. */
@@ -44,7 +51,7 @@ export interface InferenceServer {
 /** A served module (with its batcher) or a served detector. */
 type Entry =
   | { kind: 'module'; model: ServedModel; batcher: DynamicBatcher }
-  | { kind: 'detector'; model: ServedDetector };
+  | { kind: 'detector'; model: ServedDetector; batcher: DynamicBatcher<DetectJob, DetectResult> };
 
 const IMAGE_TYPES = ['image/jpeg', 'image/png', 'image/webp', 'application/octet-stream'];
 
@@ -233,7 +240,8 @@ function buildApp(
           })`,
         );
       const threshold = probability(req, 'threshold');
-      const found = await detectUpload(await requestImage(req), e.model, {
+      const found = await detectUpload(await requestImage(req), {
+        run: (job) => e.batcher.submit(job),
         maxPixels: o.maxPixels,
         ...(threshold !== undefined ? { threshold } : {}),
       });
@@ -268,8 +276,7 @@ function buildApp(
     });
   }
   app.get('/metrics', async (_req, reply) => {
-    for (const e of entries)
-      if (e.kind === 'module') metrics.queueDepth.set({ model: e.model.name }, e.batcher.depth);
+    for (const e of entries) metrics.queueDepth.set({ model: e.model.name }, e.batcher.depth);
     const text = await metrics.registry.metrics();
     return reply.type(metrics.registry.contentType).send(text);
   });
@@ -299,23 +306,42 @@ export async function serve(options: ServeOptions): Promise<InferenceServer> {
   for (const m of models) {
     runners.set(m, await startModelRunner(m, o.workerThreads, (msg) => process.emitWarning(msg)));
   }
+  const detectorRunners: DetectorRunner[] = [];
+  for (const d of detectors) {
+    detectorRunners.push(await startDetectorRunner(d, o.workerThreads, (msg) => process.emitWarning(msg)));
+  }
+  /** The queue options every model shares, with its metrics. */
+  const queued = (name: string): Omit<BatcherOptions, 'run' | 'maxBatch'> => ({
+    delayMs: o.batchDelayMs,
+    queueLimit: o.queueLimit,
+    timeoutMs: o.timeoutMs,
+    onBatch: (n, s) => {
+      metrics.batchSize.observe({ model: name }, n);
+      metrics.batchSeconds.observe({ model: name }, s);
+    },
+    onQueueDepth: (d) => metrics.queueDepth.set({ model: name }, d),
+  });
   const entries: Entry[] = models.map((model) => ({
     kind: 'module' as const,
     model,
-    batcher: new DynamicBatcher({
+    batcher: new DynamicBatcher<Tensor, Tensor>({
+      ...queued(model.name),
       maxBatch: o.maxBatch,
-      delayMs: o.batchDelayMs,
-      queueLimit: o.queueLimit,
-      timeoutMs: o.timeoutMs,
       run: runners.get(model)!,
-      onBatch: (n, s) => {
-        metrics.batchSize.observe({ model: model.name }, n);
-        metrics.batchSeconds.observe({ model: model.name }, s);
-      },
-      onQueueDepth: (d) => metrics.queueDepth.set({ model: model.name }, d),
     }),
   }));
-  for (const model of detectors) entries.push({ kind: 'detector', model });
+  // A detector's requests are whole photos: they queue like the other models' but run one at a time.
+  detectors.forEach((model, i) => {
+    const runner = detectorRunners[i]!;
+    entries.push({
+      kind: 'detector',
+      model,
+      batcher: new DynamicBatcher<DetectJob, DetectResult>(
+        { ...queued(model.name), delayMs: 0, maxBatch: 1, run: (job) => runner.run(job) },
+        oneAtATime(),
+      ),
+    });
+  });
   const state = { ready: false };
   const app = buildApp(o, entries, metrics, state);
   await app.listen({ host: o.host, port: o.port });
@@ -333,6 +359,7 @@ export async function serve(options: ServeOptions): Promise<InferenceServer> {
       closing ??= (async () => {
         state.ready = false;
         await app.close();
+        await Promise.all(detectorRunners.map((r) => r.close()));
         if (o.workerThreads) await Promise.all(models.map((m) => m.module.closeWorker()));
       })();
       return closing;

@@ -6,9 +6,6 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { noGrad } from '../autograd/grad-mode.js';
-import { loadNativeAddon } from '../backend/native/load-addon.js';
-import { createNativeBackend } from '../backend/native/native-backend.js';
-import { backend, listBackends, registerBackend, setBackend } from '../backend/registry.js';
 import { StrideError } from '../errors.js';
 import '../index.js';
 import { layerFromSpec } from '../io/layer-registry.js';
@@ -17,6 +14,7 @@ import type { FloatArray } from '../tensor/dtype.js';
 import { Tensor } from '../tensor/tensor.js';
 import { moduleTree } from './module-tree.js';
 import { transferError } from './transferred-error.js';
+import { useBackend } from './use-backend-node.js';
 import type {
   ForwardMessage,
   ForwardReply,
@@ -72,15 +70,6 @@ function init(msg: InitMessage): Loaded {
     );
   }
   return { model, modules: moduleTree(model), state, bufferIndices };
-}
-
-function useBackend(name: string): void {
-  if (backend() === name) return;
-  if (name === 'native' && !listBackends().includes('native')) {
-    const addon = loadNativeAddon(true);
-    if (addon) registerBackend(createNativeBackend(addon));
-  }
-  setBackend(name);
 }
 
 function applyUpdates(m: Loaded, updates: readonly StateUpdate[]): void {

@@ -25,7 +25,10 @@ const specs = {
     help: 'require "Authorization: Bearer KEY" on model routes; several keys comma-separated (or env STRIDE_API_KEYS)',
   },
   'rate-limit': { type: 'number', help: 'requests per second per API key (0: no limit)', default: 0 },
-  'in-thread': { type: 'boolean', help: 'run forward passes on the main thread instead of worker threads' },
+  'in-thread': {
+    type: 'boolean',
+    help: 'run forward passes and detections on the main thread instead of worker threads',
+  },
   log: { type: 'boolean', help: 'structured request logs (JSON lines on stdout)' },
 } satisfies Record<string, OptionSpec>;
 
