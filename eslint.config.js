@@ -28,4 +28,22 @@ export default tseslint.config(
       'no-constant-condition': ['error', { checkLoops: false }],
     },
   },
+  {
+    // Formats do not lean on each other (ARCHITECTURE.md): the TF.js importers build Stride layers
+    // and format-neutral ones (io/graph-op.ts), never the ONNX format's internals.
+    files: ['src/io/tfjs/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/onnx/*'],
+              message: 'TF.js import must not use ONNX internals (use io/graph-op.ts or a Stride layer)',
+            },
+          ],
+        },
+      ],
+    },
+  },
 );

@@ -522,7 +522,8 @@ export {
   type TfjsWeightSpec,
   type TfjsWeightGroup,
 } from './io/tfjs/tfjs-weights.js';
-export { ChannelsLastReshape } from './io/tfjs/channels-last-reshape.js';
+export { ChannelsLastReshape } from './io/channels-last-reshape.js';
+export { GraphOp, type GraphOpKind, type GraphOpOperand, type GraphOpOptions } from './io/graph-op.js';
 export {
   modelCard,
   setModelCard,

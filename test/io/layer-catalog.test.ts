@@ -58,8 +58,29 @@ function onnxOpSample(): Sample {
   return { layer, inputs: [image()] };
 }
 
+/** One GraphOp per operation: constants on either side, two inputs, reductions with and without keepdims. */
+function graphOpSamples(): Sample[] {
+  const c = st.tensor([0.5, -1, 2, 0.25]).reshape([1, 4, 1, 1]);
+  const one = (op: st.GraphOpKind, operands: st.GraphOpOperand[], opts?: st.GraphOpOptions): Sample => ({
+    layer: new st.GraphOp(op, operands, opts),
+    inputs: [image()],
+  });
+  return [
+    one('sub', [c, 0]),
+    one('mul', [0, c]),
+    one('div', [0, st.tensor([2, -4, 0.5, 8]).reshape([1, 4, 1, 1])]),
+    one('add', [c, 0]),
+    { layer: new st.GraphOp('maximum', [0, 1]), inputs: [image(), image()] },
+    { layer: new st.GraphOp('minimum', [1, 0]), inputs: [image(), image()] },
+    one('mean', [0], { axes: [2, 3] }),
+    one('sum', [0], { axes: [1], keepdims: true }),
+    one('max', [0], { axes: [-1, 2], keepdims: true }),
+    { layer: new st.GraphOp('squeeze', [0], { axes: [2, -1] }), inputs: [st.randn([2, 4, 1, 1], { rng })] },
+  ];
+}
+
 /** The non-activation layers (activations come from their catalog rows, with options changed). */
-const SAMPLES: Readonly<Record<string, () => Sample>> = {
+const SAMPLES: Readonly<Record<string, () => Sample | Sample[]>> = {
   AdaptiveAvgPool2d: () => ({ layer: new st.AdaptiveAvgPool2d([3, 2]), inputs: [image()] }),
   AdaptiveMaxPool2d: () => ({ layer: new st.AdaptiveMaxPool2d(3), inputs: [image()] }),
   Add: () => ({ layer: new st.Add({ activation: 'relu' }), inputs: [image(), image()] }),
@@ -85,6 +106,7 @@ const SAMPLES: Readonly<Record<string, () => Sample>> = {
   GlobalAvgPool2d: () => ({ layer: new st.GlobalAvgPool2d(), inputs: [image()] }),
   GlobalMaxPool2d: () => ({ layer: new st.GlobalMaxPool2d({ keepdim: true }), inputs: [image()] }),
   Graph: graphSample,
+  GraphOp: graphOpSamples,
   GroupNorm: () => ({ layer: new st.GroupNorm(2, 4), inputs: [image()] }),
   Identity: () => ({ layer: new st.Identity(), inputs: [image()] }),
   InstanceNorm2d: () => ({ layer: new st.InstanceNorm2d(4, { affine: true }), inputs: [image()] }),
@@ -144,7 +166,7 @@ function samplesOf(name: string): Sample[] {
     make,
     `${name} is exported but has no catalog row and no sample in test/io/layer-catalog.test.ts`,
   );
-  return [make()];
+  return [make()].flat();
 }
 
 function run(layer: st.Module, inputs: readonly st.Tensor[]): st.Tensor {

@@ -8,6 +8,7 @@ import * as st from '../../src/index.js';
 import { load, save } from '../../src/node-io.js';
 import { assertClose } from '../helpers/assert-close.js';
 import { ort, skipOrt } from '../helpers/onnxruntime.js';
+import { kerasArtifacts } from './helpers/keras-artifacts.js';
 
 /** A Keras functional model touching every imported layer type, with random weights and batch-norm statistics. */
 function kerasModel(): tf.LayersModel {
@@ -74,27 +75,10 @@ function kerasModel(): tf.LayersModel {
   return model;
 }
 
-async function artifacts(model: tf.LayersModel): Promise<{ json: object; data: Uint8Array }> {
-  let saved: tf.io.ModelArtifacts | null = null;
-  await model.save(
-    tf.io.withSaveHandler(async (a) => {
-      saved = a;
-      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-    }),
-  );
-  const a = saved! as tf.io.ModelArtifacts;
-  const json = {
-    format: 'layers-model',
-    modelTopology: a.modelTopology,
-    weightsManifest: [{ paths: ['weights.bin'], weights: a.weightSpecs }],
-  };
-  return { json, data: new Uint8Array(a.weightData as ArrayBuffer) };
-}
-
 test('a Keras model built in tfjs (convolutions of every kind, merges, pools, padding, transposed conv, upsampling, flatten/reshape in channels-last order) imports exactly', async () => {
   await tf.setBackend('cpu');
   const model = kerasModel();
-  const { json, data } = await artifacts(model);
+  const { json, data } = await kerasArtifacts(model);
   const g = st.importTfjs(json, data);
   const x = tf.randomNormal([3, 12, 12, 3], 0, 1, 'float32', 5);
   const want = Array.from(await (model.predict(x) as tf.Tensor).data());
@@ -166,7 +150,7 @@ test(
   async () => {
     await tf.setBackend('cpu');
     const model = kerasModel();
-    const { json, data } = await artifacts(model);
+    const { json, data } = await kerasArtifacts(model);
     const g = st.importTfjs(json, data);
     const x = tf.randomNormal([3, 12, 12, 3], 0, 1, 'float32', 5);
     const want = Array.from(await (model.predict(x) as tf.Tensor).data());

@@ -7,6 +7,8 @@ import type { Module } from '../../nn/module.js';
 import { Upsample } from '../../nn/upsample.js';
 import { ZeroPadChannels } from '../../models/face-recognition-net.js';
 import { ACTIVATIONS } from '../catalog/activations.js';
+import { ChannelsLastReshape } from '../channels-last-reshape.js';
+import { GraphOp } from '../graph-op.js';
 import { LAYER_ROWS } from '../catalog/layers.js';
 import { float, type AttrInput } from './onnx-builder.js';
 import { refuse, windowPads, type LayerExportContext, type LayerExporter } from './layer-export-context.js';
@@ -226,6 +228,48 @@ registerOnnxExporter(OnnxOp, (m, c) => {
   }
   const outs = c.b.node(m.opType, inputs, attrs, c.path, m.outputIndex + 1);
   return outs[m.outputIndex]!;
+});
+
+registerOnnxExporter(ChannelsLastReshape, (m, c) => {
+  const x = c.inputTensors[0]!;
+  let v = c.inputs[0]!;
+  if (x.ndim === 4) v = c.b.op('Transpose', [v], { perm: [0, 2, 3, 1] }, c.path);
+  const target = c.b.ints([0, ...m.targetShape], `${c.path}.shape`);
+  v = c.b.op('Reshape', [v, target], {}, c.path);
+  return c.output.ndim === 4 ? c.b.op('Transpose', [v], { perm: [0, 3, 1, 2] }, c.path) : v;
+});
+
+/** ONNX operators of {@link GraphOp}'s operations. */
+const GRAPH_OP_ONNX = {
+  add: 'Add',
+  sub: 'Sub',
+  mul: 'Mul',
+  div: 'Div',
+  maximum: 'Max',
+  minimum: 'Min',
+  mean: 'ReduceMean',
+  sum: 'ReduceSum',
+  max: 'ReduceMax',
+  squeeze: 'Squeeze',
+} as const;
+
+registerOnnxExporter(GraphOp, (m, c) => {
+  const op = GRAPH_OP_ONNX[m.op];
+  const computed = m.operands.find((o) => typeof o === 'number');
+  const intType = computed !== undefined && c.b.typeOf(c.inputs[computed]!) === OnnxDataType.INT64;
+  const inputs = m.operands.map((o) => {
+    if (typeof o === 'number') return c.inputs[o]!;
+    const t = m.getBuffer(o)!;
+    return intType ? c.b.ints([...t.data], `${c.path}.${o}`, t.shape) : c.b.weight(t, `${c.path}.${o}`);
+  });
+  const attrs: Record<string, AttrInput> = {};
+  if (m.axes.length === 0) return c.b.op(op, inputs, attrs, c.path);
+  if (m.op !== 'squeeze') attrs.keepdims = m.keepdims ? 1 : 0;
+  // Squeeze and ReduceSum read their axes as an input from opset 13, ReduceMean and ReduceMax from 18.
+  if (m.op === 'sum' || m.op === 'squeeze' || c.opset >= 18)
+    inputs.push(c.b.ints([...m.axes], `${c.path}.axes`));
+  else attrs.axes = [...m.axes];
+  return c.b.op(op, inputs, attrs, c.path);
 });
 
 registerOnnxExporter(LazyLayer, (m, c) => {

@@ -119,7 +119,7 @@ export function exportOnnx(
         if (depth > 0) return;
         const path = paths.get(mod) || mod.typeName.toLowerCase();
         const inNames = ins.map(resolve);
-        const outName = exporter(mod, { b, path, inputs: inNames, inputTensors: ins, output: out });
+        const outName = exporter(mod, { b, path, inputs: inNames, inputTensors: ins, output: out, opset });
         if (!names.has(out)) names.set(out, outName);
       }),
     );

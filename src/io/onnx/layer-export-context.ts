@@ -21,6 +21,8 @@ export interface LayerExportContext {
   readonly inputTensors: readonly Tensor[];
   /** The traced output. */
   readonly output: Tensor;
+  /** The opset the model is written under (for operators whose form changed, e.g. ReduceMax's axes in 18). */
+  readonly opset: number;
 }
 
 /** Emits the ONNX nodes that compute a layer; returns the name of the value holding its output. */

@@ -28,9 +28,8 @@ import { permute } from '../../ops/shape-ops.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { isJsonObject, type JsonObject, type JsonValue } from '../json-value.js';
 import { ModelFileError } from '../model-file-error.js';
-import { OnnxAttributeType } from '../onnx/onnx-proto.js';
-import { OnnxOp } from '../onnx/onnx-op-layer.js';
-import { ChannelsLastReshape } from './channels-last-reshape.js';
+import { GraphOp } from '../graph-op.js';
+import { ChannelsLastReshape } from '../channels-last-reshape.js';
 import { kerasActivation } from './keras-activations.js';
 import { findWeight } from './tfjs-weights.js';
 
@@ -274,36 +273,25 @@ export function importKerasModel(
         const stride = pairOf(cfg.strides, 1);
         const [kh, kw] = [k.shape[2]!, k.shape[3]!];
         const bias = cfg.use_bias !== false ? weight(name, 'bias') : null;
+        // Keras' output is (in - 1) * stride + max(k, stride) ('valid') or in * stride ('same'):
+        // the full transposed convolution, output-padded up to the stride when the kernel is smaller,
+        // and for 'same' cropped by k - stride (TensorFlow crops the odd one at the end).
+        const extra: [number, number] = [Math.max(stride[0] - kh, 0), Math.max(stride[1] - kw, 0)];
         const total = [Math.max(kh - stride[0], 0), Math.max(kw - stride[1], 0)];
-        if (padding === 'valid' || (total[0]! % 2 === 0 && total[1]! % 2 === 0)) {
-          const p: [number, number] = padding === 'valid' ? [0, 0] : [total[0]! / 2, total[1]! / 2];
-          const extra: [number, number] =
-            padding === 'valid' ? [Math.max(stride[0] - kh, 0), Math.max(stride[1] - kw, 0)] : [0, 0];
-          const conv = new Conv2dTranspose(k.shape[0]!, k.shape[1]!, [kh, kw], {
-            stride,
-            padding: p,
-            outputPadding: extra,
-            bias: bias !== null,
-          });
-          setWeight(conv.weight, k, `${name}/kernel`, file);
-          if (bias) setWeight(conv.bias!, bias, `${name}/bias`, file);
-          out = add(name, conv, [x], 4);
-        } else {
-          const attrs = new Map([
-            ['strides', { name: 'strides', type: OnnxAttributeType.INTS, value: [...stride] }],
-            ['auto_pad', { name: 'auto_pad', type: OnnxAttributeType.STRING, value: 'SAME_UPPER' }],
-          ]);
-          const slots = [
-            { kind: 'input', index: 0 } as const,
-            { kind: 'const', name: 'c1' } as const,
-            ...(bias ? [{ kind: 'const', name: 'c2' } as const] : []),
-          ];
-          const consts = new Map([
-            ['c1', { tensor: k, trainable: true }],
-            ...(bias ? ([['c2', { tensor: bias.clone(), trainable: true }]] as const) : []),
-          ]);
-          out = add(name, new OnnxOp('ConvTranspose', 13, attrs, slots, consts), [x], 4);
-        }
+        const p: [number, number] =
+          padding === 'valid' ? [0, 0] : [Math.floor(total[0]! / 2), Math.floor(total[1]! / 2)];
+        const conv = new Conv2dTranspose(k.shape[0]!, k.shape[1]!, [kh, kw], {
+          stride,
+          padding: p,
+          outputPadding: extra,
+          bias: bias !== null,
+        });
+        setWeight(conv.weight, k, `${name}/kernel`, file);
+        if (bias) setWeight(conv.bias!, bias, `${name}/bias`, file);
+        out = add(name, conv, [x], 4);
+        const odd = padding === 'same' ? [total[0]! % 2, total[1]! % 2] : [0, 0];
+        if (odd[0] !== 0 || odd[1] !== 0)
+          out = add(`${name}_crop`, new ZeroPad2d([0, -odd[1]!, 0, -odd[0]!]), [out], 4);
         out = withActivation(out);
         break;
       }
@@ -457,13 +445,10 @@ export function importKerasModel(
       case 'Maximum':
       case 'Minimum': {
         if (ins.length !== 2) refuse(file, `${cls} '${name}' merges ${ins.length} inputs; two are supported`);
-        const op = { Multiply: 'Mul', Subtract: 'Sub', Maximum: 'Max', Minimum: 'Min' }[cls];
+        const op = { Multiply: 'mul', Subtract: 'sub', Maximum: 'maximum', Minimum: 'minimum' } as const;
         out = add(
           name,
-          new OnnxOp(op, 13, new Map(), [
-            { kind: 'input', index: 0 },
-            { kind: 'input', index: 1 },
-          ]),
+          new GraphOp(op[cls as keyof typeof op], [0, 1]),
           ins,
           Math.max(...ins.map((v) => v.rank)),
         );

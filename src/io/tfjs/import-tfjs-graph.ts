@@ -19,9 +19,8 @@ import { Tensor } from '../../tensor/tensor.js';
 import { tfActivationLayer } from '../catalog/activations.js';
 import { isJsonObject, type JsonObject } from '../json-value.js';
 import { ModelFileError } from '../model-file-error.js';
-import { OnnxAttributeType, type OnnxAttribute } from '../onnx/onnx-proto.js';
-import { OnnxOp, type OnnxConstant, type OnnxSlot } from '../onnx/onnx-op-layer.js';
-import { ChannelsLastReshape } from './channels-last-reshape.js';
+import { GraphOp, type GraphOpKind, type GraphOpOperand } from '../graph-op.js';
+import { ChannelsLastReshape } from '../channels-last-reshape.js';
 
 type Layout = 'nchw' | 'plain';
 type Value =
@@ -132,9 +131,20 @@ function windowPadding(a: TfAttrs, op: string, file?: string): 'same' | [number,
   return refuse(file, `${op} has unknown padding ${p}`);
 }
 
-function binaryOp(op: string, slots: OnnxSlot[], consts: Map<string, OnnxConstant>): OnnxOp {
-  return new OnnxOp(op, 13, new Map(), slots, consts);
-}
+/** TensorFlow's element-wise ops as {@link GraphOp} operations. */
+const TF_BINARY: Readonly<Record<string, GraphOpKind>> = {
+  BiasAdd: 'add',
+  Add: 'add',
+  AddV2: 'add',
+  Sub: 'sub',
+  Mul: 'mul',
+  RealDiv: 'div',
+  Maximum: 'maximum',
+  Minimum: 'minimum',
+};
+
+/** TensorFlow's reductions as {@link GraphOp} operations. */
+const TF_REDUCE: Readonly<Record<string, GraphOpKind>> = { Mean: 'mean', Max: 'max', Sum: 'sum' };
 
 /**
  * The nodes that `outputs` depend on (all nodes when no outputs are named), in their order: a
@@ -400,33 +410,18 @@ export function importTfjsGraphModel(
       case 'RealDiv':
       case 'Maximum':
       case 'Minimum': {
-        const onnx = {
-          BiasAdd: 'Add',
-          Add: 'Add',
-          AddV2: 'Add',
-          Sub: 'Sub',
-          Mul: 'Mul',
-          RealDiv: 'Div',
-          Maximum: 'Max',
-          Minimum: 'Min',
-        }[n.op]!;
+        const op = TF_BINARY[n.op]!;
         const rank = Math.max(...dyn.map((v) => v.rank));
         const layout: Layout = dyn.some((v) => v.layout === 'nchw') ? 'nchw' : 'plain';
-        if (dyn.length === 2 && onnx === 'Add') {
+        if (dyn.length === 2 && op === 'add') {
           out = add(name, new Add(), dyn, rank, layout);
           break;
         }
-        const slots: OnnxSlot[] = [];
-        const consts = new Map<string, OnnxConstant>();
         let k = 0;
-        ins.forEach((v, i) => {
-          if (v.kind === 'node') slots.push({ kind: 'input', index: k++ });
-          else {
-            slots.push({ kind: 'const', name: `c${i}` });
-            consts.set(`c${i}`, { tensor: constFor(v.tensor, layout).clone(), trainable: false });
-          }
-        });
-        out = add(name, binaryOp(onnx, slots, consts), dyn, rank, layout);
+        const operands: GraphOpOperand[] = ins.map((v) =>
+          v.kind === 'node' ? k++ : constFor(v.tensor, layout).clone(),
+        );
+        out = add(name, new GraphOp(op, operands), dyn, rank, layout);
         break;
       }
       case 'MaxPool':
@@ -454,21 +449,10 @@ export function importTfjsGraphModel(
         const spatial = x.layout === 'nchw' && axes.length === 2 && axes.includes(2) && axes.includes(3);
         if (x.layout === 'nchw' && !keep && !spatial)
           refuse(file, `'${n.name}' reduces channels-last axes Stride cannot map`);
-        const op = { Mean: 'ReduceMean', Max: 'ReduceMax', Sum: 'ReduceSum' }[n.op]!;
-        const attrs = new Map<string, OnnxAttribute>([
-          ['keepdims', { name: 'keepdims', type: OnnxAttributeType.INT, value: keep ? 1 : 0 }],
-        ]);
-        if (op !== 'ReduceSum')
-          attrs.set('axes', { name: 'axes', type: OnnxAttributeType.INTS, value: axes });
-        const consts = new Map<string, OnnxConstant>();
-        const slots: OnnxSlot[] = [{ kind: 'input', index: 0 }];
-        if (op === 'ReduceSum') {
-          slots.push({ kind: 'const', name: 'c1' });
-          consts.set('c1', { tensor: new Tensor(Float32Array.from(axes), [axes.length]), trainable: false });
-        }
+        const op = TF_REDUCE[n.op]!;
         out = add(
           name,
-          new OnnxOp(op, 13, attrs, slots, consts),
+          new GraphOp(op, [0], { axes, keepdims: keep }),
           [x],
           keep ? x.rank : x.rank - axes.length,
           keep ? x.layout : 'plain',
@@ -480,17 +464,7 @@ export function importTfjsGraphModel(
         if (dims.length === 0) refuse(file, `'${n.name}' squeezes every unit dimension; give squeeze_dims`);
         if (x.layout === 'nchw' && !(dims.length === 2 && dims.includes(2) && dims.includes(3)))
           refuse(file, `'${n.name}' squeezes channels-last axes Stride cannot map`);
-        const axesT = new Tensor(Float32Array.from(dims), [dims.length]);
-        const op = new OnnxOp(
-          'Squeeze',
-          13,
-          new Map(),
-          [
-            { kind: 'input', index: 0 },
-            { kind: 'const', name: 'c1' },
-          ],
-          new Map([['c1', { tensor: axesT, trainable: false }]]),
-        );
+        const op = new GraphOp('squeeze', [0], { axes: dims });
         out = add(name, op, [x], x.rank - dims.length, 'plain');
         break;
       }

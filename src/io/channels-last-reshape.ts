@@ -1,9 +1,8 @@
-import { ValueError } from '../../errors.js';
-import { Module } from '../../nn/module.js';
-import { permute, reshape } from '../../ops/shape-ops.js';
-import type { Tensor } from '../../tensor/tensor.js';
-import { registerLayer } from '../layer-registry.js';
-import { registerOnnxExporter } from '../onnx/export-layers.js';
+import { ValueError } from '../errors.js';
+import { Module } from '../nn/module.js';
+import { permute, reshape } from '../ops/shape-ops.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { registerLayer } from './layer-registry.js';
 
 /**
  * Keras' `Reshape(targetShape)` and `Flatten()` on Stride's channels-first tensors: the values are
@@ -48,13 +47,4 @@ registerLayer({
   cls: ChannelsLastReshape,
   toConfig: (m: ChannelsLastReshape) => ({ targetShape: [...m.targetShape] }),
   fromConfig: (c) => new ChannelsLastReshape(c.intList('targetShape', -1)),
-});
-
-registerOnnxExporter(ChannelsLastReshape, (m, c) => {
-  const x = c.inputTensors[0]!;
-  let v = c.inputs[0]!;
-  if (x.ndim === 4) v = c.b.op('Transpose', [v], { perm: [0, 2, 3, 1] }, c.path);
-  const target = c.b.ints([0, ...m.targetShape], `${c.path}.shape`);
-  v = c.b.op('Reshape', [v, target], {}, c.path);
-  return c.output.ndim === 4 ? c.b.op('Transpose', [v], { perm: [0, 3, 1, 2] }, c.path) : v;
 });
