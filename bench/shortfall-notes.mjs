@@ -21,13 +21,24 @@ export const SHORTFALL_NOTES = {
     'forward op still writes a fresh array (backward reuses its buffers), and the max-pool backward ' +
     'is a scalar scatter after a memset. Small-channel convolution kernels would close most of it.',
   'w3-b1':
-    'Without fusion, every batch norm and ReLU is its own pass writing a fresh array, which ' +
-    'onnxruntime fuses away when it loads the model (compare the fused rows, where st.fuseForInference ' +
-    'does the same). ' +
+    'The plain call now folds batch norm and applies ReLU in place by itself (eval + noGrad), so this ' +
+    'row runs the same kernels as the fused one. At batch 1 the two threads do not pay: in the full run ' +
+    'of 2026-12-06 this row took 33.5 ms on 2 threads against 23.3 ms on 1 (the 1-thread row), so ' +
+    'splitting small per-layer work across threads costs more than it gains; batch-1 parallelism over ' +
+    'output channels and tiles is open work. ' +
     WINOGRAD_WEIGHTS,
   'w3-b8':
-    'As for batch 1: separate batch-norm and ReLU passes (see the fused rows) and Winograd weight ' +
-    'transforms on every call.',
+    'As for batch 1: the plain call runs fused by itself; Winograd weight transforms on every call, and ' +
+    'the Winograd output transform, written one element at a time to NCHW.',
+  'w3-b1-1t': WINOGRAD_WEIGHTS,
+  'w3-b8-1t':
+    WINOGRAD_WEIGHTS +
+    ' At batch 8 the Winograd output transform, written one element at a time to NCHW, is the next cost.',
+  'mnv2-b1':
+    'Measured on 1 thread: of a 26 ms pass, 10.6 ms are the depthwise convolutions (a kernel at ' +
+    '0.5-2 GMAC/s, slowest on large stride-1 planes) and 11.5 ms the 1x1 convolutions. A real ' +
+    'depthwise kernel and 1x1 convolutions straight to GEMM would close most of it.',
+  'mnv2-b8': 'As for batch 1: the depthwise kernel and the 1x1 convolutions.',
   'w3f-b1': WINOGRAD_WEIGHTS,
   'w3f-b8':
     WINOGRAD_WEIGHTS +
