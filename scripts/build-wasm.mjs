@@ -96,7 +96,8 @@ export function wasmInputs() {
 /** SHA-256 over the inputs' names and contents and one variant's compiler flags. */
 export function sourcesHash(variant = VARIANTS[0]) {
   const h = createHash('sha256');
-  const extra = variant.compile.length || variant.link.length ? { variant: variant.compile.concat(variant.link) } : {};
+  const extra =
+    variant.compile.length || variant.link.length ? { variant: variant.compile.concat(variant.link) } : {};
   h.update(JSON.stringify({ compile: COMPILE_FLAGS, link: LINK_FLAGS, ...extra }));
   for (const f of wasmInputs()) {
     h.update(`\0${f}\0`);
@@ -189,7 +190,9 @@ async function main() {
   const stale = VARIANTS.filter((v) => !upToDate(v));
   if (args.includes('--check')) {
     if (stale.length === 0) {
-      return console.log(`stride: ${VARIANTS.map((v) => `src/backend/wasm/${v.binary}`).join(' and ')} match their sources`);
+      return console.log(
+        `stride: ${VARIANTS.map((v) => `src/backend/wasm/${v.binary}`).join(' and ')} match their sources`,
+      );
     }
     for (const v of stale) {
       console.error(
@@ -221,7 +224,9 @@ async function main() {
     if (!cxx) {
       console.log(
         "stride: clang for wasm32-wasi was not found (Debian: clang lld wasi-libc libc++-dev-wasm32), so the shipped 'wasm' backend binaries are kept" +
-          (build.some((v) => existsSync(join(OUT_DIR, v.binary))) ? ' (built from other sources than these)' : ' (there are none)'),
+          (build.some((v) => existsSync(join(OUT_DIR, v.binary)))
+            ? ' (built from other sources than these)'
+            : ' (there are none)'),
       );
       if (args.includes('--strict')) process.exit(1);
     } else {

@@ -87,7 +87,10 @@ async function compile(source: WasmSource): Promise<WebAssembly.Module> {
 /** The thread count `requested` resolves to here (1 where helper threads cannot run). */
 function resolveThreads(requested: number | undefined): number {
   if (requested !== undefined && (!Number.isInteger(requested) || requested < 1 || requested > 256)) {
-    throw new ValueError('initWasmBackend', `expected threads to be an integer from 1 to 256, got ${requested}`);
+    throw new ValueError(
+      'initWasmBackend',
+      `expected threads to be an integer from 1 to 256, got ${requested}`,
+    );
   }
   const host = helperHost();
   if (!host) return 1;
@@ -140,6 +143,7 @@ let requestedThreads: number | undefined;
  * ```
  */
 export async function initWasmBackend(options: WasmBackendOptions = {}): Promise<void> {
+  const threads = resolveThreads(options.threads);
   if (loading && options.threads !== undefined && options.threads !== requestedThreads) {
     throw new ValueError(
       'initWasmBackend',
@@ -149,7 +153,6 @@ export async function initWasmBackend(options: WasmBackendOptions = {}): Promise
   }
   if (!loading) {
     requestedThreads = options.threads;
-    const threads = resolveThreads(options.threads);
     loading = (async () => {
       const addon = await instantiateWasmAddon(options.source, threads, options.threadsSource);
       // Everything the module's wrapper does not define (kernels added to Backend later, ...) is the reference kernel.

@@ -91,9 +91,12 @@ function browserHost(): HelperHost | null {
   if (g.crossOriginIsolated !== true || !Worker || !Blob || !g.URL.createObjectURL) return null;
   if (typeof SharedArrayBuffer === 'undefined') return null;
   const url = g.URL.createObjectURL(
-    new Blob([`${HELPER_SOURCE}\nself.onmessage = (e) => strideHelper(e.data, (r) => self.postMessage(r));\n`], {
-      type: 'text/javascript',
-    }),
+    new Blob(
+      [`${HELPER_SOURCE}\nself.onmessage = (e) => strideHelper(e.data, (r) => self.postMessage(r));\n`],
+      {
+        type: 'text/javascript',
+      },
+    ),
   );
   return {
     hardwareThreads: Math.max(1, g.navigator?.hardwareConcurrency ?? 1),
@@ -158,7 +161,10 @@ export async function startThreaded(
       const stack = ex.stride_alloc(HELPER_STACK);
       const tlsBlock = ex.stride_alloc(tlsSize + tlsAlign);
       if (!stack || !tlsBlock) {
-        throw new ValueError('initWasmBackend', `could not allocate the stacks of ${threads - 1} helper threads`);
+        throw new ValueError(
+          'initWasmBackend',
+          `could not allocate the stacks of ${threads - 1} helper threads`,
+        );
       }
       const tls = Math.ceil(tlsBlock / tlsAlign) * tlsAlign;
       started.push(
@@ -178,7 +184,10 @@ export async function startThreaded(
     const deadline = Date.now() + 10_000;
     while (raw.stride_helpers() < threads - 1) {
       if (Date.now() > deadline) {
-        throw new ValueError('initWasmBackend', `only ${raw.stride_helpers()} of ${threads - 1} helper threads started`);
+        throw new ValueError(
+          'initWasmBackend',
+          `only ${raw.stride_helpers()} of ${threads - 1} helper threads started`,
+        );
       }
       await new Promise((r) => setTimeout(r, 1));
     }
