@@ -562,10 +562,11 @@ function report({
       '## WebAssembly in Node (Stride wasm against onnxruntime-web and tfjs-wasm, at equal thread counts)',
       '',
     );
+    // Last column: Stride wasm at BENCH_THREADS against the best peer at its best setting here.
     lines.push(
-      `| workload | unit | ${wasmPairs.map(([a, b]) => `${withThreads(a)} | ${withThreads(b)} | speed ÷`).join(' | ')} |`,
+      `| workload | unit | ${wasmPairs.map(([a, b]) => `${withThreads(a)} | ${withThreads(b)} | speed ÷`).join(' | ')} | ${withThreads('stride-wasm')} ÷ best peer |`,
     );
-    lines.push(`|---|---|${wasmPairs.map(() => '---:|---:|---:|').join('')}`);
+    lines.push(`|---|---|${wasmPairs.map(() => '---:|---:|---:|').join('')}---:|`);
     const value = (w, id) => (results[w][id]?.values?.length ? median(results[w][id].values) : NaN);
     for (const w of wasmRows) {
       const cells = wasmPairs.map(([a, b]) => {
@@ -574,7 +575,12 @@ function report({
         const ratio = higherIsBetter(w) ? sv / pv : pv / sv;
         return `${fmt(sv)} | ${fmt(pv)} | ${Number.isFinite(ratio) ? `${ratio.toFixed(2)}×` : '–'}`;
       });
-      lines.push(`| ${WORKLOADS[w].title} | ${WORKLOADS[w].unit} | ${cells.join(' | ')} |`);
+      const peers = wasmPairs.map(([, b]) => value(w, b)).filter(Number.isFinite);
+      const best = peers.length ? (higherIsBetter(w) ? Math.max(...peers) : Math.min(...peers)) : NaN;
+      const overall = higherIsBetter(w) ? value(w, 'stride-wasm') / best : best / value(w, 'stride-wasm');
+      lines.push(
+        `| ${WORKLOADS[w].title} | ${WORKLOADS[w].unit} | ${cells.join(' | ')} | ${Number.isFinite(overall) ? `${overall.toFixed(2)}×` : '–'} |`,
+      );
     }
     lines.push('');
   }
