@@ -1,6 +1,7 @@
 import { backend } from '../backend/registry.js';
 import { detectImage, type Detection } from '../detection/detect-image-node.js';
 import type { DetectOptions } from '../detection/detector.js';
+import { loadDetector } from '../detection/load-detectors-node.js';
 import { ImageFileError } from '../image/image-file-error.js';
 import { DetectWorkerClient } from '../worker/detect-worker-client-node.js';
 import { HttpError } from './http-error.js';
@@ -60,8 +61,10 @@ export async function startDetectorRunner(
       `detector '${served.name}' runs on the main thread: only detectors served by name (centernet, tiny-face, ssd-face) are rebuilt in a worker thread`,
     );
   }
+  // A detector served by name is held unbuilt (lazyDetector): build it now, so ready means ready.
+  const detector = served.pretrained !== undefined ? loadDetector(served.pretrained) : served.detector;
   return {
-    run: (job) => undecodableIs400(() => detectImage(served.detector, job.image, job.opts)),
+    run: (job) => undecodableIs400(() => detectImage(detector, job.image, job.opts)),
     close: () => Promise.resolve(),
   };
 }
