@@ -117,6 +117,10 @@ for (const m of models) {
     { label: 'stride serve, batching on (max 8)', argv: ['--max-batch', '8'] },
     { label: 'stride serve, batching off', argv: ['--max-batch', '1'] },
     {
+      label: 'stride serve, batching off, forward in a worker thread',
+      argv: ['--max-batch', '1', '--main-thread-macs', '0'],
+    },
+    {
       label: 'stride serve, batching off, forward on the main thread',
       argv: ['--max-batch', '1', '--in-thread'],
     },

@@ -55,6 +55,7 @@ export type { ModelSpec } from './serve/model-repository-node.js';
 export type { ServedModel } from './serve/served-model.js';
 export type { ImagePreprocessor } from './serve/image-input-node.js';
 export type { ClassScore } from './serve/top-classes.js';
+export { WorkerExitError } from './worker/worker-exit-error.js'; // a worker thread (forwardAsync, stride serve) died
 export {
   submitImages,
   batchResults,

@@ -24,17 +24,25 @@ import { predictCommand, predictHelp } from './commands/predict.js';
 import { closest } from './did-you-mean.js';
 import { loadWasmIfAsked } from './runtime-options.js';
 import { strideVersion } from './version.js';
+import { trainYoloHelp } from './commands/train-yolo.js';
 import { vizCommand, vizHelp } from './commands/viz.js';
 import { plotCommand, plotHelp } from './commands/plot.js';
 
 interface Command {
   summary: string;
   help: string;
+  /** Help of a subcommand, by the first argument (`stride train yolo --help`). */
+  subcommands?: Readonly<Record<string, string>>;
   run(argv: readonly string[]): Promise<void> | void;
 }
 
 const commands: Record<string, Command> = {
-  train: { summary: 'train a model on a folder of images (or MNIST)', help: trainHelp, run: trainCommand },
+  train: {
+    summary: 'train a model on a folder of images (or MNIST)',
+    help: trainHelp,
+    subcommands: { yolo: trainYoloHelp },
+    run: trainCommand,
+  },
   evaluate: {
     summary: 'accuracy, per-class report and confusion matrix on labelled images',
     help: evaluateHelp,
@@ -124,7 +132,7 @@ async function main(argv: readonly string[]): Promise<number> {
     return 2;
   }
   if (rest.includes('--help') || rest.includes('-h')) {
-    console.log(cmd.help);
+    console.log((rest[0] !== undefined ? cmd.subcommands?.[rest[0]] : undefined) ?? cmd.help);
     return 0;
   }
   try {

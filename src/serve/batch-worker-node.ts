@@ -62,7 +62,12 @@ export async function startBatchWorker(opts: BatchWorkerOptions): Promise<BatchW
       'the batch worker classifies images; the model given is a detector',
     );
   const threads = opts.workerThreads ?? true;
-  const run = await startModelRunner(model, threads, (msg) => process.emitWarning(msg));
+  const runner = await startModelRunner(model, {
+    workerThreads: threads,
+    mainThreadMacs: 0,
+    restartDelayMs: 500,
+    warn: (msg) => process.emitWarning(msg),
+  });
   const id = `${hostname()}:${process.pid}`;
   const modelName = `${model.name}/${model.version}`;
   const lockMs = opts.lockMs ?? 30000;
@@ -74,7 +79,7 @@ export async function startBatchWorker(opts: BatchWorkerOptions): Promise<BatchW
       try {
         predictions = await classifyImage(Buffer.from(job.data.image, 'base64'), model, {
           preprocess: opts.preprocess ?? modelPreprocessing,
-          run,
+          run: (x) => runner.run(x),
           maxPixels: opts.maxPixels ?? 40_000_000,
           topK: opts.topK ?? 5,
         });
@@ -103,7 +108,7 @@ export async function startBatchWorker(opts: BatchWorkerOptions): Promise<BatchW
     model: modelName,
     async close() {
       await worker.close();
-      if (threads) await model.module.closeWorker();
+      await runner.close();
     },
   };
 }

@@ -74,7 +74,8 @@ export function openApiDocument(auth: boolean): Record<string, unknown> {
       '/v2/health/live': { get: { summary: 'Liveness', responses: { 200: { description: 'live' } } } },
       '/v2/health/ready': {
         get: {
-          summary: 'Readiness (503 while starting or shutting down)',
+          summary:
+            "Readiness (503 while starting, shutting down, or restarting a model's crashed worker thread)",
           responses: { 200: { description: 'ready' }, 503: error },
         },
       },
@@ -87,9 +88,9 @@ export function openApiDocument(auth: boolean): Record<string, unknown> {
       }),
       ...both('/ready', {
         get: {
-          summary: 'Model readiness',
+          summary: 'Model readiness (503 while its crashed worker thread is being restarted)',
           ...security,
-          responses: { 200: { description: 'ready' }, 404: error },
+          responses: { 200: { description: 'ready' }, 404: error, 503: { description: 'not ready' } },
         },
       }),
       ...both('/infer', {

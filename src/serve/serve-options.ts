@@ -37,6 +37,17 @@ export interface ServeOptions {
   rateLimit?: number;
   /** Run the forward passes in worker threads (`model.forwardAsync`, default true). */
   workerThreads?: boolean;
+  /**
+   * Models of fewer multiply-accumulates per sample than this (`st.countMacs`) run on the main
+   * thread even with workerThreads, where the hop to a thread would cost more than their forward
+   * pass (default 5,000,000: LeNet-5 runs there, ResNet-18 in a worker; 0: every model in a worker).
+   */
+  mainThreadMacs?: number;
+  /**
+   * Wait before restarting a crashed worker thread, in ms (default 500), doubled for each crash
+   * in a row up to 30 s. Until it is back, the model's requests get 503 and it is not ready.
+   */
+  restartDelayMs?: number;
   /** Fastify's structured request logs (pino JSON on stdout; default false). */
   logger?: boolean;
   /** Image preprocessing for `/classify` (default: the model's recorded preprocessing through `st.preprocess`, after the header checks). */
@@ -76,6 +87,8 @@ export function resolveServeOptions(o: ServeOptions): ResolvedServeOptions {
     topK: positiveInt('topK', o.topK ?? 5),
     rateLimit: o.rateLimit ?? 0,
     workerThreads: o.workerThreads ?? true,
+    mainThreadMacs: positiveInt('mainThreadMacs', o.mainThreadMacs ?? 5_000_000, 0),
+    restartDelayMs: positiveInt('restartDelayMs', o.restartDelayMs ?? 500, 0),
     logger: o.logger ?? false,
     inputShape: o.inputShape,
     preprocess: o.preprocess,

@@ -12,6 +12,10 @@ export interface ServedDetector {
   readonly version: string;
   /** Where it came from, for logs only (never sent to clients). */
   readonly source: string;
+  /**
+   * The detector; for one served by name, a `lazyDetector` whose network is built only if its
+   * `detect` is called (the server detects with its own copy, in a worker thread or built at start).
+   */
   readonly detector: Detector;
   /**
    * The `loadDetector` name it was built by, when it was ('centernet', 'tiny-face', 'ssd-face'):

@@ -50,8 +50,13 @@ export interface InferenceServer {
 
 /** A served module (with its batcher) or a served detector. */
 type Entry =
-  | { kind: 'module'; model: ServedModel; batcher: DynamicBatcher }
-  | { kind: 'detector'; model: ServedDetector; batcher: DynamicBatcher<DetectJob, DetectResult> };
+  | { kind: 'module'; model: ServedModel; batcher: DynamicBatcher; runner: ModelRunner }
+  | {
+      kind: 'detector';
+      model: ServedDetector;
+      batcher: DynamicBatcher<DetectJob, DetectResult>;
+      runner: DetectorRunner;
+    };
 
 const IMAGE_TYPES = ['image/jpeg', 'image/png', 'image/webp', 'application/octet-stream'];
 
@@ -184,7 +189,8 @@ function buildApp(
   }));
   app.get('/v2/health/live', async () => ({ live: true }));
   app.get('/v2/health/ready', async (_req, reply) => {
-    if (!state.ready) return reply.code(503).send({ ready: false });
+    // Not ready while shutting down, or while a model's crashed worker thread is being restarted.
+    if (!state.ready || entries.some((e) => !e.runner.ready)) return reply.code(503).send({ ready: false });
     return { ready: true };
   });
   for (const url of both('')) {
@@ -197,7 +203,7 @@ function buildApp(
   for (const url of both('/ready')) {
     app.get(url, async (req, reply) => {
       const e = find(req);
-      if (!state.ready) return reply.code(503).send({ name: e.model.name, ready: false });
+      if (!state.ready || !e.runner.ready) return reply.code(503).send({ name: e.model.name, ready: false });
       return { name: e.model.name, ready: true };
     });
   }
@@ -302,14 +308,17 @@ export async function serve(options: ServeOptions): Promise<InferenceServer> {
   const { models, detectors } = loadServedModels(o.models, o.inputShape ? { inputShape: o.inputShape } : {});
   const metrics = new ServeMetrics({ processMetrics: true });
   // Start each model's worker thread now, so that ready means ready.
+  const runnerOptions = (name: string) => ({
+    workerThreads: o.workerThreads,
+    mainThreadMacs: o.mainThreadMacs,
+    restartDelayMs: o.restartDelayMs,
+    onRestart: () => metrics.workerRestarts.inc({ model: name }),
+    warn: (msg: string) => process.emitWarning(msg),
+  });
   const runners = new Map<ServedModel, ModelRunner>();
-  for (const m of models) {
-    runners.set(m, await startModelRunner(m, o.workerThreads, (msg) => process.emitWarning(msg)));
-  }
+  for (const m of models) runners.set(m, await startModelRunner(m, runnerOptions(m.name)));
   const detectorRunners: DetectorRunner[] = [];
-  for (const d of detectors) {
-    detectorRunners.push(await startDetectorRunner(d, o.workerThreads, (msg) => process.emitWarning(msg)));
-  }
+  for (const d of detectors) detectorRunners.push(await startDetectorRunner(d, runnerOptions(d.name)));
   /** The queue options every model shares, with its metrics. */
   const queued = (name: string): Omit<BatcherOptions, 'run' | 'maxBatch'> => ({
     delayMs: o.batchDelayMs,
@@ -321,21 +330,26 @@ export async function serve(options: ServeOptions): Promise<InferenceServer> {
     },
     onQueueDepth: (d) => metrics.queueDepth.set({ model: name }, d),
   });
-  const entries: Entry[] = models.map((model) => ({
-    kind: 'module' as const,
-    model,
-    batcher: new DynamicBatcher<Tensor, Tensor>({
-      ...queued(model.name),
-      maxBatch: o.maxBatch,
-      run: runners.get(model)!,
-    }),
-  }));
+  const entries: Entry[] = models.map((model) => {
+    const runner = runners.get(model)!;
+    return {
+      kind: 'module' as const,
+      model,
+      runner,
+      batcher: new DynamicBatcher<Tensor, Tensor>({
+        ...queued(model.name),
+        maxBatch: o.maxBatch,
+        run: (x) => runner.run(x),
+      }),
+    };
+  });
   // A detector's requests are whole photos: they queue like the other models' but run one at a time.
   detectors.forEach((model, i) => {
     const runner = detectorRunners[i]!;
     entries.push({
       kind: 'detector',
       model,
+      runner,
       batcher: new DynamicBatcher<DetectJob, DetectResult>(
         { ...queued(model.name), delayMs: 0, maxBatch: 1, run: (job) => runner.run(job) },
         oneAtATime(),
@@ -359,8 +373,7 @@ export async function serve(options: ServeOptions): Promise<InferenceServer> {
       closing ??= (async () => {
         state.ready = false;
         await app.close();
-        await Promise.all(detectorRunners.map((r) => r.close()));
-        if (o.workerThreads) await Promise.all(models.map((m) => m.module.closeWorker()));
+        await Promise.all(entries.map((e) => e.runner.close()));
       })();
       return closing;
     },

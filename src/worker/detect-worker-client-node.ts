@@ -5,6 +5,7 @@ import { StrideError } from '../errors.js';
 import type { DetectReply, DetectRequest, DetectWorkerData } from './detect-worker-messages.js';
 import { startWorkerThread } from './start-worker-node.js';
 import { reviveError } from './transferred-error.js';
+import { WorkerExitError } from './worker-exit-error.js';
 
 interface Pending {
   resolve(found: { width: number; height: number; detections: Detection[] }): void;
@@ -54,10 +55,20 @@ export class DetectWorkerClient {
         client.#pending.clear();
         if (!started) reject(err);
       };
-      client.#worker.on('error', fail);
+      client.#worker.on('error', (err) =>
+        fail(
+          new WorkerExitError(
+            'detectImage',
+            `the detector's worker thread died of an uncaught error: ${err.message}`,
+            null,
+          ),
+        ),
+      );
       client.#worker.on('exit', (code) => {
-        if (!client.#closed)
-          fail(new StrideError('detectImage', `the detector's worker thread exited with code ${code}`));
+        if (!client.#closed && !client.#failure)
+          fail(
+            new WorkerExitError('detectImage', `the detector's worker thread exited with code ${code}`, code),
+          );
       });
     });
   }

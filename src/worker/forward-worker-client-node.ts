@@ -6,8 +6,9 @@ import { layerToSpec, serializerOf, type LayerSpec } from '../io/layer-registry.
 import type { Module } from '../nn/module.js';
 import { Tensor } from '../tensor/tensor.js';
 import { moduleTree } from './module-tree.js';
-import { startWorkerThread } from './start-worker-node.js';
+import { startWorkerThread, WORKER_IMPORT_ENV } from './start-worker-node.js';
 import { reviveError } from './transferred-error.js';
+import { WorkerExitError } from './worker-exit-error.js';
 import type { ForwardMessage, FromWorker, StateUpdate, ToWorker } from './worker-messages.js';
 
 /** Backends the worker thread has: the built-in ones (others exist on the main thread only). */
@@ -114,10 +115,20 @@ export class ForwardWorkerClient {
     this.#worker = startWorker();
     this.#worker.unref();
     this.#worker.on('message', (msg: FromWorker) => this.#onMessage(msg));
-    this.#worker.on('error', (err: Error) => this.#fail(err));
+    this.#worker.on('error', (err: Error) =>
+      this.#fail(
+        new WorkerExitError(
+          'forwardAsync',
+          `the worker thread died of an uncaught error: ${err.message}`,
+          null,
+        ),
+      ),
+    );
     this.#worker.on('exit', (code: number) => {
       if (!this.#dead)
-        this.#fail(new StrideError('forwardAsync', `the worker thread exited unexpectedly (code ${code})`));
+        this.#fail(
+          new WorkerExitError('forwardAsync', `the worker thread exited unexpectedly (code ${code})`, code),
+        );
     });
     this.#initial = this.#storage.map((data, index) => ({ index, data: data.slice() }));
     this.#post({ kind: 'init', spec, stateNames: state.map(([n]) => n) });
@@ -205,7 +216,8 @@ export class ForwardWorkerClient {
             'forwardAsync',
             `the worker thread could not rebuild ${this.#model.constructor.name} from its architecture: ${cause.message}. ` +
               'Layers registered with st.registerLayer on the main thread are unknown to the worker. ' +
-              'Fix: build the model from Stride layers, or call model.forward(x), which runs on the calling thread',
+              `Fix: register them in a module named by the ${WORKER_IMPORT_ENV} environment variable (worker threads import it first), ` +
+              'build the model from Stride layers, or call model.forward(x), which runs on the calling thread',
           ),
         );
         return;

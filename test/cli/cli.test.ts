@@ -47,6 +47,16 @@ describe('stride CLI', () => {
     );
   });
 
+  it("'train yolo --help' prints the yolo subcommand's help, 'train --help' train's", () => {
+    const yolo = stride('train', 'yolo', '--help');
+    assert.equal(yolo.code, 0);
+    assert.match(yolo.out, /^stride train yolo --dataset mnist-detection/);
+    assert.match(yolo.out, /--head/);
+    assert.doesNotMatch(yolo.out, /--data <folder>/);
+    const train = stride('train', '--help');
+    assert.match(train.out, /^stride train <model> --data <folder>/);
+  });
+
   it('--version prints the package version; a bad STRIDE_BACKEND is one warning line', () => {
     const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string };
     const v = strideWith({ STRIDE_BACKEND: 'gpu' }, '--version');

@@ -116,6 +116,7 @@ describe('stride serve under load (worker threads)', () => {
       port: 0,
       maxBatch: 8,
       batchDelayMs: 40,
+      mainThreadMacs: 0, // LeNet-5 too runs in a worker thread here
     });
   });
   after(() => server.close());
@@ -189,7 +190,7 @@ describe('stride serve with a model forwardAsync cannot rebuild', () => {
     const onWarning = (w: Error): void => void warnings.push(w.message);
     process.on('warning', onWarning);
     const module = st.models.setDefaultInputShape(new Doubler(), [2]);
-    const server = await st.serve({ models: [{ name: 'double', module }], port: 0 });
+    const server = await st.serve({ models: [{ name: 'double', module }], port: 0, mainThreadMacs: 0 });
     try {
       const r = await postJson(`${server.url}/v2/models/double/infer`, inferBody([1, 2], [1.5, -4]));
       assert.deepEqual(((await r.json()) as { outputs: { data: number[] }[] }).outputs[0]!.data, [3, -8]);

@@ -29,6 +29,18 @@ const specs = {
     type: 'boolean',
     help: 'run forward passes and detections on the main thread instead of worker threads',
   },
+  'main-thread-macs': {
+    type: 'int',
+    help: 'models of fewer multiply-accumulates per sample than this run on the main thread, where a worker thread would cost more than their pass (0: none)',
+    default: 5000000,
+    min: 0,
+  },
+  'restart-delay-ms': {
+    type: 'int',
+    help: 'wait before restarting a crashed worker thread (doubling per crash in a row, up to 30 s)',
+    default: 500,
+    min: 0,
+  },
   log: { type: 'boolean', help: 'structured request logs (JSON lines on stdout)' },
 } satisfies Record<string, OptionSpec>;
 
@@ -80,6 +92,8 @@ export async function serveCommand(argv: readonly string[]): Promise<void> {
     ...(keys ? { apiKeys: keys } : {}),
     rateLimit: o['rate-limit'] as number,
     workerThreads: !o['in-thread'],
+    mainThreadMacs: o['main-thread-macs'] as number,
+    restartDelayMs: o['restart-delay-ms'] as number,
     logger: Boolean(o['log']),
   });
   for (const m of server.models) {
