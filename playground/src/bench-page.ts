@@ -1,4 +1,4 @@
-// The in-browser LeNet-5 training benchmark (bench/browser-lenet.mjs drives it in Chromium): one
+// The in-browser LeNet-5 training benchmark (bench/browser-lenet.mjs drives it in Chromium and Firefox): one
 // training step of batch B on the same network in each engine, random 1x28x28 inputs and labels,
 // plain SGD at learning rate 0.01, cross-entropy. `runBench` times whole steps after a warm-up.
 import * as tf from '@tensorflow/tfjs';
