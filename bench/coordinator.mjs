@@ -279,11 +279,20 @@ async function main() {
       {},
       ['w5-conv', 'w5-sgemm', 'w6-centernet', 'w3-b1', 'w3-b8'],
     ],
-    // The WebAssembly engines, in Node, single-threaded (issue 17).
+    // The WebAssembly engines, in Node (issue 17): Stride wasm and onnxruntime-web on BENCH_THREADS
+    // threads (both run worker_threads helpers on a shared memory), and Stride wasm on one thread
+    // beside tfjs-wasm, whose threaded build Node cannot run.
     [
       'stride-wasm',
       node,
       ['--import', 'tsx', 'bench/engines/stride.mjs', '--backend', 'wasm'],
+      {},
+      WASM_ROWS,
+    ],
+    [
+      'stride-wasm-1t',
+      node,
+      ['--import', 'tsx', 'bench/engines/stride.mjs', '--backend', 'wasm', '--threads', '1'],
       {},
       WASM_ROWS,
     ],
@@ -540,28 +549,37 @@ function report({
     '',
   );
 
-  // WebAssembly engines (issue 17): Stride's wasm backend against the in-browser peers, all in Node on one thread.
-  const wasmPeers = ['tfjs-wasm', 'onnxruntime-web'];
+  // WebAssembly engines (issue 17): Stride's wasm backend against the in-browser peers, in Node, each
+  // pair at the same thread count: onnxruntime-web at BENCH_THREADS, tfjs-wasm at 1 (its only one here).
+  const wasmPairs = [
+    ['stride-wasm', 'onnxruntime-web'],
+    ['stride-wasm-1t', 'tfjs-wasm'],
+  ];
   const wasmRows = workloads.filter((w) => results[w]['stride-wasm']?.values?.length);
   if (wasmRows.length) {
+    const withThreads = (id) => `${label(id)} (${infos.get(id)?.threads ?? '–'} thr.)`;
     lines.push(
-      '## WebAssembly in Node (Stride wasm against tfjs-wasm and onnxruntime-web, one thread each)',
+      '## WebAssembly in Node (Stride wasm against onnxruntime-web and tfjs-wasm, at equal thread counts)',
       '',
     );
+    // Last column: Stride wasm at BENCH_THREADS against the best peer at its best setting here.
     lines.push(
-      `| workload | unit | Stride wasm | ${wasmPeers.map(label).join(' | ')} | Stride wasm speed ÷ best of them |`,
+      `| workload | unit | ${wasmPairs.map(([a, b]) => `${withThreads(a)} | ${withThreads(b)} | speed ÷`).join(' | ')} | ${withThreads('stride-wasm')} ÷ best peer |`,
     );
-    lines.push(`|---|---|---:|${wasmPeers.map(() => '---:|').join('')}---:|`);
+    lines.push(`|---|---|${wasmPairs.map(() => '---:|---:|---:|').join('')}---:|`);
+    const value = (w, id) => (results[w][id]?.values?.length ? median(results[w][id].values) : NaN);
     for (const w of wasmRows) {
-      const sv = median(results[w]['stride-wasm'].values);
-      const pv = wasmPeers.map((id) =>
-        results[w][id]?.values?.length ? median(results[w][id].values) : NaN,
-      );
-      const finite = pv.filter(Number.isFinite);
-      const best = finite.length ? (higherIsBetter(w) ? Math.max(...finite) : Math.min(...finite)) : NaN;
-      const ratio = higherIsBetter(w) ? sv / best : best / sv;
+      const cells = wasmPairs.map(([a, b]) => {
+        const sv = value(w, a);
+        const pv = value(w, b);
+        const ratio = higherIsBetter(w) ? sv / pv : pv / sv;
+        return `${fmt(sv)} | ${fmt(pv)} | ${Number.isFinite(ratio) ? `${ratio.toFixed(2)}×` : '–'}`;
+      });
+      const peers = wasmPairs.map(([, b]) => value(w, b)).filter(Number.isFinite);
+      const best = peers.length ? (higherIsBetter(w) ? Math.max(...peers) : Math.min(...peers)) : NaN;
+      const overall = higherIsBetter(w) ? value(w, 'stride-wasm') / best : best / value(w, 'stride-wasm');
       lines.push(
-        `| ${WORKLOADS[w].title} | ${WORKLOADS[w].unit} | ${fmt(sv)} | ${pv.map(fmt).join(' | ')} | ${Number.isFinite(ratio) ? `${ratio.toFixed(2)}×` : '–'} |`,
+        `| ${WORKLOADS[w].title} | ${WORKLOADS[w].unit} | ${cells.join(' | ')} | ${Number.isFinite(overall) ? `${overall.toFixed(2)}×` : '–'} |`,
       );
     }
     lines.push('');

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Builds Stride's WebAssembly backend (native/src + native/wasm -> src/backend/wasm/stride.wasm)
+// Builds Stride's WebAssembly backend (native/src + native/wasm -> src/backend/wasm/stride.wasm
+// and the threaded stride-threads.wasm)
 // with clang for wasm32-wasi (Debian: clang, lld, wasi-libc, libc++-dev-wasm32) and SIMD128. Runs
 // as part of `npm run build`, after tsc.
 //
@@ -31,9 +32,8 @@ import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const OUT_DIR = join(root, 'src', 'backend', 'wasm');
-const BINARY = join(OUT_DIR, 'stride.wasm');
-const HASH_FILE = join(OUT_DIR, 'stride.wasm.sha256');
-// The N-API glue and the threaded pool are native-only (the wasm build uses thread_pool_serial.h).
+// The N-API glue and the threaded pool are native-only (the wasm builds use thread_pool_serial.h
+// and thread_pool_wasm.h).
 const NATIVE_ONLY = new Set(['addon.cc', 'thread_pool.cc']);
 const COMPILE_FLAGS = [
   '--target=wasm32-wasi',
@@ -52,6 +52,34 @@ const LINK_FLAGS = [
   '-Wl,--strip-all',
   '-Wl,-z,stack-size=1048576',
 ];
+// The functions wasi-libc's malloc (built without threads) is wrapped in a lock for (malloc_lock.cc).
+const WRAPPED = ['malloc', 'free', 'calloc', 'realloc', 'aligned_alloc', 'posix_memalign'];
+
+/**
+ * The two modules. stride.wasm: single-threaded, its own memory, imports nothing (runs anywhere).
+ * stride-threads.wasm: atomics and bulk memory on a shared memory it imports (env.memory, 16 MiB
+ * initial, 4 GiB maximum), so Web Workers / worker_threads can run the same module on it
+ * (src/backend/wasm/wasm-threads.ts); each helper gets its own stack (__stack_pointer) and
+ * thread-local block (__wasm_init_tls). wasi-libc is not built with atomics, so the link skips the
+ * feature check; its malloc is locked (malloc_lock.cc) and nothing else of it keeps shared state
+ * the kernels use.
+ */
+const VARIANTS = [
+  { binary: 'stride.wasm', compile: [], link: [] },
+  {
+    binary: 'stride-threads.wasm',
+    compile: ['-matomics', '-mbulk-memory', '-ftls-model=local-exec'],
+    link: [
+      '-Wl,--no-check-features',
+      '-Wl,--import-memory',
+      '-Wl,--shared-memory',
+      '-Wl,--initial-memory=16777216',
+      '-Wl,--max-memory=4294967296',
+      ...WRAPPED.map((f) => `-Wl,--wrap=${f}`),
+      ...['__stack_pointer', '__wasm_init_tls', '__tls_size', '__tls_align'].map((s) => `-Wl,--export=${s}`),
+    ],
+  },
+];
 
 /** Every input of the build, as paths relative to the package root, sorted. */
 export function wasmInputs() {
@@ -65,10 +93,12 @@ export function wasmInputs() {
   ].sort();
 }
 
-/** SHA-256 over the inputs' names and contents and the compiler flags. */
-export function sourcesHash() {
+/** SHA-256 over the inputs' names and contents and one variant's compiler flags. */
+export function sourcesHash(variant = VARIANTS[0]) {
   const h = createHash('sha256');
-  h.update(JSON.stringify({ compile: COMPILE_FLAGS, link: LINK_FLAGS }));
+  const extra =
+    variant.compile.length || variant.link.length ? { variant: variant.compile.concat(variant.link) } : {};
+  h.update(JSON.stringify({ compile: COMPILE_FLAGS, link: LINK_FLAGS, ...extra }));
   for (const f of wasmInputs()) {
     h.update(`\0${f}\0`);
     h.update(readFileSync(join(root, f)));
@@ -76,9 +106,12 @@ export function sourcesHash() {
   return h.digest('hex');
 }
 
-function shippedHash() {
-  return existsSync(HASH_FILE) ? readFileSync(HASH_FILE, 'utf8').trim() : null;
+function shippedHash(variant) {
+  const file = join(OUT_DIR, `${variant.binary}.sha256`);
+  return existsSync(file) ? readFileSync(file, 'utf8').trim() : null;
 }
+
+const upToDate = (v) => existsSync(join(OUT_DIR, v.binary)) && shippedHash(v) === sourcesHash(v);
 
 /** clang++ that can target wasm32-wasi with libc++, or null. */
 function findCompiler() {
@@ -102,7 +135,8 @@ function run(cmd, args) {
   });
 }
 
-async function compile(cxx, hash, outDir) {
+async function compile(cxx, variant, outDir) {
+  const hash = sourcesHash(variant);
   const tmp = mkdtempSync(join(tmpdir(), 'stride-wasm-'));
   try {
     const sources = wasmInputs().filter((f) => f.endsWith('.cc'));
@@ -114,6 +148,7 @@ async function compile(cxx, hash, outDir) {
         const i = next++;
         await run(cxx, [
           ...COMPILE_FLAGS,
+          ...variant.compile,
           '-I',
           join(root, 'native/src'),
           '-c',
@@ -124,12 +159,12 @@ async function compile(cxx, hash, outDir) {
       }
     };
     await Promise.all(Array.from({ length: jobs }, worker));
-    const out = join(tmp, 'stride.wasm');
-    await run(cxx, [...LINK_FLAGS, '-o', out, ...objects]);
+    const out = join(tmp, variant.binary);
+    await run(cxx, [...LINK_FLAGS, ...variant.link, '-o', out, ...objects]);
     // Written under temporary names and renamed, binary first.
     mkdirSync(outDir, { recursive: true });
-    const binary = join(outDir, 'stride.wasm');
-    const hashFile = join(outDir, 'stride.wasm.sha256');
+    const binary = join(outDir, variant.binary);
+    const hashFile = `${binary}.sha256`;
     copyFileSync(out, `${binary}.tmp`);
     renameSync(`${binary}.tmp`, binary);
     writeFileSync(`${hashFile}.tmp`, `${hash}\n`);
@@ -139,29 +174,37 @@ async function compile(cxx, hash, outDir) {
   }
 }
 
-/** Copy the binary next to the compiled loader, when tsc has produced it. */
+/** Copy the binaries next to the compiled loader, when tsc has produced it. */
 function copyToDist() {
   const dist = join(root, 'dist', 'src', 'backend', 'wasm');
-  if (!existsSync(dist) || !existsSync(BINARY)) return;
-  copyFileSync(BINARY, join(dist, 'stride.wasm.tmp'));
-  renameSync(join(dist, 'stride.wasm.tmp'), join(dist, 'stride.wasm'));
+  if (!existsSync(dist)) return;
+  for (const { binary } of VARIANTS) {
+    if (!existsSync(join(OUT_DIR, binary))) continue;
+    copyFileSync(join(OUT_DIR, binary), join(dist, `${binary}.tmp`));
+    renameSync(join(dist, `${binary}.tmp`), join(dist, binary));
+  }
 }
 
 async function main() {
   const args = process.argv.slice(2);
-  const hash = sourcesHash();
-  const upToDate = existsSync(BINARY) && shippedHash() === hash;
+  const stale = VARIANTS.filter((v) => !upToDate(v));
   if (args.includes('--check')) {
-    if (upToDate) return console.log('stride: src/backend/wasm/stride.wasm matches its sources');
-    console.error(
-      `stride: src/backend/wasm/stride.wasm was built from other sources than these (hash ${shippedHash()}, ` +
-        `sources ${hash}). Fix: run 'node scripts/build-wasm.mjs' (needs clang, lld, wasi-libc, libc++-dev-wasm32) and commit the binary and its .sha256`,
-    );
+    if (stale.length === 0) {
+      return console.log(
+        `stride: ${VARIANTS.map((v) => `src/backend/wasm/${v.binary}`).join(' and ')} match their sources`,
+      );
+    }
+    for (const v of stale) {
+      console.error(
+        `stride: src/backend/wasm/${v.binary} was built from other sources than these (hash ${shippedHash(v)}, ` +
+          `sources ${sourcesHash(v)}). Fix: run 'node scripts/build-wasm.mjs' (needs clang, lld, wasi-libc, libc++-dev-wasm32) and commit the binary and its .sha256`,
+      );
+    }
     process.exit(1);
   }
   const outAt = args.indexOf('--out');
   if (outAt >= 0) {
-    // Build into another folder (tests build the sources without touching the shipped binary).
+    // Build into another folder (tests build the sources without touching the shipped binaries).
     const cxx = findCompiler();
     if (!cxx) {
       console.error(
@@ -169,23 +212,28 @@ async function main() {
       );
       process.exit(1);
     }
-    await compile(cxx, hash, resolve(args[outAt + 1] ?? '.'));
+    for (const v of VARIANTS) await compile(cxx, v, resolve(args[outAt + 1] ?? '.'));
     return;
   }
-  if (!upToDate && process.env.CI === 'true' && !args.includes('--force')) {
-    // CI checks the committed binary (test/wasm): rebuilding it here would hide a stale one.
-    console.log('stride: src/backend/wasm/stride.wasm is older than its sources; not rebuilt under CI=true');
-  } else if (!upToDate || args.includes('--force')) {
+  const build = args.includes('--force') ? VARIANTS : stale;
+  if (stale.length > 0 && process.env.CI === 'true' && !args.includes('--force')) {
+    // CI checks the committed binaries (test/wasm): rebuilding them here would hide a stale one.
+    console.log('stride: the wasm backend binaries are older than their sources; not rebuilt under CI=true');
+  } else if (build.length > 0) {
     const cxx = findCompiler();
     if (!cxx) {
       console.log(
-        "stride: clang for wasm32-wasi was not found (Debian: clang lld wasi-libc libc++-dev-wasm32), so the shipped 'wasm' backend binary is kept" +
-          (existsSync(BINARY) ? ' (built from other sources than these)' : ' (there is none)'),
+        "stride: clang for wasm32-wasi was not found (Debian: clang lld wasi-libc libc++-dev-wasm32), so the shipped 'wasm' backend binaries are kept" +
+          (build.some((v) => existsSync(join(OUT_DIR, v.binary)))
+            ? ' (built from other sources than these)'
+            : ' (there are none)'),
       );
       if (args.includes('--strict')) process.exit(1);
     } else {
-      await compile(cxx, hash, OUT_DIR);
-      console.log(`stride: wasm backend built: src/backend/wasm/stride.wasm (${cxx})`);
+      for (const v of build) {
+        await compile(cxx, v, OUT_DIR);
+        console.log(`stride: wasm backend built: src/backend/wasm/${v.binary} (${cxx})`);
+      }
     }
   }
   copyToDist();

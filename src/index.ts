@@ -33,6 +33,7 @@ export { backend, setBackend, listBackends, registerBackend, withBackend } from 
 export {
   initWasmBackend,
   wasmAvailable,
+  wasmThreads,
   type WasmBackendOptions,
   type WasmSource,
 } from './backend/wasm/load-wasm.js';

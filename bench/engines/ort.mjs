@@ -10,13 +10,15 @@ import { BENCH_THREADS, WORKLOADS, workOf } from '../workloads.mjs';
 import { serve } from './engine-loop.mjs';
 
 const require = createRequire(import.meta.url);
-// `--runtime web`: onnxruntime-web's WebAssembly (SIMD) backend, which also runs in Node, on one
-// thread (its threaded build needs cross-origin isolation in browsers).
+// `--runtime web`: onnxruntime-web's WebAssembly (SIMD) backend, which also runs in Node, on
+// `--threads N` threads (default BENCH_THREADS; its threaded build runs helpers as worker_threads in
+// Node, and needs cross-origin isolation in browsers).
 const web =
   process.argv.includes('--runtime') && process.argv[process.argv.indexOf('--runtime') + 1] === 'web';
 const ort = require(web ? 'onnxruntime-web' : 'onnxruntime-node');
-if (web) ort.env.wasm.numThreads = 1;
-const THREADS = web ? 1 : BENCH_THREADS;
+const threadsAt = process.argv.indexOf('--threads');
+const THREADS = threadsAt >= 0 ? Number(process.argv[threadsAt + 1]) : BENCH_THREADS;
+if (web) ort.env.wasm.numThreads = THREADS;
 const sessionOptions = {
   ...(web ? { executionProviders: ['wasm'] } : { intraOpNumThreads: THREADS, interOpNumThreads: 1 }),
   graphOptimizationLevel: 'all',

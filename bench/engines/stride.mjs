@@ -7,8 +7,11 @@ import { serve } from './engine-loop.mjs';
 const st = await import('../../src/node.js');
 const { kernels } = await import('../../src/backend/registry.js');
 const backendName = process.argv[process.argv.indexOf('--backend') + 1] ?? 'native';
-// 'wasm': the WebAssembly build of the native kernels (single-threaded), loaded from its shipped file.
-if (backendName === 'wasm') await st.initWasmBackend();
+// 'wasm': the WebAssembly build of the native kernels, loaded from its shipped files, on `--threads N`
+// threads (default BENCH_THREADS; the threaded module's helpers are worker_threads).
+const threadsAt = process.argv.indexOf('--threads');
+const wasmThreads = threadsAt >= 0 ? Number(process.argv[threadsAt + 1]) : BENCH_THREADS;
+if (backendName === 'wasm') await st.initWasmBackend({ threads: wasmThreads });
 st.setBackend(backendName);
 // Every engine runs BENCH_THREADS threads, not Stride's default of every online CPU.
 const defaultThreads = BENCH_THREADS;
@@ -113,7 +116,7 @@ serve({
     return {
       name: { native: 'Stride native', wasm: 'Stride wasm' }[backendName] ?? 'Stride reference',
       version: `${pkg.version} (${st.backend()}${isa && backendName === 'native' ? `, ${isa.active}` : ''})`,
-      threads: backendName === 'native' ? defaultThreads : 1,
+      threads: backendName === 'native' ? defaultThreads : backendName === 'wasm' ? st.wasmThreads() : 1,
     };
   },
   setup(workload) {

@@ -7,8 +7,11 @@
 // workers; a caller that finds them taken runs its tasks on its own thread instead of waiting.
 #pragma once
 
-#if defined(__wasm__)
-// The WebAssembly build is single-threaded: the same interface, every job on the calling thread.
+#if defined(__wasm__) && defined(__wasm_atomics__)
+// The threaded WebAssembly build: helpers are Web Workers / worker_threads on a shared memory.
+#include "thread_pool_wasm.h"
+#elif defined(__wasm__)
+// The single-threaded WebAssembly build: the same interface, every job on the calling thread.
 #include "thread_pool_serial.h"
 #else
 

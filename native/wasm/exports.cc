@@ -17,6 +17,7 @@
 #include "pool.h"
 #include "reduce.h"
 #include "roi.h"
+#include "thread_pool.h"
 #include "winograd.h"
 
 #define STRIDE_EXPORT(name) extern "C" __attribute__((export_name(#name)))
@@ -76,7 +77,7 @@ STRIDE_EXPORT(stride_gemm) void strideGemm(const double* p, const float* a, cons
   for (int64_t i = 0; i < batch; i++) {
     DenseA da(a + i * sA, transA ? m : k, transA);
     DenseB db(b + i * sB, transB ? k : n, transB);
-    gemm({m, n, k, &da, &db, CLayout{c + i * sC, n, n, 0}, acc}, 1);
+    gemm({m, n, k, &da, &db, CLayout{c + i * sC, n, n, 0}, acc}, threadsFor(2.0 * m * n * k));
   }
 }
 

@@ -22,6 +22,7 @@ import { CommandError } from './command-error.js';
 import { evaluateCommand, evaluateHelp } from './commands/evaluate.js';
 import { predictCommand, predictHelp } from './commands/predict.js';
 import { closest } from './did-you-mean.js';
+import { loadWasmIfAsked } from './runtime-options.js';
 import { strideVersion } from './version.js';
 import { vizCommand, vizHelp } from './commands/viz.js';
 import { plotCommand, plotHelp } from './commands/plot.js';
@@ -127,6 +128,7 @@ async function main(argv: readonly string[]): Promise<number> {
     return 0;
   }
   try {
+    await loadWasmIfAsked(rest);
     await cmd.run(rest);
     return 0;
   } catch (e) {

@@ -16,6 +16,12 @@ const nativeAddon: NativeAddon | null = loadNativeAddon(true);
 export const wasmAddon: NativeAddon = await instantiateWasmAddon();
 
 /**
+ * The threaded module (src/backend/wasm/stride-threads.wasm) with one helper thread (a
+ * worker_thread on its shared memory): {@link forEachConfig} runs every kernel test on it last.
+ */
+export const wasmThreadedAddon: NativeAddon = await instantiateWasmAddon(undefined, 2);
+
+/**
  * The addon, or null when it is not built (the native tests then skip). Its setConvAlgorithm
  * also switches the wasm module, so a suite that pins the algorithm pins it for both.
  */
@@ -26,6 +32,7 @@ export const addon: NativeAddon | null =
       value: (name: 'auto' | 'gemm' | 'winograd') => {
         nativeAddon.setConvAlgorithm(name);
         wasmAddon.setConvAlgorithm(name);
+        wasmThreadedAddon.setConvAlgorithm(name);
       },
     },
   }) as NativeAddon);
@@ -59,7 +66,7 @@ export function supportedIsas(): ('avx512' | 'avx2' | 'scalar')[] {
 
 /**
  * Run `fn` once per instruction-set family and per thread count (1 and 2) of the native addon,
- * then once on the wasm module (single-threaded SIMD128), with {@link nativeBackend} returning
+ * then once on each wasm module (single-threaded SIMD128, and threaded with 2 threads), with {@link nativeBackend} returning
  * that configuration's backend; restores the detected family and the pool size afterwards.
  */
 export function forEachConfig(fn: (label: string) => void): void {
@@ -77,6 +84,8 @@ export function forEachConfig(fn: (label: string) => void): void {
     nativeAddon.setIsa(nativeAddon.getIsa().detected);
     current = createNativeBackend(wasmAddon, 'wasm');
     fn('wasm simd128');
+    current = createNativeBackend(wasmThreadedAddon, 'wasm');
+    fn('wasm simd128, 2 threads');
   } finally {
     current = null;
     nativeAddon.setIsa(nativeAddon.getIsa().detected);

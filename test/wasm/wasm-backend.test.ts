@@ -28,7 +28,7 @@ const skipWithoutClang: string | false =
     : 'clang for wasm32-wasi missing: install Debian clang lld wasi-libc libc++-dev-wasm32';
 
 describe('the shipped stride.wasm', () => {
-  it('was built from the current native sources (else: node scripts/build-wasm.mjs)', () => {
+  it('and stride-threads.wasm were built from the current native sources (else: node scripts/build-wasm.mjs)', () => {
     const r = spawnSync(process.execPath, ['scripts/build-wasm.mjs', '--check'], {
       cwd: root,
       encoding: 'utf8',
@@ -37,8 +37,8 @@ describe('the shipped stride.wasm', () => {
   });
 
   it(
-    'the sources build with Debian clang for wasm32 into a module with the same exports',
-    { skip: skipWithoutClang, timeout: 300_000 },
+    'the sources build with Debian clang for wasm32 into modules with the same exports',
+    { skip: skipWithoutClang, timeout: 600_000 },
     async () => {
       const dir = mkdtempSync(join(tmpdir(), 'stride-wasm-build-'));
       try {
@@ -55,14 +55,19 @@ describe('the shipped stride.wasm', () => {
             .map((e) => e.name)
             .sort();
         };
-        assert.deepEqual(
-          await exportsOf(join(dir, 'stride.wasm')),
-          await exportsOf(fileURLToPath(DEFAULT_WASM_URL)),
-        );
-        assert.equal(
-          readFileSync(join(dir, 'stride.wasm.sha256'), 'utf8'),
-          readFileSync(join(root, 'src/backend/wasm/stride.wasm.sha256'), 'utf8'),
-        );
+        // Both modules: the single-threaded one and the threaded one (stride-threads.wasm).
+        for (const binary of ['stride.wasm', 'stride-threads.wasm']) {
+          assert.deepEqual(
+            await exportsOf(join(dir, binary)),
+            await exportsOf(join(root, 'src/backend/wasm', binary)),
+            binary,
+          );
+          assert.equal(
+            readFileSync(join(dir, `${binary}.sha256`), 'utf8'),
+            readFileSync(join(root, `src/backend/wasm/${binary}.sha256`), 'utf8'),
+            binary,
+          );
+        }
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }

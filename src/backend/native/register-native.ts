@@ -23,7 +23,8 @@ export function registerNativeBackend(): boolean {
   const wanted = process.env['STRIDE_BACKEND'];
   const problem = backendEnvProblem(wanted, listBackends(), addon !== null);
   if (problem) console.warn(problem);
-  setBackend(wanted && !problem ? wanted : fallback);
+  // 'wasm' is set once it has loaded (asynchronously); until then the fallback runs.
+  setBackend(wanted && !problem && listBackends().includes(wanted) ? wanted : fallback);
   return addon !== null;
 }
 
@@ -37,6 +38,8 @@ export function backendEnvProblem(
   nativeLoaded: boolean,
 ): string | null {
   if (!wanted || available.includes(wanted)) return null;
+  // 'wasm' loads asynchronously (st.initWasmBackend; the CLI loads it before a command runs).
+  if (wanted === 'wasm') return null;
   if (wanted === 'native' && !nativeLoaded) return null;
   return `stride: STRIDE_BACKEND='${wanted}' names no backend (available: ${available.join(', ')}); using '${nativeLoaded ? 'native' : 'reference'}'`;
 }

@@ -6,6 +6,7 @@ import type { Backend } from '../backend.js';
 import type { NativeAddon } from '../native/native-addon.js';
 import { createWasmAddon } from './wasm-addon.js';
 import type { StrideWasmExports } from './wasm-exports.js';
+import { helperHost, startThreaded } from './wasm-threads.js';
 
 /**
  * Where {@link initWasmBackend} gets the module: a URL (or its string), a fetch `Response`, the
@@ -20,10 +21,27 @@ export interface WasmBackendOptions {
    * from disk under Node and fetched in browsers (`new URL('./stride.wasm', import.meta.url)`).
    */
   source?: WasmSource;
+  /**
+   * Threads the kernels use, the calling one included (1 to 256). Default: min(hardware threads,
+   * 4) where threads can run, else 1. Helper threads are worker_threads under Node and Web Workers
+   * in a page that is cross-origin isolated (`crossOriginIsolated`: served with
+   * `Cross-Origin-Opener-Policy: same-origin` and `Cross-Origin-Embedder-Policy: require-corp`),
+   * which share the module's memory. Elsewhere (no SharedArrayBuffer) the backend runs on one
+   * thread whatever this says; {@link wasmThreads} tells what was granted.
+   */
+  threads?: number;
+  /**
+   * The threaded module (`stride-threads.wasm`), used when more than one thread runs; the same
+   * kinds of source as `source`. Default: the file shipped beside this JavaScript module.
+   */
+  threadsSource?: WasmSource;
 }
 
 /** The default location of the module: beside this file (src/ and dist/src/ both hold a copy). */
 export const DEFAULT_WASM_URL = new URL('./stride.wasm', import.meta.url);
+
+/** The default location of the threaded module, beside this file too. */
+export const DEFAULT_WASM_THREADS_URL = new URL('./stride-threads.wasm', import.meta.url);
 
 let readFile: ((url: URL) => Promise<Uint8Array>) | null = null;
 
@@ -66,12 +84,37 @@ async function compile(source: WasmSource): Promise<WebAssembly.Module> {
   return compile(await fetch(url));
 }
 
+/** The thread count `requested` resolves to here (1 where helper threads cannot run). */
+function resolveThreads(requested: number | undefined): number {
+  if (requested !== undefined && (!Number.isInteger(requested) || requested < 1 || requested > 256)) {
+    throw new ValueError(
+      'initWasmBackend',
+      `expected threads to be an integer from 1 to 256, got ${requested}`,
+    );
+  }
+  const host = helperHost();
+  if (!host) return 1;
+  return requested ?? Math.min(host.hardwareThreads, 4);
+}
+
 /**
- * Compile and instantiate the module from `source` and return its kernels behind the native
- * addon's interface (each call makes a new instance with its own memory). Internal: the public
- * way in is {@link initWasmBackend}; tests use this to check the module beside the native addon.
+ * Compile and instantiate the module and return its kernels behind the native addon's interface
+ * (each call makes a new instance with its own memory). With `threads` above 1 (and helper threads
+ * available here, see {@link WasmBackendOptions.threads}) it runs the threaded module from
+ * `threadsSource` with `threads - 1` helpers, else the single-threaded one from `source`; the
+ * addon's getNumThreads tells which. Internal: the public way in is {@link initWasmBackend};
+ * tests use this to check the modules beside the native addon.
  */
-export async function instantiateWasmAddon(source: WasmSource = DEFAULT_WASM_URL): Promise<NativeAddon> {
+export async function instantiateWasmAddon(
+  source: WasmSource = DEFAULT_WASM_URL,
+  threads = 1,
+  threadsSource: WasmSource = DEFAULT_WASM_THREADS_URL,
+): Promise<NativeAddon> {
+  const host = threads > 1 ? helperHost() : null;
+  if (host) {
+    const threaded = await startThreaded(await compile(threadsSource), threads, host);
+    return createWasmAddon(threaded.exports);
+  }
   const instance = await WebAssembly.instantiate(await compile(source), {});
   const ex = instance.exports as unknown as StrideWasmExports;
   ex._initialize();
@@ -80,29 +123,43 @@ export async function instantiateWasmAddon(source: WasmSource = DEFAULT_WASM_URL
 
 let loading: Promise<Backend> | null = null;
 let loaded: Backend | null = null;
+let loadedThreads = 0;
+let requestedThreads: number | undefined;
 
 /**
  * Load Stride's WebAssembly backend and register it as `'wasm'` (then `st.setBackend('wasm')`
- * makes it the active one; calling it again does nothing more). It runs the native backend's float32 kernels (GEMM, convolutions
+ * makes it the active one). It runs the native backend's float32 kernels (GEMM, convolutions
  * forward and backward with Winograd, pooling, batch norm, element-wise ops, reductions,
- * activations, RoI Align/Pool) compiled to WebAssembly with SIMD128, single-threaded; float64
- * arrays and kernels the module lacks run on the reference backend. Needs a WebAssembly SIMD
- * engine (Node 16.4+, Chromium 91+, Firefox 89+). A failed load may be retried.
+ * activations, RoI Align/Pool) compiled to WebAssembly with SIMD128, on `threads` threads where
+ * memory can be shared (Node; a cross-origin isolated page) and on one elsewhere; float64 arrays
+ * and kernels the module lacks run on the reference backend. Needs a WebAssembly SIMD engine
+ * (Node 16.4+, Chromium 91+, Firefox 89+). Calling it again does nothing more (asking for another
+ * thread count then is an error); a failed load may be retried.
  *
  * @example
  * ```ts
- * await st.initWasmBackend();
+ * await st.initWasmBackend({ threads: 2 });
  * st.setBackend('wasm');
  * ```
  */
 export async function initWasmBackend(options: WasmBackendOptions = {}): Promise<void> {
+  const threads = resolveThreads(options.threads);
+  if (loading && options.threads !== undefined && options.threads !== requestedThreads) {
+    throw new ValueError(
+      'initWasmBackend',
+      `the wasm backend is already loaded${requestedThreads === undefined ? '' : ` with threads: ${requestedThreads}`}, so threads: ${options.threads} cannot apply. ` +
+        'Fix: pass the thread count on the first call',
+    );
+  }
   if (!loading) {
+    requestedThreads = options.threads;
     loading = (async () => {
-      const addon = await instantiateWasmAddon(options.source);
+      const addon = await instantiateWasmAddon(options.source, threads, options.threadsSource);
       // Everything the module's wrapper does not define (kernels added to Backend later, ...) is the reference kernel.
       const b: Backend = { ...referenceBackend, ...createNativeBackend(addon, 'wasm') };
       registerBackend(b);
       loaded = b;
+      loadedThreads = addon.getNumThreads();
       return b;
     })();
     loading.catch(() => (loading = null));
@@ -113,4 +170,9 @@ export async function initWasmBackend(options: WasmBackendOptions = {}): Promise
 /** Whether {@link initWasmBackend} has loaded the `'wasm'` backend. */
 export function wasmAvailable(): boolean {
   return loaded !== null;
+}
+
+/** Threads the loaded `'wasm'` backend runs on, the calling one included (0 before it is loaded). */
+export function wasmThreads(): number {
+  return loaded ? loadedThreads : 0;
 }

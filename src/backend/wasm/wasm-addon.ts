@@ -1,6 +1,6 @@
 import { ValueError } from '../../errors.js';
 import type { NativeAddon } from '../native/native-addon.js';
-import type { StrideWasmExports } from './wasm-exports.js';
+import type { StrideWasmExports, StrideWasmThreadExports } from './wasm-exports.js';
 
 type Typed = Float32Array | Float64Array | Int32Array;
 
@@ -33,7 +33,9 @@ const ALIGN = 16;
  * input value kH·kW·outChannels times), and prepared conv weights stay resident in the module, so
  * an inference pass copies only activations.
  */
-export function createWasmAddon(ex: StrideWasmExports): NativeAddon {
+export function createWasmAddon(
+  ex: StrideWasmExports & Partial<Pick<StrideWasmThreadExports, 'stride_set_threads' | 'stride_get_threads'>>,
+): NativeAddon {
   let staging = 0;
   let capacity = 0;
   // Prepared weights are freed with the handle that owns them.
@@ -92,7 +94,8 @@ export function createWasmAddon(ex: StrideWasmExports): NativeAddon {
     const heap = new Uint8Array(ex.memory.buffer);
     let end = ptr;
     while (heap[end] !== 0) end++;
-    return new TextDecoder().decode(heap.subarray(ptr, end));
+    // A copy: TextDecoder refuses views of shared memory (the threaded module's).
+    return new TextDecoder().decode(heap.slice(ptr, end));
   }
 
   const activationNames = Array.from({ length: ex.stride_activation_count() }, (_, i) =>
@@ -177,9 +180,9 @@ export function createWasmAddon(ex: StrideWasmExports): NativeAddon {
         ex.stride_activation_grad(code, px, py, pg, pd, x.length, p0, p1),
       ),
     paramLayouts: () => ({ conv: [...layouts.conv], pool: [...layouts.pool] }),
-    // Single-threaded: the module has one thread.
-    setNumThreads: () => {},
-    getNumThreads: () => 1,
+    // The threaded module clamps to the helpers it was started with; the single-threaded one has 1.
+    setNumThreads: (n) => ex.stride_set_threads?.(n),
+    getNumThreads: () => ex.stride_get_threads?.() ?? 1,
     setIsa: (name) => name === 'simd128',
     getIsa: () => ({ active: 'simd128', detected: 'simd128' }),
     setConvAlgorithm(name) {

@@ -70,3 +70,22 @@ export interface StrideWasmExports {
   stride_roi_pool_forward(p: number, x: number, rois: number, y: number, argmax: number): void;
   stride_roi_pool_backward(p: number, dy: number, rois: number, argmax: number, dx: number): void;
 }
+
+/**
+ * The extra exports of the threaded module (`stride-threads.wasm`): it imports its memory (shared,
+ * `env.memory`) and lets each helper thread set its own stack and thread-local block.
+ */
+export interface StrideWasmThreadExports extends Omit<StrideWasmExports, 'memory'> {
+  readonly __stack_pointer: WebAssembly.Global;
+  readonly __tls_size: WebAssembly.Global;
+  readonly __tls_align: WebAssembly.Global;
+  /** Points this instance's thread-local variables at `block` and copies their initial values in. */
+  __wasm_init_tls(block: number): void;
+  /** A helper's loop: joins the pool's jobs until the worker is terminated; never returns. */
+  stride_worker_loop(): void;
+  /** The most threads jobs use (the pool clamps it to the helpers running + 1). */
+  stride_set_threads(n: number): void;
+  stride_get_threads(): number;
+  /** Helpers that have entered stride_worker_loop. */
+  stride_helpers(): number;
+}

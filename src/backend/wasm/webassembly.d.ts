@@ -8,7 +8,15 @@ declare namespace WebAssembly {
   }
   const Module: { prototype: Module; new (bytes: ArrayBuffer | ArrayBufferView): Module };
   interface Memory {
+    /** A SharedArrayBuffer for a shared memory (typed here as ArrayBuffer, which it behaves as). */
     readonly buffer: ArrayBuffer;
+  }
+  const Memory: {
+    prototype: Memory;
+    new (descriptor: { initial: number; maximum?: number; shared?: boolean }): Memory;
+  };
+  interface Global {
+    value: number;
   }
   interface Instance {
     readonly exports: Record<string, unknown>;
