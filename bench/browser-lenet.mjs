@@ -47,7 +47,8 @@ try {
     const page = await launch();
     const results = Object.fromEntries(ENGINES.map((e) => [e, []]));
     const failures = {};
-    measured.push({ name, version: page.version, results, failures });
+    const setups = {};
+    measured.push({ name, version: page.version, results, failures, setups });
     try {
       for (let round = 0; round < ROUNDS; round++) {
         const order = ENGINES.map((_, i) => ENGINES[(i + round) % ENGINES.length]);
@@ -60,6 +61,7 @@ try {
               `globalThis.runBench(${JSON.stringify(engine)}, ${BATCH}, ${SECONDS})`,
             );
             results[engine].push(r.imagesPerSecond);
+            if (r.setup) setups[engine] = r.setup;
             console.error(
               `[browser-lenet] ${name} round ${round + 1} ${engine}: ${r.imagesPerSecond.toFixed(1)} img/s (${r.steps} steps)`,
             );
@@ -92,18 +94,22 @@ const lines = [
   `LeNet-5 (1x28x28, ReLU, max pooling, 61,706 parameters) training steps of batch ${BATCH} on random data,`,
   `SGD lr 0.01, cross-entropy; per browser ${ROUNDS} rounds, engine order rotating, median of each engine;`,
   `each measurement loads the page afresh and runs whole steps for at least ${SECONDS} s after one warm-up step.`,
-  'The page is cross-origin isolated (COOP/COEP headers), as the playground is served.',
+  'The page is cross-origin isolated (COOP/COEP headers), as the playground is served, so engines that can use',
+  "threads do (Stride's wasm backend at its default, min(logical cores, 4), shown beside it).",
   '',
   '| Row | Browser | Engine | img/s (median) | Stride / engine |',
   '| --- | --- | --- | --- | --- |',
 ];
-for (const { name, results, failures } of measured) {
+for (const { name, results, failures, setups } of measured) {
   const med = Object.fromEntries(ENGINES.map((e) => [e, median(results[e])]));
   for (const e of ENGINES) {
     if (failures[e]) {
       lines.push(`| B1 | ${name} | ${e} | cannot train: ${failures[e].replace(/\|/g, '/')} | - |`);
     } else {
-      lines.push(`| B1 | ${name} | ${e} | ${med[e].toFixed(1)} | ${(med.stride / med[e]).toFixed(2)}x |`);
+      const engine = setups[e] ? `${e} (${setups[e]})` : e;
+      lines.push(
+        `| B1 | ${name} | ${engine} | ${med[e].toFixed(1)} | ${(med.stride / med[e]).toFixed(2)}x |`,
+      );
     }
   }
 }

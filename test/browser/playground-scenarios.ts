@@ -98,7 +98,9 @@ export function describePlayground(suite: PlaygroundSuite): void {
     it(`trains LeNet-5 past ${TRAIN_THRESHOLD * 100}% test accuracy within ${TRAIN_STEPS} steps`, async () => {
       await page.waitFor('#train-status[data-ready="true"]', 30_000);
       const { status, text } = await trainUntil(page, TRAIN_STEPS, TRAIN_THRESHOLD, 0.003, 20);
-      assert.match(text, /on wasm/, 'the training worker runs on the wasm backend');
+      // The training worker runs on the wasm backend, threaded like the page (it is isolated too).
+      const threads = (await dataOf(page, '#isolation')).threads!;
+      assert.match(text, new RegExp(`on wasm \\(${threads} threads?\\)`), text);
       await shot('train');
       assert.equal(status.error, undefined, text);
       assert.ok(Number(status.step) <= TRAIN_STEPS + 20, text);
