@@ -41,7 +41,6 @@ export function ensurePlaygroundBuild(): void {
         'build',
         '--config',
         'playground/vite.config.mjs',
-        'playground/public/_headers',
         '--logLevel',
         'warn',
       ],
