@@ -20,10 +20,11 @@ const TRAIN_STEPS = 120;
 const TRAIN_THRESHOLD = 0.8;
 // The ConvNetJS CIFAR-style net on the synthetic 32x32x3 patterns (10 classes: 5 stripe patterns
 // x 2 colour families, see playground/src/synthetic-patterns.ts). Chance is 10%, colour alone
-// 20%, pattern alone 50%: 70% on the 500 test images needs both. Adam at learning rate 0.005,
-// batch 16 (in Node, on three batch orders, 70% came after 50 to 60 steps).
+// 20%, pattern alone 50%: 60% on the 500 test images needs both. Adam at learning rate 0.005,
+// batch 16, the page's seed 0: the same run in Node (native backend) tested 55%, 52%, 65%, 73%
+// and 78% at steps 60 to 140, and 77% by step 60 from seed 1.
 const SYNTHETIC_STEPS = 140;
-const SYNTHETIC_THRESHOLD = 0.7;
+const SYNTHETIC_THRESHOLD = 0.6;
 
 /** What differs between the browsers. */
 export interface PlaygroundSuite {
