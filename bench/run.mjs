@@ -2,7 +2,7 @@
 // `npm run bench`: installs the benchmark's own dependencies (bench/package.json) when they are
 // missing, builds the native addon when it is missing, then runs bench/coordinator.mjs, which
 // writes bench/RESULTS.md, then the rows that are scripts of their own: bench/browser-lenet.mjs
-// (Chromium, bench/BROWSER-RESULTS.md) and bench/loader-throughput.mjs (bench/LOADER-RESULTS.md).
+// (Chromium and Firefox, bench/BROWSER-RESULTS.md) and bench/loader-throughput.mjs (bench/LOADER-RESULTS.md).
 // Arguments pass through: --quick, --rounds N, --only w5-conv,gemm-1t,browser-w1,loader.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';

@@ -5,6 +5,13 @@ import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vite';
 
 const here = dirname(fileURLToPath(import.meta.url));
+// Cross-origin isolation, so that the page gets SharedArrayBuffer (threaded WebAssembly needs it).
+// Everything the page loads is same-origin, so require-corp costs nothing here. Any static host of
+// playground/dist should send the same two headers (see the README's Playground section).
+const isolation = {
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Embedder-Policy': 'require-corp',
+};
 
 export default defineConfig({
   root: here,
@@ -22,5 +29,6 @@ export default defineConfig({
     // index.html is the playground; bench.html is the in-browser benchmark page (bench/browser-lenet.mjs).
     rollupOptions: { input: { index: join(here, 'index.html'), bench: join(here, 'bench.html') } },
   },
-  server: { fs: { allow: [dirname(here)] } },
+  server: { fs: { allow: [dirname(here)] }, headers: isolation },
+  preview: { headers: isolation },
 });

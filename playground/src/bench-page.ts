@@ -1,4 +1,4 @@
-// The in-browser LeNet-5 training benchmark (bench/browser-lenet.mjs drives it in Chromium): one
+// The in-browser LeNet-5 training benchmark (bench/browser-lenet.mjs drives it in Chromium and Firefox): one
 // training step of batch B on the same network in each engine, random 1x28x28 inputs and labels,
 // plain SGD at learning rate 0.01, cross-entropy. `runBench` times whole steps after a warm-up.
 import * as tf from '@tensorflow/tfjs';
@@ -8,7 +8,7 @@ import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.
 import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 import convnetjs from 'convnetjs';
 import * as st from '../../src/index.js';
-import { selectBackend } from './backend-choice.js';
+import { describeBackend, selectBackend } from './backend-choice.js';
 
 /** What one engine measured. */
 export interface BenchResult {
@@ -17,6 +17,8 @@ export interface BenchResult {
   steps: number;
   seconds: number;
   imagesPerSecond: number;
+  /** What the engine ran on, where the page decides it (Stride: `'wasm (2 threads)'`). */
+  setup?: string;
 }
 
 type Step = () => Promise<void> | void;
@@ -136,7 +138,8 @@ async function runBench(engine: string, batch: number, seconds: number, warmup =
     steps++;
   }
   const elapsed = (performance.now() - t0) / 1000;
-  return { engine, batch, steps, seconds: elapsed, imagesPerSecond: (steps * batch) / elapsed };
+  const setup = engine === 'stride' ? { setup: describeBackend() } : {};
+  return { engine, batch, steps, seconds: elapsed, imagesPerSecond: (steps * batch) / elapsed, ...setup };
 }
 
 (window as unknown as { runBench: typeof runBench }).runBench = runBench;

@@ -1,7 +1,9 @@
-// The training panel: starts and pauses the worker, draws the loss/accuracy chart (st.viz's
-// historyChart), the first layer's filters and the activation maps of one test digit.
+// The training panel: picks the network (train-nets.ts), starts and pauses the worker, draws the
+// loss/accuracy chart (st.viz's historyChart), the first layer's filters and the activation maps
+// of one test image.
 import * as st from '../../src/index.js';
 import { paintImage } from './image-canvas.js';
+import { netSpec, NETS, type NetId } from './train-nets.js';
 import type { FromWorker, ToWorker, TrainSettings } from './train-protocol.js';
 
 /** Elements of the panel, found by id in index.html. */
@@ -11,8 +13,15 @@ function el<T extends HTMLElement>(id: string): T {
   return e as T;
 }
 
-/** Wire up the training panel; `onModel` receives every newly trained model file. */
+/**
+ * Wire up the training panel; `onModel` receives every newly trained model file of LeNet-5 (the
+ * network the drawing panel can use).
+ */
 export function initTrainPanel(onModel: (bytes: Uint8Array) => void): void {
+  const title = el<HTMLElement>('train-title');
+  const about = el<HTMLElement>('train-about');
+  const netSelect = el<HTMLSelectElement>('train-net');
+  const filtersCaption = el<HTMLElement>('train-filters-caption');
   const status = el<HTMLElement>('train-status');
   const startBtn = el<HTMLButtonElement>('train-start');
   const pauseBtn = el<HTMLButtonElement>('train-pause');
@@ -39,6 +48,16 @@ export function initTrainPanel(onModel: (bytes: Uint8Array) => void): void {
   let speed = 0;
   let last = { step: 0, epoch: 0, testAccuracy: NaN };
   let backendName = '';
+  let net: NetId = 'lenet5';
+
+  const showNet = (id: NetId): void => {
+    const spec = NETS[id];
+    title.textContent = spec.title;
+    about.textContent = spec.about;
+    download.download = spec.fileName;
+    filtersCaption.textContent = `${spec.filterLayer} filters`;
+  };
+  showNet(net);
 
   const describe = (): void => {
     const acc = Number.isNaN(last.testAccuracy) ? '-' : `${(100 * last.testAccuracy).toFixed(1)}%`;
@@ -53,9 +72,15 @@ export function initTrainPanel(onModel: (bytes: Uint8Array) => void): void {
     const m = e.data;
     if (m.type === 'ready') {
       backendName = m.backend;
-      status.textContent = `ready: ${m.trainCount} training and ${m.testCount} test images, backend ${m.backend}`;
+      status.textContent = `ready: ${NETS[m.net].title}: ${m.trainCount} training and ${m.testCount} test images, backend ${m.backend}`;
       startBtn.disabled = false;
+      netSelect.disabled = false;
       status.dataset.ready = 'true';
+      status.dataset.net = m.net;
+      // Step reports of the previous network arrive before this message; start the counts afresh.
+      stepLoss = stepAcc = stepCount = 0;
+      speed = 0;
+      last = { step: 0, epoch: 0, testAccuracy: NaN };
     } else if (m.type === 'step') {
       stepLoss += m.loss;
       stepAcc += m.accuracy;
@@ -64,6 +89,7 @@ export function initTrainPanel(onModel: (bytes: Uint8Array) => void): void {
       last = { ...last, step: m.step, epoch: m.epoch };
       describe();
     } else if (m.type === 'eval') {
+      if (m.net !== net) return; // a report of the network trained before the last switch
       history.epochs.push(Math.round(m.epoch * 100) / 100);
       const h = history.history;
       (h.loss ??= []).push(stepLoss / Math.max(1, stepCount));
@@ -95,7 +121,7 @@ export function initTrainPanel(onModel: (bytes: Uint8Array) => void): void {
       if (download.href) URL.revokeObjectURL(download.href);
       download.href = URL.createObjectURL(blob);
       download.hidden = false;
-      onModel(m.model);
+      if (m.net === 'lenet5') onModel(m.model);
     } else if (m.type === 'paused') {
       startBtn.disabled = false;
       pauseBtn.disabled = true;
@@ -119,14 +145,30 @@ export function initTrainPanel(onModel: (bytes: Uint8Array) => void): void {
     status.dataset.running = 'true';
   };
   pauseBtn.onclick = () => send({ type: 'pause' });
-  resetBtn.onclick = () => {
-    send({ type: 'reset', seed: Math.floor(Math.random() * 2 ** 31) });
+  const reset = (seed: number): void => {
+    send({ type: 'reset', seed, net });
     history = { epochs: [], history: {} };
     stepLoss = stepAcc = stepCount = 0;
     last = { step: 0, epoch: 0, testAccuracy: NaN };
     chart.replaceChildren();
-    startBtn.disabled = false;
     pauseBtn.disabled = true;
+    status.dataset.running = 'false';
     describe();
+  };
+  resetBtn.onclick = () => reset(Math.floor(Math.random() * 2 ** 31));
+  netSelect.onchange = () => {
+    net = netSpec(netSelect.value).id;
+    showNet(net);
+    // Until the worker says 'ready' (the synthetic set is generated on first use).
+    startBtn.disabled = true;
+    netSelect.disabled = true;
+    delete status.dataset.ready;
+    reset(0);
+    status.textContent =
+      NETS[net].data === 'synthetic' ? 'generating the synthetic 32x32x3 images…' : 'preparing LeNet-5…';
+    filters.getContext('2d')?.clearRect(0, 0, filters.width, filters.height);
+    probe.getContext('2d')?.clearRect(0, 0, probe.width, probe.height);
+    maps.replaceChildren();
+    download.hidden = true;
   };
 }

@@ -1,3 +1,5 @@
+import type { NetId } from './train-nets.js';
+
 /** A greyscale or RGB image in [0, 1], [C, H, W] row-major, as posted between the worker and the page. */
 export interface ImagePayload {
   data: Float32Array;
@@ -19,14 +21,17 @@ export type ToWorker =
   | { type: 'load'; dataUrl: string }
   | { type: 'start'; settings: TrainSettings }
   | { type: 'pause' }
-  | { type: 'reset'; seed: number };
+  /** A fresh model of network `net` (its data loaded or generated first), weights from `seed`. */
+  | { type: 'reset'; seed: number; net: NetId };
 
 /** Messages from the training worker to the page. */
 export type FromWorker =
-  | { type: 'ready'; backend: string; trainCount: number; testCount: number }
+  /** Sent after 'load' and after every 'reset': the network and its data are ready to train. */
+  | { type: 'ready'; net: NetId; backend: string; trainCount: number; testCount: number }
   | { type: 'step'; step: number; epoch: number; loss: number; accuracy: number; imagesPerSecond: number }
   | {
       type: 'eval';
+      net: NetId;
       step: number;
       epoch: number;
       testLoss: number;

@@ -1,19 +1,28 @@
-// The training loop of the playground, in a Web Worker so the page stays responsive: LeNet-5
-// (modern variant, 1x28x28) on the MNIST subset, Adam, cross-entropy. It posts every step's loss
-// and accuracy, and every `evalEvery` steps the test accuracy, the first layer's filters, the
-// activation maps of one test digit and the model itself (for the page's drawing panel).
+// The training loop of the playground, in a Web Worker so the page stays responsive: one of the
+// networks of train-nets.ts (LeNet-5 on the MNIST subset, or the ConvNetJS CIFAR-style net on the
+// synthetic 32x32x3 patterns generated here), Adam, cross-entropy. It posts every step's loss and
+// accuracy, and every `evalEvery` steps the test accuracy, the first layer's filters, the
+// activation maps of one test image and the model itself (for the page's drawing panel).
 import * as st from '../../src/index.js';
 import { selectBackend } from './backend-choice.js';
 import { loadMnistSubset, type MnistSubset } from './mnist-subset.js';
+import { syntheticPatterns } from './synthetic-patterns.js';
+import { netSpec, type NetId, type NetSpec } from './train-nets.js';
 import type { FromWorker, ImagePayload, ToWorker, TrainSettings } from './train-protocol.js';
 
-const ACTIVATION_LAYERS = ['relu1', 'relu2'];
 const EVAL_BATCH = 250;
+/** Sizes of the synthetic 32x32x3 training and test sets. */
+const SYNTHETIC_TRAIN = 3000;
+const SYNTHETIC_TEST = 500;
 /** Steps run between two looks at the message queue (so a pause is seen quickly). */
 const STEPS_PER_SLICE = 2;
 
+let mnist: MnistSubset | null = null;
+let synthetic: MnistSubset | null = null;
+let backendName = '';
+let net: NetSpec = netSpec('lenet5');
 let data: MnistSubset | null = null;
-let model = st.models.lenet5({ variant: 'modern' });
+let model = net.build();
 let optimizer = new st.optim.Adam(model.parameters(), { lr: 1e-3 });
 let step = 0;
 let running = false;
@@ -29,15 +38,31 @@ function image(t: st.Tensor): ImagePayload {
   return { data: Float32Array.from(t.data), shape: [c, h, w] };
 }
 
-function reset(newSeed: number): void {
+/** A fresh model of `id`, its data loaded (MNIST) or generated (synthetic) first; posts 'ready'. */
+function reset(newSeed: number, id: NetId): void {
+  running = false;
+  net = netSpec(id);
+  if (net.data === 'synthetic') synthetic ??= syntheticPatterns(SYNTHETIC_TRAIN, SYNTHETIC_TEST);
+  data = net.data === 'synthetic' ? synthetic : mnist;
+  if (!data) throw new st.ValueError('train worker', 'the MNIST subset is not loaded yet');
   seed = newSeed;
   st.manualSeed(seed);
-  model = st.models.lenet5({ variant: 'modern' });
+  model = net.build();
   optimizer = new st.optim.Adam(model.parameters(), { lr: 1e-3 });
   step = 0;
   order = [];
   cursor = 0;
+  post({
+    type: 'ready',
+    net: net.id,
+    backend: backendName,
+    trainCount: data.train.count,
+    testCount: data.test.count,
+  });
 }
+
+/** Images as the network sees them (see NetSpec.inputOffset). */
+const input = (x: st.Tensor): st.Tensor => (net.inputOffset === 0 ? x : x.sub(net.inputOffset));
 
 function nextBatch(subset: MnistSubset, size: number): { x: st.Tensor; y: st.Tensor } {
   const n = subset.train.count;
@@ -54,14 +79,16 @@ function nextBatch(subset: MnistSubset, size: number): { x: st.Tensor; y: st.Ten
     }
     idx.push(order[cursor++]!);
   }
-  const pixels = new Float32Array(size * 784);
+  const [, c, h, w] = subset.train.images.shape as [number, number, number, number];
+  const per = c * h * w;
+  const pixels = new Float32Array(size * per);
   const labels: number[] = [];
   const src = subset.train.images.data;
   idx.forEach((k, b) => {
-    pixels.set(src.subarray(k * 784, (k + 1) * 784), b * 784);
+    pixels.set(src.subarray(k * per, (k + 1) * per), b * per);
     labels.push(subset.train.labels.data[k]!);
   });
-  return { x: st.tensor(pixels, [size, 1, 28, 28]), y: st.tensor(labels) };
+  return { x: input(st.tensor(pixels, [size, c, h, w])), y: st.tensor(labels) };
 }
 
 function evaluate(subset: MnistSubset): FromWorker {
@@ -73,23 +100,24 @@ function evaluate(subset: MnistSubset): FromWorker {
       const end = Math.min(i + EVAL_BATCH, subset.test.count);
       const x = subset.test.images.slice(0, i, end);
       const y = subset.test.labels.slice(0, i, end);
-      const logits = model.forward(x);
+      const logits = model.forward(input(x));
       lossSum += st.crossEntropy(logits, y, { reduction: 'sum' }).item();
       correct += st.accuracy(logits, y) * (end - i);
     }
   });
   const probe = subset.test.images.slice(0, 0, 1);
-  const maps = st.viz.activations(model, probe, ACTIVATION_LAYERS);
+  const maps = st.viz.activations(model, input(probe), net.activationLayers);
   model.train();
   return {
     type: 'eval',
+    net: net.id,
     step,
     epoch: (step * lastSettings.batchSize) / subset.train.count,
     testLoss: lossSum / subset.test.count,
     testAccuracy: correct / subset.test.count,
-    filters: image(st.viz.filters(model, 'conv1')),
-    activations: ACTIVATION_LAYERS.map((layer) => ({ layer, grid: image(maps[layer]!.grid) })),
-    probe: image(probe.reshape([1, 28, 28])),
+    filters: image(st.viz.filters(model, net.filterLayer)),
+    activations: net.activationLayers.map((layer) => ({ layer, grid: image(maps[layer]!.grid) })),
+    probe: image(probe.reshape(probe.shape.slice(1))),
     model: st.encodeModelFile(model),
   };
 }
@@ -148,8 +176,7 @@ self.onmessage = (e: MessageEvent<ToWorker>) => {
       running = false;
       post({ type: 'paused', step });
     } else {
-      running = false;
-      reset(m.seed);
+      reset(m.seed, m.net);
     }
   } catch (err) {
     post({ type: 'error', message: err instanceof Error ? err.message : String(err) });
@@ -157,8 +184,7 @@ self.onmessage = (e: MessageEvent<ToWorker>) => {
 };
 
 async function init(dataUrl: string): Promise<void> {
-  const backend = await selectBackend();
-  reset(0);
-  data = await loadMnistSubset(dataUrl);
-  post({ type: 'ready', backend, trainCount: data.train.count, testCount: data.test.count });
+  backendName = await selectBackend();
+  mnist = await loadMnistSubset(dataUrl);
+  reset(0, 'lenet5');
 }

@@ -25,6 +25,7 @@ export function ensurePlaygroundBuild(): void {
     'playground/index.html',
     'playground/bench.html',
     'playground/vite.config.mjs',
+    'playground/public/_headers',
     'src',
     'scripts/playground-data.mjs',
   ]

@@ -14,7 +14,19 @@ const TYPES: Record<string, string> = {
   '.png': 'image/png',
 };
 
-/** A static file server for `root` on a free loopback port; resolves with its base URL. */
+/**
+ * The headers that make a page cross-origin isolated (`crossOriginIsolated`, SharedArrayBuffer for
+ * threaded WebAssembly); the playground's Vite dev server and preview send the same.
+ */
+export const ISOLATION_HEADERS = {
+  'cross-origin-opener-policy': 'same-origin',
+  'cross-origin-embedder-policy': 'require-corp',
+};
+
+/**
+ * A static file server for `root` on a free loopback port, sending {@link ISOLATION_HEADERS};
+ * resolves with its base URL.
+ */
 export async function serveStatic(root: string): Promise<{ url: string; close: () => Promise<void> }> {
   const server: Server = createServer((req, res) => {
     const path = decodeURIComponent(new URL(req.url ?? '/', 'http://localhost').pathname);
@@ -29,7 +41,10 @@ export async function serveStatic(root: string): Promise<{ url: string; close: (
       res.writeHead(404).end(`not found: ${path}`);
       return;
     }
-    res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' });
+    res.writeHead(200, {
+      'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
+      ...ISOLATION_HEADERS,
+    });
     createReadStream(file).pipe(res);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
