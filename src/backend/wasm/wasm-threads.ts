@@ -58,8 +58,12 @@ async function strideHelper(start, reply) {
 }
 `;
 
+// The import object's type as `instantiate` declares it: the repo's own WebAssembly declarations
+// (src/backend/wasm/webassembly.d.ts) in the library build, the DOM lib's in the playground build.
+type InstantiateImports = Parameters<typeof WebAssembly.instantiate>[1];
+
 /** The imports of the threaded module besides its memory: stdio answers ENOSYS (52). */
-export function threadedImports(memory: WebAssembly.Memory): Record<string, Record<string, unknown>> {
+export function threadedImports(memory: WebAssembly.Memory): InstantiateImports {
   const nosys = (): number => 52;
   return { env: { memory }, wasi_snapshot_preview1: { fd_close: nosys, fd_seek: nosys, fd_write: nosys } };
 }
