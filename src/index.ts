@@ -28,6 +28,7 @@ export { StrideError, ShapeError, DTypeError, ValueError, AutogradError } from '
 export { noGrad, enableGrad, isGradEnabled } from './autograd/grad-mode.js';
 export { gradcheck, type GradcheckOptions } from './autograd/gradcheck.js';
 export type { GradFn } from './autograd/grad-fn.js';
+export type { BackwardOptions } from './autograd/backward.js';
 export {
   freeGradientBuffers,
   gradientPoolStats,
