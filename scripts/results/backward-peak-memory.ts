@@ -9,8 +9,6 @@
 import { execFileSync } from 'node:child_process';
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import * as st from '../../src/node.js';
 
 const mode = process.env.STRIDE_PEAK_MODE;
@@ -33,29 +31,13 @@ if (mode === 'retain' || mode === 'free') {
     if (held) kept[0] = l;
     opt.step();
   }
-  const msPerStep = Math.round((performance.now() - t0) / 2);
-  // Typed-array storage still reachable while the last step's loss is held (as a logging loop
-  // that keeps its losses would hold it), after full collections.
-  setFlagsFromString('--expose-gc');
-  const gc = runInNewContext('gc') as () => void;
-  // ArrayBuffer storage is released by the sweeper after a collection: let it finish.
-  const settle = async () => {
-    for (let i = 0; i < 3; i++) {
-      gc();
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  };
-  await settle();
-  const withLoss = process.memoryUsage().arrayBuffers;
   kept.length = 0;
-  await settle();
-  const heldByLossMB = Math.round((withLoss - process.memoryUsage().arrayBuffers) / 1024 / 1024);
+  const msPerStep = Math.round((performance.now() - t0) / 2);
   console.log(
     JSON.stringify({
       mode,
       held,
       peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
-      heldByLossMB,
       rssBeforeStepsMB: Math.round(baseline / 1024 / 1024),
       msPerStep,
     }),
