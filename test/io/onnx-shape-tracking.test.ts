@@ -158,3 +158,23 @@ test('Clip imports as ReLU6, ReLU or Hardtanh by its bounds; Pad other than zero
   const x = st.ones([1, 1, 2, 2]);
   assertClose(g.forward(x), st.pad(x, [0, 2, 1, 0], 0.5));
 });
+
+test('a shape value built as a layer for one reader still folds for the others', () => {
+  const b = new OnnxBuilder();
+  b.reserve('x');
+  const s = b.op('Shape', ['x']);
+  const ones = b.op('ConstantOfShape', [s], {
+    value: { name: 'v', dims: [1], dataType: 1, data: Float32Array.of(1) },
+  });
+  const at = (i: number) =>
+    b.op('Unsqueeze', [b.op('Gather', [s, b.ints([i], 'i', [])]), b.ints([0], 'axes')]);
+  const target = b.op('Concat', [at(0), at(1), b.ints([2, 2], 'rest')], { axis: 0 });
+  const count = b.op('ReduceSum', [ones], { keepdims: 0 }); // batch * n * 4
+  const y = b.op('Add', [b.op('Reshape', ['x', target]), count]);
+  const g = st.importOnnx(model(b, ['batch', 'n', 4], y));
+  const types = layerTypes(g);
+  assert.equal(types.get('OnnxOp[Shape]'), 1, 'ConstantOfShape reads the shape at run time');
+  for (const op of ['Gather', 'Unsqueeze', 'Concat']) assert.equal(types.get(`OnnxOp[${op}]`), undefined);
+  const x = st.randn([2, 3, 4]);
+  assertClose(g.forward(x), st.add(st.reshape(x, [2, 3, 2, 2]), 24));
+});

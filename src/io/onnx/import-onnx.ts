@@ -449,17 +449,23 @@ export function importOnnx(source: Uint8Array | OnnxModel, opts: ImportOnnxOptio
         symbols,
       );
       if (result) {
+        if (result.kind === 'const') {
+          values.set(output, result);
+          return;
+        }
         let built: GraphNode | null = null;
-        values.set(
-          output,
-          result.kind === 'const'
-            ? result
-            : {
-                kind: 'symbolic',
-                value: result.value,
-                materialize: () => (built ??= build(node, index, a, ins.map(materialized))),
-              },
-        );
+        const symbolic: Value = {
+          kind: 'symbolic',
+          value: result.value,
+          materialize: () => {
+            if (built) return built;
+            built = build(node, index, a, ins.map(materialized));
+            // Later readers still fold with the symbolic value; the layer serves those that need it.
+            values.set(output, symbolic);
+            return built;
+          },
+        };
+        values.set(output, symbolic);
         return;
       }
     }
