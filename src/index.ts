@@ -28,7 +28,12 @@ export { StrideError, ShapeError, DTypeError, ValueError, AutogradError } from '
 export { noGrad, enableGrad, isGradEnabled } from './autograd/grad-mode.js';
 export { gradcheck, type GradcheckOptions } from './autograd/gradcheck.js';
 export type { GradFn } from './autograd/grad-fn.js';
-export { freeGradientBuffers } from './tensor/gradient-buffer-pool.js';
+export type { BackwardOptions } from './autograd/backward.js';
+export {
+  freeGradientBuffers,
+  gradientPoolStats,
+  type GradientPoolStats,
+} from './tensor/gradient-buffer-pool.js';
 export { backend, setBackend, listBackends, registerBackend, withBackend } from './backend/registry.js';
 export {
   initWasmBackend,

@@ -8,14 +8,46 @@ import {
   releaseGradientBuffer,
   withGradientPool,
 } from '../tensor/gradient-buffer-pool.js';
+import type { GradFn } from './grad-fn.js';
 import { noGrad } from './grad-mode.js';
+
+/** Options of `Tensor.backward`. */
+export interface BackwardOptions {
+  /**
+   * Keep the graph (the tensors each operation saved for its backward) so that another backward
+   * pass can run through it; by default each node lets go of them as soon as its backward has run,
+   * as PyTorch does without `retain_graph`.
+   */
+  retainGraph?: boolean;
+}
+
+/** What a node of the graph becomes once its backward ran: no inputs, nothing saved. */
+function consumed(fn: GradFn): GradFn {
+  // Only the name and attributes are kept: a closure over `fn` would keep everything it saved.
+  const { name, attrs } = fn;
+  return {
+    name,
+    inputs: [],
+    attrs,
+    backward: () => {
+      throw new AutogradError(
+        'backward',
+        `the graph through '${name}' was already used by a backward pass, which freed the tensors it saved. ` +
+          'Fix: pass { retainGraph: true } to the first backward() to run backward through the same graph again, ' +
+          'or recompute the forward pass',
+      );
+    },
+  };
+}
 
 /**
  * Reverse-mode differentiation from `root`. Visits the graph in reverse topological order,
  * summing the gradients that reach each tensor, and accumulates into `.grad` of every leaf that
- * requires a gradient (so two backward calls add up, as in PyTorch).
+ * requires a gradient (so two backward calls add up, as in PyTorch). Each node drops the tensors
+ * its operation saved (activations) as soon as its backward has run, unless `retainGraph`.
  */
-export function backward(root: Tensor, grad?: Tensor): void {
+export function backward(root: Tensor, grad?: Tensor, options: BackwardOptions = {}): void {
+  const retain = options.retainGraph === true;
   if (!root.requiresGrad) {
     throw new AutogradError(
       'backward',
@@ -67,6 +99,7 @@ export function backward(root: Tensor, grad?: Tensor): void {
     }
   }
 
+  visited.clear();
   const grads = new Map<Tensor, Tensor>([[root, seed]]);
   // How many pending gradients (values of `grads`) share each storage buffer: a gradient whose
   // node has run is handed back to the buffer pool once no pending gradient shares its storage.
@@ -86,20 +119,25 @@ export function backward(root: Tensor, grad?: Tensor): void {
   hold(seed);
   withGradientPool(() =>
     noGrad(() => {
-      for (let k = order.length - 1; k >= 0; k--) {
-        const t = order[k]!;
+      while (order.length > 0) {
+        // The engine holds each tensor only until its node has run.
+        const t = order.pop()!;
+        const fn = t.gradFn;
+        // Let go of what the operation saved for its backward: once this node has run, the
+        // activations it kept are garbage unless something else holds them.
+        if (fn && !retain) t.gradFn = consumed(fn);
         const g = grads.get(t);
         if (!g) continue;
         grads.delete(t);
-        if (!t.gradFn) {
+        if (!fn) {
           const total = t.grad ? add(t.grad, g) : g;
           escapeGradientBuffer(total.data);
           t.grad = total;
           drop(g);
           continue;
         }
-        const inGrads = t.gradFn.backward(g);
-        const inputs = t.gradFn.inputs;
+        const inGrads = fn.backward(g);
+        const inputs = fn.inputs;
         for (let j = 0; j < inputs.length; j++) {
           const inp = inputs[j]!;
           const ig = inGrads[j];
@@ -107,7 +145,7 @@ export function backward(root: Tensor, grad?: Tensor): void {
           if (!shapesEqual(ig.shape, inp.shape)) {
             throw new AutogradError(
               'backward',
-              `internal error: ${t.gradFn.name} returned a gradient of shape [${ig.shape.join(', ')}] ` +
+              `internal error: ${fn.name} returned a gradient of shape [${ig.shape.join(', ')}] ` +
                 `for an input of shape [${inp.shape.join(', ')}]`,
             );
           }

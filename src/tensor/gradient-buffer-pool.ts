@@ -23,6 +23,10 @@ let pooledBytes = 0;
 /** Buffers handed out by the pool that may come back (not escaped). */
 const returnable = new WeakSet<ArrayBufferLike>();
 let depth = 0;
+/** Counters for {@link gradientPoolStats}. */
+let outstanding = 0;
+let taken = 0;
+let reusedCount = 0;
 
 const keyOf = (dtype: DType, length: number): string => `${dtype}:${length}`;
 
@@ -46,7 +50,10 @@ export function takeGradientBuffer(dtype: DType, length: number): FloatArray | n
   if (length < MIN_POOLED_LENGTH) return null;
   const list = free.get(keyOf(dtype, length));
   const reused = list?.pop();
+  taken++;
+  outstanding++;
   if (reused) {
+    reusedCount++;
     pooledBytes -= reused.byteLength;
     reused.fill(0);
     returnable.add(reused.buffer);
@@ -59,7 +66,7 @@ export function takeGradientBuffer(dtype: DType, length: number): FloatArray | n
 
 /** Mark the storage of `a` as held outside the engine: it will never be reused. */
 export function escapeGradientBuffer(a: FloatArray): void {
-  returnable.delete(a.buffer);
+  if (returnable.delete(a.buffer)) outstanding--;
 }
 
 /**
@@ -70,6 +77,7 @@ export function releaseGradientBuffer(a: FloatArray): void {
   const buffer = a.buffer;
   if (!returnable.has(buffer) || a.byteOffset !== 0 || a.byteLength !== buffer.byteLength) return;
   returnable.delete(buffer);
+  outstanding--;
   if (pooledBytes + a.byteLength > MAX_POOLED_BYTES) return;
   const dtype: DType = a instanceof Float64Array ? 'float64' : 'float32';
   const key = keyOf(dtype, a.length);
@@ -92,4 +100,29 @@ export function freeGradientBuffers(): number {
   free.clear();
   pooledBytes = 0;
   return released;
+}
+
+/** What the gradient buffer pool holds and has handed out, for leak checks and tuning. */
+export interface GradientPoolStats {
+  /** Buffers handed out that have neither come back nor escaped to the user. */
+  readonly outstanding: number;
+  /** Free buffers kept for reuse. */
+  readonly freeBuffers: number;
+  /** Bytes of the free buffers. */
+  readonly pooledBytes: number;
+  /** Buffers handed out since the process started. */
+  readonly taken: number;
+  /** ... of which were reused rather than allocated. */
+  readonly reused: number;
+}
+
+/**
+ * Counters of the gradient buffer pool. Between training steps `outstanding` stays at the same
+ * value step after step; a count that grows means buffers are taken and never handed back (each
+ * step then allocates afresh).
+ */
+export function gradientPoolStats(): GradientPoolStats {
+  let freeBuffers = 0;
+  for (const list of free.values()) freeBuffers += list.length;
+  return { outstanding, freeBuffers, pooledBytes, taken, reused: reusedCount };
 }

@@ -1,5 +1,5 @@
 import type { GradFn } from '../autograd/grad-fn.js';
-import { backward as runBackward } from '../autograd/backward.js';
+import { backward as runBackward, type BackwardOptions } from '../autograd/backward.js';
 import { ShapeError, ValueError } from '../errors.js';
 import * as ew from '../ops/elementwise.js';
 import { matmul } from '../ops/matmul.js';
@@ -94,10 +94,12 @@ export class Tensor {
 
   /**
    * Back-propagate from this tensor. Without an argument the tensor must hold one element
-   * (a loss); otherwise pass the gradient of some scalar with respect to this tensor.
+   * (a loss); otherwise pass the gradient of some scalar with respect to this tensor. Each
+   * operation's saved tensors are freed as soon as its backward has run; pass
+   * `{ retainGraph: true }` to run backward through the same graph again.
    */
-  backward(grad?: Tensor): void {
-    runBackward(this, grad);
+  backward(grad?: Tensor, options?: BackwardOptions): void {
+    runBackward(this, grad, options);
   }
 
   /** Clear the accumulated gradient. */

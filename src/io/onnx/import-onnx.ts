@@ -13,6 +13,7 @@ import { layerRowForOnnxOp } from '../catalog/layers.js';
 import { ModelFileError } from '../model-file-error.js';
 import { foldedOutputBound } from './fold-bound.js';
 import { OnnxAttrs } from './onnx-attributes.js';
+import { importedLayer } from './imported-layers.js';
 import { OnnxOp, type OnnxConstant, type OnnxSlot } from './onnx-op-layer.js';
 import { MULTI_OUTPUT_OPS, ONNX_KERNELS, isSupportedOnnxOp } from './onnx-ops.js';
 import {
@@ -22,6 +23,8 @@ import {
   type OnnxNode,
   type OnnxTensor,
 } from './onnx-proto.js';
+import { constantReshapeTarget, foldShapeArithmetic, type SymbolicValue } from './shape-arithmetic.js';
+import { declaredShape, inferOutputShapes, SymbolSource, type Dim } from './shape-inference.js';
 
 /** Options of {@link importOnnx}. */
 export interface ImportOnnxOptions {
@@ -29,7 +32,15 @@ export interface ImportOnnxOptions {
   file?: string;
 }
 
-type Value = { kind: 'const'; tensor: Tensor } | { kind: 'node'; node: GraphNode; rank: number | null };
+/** A value computed at run time by a layer, with its rank and tracked shape where known. */
+type NodeValue = { kind: 'node'; node: GraphNode; rank: number | null; shape: Dim[] | null };
+/** A value of the graph: a constant, a run-time value, or shape arithmetic with run-time sizes. */
+type Value =
+  | { kind: 'const'; tensor: Tensor }
+  | NodeValue
+  | { kind: 'symbolic'; value: SymbolicValue; materialize: () => GraphNode };
+/** An input of a layer being built: symbolic values are built into run-time values first. */
+type BuiltValue = { kind: 'const'; tensor: Tensor } | NodeValue | null;
 
 /** The most values constant folding may create while importing one model (64 Mi, 256 MiB of float32). */
 const MAX_FOLDED_ELEMENTS = 2 ** 26;
@@ -254,6 +265,10 @@ export function importOnnx(source: Uint8Array | OnnxModel, opts: ImportOnnxOptio
   for (const t of g.initializers) values.set(t.name, { kind: 'const', tensor: toTensor(t) });
   const ranks = new Map<string, number>();
   for (const v of [...g.inputs, ...g.valueInfo, ...g.outputs]) if (v.shape) ranks.set(v.name, v.shape.length);
+  const declaredShapes = new Map<string, (number | string | null)[]>();
+  for (const v of [...g.valueInfo, ...g.outputs]) if (v.shape) declaredShapes.set(v.name, v.shape);
+  const symbols = new SymbolSource();
+  const graphOutputs = new Set(g.outputs.map((o) => o.name));
 
   const graph = new Graph();
   const used = new Set<string>();
@@ -271,63 +286,24 @@ export function importOnnx(source: Uint8Array | OnnxModel, opts: ImportOnnxOptio
     const perSample =
       rest && rest.every((d): d is number => typeof d === 'number' && d > 0) ? rest : undefined;
     const node = graph.input(perSample, unique(sanitize(input.name)));
-    values.set(input.name, { kind: 'node', node, rank: shape ? shape.length : null });
+    values.set(input.name, {
+      kind: 'node',
+      node,
+      rank: shape ? shape.length : null,
+      shape: shape ? declaredShape(shape, symbols) : null,
+    });
   }
   if (graph.inputNames.length === 0)
     refuse(file, 'the model has no inputs', 'export the model with at least one input');
 
   const secondaryOutputs = new Set<string>();
   let folded = 0;
-  g.nodes.forEach((original, index) => {
-    const node = withOutputCount(original);
-    const a = new OnnxAttrs(node.opType, node.attributes);
-    const ins = node.inputs.map((name) => {
-      if (name === '') return null;
-      const v = values.get(name);
-      if (!v)
-        refuse(
-          file,
-          `node ${index} (${node.opType}) reads '${name}', which no earlier node produces`,
-          'the graph must be topologically sorted',
-        );
-      if (secondaryOutputs.has(name)) {
-        refuse(
-          file,
-          `node ${index} (${node.opType}) reads '${name}', a secondary output of its producer, which Stride does not compute`,
-          'export the model without using mask or index outputs',
-        );
-      }
-      return v;
-    });
+
+  /** Build `node` as a layer on its inputs (run-time values, constants and omitted ones); returns its first output. */
+  const build = (node: OnnxNode, index: number, a: OnnxAttrs, ins: readonly BuiltValue[]): GraphNode => {
     const multi = MULTI_OUTPUT_OPS.has(node.opType);
-    if (!multi) for (const o of node.outputs.slice(1)) if (o !== '') secondaryOutputs.add(o);
     const dynamic = ins.flatMap((v, i) => (v?.kind === 'node' ? [i] : []));
-    const output =
-      node.outputs[0] ?? refuse(file, `node ${index} (${node.opType}) has no output`, 'check the model');
-    if (dynamic.length === 0) {
-      const args = ins.map((v) => (v?.kind === 'const' ? v.tensor : null));
-      const bound = foldedOutputBound(node.opType, args, a);
-      if (bound === null) {
-        refuse(
-          file,
-          `node ${index} (${node.opType}) computes on constants only, which Stride folds only for shape arithmetic and element-wise operators`,
-          'export the model with constant folding',
-        );
-      }
-      folded += bound;
-      if (bound > MAX_FOLDED_ELEMENTS || folded > MAX_FOLDED_ELEMENTS) {
-        refuse(
-          file,
-          `folding the constants of node ${index} (${node.opType}) would create ${bound} values`,
-          `Stride folds at most ${MAX_FOLDED_ELEMENTS} values; the file is corrupt or hostile`,
-        );
-      }
-      const result = noGrad(() => ONNX_KERNELS[node.opType]!(args, a, opset));
-      node.outputs.forEach((o, k) => {
-        if (o !== '' && (k === 0 || multi)) values.set(o, { kind: 'const', tensor: result[k]! });
-      });
-      return;
-    }
+    const output = node.outputs[0]!;
     const firstRank =
       ins[0]?.kind === 'node' ? ins[0].rank : ins[0]?.kind === 'const' ? ins[0].tensor.ndim : null;
     const consts = ins.map((v) => (v?.kind === 'const' ? v.tensor : null));
@@ -357,9 +333,33 @@ export function importOnnx(source: Uint8Array | OnnxModel, opts: ImportOnnxOptio
         ),
         outputIndex,
       );
+    const shapes = inferOutputShapes(
+      node.opType,
+      ins.map((v) =>
+        v === null
+          ? null
+          : v.kind === 'const'
+            ? { shape: v.tensor.shape, value: v.tensor }
+            : { shape: v.shape, value: null },
+      ),
+      a,
+      opset,
+      node.outputs.length,
+      symbols,
+    );
+    const shapeOf = (k: number): Dim[] | null => {
+      const name = node.outputs[k] ?? '';
+      const declared = declaredShapes.get(name);
+      return shapes[k] ?? (declared ? declaredShape(declared, symbols) : null);
+    };
     // Every parameter of a native layer is copied from the file: drawing initial weights first
     // would only be overwritten (for VGG-11-BN, 133M random numbers).
-    const layer = skipInit(() => nativeLayer(node, a, opset, consts, dynamic, firstRank)) ?? generic(0);
+    const layer =
+      skipInit(
+        () =>
+          nativeLayer(node, a, opset, consts, dynamic, firstRank) ??
+          importedLayer(node.opType, a, opset, consts, dynamic, firstRank),
+      ) ?? generic(0);
     const args = dynamic.map((i) => (ins[i] as { node: GraphNode }).node);
     const name = unique(sanitize(node.name) || `${node.opType.toLowerCase()}_${index}`);
     const gn = graph.add(name, layer, ...args);
@@ -367,14 +367,17 @@ export function importOnnx(source: Uint8Array | OnnxModel, opts: ImportOnnxOptio
       // One layer per further output, each computing the operator and returning its own part.
       node.outputs.forEach((o, k) => {
         if (k === 0 || o === '') return;
+        const shape = shapeOf(k);
         values.set(o, {
           kind: 'node',
           node: graph.add(unique(`${name}_out${k}`), generic(k), ...args),
-          rank: firstRank,
+          rank: shape ? shape.length : firstRank,
+          shape,
         });
       });
     }
-    let rank: number | null = ranks.get(output) ?? null;
+    const shape = shapeOf(0);
+    let rank: number | null = shape ? shape.length : (ranks.get(output) ?? null);
     if (rank === null) {
       const dynRanks = dynamic.map((i) => (ins[i] as { rank: number | null }).rank);
       if (RANK_KEEPING.has(node.opType)) rank = firstRank;
@@ -386,7 +389,118 @@ export function importOnnx(source: Uint8Array | OnnxModel, opts: ImportOnnxOptio
       else if (node.opType === 'MatMul' && dynRanks.every((r) => r !== null))
         rank = Math.max(...(dynRanks as number[]), consts[1]?.ndim ?? 0);
     }
-    values.set(output, { kind: 'node', node: gn, rank });
+    values.set(output, { kind: 'node', node: gn, rank, shape });
+    return gn;
+  };
+
+  /** A symbolic value as a run-time value: the layers that compute it, built on first use. */
+  const materialized = (v: Value | null): BuiltValue => {
+    if (v?.kind !== 'symbolic') return v;
+    const shape = [...v.value.values.shape];
+    return { kind: 'node', node: v.materialize(), rank: shape.length, shape };
+  };
+
+  g.nodes.forEach((original, index) => {
+    const node = withOutputCount(original);
+    const a = new OnnxAttrs(node.opType, node.attributes);
+    const ins = node.inputs.map((name) => {
+      if (name === '') return null;
+      const v = values.get(name);
+      if (!v)
+        refuse(
+          file,
+          `node ${index} (${node.opType}) reads '${name}', which no earlier node produces`,
+          'the graph must be topologically sorted',
+        );
+      if (secondaryOutputs.has(name)) {
+        refuse(
+          file,
+          `node ${index} (${node.opType}) reads '${name}', a secondary output of its producer, which Stride does not compute`,
+          'export the model without using mask or index outputs',
+        );
+      }
+      return v;
+    });
+    const multi = MULTI_OUTPUT_OPS.has(node.opType);
+    if (!multi) for (const o of node.outputs.slice(1)) if (o !== '') secondaryOutputs.add(o);
+    const output =
+      node.outputs[0] ?? refuse(file, `node ${index} (${node.opType}) has no output`, 'check the model');
+    // Shape arithmetic on tracked shapes is folded now; its layers are built only if a layer reads
+    // a value that keeps a run-time size (see shape-arithmetic.ts). Graph outputs stay computed.
+    const symbolicIn = ins.some((v) => v?.kind === 'symbolic');
+    if (
+      !multi &&
+      !graphOutputs.has(output) &&
+      (symbolicIn || (node.opType === 'Shape' && ins[0]?.kind === 'node'))
+    ) {
+      const result = foldShapeArithmetic(
+        node.opType,
+        ins.map((v) =>
+          v === null
+            ? null
+            : v.kind === 'node'
+              ? { kind: 'dynamic', shape: v.shape }
+              : v.kind === 'const'
+                ? v
+                : v,
+        ),
+        a,
+        opset,
+        symbols,
+      );
+      if (result) {
+        if (result.kind === 'const') {
+          values.set(output, result);
+          return;
+        }
+        let built: GraphNode | null = null;
+        const symbolic: Value = {
+          kind: 'symbolic',
+          value: result.value,
+          materialize: () => {
+            if (built) return built;
+            built = build(node, index, a, ins.map(materialized));
+            // Later readers still fold with the symbolic value; the layer serves those that need it.
+            values.set(output, symbolic);
+            return built;
+          },
+        };
+        values.set(output, symbolic);
+        return;
+      }
+    }
+    const target = ins[1];
+    if (node.opType === 'Reshape' && ins[0]?.kind === 'node' && target?.kind === 'symbolic') {
+      const allowZero = opset >= 14 && a.int('allowzero', 0) === 1;
+      const fixed = constantReshapeTarget(target.value, ins[0].shape, allowZero);
+      if (fixed) ins[1] = { kind: 'const', tensor: fixed };
+    }
+    const built = ins.map(materialized);
+    if (built.every((v) => v?.kind !== 'node')) {
+      const args = built.map((v) => (v?.kind === 'const' ? v.tensor : null));
+      const bound = foldedOutputBound(node.opType, args, a);
+      if (bound === null) {
+        refuse(
+          file,
+          `node ${index} (${node.opType}) computes on constants only, which Stride folds only for shape arithmetic and element-wise operators`,
+          'export the model with constant folding',
+        );
+      }
+      folded += bound;
+      if (bound > MAX_FOLDED_ELEMENTS || folded > MAX_FOLDED_ELEMENTS) {
+        refuse(
+          file,
+          `folding the constants of node ${index} (${node.opType}) would create ${bound} values`,
+          `Stride folds at most ${MAX_FOLDED_ELEMENTS} values; the file is corrupt or hostile`,
+        );
+      }
+      const result = noGrad(() => ONNX_KERNELS[node.opType]!(args, a, opset));
+      node.outputs.forEach((o, k) => {
+        if (o !== '' && (k === 0 || multi)) values.set(o, { kind: 'const', tensor: result[k]! });
+      });
+      return;
+    }
+    build(node, index, a, built);
   });
   const outputs = g.outputs.map((o) => {
     if (secondaryOutputs.has(o.name)) {
@@ -404,7 +518,7 @@ export function importOnnx(source: Uint8Array | OnnxModel, opts: ImportOnnxOptio
         `the graph output '${o.name}' is a constant`,
         'Stride imports graphs whose outputs depend on their inputs',
       );
-    return v.node;
+    return v.kind === 'symbolic' ? v.materialize() : v.node;
   });
   graph.output(...outputs);
   applyCardMetadata('importOnnx', graph, model.metadata, file);
