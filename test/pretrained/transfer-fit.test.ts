@@ -21,7 +21,7 @@ test(
       st.preprocessImage(backbone, digits.get(i).x),
     );
     const data = new st.TensorDataset({
-      data: st.concat(images, 0).data,
+      data: Float32Array.from(st.concat(images, 0).data),
       labels: digits.labels,
       sampleShape: [3, 32, 32],
     });
