@@ -53,7 +53,8 @@ function showPadding(p: Padding2d): string {
   return typeof p === 'string' ? p : typeof p === 'number' ? showPair([p, p]) : `[${p.join(', ')}]`;
 }
 
-function isZeroPadding(p: Padding2d): boolean {
+/** Whether padding `p` adds nothing (`'valid'`, 0 or all zeros). */
+export function isZeroPadding(p: Padding2d): boolean {
   return p === 'valid' || p === 0 || (Array.isArray(p) && p.every((v) => v === 0));
 }
 
@@ -196,8 +197,15 @@ export class Conv2d extends Module {
    * and are prepared by the backend once, then the activation in place on the fresh output. The
    * folded and prepared weights are made again when the weight, the bias or any of the batch
    * norm's tensors is replaced or its `version` changes. The layer's own `activation` must be null.
+   * `padding` ([top, bottom, left, right]) replaces the layer's own zero padding: the zero padding
+   * layer before it, merged in (the padded copy of the input is never made).
    */
-  forwardFused(x: Tensor, bn: BatchNorm2d | null, activation: FusedActivation | null): Tensor {
+  forwardFused(
+    x: Tensor,
+    bn: BatchNorm2d | null,
+    activation: FusedActivation | null,
+    padding?: readonly [number, number, number, number],
+  ): Tensor {
     return runAsLayer(this, [x], () => {
       let w = this.weight;
       let b = this.bias;
@@ -206,9 +214,8 @@ export class Conv2d extends Module {
         w = f.weight;
         b = f.bias;
       }
-      const y = conv2dPrepared(x, w, b, this.#options(), (p, backend) =>
-        this.#preparedWeights(w, p, backend),
-      );
+      const opts = padding ? { ...this.#options(), padding } : this.#options();
+      const y = conv2dPrepared(x, w, b, opts, (p, backend) => this.#preparedWeights(w, p, backend));
       return activation ? activateInPlace(y, activation) : y;
     });
   }

@@ -3,15 +3,18 @@ import { activateInPlace, type FusedActivation } from '../ops/fused-activation.j
 import type { Tensor } from '../tensor/tensor.js';
 import { ReLU, ReLU6 } from './activation-layers.js';
 import { isFoldableBatchNorm } from './batch-norm-folding.js';
-import { Conv2d } from './conv.js';
+import { Conv2d, isZeroPadding } from './conv.js';
 import { Add } from './merge.js';
 import type { Module } from './module.js';
 import { BatchNorm2d } from './normalization.js';
+import { ZeroPad2d } from './reshape-layers.js';
 
 // What `Sequential` and `Graph` run differently under `noGrad` (fast by default in inference):
 // conv -> batch norm -> ReLU/ReLU6 chains whose layers are all in evaluation mode run as one
 // convolution with the batch norm folded into its weights (prepared once per weight version) and
-// the activation applied in place; a sum followed by ReLU/ReLU6 activates the fresh sum in place.
+// the activation applied in place; a sum followed by ReLU/ReLU6 activates the fresh sum in place;
+// in graphs, a ZeroPad2d read only by an unpadded convolution becomes that convolution's padding
+// (Keras' stride-2 blocks pad explicitly: copying the padded input cost as much as the convolution).
 // The values are those of the layers run one by one, up to float rounding. Only layers of exactly
 // these classes, without hooks, are merged, so subclasses and hooks see what they always saw.
 
@@ -67,7 +70,7 @@ export function chainAt(layers: readonly Module[], i: number): (FusedConvChain &
 
 /** How a graph step runs in fused inference: as a chain, a sum with its activation, or as its input. */
 export type FusedStep =
-  | ({ kind: 'conv' } & FusedConvChain)
+  | ({ kind: 'conv'; padding?: readonly [number, number, number, number] } & FusedConvChain)
   | { kind: 'add'; add: Add; activation: FusedActivation }
   | { kind: 'alias' };
 
@@ -101,17 +104,28 @@ export function planGraph(
     return readers[i] === 1 && r >= 0 && steps[r]!.inputs.length === 1 ? r : -1;
   };
   const plan: (FusedStep | undefined)[] = steps.map(() => undefined);
+  // Step index of a convolution -> the ZeroPad2d before it, as [top, bottom, left, right].
+  const padOf = new Map<number, [number, number, number, number]>();
   steps.forEach((s, i) => {
     if (plan[i]) return;
     const m = s.module;
-    if (fusableConv(m) && s.inputs.length === 1) {
+    if (plainLayer(m, ZeroPad2d) && s.inputs.length === 1) {
+      const [left, right, top, bottom] = (m as ZeroPad2d).padding;
+      const j = soleReader(i);
+      const conv = j >= 0 ? steps[j]!.module : null;
+      if (Math.min(left, right, top, bottom) >= 0 && fusableConv(conv) && isZeroPadding(conv.padding)) {
+        plan[i] = { kind: 'alias' };
+        padOf.set(j, [top, bottom, left, right]);
+      }
+    } else if (fusableConv(m) && s.inputs.length === 1) {
+      const padding = padOf.get(i);
       const j = soleReader(i);
       const next = j >= 0 ? steps[j]!.module : null;
       const bn = fusableBatchNorm(next, m) ? next : null;
       const k = soleReader(bn ? j : i);
       const activation = k >= 0 ? fusableActivation(steps[k]!.module) : null;
-      if (!bn && !activation) return;
-      plan[i] = { kind: 'conv', conv: m, bn, activation };
+      if (!bn && !activation && !padding) return;
+      plan[i] = { kind: 'conv', conv: m, bn, activation, ...(padding ? { padding } : {}) };
       if (bn) plan[j] = { kind: 'alias' };
       if (activation) plan[k] = { kind: 'alias' };
     } else if (plainLayer(m, Add) && (m as Add).activation === null && s.inputs.length >= 2) {
@@ -131,7 +145,7 @@ export function runFusedStep(step: FusedStep, args: readonly Tensor[]): Tensor {
     case 'alias':
       return args[0]!;
     case 'conv':
-      return step.conv.forwardFused(args[0]!, step.bn, step.activation);
+      return step.conv.forwardFused(args[0]!, step.bn, step.activation, step.padding);
     case 'add':
       // A sum of two or more inputs is a fresh tensor that nothing else holds.
       return activateInPlace(step.add.forward(...args), step.activation);

@@ -184,4 +184,41 @@ describe('fused inference by default (eval mode under noGrad)', () => {
     assertClose(raw!, rawPlain!, { msg: 'the convolution output' });
     assertClose(out!, outPlain!, { msg: 'the activation output' });
   });
+
+  it('merges a ZeroPad2d read only by an unpadded convolution into its padding (Keras stride-2 blocks)', () => {
+    const g = new st.Graph();
+    const i = g.input();
+    // Asymmetric amounts on a non-square input, so that [left, right, top, bottom] -> [top, bottom, left, right] matters.
+    const pad = new st.ZeroPad2d([1, 0, 2, 1]);
+    const p = g.add('pad', pad, i);
+    const c = g.add('conv', new st.Conv2d(3, 4, 3, { stride: 2, rng: new st.Rng(11) }), p);
+    const n = g.add('bn', new st.BatchNorm2d(4), c);
+    const r = g.add('relu', new st.ReLU6(), n);
+    // A pad before a convolution with padding of its own, and one whose value is a graph output, stay.
+    const keptPad = new st.ZeroPad2d(1);
+    const p2 = g.add('pad2', keptPad, r);
+    const c2 = g.add('conv2', new st.Conv2d(4, 2, 3, { padding: 1, rng: new st.Rng(12) }), p2);
+    const outPad = new st.ZeroPad2d([0, 1, 0, 1]);
+    const p3 = g.add('pad3', outPad, c2);
+    const c3 = g.add('conv3', new st.Conv2d(2, 2, 2, { rng: new st.Rng(13) }), p3);
+    g.output(c3, p3);
+    randomizeNorms(g, new st.Rng(14));
+    g.eval();
+    const x = st.randn([2, 3, 9, 12], { rng: new st.Rng(15) });
+    const calls = new Map<st.Module, number>();
+    for (const m of [pad, keptPad, outPad]) {
+      const original = m.forward.bind(m);
+      m.forward = (t: st.Tensor): st.Tensor => {
+        calls.set(m, (calls.get(m) ?? 0) + 1);
+        return original(t);
+      };
+    }
+    const [fused, fusedPad] = st.noGrad(() => g.forwardAll(x));
+    assert.equal(calls.get(pad), undefined, 'the merged pad made no padded copy');
+    assert.equal(calls.get(keptPad), 1);
+    assert.equal(calls.get(outPad), 1);
+    const [want, wantPad] = st.enableGrad(() => g.forwardAll(x));
+    assertClose(fused!, want!, { msg: 'the output' });
+    assertClose(fusedPad!, wantPad!, { msg: 'the padded graph output' });
+  });
 });

@@ -107,7 +107,7 @@ test('face_recognition without its top pools the 256-channel feature map; with i
 
 const inception = nsfwjsModel('inception_v3');
 test(
-  'inception_v3 with avg pooling gives the pooled mixed10 features tfjs computes on a real photo; its blocks cover every convolution once',
+  'inception_v3 with avg pooling gives the pooled mixed10 features tfjs computes on a real photo, also after st.save/st.load; its blocks cover every convolution once',
   { skip: nsfwjsPhotoSkip(inception) },
   async () => {
     const g = st.pretrained.load('inception_v3', { pooling: 'avg' });
@@ -159,6 +159,23 @@ test(
     );
     const trunk = tf.model({ inputs: reference.inputs, outputs: reference.getLayer('mixed10').output });
     const fmap = trunk.predict(tf.tensor4d(p.nhwc, [1, 299, 299, 3])) as tf.Tensor;
-    assertClose(got, Array.from(await tf.mean(fmap, [1, 2]).data()), { atol: 1e-4, rtol: 1e-4 });
+    const want = Array.from(await tf.mean(fmap, [1, 2]).data());
+    assertClose(got, want, { atol: 1e-4, rtol: 1e-4 });
+
+    // st.save / st.load (architecture + weights + model card in one file) keeps the features.
+    const dir = mkdtempSync(join(tmpdir(), 'stride-pretrained-'));
+    try {
+      const file = join(dir, 'inception.safetensors');
+      st.save(g, file);
+      const loaded = st.load(file);
+      assert.deepEqual(loaded.preprocessing, g.preprocessing);
+      assertClose(
+        st.noGrad(() => loaded.forward(x)),
+        want,
+        { atol: 1e-4, rtol: 1e-4 },
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   },
 );
