@@ -7,6 +7,7 @@
         "src/activation.cc",
         "src/batch_norm.cc",
         "src/conv.cc",
+        "src/depthwise.cc",
         "src/cpu.cc",
         "src/elementwise.cc",
         "src/gemm.cc",
