@@ -8,6 +8,7 @@
         "src/batch_norm.cc",
         "src/conv.cc",
         "src/depthwise.cc",
+        "src/conv_clamp.cc",
         "src/cpu.cc",
         "src/elementwise.cc",
         "src/gemm.cc",

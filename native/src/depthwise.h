@@ -3,6 +3,8 @@
 // a GEMM, so they run as direct loops over each channel's plane.
 #pragma once
 
+#include <limits>
+
 #include "conv.h"
 
 namespace stride {
@@ -12,8 +14,13 @@ inline bool isDepthwise(const ConvGeometry& g) {
   return g.groups > 1 && g.groups == g.inChannels && g.groups == g.outChannels;
 }
 
-/** y = depthwise conv(x, w) + bias (bias may be null); g must be depthwise. */
-void depthwiseForward(const ConvGeometry& g, const float* x, const float* w, const float* bias, float* y);
+/**
+ * y = clamp(depthwise conv(x, w) + bias, lo, hi) (bias may be null); g must be depthwise. The
+ * clamp fuses ReLU (lo 0) or ReLU6 (lo 0, hi 6); the defaults leave y unclamped.
+ */
+void depthwiseForward(const ConvGeometry& g, const float* x, const float* w, const float* bias, float* y,
+                      float lo = -std::numeric_limits<float>::infinity(),
+                      float hi = std::numeric_limits<float>::infinity());
 /** dx = gradient with respect to the input (overwrites dx); g must be depthwise. */
 void depthwiseBackwardData(const ConvGeometry& g, const float* dy, const float* w, float* dx);
 /** dw = gradient with respect to the weight (overwrites dw); g must be depthwise. */
