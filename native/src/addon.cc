@@ -249,8 +249,9 @@ napi_value Conv2dForwardPacked(napi_env env, napi_callback_info info) {
     auto* packed = static_cast<PackedConvWeights*>(data);
     const int64_t before = packedBytes(*packed);
     // argv[6], argv[7]: the clamp of a fused activation (-Infinity, Infinity for none).
+    const float lo = static_cast<float>(number(env, a.argv[6])), hi = static_cast<float>(number(env, a.argv[7]));
     conv2dForwardClamped(g, f32(env, a.argv[1], "x"), f32(env, a.argv[2], "w"), packed, bias, f32(env, a.argv[5], "y"),
-                         static_cast<float>(number(env, a.argv[6])), static_cast<float>(number(env, a.argv[7])));
+                         lo, hi);
     // The GC should count the packed copy (as large as the weights) when it decides to collect.
     const int64_t grown = packedBytes(*packed) - before;
     int64_t adjusted = 0;

@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "depthwise.h"
+#include "elementwise.h"
 #include "multiversion.h"
 
 namespace stride {
@@ -23,7 +24,8 @@ void conv2dForwardClamped(const ConvGeometry& g, const float* x, const float* w,
   if (isDepthwise(g)) return depthwiseForward(g, x, w, bias, y, lo, hi);
   conv2dForwardPacked(g, x, w, packed, bias, y);
   if (std::isinf(lo) && lo < 0 && std::isinf(hi) && hi > 0) return;
-  clampInPlace(y, g.batch * g.outChannels * g.outH * g.outW, lo, hi);
+  parallelElements(g.batch * g.outChannels * g.outH * g.outW,
+                   [&](int64_t b, int64_t e) { clampInPlace(y + b, e - b, lo, hi); });
 }
 
 }  // namespace stride

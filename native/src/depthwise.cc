@@ -141,7 +141,10 @@ struct DirectPlan {
       : k(k_), s(s_), up(up_), padT(padT_), padL(padL_), srcH(srcH_), srcW(srcW_), outH(outH_), outW(outW_) {
     ld = ((outW - 1) * s + k + s - 1) / s;
   }
-  /** Rows of each sub-plane for a band of `rows` output rows: the taps' reach, plus one row that the dropped columns of the last row read into. */
+  /**
+   * Rows of each sub-plane for a band of `rows` output rows: the taps' reach, plus one row that
+   * the dropped columns of the last row read into.
+   */
   int64_t subRows(int64_t rows) const { return rows + (k - 1) / s + 1; }
   /** Floats of one sub-plane. */
   int64_t subFloats(int64_t rows) const { return subRows(rows) * ld; }
@@ -299,10 +302,10 @@ int64_t bandRowsFor(const DirectPlan& p) {
   return std::clamp<int64_t>(fit, 1, std::max<int64_t>(p.outH, 1));
 }
 
-// fn(plane, oy0, oy1, buf, tmp, bordersZero) for every band of every plane, in parallel: bands fit the buffer,
-// and are cut smaller where planes alone would leave a configured thread with under 4 tasks
-// (batch 1 of a few channels); small planes are grouped. Splitting never changes a result: each
-// output sums the same way.
+// fn(plane, oy0, oy1, buf, tmp, bordersZero) for every band of every plane, in parallel: bands
+// fit the buffer, and are cut smaller where planes alone would leave a configured thread with
+// under 4 tasks (batch 1 of a few channels); small planes are grouped. Splitting never changes a
+// result: each output sums the same way.
 template <typename Fn>
 void forEachBand(const DirectPlan& p, int64_t planes, double flops, const Fn& fn) {
   const int threads = threadsFor(flops);
@@ -312,8 +315,8 @@ void forEachBand(const DirectPlan& p, int64_t planes, double flops, const Fn& fn
   const size_t bufFloats = p.bufferFloats(rows), tmpFloats = static_cast<size_t>(rows * p.ld);
   // Small whole planes go several to a task (about 32K multiply-adds), keeping 4 tasks a thread.
   const int64_t planeWork = p.outH * p.ld * p.k * p.k;
-  const int64_t group =
-      bands > 1 ? 1 : std::clamp<int64_t>(32768 / std::max<int64_t>(planeWork, 1), 1, std::max<int64_t>(1, planes / (4 * numThreads())));
+  const int64_t most = std::max<int64_t>(1, planes / (4 * numThreads()));
+  const int64_t group = bands > 1 ? 1 : std::clamp<int64_t>(32768 / std::max<int64_t>(planeWork, 1), 1, most);
   const int64_t tasks = (planes * bands + group - 1) / group;
   ThreadPool::instance().parallelFor(tasks, threads, [&](int64_t task) {
     float* buf = scratch(Slot::Pad, bufFloats);
@@ -342,11 +345,12 @@ void depthwiseForward(const ConvGeometry& g, const float* x, const float* w, con
   const int64_t taps = g.kH * g.kW;
   if (directShape(g)) {
     const DirectPlan p(g.kH, g.strideH, 1, g.padTop, g.padLeft, g.inH, g.inW, g.outH, g.outW);
-    forEachBand(p, g.batch * g.outChannels, depthwiseFlops(g), [&](int64_t t, int64_t oy0, int64_t oy1, float* buf, float* tmp, bool z) {
+    const auto band = [&](int64_t t, int64_t oy0, int64_t oy1, float* buf, float* tmp, bool z) {
       const int64_t c = t % g.outChannels;
       directBandRun(&p, x + t * plane, w + c * taps, bias ? bias[c] : 0.0f, lo, hi, oy0, oy1, y + t * outPlane, buf,
                     tmp, z);
-    });
+    };
+    forEachBand(p, g.batch * g.outChannels, depthwiseFlops(g), band);
     return;
   }
   const bool clamp = lo > -std::numeric_limits<float>::infinity() || hi < std::numeric_limits<float>::infinity();
@@ -371,11 +375,12 @@ void depthwiseBackwardData(const ConvGeometry& g, const float* dy, const float* 
     for (int64_t c = 0; c < g.inChannels; c++)
       for (int64_t t = 0; t < taps; t++) flipped[c * taps + t] = w[c * taps + taps - 1 - t];
     const DirectPlan p(g.kH, 1, g.strideH, g.kH - 1 - g.padTop, g.kW - 1 - g.padLeft, g.outH, g.outW, g.inH, g.inW);
-    forEachBand(p, g.batch * g.inChannels, depthwiseFlops(g), [&](int64_t t, int64_t oy0, int64_t oy1, float* buf, float* tmp, bool z) {
+    const auto band = [&](int64_t t, int64_t oy0, int64_t oy1, float* buf, float* tmp, bool z) {
       const int64_t c = t % g.inChannels;
       directBandRun(&p, dy + t * outPlane, static_cast<const float*>(flipped + c * taps), 0.0f, -inf, inf, oy0, oy1,
                     dx + t * plane, buf, tmp, z);
-    });
+    };
+    forEachBand(p, g.batch * g.inChannels, depthwiseFlops(g), band);
     return;
   }
   const int threads = threadsFor(depthwiseFlops(g));
@@ -402,7 +407,8 @@ void depthwiseBackwardFilter(const ConvGeometry& g, const float* x, const float*
         // One band per plane: the zeros laid out for the first image serve the rest.
         const bool z = n > 0 && rows >= g.outH;
         for (int64_t oy0 = 0; oy0 < g.outH; oy0 += rows)
-          filterBandRun(&p, x + t * plane, dy + t * outPlane, oy0, std::min(g.outH, oy0 + rows), total, buf, tmp, z);
+          filterBandRun(&p, x + t * plane, dy + t * outPlane, oy0, std::min(g.outH, oy0 + rows), total, buf, tmp,
+                        z);
       }
       for (int64_t k = 0; k < taps; k++) dw[c * taps + k] = static_cast<float>(total[k]);
     });
