@@ -7,6 +7,8 @@
         "src/activation.cc",
         "src/batch_norm.cc",
         "src/conv.cc",
+        "src/depthwise.cc",
+        "src/conv_clamp.cc",
         "src/cpu.cc",
         "src/elementwise.cc",
         "src/gemm.cc",

@@ -13,6 +13,7 @@
 #include "batch_norm.h"
 #include "class_loss.h"
 #include "conv.h"
+#include "conv_clamp.h"
 #include "cpu.h"
 #include "elementwise.h"
 #include "gemm.h"
@@ -237,7 +238,7 @@ napi_value Conv2dPrepareWeights(napi_env env, napi_callback_info info) {
 
 napi_value Conv2dForwardPacked(napi_env env, napi_callback_info info) {
   return guarded(env, [&] {
-    Args a = args(env, info, 6);
+    Args a = args(env, info, 8);
     const ConvGeometry g = convGeometry(env, a.argv[0]);
     bool tagged = false;
     check(env, napi_check_object_type_tag(env, a.argv[3], &kPackedConvTag, &tagged), "checking packed weights");
@@ -247,7 +248,10 @@ napi_value Conv2dForwardPacked(napi_env env, napi_callback_info info) {
     const float* bias = isNullish(env, a.argv[4]) ? nullptr : f32(env, a.argv[4], "bias");
     auto* packed = static_cast<PackedConvWeights*>(data);
     const int64_t before = packedBytes(*packed);
-    conv2dForwardPacked(g, f32(env, a.argv[1], "x"), f32(env, a.argv[2], "w"), packed, bias, f32(env, a.argv[5], "y"));
+    // argv[6], argv[7]: the clamp of a fused activation (-Infinity, Infinity for none).
+    const float lo = static_cast<float>(number(env, a.argv[6])), hi = static_cast<float>(number(env, a.argv[7]));
+    conv2dForwardClamped(g, f32(env, a.argv[1], "x"), f32(env, a.argv[2], "w"), packed, bias, f32(env, a.argv[5], "y"),
+                         lo, hi);
     // The GC should count the packed copy (as large as the weights) when it decides to collect.
     const int64_t grown = packedBytes(*packed) - before;
     int64_t adjusted = 0;

@@ -5,7 +5,7 @@
 //                     weights; larger strides compute columns W_g^T * dY_g and scatter them (col2im).
 // 3x3 stride-1 convolutions with enough channels run through Winograd F(4x4, 3x3) instead
 // (winograd.cc), forward and the stride-1 backward-data alike.
-// Depthwise convolutions (one input and one output channel per group) use direct loops instead.
+// Depthwise convolutions (one input and one output channel per group) run in depthwise.cc.
 #include "conv.h"
 
 #include <algorithm>
@@ -13,6 +13,7 @@
 #include <cstring>
 #include <vector>
 
+#include "depthwise.h"
 #include "gemm.h"
 #include "multiversion.h"
 #include "thread_pool.h"
@@ -40,10 +41,6 @@ struct Dims {
 bool isPointwise(const ConvGeometry& g) {
   return g.kH == 1 && g.kW == 1 && g.strideH == 1 && g.strideW == 1 && g.padTop == 0 && g.padLeft == 0 &&
          g.outH == g.inH && g.outW == g.inW;
-}
-
-bool isDepthwise(const ConvGeometry& g) {
-  return g.groups > 1 && g.groups == g.inChannels && g.groups == g.outChannels;
 }
 
 // The im2col view of one group's input: row k = (c, ky, kx), column j = (n, oy, ox) holds
@@ -372,102 +369,6 @@ class Im2colTransposedB final : public BPacker {
  private:
   PatchView v_;
 };
-
-// ----- Depthwise convolution (groups == in channels == out channels) -----
-
-// One output plane: y = bias + sum over the window of w * x.
-STRIDE_INLINE void depthwisePlaneImpl(const ConvGeometry* gp, const float* x, const float* w, float bias, float* y) {
-  const ConvGeometry& g = *gp;
-  for (int64_t oy = 0; oy < g.outH; oy++) {
-    float* yr = y + oy * g.outW;
-    for (int64_t ox = 0; ox < g.outW; ox++) yr[ox] = bias;
-    for (int64_t ky = 0; ky < g.kH; ky++) {
-      const int64_t iy = oy * g.strideH - g.padTop + ky * g.dilationH;
-      if (iy < 0 || iy >= g.inH) continue;
-      const float* xr = x + iy * g.inW;
-      for (int64_t kx = 0; kx < g.kW; kx++) {
-        const float wv = w[ky * g.kW + kx];
-        const int64_t off = kx * g.dilationW - g.padLeft;
-        // Valid ox: 0 <= ox*sw + off < inW.
-        int64_t lo = off >= 0 ? 0 : (-off + g.strideW - 1) / g.strideW;
-        int64_t hi = g.inW - off <= 0 ? 0 : (g.inW - off + g.strideW - 1) / g.strideW;
-        hi = std::min(hi, g.outW);
-        if (g.strideW == 1) {
-          const float* xs = xr + off;
-          for (int64_t ox = lo; ox < hi; ox++) yr[ox] += wv * xs[ox];
-        } else {
-          for (int64_t ox = lo; ox < hi; ox++) yr[ox] += wv * xr[ox * g.strideW + off];
-        }
-      }
-    }
-  }
-}
-STRIDE_MULTIVERSION(depthwisePlane, depthwisePlaneImpl)
-
-// One input-gradient plane: dx += w * dy scattered over each window (dx zeroed here first).
-STRIDE_INLINE void depthwiseDataPlaneImpl(const ConvGeometry* gp, const float* dy, const float* w, float* dx) {
-  const ConvGeometry& g = *gp;
-  std::memset(dx, 0, g.inH * g.inW * sizeof(float));
-  for (int64_t oy = 0; oy < g.outH; oy++) {
-    const float* dyr = dy + oy * g.outW;
-    for (int64_t ky = 0; ky < g.kH; ky++) {
-      const int64_t iy = oy * g.strideH - g.padTop + ky * g.dilationH;
-      if (iy < 0 || iy >= g.inH) continue;
-      float* dxr = dx + iy * g.inW;
-      for (int64_t kx = 0; kx < g.kW; kx++) {
-        const float wv = w[ky * g.kW + kx];
-        const int64_t off = kx * g.dilationW - g.padLeft;
-        int64_t lo = off >= 0 ? 0 : (-off + g.strideW - 1) / g.strideW;
-        int64_t hi = g.inW - off <= 0 ? 0 : (g.inW - off + g.strideW - 1) / g.strideW;
-        hi = std::min(hi, g.outW);
-        if (g.strideW == 1) {
-          float* ds = dxr + off;
-          for (int64_t ox = lo; ox < hi; ox++) ds[ox] += wv * dyr[ox];
-        } else {
-          for (int64_t ox = lo; ox < hi; ox++) dxr[ox * g.strideW + off] += wv * dyr[ox];
-        }
-      }
-    }
-  }
-}
-STRIDE_MULTIVERSION(depthwiseDataPlane, depthwiseDataPlaneImpl)
-
-// Weight gradient of one channel summed over the batch: dw[ky, kx] = sum of dy * x over windows.
-// Accumulates in double: a kernel tap sums batch * outH * outW products.
-STRIDE_INLINE void depthwiseFilterChannelImpl(const ConvGeometry* gp, const float* x, const float* dy, int64_t c,
-                                              float* dw) {
-  const ConvGeometry& g = *gp;
-  const int64_t plane = g.inH * g.inW, outPlane = g.outH * g.outW;
-  for (int64_t ky = 0; ky < g.kH; ky++) {
-    for (int64_t kx = 0; kx < g.kW; kx++) {
-      const int64_t off = kx * g.dilationW - g.padLeft;
-      int64_t lo = off >= 0 ? 0 : (-off + g.strideW - 1) / g.strideW;
-      int64_t hi = g.inW - off <= 0 ? 0 : (g.inW - off + g.strideW - 1) / g.strideW;
-      hi = std::min(hi, g.outW);
-      double total = 0.0;
-      for (int64_t n = 0; n < g.batch; n++) {
-        const float* xp = x + (n * g.inChannels + c) * plane;
-        const float* dyp = dy + (n * g.outChannels + c) * outPlane;
-        for (int64_t oy = 0; oy < g.outH; oy++) {
-          const int64_t iy = oy * g.strideH - g.padTop + ky * g.dilationH;
-          if (iy < 0 || iy >= g.inH) continue;
-          const float* xr = xp + iy * g.inW;
-          const float* dyr = dyp + oy * g.outW;
-          float s = 0.0f;
-          if (g.strideW == 1) {
-            const float* xs = xr + off;
-            for (int64_t ox = lo; ox < hi; ox++) s += dyr[ox] * xs[ox];
-          } else {
-            for (int64_t ox = lo; ox < hi; ox++) s += dyr[ox] * xr[ox * g.strideW + off];
-          }
-          total += s;
-        }
-      }
-      dw[ky * g.kW + kx] = static_cast<float>(total);
-    }
-  }
-}
-STRIDE_MULTIVERSION(depthwiseFilterChannel, depthwiseFilterChannelImpl)
 
 // Column buffers of the col2im path aim at this many floats (1 MiB, about half an L2).
 constexpr int64_t kColumnsTarget = 256 * 1024;
@@ -910,14 +811,7 @@ void conv2dForwardPacked(const ConvGeometry& g, const float* x, const float* w, 
   if (packed && (packed->outChannels != g.outChannels || packed->kk != d.kk || packed->groups != g.groups))
     packed = nullptr;
   if (d.outPlane == 0 || g.batch == 0 || g.outChannels == 0) return;
-  if (isDepthwise(g)) {
-    const int threads = threadsFor(convFlops(g));
-    ThreadPool::instance().parallelFor(g.batch * g.outChannels, threads, [&](int64_t t) {
-      const int64_t c = t % g.outChannels;
-      depthwisePlane(&g, x + t * d.plane, w + c * g.kH * g.kW, bias ? bias[c] : 0.0f, y + t * d.outPlane);
-    });
-    return;
-  }
+  if (isDepthwise(g)) return depthwiseForward(g, x, w, bias, y);
   // Winograd keeps transforming the weights inside its tasks. Measured on ResNet-18 (fused, 2
   // threads, AVX-512): keeping all transformed weights U across calls (4x the weights, each
   // (panel, point) contiguous) ran 0.85-0.94x as fast at batch 1, where every weight is
@@ -951,14 +845,7 @@ void conv2dBackwardData(const ConvGeometry& g, const float* dy, const float* w, 
     return;
   }
   ThreadPool& pool = ThreadPool::instance();
-  if (isDepthwise(g)) {
-    const int threads = threadsFor(convFlops(g));
-    pool.parallelFor(g.batch * g.inChannels, threads, [&](int64_t t) {
-      const int64_t c = t % g.inChannels;
-      depthwiseDataPlane(&g, dy + t * d.outPlane, w + c * g.kH * g.kW, dx + t * d.plane);
-    });
-    return;
-  }
+  if (isDepthwise(g)) return depthwiseBackwardData(g, dy, w, dx);
   // Stride 1: dx = conv(dy, W') with W'[c][o][ky][kx] = W[o][c][kH-1-ky][kW-1-kx] within each
   // group, the transposed convolution. It wins when it runs through Winograd (3x3, one group), as
   // an indirect convolution (no packing), or as an implicit GEMM with enough input channels per
@@ -1029,13 +916,7 @@ void conv2dBackwardFilter(const ConvGeometry& g, const float* x, const float* dy
     std::memset(dw, 0, dwSize * sizeof(float));
     return;
   }
-  if (isDepthwise(g)) {
-    const int threads = threadsFor(convFlops(g));
-    ThreadPool::instance().parallelFor(g.outChannels, threads, [&](int64_t c) {
-      depthwiseFilterChannel(&g, x, dy, c, dw + c * g.kH * g.kW);
-    });
-    return;
-  }
+  if (isDepthwise(g)) return depthwiseBackwardFilter(g, x, dy, dw);
   if (filterGradientDot(g, x, dy, dw)) return;
   for (int64_t grp = 0; grp < g.groups; grp++) {
     OutputGradA a(g, dy, grp * d.og);

@@ -11,6 +11,7 @@
 #include "activation.h"
 #include "batch_norm.h"
 #include "conv.h"
+#include "conv_clamp.h"
 #include "elementwise.h"
 #include "gemm.h"
 #include "param_layouts.h"
@@ -95,8 +96,8 @@ STRIDE_EXPORT(stride_conv2d_packed_free) void strideConv2dPackedFree(PackedConvW
 
 STRIDE_EXPORT(stride_conv2d_forward_packed)
 void strideConv2dForwardPacked(const double* p, const float* x, const float* w, PackedConvWeights* packed,
-                               const float* bias, float* y) {
-  conv2dForwardPacked(convFromSlots(p), x, w, packed, bias, y);
+                               const float* bias, float* y, float lo, float hi) {
+  conv2dForwardClamped(convFromSlots(p), x, w, packed, bias, y, lo, hi);
 }
 
 STRIDE_EXPORT(stride_conv2d_backward_data)

@@ -1,3 +1,4 @@
+import type { FusedActivation } from '../ops/fused-activation.js';
 import type { FloatArray } from '../tensor/dtype.js';
 import type { ActivationOp } from './reference/activation.js';
 import type { PointwiseLossOp } from './reference/pointwise-loss.js';
@@ -31,7 +32,8 @@ export interface Backend {
   prepareConv2dWeights(p: Conv2dParams, w: FloatArray): PreparedConv2dWeights;
   /**
    * y = conv(x, w) + bias with the weights `prepareConv2dWeights` prepared. A handle made by
-   * another backend runs the normal kernel on its `weight`.
+   * another backend runs the normal kernel on its `weight`. With `activation` (inference fusion
+   * of conv -> ReLU/ReLU6), y is that activation of the sum: clamped to [0, Infinity] or [0, 6].
    */
   conv2dForwardPrepared(
     p: Conv2dParams,
@@ -39,6 +41,7 @@ export interface Backend {
     prepared: PreparedConv2dWeights,
     bias: FloatArray | null,
     y: FloatArray,
+    activation?: FusedActivation | null,
   ): void;
   /** dx = gradient of conv2d with respect to its input (overwrites dx). Also the transposed convolution. */
   conv2dBackwardData(p: Conv2dParams, dy: FloatArray, w: FloatArray, dx: FloatArray): void;

@@ -173,20 +173,24 @@ export class Conv2d extends Module {
    * under `noGrad` (or with {@link prepackWeights}) the backend's prepared weights are used.
    */
   forward(x: Tensor): Tensor {
-    let y: Tensor;
     if (!this.training && (this.prepackWeights || !isGradEnabled())) {
       const w = this.weight;
-      y = conv2dPrepared(x, w, this.bias, this.#options(), (p, backend) =>
-        this.#preparedWeights(w, p, backend),
+      // The layer's own activation is fused into the kernel here.
+      return conv2dPrepared(
+        x,
+        w,
+        this.bias,
+        this.#options(),
+        (p, backend) => this.#preparedWeights(w, p, backend),
+        this.activation,
       );
-    } else {
-      // Training drops what inference prepared (it would be stale after the next step anyway).
-      if (this.training) {
-        this.#prepared = null;
-        this.#folded = null;
-      }
-      y = conv2d(x, this.weight, this.bias, this.#options());
     }
+    // Training drops what inference prepared (it would be stale after the next step anyway).
+    if (this.training) {
+      this.#prepared = null;
+      this.#folded = null;
+    }
+    const y = conv2d(x, this.weight, this.bias, this.#options());
     return this.activation ? activateInPlace(y, this.activation) : y;
   }
 
@@ -194,8 +198,8 @@ export class Conv2d extends Module {
    * @internal The inference forward of this convolution followed by `bn` (in evaluation mode) and
    * `activation`, as containers run it in evaluation mode under `noGrad`: one convolution whose
    * weights have the batch norm folded in (w·γ/√(var+ε), as {@link fuseForInference} folds them)
-   * and are prepared by the backend once, then the activation in place on the fresh output. The
-   * folded and prepared weights are made again when the weight, the bias or any of the batch
+   * and are prepared by the backend once, the activation applied by the kernel as it writes the
+   * output. The folded and prepared weights are made again when the weight, the bias or any of the batch
    * norm's tensors is replaced or its `version` changes. The layer's own `activation` must be null.
    * `padding` ([top, bottom, left, right]) replaces the layer's own zero padding: the zero padding
    * layer before it, merged in (the padded copy of the input is never made).
@@ -215,8 +219,7 @@ export class Conv2d extends Module {
         b = f.bias;
       }
       const opts = padding ? { ...this.#options(), padding } : this.#options();
-      const y = conv2dPrepared(x, w, b, opts, (p, backend) => this.#preparedWeights(w, p, backend));
-      return activation ? activateInPlace(y, activation) : y;
+      return conv2dPrepared(x, w, b, opts, (p, backend) => this.#preparedWeights(w, p, backend), activation);
     });
   }
 

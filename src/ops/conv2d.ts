@@ -3,6 +3,7 @@ import type { Backend, Conv2dParams, PreparedConv2dWeights } from '../backend/ba
 import { kernels } from '../backend/registry.js';
 import { empty, type Tensor } from '../tensor/tensor.js';
 import { checkConvTensors, resolveConv2d, type Conv2dOptions } from './conv-params.js';
+import { recordActivation, type FusedActivation } from './fused-activation.js';
 
 /**
  * Gradient of a per-channel bias: dy of shape [batch, channels, plane] summed over batch and plane.
@@ -39,7 +40,8 @@ export type PreparedWeightsSource = (p: Conv2dParams, backend: Backend) => Prepa
  * {@link conv2d} whose forward reads weights the active backend prepared once
  * (`Backend.prepareConv2dWeights`), as `Conv2d` does in inference mode. `prepared` returns the
  * handle for the resolved geometry; it must have been prepared from weights holding the values
- * of `weight`, which the backward pass still reads.
+ * of `weight`, which the backward pass still reads. With `activation` the kernel applies ReLU or
+ * ReLU6 to its output as it writes it (one pass fewer than a separate activation).
  */
 export function conv2dPrepared(
   x: Tensor,
@@ -47,8 +49,9 @@ export function conv2dPrepared(
   bias: Tensor | null,
   opts: Conv2dOptions,
   prepared: PreparedWeightsSource,
+  activation: FusedActivation | null = null,
 ): Tensor {
-  return conv2dWith(x, weight, bias, opts, prepared);
+  return conv2dWith(x, weight, bias, opts, prepared, activation);
 }
 
 function conv2dWith(
@@ -57,15 +60,16 @@ function conv2dWith(
   b: Tensor | null,
   opts: Conv2dOptions,
   prepared: PreparedWeightsSource | null,
+  activation: FusedActivation | null = null,
 ): Tensor {
   const op = 'conv2d';
   const { params: p, pads, outShape } = resolveConv2d(op, x.shape, weight.shape, opts);
   checkConvTensors(op, x, weight, b, p.outChannels);
   const y = empty(outShape, x.dtype);
   const k = kernels();
-  if (prepared) k.conv2dForwardPrepared(p, x.data, prepared(p, k), b ? b.data : null, y.data);
+  if (prepared) k.conv2dForwardPrepared(p, x.data, prepared(p, k), b ? b.data : null, y.data, activation);
   else k.conv2dForward(p, x.data, weight.data, b ? b.data : null, y.data);
-  return record(
+  const conv = record(
     op,
     b ? [x, weight, b] : [x, weight],
     y,
@@ -92,4 +96,6 @@ function conv2dWith(
       group: p.groups,
     },
   );
+  // The kernel already applied a fused activation (prepared path only); record its backward.
+  return activation && prepared ? recordActivation(conv, activation) : conv;
 }

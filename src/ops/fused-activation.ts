@@ -41,6 +41,16 @@ export function activateInPlace(y: Tensor, activation: FusedActivation): Tensor 
   // ReLU6 is hardtanh(x, 0, 6): the backend's activation kernel (native: vectorized) in place.
   if (activation === 'relu') kernels().unary('relu', d, d);
   else kernels().activation('hardtanh', d, d, 0, 6);
+  return recordActivation(y, activation);
+}
+
+/**
+ * For a `y` whose values the kernel that made it has already passed through `activation` (a
+ * convolution with the activation fused): a tensor sharing `y`'s storage whose backward masks the
+ * gradient by the activation's derivative, as {@link activateInPlace}'s does.
+ */
+export function recordActivation(y: Tensor, activation: FusedActivation): Tensor {
+  const d = y.data;
   const out = new Tensor(d, y.shape);
   return record(activation, [y], out, (g) => {
     const dx = empty(y.shape, y.dtype);

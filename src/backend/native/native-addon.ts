@@ -20,8 +20,9 @@ export interface NativeAddon {
    */
   conv2dPrepareWeights(params: Float64Array): object;
   /**
-   * conv2dForward reading the weights from `packed` (made by conv2dPrepareWeights); `w` must hold
-   * the values of every earlier call with the same `packed`.
+   * conv2dForward reading the weights from `packed` (made by conv2dPrepareWeights), y clamped to
+   * [lo, hi] (a fused ReLU/ReLU6; -Infinity, Infinity for none); `w` must hold the values of every
+   * earlier call with the same `packed`.
    */
   conv2dForwardPacked(
     params: Float64Array,
@@ -30,6 +31,8 @@ export interface NativeAddon {
     packed: object,
     bias: Float32Array | null,
     y: Float32Array,
+    lo: number,
+    hi: number,
   ): void;
   /** Gradient of a convolution with respect to its input (overwrites dx). */
   conv2dBackwardData(params: Float64Array, dy: Float32Array, w: Float32Array, dx: Float32Array): void;

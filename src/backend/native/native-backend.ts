@@ -16,6 +16,7 @@ import type {
   SoftmaxParams,
   UnaryOp,
 } from '../backend.js';
+import { activationClamp, clampToActivation } from '../activation-clamp.js';
 import { ACTIVATION_OPS } from '../reference/activation.js';
 import { referenceBackend } from '../reference/reference-backend.js';
 import type { NativeAddon } from './native-addon.js';
@@ -351,11 +352,13 @@ export function createNativeBackend(addon: NativeAddon, name = 'native'): Backen
       return prepared;
     },
 
-    conv2dForwardPrepared(p, x, prepared, bias, y): void {
+    conv2dForwardPrepared(p, x, prepared, bias, y, activation): void {
       const w = prepared.weight;
       if (!isNativePrepared(prepared, name) || prepared.packed === null || !isF32(x, w, bias, y)) {
-        return conv2dForward(p, x, w, bias, y);
+        conv2dForward(p, x, w, bias, y);
+        return clampToActivation(y, activation);
       }
+      const [lo, hi] = activationClamp(activation);
       checkConv('conv2dForwardPrepared', p, x, w, y);
       if (bias) requireLength('conv2dForwardPrepared', 'bias', bias, p.outChannels);
       addon.conv2dForwardPacked(
@@ -365,6 +368,8 @@ export function createNativeBackend(addon: NativeAddon, name = 'native'): Backen
         prepared.packed,
         bias as Float32Array | null,
         y as Float32Array,
+        lo,
+        hi,
       );
     },
 

@@ -1,3 +1,4 @@
+import { clampToActivation } from '../activation-clamp.js';
 import type { Backend } from '../backend.js';
 import { activation, activationGrad } from './activation.js';
 import {
@@ -27,7 +28,10 @@ export const referenceBackend: Backend = {
   gemm,
   conv2dForward,
   prepareConv2dWeights: (_p, w) => ({ backend: 'reference', weight: w }),
-  conv2dForwardPrepared: (p, x, prepared, bias, y) => conv2dForward(p, x, prepared.weight, bias, y),
+  conv2dForwardPrepared: (p, x, prepared, bias, y, activation) => {
+    conv2dForward(p, x, prepared.weight, bias, y);
+    clampToActivation(y, activation);
+  },
   conv2dBackwardData,
   conv2dBackwardFilter,
   maxPool2dForward,

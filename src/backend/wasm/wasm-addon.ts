@@ -121,21 +121,24 @@ export function createWasmAddon(
       registry.register(h, { ...h }, h);
       return h;
     },
-    conv2dForwardPacked(p, x, w, packed, bias, y) {
+    conv2dForwardPacked(p, x, w, packed, bias, y, lo, hi) {
       const h = packedHandle(packed);
       if (!h.weight) {
         // First forward with these weights: keep a copy in the module (the contract says w keeps
         // these values for every later call with this handle).
         h.weight = ex.stride_alloc(w.byteLength);
-        if (!h.weight)
-          return call([read(p), read(x), read(w), read(bias), write(y)], ex.stride_conv2d_forward);
+        if (!h.weight) {
+          call([read(p), read(x), read(w), read(bias), write(y)], ex.stride_conv2d_forward);
+          for (let i = 0; i < y.length; i++) y[i] = Math.min(Math.max(y[i]!, lo), hi);
+          return;
+        }
         new Uint8Array(ex.memory.buffer).set(new Uint8Array(w.buffer, w.byteOffset, w.byteLength), h.weight);
         registry.unregister(h);
         registry.register(h, { ...h }, h);
       }
       const weight = h.weight;
       return call([read(p), read(x), read(bias), write(y)], (pp, px, pb, py) =>
-        ex.stride_conv2d_forward_packed(pp, px, weight, h.packed, pb, py),
+        ex.stride_conv2d_forward_packed(pp, px, weight, h.packed, pb, py, lo, hi),
       );
     },
     conv2dBackwardData: (p, dy, w, dx) =>

@@ -22,6 +22,8 @@ export interface StrideWasmExports {
     packed: number,
     bias: number,
     y: number,
+    lo: number,
+    hi: number,
   ): void;
   stride_conv2d_backward_data(p: number, dy: number, w: number, dx: number): void;
   stride_conv2d_backward_filter(p: number, x: number, dy: number, dw: number): void;

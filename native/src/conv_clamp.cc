@@ -1,0 +1,31 @@
+// Convolution forward with a fused clamp (see conv_clamp.h).
+#include "conv_clamp.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "depthwise.h"
+#include "elementwise.h"
+#include "multiversion.h"
+
+namespace stride {
+
+namespace {
+
+STRIDE_INLINE void clampImpl(float* y, int64_t n, float lo, float hi) {
+  for (int64_t i = 0; i < n; i++) y[i] = std::min(std::max(y[i], lo), hi);
+}
+STRIDE_MULTIVERSION(clampInPlace, clampImpl)
+
+}  // namespace
+
+void conv2dForwardClamped(const ConvGeometry& g, const float* x, const float* w, PackedConvWeights* packed,
+                          const float* bias, float* y, float lo, float hi) {
+  if (isDepthwise(g)) return depthwiseForward(g, x, w, bias, y, lo, hi);
+  conv2dForwardPacked(g, x, w, packed, bias, y);
+  if (std::isinf(lo) && lo < 0 && std::isinf(hi) && hi > 0) return;
+  parallelElements(g.batch * g.outChannels * g.outH * g.outW,
+                   [&](int64_t b, int64_t e) { clampInPlace(y + b, e - b, lo, hi); });
+}
+
+}  // namespace stride
