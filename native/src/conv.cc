@@ -477,15 +477,28 @@ double convFlops(const ConvGeometry& g) {
   return 2.0 * g.batch * g.outChannels * d.outPlane * d.kk;
 }
 
-void addBias(const ConvGeometry& g, const float* bias, float* y) {
+bool hasEpilogue(const ConvEpilogue* e) { return e && (e->bias || e->residual || e->relu); }
+
+// The epilogue on `len` outputs of channel o starting at y[at]: + bias[o], + residual[at + i], ReLU.
+void epilogueRun(const ConvEpilogue& e, int64_t o, float* y, int64_t at, int64_t len) {
+  float* d = y + at;
+  const float b = e.bias ? e.bias[o] : 0.0f;
+  const float floor = e.relu ? 0.0f : -INFINITY;
+  if (e.residual) {
+    const float* r = e.residual + at;
+    for (int64_t i = 0; i < len; i++) d[i] = std::max(d[i] + b + r[i], floor);
+  } else {
+    for (int64_t i = 0; i < len; i++) d[i] = std::max(d[i] + b, floor);
+  }
+}
+
+// The epilogue over all of y, plane by plane (for paths that write y without it).
+void epiloguePass(const ConvGeometry& g, const ConvEpilogue& e, float* y) {
   const int64_t outPlane = g.outH * g.outW;
   const int64_t planes = g.batch * g.outChannels;
   const int threads = threadsFor(static_cast<double>(planes * outPlane) * 4);
-  ThreadPool::instance().parallelFor(planes, threads, [&](int64_t t) {
-    const float b = bias[t % g.outChannels];
-    float* p = y + t * outPlane;
-    for (int64_t i = 0; i < outPlane; i++) p[i] += b;
-  });
+  ThreadPool::instance().parallelFor(planes, threads,
+                                     [&](int64_t t) { epilogueRun(e, t % g.outChannels, y, t * outPlane, outPlane); });
 }
 
 // A zero-padded copy of the input in the calling thread's Pad scratch: plane (n, c) holds
@@ -500,6 +513,12 @@ struct PaddedInput {
     wp = g.outW + (g.kW - 1) * g.dilationW;
     plane = hp * wp;
     const int64_t inPlane = g.inH * g.inW;
+    // Unpadded with the input's exact extent (1x1 stride-1 convolutions, "valid" ones that use
+    // every row and column): the padded copy would equal the input, so it is read in place.
+    if (g.padTop == 0 && g.padLeft == 0 && hp == g.inH && wp == g.inW) {
+      data = x;
+      return;
+    }
     float* xpad = scratch(Slot::Pad, static_cast<size_t>(g.batch * g.inChannels * plane));
     const int64_t h = hp, w = wp, pp = plane;
     ThreadPool::instance().parallelFor(g.batch * g.inChannels, threads, [&](int64_t t) {
@@ -575,7 +594,8 @@ bool preferIndirect(const ConvGeometry& g) {
 // the extra columns.
 void forwardIndirectGrid(const ConvGeometry& g, const float* xpad, int64_t wp, int64_t padPlane, const float* w,
                          const float* prepacked, const std::vector<int64_t>& off, IndirectKernelFn kernel, int threads,
-                         float* y) {
+                         const ConvEpilogue* e, float* y) {
+  const bool epilogue = hasEpilogue(e);
   const Dims d(g);
   const int mr = gemmMr();
   const int64_t kcMax = gemmKc();
@@ -607,8 +627,11 @@ void forwardIndirectGrid(const ConvGeometry& g, const float* xpad, int64_t wp, i
         const int64_t len = std::min<int64_t>(tw - j, wp - ox);
         const int64_t valid = std::max<int64_t>(0, std::min(len, g.outW - ox));
         if (valid > 0) {
-          for (int64_t r = 0; r < d.og; r++)
-            std::memcpy(yImage + r * d.outPlane + oy * g.outW + ox, tile.data() + r * 32 + j, valid * sizeof(float));
+          for (int64_t r = 0; r < d.og; r++) {
+            float* dst = yImage + r * d.outPlane + oy * g.outW + ox;
+            std::memcpy(dst, tile.data() + r * 32 + j, valid * sizeof(float));
+            if (epilogue) epilogueRun(*e, grp * d.og + r, y, dst - y, valid);
+          }
         }
         j += len;
       }
@@ -620,7 +643,8 @@ void forwardIndirectGrid(const ConvGeometry& g, const float* xpad, int64_t wp, i
 // reads B rows straight from a zero-padded copy of the input through a table of tap offsets.
 // Returns false when it does not apply or should lose to the packed path. `prepacked` (or null)
 // holds the weights already packed group after group (see PackedConvWeights).
-bool forwardIndirect(const ConvGeometry& g, const float* x, const float* w, const float* prepacked, float* y) {
+bool forwardIndirect(const ConvGeometry& g, const float* x, const float* w, const float* prepacked,
+                     const ConvEpilogue* e, float* y) {
   if (activeIsa() != Isa::Avx512 || g.strideW != 1 || !preferIndirect(g)) return false;
   const IndirectKernelFn kernel = indirectKernelAvx512();
   if (!kernel) return false;
@@ -638,8 +662,9 @@ bool forwardIndirect(const ConvGeometry& g, const float* x, const float* w, cons
   const int64_t kcMax = gemmKc();
   const RowPanels panels(d.og, mr);
   const int64_t kBlocks = (d.kk + kcMax - 1) / kcMax;
+  const bool epilogue = hasEpilogue(e);
   if (gridBeatsRows(g)) {
-    forwardIndirectGrid(g, xpad, wp, padPlane, w, prepacked, off, kernel, threads, y);
+    forwardIndirectGrid(g, xpad, wp, padPlane, w, prepacked, off, kernel, threads, e, y);
     return true;
   }
   for (int64_t grp = 0; grp < g.groups; grp++) {
@@ -659,6 +684,9 @@ bool forwardIndirect(const ConvGeometry& g, const float* x, const float* w, cons
                    yRow + r0 * d.outPlane + ox0, d.outPlane, pb > 0);
           }
         }
+        // The tile's outputs are still in cache: finish them here.
+        if (epilogue)
+          for (int64_t r = 0; r < d.og; r++) epilogueRun(*e, grp * d.og + r, y, yRow + r * d.outPlane + ox0 - y, tw);
       }
     });
   }
@@ -843,8 +871,10 @@ bool filterGradientDot(const ConvGeometry& g, const float* x, const float* dy, f
 }
 
 // The forward by indirect convolution or implicit GEMM; `prepacked` as in forwardIndirect.
-void forwardGemm(const ConvGeometry& g, const float* x, const float* w, float* y, const float* prepacked = nullptr) {
-  if (forwardIndirect(g, x, w, prepacked, y)) return;
+// The epilogue e (or null) is applied to y either way.
+void forwardGemm(const ConvGeometry& g, const float* x, const float* w, float* y, const float* prepacked = nullptr,
+                 const ConvEpilogue* e = nullptr) {
+  if (forwardIndirect(g, x, w, prepacked, e, y)) return;
   const Dims d(g);
   for (int64_t grp = 0; grp < g.groups; grp++) {
     DenseA a(w + grp * d.og * d.kk, d.kk, false);
@@ -854,6 +884,7 @@ void forwardGemm(const ConvGeometry& g, const float* x, const float* w, float* y
     if (prepacked) problem.packedA = prepacked + grp * d.og * d.kk;
     gemm(problem, numThreads());
   }
+  if (hasEpilogue(e)) epiloguePass(g, *e, y);
 }
 
 // Scatter-add one image's columns [(c, ky, kx), (oy, ox)] (row stride ld) of group channels
@@ -906,6 +937,14 @@ PackedConvWeights conv2dPrepareWeights(const ConvGeometry& g) {
 
 void conv2dForwardPacked(const ConvGeometry& g, const float* x, const float* w, PackedConvWeights* packed,
                          const float* bias, float* y) {
+  ConvEpilogue e;
+  e.bias = bias;
+  conv2dForwardFused(g, x, w, packed, e, y);
+}
+
+void conv2dForwardFused(const ConvGeometry& g, const float* x, const float* w, PackedConvWeights* packed,
+                        const ConvEpilogue& e, float* y) {
+  const float* bias = e.bias;
   const Dims d(g);
   if (packed && (packed->outChannels != g.outChannels || packed->kk != d.kk || packed->groups != g.groups))
     packed = nullptr;
@@ -916,6 +955,7 @@ void conv2dForwardPacked(const ConvGeometry& g, const float* x, const float* w, 
       const int64_t c = t % g.outChannels;
       depthwisePlane(&g, x + t * d.plane, w + c * g.kH * g.kW, bias ? bias[c] : 0.0f, y + t * d.outPlane);
     });
+    if (e.residual || e.relu) epiloguePass(g, ConvEpilogue{nullptr, e.residual, e.relu}, y);
     return;
   }
   // Winograd keeps transforming the weights inside its tasks. Measured on ResNet-18 (fused, 2
@@ -924,7 +964,7 @@ void conv2dForwardPacked(const ConvGeometry& g, const float* x, const float* w, 
   // transformed about once per call and reading 4x the bytes costs more, and about 1.03x (within
   // the noise) at batch 8; keeping U only for layers of up to 128x128 channels, or only where the
   // tasks transform each weight at least 2 or 4 times per call, gained nothing measurable either.
-  if (useWinograd(g)) return winogradForward(g, x, w, bias, y);
+  if (useWinograd(g)) return winogradForward(g, x, w, e, y);
   // Packed on first use, and again for another micro-kernel (tests switch the instruction set).
   const float* prepacked = nullptr;
   if (packed && d.kk > 0) {
@@ -938,8 +978,7 @@ void conv2dForwardPacked(const ConvGeometry& g, const float* x, const float* w, 
     }
     prepacked = packed->gemm.data();
   }
-  forwardGemm(g, x, w, y, prepacked);
-  if (bias) addBias(g, bias, y);
+  forwardGemm(g, x, w, y, prepacked, &e);
 }
 
 void conv2dBackwardData(const ConvGeometry& g, const float* dy, const float* w, float* dx) {

@@ -12,6 +12,15 @@ export type { ActivationOp } from './reference/activation.js';
  * Both float32 and float64 arrays may be passed; a backend that only accelerates float32 (the
  * native one) delegates float64 calls to the reference backend.
  */
+/**
+ * What a forward convolution adds to its outputs after the bias, in order: `residual` (same shape as
+ * the output, or null), then ReLU where `relu` is set. ResNet's shortcut sum and final ReLU.
+ */
+export interface ConvEpilogue {
+  readonly residual: FloatArray | null;
+  readonly relu: boolean;
+}
+
 export interface Backend {
   /** Name shown by `st.backend()`: `'reference'`, `'native'` or `'wasm'`. */
   readonly name: string;
@@ -31,7 +40,8 @@ export interface Backend {
   prepareConv2dWeights(p: Conv2dParams, w: FloatArray): PreparedConv2dWeights;
   /**
    * y = conv(x, w) + bias with the weights `prepareConv2dWeights` prepared. A handle made by
-   * another backend runs the normal kernel on its `weight`.
+   * another backend runs the normal kernel on its `weight`. With `epilogue`, y = conv(x, w) + bias
+   * + residual, then ReLU where `relu` is set (the native backend applies both as it writes y).
    */
   conv2dForwardPrepared(
     p: Conv2dParams,
@@ -39,6 +49,7 @@ export interface Backend {
     prepared: PreparedConv2dWeights,
     bias: FloatArray | null,
     y: FloatArray,
+    epilogue?: ConvEpilogue,
   ): void;
   /** dx = gradient of conv2d with respect to its input (overwrites dx). Also the transposed convolution. */
   conv2dBackwardData(p: Conv2dParams, dy: FloatArray, w: FloatArray, dx: FloatArray): void;

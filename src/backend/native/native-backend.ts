@@ -17,6 +17,7 @@ import type {
   UnaryOp,
 } from '../backend.js';
 import { ACTIVATION_OPS } from '../reference/activation.js';
+import { applyConvEpilogue } from '../reference/conv.js';
 import { referenceBackend } from '../reference/reference-backend.js';
 import type { NativeAddon } from './native-addon.js';
 
@@ -351,10 +352,30 @@ export function createNativeBackend(addon: NativeAddon, name = 'native'): Backen
       return prepared;
     },
 
-    conv2dForwardPrepared(p, x, prepared, bias, y): void {
+    conv2dForwardPrepared(p, x, prepared, bias, y, epilogue): void {
       const w = prepared.weight;
+      const residual = epilogue?.residual ?? null;
+      if (residual) requireLength('conv2dForwardPrepared', 'residual', residual, y.length);
+      if (epilogue && (residual || epilogue.relu) && isF32(x, w, bias, y, residual)) {
+        checkConv('conv2dForwardPrepared', p, x, w, y);
+        if (bias) requireLength('conv2dForwardPrepared', 'bias', bias, p.outChannels);
+        const packed = isNativePrepared(prepared, name) ? prepared.packed : null;
+        addon.conv2dForwardFused(
+          fillConv(p),
+          x as Float32Array,
+          w as Float32Array,
+          packed,
+          bias as Float32Array | null,
+          residual as Float32Array | null,
+          epilogue.relu,
+          y as Float32Array,
+        );
+        return;
+      }
       if (!isNativePrepared(prepared, name) || prepared.packed === null || !isF32(x, w, bias, y)) {
-        return conv2dForward(p, x, w, bias, y);
+        conv2dForward(p, x, w, bias, y);
+        applyConvEpilogue(y, epilogue);
+        return;
       }
       checkConv('conv2dForwardPrepared', p, x, w, y);
       if (bias) requireLength('conv2dForwardPrepared', 'bias', bias, p.outChannels);
@@ -366,6 +387,8 @@ export function createNativeBackend(addon: NativeAddon, name = 'native'): Backen
         bias as Float32Array | null,
         y as Float32Array,
       );
+      // Reached with an epilogue only when its residual is not float32.
+      applyConvEpilogue(y, epilogue);
     },
 
     conv2dBackwardData(p, dy, w, dx): void {

@@ -1,5 +1,5 @@
 import { allocate, dtypeOf, type FloatArray } from '../../tensor/dtype.js';
-import type { Conv2dParams } from '../backend.js';
+import type { Conv2dParams, ConvEpilogue } from '../backend.js';
 import { gemm } from './gemm.js';
 
 /**
@@ -67,6 +67,17 @@ function dims(p: Conv2dParams) {
   const kk = cg * p.kH * p.kW;
   const outHW = p.outH * p.outW;
   return { cg, og, kk, outHW };
+}
+
+/**
+ * Apply a convolution epilogue to its output `y` in place: + residual, then ReLU (NaN stays NaN),
+ * as a separate pass (backends without a fused kernel).
+ */
+export function applyConvEpilogue(y: FloatArray, e: ConvEpilogue | undefined): void {
+  if (!e) return;
+  const r = e.residual;
+  if (r) for (let i = 0; i < y.length; i++) y[i]! += r[i]!;
+  if (e.relu) for (let i = 0; i < y.length; i++) if (y[i]! < 0) y[i] = 0;
 }
 
 /** y = conv(x, w) + bias. */

@@ -6,7 +6,7 @@ import {
   batchNormForward,
   batchNormStats,
 } from './batch-norm.js';
-import { conv2dBackwardData, conv2dBackwardFilter, conv2dForward } from './conv.js';
+import { applyConvEpilogue, conv2dBackwardData, conv2dBackwardFilter, conv2dForward } from './conv.js';
 import {
   nllLoss,
   nllLossBackward,
@@ -27,7 +27,10 @@ export const referenceBackend: Backend = {
   gemm,
   conv2dForward,
   prepareConv2dWeights: (_p, w) => ({ backend: 'reference', weight: w }),
-  conv2dForwardPrepared: (p, x, prepared, bias, y) => conv2dForward(p, x, prepared.weight, bias, y),
+  conv2dForwardPrepared: (p, x, prepared, bias, y, epilogue) => {
+    conv2dForward(p, x, prepared.weight, bias, y);
+    applyConvEpilogue(y, epilogue);
+  },
   conv2dBackwardData,
   conv2dBackwardFilter,
   maxPool2dForward,
