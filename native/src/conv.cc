@@ -870,6 +870,65 @@ bool filterGradientDot(const ConvGeometry& g, const float* x, const float* dy, f
 #endif
 }
 
+// Strided convolutions over few input channels (ResNet's 7x7 stride-2 stem) as stride-1 ones over
+// the input's s x s phases (space to depth): with xs[c, py, px][i][j] = xpad[c][i*s + py][j*s + px]
+// and ws[o][c, py, px][a][b] = w[o][c][a*s + py][b*s + px] (zero past the kernel),
+// y[oy][ox] = sum ws * xs[oy + a][ox + b], an unpadded stride-1 convolution that the indirect path
+// runs reading xs in place. Im2col packing of a stride-2 window costs about as much as the GEMM
+// when there are only a few input channels; the phases cost s*s*ceil(k/s)^2 / k^2 times the
+// multiplications (1.31 for 7x7 stride 2), so only kernels where that stays small qualify.
+bool forwardPhases(const ConvGeometry& g, const float* x, const float* w, const ConvEpilogue* e, float* y) {
+  const int64_t s = g.strideH;
+  if (activeIsa() != Isa::Avx512 || g.groups != 1 || g.dilationH != 1 || g.dilationW != 1 || s < 2 ||
+      g.strideW != s || g.inChannels > 4)
+    return false;
+  const int64_t kh = (g.kH + s - 1) / s, kw = (g.kW + s - 1) / s;
+  if (static_cast<double>(s * s * kh * kw) > 1.4 * static_cast<double>(g.kH * g.kW)) return false;
+  ConvGeometry p = g;
+  p.inChannels = g.inChannels * s * s;
+  p.kH = kh;
+  p.kW = kw;
+  p.strideH = p.strideW = 1;
+  p.padTop = p.padLeft = 0;
+  p.inH = g.outH + kh - 1;
+  p.inW = g.outW + kw - 1;
+  if (!preferIndirect(p)) return false;
+  const int64_t plane = p.inH * p.inW, taps = kh * kw;
+  float* xs = scratch(Slot::Extra, static_cast<size_t>(g.batch * p.inChannels * plane));
+  float* ws = scratch(Slot::Cols, static_cast<size_t>(g.outChannels * p.inChannels * taps));
+  for (int64_t o = 0; o < g.outChannels; o++)
+    for (int64_t c = 0; c < g.inChannels; c++)
+      for (int64_t py = 0; py < s; py++)
+        for (int64_t px = 0; px < s; px++)
+          for (int64_t a = 0; a < kh; a++)
+            for (int64_t b = 0; b < kw; b++) {
+              const int64_t ky = a * s + py, kx = b * s + px;
+              ws[((o * p.inChannels + (c * s + py) * s + px) * kh + a) * kw + b] =
+                  ky < g.kH && kx < g.kW ? w[((o * g.inChannels + c) * g.kH + ky) * g.kW + kx] : 0.0f;
+            }
+  const int threads = threadsFor(convFlops(g));
+  ThreadPool::instance().parallelFor(g.batch * p.inChannels, threads, [&](int64_t t) {
+    const int64_t n = t / p.inChannels, q = t % p.inChannels;
+    const int64_t c = q / (s * s), py = (q / s) % s, px = q % s;
+    const float* src = x + (n * g.inChannels + c) * g.inH * g.inW;
+    float* dst = xs + t * plane;
+    for (int64_t i = 0; i < p.inH; i++) {
+      const int64_t iy = i * s + py - g.padTop;
+      float* row = dst + i * p.inW;
+      if (iy < 0 || iy >= g.inH) {
+        std::memset(row, 0, p.inW * sizeof(float));
+        continue;
+      }
+      const float* in = src + iy * g.inW;
+      for (int64_t j = 0; j < p.inW; j++) {
+        const int64_t ix = j * s + px - g.padLeft;
+        row[j] = ix >= 0 && ix < g.inW ? in[ix] : 0.0f;
+      }
+    }
+  });
+  return forwardIndirect(p, xs, ws, nullptr, e, y);
+}
+
 // The forward by indirect convolution or implicit GEMM; `prepacked` as in forwardIndirect.
 // The epilogue e (or null) is applied to y either way.
 void forwardGemm(const ConvGeometry& g, const float* x, const float* w, float* y, const float* prepacked = nullptr,
@@ -965,6 +1024,7 @@ void conv2dForwardFused(const ConvGeometry& g, const float* x, const float* w, P
   // the noise) at batch 8; keeping U only for layers of up to 128x128 channels, or only where the
   // tasks transform each weight at least 2 or 4 times per call, gained nothing measurable either.
   if (useWinograd(g)) return winogradForward(g, x, w, e, y);
+  if (forwardPhases(g, x, w, &e, y)) return;
   // Packed on first use, and again for another micro-kernel (tests switch the instruction set).
   const float* prepacked = nullptr;
   if (packed && d.kk > 0) {
