@@ -23,6 +23,7 @@
 #include "softmax.h"
 #include "thread_pool.h"
 #include "winograd.h"
+#include "workspace.h"
 
 namespace stride {
 
@@ -662,6 +663,7 @@ napi_value NllLossBackward(napi_env env, napi_callback_info info) {
 // ----- end of softmax and class-index losses -----
 
 napi_value Init(napi_env env, napi_value exports) {
+  keepFreedMemory();
   const napi_property_descriptor props[] = {
       {"gemm", nullptr, Gemm, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"conv2dForward", nullptr, Conv2dForward, nullptr, nullptr, nullptr, napi_default, nullptr},
