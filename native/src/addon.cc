@@ -24,6 +24,7 @@
 #include "softmax.h"
 #include "thread_pool.h"
 #include "winograd.h"
+#include "workspace.h"
 
 namespace stride {
 
@@ -254,6 +255,36 @@ napi_value Conv2dForwardPacked(napi_env env, napi_callback_info info) {
                          lo, hi);
     // The GC should count the packed copy (as large as the weights) when it decides to collect.
     const int64_t grown = packedBytes(*packed) - before;
+    int64_t adjusted = 0;
+    if (grown != 0) check(env, napi_adjust_external_memory(env, grown, &adjusted), "reporting packed weights' memory");
+    return undefined(env);
+  });
+}
+
+// conv2dForwardFused(p, x, w, packed | null, bias | null, residual | null, relu, y): the forward with
+// its epilogue (bias, residual sum, ReLU) applied as the outputs are written.
+napi_value Conv2dForwardFused(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Args a = args(env, info, 8);
+    const ConvGeometry g = convGeometry(env, a.argv[0]);
+    PackedConvWeights* packed = nullptr;
+    if (!isNullish(env, a.argv[3])) {
+      bool tagged = false;
+      check(env, napi_check_object_type_tag(env, a.argv[3], &kPackedConvTag, &tagged), "checking packed weights");
+      if (!tagged) fail(env, "packed must be null or the object conv2dPrepareWeights returned");
+      void* data = nullptr;
+      check(env, napi_get_value_external(env, a.argv[3], &data), "reading packed weights");
+      packed = static_cast<PackedConvWeights*>(data);
+    }
+    ConvEpilogue e;
+    e.bias = isNullish(env, a.argv[4]) ? nullptr : f32(env, a.argv[4], "bias");
+    e.residual = isNullish(env, a.argv[5]) ? nullptr : f32(env, a.argv[5], "residual");
+    bool relu = false;
+    check(env, napi_get_value_bool(env, a.argv[6], &relu), "reading relu (a boolean)");
+    e.relu = relu;
+    const int64_t before = packed ? packedBytes(*packed) : 0;
+    conv2dForwardFused(g, f32(env, a.argv[1], "x"), f32(env, a.argv[2], "w"), packed, e, f32(env, a.argv[7], "y"));
+    const int64_t grown = packed ? packedBytes(*packed) - before : 0;
     int64_t adjusted = 0;
     if (grown != 0) check(env, napi_adjust_external_memory(env, grown, &adjusted), "reporting packed weights' memory");
     return undefined(env);
@@ -636,11 +667,13 @@ napi_value NllLossBackward(napi_env env, napi_callback_info info) {
 // ----- end of softmax and class-index losses -----
 
 napi_value Init(napi_env env, napi_value exports) {
+  keepFreedMemory();
   const napi_property_descriptor props[] = {
       {"gemm", nullptr, Gemm, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"conv2dForward", nullptr, Conv2dForward, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"conv2dPrepareWeights", nullptr, Conv2dPrepareWeights, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"conv2dForwardPacked", nullptr, Conv2dForwardPacked, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"conv2dForwardFused", nullptr, Conv2dForwardFused, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"conv2dBackwardData", nullptr, Conv2dBackwardData, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"conv2dBackwardFilter", nullptr, Conv2dBackwardFilter, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"maxPool2dForward", nullptr, MaxPool2dForward, nullptr, nullptr, nullptr, napi_default, nullptr},

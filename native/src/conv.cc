@@ -378,15 +378,28 @@ double convFlops(const ConvGeometry& g) {
   return 2.0 * g.batch * g.outChannels * d.outPlane * d.kk;
 }
 
-void addBias(const ConvGeometry& g, const float* bias, float* y) {
+bool hasEpilogue(const ConvEpilogue* e) { return e && (e->bias || e->residual || e->relu); }
+
+// The epilogue on `len` outputs of channel o starting at y[at]: + bias[o], + residual[at + i], ReLU.
+void epilogueRun(const ConvEpilogue& e, int64_t o, float* y, int64_t at, int64_t len) {
+  float* d = y + at;
+  const float b = e.bias ? e.bias[o] : 0.0f;
+  const float floor = e.relu ? 0.0f : -INFINITY;
+  if (e.residual) {
+    const float* r = e.residual + at;
+    for (int64_t i = 0; i < len; i++) d[i] = std::max(d[i] + b + r[i], floor);
+  } else {
+    for (int64_t i = 0; i < len; i++) d[i] = std::max(d[i] + b, floor);
+  }
+}
+
+// The epilogue over all of y, plane by plane (for paths that write y without it).
+void epiloguePass(const ConvGeometry& g, const ConvEpilogue& e, float* y) {
   const int64_t outPlane = g.outH * g.outW;
   const int64_t planes = g.batch * g.outChannels;
   const int threads = threadsFor(static_cast<double>(planes * outPlane) * 4);
-  ThreadPool::instance().parallelFor(planes, threads, [&](int64_t t) {
-    const float b = bias[t % g.outChannels];
-    float* p = y + t * outPlane;
-    for (int64_t i = 0; i < outPlane; i++) p[i] += b;
-  });
+  ThreadPool::instance().parallelFor(planes, threads,
+                                     [&](int64_t t) { epilogueRun(e, t % g.outChannels, y, t * outPlane, outPlane); });
 }
 
 // A zero-padded copy of the input in the calling thread's Pad scratch: plane (n, c) holds
@@ -401,6 +414,12 @@ struct PaddedInput {
     wp = g.outW + (g.kW - 1) * g.dilationW;
     plane = hp * wp;
     const int64_t inPlane = g.inH * g.inW;
+    // Unpadded with the input's exact extent (1x1 stride-1 convolutions, "valid" ones that use
+    // every row and column): the padded copy would equal the input, so it is read in place.
+    if (g.padTop == 0 && g.padLeft == 0 && hp == g.inH && wp == g.inW) {
+      data = x;
+      return;
+    }
     float* xpad = scratch(Slot::Pad, static_cast<size_t>(g.batch * g.inChannels * plane));
     const int64_t h = hp, w = wp, pp = plane;
     ThreadPool::instance().parallelFor(g.batch * g.inChannels, threads, [&](int64_t t) {
@@ -476,7 +495,8 @@ bool preferIndirect(const ConvGeometry& g) {
 // the extra columns.
 void forwardIndirectGrid(const ConvGeometry& g, const float* xpad, int64_t wp, int64_t padPlane, const float* w,
                          const float* prepacked, const std::vector<int64_t>& off, IndirectKernelFn kernel, int threads,
-                         float* y) {
+                         const ConvEpilogue* e, float* y) {
+  const bool epilogue = hasEpilogue(e);
   const Dims d(g);
   const int mr = gemmMr();
   const int64_t kcMax = gemmKc();
@@ -508,8 +528,11 @@ void forwardIndirectGrid(const ConvGeometry& g, const float* xpad, int64_t wp, i
         const int64_t len = std::min<int64_t>(tw - j, wp - ox);
         const int64_t valid = std::max<int64_t>(0, std::min(len, g.outW - ox));
         if (valid > 0) {
-          for (int64_t r = 0; r < d.og; r++)
-            std::memcpy(yImage + r * d.outPlane + oy * g.outW + ox, tile.data() + r * 32 + j, valid * sizeof(float));
+          for (int64_t r = 0; r < d.og; r++) {
+            float* dst = yImage + r * d.outPlane + oy * g.outW + ox;
+            std::memcpy(dst, tile.data() + r * 32 + j, valid * sizeof(float));
+            if (epilogue) epilogueRun(*e, grp * d.og + r, y, dst - y, valid);
+          }
         }
         j += len;
       }
@@ -521,7 +544,8 @@ void forwardIndirectGrid(const ConvGeometry& g, const float* xpad, int64_t wp, i
 // reads B rows straight from a zero-padded copy of the input through a table of tap offsets.
 // Returns false when it does not apply or should lose to the packed path. `prepacked` (or null)
 // holds the weights already packed group after group (see PackedConvWeights).
-bool forwardIndirect(const ConvGeometry& g, const float* x, const float* w, const float* prepacked, float* y) {
+bool forwardIndirect(const ConvGeometry& g, const float* x, const float* w, const float* prepacked,
+                     const ConvEpilogue* e, float* y) {
   if (activeIsa() != Isa::Avx512 || g.strideW != 1 || !preferIndirect(g)) return false;
   const IndirectKernelFn kernel = indirectKernelAvx512();
   if (!kernel) return false;
@@ -539,8 +563,9 @@ bool forwardIndirect(const ConvGeometry& g, const float* x, const float* w, cons
   const int64_t kcMax = gemmKc();
   const RowPanels panels(d.og, mr);
   const int64_t kBlocks = (d.kk + kcMax - 1) / kcMax;
+  const bool epilogue = hasEpilogue(e);
   if (gridBeatsRows(g)) {
-    forwardIndirectGrid(g, xpad, wp, padPlane, w, prepacked, off, kernel, threads, y);
+    forwardIndirectGrid(g, xpad, wp, padPlane, w, prepacked, off, kernel, threads, e, y);
     return true;
   }
   for (int64_t grp = 0; grp < g.groups; grp++) {
@@ -560,6 +585,9 @@ bool forwardIndirect(const ConvGeometry& g, const float* x, const float* w, cons
                    yRow + r0 * d.outPlane + ox0, d.outPlane, pb > 0);
           }
         }
+        // The tile's outputs are still in cache: finish them here.
+        if (epilogue)
+          for (int64_t r = 0; r < d.og; r++) epilogueRun(*e, grp * d.og + r, y, yRow + r * d.outPlane + ox0 - y, tw);
       }
     });
   }
@@ -743,9 +771,70 @@ bool filterGradientDot(const ConvGeometry& g, const float* x, const float* dy, f
 #endif
 }
 
+// Strided convolutions over few input channels (ResNet's 7x7 stride-2 stem) as stride-1 ones over
+// the input's s x s phases (space to depth): with xs[c, py, px][i][j] = xpad[c][i*s + py][j*s + px]
+// and ws[o][c, py, px][a][b] = w[o][c][a*s + py][b*s + px] (zero past the kernel),
+// y[oy][ox] = sum ws * xs[oy + a][ox + b], an unpadded stride-1 convolution that the indirect path
+// runs reading xs in place. Im2col packing of a stride-2 window costs about as much as the GEMM
+// when there are only a few input channels; the phases cost s*s*ceil(k/s)^2 / k^2 times the
+// multiplications (1.31 for 7x7 stride 2), so only kernels where that stays small qualify.
+bool forwardPhases(const ConvGeometry& g, const float* x, const float* w, const ConvEpilogue* e, float* y) {
+  const int64_t s = g.strideH;
+  if (activeIsa() != Isa::Avx512 || g.groups != 1 || g.dilationH != 1 || g.dilationW != 1 || s < 2 ||
+      g.strideW != s || g.inChannels > 4)
+    return false;
+  const int64_t kh = (g.kH + s - 1) / s, kw = (g.kW + s - 1) / s;
+  if (static_cast<double>(s * s * kh * kw) > 1.4 * static_cast<double>(g.kH * g.kW)) return false;
+  ConvGeometry p = g;
+  p.inChannels = g.inChannels * s * s;
+  p.kH = kh;
+  p.kW = kw;
+  p.strideH = p.strideW = 1;
+  p.padTop = p.padLeft = 0;
+  p.inH = g.outH + kh - 1;
+  p.inW = g.outW + kw - 1;
+  if (!preferIndirect(p)) return false;
+  const int64_t plane = p.inH * p.inW, taps = kh * kw;
+  float* xs = scratch(Slot::Extra, static_cast<size_t>(g.batch * p.inChannels * plane));
+  float* ws = scratch(Slot::Cols, static_cast<size_t>(g.outChannels * p.inChannels * taps));
+  for (int64_t o = 0; o < g.outChannels; o++)
+    for (int64_t c = 0; c < g.inChannels; c++)
+      for (int64_t py = 0; py < s; py++)
+        for (int64_t px = 0; px < s; px++)
+          for (int64_t a = 0; a < kh; a++)
+            for (int64_t b = 0; b < kw; b++) {
+              const int64_t ky = a * s + py, kx = b * s + px;
+              ws[((o * p.inChannels + (c * s + py) * s + px) * kh + a) * kw + b] =
+                  ky < g.kH && kx < g.kW ? w[((o * g.inChannels + c) * g.kH + ky) * g.kW + kx] : 0.0f;
+            }
+  const int threads = threadsFor(convFlops(g));
+  ThreadPool::instance().parallelFor(g.batch * p.inChannels, threads, [&](int64_t t) {
+    const int64_t n = t / p.inChannels, q = t % p.inChannels;
+    const int64_t c = q / (s * s), py = (q / s) % s, px = q % s;
+    const float* src = x + (n * g.inChannels + c) * g.inH * g.inW;
+    float* dst = xs + t * plane;
+    for (int64_t i = 0; i < p.inH; i++) {
+      const int64_t iy = i * s + py - g.padTop;
+      float* row = dst + i * p.inW;
+      if (iy < 0 || iy >= g.inH) {
+        std::memset(row, 0, p.inW * sizeof(float));
+        continue;
+      }
+      const float* in = src + iy * g.inW;
+      for (int64_t j = 0; j < p.inW; j++) {
+        const int64_t ix = j * s + px - g.padLeft;
+        row[j] = ix >= 0 && ix < g.inW ? in[ix] : 0.0f;
+      }
+    }
+  });
+  return forwardIndirect(p, xs, ws, nullptr, e, y);
+}
+
 // The forward by indirect convolution or implicit GEMM; `prepacked` as in forwardIndirect.
-void forwardGemm(const ConvGeometry& g, const float* x, const float* w, float* y, const float* prepacked = nullptr) {
-  if (forwardIndirect(g, x, w, prepacked, y)) return;
+// The epilogue e (or null) is applied to y either way.
+void forwardGemm(const ConvGeometry& g, const float* x, const float* w, float* y, const float* prepacked = nullptr,
+                 const ConvEpilogue* e = nullptr) {
+  if (forwardIndirect(g, x, w, prepacked, e, y)) return;
   const Dims d(g);
   for (int64_t grp = 0; grp < g.groups; grp++) {
     DenseA a(w + grp * d.og * d.kk, d.kk, false);
@@ -755,6 +844,7 @@ void forwardGemm(const ConvGeometry& g, const float* x, const float* w, float* y
     if (prepacked) problem.packedA = prepacked + grp * d.og * d.kk;
     gemm(problem, numThreads());
   }
+  if (hasEpilogue(e)) epiloguePass(g, *e, y);
 }
 
 // Scatter-add one image's columns [(c, ky, kx), (oy, ox)] (row stride ld) of group channels
@@ -807,18 +897,33 @@ PackedConvWeights conv2dPrepareWeights(const ConvGeometry& g) {
 
 void conv2dForwardPacked(const ConvGeometry& g, const float* x, const float* w, PackedConvWeights* packed,
                          const float* bias, float* y) {
+  ConvEpilogue e;
+  e.bias = bias;
+  conv2dForwardFused(g, x, w, packed, e, y);
+}
+
+void conv2dForwardFused(const ConvGeometry& g, const float* x, const float* w, PackedConvWeights* packed,
+                        const ConvEpilogue& e, float* y) {
+  const float* bias = e.bias;
   const Dims d(g);
   if (packed && (packed->outChannels != g.outChannels || packed->kk != d.kk || packed->groups != g.groups))
     packed = nullptr;
   if (d.outPlane == 0 || g.batch == 0 || g.outChannels == 0) return;
-  if (isDepthwise(g)) return depthwiseForward(g, x, w, bias, y);
+  if (isDepthwise(g)) {
+    // The depthwise kernel clamps a lone ReLU as it writes; a residual is added in a pass after it.
+    if (!e.residual && e.relu) return depthwiseForward(g, x, w, bias, y, 0.0f);
+    depthwiseForward(g, x, w, bias, y);
+    if (e.residual || e.relu) epiloguePass(g, ConvEpilogue{nullptr, e.residual, e.relu}, y);
+    return;
+  }
   // Winograd keeps transforming the weights inside its tasks. Measured on ResNet-18 (fused, 2
   // threads, AVX-512): keeping all transformed weights U across calls (4x the weights, each
   // (panel, point) contiguous) ran 0.85-0.94x as fast at batch 1, where every weight is
   // transformed about once per call and reading 4x the bytes costs more, and about 1.03x (within
   // the noise) at batch 8; keeping U only for layers of up to 128x128 channels, or only where the
   // tasks transform each weight at least 2 or 4 times per call, gained nothing measurable either.
-  if (useWinograd(g)) return winogradForward(g, x, w, bias, y);
+  if (useWinograd(g)) return winogradForward(g, x, w, e, y);
+  if (forwardPhases(g, x, w, &e, y)) return;
   // Packed on first use, and again for another micro-kernel (tests switch the instruction set).
   const float* prepacked = nullptr;
   if (packed && d.kk > 0) {
@@ -832,8 +937,7 @@ void conv2dForwardPacked(const ConvGeometry& g, const float* x, const float* w, 
     }
     prepacked = packed->gemm.data();
   }
-  forwardGemm(g, x, w, y, prepacked);
-  if (bias) addBias(g, bias, y);
+  forwardGemm(g, x, w, y, prepacked, &e);
 }
 
 void conv2dBackwardData(const ConvGeometry& g, const float* dy, const float* w, float* dx) {

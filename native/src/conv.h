@@ -13,6 +13,18 @@ struct ConvGeometry {
   int64_t strideH, strideW, padTop, padLeft, dilationH, dilationW, groups, outH, outW;
 };
 
+/**
+ * What a forward convolution applies to every output value as it writes it, in this order: + bias[o]
+ * (bias may be null), + residual at the same index (a tensor of y's shape, or null), then ReLU. The
+ * GEMM and Winograd paths apply it while the outputs are still in cache (ResNet's conv + batch norm
+ * + shortcut add + ReLU as one pass).
+ */
+struct ConvEpilogue {
+  const float* bias = nullptr;
+  const float* residual = nullptr;
+  bool relu = false;
+};
+
 /** y = conv(x, w) + bias (bias may be null). */
 void conv2dForward(const ConvGeometry& g, const float* x, const float* w, const float* bias, float* y);
 /**
@@ -38,6 +50,9 @@ PackedConvWeights conv2dPrepareWeights(const ConvGeometry& g);
  */
 void conv2dForwardPacked(const ConvGeometry& g, const float* x, const float* w, PackedConvWeights* packed,
                          const float* bias, float* y);
+/** conv2dForwardPacked (packed may be null) with the whole epilogue e applied to y. */
+void conv2dForwardFused(const ConvGeometry& g, const float* x, const float* w, PackedConvWeights* packed,
+                        const ConvEpilogue& e, float* y);
 
 /** dx = gradient with respect to the input (overwrites dx). */
 void conv2dBackwardData(const ConvGeometry& g, const float* dy, const float* w, float* dx);

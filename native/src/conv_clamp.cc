@@ -22,8 +22,16 @@ STRIDE_MULTIVERSION(clampInPlace, clampImpl)
 void conv2dForwardClamped(const ConvGeometry& g, const float* x, const float* w, PackedConvWeights* packed,
                           const float* bias, float* y, float lo, float hi) {
   if (isDepthwise(g)) return depthwiseForward(g, x, w, bias, y, lo, hi);
+  const bool noUpperBound = std::isinf(hi) && hi > 0;
+  if (lo == 0.0f && noUpperBound) {
+    // ReLU: applied by the convolution's own epilogue as it writes each output tile.
+    ConvEpilogue e;
+    e.bias = bias;
+    e.relu = true;
+    return conv2dForwardFused(g, x, w, packed, e, y);
+  }
   conv2dForwardPacked(g, x, w, packed, bias, y);
-  if (std::isinf(lo) && lo < 0 && std::isinf(hi) && hi > 0) return;
+  if (std::isinf(lo) && lo < 0 && noUpperBound) return;
   parallelElements(g.batch * g.outChannels * g.outH * g.outW,
                    [&](int64_t b, int64_t e) { clampInPlace(y + b, e - b, lo, hi); });
 }

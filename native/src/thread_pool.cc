@@ -20,6 +20,11 @@ namespace {
 // within microseconds, so spinning this long keeps hand-offs cheap without burning a core
 // between steps.
 constexpr auto kSpin = std::chrono::microseconds(200);
+// How long the caller spins for helpers still running their last task before it sleeps. A helper
+// that is descheduled mid-task (two cores shared with the JavaScript engine's own threads, or a
+// busy machine) would otherwise keep the caller spinning on its core for a whole scheduler time
+// slice; once the caller sleeps, its core goes idle and the scheduler moves the helper onto it.
+constexpr auto kCallerSpin = std::chrono::microseconds(30);
 // Smallest job (in flops) that is split across threads: about 20 microseconds of work.
 constexpr double kParallelFlops = 2.0e6;
 
@@ -104,6 +109,10 @@ void ThreadPool::workerLoop(uint64_t seen) {
       STRIDE_PAUSE();
       if (++polls == 64) {
         polls = 0;
+        // Let a thread that shares this core run (the JavaScript thread that is about to post the
+        // next job, the engine's garbage-collector threads): on a machine with two cores a
+        // pausing spin would otherwise hold the core for the rest of its time slice.
+        std::this_thread::yield();
         if (std::chrono::steady_clock::now() > spinUntil) {
           std::unique_lock<std::mutex> lock(mutex_);
           wake_.wait(lock, [&] { return generation_.load() != seen || stopping_.load(); });
@@ -117,7 +126,13 @@ void ThreadPool::workerLoop(uint64_t seen) {
     // left waiting for it.
     if (join(g)) {
       runTasks();
-      done_.fetch_add(1, std::memory_order_acq_rel);
+      done_.fetch_add(1, std::memory_order_seq_cst);
+      // Either the caller sees the increment before it sleeps or this sees it sleeping (both
+      // sides use sequentially consistent operations); the lock orders the wake after its check.
+      if (callerSleeping_.load(std::memory_order_seq_cst)) {
+        std::lock_guard<std::mutex> lock(doneMutex_);
+        doneWake_.notify_one();
+      }
     }
   }
 }
@@ -155,9 +170,26 @@ void ThreadPool::parallelFor(int64_t tasks, int maxThreads, const std::function<
   // Every task has been claimed: close the job and wait only for the helpers that joined it.
   const uint64_t s = job_.fetch_or(kClosed, std::memory_order_acq_rel);
   const int joined = static_cast<int>(s & kJoinedMask);
-  while (done_.load(std::memory_order_acquire) < joined) STRIDE_PAUSE();
+  waitForHelpers(joined);
   fn_ = nullptr;
   busy_.store(false, std::memory_order_release);
+}
+
+void ThreadPool::waitForHelpers(int joined) {
+  if (done_.load(std::memory_order_acquire) >= joined) return;
+  const auto spinUntil = std::chrono::steady_clock::now() + kCallerSpin;
+  int polls = 0;
+  while (done_.load(std::memory_order_acquire) < joined) {
+    STRIDE_PAUSE();
+    if (++polls < 64) continue;
+    polls = 0;
+    if (std::chrono::steady_clock::now() < spinUntil) continue;
+    std::unique_lock<std::mutex> lock(doneMutex_);
+    callerSleeping_.store(true, std::memory_order_seq_cst);
+    doneWake_.wait(lock, [&] { return done_.load(std::memory_order_seq_cst) >= joined; });
+    callerSleeping_.store(false, std::memory_order_relaxed);
+    return;
+  }
 }
 
 int threadsFor(double flops) {

@@ -58,6 +58,7 @@ class ThreadPool {
   void workerLoop(uint64_t seen);
   bool join(uint64_t generation);
   void runTasks();
+  void waitForHelpers(int joined);
 
   // job_ packs the announcing generation (high 32 bits), a closed flag and the number of
   // helpers that joined.
@@ -76,6 +77,10 @@ class ThreadPool {
   std::atomic<uint64_t> job_{0};
   std::atomic<int64_t> next_{0};
   std::atomic<int> done_{0};  // joined helpers that have finished
+  // The caller waiting for helpers sleeps here after a short spin (see parallelFor).
+  std::mutex doneMutex_;
+  std::condition_variable doneWake_;
+  std::atomic<bool> callerSleeping_{false};
   // Set by the thread whose job owns the workers (or that is resizing the pool); the fields of the
   // current job above are written only by that thread.
   std::atomic<bool> busy_{false};

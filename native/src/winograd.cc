@@ -26,6 +26,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cmath>
 #include <cstring>
 
 #include "gemm.h"
@@ -264,7 +265,8 @@ void weightLanes(const ConvGeometry& g, int nr, const float* w, int64_t o0, int6
 
 // One (tile chunk, output-channel group) task.
 void runTask(const ConvGeometry& g, const Plan& p, const MicroKernel& mk, const float* xt, const float* w,
-             const float* bias, float* y, int64_t chunkIndex, int64_t group) {
+             const ConvEpilogue& e, float* y, int64_t chunkIndex, int64_t group) {
+  const float* bias = e.bias;
   const int64_t t0 = chunkIndex * p.chunk, tb = std::min(p.chunk, p.tiles - t0);
   const int64_t q0 = group * p.panelsPerGroup, q1 = std::min(p.oPanels, q0 + p.panelsPerGroup);
   const int64_t og = (q1 - q0) * p.nr;
@@ -331,7 +333,23 @@ void runTask(const ConvGeometry& g, const Plan& p, const MicroKernel& mk, const 
       outputTile(static_cast<const float*>(m + tl * og + (o0 - oBegin)), mPoint, static_cast<const float*>(b), out);
       const int rows = static_cast<int>(std::min<int64_t>(4, g.outH - 4 * ty));
       const int cols = static_cast<int>(std::min<int64_t>(4, g.outW - 4 * tx));
-      float* yt = y + (n * g.outChannels + o0) * outPlane + 4 * ty * g.outW + 4 * tx;
+      const int64_t at = (n * g.outChannels + o0) * outPlane + 4 * ty * g.outW + 4 * tx;
+      float* yt = y + at;
+      if (e.residual || e.relu) {
+        // The residual sum and ReLU of the epilogue, on the tile's values as they are stored.
+        const float* rt = e.residual ? e.residual + at : nullptr;
+        const float floor = e.relu ? 0.0f : -INFINITY;
+        for (int l = 0; l < lanes; l++) {
+          float* yo = yt + l * outPlane;
+          const float* ro = rt ? rt + l * outPlane : nullptr;
+          for (int a = 0; a < rows; a++)
+            for (int c = 0; c < cols; c++) {
+              const float v = out[(a * 4 + c) * kLanes + l] + (ro ? ro[a * g.outW + c] : 0.0f);
+              yo[a * g.outW + c] = std::max(v, floor);
+            }
+        }
+        continue;
+      }
       for (int l = 0; l < lanes; l++) {
         float* yo = yt + l * outPlane;
         for (int a = 0; a < rows; a++)
@@ -372,12 +390,18 @@ bool useWinograd(const ConvGeometry& g) {
 }
 
 void winogradForward(const ConvGeometry& g, const float* x, const float* w, const float* bias, float* y) {
+  ConvEpilogue e;
+  e.bias = bias;
+  winogradForward(g, x, w, e, y);
+}
+
+void winogradForward(const ConvGeometry& g, const float* x, const float* w, const ConvEpilogue& e, float* y) {
   const MicroKernel mk = activeMicroKernel();
   const Plan p = makePlan(g, mk);
   float* xt = scratch(Slot::WinogradInput, static_cast<size_t>(g.batch * p.hp * p.wp * p.cp));
   transposeInput(g, p, x, xt);
   ThreadPool::instance().parallelFor(p.chunks * p.oGroups, p.threads, [&](int64_t task) {
-    runTask(g, p, mk, xt, w, bias, y, task / p.oGroups, task % p.oGroups);
+    runTask(g, p, mk, xt, w, e, y, task / p.oGroups, task % p.oGroups);
   });
 }
 

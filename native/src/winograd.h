@@ -32,5 +32,7 @@ bool useWinograd(const ConvGeometry& g);
  * as the transposed convolution of the backward pass needs). g must pass winogradApplies.
  */
 void winogradForward(const ConvGeometry& g, const float* x, const float* w, const float* bias, float* y);
+/** winogradForward with the epilogue e (bias, residual, ReLU) applied as each output tile is written. */
+void winogradForward(const ConvGeometry& g, const float* x, const float* w, const ConvEpilogue& e, float* y);
 
 }  // namespace stride

@@ -1,7 +1,12 @@
 #include "workspace.h"
 
 #include <cstdlib>
+#include <cstring>
 #include <new>
+
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 
 namespace stride {
 
@@ -37,6 +42,15 @@ float* scratch(Slot slot, size_t floats) {
     b.capacity = bytes / sizeof(float);
   }
   return b.data;
+}
+
+void keepFreedMemory() {
+#if defined(__GLIBC__)
+  const char* tunables = std::getenv("GLIBC_TUNABLES");
+  if (tunables && std::strstr(tunables, "glibc.malloc.")) return;
+  mallopt(M_MMAP_THRESHOLD, 32 * 1024 * 1024);
+  mallopt(M_TRIM_THRESHOLD, 512 * 1024 * 1024);
+#endif
 }
 
 }  // namespace stride

@@ -14,3 +14,18 @@ enum class Slot { PackA = 0, PackB = 1, Cols = 2, Extra = 3, Pad = 4, WinogradIn
 float* scratch(Slot slot, size_t floats);
 
 }  // namespace stride
+
+namespace stride {
+
+/**
+ * Make the C allocator keep freed memory for reuse rather than hand it back to the system (glibc:
+ * chunks up to 32 MiB come from the heap instead of fresh mappings, and up to 512 MiB of free heap
+ * is kept). Node allocates every tensor's storage with calloc; with glibc's defaults a large one is a
+ * fresh mapping whose every page faults on first write, and on this VM that cost more than the
+ * convolution writing it (ResNet-18's 3.2 MB stem output: faulting its pages took about 10x the
+ * convolution). Reused memory is zeroed by calloc with a memset instead. Does nothing elsewhere, or
+ * when GLIBC_TUNABLES already sets a glibc.malloc tunable.
+ */
+void keepFreedMemory();
+
+}  // namespace stride

@@ -6,6 +6,16 @@ import type { PointwiseLossOp } from './reference/pointwise-loss.js';
 export type { ActivationOp } from './reference/activation.js';
 
 /**
+ * What a forward convolution applies to its outputs after the bias, in order (inference fusion):
+ * `residual` added (same shape as the output; ResNet's shortcut sum), then `activation` (ReLU
+ * clamps to [0, Infinity], ReLU6 to [0, 6]). Kernels that can apply both as they write y do.
+ */
+export interface ConvEpilogue {
+  readonly residual?: FloatArray | null;
+  readonly activation?: FusedActivation | null;
+}
+
+/**
  * The kernel interface every backend implements. Kernels work on contiguous typed arrays in
  * row-major order (images NCHW) and write into preallocated outputs. All shape checking happens
  * before a kernel is called, in the ops layer; kernels trust their parameters.
@@ -32,8 +42,8 @@ export interface Backend {
   prepareConv2dWeights(p: Conv2dParams, w: FloatArray): PreparedConv2dWeights;
   /**
    * y = conv(x, w) + bias with the weights `prepareConv2dWeights` prepared. A handle made by
-   * another backend runs the normal kernel on its `weight`. With `activation` (inference fusion
-   * of conv -> ReLU/ReLU6), y is that activation of the sum: clamped to [0, Infinity] or [0, 6].
+   * another backend runs the normal kernel on its `weight`. With `epilogue`, y = activation(conv(x, w)
+   * + bias + residual); see {@link ConvEpilogue}.
    */
   conv2dForwardPrepared(
     p: Conv2dParams,
@@ -41,7 +51,7 @@ export interface Backend {
     prepared: PreparedConv2dWeights,
     bias: FloatArray | null,
     y: FloatArray,
-    activation?: FusedActivation | null,
+    epilogue?: ConvEpilogue,
   ): void;
   /** dx = gradient of conv2d with respect to its input (overwrites dx). Also the transposed convolution. */
   conv2dBackwardData(p: Conv2dParams, dy: FloatArray, w: FloatArray, dx: FloatArray): void;

@@ -89,9 +89,9 @@ export function tracingBackend(
       // Shape-only tracing never reads the handle's packed data, so it prepares nothing.
       return execute ? inner.prepareConv2dWeights(p, w) : { backend: 'shape-only', weight: w };
     },
-    conv2dForwardPrepared(p, x, prepared, bias, y, activation) {
+    conv2dForwardPrepared(p, x, prepared, bias, y, epilogue) {
       onKernel({ kind: 'conv2d', params: { ...p }, macs: convMacs(p), input: x, output: y });
-      if (execute) inner.conv2dForwardPrepared(p, x, prepared, bias, y, activation);
+      if (execute) inner.conv2dForwardPrepared(p, x, prepared, bias, y, epilogue);
     },
     conv2dBackwardData(p, dy, w, dx) {
       // During a forward pass this is the forward of a transposed convolution.

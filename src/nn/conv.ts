@@ -2,7 +2,7 @@ import { isGradEnabled } from '../autograd/grad-mode.js';
 import type { Backend, Conv2dParams, PreparedConv2dWeights } from '../backend/backend.js';
 import { ValueError } from '../errors.js';
 import type { Conv2dOptions, Conv2dTransposeOptions } from '../ops/conv-params.js';
-import { conv2d, conv2dPrepared } from '../ops/conv2d.js';
+import { conv2d, conv2dPrepared, conv2dPreparedResidual } from '../ops/conv2d.js';
 import { conv2dTranspose } from '../ops/conv2d-transpose.js';
 import { activateInPlace, checkFusedActivation, type FusedActivation } from '../ops/fused-activation.js';
 import { pair, type Padding2d, type Pair } from '../ops/geometry.js';
@@ -220,6 +220,27 @@ export class Conv2d extends Module {
       }
       const opts = padding ? { ...this.#options(), padding } : this.#options();
       return conv2dPrepared(x, w, b, opts, (p, backend) => this.#preparedWeights(w, p, backend), activation);
+    });
+  }
+
+  /**
+   * @internal {@link forwardFused} without an activation, then `+ residual` and ReLU when `relu`
+   * is set, all in the convolution's kernel call (ResNet's second convolution, batch norm,
+   * shortcut sum and ReLU), as graphs run it under `noGrad`. Returns null when `residual` does not
+   * have the output's shape and dtype; the caller then runs the layers one by one.
+   */
+  forwardFusedResidual(x: Tensor, bn: BatchNorm2d | null, residual: Tensor, relu: boolean): Tensor | null {
+    return runAsLayer(this, [x], () => {
+      let w = this.weight;
+      let b = this.bias;
+      if (bn) {
+        const f = this.#foldedWith(bn);
+        w = f.weight;
+        b = f.bias;
+      }
+      return conv2dPreparedResidual(x, w, b, residual, relu, this.#options(), (p, backend) =>
+        this.#preparedWeights(w, p, backend),
+      );
     });
   }
 

@@ -272,7 +272,7 @@ export class Graph extends Module {
       if (!step.module || !needed.has(i)) continue;
       const args = step.inputs.map((j) => values.get(j)!);
       const fused = plan?.[i];
-      values.set(i, fused ? runFusedStep(fused, args) : step.module.forward(...args));
+      values.set(i, fused ? runFusedStep(fused, args, (j) => values.get(j)!) : step.module.forward(...args));
       for (const j of step.inputs) if (lastUse.get(j) === i) values.delete(j);
     }
     return this.#outputs.map((o) => values.get(o)!);

@@ -7,14 +7,17 @@ import { Conv2d, isZeroPadding } from './conv.js';
 import { Add } from './merge.js';
 import type { Module } from './module.js';
 import { BatchNorm2d } from './normalization.js';
-import { ZeroPad2d } from './reshape-layers.js';
+import { Identity, ZeroPad2d } from './reshape-layers.js';
 
 // What `Sequential` and `Graph` run differently under `noGrad` (fast by default in inference):
 // conv -> batch norm -> ReLU/ReLU6 chains whose layers are all in evaluation mode run as one
 // convolution with the batch norm folded into its weights (prepared once per weight version) and
 // the activation applied in place; a sum followed by ReLU/ReLU6 activates the fresh sum in place;
 // in graphs, a ZeroPad2d read only by an unpadded convolution becomes that convolution's padding
-// (Keras' stride-2 blocks pad explicitly: copying the padded input cost as much as the convolution).
+// (Keras' stride-2 blocks pad explicitly: copying the padded input cost as much as the convolution),
+// and a conv (-> batch norm) whose only reader is a two-input sum (ResNet's residual add, optionally
+// followed by ReLU) runs as one convolution that also adds the other input and applies the ReLU as
+// it writes its output, when that other input is computed before the convolution.
 // The values are those of the layers run one by one, up to float rounding. Only layers of exactly
 // these classes, without hooks, are merged, so subclasses and hooks see what they always saw.
 
@@ -31,6 +34,13 @@ function plainLayer(m: Module | null | undefined, cls: abstract new (...a: never
     Object.getPrototypeOf(m) === cls.prototype &&
     !m.training &&
     !m.hasForwardHooks
+  );
+}
+
+/** An Identity layer without hooks (in either mode: fuseForInference inserts them in training mode). */
+function passThrough(m: Module | null | undefined): boolean {
+  return (
+    m !== null && m !== undefined && Object.getPrototypeOf(m) === Identity.prototype && !m.hasForwardHooks
   );
 }
 
@@ -72,7 +82,25 @@ export function chainAt(layers: readonly Module[], i: number): (FusedConvChain &
 export type FusedStep =
   | ({ kind: 'conv'; padding?: readonly [number, number, number, number] } & FusedConvChain)
   | { kind: 'add'; add: Add; activation: FusedActivation }
-  | { kind: 'alias' };
+  | ConvAddStep
+  | { kind: 'alias'; arg?: number };
+
+/**
+ * A convolution (and batch norm) whose output is summed with the value of step `residual`, then
+ * ReLU'd when `relu` is set, run as one kernel call; the sum's step becomes an alias of it.
+ * `convFirst` and `after` let it fall back to the layers' own forwards (see runFusedStep).
+ */
+export interface ConvAddStep {
+  kind: 'convAdd';
+  conv: Conv2d;
+  bn: BatchNorm2d | null;
+  add: Add;
+  residual: number;
+  convFirst: boolean;
+  /** The activation layer after the sum (merged into the step), or null. */
+  after: FusedActivation | null;
+  relu: boolean;
+}
 
 /** The shape of a graph step that planning reads. */
 export interface PlannedStep {
@@ -104,6 +132,53 @@ export function planGraph(
     return readers[i] === 1 && r >= 0 && steps[r]!.inputs.length === 1 ? r : -1;
   };
   const plan: (FusedStep | undefined)[] = steps.map(() => undefined);
+  // The sum step that alone reads step i's value, as one of exactly two inputs, or -1.
+  const soleSum = (i: number): number => {
+    const r = reader[i]!;
+    if (readers[i] !== 1 || r < 0) return -1;
+    const s = steps[r]!;
+    return s.inputs.length === 2 && s.inputs[0] !== s.inputs[1] && plainLayer(s.module, Add) ? r : -1;
+  };
+  // conv (-> bn) -> two-input sum (-> ReLU) with the sum's other input computed before the conv.
+  const planConvAdd = (i: number, conv: Conv2d): boolean => {
+    const j = soleReader(i);
+    const next = j >= 0 ? steps[j]!.module : null;
+    const bn = fusableBatchNorm(next, conv) ? next : null;
+    let h = bn ? j : i;
+    // Pass-through layers in between (fuseForInference leaves an Identity where it folded a batch norm).
+    const passed: number[] = [];
+    for (let r = soleReader(h); r >= 0 && passThrough(steps[r]!.module); r = soleReader(h)) {
+      passed.push(r);
+      h = r;
+    }
+    if (soleReader(h) >= 0 && fusableActivation(steps[soleReader(h)]!.module)) return false;
+    const a = soleSum(h);
+    if (a < 0) return false;
+    const add = steps[a]!.module as Add;
+    const pos = steps[a]!.inputs.indexOf(h);
+    const residual = steps[a]!.inputs[1 - pos]!;
+    if (residual >= i) return false;
+    const k = soleReader(a);
+    const after = k >= 0 ? fusableActivation(steps[k]!.module) : null;
+    // The kernel's epilogue does ReLU only; a ReLU6 anywhere keeps the usual plan.
+    if (add.activation === 'relu6' || after === 'relu6' || (add.activation !== null && after !== null))
+      return false;
+    plan[i] = {
+      kind: 'convAdd',
+      conv,
+      bn,
+      add,
+      residual,
+      convFirst: pos === 0,
+      after,
+      relu: add.activation === 'relu' || after === 'relu',
+    };
+    if (bn) plan[j] = { kind: 'alias' };
+    for (const r of passed) plan[r] = { kind: 'alias' };
+    plan[a] = { kind: 'alias', arg: pos };
+    if (after) plan[k] = { kind: 'alias' };
+    return true;
+  };
   // Step index of a convolution -> the ZeroPad2d before it, as [top, bottom, left, right].
   const padOf = new Map<number, [number, number, number, number]>();
   steps.forEach((s, i) => {
@@ -119,6 +194,8 @@ export function planGraph(
       }
     } else if (fusableConv(m) && s.inputs.length === 1) {
       const padding = padOf.get(i);
+      // A merged zero padding keeps the plain conv chain (the residual kernel takes the layer's own).
+      if (!padding && planConvAdd(i, m)) return;
       const j = soleReader(i);
       const next = j >= 0 ? steps[j]!.module : null;
       const bn = fusableBatchNorm(next, m) ? next : null;
@@ -139,11 +216,23 @@ export function planGraph(
   return plan;
 }
 
-/** Run one planned graph step on its input values. */
-export function runFusedStep(step: FusedStep, args: readonly Tensor[]): Tensor {
+/**
+ * Run one planned graph step on its input values; `value(j)` is the value of an earlier step (the
+ * residual of a 'convAdd' step).
+ */
+export function runFusedStep(step: FusedStep, args: readonly Tensor[], value: (j: number) => Tensor): Tensor {
   switch (step.kind) {
     case 'alias':
-      return args[0]!;
+      return args[step.arg ?? 0]!;
+    case 'convAdd': {
+      const r = value(step.residual);
+      const fused = step.conv.forwardFusedResidual(args[0]!, step.bn, r, step.relu);
+      if (fused) return fused;
+      // The residual broadcasts: the layers' own forwards, in the sum's input order.
+      const h = step.conv.forwardFused(args[0]!, step.bn, null);
+      const sum = step.add.forward(...(step.convFirst ? [h, r] : [r, h]));
+      return step.after ? activateInPlace(sum, step.after) : sum;
+    }
     case 'conv':
       return step.conv.forwardFused(args[0]!, step.bn, step.activation, step.padding);
     case 'add':

@@ -1,6 +1,8 @@
 import { record } from '../autograd/grad-fn.js';
+import { isGradEnabled } from '../autograd/grad-mode.js';
 import type { Backend, Conv2dParams, PreparedConv2dWeights } from '../backend/backend.js';
 import { kernels } from '../backend/registry.js';
+import { ValueError } from '../errors.js';
 import { empty, type Tensor } from '../tensor/tensor.js';
 import { checkConvTensors, resolveConv2d, type Conv2dOptions } from './conv-params.js';
 import { recordActivation, type FusedActivation } from './fused-activation.js';
@@ -54,6 +56,40 @@ export function conv2dPrepared(
   return conv2dWith(x, weight, bias, opts, prepared, activation);
 }
 
+/**
+ * Inference-only {@link conv2dPrepared} followed by `+ residual` and then ReLU when `relu` is set,
+ * in one backend call (the native backend applies both as it writes each output tile), for
+ * ResNet's convolution + shortcut sum + ReLU. Records no gradient, so it must run with gradients
+ * off (`noGrad`). Returns null, computing nothing, when `residual` does not have the output's shape
+ * and dtype (the caller then runs the sum as usual, with broadcasting).
+ */
+export function conv2dPreparedResidual(
+  x: Tensor,
+  weight: Tensor,
+  bias: Tensor | null,
+  residual: Tensor,
+  relu: boolean,
+  opts: Conv2dOptions,
+  prepared: PreparedWeightsSource,
+): Tensor | null {
+  const op = 'conv2d';
+  if (isGradEnabled()) {
+    throw new ValueError(op, 'the residual epilogue records no gradient. Fix: run it under st.noGrad');
+  }
+  const { params: p, outShape } = resolveConv2d(op, x.shape, weight.shape, opts);
+  checkConvTensors(op, x, weight, bias, p.outChannels);
+  const r = residual.shape;
+  if (residual.dtype !== x.dtype || r.length !== outShape.length || r.some((d, i) => d !== outShape[i]))
+    return null;
+  const y = empty(outShape, x.dtype);
+  const k = kernels();
+  k.conv2dForwardPrepared(p, x.data, prepared(p, k), bias ? bias.data : null, y.data, {
+    residual: residual.data,
+    activation: relu ? 'relu' : null,
+  });
+  return y;
+}
+
 function conv2dWith(
   x: Tensor,
   weight: Tensor,
@@ -67,7 +103,7 @@ function conv2dWith(
   checkConvTensors(op, x, weight, b, p.outChannels);
   const y = empty(outShape, x.dtype);
   const k = kernels();
-  if (prepared) k.conv2dForwardPrepared(p, x.data, prepared(p, k), b ? b.data : null, y.data, activation);
+  if (prepared) k.conv2dForwardPrepared(p, x.data, prepared(p, k), b ? b.data : null, y.data, { activation });
   else k.conv2dForward(p, x.data, weight.data, b ? b.data : null, y.data);
   const conv = record(
     op,

@@ -52,6 +52,16 @@ export const GEOMETRIES: [string, Geometry][] = [
   ['3x3 same padding', { batch: 2, c: 3, o: 4, h: 8, w: 7, k: [3, 3], pad: [1, 1, 1, 1] }],
   ['3x3 stride 2', { batch: 1, c: 4, o: 6, h: 9, w: 10, k: [3, 3], stride: [2, 2], pad: [1, 1, 1, 1] }],
   ['stride larger than the kernel', { batch: 2, c: 3, o: 2, h: 10, w: 11, k: [2, 1], stride: [3, 4] }],
+  // Few input channels at stride 2 with a large kernel run as stride-1 convolutions over the
+  // input's 2x2 phases (the indirect path, AVX-512).
+  [
+    '7x7 stride 2 stem (input phases)',
+    { batch: 2, c: 3, o: 16, h: 21, w: 18, k: [7, 7], stride: [2, 2], pad: [3, 3, 3, 3] },
+  ],
+  [
+    '7x7 stride 2, asymmetric padding (input phases)',
+    { batch: 1, c: 2, o: 8, h: 15, w: 13, k: [7, 7], stride: [2, 2], pad: [3, 2, 1, 3] },
+  ],
   ['1x1 stride 2 (downsample)', { batch: 2, c: 6, o: 5, h: 7, w: 8, k: [1, 1], stride: [2, 2] }],
   ['asymmetric padding', { batch: 1, c: 2, o: 3, h: 6, w: 7, k: [3, 2], pad: [0, 2, 1, 0] }],
   ['padding larger than half the kernel', { batch: 1, c: 2, o: 2, h: 5, w: 4, k: [2, 2], pad: [3, 3, 2, 2] }],

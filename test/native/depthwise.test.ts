@@ -43,7 +43,7 @@ function checkDepthwise(name: string, g: Geometry, rng: Rng, label: string): voi
   const prepared = native.prepareConv2dWeights(p, w);
   for (const activation of ACTIVATIONS) {
     const got = new Float32Array(ySize).fill(Number.NaN);
-    native.conv2dForwardPrepared(p, x, prepared, bias, got, activation);
+    native.conv2dForwardPrepared(p, x, prepared, bias, got, { activation });
     assertClose(got, clampTo(conv, activation), { ...tol, msg: `${msg} forward, activation ${activation}` });
   }
   const plain = new Float32Array(ySize).fill(Number.NaN);

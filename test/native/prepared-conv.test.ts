@@ -72,12 +72,14 @@ describe('native prepared conv2d weights', { skip: skipWithoutAddon }, () => {
   }
 
   it('reads its packed copy: weights changed after the first forward are not seen on the GEMM paths', () => {
-    // Shows that later forwards skip packing. Depthwise convolutions read the weights unpacked.
+    // Shows that later forwards skip packing. Depthwise convolutions read the weights unpacked, and
+    // so do the stride-2 stems that run over the input's phases (they rearrange the weights per call).
     const rng = new Rng(5);
     const native = nativeBackend();
     for (const [name, g] of GEOMETRIES) {
       const p = params(g);
       if (p.groups > 1 && p.groups === p.inChannels && p.groups === p.outChannels) continue;
+      if (name.includes('(input phases)')) continue;
       const w = randomArray(rng, p.outChannels * (p.inChannels / p.groups) * p.kH * p.kW);
       const original = w.slice();
       const x = randomArray(rng, p.batch * p.inChannels * p.inH * p.inW);

@@ -222,3 +222,106 @@ describe('fused inference by default (eval mode under noGrad)', () => {
     assertClose(fusedPad!, wantPad!, { msg: 'the padded graph output' });
   });
 });
+
+/** How often Add layers run during `fn` (a sum fused into its convolution does not run). */
+function countAddCalls(model: st.Module, fn: () => void): number {
+  let calls = 0;
+  const adds = model.modules().filter((m) => m instanceof st.Add);
+  const originals = adds.map((m) => m.forward);
+  adds.forEach((m, i) => {
+    m.forward = (...xs: st.Tensor[]): st.Tensor => {
+      calls++;
+      return originals[i]!(...xs);
+    };
+  });
+  try {
+    fn();
+  } finally {
+    adds.forEach((m, i) => (m.forward = originals[i]!));
+  }
+  return calls;
+}
+
+/** Sums run as layers in the inference forward of `g`, whose output must equal the plain path's. */
+function fusedSums(g: st.Module, x: st.Tensor, msg: string): number {
+  let got: st.Tensor | null = null;
+  const calls = countAddCalls(g, () => (got = inference(g, x)));
+  assertClose(got!, plain(g, x), { atol: 1e-4, rtol: 1e-4, msg });
+  return calls;
+}
+
+/** conv -> bn -> sum with `shortcut` (in either order) -> `after` activation layer, in a graph. */
+function residualGraph(opts: {
+  seed: number;
+  shortcutFirst: boolean;
+  after: st.Module | null;
+  sum?: st.Add;
+  pool?: boolean;
+}): st.Graph {
+  const rng = new st.Rng(opts.seed);
+  const g = new st.Graph();
+  const x = g.input();
+  // With `pool` the shortcut is [N, 6, 1, 1]: the sum broadcasts it over the convolution output.
+  const shortcut = opts.pool ? g.add('pool', new st.AdaptiveAvgPool2d(1), x) : x;
+  let h = g.add('conv', new st.Conv2d(6, 6, 3, { padding: 1, rng }), x);
+  h = g.add('bn', new st.BatchNorm2d(6), h);
+  const sum = opts.sum ?? new st.Add();
+  h = opts.shortcutFirst ? g.add('add', sum, shortcut, h) : g.add('add', sum, h, shortcut);
+  g.output(opts.after ? g.add('act', opts.after, h) : h);
+  randomizeNorms(g, rng);
+  return g.eval();
+}
+
+describe('residual sums fused into the convolution (eval mode under noGrad)', () => {
+  it("ResNet-18: identity-shortcut blocks sum and ReLU in the convolution, torchvision's logits", () => {
+    const c = zooParity('resnet18');
+    const model = st.models.resnet18({ numClasses: 10, init: false });
+    hashFill(model);
+    model.eval();
+    const x = hashInput(c.inputShape);
+    let got: st.Tensor | null = null;
+    const sums = countAddCalls(model, () => (got = inference(model, x)));
+    // Five of the eight blocks add the block input itself; the three with a projection shortcut
+    // compute it after their second convolution, so their sums run as layers.
+    assert.equal(sums, 3);
+    const tol = { atol: 1e-4 * Math.max(...c.logits.map(Math.abs)), rtol: 1e-3 };
+    assertClose(got!, c.logits, { ...tol, msg: 'fused residual path' });
+    st.fuseForInference(model); // the sums now carry the ReLU themselves
+    assert.equal(
+      countAddCalls(model, () => (got = inference(model, x))),
+      3,
+    );
+    assertClose(got!, c.logits, { ...tol, msg: 'after fuseForInference' });
+  });
+
+  it('either input order, a ReLU after the sum or on it, or none: the layers one by one', () => {
+    const x = st.randn([2, 6, 7, 9], { rng: new st.Rng(21) });
+    const variants: [string, () => st.Graph][] = [
+      ['sum then ReLU', () => residualGraph({ seed: 1, shortcutFirst: false, after: new st.ReLU() })],
+      ['shortcut first', () => residualGraph({ seed: 2, shortcutFirst: true, after: new st.ReLU() })],
+      ['no activation', () => residualGraph({ seed: 3, shortcutFirst: false, after: null })],
+      [
+        "the sum's own ReLU",
+        () =>
+          residualGraph({
+            seed: 4,
+            shortcutFirst: true,
+            after: null,
+            sum: new st.Add({ activation: 'relu' }),
+          }),
+      ],
+    ];
+    for (const [name, make] of variants) {
+      const g = make();
+      assert.equal(fusedSums(g, x, name), 0, `${name}: the sum ran inside the convolution`);
+    }
+  });
+
+  it('a broadcasting shortcut and a ReLU6 after the sum run the sum as a layer, same values', () => {
+    const x = st.randn([2, 6, 5, 5], { rng: new st.Rng(22) });
+    const broadcast = residualGraph({ seed: 5, shortcutFirst: false, after: new st.ReLU(), pool: true });
+    assert.equal(fusedSums(broadcast, x, 'broadcast shortcut'), 1, 'broadcast shortcut');
+    const relu6 = residualGraph({ seed: 6, shortcutFirst: false, after: new st.ReLU6() });
+    assert.equal(fusedSums(relu6, x, 'ReLU6 after the sum'), 1, 'ReLU6 after the sum');
+  });
+});

@@ -34,6 +34,20 @@ export interface NativeAddon {
     lo: number,
     hi: number,
   ): void;
+  /**
+   * conv2dForward (reading `packed` when not null, as conv2dForwardPacked) with the epilogue applied
+   * as the outputs are written: y = conv + bias + residual (when not null), then ReLU when `relu`.
+   */
+  conv2dForwardFused(
+    params: Float64Array,
+    x: Float32Array,
+    w: Float32Array,
+    packed: object | null,
+    bias: Float32Array | null,
+    residual: Float32Array | null,
+    relu: boolean,
+    y: Float32Array,
+  ): void;
   /** Gradient of a convolution with respect to its input (overwrites dx). */
   conv2dBackwardData(params: Float64Array, dy: Float32Array, w: Float32Array, dx: Float32Array): void;
   /** Gradient of a convolution with respect to its weight (overwrites dw). */

@@ -18,6 +18,7 @@ import type {
 } from '../backend.js';
 import { activationClamp, clampToActivation } from '../activation-clamp.js';
 import { ACTIVATION_OPS } from '../reference/activation.js';
+import { applyConvEpilogue } from '../reference/conv.js';
 import { referenceBackend } from '../reference/reference-backend.js';
 import type { NativeAddon } from './native-addon.js';
 
@@ -352,11 +353,38 @@ export function createNativeBackend(addon: NativeAddon, name = 'native'): Backen
       return prepared;
     },
 
-    conv2dForwardPrepared(p, x, prepared, bias, y, activation): void {
+    conv2dForwardPrepared(p, x, prepared, bias, y, epilogue): void {
       const w = prepared.weight;
-      if (!isNativePrepared(prepared, name) || prepared.packed === null || !isF32(x, w, bias, y)) {
+      const residual = epilogue?.residual ?? null;
+      const activation = epilogue?.activation ?? null;
+      if (residual) requireLength('conv2dForwardPrepared', 'residual', residual, y.length);
+      if (residual && isF32(x, w, bias, y, residual)) {
+        // conv + bias + residual (+ ReLU) as the kernel writes y; ReLU6 clamps after it.
+        checkConv('conv2dForwardPrepared', p, x, w, y);
+        if (bias) requireLength('conv2dForwardPrepared', 'bias', bias, p.outChannels);
+        const packed = isNativePrepared(prepared, name) ? prepared.packed : null;
+        addon.conv2dForwardFused(
+          fillConv(p),
+          x as Float32Array,
+          w as Float32Array,
+          packed,
+          bias as Float32Array | null,
+          residual as Float32Array,
+          activation === 'relu',
+          y as Float32Array,
+        );
+        if (activation === 'relu6') clampToActivation(y, activation);
+        return;
+      }
+      if (
+        residual ||
+        !isNativePrepared(prepared, name) ||
+        prepared.packed === null ||
+        !isF32(x, w, bias, y)
+      ) {
         conv2dForward(p, x, w, bias, y);
-        return clampToActivation(y, activation);
+        applyConvEpilogue(y, epilogue);
+        return;
       }
       const [lo, hi] = activationClamp(activation);
       checkConv('conv2dForwardPrepared', p, x, w, y);

@@ -1,5 +1,6 @@
 import { allocate, dtypeOf, type FloatArray } from '../../tensor/dtype.js';
-import type { Conv2dParams } from '../backend.js';
+import { clampToActivation } from '../activation-clamp.js';
+import type { Conv2dParams, ConvEpilogue } from '../backend.js';
 import { gemm } from './gemm.js';
 
 /**
@@ -67,6 +68,17 @@ function dims(p: Conv2dParams) {
   const kk = cg * p.kH * p.kW;
   const outHW = p.outH * p.outW;
   return { cg, og, kk, outHW };
+}
+
+/**
+ * Apply a convolution epilogue to its output `y` in place: + residual, then the activation's clamp
+ * (NaN stays NaN), as a separate pass (backends or paths without a fused kernel).
+ */
+export function applyConvEpilogue(y: FloatArray, e: ConvEpilogue | undefined): void {
+  if (!e) return;
+  const r = e.residual;
+  if (r) for (let i = 0; i < y.length; i++) y[i]! += r[i]!;
+  clampToActivation(y, e.activation);
 }
 
 /** y = conv(x, w) + bias. */

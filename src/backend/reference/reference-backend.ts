@@ -1,4 +1,3 @@
-import { clampToActivation } from '../activation-clamp.js';
 import type { Backend } from '../backend.js';
 import { activation, activationGrad } from './activation.js';
 import {
@@ -7,7 +6,7 @@ import {
   batchNormForward,
   batchNormStats,
 } from './batch-norm.js';
-import { conv2dBackwardData, conv2dBackwardFilter, conv2dForward } from './conv.js';
+import { applyConvEpilogue, conv2dBackwardData, conv2dBackwardFilter, conv2dForward } from './conv.js';
 import {
   nllLoss,
   nllLossBackward,
@@ -28,9 +27,9 @@ export const referenceBackend: Backend = {
   gemm,
   conv2dForward,
   prepareConv2dWeights: (_p, w) => ({ backend: 'reference', weight: w }),
-  conv2dForwardPrepared: (p, x, prepared, bias, y, activation) => {
+  conv2dForwardPrepared: (p, x, prepared, bias, y, epilogue) => {
     conv2dForward(p, x, prepared.weight, bias, y);
-    clampToActivation(y, activation);
+    applyConvEpilogue(y, epilogue);
   },
   conv2dBackwardData,
   conv2dBackwardFilter,

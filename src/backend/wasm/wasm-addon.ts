@@ -1,5 +1,6 @@
 import { ValueError } from '../../errors.js';
 import type { NativeAddon } from '../native/native-addon.js';
+import { applyConvEpilogue } from '../reference/conv.js';
 import type { StrideWasmExports, StrideWasmThreadExports } from './wasm-exports.js';
 
 type Typed = Float32Array | Float64Array | Int32Array;
@@ -140,6 +141,12 @@ export function createWasmAddon(
       return call([read(p), read(x), read(bias), write(y)], (pp, px, pb, py) =>
         ex.stride_conv2d_forward_packed(pp, px, weight, h.packed, pb, py, lo, hi),
       );
+    },
+    conv2dForwardFused(p, x, w, packed, bias, residual, relu, y) {
+      // The wasm module has no fused entry point: the forward, then the epilogue in JavaScript.
+      if (packed) this.conv2dForwardPacked(p, x, w, packed, bias, y, -Infinity, Infinity);
+      else this.conv2dForward(p, x, w, bias, y);
+      applyConvEpilogue(y, { residual, activation: relu ? 'relu' : null });
     },
     conv2dBackwardData: (p, dy, w, dx) =>
       call([read(p), read(dy), read(w), write(dx)], ex.stride_conv2d_backward_data),
