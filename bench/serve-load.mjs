@@ -4,14 +4,21 @@
 // with dynamic batching on and off, next to a minimal fastify + onnxruntime-node server running
 // the same model exported to ONNX by Stride. Writes bench/SERVE-RESULTS.md and .json.
 //
-//   node --import tsx bench/serve-load.mjs [--seconds 5] [--connections 8]
+// Then, for LeNet-5, a paired run: the onnxruntime server and Stride's (batching off and on) up at
+// once, autocannon on each in turn for --rounds rounds of --round-seconds, reporting the median
+// req/s and the median server CPU time per request (from /proc, Linux), which a busy shared
+// machine disturbs far less than req/s.
+//
+//   node --import tsx bench/serve-load.mjs [--seconds 5] [--connections 8] [--rounds 5] [--round-seconds 3]
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync, renameSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, renameSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import * as st from '../src/node.ts';
+import { parseInferRequest, inferResponse } from '../src/serve/infer-request.ts';
+import { prepareServedModel } from '../src/serve/served-model.ts';
 
 const { fetch, performance } = globalThis;
 
@@ -23,6 +30,8 @@ const arg = (name, def) => {
 };
 const seconds = arg('seconds', 5);
 const connections = arg('connections', 8);
+const rounds = arg('rounds', 5);
+const roundSeconds = arg('round-seconds', 3);
 const tmp = mkdtempSync(join(tmpdir(), 'stride-serve-bench-'));
 const loadAtStart = loadavg()[0].toFixed(1);
 
@@ -48,7 +57,15 @@ async function stop(server) {
   await exited;
 }
 
-function load(url, body) {
+/** CPU seconds (user + system, all threads) a process has used so far; null where /proc is missing. */
+function cpuSeconds(pid) {
+  const file = `/proc/${pid}/stat`;
+  if (!existsSync(file)) return null;
+  const fields = readFileSync(file, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+function load(url, body, duration = seconds) {
   return new Promise((resolve, reject) => {
     autocannon(
       {
@@ -57,7 +74,7 @@ function load(url, body) {
         headers: { 'content-type': 'application/json' },
         body,
         connections,
-        duration: seconds,
+        duration,
         timeout: 60,
       },
       (err, r) => (err ? reject(err) : resolve(r)),
@@ -102,16 +119,18 @@ for (const m of models) {
     });
     return ts.sort((a, b) => a - b)[1];
   };
-  const served = st.load(dir).eval();
-  st.fuseForInference(served);
-  const x = st.rand([1, ...m.shape]);
-  st.noGrad(() => served.forward(x));
+  const served = prepareServedModel(st.load(dir), { name: m.name, version: '1', source: dir });
+  const parsed = JSON.parse(body);
+  const x = parseInferRequest(parsed, served, 64).input;
+  const y = st.noGrad(() => served.module.forward(x));
   rows.push({
     model: m.name,
     check:
       `per request, in-process: JSON.parse of the ${(body.length / 1e6).toFixed(2)} MB body ` +
-      `${median(() => JSON.parse(body)).toFixed(1)} ms, forward pass (fused, noGrad, batch 1) ` +
-      `${median(() => st.noGrad(() => served.forward(x))).toFixed(1)} ms`,
+      `${median(() => JSON.parse(body)).toFixed(2)} ms, validating it into a tensor (parseInferRequest) ` +
+      `${median(() => parseInferRequest(parsed, served, 64)).toFixed(2)} ms, forward pass (fused, noGrad, batch 1) ` +
+      `${median(() => st.noGrad(() => served.module.forward(x))).toFixed(2)} ms, response body ` +
+      `${median(() => JSON.stringify(inferResponse(served, y, undefined))).toFixed(2)} ms`,
   });
   const configs = [
     { label: 'stride serve, batching on (max 8)', argv: ['--max-batch', '8'] },
@@ -165,6 +184,82 @@ for (const m of models) {
   const diff = Math.max(...outputs[0].map((v, i) => Math.abs(v - outputs.at(-1)[i])));
   rows.push({ model: m.name, check: `max |stride - onnxruntime| on one input: ${diff.toExponential(2)}` });
 }
+
+// Paired rounds for LeNet-5: all servers up at once, measured in turn, so that each round sees
+// about the same machine load.
+const paired = [];
+{
+  st.manualSeed(0);
+  const model = st.getModel('lenet5').eval();
+  const dir = join(tmp, 'paired-lenet5');
+  st.save(model, dir);
+  const onnx = join(tmp, 'paired-lenet5.onnx');
+  writeFileSync(onnx, st.exportOnnx(model, st.zeros([1, 1, 32, 32])));
+  st.manualSeed(1);
+  const body = JSON.stringify({
+    inputs: [
+      {
+        name: 'input',
+        shape: [1, 1, 32, 32],
+        datatype: 'FP32',
+        data: Array.from(st.rand([1, 1, 32, 32]).data),
+      },
+    ],
+  });
+  const stride = (extra) => [
+    '--import',
+    'tsx',
+    'src/cli/main.ts',
+    'serve',
+    `lenet5=${dir}`,
+    '--port',
+    '0',
+    '--queue',
+    '1024',
+    ...extra,
+  ];
+  const servers = [
+    {
+      label: 'fastify + onnxruntime-node',
+      server: await startServer(['bench/serve-ort-baseline.mjs', onnx, '40100']),
+    },
+    { label: 'stride serve, batching off', server: await startServer(stride(['--max-batch', '1'])) },
+    { label: 'stride serve, batching on (max 8)', server: await startServer(stride(['--max-batch', '8'])) },
+  ];
+  for (const s of servers) {
+    s.rps = [];
+    s.cpuUs = [];
+    s.errors = 0;
+    await firstOutput(`${s.server.url}/v2/models/lenet5/infer`, body);
+  }
+  for (let r = 0; r < rounds; r++) {
+    for (const s of servers) {
+      const c0 = cpuSeconds(s.server.child.pid);
+      const res = await load(`${s.server.url}/v2/models/lenet5/infer`, body, roundSeconds);
+      const c1 = cpuSeconds(s.server.child.pid);
+      s.rps.push(res.requests.average);
+      if (c0 !== null && c1 !== null && res.requests.total > 0)
+        s.cpuUs.push(((c1 - c0) * 1e6) / res.requests.total);
+      s.errors += res.errors + res.timeouts + res.non2xx;
+    }
+  }
+  for (const s of servers) await stop(s.server);
+  const med = (v) => (v.length === 0 ? null : [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)]);
+  const base = servers[0];
+  for (const s of servers) {
+    const row = {
+      server: s.label,
+      medianRequestsPerSecond: med(s.rps),
+      ratioToOnnxruntime: med(s.rps) / med(base.rps),
+      medianCpuMicrosecondsPerRequest: med(s.cpuUs),
+      cpuRatioToOnnxruntime: med(s.cpuUs) === null ? null : med(s.cpuUs) / med(base.cpuUs),
+      rounds: s.rps,
+      errors: s.errors,
+    };
+    paired.push(row);
+    console.log(JSON.stringify(row));
+  }
+}
 rmSync(tmp, { recursive: true, force: true });
 
 const table = rows
@@ -189,6 +284,21 @@ ${rows
   .filter((r) => r.check)
   .map((r) => `- ${r.model}: ${r.check}`)
   .join('\n')}
+
+## LeNet-5, paired rounds
+
+The three servers up at once; autocannon (${connections} connections, ${roundSeconds} s) on each in turn, ${rounds} rounds,
+so that every round sees about the same load. Medians over the rounds; CPU per request is the
+server process's user + system time (all its threads) over the requests it answered.
+
+| server | req/s (median) | x onnxruntime | CPU us / request (median) | x onnxruntime | req/s per round | errors |
+| --- | ---: | ---: | ---: | ---: | --- | ---: |
+${paired
+  .map(
+    (p) =>
+      `| ${p.server} | ${p.medianRequestsPerSecond.toFixed(1)} | ${p.ratioToOnnxruntime.toFixed(2)} | ${p.medianCpuMicrosecondsPerRequest?.toFixed(0) ?? 'n/a'} | ${p.cpuRatioToOnnxruntime?.toFixed(2) ?? 'n/a'} | ${p.rounds.map((v) => v.toFixed(0)).join(', ')} | ${p.errors} |`,
+  )
+  .join('\n')}
 `;
 const write = (name, text) => {
   const p = join(here, name);
@@ -199,7 +309,16 @@ write('SERVE-RESULTS.md', md);
 write(
   'SERVE-RESULTS.json',
   JSON.stringify(
-    { seconds, connections, cores: cpus().length, loadAtStart: Number(loadAtStart), rows },
+    {
+      seconds,
+      connections,
+      cores: cpus().length,
+      loadAtStart: Number(loadAtStart),
+      rows,
+      rounds,
+      roundSeconds,
+      paired,
+    },
     null,
     2,
   ) + '\n',

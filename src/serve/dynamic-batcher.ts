@@ -104,6 +104,7 @@ export class DynamicBatcher<In = Tensor, Out = Tensor> {
   readonly #queue: Item<In, Out>[] = [];
   #running = false;
   #timer: NodeJS.Timeout | null = null;
+  #immediate: NodeJS.Immediate | null = null;
 
   /** Tensor requests, batched by rows. */
   constructor(opts: BatcherOptions);
@@ -167,7 +168,7 @@ export class DynamicBatcher<In = Tensor, Out = Tensor> {
       }
       this.#queue.push(item);
       this.#o.onQueueDepth?.(this.#queue.length);
-      this.#pump();
+      this.#pump(true);
     });
   }
 
@@ -179,7 +180,15 @@ export class DynamicBatcher<In = Tensor, Out = Tensor> {
     else item.resolve(result);
   }
 
-  #pump(): void {
+  /**
+   * Run the next batch if the model is idle. `arrived`: called for a request that has just been
+   * queued. With no delay, such a request still waits for the end of the event loop's turn
+   * (`setImmediate`), so that the requests read from other connections in the same turn join its
+   * batch: without it, a model that runs on the main thread would start on the first request at
+   * once and never see a batch of more than one. Requests that waited for a running batch go at
+   * once when it ends.
+   */
+  #pump(arrived = false): void {
     if (this.#running || this.#queue.length === 0) return;
     const size = this.#shape.samples;
     const samples = this.#queue.reduce((a, it) => a + size(it.x), 0);
@@ -194,9 +203,20 @@ export class DynamicBatcher<In = Tensor, Out = Tensor> {
       );
       return;
     }
+    if (arrived && samples < this.#o.maxBatch) {
+      this.#immediate ??= setImmediate(() => {
+        this.#immediate = null;
+        this.#pump();
+      });
+      return;
+    }
     if (this.#timer) {
       clearTimeout(this.#timer);
       this.#timer = null;
+    }
+    if (this.#immediate) {
+      clearImmediate(this.#immediate);
+      this.#immediate = null;
     }
     const batch: Item<In, Out>[] = [this.#queue.shift()!];
     let n = size(batch[0]!.x);

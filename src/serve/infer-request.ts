@@ -22,9 +22,24 @@ function isObject(v: unknown): v is Record<string, unknown> {
 
 const bad = (message: string): HttpError => new HttpError(400, message);
 
+/**
+ * The common case, a flat array of exactly the right length, in one indexed pass: true when every
+ * element was a finite number (all copied), false at the first that is not, leaving the general
+ * walk in {@link fill} to name the problem.
+ */
+function fillFlat(data: readonly unknown[], out: Float32Array): boolean {
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i];
+    if (typeof v !== 'number' || v - v !== 0) return false;
+    out[i] = v;
+  }
+  return true;
+}
+
 /** Copy `data` (flat or nested) into `out`, returning the count written, or throw naming the problem. */
 function fill(data: unknown, out: Float32Array, at: number): number {
   if (!Array.isArray(data)) throw bad(`input data must be an array of numbers, got ${typeof data}`);
+  if (at === 0 && data.length === out.length && fillFlat(data, out)) return out.length;
   let k = at;
   for (const v of data) {
     if (typeof v === 'number') {

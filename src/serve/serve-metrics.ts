@@ -49,6 +49,34 @@ export class ServeMetrics {
     registers: [this.registry],
   });
 
+  /** Labelled series of {@link requests} and {@link latency}, by route, method and status. */
+  readonly #series = new Map<
+    string,
+    {
+      requests: ReturnType<ServeMetrics['requests']['labels']>;
+      latency: ReturnType<ServeMetrics['latency']['labels']>;
+    }
+  >();
+
+  /**
+   * Count one answered request and observe its latency. Same series as `requests.inc` and
+   * `latency.observe` with these labels, but each label set is resolved once and its series kept,
+   * so a request costs no label hashing.
+   */
+  recordRequest(route: string, method: string, status: number, seconds: number): void {
+    const key = `${route} ${method} ${status}`;
+    let s = this.#series.get(key);
+    if (!s) {
+      s = {
+        requests: this.requests.labels({ route, method, status: String(status) }),
+        latency: this.latency.labels({ route }),
+      };
+      this.#series.set(key, s);
+    }
+    s.requests.inc();
+    s.latency.observe(seconds);
+  }
+
   constructor(opts: { processMetrics?: boolean } = {}) {
     if (opts.processMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'stride_' });
   }

@@ -16,7 +16,8 @@ export interface ServeOptions {
   maxBatch?: number;
   /**
    * How long a request that finds the model idle waits for others to join its batch, in ms
-   * (default 0: it runs at once, and the requests that arrive meanwhile form the next batch).
+   * (default 0: it runs at the end of the event loop's current turn, with the requests read in
+   * that turn, and the requests that arrive while it runs form the next batch).
    */
   batchDelayMs?: number;
   /** Most requests waiting per model before 503 + Retry-After (default 64). */

@@ -130,9 +130,12 @@ function buildApp(
     void reply.code(404).send({ error: `no route ${req.method} ${req.url.split('?')[0]}` });
   });
   app.addHook('onResponse', (req, reply, done) => {
-    const route = req.routeOptions.url ?? 'unmatched';
-    metrics.requests.inc({ route, method: req.method, status: String(reply.statusCode) });
-    metrics.latency.observe({ route }, reply.elapsedTime / 1000);
+    metrics.recordRequest(
+      req.routeOptions.url ?? 'unmatched',
+      req.method,
+      reply.statusCode,
+      reply.elapsedTime / 1000,
+    );
     done();
   });
   // While shutting down, answers close their connection, so that keep-alive clients do not hold
@@ -320,16 +323,22 @@ export async function serve(options: ServeOptions): Promise<InferenceServer> {
   const detectorRunners: DetectorRunner[] = [];
   for (const d of detectors) detectorRunners.push(await startDetectorRunner(d, runnerOptions(d.name)));
   /** The queue options every model shares, with its metrics. */
-  const queued = (name: string): Omit<BatcherOptions, 'run' | 'maxBatch'> => ({
-    delayMs: o.batchDelayMs,
-    queueLimit: o.queueLimit,
-    timeoutMs: o.timeoutMs,
-    onBatch: (n, s) => {
-      metrics.batchSize.observe({ model: name }, n);
-      metrics.batchSeconds.observe({ model: name }, s);
-    },
-    onQueueDepth: (d) => metrics.queueDepth.set({ model: name }, d),
-  });
+  const queued = (name: string): Omit<BatcherOptions, 'run' | 'maxBatch'> => {
+    // The model's labelled series, looked up once rather than hashed on every request.
+    const batchSize = metrics.batchSize.labels({ model: name });
+    const batchSeconds = metrics.batchSeconds.labels({ model: name });
+    const queueDepth = metrics.queueDepth.labels({ model: name });
+    return {
+      delayMs: o.batchDelayMs,
+      queueLimit: o.queueLimit,
+      timeoutMs: o.timeoutMs,
+      onBatch: (n, s) => {
+        batchSize.observe(n);
+        batchSeconds.observe(s);
+      },
+      onQueueDepth: (d) => queueDepth.set(d),
+    };
+  };
   const entries: Entry[] = models.map((model) => {
     const runner = runners.get(model)!;
     return {
