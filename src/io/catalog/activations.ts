@@ -9,6 +9,7 @@
  * attribute defaults are facts of those formats and are named where they apply.
  */
 import {
+  CELU,
   ELU,
   GELU,
   Hardsigmoid,
@@ -230,6 +231,18 @@ export const ACTIVATIONS: readonly ActivationRow[] = [
     // TensorFlow's Elu has no alpha: it is 1.
     tf: { op: 'Elu', create: () => new ELU(1) },
   } satisfies ActivationRow<ELU>,
+  {
+    type: 'CELU',
+    cls: CELU,
+    op: 'celu',
+    options: [{ name: 'alpha', kind: 'number' }],
+    create: (o) => new CELU(num(o, 'alpha')),
+    onnx: {
+      emit: onnxNode('Celu', (m: CELU) => ({ alpha: float(m.alpha) })),
+      // ONNX's default alpha is 1 (Celu is in opset 12 and later).
+      import: { op: 'Celu', create: (a) => new CELU(a.float('alpha', 1)) },
+    },
+  } satisfies ActivationRow<CELU>,
   {
     type: 'SELU',
     cls: SELU,
