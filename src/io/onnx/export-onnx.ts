@@ -119,7 +119,15 @@ export function exportOnnx(
         if (depth > 0) return;
         const path = paths.get(mod) || mod.typeName.toLowerCase();
         const inNames = ins.map(resolve);
-        const outName = exporter(mod, { b, path, inputs: inNames, inputTensors: ins, output: out, opset });
+        const outName = exporter(mod, {
+          b,
+          path,
+          inputs: inNames,
+          inputTensors: ins,
+          output: out,
+          opset,
+          exporterOf: onnxExporterOf,
+        });
         if (!names.has(out)) names.set(out, outName);
       }),
     );

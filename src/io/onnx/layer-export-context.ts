@@ -5,6 +5,7 @@
  */
 import { ValueError } from '../../errors.js';
 import type { Module } from '../../nn/module.js';
+import type { FusedActivation } from '../../ops/fused-activation.js';
 import { resolvePadding, type Padding2d } from '../../ops/geometry.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import type { OnnxBuilder } from './onnx-builder.js';
@@ -23,6 +24,8 @@ export interface LayerExportContext {
   readonly output: Tensor;
   /** The opset the model is written under (for operators whose form changed, e.g. ReduceMax's axes in 18). */
   readonly opset: number;
+  /** The exporter of another layer's exact class (a wrapper such as LazyLayer exports its inner layer by it). */
+  readonly exporterOf: (layer: Module) => LayerExporter | undefined;
 }
 
 /** Emits the ONNX nodes that compute a layer; returns the name of the value holding its output. */
@@ -65,4 +68,21 @@ export function reshapeTo(
 ): string {
   const target = outShape.map((d, i) => (i === 0 && inShape.length > 0 && d === inShape[0] ? 0 : d));
   return c.b.op('Reshape', [input, c.b.ints(target, `${c.path}.shape`)], {}, c.path);
+}
+
+/** Clip(x, lo, hi) with constant bounds. */
+export function clipNode(c: LayerExportContext, lo: number, hi: number, x: string = c.inputs[0]!): string {
+  return c.b.op(
+    'Clip',
+    [x, c.b.floats([lo], [], `${c.path}.min`), c.b.floats([hi], [], `${c.path}.max`)],
+    {},
+    c.path,
+  );
+}
+
+/** A layer's fused activation applied to its result `y` (ReLU, or ReLU6 as Clip(0, 6)). */
+export function withActivation(c: LayerExportContext, y: string, activation: FusedActivation | null): string {
+  if (activation === 'relu') return c.b.op('Relu', [y], {}, c.path);
+  if (activation === 'relu6') return clipNode(c, 0, 6, y);
+  return y;
 }
