@@ -5,7 +5,7 @@
  */
 import { Conv2d, Conv2dTranspose, DepthwiseSeparableConv2d } from '../../nn/conv.js';
 import type { ConfigReader } from '../config-reader.js';
-import { windowPads, withActivation } from '../onnx/layer-export-context.js';
+import { windowExport, windowPads, withActivation } from '../onnx/layer-export-context.js';
 import { activationJson, biasSize, fusedActivation, json, paddingJson } from './config-values.js';
 import { convKernel, depthwiseKernel, pairOf, type KerasLayer } from './keras-layer.js';
 import { copyInto, type LayerRow } from './layer-row.js';
@@ -164,6 +164,7 @@ const conv2d: LayerRow<Conv2d> = {
     },
   },
   keras: { classes: ['Conv2D'], create: kerasConv2d },
+  functional: { ops: ['conv2d'], emit: windowExport },
 };
 
 const conv2dTranspose: LayerRow<Conv2dTranspose> = {

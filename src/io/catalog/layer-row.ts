@@ -9,7 +9,7 @@ import type { Module } from '../../nn/module.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import type { LayerSerializer } from '../layer-registry.js';
 import type { KerasImport } from './keras-layer.js';
-import type { LayerExporter } from '../onnx/layer-export-context.js';
+import type { FunctionalExport, LayerExporter } from '../onnx/layer-export-context.js';
 import type { OnnxAttrs } from '../onnx/onnx-attributes.js';
 
 /** What an ONNX node offers a row that may import it as a layer. */
@@ -47,6 +47,8 @@ export interface LayerRow<M extends Module = Module> {
   readonly onnxImport?: OnnxImportRow<M> | readonly OnnxImportRow<M>[];
   /** The Keras layer classes that import as this layer (TF.js layers models). */
   readonly keras?: KerasImport;
+  /** The layer's functional op(s), when called directly in a forward: their ONNX form from the record. */
+  readonly functional?: FunctionalExport;
 }
 
 /**

@@ -8,6 +8,7 @@ import { CONTAINERS } from './containers.js';
 import { CONVOLUTIONS } from './convolutions.js';
 import { FACE_RECOGNITION_LAYERS } from './face-recognition.js';
 import { GRAPH_LAYERS } from './graph-layers.js';
+import type { FunctionalExport } from '../onnx/layer-export-context.js';
 import type { KerasImport } from './keras-layer.js';
 import type { LayerRow, OnnxImportRow, OnnxOperatorTraits } from './layer-row.js';
 import { LINEAR } from './linear.js';
@@ -77,4 +78,14 @@ export function kerasImportFor(className: string): KerasImport | undefined {
 /** Every Keras layer class a row imports (for messages and tests). */
 export function kerasClasses(): string[] {
   return [...KERAS.keys()];
+}
+
+/** The rows' exports of their functional ops, by op name. */
+const FUNCTIONAL = new Map<string, FunctionalExport>(
+  LAYER_ROWS.flatMap((r) => (r.functional ? r.functional.ops.map((op) => [op, r.functional!] as const) : [])),
+);
+
+/** The row that writes a directly called functional op from its record, if any. */
+export function functionalExportFor(op: string): FunctionalExport | undefined {
+  return FUNCTIONAL.get(op);
 }

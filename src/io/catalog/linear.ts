@@ -73,6 +73,15 @@ const linear: LayerRow<Linear> = {
       return l.withActivation(l.add(l.name, lin, [x], 2));
     },
   },
+  functional: {
+    ops: ['linear'],
+    emit: ({ b, inputs: ins, args }) => {
+      const [x, , bias] = args;
+      if (x!.ndim === 2) return b.op('Gemm', [...ins], { transB: 1 });
+      const y = b.op('MatMul', [ins[0]!, b.op('Transpose', [ins[1]!], { perm: [1, 0] })]);
+      return bias ? b.op('Add', [y, ins[2]!]) : y;
+    },
+  },
 };
 
 /** Linear's row. */

@@ -2,13 +2,27 @@
  * The catalog rows of the merge layers: Add (ONNX Add, with its fused ReLU/ReLU6) and Concat
  * (ONNX Concat). Concat's default dim is read from a layer built without arguments.
  */
+import { ValueError } from '../../errors.js';
 import { Add, Concat } from '../../nn/merge.js';
+import type { Tensor } from '../../tensor/tensor.js';
 import { withActivation } from '../onnx/layer-export-context.js';
 import { activationJson, fusedActivation } from './config-values.js';
 import { kerasNumber, toChannelsFirst } from './keras-layer.js';
 import type { LayerRow } from './layer-row.js';
 
 const CONCAT = new Concat();
+
+/** The axis along which a traced concatenation joined its inputs. */
+function concatAxis(inputs: readonly Tensor[], out: Tensor): number | null {
+  for (let d = 0; d < out.ndim; d++) {
+    const sum = inputs.reduce((n, t) => n + (t.shape[d] ?? 0), 0);
+    const others = inputs.every(
+      (t) => t.ndim === out.ndim && t.shape.every((s, i) => i === d || s === out.shape[i]),
+    );
+    if (sum === out.shape[d] && others) return d;
+  }
+  return null;
+}
 
 const add: LayerRow<Add> = {
   saved: {
@@ -64,6 +78,19 @@ const concat: LayerRow<Concat> = {
         l.inputs,
         rank,
       );
+    },
+  },
+  // A concat called directly: its record keeps no axis, so it is the one dimension the sizes add up on.
+  functional: {
+    ops: ['concat'],
+    emit: ({ b, inputs: ins, args, out }) => {
+      const axis = args.length === 1 ? 0 : concatAxis(args, out);
+      if (axis === null)
+        throw new ValueError(
+          'exportOnnx',
+          'cannot tell the axis of a traced concat. Fix: use the Concat layer',
+        );
+      return args.length === 1 ? b.op('Identity', [...ins]) : b.op('Concat', [...ins], { axis });
     },
   },
 };

@@ -15,7 +15,7 @@ import {
 } from '../../nn/pooling.js';
 import { pair } from '../../ops/geometry.js';
 import type { AvgPool2dOptions } from '../../ops/pool2d.js';
-import { refuse, windowPads, type LayerExportContext } from '../onnx/layer-export-context.js';
+import { refuse, windowExport, windowPads, type LayerExportContext } from '../onnx/layer-export-context.js';
 import { adaptiveSize, defined, json, paddingJson } from './config-values.js';
 import { pairOf, type KerasImport } from './keras-layer.js';
 import type { LayerRow } from './layer-row.js';
@@ -144,6 +144,7 @@ const maxPool2d: LayerRow<MaxPool2d> = {
     },
   },
   keras: kerasPool('MaxPooling2D'),
+  functional: { ops: ['maxPool2d'], emit: windowExport },
 };
 
 const avgPool2d: LayerRow<AvgPool2d> = {
@@ -195,6 +196,7 @@ const avgPool2d: LayerRow<AvgPool2d> = {
     );
   },
   keras: kerasPool('AveragePooling2D'),
+  functional: { ops: ['avgPool2d'], emit: windowExport },
 };
 
 const adaptiveAvgPool2d: LayerRow<AdaptiveAvgPool2d> = {
