@@ -23,7 +23,8 @@
         "src/workspace.cc",
         "src/roi.cc",
         "src/softmax.cc",
-        "src/class_loss.cc"
+        "src/class_loss.cc",
+        "src/pointwise_loss.cc"
       ],
       "cflags!": ["-fno-exceptions", "-O2", "-O0"],
       "cflags_cc!": ["-fno-exceptions", "-fno-rtti", "-O2", "-O0", "-std=gnu++17"],

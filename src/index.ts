@@ -430,7 +430,7 @@ export { OnnxOp, type OnnxSlot, type OnnxConstant } from './io/onnx/onnx-op-laye
 export { ONNX_KERNELS, isSupportedOnnxOp, type OnnxKernel } from './io/onnx/onnx-ops.js';
 export { OnnxAttrs } from './io/onnx/onnx-attributes.js';
 export { onnxResize, type OnnxResizeOptions, type OnnxResizeMode } from './io/onnx/onnx-resize.js';
-export { exportOnnx, type ExportOnnxOptions } from './io/onnx/export-onnx.js';
+export { DEFAULT_ONNX_OPSET, exportOnnx, type ExportOnnxOptions } from './io/onnx/export-onnx.js';
 export {
   registerOnnxExporter,
   onnxExporterOf,
@@ -565,6 +565,7 @@ export {
 } from './style/style-losses.js';
 export { featureExtractor } from './style/feature-extractor.js';
 export {
+  STYLE_TRANSFER_DEFAULTS,
   styleTransfer,
   type StyleTransferOptions,
   type StyleTransferResult,

@@ -50,7 +50,7 @@ export {
 
 // Inference server (stride serve, stride batch/worker).
 export { serve, type InferenceServer } from './serve/server-node.js';
-export type { ServeOptions } from './serve/serve-options.js';
+export { SERVE_DEFAULTS, type ServeOptions } from './serve/serve-options.js';
 export type { ModelSpec } from './serve/model-repository-node.js';
 export type { ServedModel } from './serve/served-model.js';
 export type { ImagePreprocessor } from './serve/image-input-node.js';
@@ -60,6 +60,7 @@ export {
   submitImages,
   batchResults,
   DEFAULT_QUEUE as DEFAULT_BATCH_QUEUE,
+  BATCH_DEFAULTS,
   type SubmitOptions,
   type ResultsOptions,
   type BatchJobData,

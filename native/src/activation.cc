@@ -35,6 +35,10 @@ struct Elu {
   static float f(float x, float p0, float) { return x > 0.0f ? x : p0 * std::expm1(x); }
   static float df(float x, float, float p0, float) { return x > 0.0f ? 1.0f : p0 * std::exp(x); }
 };
+struct Celu {
+  static float f(float x, float p0, float) { return x > 0.0f ? x : p0 * std::expm1(x / p0); }
+  static float df(float x, float, float p0, float) { return x > 0.0f ? 1.0f : std::exp(x / p0); }
+};
 struct Selu {
   static float f(float x, float, float) { return x > 0.0f ? kSeluScale * x : kSeluScale * kSeluAlpha * std::expm1(x); }
   static float df(float x, float, float, float) { return x > 0.0f ? kSeluScale : kSeluScale * kSeluAlpha * std::exp(x); }
@@ -127,7 +131,7 @@ constexpr Row kRows[] = {
     row<Gelu>("gelu"),           row<GeluTanh>("geluTanh"), row<Silu>("silu"),
     row<Hardsigmoid>("hardsigmoid"), row<Hardswish>("hardswish"), row<Mish>("mish"),
     row<Softplus>("softplus"),   row<Hardtanh>("hardtanh"), row<Sigmoid>("sigmoid"),
-    row<Tanh>("tanh"),           row<Softsign>("softsign"),
+    row<Tanh>("tanh"),           row<Softsign>("softsign"), row<Celu>("celu"),
 };
 
 constexpr int kCount = static_cast<int>(sizeof kRows / sizeof kRows[0]);

@@ -12,6 +12,7 @@
 #include "activation.h"
 #include "batch_norm.h"
 #include "class_loss.h"
+#include "pointwise_loss.h"
 #include "conv.h"
 #include "conv_clamp.h"
 #include "cpu.h"
@@ -47,8 +48,9 @@ void check(napi_env env, napi_status status, const char* what) {
 }
 
 struct Args {
-  napi_value argv[8];
-  size_t argc = 8;
+  // The most arguments a binding reads (pointwiseLossBackward reads 9).
+  napi_value argv[12];
+  size_t argc = 12;
 };
 
 Args args(napi_env env, napi_callback_info info, size_t want) {
@@ -666,6 +668,85 @@ napi_value NllLossBackward(napi_env env, napi_callback_info info) {
 
 // ----- end of softmax and class-index losses -----
 
+// ----- Element-wise losses (pointwise_loss.cc) -----
+
+napi_value PointwiseLossNames(napi_env env, napi_callback_info) {
+  return guarded(env, [&] {
+    napi_value out;
+    check(env, napi_create_array_with_length(env, pointwiseLossCount(), &out), "creating the loss list");
+    for (int i = 0; i < pointwiseLossCount(); i++) {
+      napi_value name;
+      check(env, napi_create_string_utf8(env, pointwiseLossName(i), NAPI_AUTO_LENGTH, &name), "loss name");
+      check(env, napi_set_element(env, out, static_cast<uint32_t>(i), name), "loss list");
+    }
+    return out;
+  });
+}
+
+/** x and t (same length n), and the optional per-element weight and posWeight (length n or null). */
+struct PointwiseInputs {
+  const float* x;
+  const float* t;
+  const float* weight;
+  const float* posWeight;
+  size_t n;
+};
+
+PointwiseInputs pointwiseInputs(napi_env env, const Args& a) {
+  const int32_t code = int32(env, a.argv[0]);
+  if (code < 0 || code >= pointwiseLossCount()) fail(env, "unknown element-wise loss code");
+  PointwiseInputs in{};
+  size_t nt = 0;
+  in.x = typedArray<float>(env, a.argv[1], napi_float32_array, "x", &in.n);
+  in.t = typedArray<float>(env, a.argv[2], napi_float32_array, "t", &nt);
+  if (nt < in.n) fail(env, "t is shorter than x");
+  for (int k = 0; k < 2; k++) {
+    napi_value v = a.argv[3 + k];
+    if (isNullish(env, v)) continue;
+    size_t len = 0;
+    const float* p = typedArray<float>(env, v, napi_float32_array, k == 0 ? "weight" : "posWeight", &len);
+    if (len < in.n) fail(env, "weight or posWeight is shorter than x");
+    (k == 0 ? in.weight : in.posWeight) = p;
+  }
+  return in;
+}
+
+napi_value PointwiseLoss(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Args a = args(env, info, 7);
+    const PointwiseInputs in = pointwiseInputs(env, a);
+    size_t nl = 0;
+    double* losses = typedArray<double>(env, a.argv[6], napi_float64_array, "losses", &nl);
+    if (nl < in.n) fail(env, "losses is shorter than x");
+    pointwiseLossForward(int32(env, a.argv[0]), in.x, in.t, in.weight, in.posWeight, number(env, a.argv[5]), losses,
+                         static_cast<int64_t>(in.n));
+    return undefined(env);
+  });
+}
+
+napi_value PointwiseLossBackward(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Args a = args(env, info, 9);
+    const PointwiseInputs in = pointwiseInputs(env, a);
+    size_t ns = 0;
+    const double* scales = typedArray<double>(env, a.argv[6], napi_float64_array, "scales", &ns);
+    if (ns < in.n) fail(env, "scales is shorter than x");
+    float* grads[2] = {nullptr, nullptr};
+    for (int k = 0; k < 2; k++) {
+      napi_value v = a.argv[7 + k];
+      if (isNullish(env, v)) continue;
+      size_t len = 0;
+      grads[k] = typedArray<float>(env, v, napi_float32_array, k == 0 ? "dx" : "dt", &len);
+      if (len < in.n) fail(env, "dx or dt is shorter than x");
+    }
+    pointwiseLossBackward(int32(env, a.argv[0]), in.x, in.t, in.weight, in.posWeight, number(env, a.argv[5]), scales,
+                          grads[0], grads[1], static_cast<int64_t>(in.n));
+    return undefined(env);
+  });
+}
+
+// ----- end of element-wise losses -----
+
 napi_value Init(napi_env env, napi_value exports) {
   keepFreedMemory();
   const napi_property_descriptor props[] = {
@@ -705,6 +786,9 @@ napi_value Init(napi_env env, napi_value exports) {
       {"softmaxBackward", nullptr, SoftmaxBackward, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"nllLoss", nullptr, NllLoss, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"nllLossBackward", nullptr, NllLossBackward, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"pointwiseLossNames", nullptr, PointwiseLossNames, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"pointwiseLoss", nullptr, PointwiseLoss, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"pointwiseLossBackward", nullptr, PointwiseLossBackward, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   return exports;

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "activation.h"
+#include "pointwise_loss.h"
 #include "batch_norm.h"
 #include "conv.h"
 #include "conv_clamp.h"
@@ -196,6 +197,25 @@ STRIDE_EXPORT(stride_activation_grad)
 void strideActivationGrad(int code, const float* x, const float* y, const float* g, float* dx, int32_t n, float p0,
                           float p1) {
   activationBackward(code, x, y, g, dx, n, p0, p1);
+}
+
+STRIDE_EXPORT(stride_pointwise_loss_count) int stridePointwiseLossCount() { return pointwiseLossCount(); }
+
+STRIDE_EXPORT(stride_pointwise_loss_name) const char* stridePointwiseLossName(int code) {
+  return pointwiseLossName(code);
+}
+
+STRIDE_EXPORT(stride_pointwise_loss)
+void stridePointwiseLoss(int code, const float* x, const float* t, const float* weight, const float* posWeight,
+                         double param, double* losses, int32_t n) {
+  pointwiseLossForward(code, x, t, weight, posWeight, param, losses, n);
+}
+
+STRIDE_EXPORT(stride_pointwise_loss_backward)
+void stridePointwiseLossBackward(int code, const float* x, const float* t, const float* weight,
+                                 const float* posWeight, double param, const double* scales, float* dx, float* dt,
+                                 int32_t n) {
+  pointwiseLossBackward(code, x, t, weight, posWeight, param, scales, dx, dt, n);
 }
 
 STRIDE_EXPORT(stride_roi_align_forward)

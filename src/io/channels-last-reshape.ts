@@ -2,7 +2,7 @@ import { ValueError } from '../errors.js';
 import { Module } from '../nn/module.js';
 import { permute, reshape } from '../ops/shape-ops.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { registerLayer } from './layer-registry.js';
+import type { LayerSerializer } from './layer-registry.js';
 
 /**
  * Keras' `Reshape(targetShape)` and `Flatten()` on Stride's channels-first tensors: the values are
@@ -42,9 +42,10 @@ export class ChannelsLastReshape extends Module {
   }
 }
 
-registerLayer({
+/** ChannelsLastReshape's saved form (its catalog row in io/catalog/ registers it). */
+export const CHANNELS_LAST_RESHAPE_SAVED: LayerSerializer<ChannelsLastReshape> = {
   type: 'ChannelsLastReshape',
   cls: ChannelsLastReshape,
-  toConfig: (m: ChannelsLastReshape) => ({ targetShape: [...m.targetShape] }),
+  toConfig: (m) => ({ targetShape: [...m.targetShape] }),
   fromConfig: (c) => new ChannelsLastReshape(c.intList('targetShape', -1)),
-});
+};

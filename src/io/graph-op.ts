@@ -7,7 +7,7 @@ import { zeros } from '../tensor/creation.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { ConfigReader } from './config-reader.js';
 import { isJsonObject, type JsonObject } from './json-value.js';
-import { registerLayer } from './layer-registry.js';
+import type { LayerSerializer } from './layer-registry.js';
 
 /** Element-wise operations of two operands (NumPy broadcasting). */
 const BINARY = { add, sub, mul, div, maximum, minimum } as const;
@@ -139,10 +139,11 @@ function operandsFrom(c: ConfigReader): OperandSpec[] {
   });
 }
 
-registerLayer({
+/** GraphOp's saved form (its catalog row in io/catalog/ registers it). */
+export const GRAPH_OP_SAVED: LayerSerializer<GraphOp> = {
   type: 'GraphOp',
   cls: GraphOp,
-  toConfig: (m: GraphOp) => ({
+  toConfig: (m) => ({
     op: m.op,
     operands: m.operands.map((o) =>
       typeof o === 'number' ? o : ({ shape: [...m.getBuffer(o)!.shape] } as JsonObject),
@@ -161,4 +162,4 @@ registerLayer({
   },
   stateSize: (c) =>
     operandsFrom(c).reduce((n, o) => n + (o.shape ? o.shape.reduce((a, b) => a * b, 1) : 0), 0),
-});
+};

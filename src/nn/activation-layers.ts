@@ -1,4 +1,5 @@
 import {
+  celu,
   elu,
   gelu,
   hardsigmoid,
@@ -61,6 +62,26 @@ export class ELU extends Module {
   /** Element-wise ELU. */
   forward(x: Tensor): Tensor {
     return elu(x, this.alpha);
+  }
+
+  override extraRepr(): string {
+    return `alpha=${this.alpha}`;
+  }
+}
+
+/** max(0, x) + min(0, alpha·(e^(x/alpha) - 1)), like `torch.nn.CELU` (default alpha 1). */
+export class CELU extends Module {
+  /** Saturation value for negative inputs (-alpha), and the scale of x in the exponent. */
+  readonly alpha: number;
+
+  constructor(alpha = 1) {
+    super();
+    this.alpha = alpha;
+  }
+
+  /** Element-wise CELU. */
+  forward(x: Tensor): Tensor {
+    return celu(x, this.alpha);
   }
 
   override extraRepr(): string {

@@ -55,6 +55,17 @@ export function elu(x: Tensor, alpha = 1): Tensor {
   return activationOp('elu', 'elu', x, alpha, 0, { alpha });
 }
 
+/**
+ * max(0, x) + min(0, alpha · (e^(x/alpha) - 1)) (Barron 2017), like `torch.nn.functional.celu`
+ * (default alpha 1, where it equals ELU): an ELU whose derivative is continuous for every alpha.
+ */
+export function celu(x: Tensor, alpha = 1): Tensor {
+  if (!(alpha !== 0 && Number.isFinite(alpha))) {
+    throw new ValueError('celu', `alpha must be a finite non-zero number (got ${alpha}). Fix: pass e.g. 1`);
+  }
+  return activationOp('celu', 'celu', x, alpha, 0, { alpha });
+}
+
 /** Self-normalizing ELU: scale · elu(x, alpha) with scale ≈ 1.0507 and alpha ≈ 1.6733. */
 export function selu(x: Tensor): Tensor {
   return activationOp('selu', 'selu', x);

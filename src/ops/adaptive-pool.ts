@@ -66,6 +66,9 @@ export function adaptiveAvgPool2d(x: Tensor, outputSize: AdaptiveOutputSize): Te
   const y = empty([n, c, outH, outW], x.dtype);
   const xd = x.data;
   const yd = y.data;
+  // Why a TypeScript loop and not a Backend kernel (ARCHITECTURE.md, the op/kernel line): adaptive
+  // pooling has no kernel yet (the open part of issue #10), and no bench workload uses it; this
+  // loop and adaptiveMaxPool2d's below are the reference arithmetic a kernel would take over.
   for (let pl = 0; pl < n * c; pl++) {
     const xo = pl * inH * inW;
     const yo = pl * outH * outW;

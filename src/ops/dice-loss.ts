@@ -42,6 +42,9 @@ export function diceLoss(input: Tensor, target: Tensor, opts: DiceLossOptions = 
   const cls = classIndices(op, target, layout, opts.ignoreIndex ?? DEFAULT_IGNORE_INDEX);
   const p = new Float64Array(input.size);
   logSoftmaxInto(input.data, p, dimGeometry(op, input.shape, 1));
+  // Why these loops are TypeScript and not a Backend kernel (ARCHITECTURE.md, the op/kernel line):
+  // dice loss has no kernel yet; it reduces per class over float64 probabilities computed just
+  // above, and no bench workload trains with it. Moving it behind a kernel is the open part of #10.
   for (let k = 0; k < p.length; k++) p[k] = Math.exp(p[k]!);
   // Per class: I = Σ p·t, S = Σ (p + t), over non-ignored pixels.
   const inter = new Float64Array(C);

@@ -47,6 +47,10 @@ export function focalLoss(input: Tensor, target: Tensor, opts: FocalLossOptions 
   const cls = classIndices(op, target, layout, opts.ignoreIndex ?? DEFAULT_IGNORE_INDEX);
   const logp = new Float64Array(input.size);
   logSoftmaxInto(input.data, logp, dimGeometry(op, input.shape, input.ndim === 1 ? 0 : 1));
+  // Why the loops below are TypeScript and not a Backend kernel (ARCHITECTURE.md, the op/kernel
+  // line): focal loss has no kernel yet; it reads the float64 log-softmax computed just above (one
+  // pass per sample over C classes), and no bench workload trains with it. Moving it behind a
+  // kernel (reference + native) is the open part of issue #10.
   const samples = outer * inner;
   const losses = new Float64Array(samples);
   let count = 0;

@@ -12,6 +12,18 @@ import type { ClassScore } from './top-classes.js';
 /** The queue name used when none is given. */
 export const DEFAULT_QUEUE = 'stride-batch';
 
+/** The defaults of {@link submitImages} and `startBatchWorker`, declared once (`stride batch`/`worker` show and use them). */
+export const BATCH_DEFAULTS = {
+  /** Attempts per job before it fails. */
+  attempts: 3,
+  /** Jobs a worker runs at once. */
+  concurrency: 1,
+  /** How long a job stays claimed by a worker that stopped answering, in ms. */
+  lockMs: 30000,
+  /** Classes stored per image. */
+  topK: 5,
+} as const;
+
 /** What one job carries. */
 export interface BatchJobData {
   /** The image's file name, as given at submission. */
@@ -105,7 +117,7 @@ export async function submitImages(
         name: 'classify',
         data: { file, image: readFileSync(file).toString('base64') },
         opts: {
-          attempts: opts.attempts ?? 3,
+          attempts: opts.attempts ?? BATCH_DEFAULTS.attempts,
           backoff: { type: 'exponential', delay: 500 },
           removeOnComplete: false,
           removeOnFail: false,

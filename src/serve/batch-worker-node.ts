@@ -8,6 +8,7 @@ import { hostname } from 'node:os';
 import { UnrecoverableError, Worker } from 'bullmq';
 import { ValueError } from '../errors.js';
 import {
+  BATCH_DEFAULTS,
   DEFAULT_QUEUE,
   redisConnection,
   type BatchJobData,
@@ -18,6 +19,7 @@ import { HttpError } from './http-error.js';
 import { modelPreprocessing, type ImagePreprocessor } from './image-input-node.js';
 import { loadServedModels, type ModelSpec } from './model-repository-node.js';
 import { startModelRunner } from './model-runner-node.js';
+import { SERVE_DEFAULTS } from './serve-options.js';
 
 /** Options of {@link startBatchWorker}. */
 export interface BatchWorkerOptions {
@@ -65,12 +67,12 @@ export async function startBatchWorker(opts: BatchWorkerOptions): Promise<BatchW
   const runner = await startModelRunner(model, {
     workerThreads: threads,
     mainThreadMacs: 0,
-    restartDelayMs: 500,
+    restartDelayMs: SERVE_DEFAULTS.restartDelayMs,
     warn: (msg) => process.emitWarning(msg),
   });
   const id = `${hostname()}:${process.pid}`;
   const modelName = `${model.name}/${model.version}`;
-  const lockMs = opts.lockMs ?? 30000;
+  const lockMs = opts.lockMs ?? BATCH_DEFAULTS.lockMs;
   const worker = new Worker<BatchJobData, BatchJobResult>(
     opts.queue ?? DEFAULT_QUEUE,
     async (job) => {
@@ -80,8 +82,8 @@ export async function startBatchWorker(opts: BatchWorkerOptions): Promise<BatchW
         predictions = await classifyImage(Buffer.from(job.data.image, 'base64'), model, {
           preprocess: opts.preprocess ?? modelPreprocessing,
           run: (x) => runner.run(x),
-          maxPixels: opts.maxPixels ?? 40_000_000,
-          topK: opts.topK ?? 5,
+          maxPixels: opts.maxPixels ?? SERVE_DEFAULTS.maxPixels,
+          topK: opts.topK ?? BATCH_DEFAULTS.topK,
         });
       } catch (e) {
         // A bad image fails the same way on every attempt: no retry.
@@ -95,7 +97,7 @@ export async function startBatchWorker(opts: BatchWorkerOptions): Promise<BatchW
     },
     {
       connection: redisConnection(opts.redis),
-      concurrency: opts.concurrency ?? 1,
+      concurrency: opts.concurrency ?? BATCH_DEFAULTS.concurrency,
       lockDuration: lockMs,
       stalledInterval: lockMs,
       maxStalledCount: 3,

@@ -55,6 +55,28 @@ export interface ServeOptions {
   preprocess?: ImagePreprocessor;
 }
 
+/**
+ * The defaults of {@link ServeOptions}, declared once: `resolveServeOptions` fills them in and
+ * `stride serve`'s flags show and use the same values.
+ */
+export const SERVE_DEFAULTS = {
+  host: '127.0.0.1',
+  port: 8080,
+  maxBatch: 8,
+  batchDelayMs: 0,
+  queueLimit: 64,
+  timeoutMs: 30000,
+  maxRequestSamples: 64,
+  bodyLimit: 32 * 1024 * 1024,
+  maxPixels: 40_000_000,
+  topK: 5,
+  rateLimit: 0,
+  workerThreads: true,
+  mainThreadMacs: 5_000_000,
+  restartDelayMs: 500,
+  logger: false,
+} as const;
+
 /** {@link ServeOptions} with every default filled in. */
 export type ResolvedServeOptions = Required<Omit<ServeOptions, 'inputShape' | 'preprocess' | 'apiKeys'>> &
   Pick<ServeOptions, 'inputShape' | 'preprocess' | 'apiKeys'>;
@@ -76,21 +98,24 @@ export function resolveServeOptions(o: ServeOptions): ResolvedServeOptions {
     throw new ValueError('serve', 'each API key must be a string of at least 8 characters without spaces');
   return {
     models: o.models,
-    host: o.host ?? '127.0.0.1',
-    port: positiveInt('port', o.port ?? 8080, 0),
-    maxBatch: positiveInt('maxBatch', o.maxBatch ?? 8),
-    batchDelayMs: positiveInt('batchDelayMs', o.batchDelayMs ?? 0, 0),
-    queueLimit: positiveInt('queueLimit', o.queueLimit ?? 64),
-    timeoutMs: positiveInt('timeoutMs', o.timeoutMs ?? 30000, 0),
-    maxRequestSamples: positiveInt('maxRequestSamples', o.maxRequestSamples ?? 64),
-    bodyLimit: positiveInt('bodyLimit', o.bodyLimit ?? 32 * 1024 * 1024),
-    maxPixels: positiveInt('maxPixels', o.maxPixels ?? 40_000_000),
-    topK: positiveInt('topK', o.topK ?? 5),
-    rateLimit: o.rateLimit ?? 0,
-    workerThreads: o.workerThreads ?? true,
-    mainThreadMacs: positiveInt('mainThreadMacs', o.mainThreadMacs ?? 5_000_000, 0),
-    restartDelayMs: positiveInt('restartDelayMs', o.restartDelayMs ?? 500, 0),
-    logger: o.logger ?? false,
+    host: o.host ?? SERVE_DEFAULTS.host,
+    port: positiveInt('port', o.port ?? SERVE_DEFAULTS.port, 0),
+    maxBatch: positiveInt('maxBatch', o.maxBatch ?? SERVE_DEFAULTS.maxBatch),
+    batchDelayMs: positiveInt('batchDelayMs', o.batchDelayMs ?? SERVE_DEFAULTS.batchDelayMs, 0),
+    queueLimit: positiveInt('queueLimit', o.queueLimit ?? SERVE_DEFAULTS.queueLimit),
+    timeoutMs: positiveInt('timeoutMs', o.timeoutMs ?? SERVE_DEFAULTS.timeoutMs, 0),
+    maxRequestSamples: positiveInt(
+      'maxRequestSamples',
+      o.maxRequestSamples ?? SERVE_DEFAULTS.maxRequestSamples,
+    ),
+    bodyLimit: positiveInt('bodyLimit', o.bodyLimit ?? SERVE_DEFAULTS.bodyLimit),
+    maxPixels: positiveInt('maxPixels', o.maxPixels ?? SERVE_DEFAULTS.maxPixels),
+    topK: positiveInt('topK', o.topK ?? SERVE_DEFAULTS.topK),
+    rateLimit: o.rateLimit ?? SERVE_DEFAULTS.rateLimit,
+    workerThreads: o.workerThreads ?? SERVE_DEFAULTS.workerThreads,
+    mainThreadMacs: positiveInt('mainThreadMacs', o.mainThreadMacs ?? SERVE_DEFAULTS.mainThreadMacs, 0),
+    restartDelayMs: positiveInt('restartDelayMs', o.restartDelayMs ?? SERVE_DEFAULTS.restartDelayMs, 0),
+    logger: o.logger ?? SERVE_DEFAULTS.logger,
     inputShape: o.inputShape,
     preprocess: o.preprocess,
     apiKeys: o.apiKeys,

@@ -107,6 +107,15 @@ function resized(x: Tensor, size: ImageSize): Tensor {
   return new Tensor(out.data, [1, ...out.shape]);
 }
 
+/** The defaults of {@link styleTransfer}'s options, declared once (`stride style` shows and uses them). */
+export const STYLE_TRANSFER_DEFAULTS = {
+  steps: 100,
+  optimizer: 'lbfgs',
+  contentWeight: 1,
+  styleWeight: 1e5,
+  tvWeight: 0,
+} as const;
+
 /**
  * Neural style transfer (Gatys, Ecker & Bethge, "Image Style Transfer Using Convolutional Neural
  * Networks", CVPR 2016): optimize the pixels of an image so that its deep activations match the
@@ -122,17 +131,17 @@ function resized(x: Tensor, size: ImageSize): Tensor {
 export function styleTransfer(options: StyleTransferOptions): StyleTransferResult {
   const op = 'styleTransfer';
   const { backbone, contentLayers, styleLayers } = options;
-  const steps = options.steps ?? 100;
+  const steps = options.steps ?? STYLE_TRANSFER_DEFAULTS.steps;
   if (!Number.isInteger(steps) || steps < 1)
     throw new ValueError(op, `steps must be an integer >= 1, got ${steps}`);
-  const kind = options.optimizer ?? 'lbfgs';
+  const kind = options.optimizer ?? STYLE_TRANSFER_DEFAULTS.optimizer;
   if (kind !== 'lbfgs' && kind !== 'adam')
     throw new ValueError(op, `optimizer must be 'lbfgs' or 'adam', got ${String(kind)}`);
   if (contentLayers.length === 0 && styleLayers.length === 0) {
     throw new ValueError(op, 'needs at least one content or style layer');
   }
-  const alpha = options.weights?.content ?? 1;
-  const betaIn = options.weights?.style ?? 1e5;
+  const alpha = options.weights?.content ?? STYLE_TRANSFER_DEFAULTS.contentWeight;
+  const betaIn = options.weights?.style ?? STYLE_TRANSFER_DEFAULTS.styleWeight;
   const betas = typeof betaIn === 'number' ? styleLayers.map(() => betaIn) : [...betaIn];
   if (betas.length !== styleLayers.length) {
     throw new ValueError(
@@ -140,7 +149,7 @@ export function styleTransfer(options: StyleTransferOptions): StyleTransferResul
       `weights.style has ${betas.length} values for ${styleLayers.length} style layers`,
     );
   }
-  const tvWeight = options.weights?.tv ?? 0;
+  const tvWeight = options.weights?.tv ?? STYLE_TRANSFER_DEFAULTS.tvWeight;
   const preprocess = options.preprocess ?? ((x: Tensor) => x);
 
   const content0 = asBatch(op, 'content', options.content);

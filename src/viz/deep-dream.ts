@@ -28,6 +28,9 @@ export interface DeepDreamOptions {
   seed?: number;
 }
 
+/** The default of {@link deepDream}'s `octaves`, declared once (`stride viz dream` shows and uses it). */
+export const DEEP_DREAM_DEFAULTS = { octaves: 3 } as const;
+
 /**
  * DeepDream (Mordvintsev et al. 2015): gradient ascent on a photo [1, C, H, W] that amplifies
  * whatever the chosen layers already see, octave by octave: the image is first dreamed at a
@@ -50,7 +53,7 @@ export function deepDream(model: Module, image: Tensor, opts: DeepDreamOptions):
   if (!Array.isArray(opts?.layers) || opts.layers.length === 0) {
     throw new ValueError(op, "options need at least one layer, e.g. { layers: ['features.10'] }");
   }
-  const octaves = opts.octaves ?? 3;
+  const octaves = opts.octaves ?? DEEP_DREAM_DEFAULTS.octaves;
   const octaveScale = opts.octaveScale ?? 1.4;
   const steps = opts.steps ?? 10;
   if (

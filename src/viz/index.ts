@@ -9,7 +9,7 @@ export { saliency, type SaliencyOptions, type SmoothGradOptions } from './salien
 export { gradCam, gradCamPlusPlus, scaleEachToUnit, type GradCamOptions } from './grad-cam.js';
 export { occlusion, type OcclusionOptions } from './occlusion.js';
 export { maximize, type MaximizeOptions, type MaximizeResult } from './maximize.js';
-export { deepDream, type DeepDreamOptions } from './deep-dream.js';
+export { DEEP_DREAM_DEFAULTS, deepDream, type DeepDreamOptions } from './deep-dream.js';
 export { edges, EDGE_ANGLES, EDGE_KERNELS, type EdgeMaps } from './edges.js';
 export { colormap, colorAt, type ColormapName } from './colormap.js';
 export { overlayHeatmap, type OverlayOptions } from './overlay.js';

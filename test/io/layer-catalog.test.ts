@@ -9,6 +9,8 @@ import { test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import * as st from '../../src/index.js';
 import { ACTIVATIONS, activationRowOf, tfActivationLayer } from '../../src/io/catalog/activations.js';
+import { LAYER_ROWS, onnxImportsOf, onnxOperatorTraits } from '../../src/io/catalog/layers.js';
+import { ONNX_KERNELS } from '../../src/io/onnx/onnx-ops.js';
 import { kerasActivation } from '../../src/io/tfjs/keras-activations.js';
 import { assertClose } from '../helpers/assert-close.js';
 import { ort, type Ort } from '../helpers/onnxruntime.js';
@@ -198,15 +200,16 @@ test('every exported layer class has a saved form, and save -> load gives the sa
   }
 });
 
-test('every activation row is an exported class, and every exported activation class has a row', () => {
+test('every exported layer class has exactly one catalog row, and every row is an exported class', () => {
   const classes = exportedLayerClasses();
   for (const row of ACTIVATIONS) assert.equal(classes.get(row.type), row.cls, `${row.type} is exported`);
+  for (const row of LAYER_ROWS) {
+    assert.equal(classes.get(row.saved.type), row.saved.cls, `${row.saved.type} is exported under its type`);
+  }
   for (const [name, cls] of classes) {
-    if (!SAMPLES[name])
-      assert.ok(
-        ACTIVATIONS.some((r) => r.cls === cls),
-        `${name} has a catalog row`,
-      );
+    const rows =
+      ACTIVATIONS.filter((r) => r.cls === cls).length + LAYER_ROWS.filter((r) => r.saved.cls === cls).length;
+    assert.equal(rows, 1, `${name} has one row in src/io/catalog/ (activations.ts or a group in layers.ts)`);
   }
   const ops = ACTIVATIONS.flatMap((r) => (r.op ? [r.op] : []));
   assert.equal(new Set(ops).size, ops.length, 'functional op names are unique');
@@ -243,6 +246,22 @@ test('ONNX export -> import gives the same output for every layer with an ONNX f
 
 /** Keras activation names that @tensorflow/tfjs does not define (Python Keras does). */
 const PYTHON_KERAS_ONLY = new Set(['silu', 'hard_sigmoid']);
+
+test('every ONNX operator Stride runs declares its traits in the catalog, and one row imports each', () => {
+  for (const op of Object.keys(ONNX_KERNELS)) {
+    assert.ok(
+      onnxOperatorTraits(op),
+      `${op}: a row in src/io/catalog/ (a layer's onnxImport or onnx-operators.ts)`,
+    );
+  }
+  const imported = LAYER_ROWS.flatMap((r) => onnxImportsOf(r).map((i) => i.op));
+  assert.equal(
+    new Set(imported).size,
+    imported.length,
+    'each ONNX operator imports as at most one layer row',
+  );
+  for (const op of imported) assert.ok(Object.hasOwn(ONNX_KERNELS, op), `${op} imports, so it runs`);
+});
 
 test('a Softplus whose threshold changes results is refused by the ONNX export, with the fix', () => {
   assert.throws(() => st.exportOnnx(new st.Softplus(2, 5), st.randn([2, 3])), /threshold of at least 15/);

@@ -6,7 +6,10 @@ import { Rng } from '../../src/tensor/random.js';
 import { assertClose } from '../helpers/assert-close.js';
 import { addon, forEachConfig, nativeBackend, skipWithoutAddon } from './native-harness.js';
 
-/** Parameters (p0, p1) each activation kernel is tested with (0 when unused). */
+/**
+ * Parameters (p0, p1) each activation kernel is tested with; a kernel not listed runs with (1, 0),
+ * which suits one that ignores them and one whose p0 is a scale such as CELU's alpha.
+ */
 const PARAMS: Readonly<Partial<Record<ActivationOp, [number, number][]>>> = {
   leakyRelu: [
     [0.01, 0],
@@ -55,7 +58,7 @@ describe('native activation kernels match the float64 reference', { skip: skipWi
 function check(rng: Rng, lengths: readonly number[], label: string): void {
   const native = nativeBackend();
   for (const op of ACTIVATION_OPS) {
-    for (const [p0, p1] of PARAMS[op] ?? [[0, 0]]) {
+    for (const [p0, p1] of PARAMS[op] ?? [[1, 0]]) {
       for (const n of lengths) {
         const x = Float32Array.from({ length: n + SPECIAL.length }, (_, i) =>
           i < SPECIAL.length ? SPECIAL[i]! : rng.uniform(-8, 8),

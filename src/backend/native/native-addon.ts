@@ -178,4 +178,28 @@ export interface NativeAddon {
     scales: Float64Array,
     dx: Float32Array,
   ): void;
+  /** The names of the element-wise loss kernels, in code order (see native/src/pointwise_loss.cc). */
+  pointwiseLossNames?(): string[];
+  /** losses[j] = f(x[j], t[j]) for the element-wise loss with this code (weights optional). */
+  pointwiseLoss?(
+    op: number,
+    x: Float32Array,
+    t: Float32Array,
+    weight: Float32Array | null,
+    posWeight: Float32Array | null,
+    param: number,
+    losses: Float64Array,
+  ): void;
+  /** dx[j] = scales[j]·∂f/∂x, dt[j] = scales[j]·∂f/∂t (either may be null). */
+  pointwiseLossBackward?(
+    op: number,
+    x: Float32Array,
+    t: Float32Array,
+    weight: Float32Array | null,
+    posWeight: Float32Array | null,
+    param: number,
+    scales: Float64Array,
+    dx: Float32Array | null,
+    dt: Float32Array | null,
+  ): void;
 }

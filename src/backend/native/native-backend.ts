@@ -19,6 +19,7 @@ import type {
 import { activationClamp, clampToActivation } from '../activation-clamp.js';
 import { ACTIVATION_OPS } from '../reference/activation.js';
 import { applyConvEpilogue } from '../reference/conv.js';
+import { POINTWISE_LOSS_KERNELS, type PointwiseLossOp } from '../reference/pointwise-loss.js';
 import { referenceBackend } from '../reference/reference-backend.js';
 import type { NativeAddon } from './native-addon.js';
 
@@ -168,6 +169,11 @@ export function createNativeBackend(addon: NativeAddon, name = 'native'): Backen
   const activationCodes = new Map<ActivationOp, number>();
   (addon.activationNames?.() ?? []).forEach((name, code) => {
     if ((ACTIVATION_OPS as string[]).includes(name)) activationCodes.set(name as ActivationOp, code);
+  });
+  // Element-wise loss kernels by name, the same way.
+  const pointwiseLossCodes = new Map<PointwiseLossOp, number>();
+  (addon.pointwiseLossNames?.() ?? []).forEach((name, code) => {
+    if (Object.hasOwn(POINTWISE_LOSS_KERNELS, name)) pointwiseLossCodes.set(name as PointwiseLossOp, code);
   });
 
   function fillConv(p: Conv2dParams): Float64Array {
@@ -546,11 +552,59 @@ export function createNativeBackend(addon: NativeAddon, name = 'native'): Backen
       );
     },
 
-    // Soft-target cross-entropy and the element-wise losses have no native kernels: the reference runs.
+    // Soft-target cross-entropy has no native kernel: the reference runs.
     softTargetCrossEntropy: referenceBackend.softTargetCrossEntropy,
     softTargetCrossEntropyBackward: referenceBackend.softTargetCrossEntropyBackward,
-    pointwiseLoss: referenceBackend.pointwiseLoss,
-    pointwiseLossBackward: referenceBackend.pointwiseLossBackward,
+
+    pointwiseLoss(op, x, t, weight, posWeight, param, losses): void {
+      const code = pointwiseLossCodes.get(op);
+      if (code === undefined || !isF32(x, t, weight, posWeight)) {
+        return referenceBackend.pointwiseLoss(op, x, t, weight, posWeight, param, losses);
+      }
+      for (const [what, a] of [
+        ['target', t],
+        ['weight', weight],
+        ['positive weight', posWeight],
+        ['losses', losses],
+      ] as const)
+        if (a) requireLength('pointwiseLoss', what, a, x.length);
+      addon.pointwiseLoss!(
+        code,
+        x as Float32Array,
+        t as Float32Array,
+        weight as Float32Array | null,
+        posWeight as Float32Array | null,
+        param,
+        losses,
+      );
+    },
+
+    pointwiseLossBackward(op, x, t, weight, posWeight, param, scales, dx, dt): void {
+      const code = pointwiseLossCodes.get(op);
+      if (code === undefined || !isF32(x, t, weight, posWeight, dx, dt)) {
+        return referenceBackend.pointwiseLossBackward(op, x, t, weight, posWeight, param, scales, dx, dt);
+      }
+      for (const [what, a] of [
+        ['target', t],
+        ['weight', weight],
+        ['positive weight', posWeight],
+        ['scales', scales],
+        ['input gradient', dx],
+        ['target gradient', dt],
+      ] as const)
+        if (a) requireLength('pointwiseLossBackward', what, a, x.length);
+      addon.pointwiseLossBackward!(
+        code,
+        x as Float32Array,
+        t as Float32Array,
+        weight as Float32Array | null,
+        posWeight as Float32Array | null,
+        param,
+        scales,
+        dx as Float32Array | null,
+        dt as Float32Array | null,
+      );
+    },
 
     unary(op, x, y, alpha = 0): void {
       const code = UNARY_CODES[op];

@@ -42,6 +42,11 @@ export const ACTIVATION_KERNELS = {
   leakyRelu: { f: (x, p0) => (x > 0 ? x : x * p0), df: (x, _y, p0) => (x > 0 ? 1 : p0) },
   /** x for x > 0, else p0·(e^x - 1). */
   elu: { f: (x, p0) => (x > 0 ? x : p0 * Math.expm1(x)), df: (x, _y, p0) => (x > 0 ? 1 : p0 * Math.exp(x)) },
+  /** max(0, x) + min(0, p0·(e^(x/p0) - 1)): ELU made continuously differentiable for any alpha p0. */
+  celu: {
+    f: (x, p0) => (x > 0 ? x : p0 * Math.expm1(x / p0)),
+    df: (x, _y, p0) => (x > 0 ? 1 : Math.exp(x / p0)),
+  },
   /** scale·elu(x, alpha) with SELU's fixed constants. */
   selu: {
     f: (x) => (x > 0 ? SELU_SCALE * x : SELU_SCALE * SELU_ALPHA * Math.expm1(x)),

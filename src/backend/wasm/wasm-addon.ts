@@ -102,6 +102,9 @@ export function createWasmAddon(
   const activationNames = Array.from({ length: ex.stride_activation_count() }, (_, i) =>
     cString(ex.stride_activation_name(i)),
   );
+  const pointwiseLossNames = Array.from({ length: ex.stride_pointwise_loss_count() }, (_, i) =>
+    cString(ex.stride_pointwise_loss_name(i)),
+  );
   const layouts = {
     conv: cString(ex.stride_param_layout(0)).split(','),
     pool: cString(ex.stride_param_layout(1)).split(','),
@@ -188,6 +191,17 @@ export function createWasmAddon(
     activationGrad: (code, x, y, g, dx, p0, p1) =>
       call([read(x), read(y), read(g), write(dx)], (px, py, pg, pd) =>
         ex.stride_activation_grad(code, px, py, pg, pd, x.length, p0, p1),
+      ),
+    pointwiseLossNames: () => [...pointwiseLossNames],
+    pointwiseLoss: (code, x, t, weight, posWeight, param, losses) =>
+      call([read(x), read(t), read(weight), read(posWeight), write(losses)], (px, pt, pw, pp, pl) =>
+        ex.stride_pointwise_loss(code, px, pt, pw, pp, param, pl, x.length),
+      ),
+    pointwiseLossBackward: (code, x, t, weight, posWeight, param, scales, dx, dt) =>
+      call(
+        [read(x), read(t), read(weight), read(posWeight), read(scales), write(dx), write(dt)],
+        (px, pt, pw, pp, ps, pdx, pdt) =>
+          ex.stride_pointwise_loss_backward(code, px, pt, pw, pp, param, ps, pdx, pdt, x.length),
       ),
     paramLayouts: () => ({ conv: [...layouts.conv], pool: [...layouts.pool] }),
     // The threaded module clamps to the helpers it was started with; the single-threaded one has 1.

@@ -67,6 +67,30 @@ export interface StrideWasmExports {
     p0: number,
     p1: number,
   ): void;
+  stride_pointwise_loss_count(): number;
+  stride_pointwise_loss_name(code: number): number;
+  stride_pointwise_loss(
+    code: number,
+    x: number,
+    t: number,
+    weight: number,
+    posWeight: number,
+    param: number,
+    losses: number,
+    n: number,
+  ): void;
+  stride_pointwise_loss_backward(
+    code: number,
+    x: number,
+    t: number,
+    weight: number,
+    posWeight: number,
+    param: number,
+    scales: number,
+    dx: number,
+    dt: number,
+    n: number,
+  ): void;
   stride_roi_align_forward(p: number, x: number, rois: number, y: number): void;
   stride_roi_align_backward(p: number, dy: number, rois: number, dx: number): void;
   stride_roi_pool_forward(p: number, x: number, rois: number, y: number, argmax: number): void;

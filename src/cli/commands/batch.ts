@@ -5,7 +5,11 @@ const specs = {
   redis: { type: 'string', help: 'Redis URL, e.g. redis://127.0.0.1:6379 (required)' },
   queue: { type: 'string', help: 'queue name', default: st.DEFAULT_BATCH_QUEUE },
   wait: { type: 'boolean', help: 'submit: wait until every job is done and print the results' },
-  attempts: { type: 'int', help: 'submit: attempts per job before it fails', default: 3 },
+  attempts: {
+    type: 'int',
+    help: 'submit: attempts per job before it fails',
+    default: st.BATCH_DEFAULTS.attempts,
+  },
 } satisfies Record<string, OptionSpec>;
 
 /** Help of `stride batch`. */

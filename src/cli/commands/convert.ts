@@ -18,7 +18,7 @@ const specs = {
     type: 'string',
     help: 'per-image input shape for ONNX export, e.g. 3x224x224 (default: what the model declares)',
   },
-  opset: { type: 'int', help: 'ONNX operator set to write', default: 13 },
+  opset: { type: 'int', help: 'ONNX operator set to write', default: st.DEFAULT_ONNX_OPSET },
 } satisfies Record<string, OptionSpec>;
 
 /** Help of `stride convert`. */

@@ -3,28 +3,52 @@ import { formatOptions, parseArgs, UsageError, type OptionSpec } from '../args.j
 import { parseShape } from './model-source.js';
 
 const specs = {
-  host: { type: 'string', help: 'address to listen on (0.0.0.0 for other machines)', default: '127.0.0.1' },
-  port: { type: 'int', help: 'port (0: a free one)', default: 8080 },
+  host: {
+    type: 'string',
+    help: 'address to listen on (0.0.0.0 for other machines)',
+    default: st.SERVE_DEFAULTS.host,
+  },
+  port: { type: 'int', help: 'port (0: a free one)', default: st.SERVE_DEFAULTS.port },
   input: { type: 'string', help: 'per-sample input shape for models that do not declare one, e.g. 1x28x28' },
-  'max-batch': { type: 'int', help: 'most samples per batched forward pass (1: no batching)', default: 8 },
+  'max-batch': {
+    type: 'int',
+    help: 'most samples per batched forward pass (1: no batching)',
+    default: st.SERVE_DEFAULTS.maxBatch,
+  },
   'batch-delay-ms': {
     type: 'int',
     help: 'how long a request that finds the model idle waits for others to join it',
-    default: 0,
+    default: st.SERVE_DEFAULTS.batchDelayMs,
   },
-  queue: { type: 'int', help: 'most requests waiting per model before 503 + Retry-After', default: 64 },
-  'timeout-ms': { type: 'int', help: 'answer 504 after this long (0: never)', default: 30000 },
-  'body-limit-mb': { type: 'number', help: 'largest request body in MiB', default: 32 },
+  queue: {
+    type: 'int',
+    help: 'most requests waiting per model before 503 + Retry-After',
+    default: st.SERVE_DEFAULTS.queueLimit,
+  },
+  'timeout-ms': {
+    type: 'int',
+    help: 'answer 504 after this long (0: never)',
+    default: st.SERVE_DEFAULTS.timeoutMs,
+  },
+  'body-limit-mb': {
+    type: 'number',
+    help: 'largest request body in MiB',
+    default: st.SERVE_DEFAULTS.bodyLimit / (1024 * 1024),
+  },
   'max-pixels': {
     type: 'int',
     help: 'largest image (width x height), checked before decoding',
-    default: 40000000,
+    default: st.SERVE_DEFAULTS.maxPixels,
   },
   'api-key': {
     type: 'string',
     help: 'require "Authorization: Bearer KEY" on model routes; several keys comma-separated (or env STRIDE_API_KEYS)',
   },
-  'rate-limit': { type: 'number', help: 'requests per second per API key (0: no limit)', default: 0 },
+  'rate-limit': {
+    type: 'number',
+    help: 'requests per second per API key (0: no limit)',
+    default: st.SERVE_DEFAULTS.rateLimit,
+  },
   'in-thread': {
     type: 'boolean',
     help: 'run forward passes and detections on the main thread instead of worker threads',
@@ -32,13 +56,13 @@ const specs = {
   'main-thread-macs': {
     type: 'int',
     help: 'models of fewer multiply-accumulates per sample than this run on the main thread, where a worker thread would cost more than their pass (0: none)',
-    default: 5000000,
+    default: st.SERVE_DEFAULTS.mainThreadMacs,
     min: 0,
   },
   'restart-delay-ms': {
     type: 'int',
     help: 'wait before restarting a crashed worker thread (doubling per crash in a row, up to 30 s)',
-    default: 500,
+    default: st.SERVE_DEFAULTS.restartDelayMs,
     min: 0,
   },
   log: { type: 'boolean', help: 'structured request logs (JSON lines on stdout)' },

@@ -2,17 +2,34 @@ import * as st from '../../node.js';
 import { loadNsfwjsBackbone } from '../../style/nsfwjs-backbone-node.js';
 import { writeImage } from '../../image/write-image-node.js';
 import { readImageWithin } from '../../style/read-image-within-node.js';
-import { styleTransfer } from '../../style/style-transfer.js';
+import { STYLE_TRANSFER_DEFAULTS, styleTransfer } from '../../style/style-transfer.js';
 import { formatOptions, parseArgs, UsageError, type OptionSpec } from '../args.js';
 
 const specs = {
   out: { type: 'string', help: 'where to write the result (PNG)' },
   steps: { type: 'int', help: 'evaluations of the loss (forward + backward passes)', default: 50 },
   size: { type: 'int', help: 'longer side of the result in pixels', default: 128 },
-  optimizer: { type: 'string', help: 'optimizer', choices: ['lbfgs', 'adam'], default: 'lbfgs' },
-  'content-weight': { type: 'number', help: 'weight of the content loss', default: 1 },
-  'style-weight': { type: 'number', help: 'weight of the style loss', default: 1e5 },
-  'tv-weight': { type: 'number', help: 'weight of the total-variation loss', default: 0 },
+  optimizer: {
+    type: 'string',
+    help: 'optimizer',
+    choices: ['lbfgs', 'adam'],
+    default: STYLE_TRANSFER_DEFAULTS.optimizer,
+  },
+  'content-weight': {
+    type: 'number',
+    help: 'weight of the content loss',
+    default: STYLE_TRANSFER_DEFAULTS.contentWeight,
+  },
+  'style-weight': {
+    type: 'number',
+    help: 'weight of the style loss',
+    default: STYLE_TRANSFER_DEFAULTS.styleWeight,
+  },
+  'tv-weight': {
+    type: 'number',
+    help: 'weight of the total-variation loss',
+    default: STYLE_TRANSFER_DEFAULTS.tvWeight,
+  },
 } satisfies Record<string, OptionSpec>;
 
 /** Help of `stride style`. */
@@ -44,7 +61,7 @@ export async function styleCommand(argv: readonly string[]): Promise<void> {
   const style = await readImageWithin(stylePath, size);
   const backbone = loadNsfwjsBackbone();
   console.log(
-    `style transfer ${content.shape[2]}x${content.shape[1]}, ${steps} steps of ${String(options['optimizer'] ?? 'lbfgs')} on ${backbone.source} (backend: ${st.backend()})`,
+    `style transfer ${content.shape[2]}x${content.shape[1]}, ${steps} steps of ${options.optimizer} on ${backbone.source} (backend: ${st.backend()})`,
   );
   const t0 = Date.now();
   const { image } = styleTransfer({
@@ -54,7 +71,7 @@ export async function styleCommand(argv: readonly string[]): Promise<void> {
     contentLayers: backbone.contentLayers,
     styleLayers: backbone.styleLayers,
     steps,
-    optimizer: (options['optimizer'] as 'lbfgs' | 'adam' | undefined) ?? 'lbfgs',
+    optimizer: options.optimizer as 'lbfgs' | 'adam',
     weights: {
       content: options['content-weight'] as number,
       style: options['style-weight'] as number,

@@ -5,6 +5,8 @@ import { UsageError } from '../args.js';
 /** Canvas size and U-Net shape `stride train unet --dataset mnist-segmentation` uses. */
 const CANVAS = 48;
 const UNET = { depth: 3, baseChannels: 8 } as const;
+/** Canvases trained and evaluated on when --train-limit / --test-limit are not given (the help shows these). */
+export const SEGMENTATION_CANVASES = { train: 2000, test: 500 } as const;
 
 /**
  * `stride train <model> --dataset mnist-segmentation`: a segmentation model (by default the
@@ -20,8 +22,8 @@ export async function trainSegmentation(
   const batchSize = options['batch-size'] as number;
   const lr = options['lr'] as number;
   const seed = options['seed'] as number;
-  const trainCount = (options['train-limit'] as number | undefined) ?? 2000;
-  const testCount = (options['test-limit'] as number | undefined) ?? 500;
+  const trainCount = (options['train-limit'] as number | undefined) ?? SEGMENTATION_CANVASES.train;
+  const testCount = (options['test-limit'] as number | undefined) ?? SEGMENTATION_CANVASES.test;
   const outDir = (options['out'] as string | undefined) ?? join('runs', `${modelName}-mnist-segmentation`);
   if (epochs < 1) throw new UsageError('--epochs must be at least 1');
   if (batchSize < 1) throw new UsageError('--batch-size must be at least 1');

@@ -13,7 +13,7 @@ import {
 } from './image-data.js';
 import { checkInputFits } from './input-size.js';
 import { readRun, saveRun, type TrainingState } from './run-dir.js';
-import { trainSegmentation } from './train-segmentation.js';
+import { SEGMENTATION_CANVASES, trainSegmentation } from './train-segmentation.js';
 import { trainPretrainedCommand, trainPretrainedHelp } from './train-pretrained.js';
 import { trainYoloCommand, trainYoloHelp } from './train-yolo.js';
 
@@ -110,7 +110,8 @@ smallest size it accepts.
   <model>  a zoo model ('stride models' lists them); lenet5 on 28x28 images is its MNIST variant;
            yolo with --dataset mnist-detection trains a detector (options below); with
            --dataset mnist-segmentation a segmentation model, e.g. unet (MNIST digits on 48x48
-           canvases, per-pixel labels; --train-limit/--test-limit count canvases)
+           canvases, per-pixel labels; --train-limit/--test-limit count canvases, default
+           ${SEGMENTATION_CANVASES.train}/${SEGMENTATION_CANVASES.test})
 
 ${formatOptions(specs)}
 

@@ -28,7 +28,7 @@ const specs = {
   plusplus: { type: 'boolean', help: 'gradcam: use Grad-CAM++ weights' },
   steps: { type: 'int', help: 'maximize/dream: gradient-ascent steps (per octave for dream)' },
   lr: { type: 'number', help: 'maximize/dream: step size' },
-  octaves: { type: 'int', help: 'dream: image scales', default: 3 },
+  octaves: { type: 'int', help: 'dream: image scales', default: st.viz.DEEP_DREAM_DEFAULTS.octaves },
   seed: { type: 'int', help: 'maximize: seed of the start image and jitter', default: 0 },
   enlarge: {
     type: 'int',
@@ -158,13 +158,13 @@ export async function vizCommand(argv: readonly string[]): Promise<void> {
     ).clamp(0, 1);
 
   if (method === 'maximize') {
-    const channel = (options['channel'] as number | undefined) ?? 0;
+    const channel = options['channel'] as number;
     const r = st.viz.maximize(model, {
       layer: layers[0]!,
       channel,
       size: [h, w],
       channels: c,
-      seed: (options['seed'] as number | undefined) ?? 0,
+      seed: options['seed'] as number,
       ...(options['steps'] !== undefined ? { steps: options['steps'] as number } : {}),
       ...(options['lr'] !== undefined ? { lr: options['lr'] as number } : {}),
     });
@@ -227,7 +227,7 @@ export async function vizCommand(argv: readonly string[]): Promise<void> {
   // dream
   const dream = st.viz.deepDream(model, x, {
     layers,
-    octaves: (options['octaves'] as number | undefined) ?? 3,
+    octaves: options['octaves'] as number,
     ...(options['steps'] !== undefined ? { steps: options['steps'] as number } : {}),
     ...(options['lr'] !== undefined ? { lr: options['lr'] as number } : {}),
   });

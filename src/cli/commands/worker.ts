@@ -9,13 +9,17 @@ const specs = {
     type: 'string',
     help: 'per-sample input shape for a model that does not declare one, e.g. 1x28x28',
   },
-  concurrency: { type: 'int', help: 'jobs run at once by this worker', default: 1 },
+  concurrency: {
+    type: 'int',
+    help: 'jobs run at once by this worker',
+    default: st.BATCH_DEFAULTS.concurrency,
+  },
   'lock-ms': {
     type: 'int',
     help: 'how long a job stays claimed by a worker that stopped answering before another retries it',
-    default: 30000,
+    default: st.BATCH_DEFAULTS.lockMs,
   },
-  'top-k': { type: 'int', help: 'classes stored per image', default: 5 },
+  'top-k': { type: 'int', help: 'classes stored per image', default: st.BATCH_DEFAULTS.topK },
 } satisfies Record<string, OptionSpec>;
 
 /** Help of `stride worker`. */
@@ -38,11 +42,11 @@ export async function workerCommand(argv: readonly string[]): Promise<void> {
   const worker = await st.startBatchWorker({
     redis,
     model: positional[0]!,
-    queue: (o['queue'] as string | undefined) ?? st.DEFAULT_BATCH_QUEUE,
+    queue: o.queue,
     ...(o['input'] !== undefined ? { inputShape: parseShape('input', o['input'] as string) } : {}),
-    concurrency: (o['concurrency'] as number | undefined) ?? 1,
-    lockMs: (o['lock-ms'] as number | undefined) ?? 30000,
-    topK: (o['top-k'] as number | undefined) ?? 5,
+    concurrency: o.concurrency,
+    lockMs: o['lock-ms'],
+    topK: o['top-k'],
     onJobStart: (id, file) => console.log(`job ${id} started: ${file}`),
     onJobDone: (id, r) => console.log(`job ${id} done: ${r.predictions[0]?.label ?? '-'}`),
   });

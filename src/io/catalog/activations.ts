@@ -9,6 +9,7 @@
  * attribute defaults are facts of those formats and are named where they apply.
  */
 import {
+  CELU,
   ELU,
   GELU,
   Hardsigmoid,
@@ -32,6 +33,7 @@ import { ValueError } from '../../errors.js';
 import type { Module } from '../../nn/module.js';
 import { float, type OnnxBuilder } from '../onnx/onnx-builder.js';
 import type { OnnxAttrs } from '../onnx/onnx-attributes.js';
+import { kerasNumber, toChannelsFirst, type KerasImport } from './keras-layer.js';
 
 /** A value of an activation option (numbers, enumerated strings, or unset for optional ones). */
 export type OptionValue = number | string | undefined;
@@ -93,6 +95,8 @@ export interface ActivationRow<M extends Module = Module> {
    * and the layer they make (default: the layer with its default options).
    */
   readonly keras?: { readonly names: readonly string[]; readonly create?: () => M };
+  /** The Keras layer classes (`ReLU`, `ELU`, ...) that import as this activation, with their options. */
+  readonly kerasLayer?: KerasImport;
   /** The TensorFlow graph op (`'Elu'`) and the layer for its attributes. */
   readonly tf?: { readonly op: string; readonly create: (a: TfNumberAttrs) => M };
 }
@@ -199,6 +203,27 @@ export const ACTIVATIONS: readonly ActivationRow[] = [
     create: () => new ReLU(),
     onnx: { emit: onnxNode('Relu'), import: { op: 'Relu', create: () => new ReLU() } },
     keras: { names: ['relu'] },
+    // Keras' ReLU layer: a leaky slope, a cap, or both (a capped ReLU is ReLU6 or a Hardtanh).
+    kerasLayer: {
+      classes: ['ReLU'],
+      create: (l) => {
+        const cfg = l.config;
+        const maxValue = typeof cfg.max_value === 'number' ? cfg.max_value : null;
+        const slope = kerasNumber(cfg, 'negative_slope', 0);
+        if (kerasNumber(cfg, 'threshold', 0) !== 0 || (slope !== 0 && maxValue !== null))
+          l.refuse(`ReLU '${l.name}' with a threshold or a capped leaky slope is not supported`);
+        const m =
+          slope !== 0
+            ? new LeakyReLU(slope)
+            : maxValue === 6
+              ? new ReLU6()
+              : maxValue !== null
+                ? new Hardtanh(0, maxValue)
+                : new ReLU();
+        const x = l.inputs[0]!;
+        return l.add(l.name, m, [x], x.rank);
+      },
+    },
     tf: { op: 'Relu', create: () => new ReLU() },
   },
   {
@@ -211,6 +236,12 @@ export const ACTIVATIONS: readonly ActivationRow[] = [
       emit: onnxNode('LeakyRelu', (m: LeakyReLU) => ({ alpha: float(m.negativeSlope) })),
       // ONNX's default alpha is 0.01.
       import: { op: 'LeakyRelu', create: (a) => new LeakyReLU(a.float('alpha', 0.01)) },
+    },
+    // Keras' LeakyReLU layer's default alpha is 0.3.
+    kerasLayer: {
+      classes: ['LeakyReLU'],
+      create: (l) =>
+        l.add(l.name, new LeakyReLU(kerasNumber(l.config, 'alpha', 0.3)), [l.inputs[0]!], l.inputs[0]!.rank),
     },
     // TensorFlow's LeakyRelu: `alpha` (default 0.2), `leakyrelu_alpha` when fused.
     tf: { op: 'LeakyRelu', create: (a) => new LeakyReLU(a.float('leakyrelu_alpha', a.float('alpha', 0.2))) },
@@ -227,9 +258,27 @@ export const ACTIVATIONS: readonly ActivationRow[] = [
       import: { op: 'Elu', create: (a) => new ELU(a.float('alpha', 1)) },
     },
     keras: { names: ['elu'] },
+    // Keras' ELU layer's default alpha is 1.
+    kerasLayer: {
+      classes: ['ELU'],
+      create: (l) =>
+        l.add(l.name, new ELU(kerasNumber(l.config, 'alpha', 1)), [l.inputs[0]!], l.inputs[0]!.rank),
+    },
     // TensorFlow's Elu has no alpha: it is 1.
     tf: { op: 'Elu', create: () => new ELU(1) },
   } satisfies ActivationRow<ELU>,
+  {
+    type: 'CELU',
+    cls: CELU,
+    op: 'celu',
+    options: [{ name: 'alpha', kind: 'number' }],
+    create: (o) => new CELU(num(o, 'alpha')),
+    onnx: {
+      emit: onnxNode('Celu', (m: CELU) => ({ alpha: float(m.alpha) })),
+      // ONNX's default alpha is 1 (Celu is in opset 12 and later).
+      import: { op: 'Celu', create: (a) => new CELU(a.float('alpha', 1)) },
+    },
+  } satisfies ActivationRow<CELU>,
   {
     type: 'SELU',
     cls: SELU,
@@ -366,6 +415,19 @@ export const ACTIVATIONS: readonly ActivationRow[] = [
     },
     // Keras normalizes its last axis, the channels: dimension 1 once channels-first.
     keras: { names: ['softmax'], create: () => new Softmax(1) },
+    // Keras' Softmax layer normalizes its (channels-last) axis, -1 by default.
+    kerasLayer: {
+      classes: ['Softmax'],
+      create: (l) => {
+        const x = l.inputs[0]!;
+        return l.add(
+          l.name,
+          new Softmax(toChannelsFirst(kerasNumber(l.config, 'axis', -1), x.rank)),
+          [x],
+          x.rank,
+        );
+      },
+    },
   } satisfies ActivationRow<Softmax>,
   {
     type: 'LogSoftmax',

@@ -3,6 +3,7 @@
  * in io/builtin-layers.ts and the catalog rows (io/catalog/).
  */
 import type { AdaptiveOutputSize } from '../../ops/adaptive-pool.js';
+import { FUSED_ACTIVATIONS, type FusedActivation } from '../../ops/fused-activation.js';
 import type { Padding2d } from '../../ops/geometry.js';
 import type { ConfigReader } from '../config-reader.js';
 import type { JsonObject, JsonValue } from '../json-value.js';
@@ -33,4 +34,19 @@ export function adaptiveSize(c: ConfigReader): AdaptiveOutputSize {
     return [v[0] as number | null, v[1] as number | null];
   }
   return c.fail('outputSize', 'a positive integer or [h, w] of positive integers or nulls');
+}
+
+/** A layer's optional fused `activation` field (absent: none). */
+export function fusedActivation(c: ConfigReader): FusedActivation | null {
+  return c.has('activation') ? c.string('activation', FUSED_ACTIVATIONS) : null;
+}
+
+/** The `activation` field of a layer's config: present only when set, so older files stay identical. */
+export function activationJson(a: FusedActivation | null): { activation?: string } {
+  return a ? { activation: a } : {};
+}
+
+/** The values of a bias of `n` outputs when the config's `bias` is on (the default), else 0. */
+export function biasSize(c: ConfigReader, n: number): number {
+  return c.bool('bias', true) ? n : 0;
 }

@@ -8,11 +8,18 @@
 import type { Module } from '../../nn/module.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import type { LayerSerializer } from '../layer-registry.js';
-import type { LayerExporter } from '../onnx/layer-export-context.js';
+import type { KerasImport } from './keras-layer.js';
+import type { FunctionalExport, LayerExporter } from '../onnx/layer-export-context.js';
 import type { OnnxAttrs } from '../onnx/onnx-attributes.js';
 
 /** What an ONNX node offers a row that may import it as a layer. */
 export interface OnnxImportNode {
+  /** The operator (a row may import several, e.g. Linear from Gemm and MatMul). */
+  readonly op: string;
+  /** The positions of the inputs computed at run time (the others are constants or absent). */
+  readonly dynamic: readonly number[];
+  /** How many inputs the node lists (absent optional ones included). */
+  readonly inputCount: number;
   /** The node's attributes. */
   readonly attrs: OnnxAttrs;
   /** The model's opset for the default domain. */
@@ -34,8 +41,46 @@ export interface LayerRow<M extends Module = Module> {
   /** Its ONNX form, when it has one. */
   readonly onnx?: LayerExporter<M>;
   /**
-   * The ONNX operator that imports as this layer, and the layer for a node (null when the node has
-   * no exact equivalent; it then runs as a generic ONNX op).
+   * The ONNX operator (or operators) that import as this layer, and the layer for a node (null when
+   * the node has no exact equivalent; it then runs as a generic ONNX op).
    */
-  readonly onnxImport?: { readonly op: string; readonly create: (node: OnnxImportNode) => M | null };
+  readonly onnxImport?: OnnxImportRow<M> | readonly OnnxImportRow<M>[];
+  /** The Keras layer classes that import as this layer (TF.js layers models). */
+  readonly keras?: KerasImport;
+  /** The layer's functional op(s), when called directly in a forward: their ONNX form from the record. */
+  readonly functional?: FunctionalExport;
+}
+
+/**
+ * What the ONNX importer knows about an operator before running it: the rank of its output (to
+ * track ranks through the graph) and a bound on what folding it on constants creates.
+ */
+export interface OnnxOperatorTraits {
+  /**
+   * The output's rank: the first input's ('first'), the largest input's ('broadcast'), or 2
+   * ('matrix'); absent when it depends on values (Reshape, MatMul: worked out by the importer).
+   */
+  readonly rank?: 'first' | 'broadcast' | 'matrix';
+  /**
+   * The most elements folding it on constants creates: the inputs' total ('inputs') or their
+   * broadcast shape's size ('broadcast'); absent: worked out case by case in io/onnx/fold-bound.ts,
+   * or not folded.
+   */
+  readonly fold?: 'inputs' | 'broadcast';
+}
+
+/** One ONNX operator that imports as a catalog layer. */
+export interface OnnxImportRow<M extends Module = Module> extends OnnxOperatorTraits {
+  /** The ONNX op_type. */
+  readonly op: string;
+  /** The layer for a node, or null when the node has no exact equivalent. */
+  readonly create: (node: OnnxImportNode) => M | null;
+}
+
+/** Copy `src` into a parameter of the same shape (false: the node is not expressible by the layer). */
+export function copyInto(target: Tensor, src: Tensor): boolean {
+  if (target.size !== src.size || target.ndim !== src.ndim || target.shape.some((d, i) => d !== src.shape[i]))
+    return false;
+  target.data.set(src.data);
+  return true;
 }

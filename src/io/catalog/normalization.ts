@@ -16,7 +16,8 @@ import type { ConfigReader } from '../config-reader.js';
 import type { JsonObject } from '../json-value.js';
 import { refuse, type LayerExportContext } from '../onnx/layer-export-context.js';
 import { float } from '../onnx/onnx-builder.js';
-import type { LayerRow } from './layer-row.js';
+import { kerasNumber, type KerasImport } from './keras-layer.js';
+import { copyInto, type LayerRow, type OnnxImportRow } from './layer-row.js';
 
 const INSTANCE_NORM = new InstanceNorm2d(1);
 const LAYER_NORM = new LayerNorm(1);
@@ -68,6 +69,55 @@ function runningNormConfig(m: BatchNorm2d | BatchNorm1d | InstanceNorm2d): JsonO
     trackRunningStats: m.trackRunningStats,
   };
 }
+
+/** ONNX BatchNormalization at inference on images, with constant statistics: a BatchNorm2d in eval mode. */
+const batchNormImport: OnnxImportRow<BatchNorm2d> = {
+  op: 'BatchNormalization',
+  rank: 'first',
+  create: ({ attrs: a, consts, rank, onlyFirstDynamic }) => {
+    if (!onlyFirstDynamic || rank !== 4 || a.int('training_mode', 0) !== 0) return null;
+    const [scale, bias, mean, variance] = [consts[1], consts[2], consts[3], consts[4]];
+    if (!scale || !bias || !mean || !variance || scale.ndim !== 1) return null;
+    // ONNX's defaults: epsilon 1e-5, momentum 0.9 (the weight of the old statistics).
+    const bn = new BatchNorm2d(scale.size, {
+      eps: a.float('epsilon', 1e-5),
+      momentum: 1 - a.float('momentum', 0.9),
+    });
+    if (!copyInto(bn.weight!, scale) || !copyInto(bn.bias!, bias)) return null;
+    if (!copyInto(bn.runningMean!, mean) || !copyInto(bn.runningVar!, variance)) return null;
+    return bn.eval();
+  },
+};
+
+/** Keras' BatchNormalization over the channels: BatchNorm2d on feature maps, BatchNorm1d on vectors. */
+const kerasBatchNorm: KerasImport = {
+  classes: ['BatchNormalization'],
+  create: (l) => {
+    const cfg = l.config;
+    const x = l.inputs[0]!;
+    const axis = Array.isArray(cfg.axis) ? cfg.axis[0] : cfg.axis;
+    if (axis !== undefined && axis !== -1 && axis !== x.rank - 1)
+      l.refuse(
+        `BatchNormalization '${l.name}' normalizes axis ${String(axis)}; only the channels are supported`,
+      );
+    const mean = l.weight('moving_mean');
+    const variance = l.weight('moving_variance');
+    // Keras' defaults: epsilon 1e-3, momentum 0.99 (the weight of the old statistics; 0.01 for Stride).
+    const eps = kerasNumber(cfg, 'epsilon', 1e-3);
+    const momentum = typeof cfg.momentum === 'number' ? 1 - cfg.momentum : 0.01;
+    const bn =
+      x.rank === 4
+        ? new BatchNorm2d(mean.size, { eps, momentum })
+        : new BatchNorm1d(mean.size, { eps, momentum });
+    l.setWeight(bn.runningMean!, mean, 'moving_mean');
+    l.setWeight(bn.runningVar!, variance, 'moving_variance');
+    const gamma = cfg.scale !== false ? l.optionalWeight('gamma') : undefined;
+    const beta = cfg.center !== false ? l.optionalWeight('beta') : undefined;
+    if (gamma) l.setWeight(bn.weight!, gamma, 'gamma');
+    if (beta) l.setWeight(bn.bias!, beta, 'beta');
+    return l.add(l.name, bn, [x], x.rank);
+  },
+};
 
 /** Saved form of BatchNorm1d/2d, with the defaults of `cls`. */
 function batchNormRow<M extends BatchNorm2d | BatchNorm1d>(
@@ -200,7 +250,7 @@ const localResponseNorm: LayerRow<LocalResponseNorm> = {
 
 /** Every normalization layer's row. */
 export const NORMALIZATION: readonly LayerRow[] = [
-  batchNormRow(BatchNorm2d),
+  { ...batchNormRow(BatchNorm2d), onnxImport: batchNormImport, keras: kerasBatchNorm },
   batchNormRow(BatchNorm1d),
   instanceNorm2d,
   layerNorm,

@@ -15,8 +15,9 @@ import {
 } from '../../nn/pooling.js';
 import { pair } from '../../ops/geometry.js';
 import type { AvgPool2dOptions } from '../../ops/pool2d.js';
-import { refuse, windowPads, type LayerExportContext } from '../onnx/layer-export-context.js';
+import { refuse, windowExport, windowPads, type LayerExportContext } from '../onnx/layer-export-context.js';
 import { adaptiveSize, defined, json, paddingJson } from './config-values.js';
+import { pairOf, type KerasImport } from './keras-layer.js';
 import type { LayerRow } from './layer-row.js';
 
 const MAX_POOL = new MaxPool2d(1);
@@ -52,6 +53,34 @@ function globalPool(m: GlobalAvgPool2d | GlobalMaxPool2d, c: LayerExportContext,
   const y = c.b.op(opType, [c.inputs[0]!], {}, c.path);
   return m.keepdim ? y : c.b.op('Flatten', [y], { axis: 1 }, c.path);
 }
+
+/** Keras' MaxPooling2D and AveragePooling2D (strides default to the pool size; 'same' averages the valid values). */
+const kerasPool = (className: 'MaxPooling2D' | 'AveragePooling2D'): KerasImport => ({
+  classes: [className],
+  create: (l) => {
+    const cfg = l.config;
+    const pool = pairOf(cfg.pool_size, 2);
+    const stride = cfg.strides === null || cfg.strides === undefined ? pool : pairOf(cfg.strides, 1);
+    const m =
+      l.className === 'MaxPooling2D'
+        ? new MaxPool2d(pool, { stride, padding: l.padding })
+        : new AvgPool2d(pool, { stride, padding: l.padding, countIncludePad: false });
+    return l.add(l.name, m, [l.inputs[0]!], 4);
+  },
+});
+
+/** Keras' global poolings (keepdims off by default). */
+const kerasGlobalPool = (className: 'GlobalAveragePooling2D' | 'GlobalMaxPooling2D'): KerasImport => ({
+  classes: [className],
+  create: (l) => {
+    const keepdim = l.config.keepdims === true;
+    const m =
+      l.className === 'GlobalAveragePooling2D'
+        ? new GlobalAvgPool2d({ keepdim })
+        : new GlobalMaxPool2d({ keepdim });
+    return l.add(l.name, m, [l.inputs[0]!], keepdim ? 4 : 2);
+  },
+});
 
 const maxPool2d: LayerRow<MaxPool2d> = {
   saved: {
@@ -89,6 +118,7 @@ const maxPool2d: LayerRow<MaxPool2d> = {
     ),
   onnxImport: {
     op: 'MaxPool',
+    rank: 'first',
     create: ({ attrs: a, rank, outputs, onlyFirstDynamic }) => {
       if (!onlyFirstDynamic || rank !== 4 || outputs > 1 || a.int('storage_order', 0) !== 0) return null;
       const kernel = a.ints('kernel_shape');
@@ -113,6 +143,8 @@ const maxPool2d: LayerRow<MaxPool2d> = {
       });
     },
   },
+  keras: kerasPool('MaxPooling2D'),
+  functional: { ops: ['maxPool2d'], emit: windowExport },
 };
 
 const avgPool2d: LayerRow<AvgPool2d> = {
@@ -163,6 +195,8 @@ const avgPool2d: LayerRow<AvgPool2d> = {
       c.path,
     );
   },
+  keras: kerasPool('AveragePooling2D'),
+  functional: { ops: ['avgPool2d'], emit: windowExport },
 };
 
 const adaptiveAvgPool2d: LayerRow<AdaptiveAvgPool2d> = {
@@ -195,10 +229,12 @@ const globalAvgPool2d: LayerRow<GlobalAvgPool2d> = {
   onnx: (m, c) => globalPool(m, c, 'GlobalAveragePool'),
   onnxImport: {
     op: 'GlobalAveragePool',
+    rank: 'first',
     // ONNX keeps the pooled 1x1 dimensions.
     create: ({ rank, onlyFirstDynamic }) =>
       onlyFirstDynamic && rank === 4 ? new GlobalAvgPool2d({ keepdim: true }) : null,
   },
+  keras: kerasGlobalPool('GlobalAveragePooling2D'),
 };
 
 const globalMaxPool2d: LayerRow<GlobalMaxPool2d> = {
@@ -209,6 +245,7 @@ const globalMaxPool2d: LayerRow<GlobalMaxPool2d> = {
     fromConfig: (c) => new GlobalMaxPool2d({ keepdim: c.bool('keepdim', GLOBAL_MAX.keepdim) }),
   },
   onnx: (m, c) => globalPool(m, c, 'GlobalMaxPool'),
+  keras: kerasGlobalPool('GlobalMaxPooling2D'),
 };
 
 const channelMaxPool: LayerRow<ChannelMaxPool> = {

@@ -6,6 +6,7 @@
 import { Dropout, Dropout2d } from '../../nn/dropout.js';
 import { Flatten, Identity, ZeroPad2d } from '../../nn/reshape-layers.js';
 import { reshapeTo } from '../onnx/layer-export-context.js';
+import { kerasNumber, pairOf } from './keras-layer.js';
 import type { LayerRow } from './layer-row.js';
 
 const FLATTEN = new Flatten();
@@ -17,6 +18,8 @@ const identity: LayerRow<Identity> = {
   onnx: (_m, c) => c.inputs[0]!,
   onnxImport: {
     op: 'Identity',
+    rank: 'first',
+    fold: 'inputs',
     create: ({ onlyFirstDynamic }) => (onlyFirstDynamic ? new Identity() : null),
   },
 };
@@ -36,6 +39,8 @@ const flatten: LayerRow<Flatten> = {
   },
   onnxImport: {
     op: 'Flatten',
+    rank: 'matrix',
+    fold: 'inputs',
     // ONNX's Flatten always makes a matrix: Stride's Flatten(1, -1) when that is [N, rest].
     create: ({ attrs, rank, onlyFirstDynamic }) =>
       onlyFirstDynamic && attrs.int('axis', 1) === 1 && rank !== null && rank >= 2
@@ -60,6 +65,29 @@ const zeroPad2d: LayerRow<ZeroPad2d> = {
     const pads = c.b.ints([0, 0, t, l, 0, 0, btm, r], `${c.path}.pads`);
     return c.b.op('Pad', [c.inputs[0]!, pads], { mode: 'constant' }, c.path);
   },
+  keras: {
+    classes: ['ZeroPadding2D'],
+    create: (l) => {
+      // One number, [rows, cols], or [[top, bottom], [left, right]].
+      const p = l.config.padding;
+      let tb: [number, number];
+      let lr: [number, number];
+      if (typeof p === 'number')
+        [tb, lr] = [
+          [p, p],
+          [p, p],
+        ];
+      else if (Array.isArray(p) && p.every((v) => typeof v === 'number'))
+        [tb, lr] = [
+          [p[0] as number, p[0] as number],
+          [p[1] as number, p[1] as number],
+        ];
+      else if (Array.isArray(p) && p.every((v) => Array.isArray(v)))
+        [tb, lr] = [pairOf(p[0], 0), pairOf(p[1], 0)];
+      else return l.refuse(`ZeroPadding2D '${l.name}' has malformed padding`);
+      return l.add(l.name, new ZeroPad2d([lr[0], lr[1], tb[0], tb[1]]), [l.inputs[0]!], 4);
+    },
+  },
 };
 
 const dropout: LayerRow<Dropout> = {
@@ -72,12 +100,20 @@ const dropout: LayerRow<Dropout> = {
   onnx: (_m, c) => c.inputs[0]!,
   onnxImport: {
     op: 'Dropout',
+    rank: 'first',
+    fold: 'inputs',
     create: ({ attrs, opset, consts, outputs, onlyFirstDynamic }) => {
       // The ratio is an attribute before opset 12 and an optional input after; ONNX's default is 0.5.
       const ratio = opset < 12 ? attrs.float('ratio', 0.5) : consts[1] ? consts[1].data[0]! : 0.5;
       if (!onlyFirstDynamic || outputs > 1 || !(ratio >= 0 && ratio < 1)) return null;
       return new Dropout(ratio);
     },
+  },
+  // Keras' default rate is 0.5; both are identities at inference.
+  keras: {
+    classes: ['Dropout', 'SpatialDropout2D'],
+    create: (l) =>
+      l.add(l.name, new Dropout(kerasNumber(l.config, 'rate', 0.5)), [l.inputs[0]!], l.inputs[0]!.rank),
   },
 };
 

@@ -1,7 +1,7 @@
 import { ValueError } from '../../errors.js';
-import type { OpAttrs } from '../../autograd/grad-fn.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { activationRowForOp } from '../catalog/activations.js';
+import { functionalExportFor } from '../catalog/layers.js';
 import { reshapeTo } from './layer-export-context.js';
 import type { OnnxBuilder } from './onnx-builder.js';
 
@@ -33,61 +33,6 @@ const BINARY: Readonly<Record<string, string>> = {
   maximum: 'Max',
   minimum: 'Min',
 };
-
-/** The axis along which a traced concatenation joined its inputs. */
-function concatAxis(inputs: readonly Tensor[], out: Tensor): number | null {
-  for (let d = 0; d < out.ndim; d++) {
-    const sum = inputs.reduce((n, t) => n + (t.shape[d] ?? 0), 0);
-    const others = inputs.every(
-      (t) => t.ndim === out.ndim && t.shape.every((s, i) => i === d || s === out.shape[i]),
-    );
-    if (sum === out.shape[d] && others) return d;
-  }
-  return null;
-}
-
-/** An integer list attribute the record must hold. */
-function ints(attrs: OpAttrs, key: string): number[] {
-  const v = attrs[key];
-  if (!Array.isArray(v)) throw new ValueError('exportOnnx', `the record lacks its '${key}' attribute`);
-  return [...(v as readonly number[])];
-}
-
-/**
- * The ONNX node (type and attributes) of a convolution or pooling the record describes: its
- * window geometry as it ran, read from the record's attributes.
- */
-function windowNode(
-  op: string,
-  attrs: OpAttrs,
-  x: Tensor,
-): { type: string; attrs: Record<string, number | number[]> } {
-  if (x.ndim !== 4) {
-    throw new ValueError(
-      'exportOnnx',
-      `a traced ${op} of an unbatched [C, H, W] input has no ONNX form. Fix: add the batch dimension (x.unsqueeze(0))`,
-    );
-  }
-  const window = {
-    kernel_shape: ints(attrs, 'kernelShape'),
-    strides: ints(attrs, 'strides'),
-    pads: ints(attrs, 'pads'),
-    dilations: ints(attrs, 'dilations'),
-  };
-  if (op === 'conv2d') return { type: 'Conv', attrs: { ...window, group: attrs.group as number } };
-  const ceil_mode = attrs.ceilMode === true ? 1 : 0;
-  if (op === 'maxPool2d') return { type: 'MaxPool', attrs: { ...window, ceil_mode } };
-  if (attrs.divisorOverride !== 0) {
-    throw new ValueError(
-      'exportOnnx',
-      'avgPool2d with divisorOverride has no ONNX equivalent. Fix: drop divisorOverride',
-    );
-  }
-  // avgPool2d has no dilation (its record says 1).
-  const { kernel_shape, strides, pads } = window;
-  const count_include_pad = attrs.countIncludePad === true ? 1 : 0;
-  return { type: 'AveragePool', attrs: { kernel_shape, strides, pads, ceil_mode, count_include_pad } };
-}
 
 /**
  * Export the operation that produced `t`, found in its autograd record, after the operations that
@@ -123,27 +68,13 @@ export function exportFunctional(t: Tensor, ctx: FunctionalExportContext): strin
       path: op,
       rank: args[0]!.ndim,
     });
-  } else if (op === 'conv2d' || op === 'maxPool2d' || op === 'avgPool2d') {
-    const node = windowNode(op, fn.attrs, args[0]!);
-    out = b.op(node.type, ins, node.attrs, op);
+  } else if (functionalExportFor(op)) {
+    // A layer's op called directly (conv2d, the poolings, linear, concat): its catalog row writes
+    // it from what the record keeps.
+    out = functionalExportFor(op)!.emit({ b, op, inputs: ins, args, out: t, attrs: fn.attrs });
   } else if (op === 'reshape') out = reshapeTo({ b, path: 'reshape' }, ins[0]!, args[0]!.shape, t.shape);
   else if (op === 'matmul') out = b.op('MatMul', [ins[0]!, ins[1]!]);
-  else if (op === 'linear') {
-    const [x, , bias] = args;
-    if (x!.ndim === 2) out = b.op('Gemm', ins, { transB: 1 });
-    else {
-      const y = b.op('MatMul', [ins[0]!, b.op('Transpose', [ins[1]!], { perm: [1, 0] })]);
-      out = bias ? b.op('Add', [y, ins[2]!]) : y;
-    }
-  } else if (op === 'concat') {
-    const axis = args.length === 1 ? 0 : concatAxis(args, t);
-    if (axis === null)
-      throw new ValueError(
-        'exportOnnx',
-        'cannot tell the axis of a traced concat. Fix: use the Concat layer',
-      );
-    out = args.length === 1 ? b.op('Identity', ins) : b.op('Concat', ins, { axis });
-  } else {
+  else {
     throw new ValueError(
       'exportOnnx',
       `the operation '${op}' was called directly inside a module's forward, and its record does not keep what ONNX needs ` +

@@ -41,8 +41,11 @@ const CHANGED_AT: Readonly<Record<string, number>> = {
   Upsample: 10,
 };
 
+/** The ONNX opset `exportOnnx` writes unless asked for another (or an imported node needs a newer one). */
+export const DEFAULT_ONNX_OPSET = 13;
+
 function exportOpset(model: Module, requested: number | undefined): number {
-  let opset = requested ?? 13;
+  let opset = requested ?? DEFAULT_ONNX_OPSET;
   for (const m of model.modules())
     if (m instanceof OnnxOp && requested === undefined) opset = Math.max(opset, m.opset);
   for (const m of model.modules()) {
@@ -119,7 +122,15 @@ export function exportOnnx(
         if (depth > 0) return;
         const path = paths.get(mod) || mod.typeName.toLowerCase();
         const inNames = ins.map(resolve);
-        const outName = exporter(mod, { b, path, inputs: inNames, inputTensors: ins, output: out, opset });
+        const outName = exporter(mod, {
+          b,
+          path,
+          inputs: inNames,
+          inputTensors: ins,
+          output: out,
+          opset,
+          exporterOf: onnxExporterOf,
+        });
         if (!names.has(out)) names.set(out, outName);
       }),
     );

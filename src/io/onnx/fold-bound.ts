@@ -1,41 +1,6 @@
 import type { Tensor } from '../../tensor/tensor.js';
-import { ACTIVATION_ONNX_OPS } from '../catalog/activations.js';
+import { onnxOperatorTraits } from '../catalog/layers.js';
 import type { OnnxAttrs } from './onnx-attributes.js';
-
-/** Operators whose output holds at most as many elements as their inputs together. */
-const NON_GROWING = new Set([
-  ...ACTIVATION_ONNX_OPS,
-  'Identity',
-  'Dropout',
-  'Cast',
-  'Transpose',
-  'Reshape',
-  'Flatten',
-  'Squeeze',
-  'Unsqueeze',
-  'Slice',
-  'Shape',
-  'Concat',
-  'Split',
-  'ReduceMean',
-  'ReduceSum',
-  'ReduceMax',
-  'ReduceMin',
-  'ReduceSumSquare',
-  'Clip',
-  'Exp',
-  'Log',
-  'Sqrt',
-  'Abs',
-  'Neg',
-  'Reciprocal',
-  'Constant',
-  'Erf',
-  'LRN',
-]);
-
-/** Element-wise operators with NumPy broadcasting. */
-const BROADCASTING = new Set(['Add', 'Sub', 'Mul', 'Div', 'Pow', 'Max', 'Min', 'Sum', 'Mean', 'PRelu']);
 
 function product(dims: readonly number[]): number {
   return dims.reduce((p, d) => p * Math.max(d, 0), 1);
@@ -69,8 +34,10 @@ export function foldedOutputBound(
 ): number | null {
   const present = inputs.filter((t): t is Tensor => t !== null);
   const total = present.reduce((n, t) => n + t.size, 0);
-  if (NON_GROWING.has(op)) return total;
-  if (BROADCASTING.has(op)) return broadcastSize(present.map((t) => t.shape));
+  // Operators declare a simple bound in their catalog row (io/catalog/); the others are worked out here.
+  const fold = onnxOperatorTraits(op)?.fold;
+  if (fold === 'inputs') return total;
+  if (fold === 'broadcast') return broadcastSize(present.map((t) => t.shape));
   switch (op) {
     case 'ConstantOfShape':
       return product(ints(inputs[0]));

@@ -1,15 +1,11 @@
 import { applyCardMetadata } from '../card-metadata.js';
 import { noGrad } from '../../autograd/grad-mode.js';
-import { Conv2d, Conv2dTranspose } from '../../nn/conv.js';
 import { Graph, type GraphNode } from '../../nn/graph.js';
 import { skipInit } from '../../nn/init.js';
-import { Linear } from '../../nn/linear.js';
-import { Add, Concat } from '../../nn/merge.js';
 import type { Module } from '../../nn/module.js';
-import { BatchNorm2d } from '../../nn/normalization.js';
 import { Tensor } from '../../tensor/tensor.js';
-import { ACTIVATION_ONNX_OPS, onnxActivationLayer } from '../catalog/activations.js';
-import { layerRowForOnnxOp } from '../catalog/layers.js';
+import { onnxActivationLayer } from '../catalog/activations.js';
+import { layerImportForOnnxOp, onnxOperatorTraits } from '../catalog/layers.js';
 import { ModelFileError } from '../model-file-error.js';
 import { foldedOutputBound } from './fold-bound.js';
 import { OnnxAttrs } from './onnx-attributes.js';
@@ -56,39 +52,6 @@ const WEIGHT_INPUTS: Readonly<Record<string, readonly number[]>> = {
   PRelu: [1],
 };
 
-/** Operators that keep the rank of their first input. */
-const RANK_KEEPING = new Set([
-  ...ACTIVATION_ONNX_OPS,
-  'Conv',
-  'ConvTranspose',
-  'MaxPool',
-  'AveragePool',
-  'GlobalAveragePool',
-  'GlobalMaxPool',
-  'BatchNormalization',
-  'Clip',
-  'Exp',
-  'Log',
-  'Sqrt',
-  'Abs',
-  'Neg',
-  'Reciprocal',
-  'Dropout',
-  'Identity',
-  'Concat',
-  'Pad',
-  'Resize',
-  'Upsample',
-  'Transpose',
-  'Cast',
-  'PRelu',
-  'InstanceNormalization',
-  'Tile',
-  'Split',
-  'Erf',
-  'LRN',
-]);
-
 function toTensor(t: OnnxTensor): Tensor {
   return new Tensor(t.data instanceof Float32Array ? t.data : Float32Array.from(t.data), t.dims);
 }
@@ -100,14 +63,6 @@ function defaultOpset(m: OnnxModel): number {
 
 function sanitize(name: string): string {
   return name.replace(/^[/.]+/, '').replace(/[./:]/g, '_');
-}
-
-/** Copy `src` into a parameter of the same shape (or refuse the node as inexpressible). */
-function copyInto(target: Tensor, src: Tensor): boolean {
-  if (target.size !== src.size || target.ndim !== src.ndim || target.shape.some((d, i) => d !== src.shape[i]))
-    return false;
-  target.data.set(src.data);
-  return true;
 }
 
 /** A Stride layer that computes `node` exactly with the given constant inputs, or null. */
@@ -122,97 +77,22 @@ function nativeLayer(
   const op = node.opType;
   const only = (positions: number[]) =>
     dynamic.length === positions.length && positions.every((p, i) => dynamic[i] === p);
-  switch (op) {
-    case 'Conv': {
-      const [w, b] = [consts[1], consts[2] ?? null];
-      if (!only([0]) || !w || w.ndim !== 4) return null;
-      const autoPad = a.string('auto_pad', 'NOTSET');
-      const p = a.ints('pads', [0, 0, 0, 0]);
-      let padding: [number, number, number, number] | 'same';
-      if (autoPad === 'SAME_UPPER') padding = 'same';
-      else if (autoPad === 'VALID') padding = [0, 0, 0, 0];
-      else if (autoPad === 'NOTSET' && p.length === 4) padding = [p[0]!, p[2]!, p[1]!, p[3]!];
-      else return null;
-      const group = a.int('group', 1);
-      const conv = new Conv2d(w.shape[1]! * group, w.shape[0]!, [w.shape[2]!, w.shape[3]!], {
-        stride: a.ints('strides', [1, 1]) as [number, number],
-        padding,
-        dilation: a.ints('dilations', [1, 1]) as [number, number],
-        groups: group,
-        bias: b !== null,
-      });
-      if (!copyInto(conv.weight, w) || (b && !copyInto(conv.bias!, b))) return null;
-      return conv;
-    }
-    case 'ConvTranspose': {
-      const [w, b] = [consts[1], consts[2] ?? null];
-      if (!only([0]) || !w || w.ndim !== 4) return null;
-      if (a.has('output_shape') || a.string('auto_pad', 'NOTSET') !== 'NOTSET') return null;
-      const p = a.ints('pads', [0, 0, 0, 0]);
-      if (p.length !== 4 || p[0] !== p[2] || p[1] !== p[3]) return null;
-      const stride = a.ints('strides', [1, 1]) as [number, number];
-      const dilation = a.ints('dilations', [1, 1]) as [number, number];
-      const outputPadding = a.ints('output_padding', [0, 0]) as [number, number];
-      if (outputPadding.some((v, i) => v >= Math.max(stride[i]!, dilation[i]!))) return null;
-      const group = a.int('group', 1);
-      const conv = new Conv2dTranspose(w.shape[0]!, w.shape[1]! * group, [w.shape[2]!, w.shape[3]!], {
-        stride,
-        padding: [p[0]!, p[1]!],
-        outputPadding,
-        dilation,
-        groups: group,
-        bias: b !== null,
-      });
-      if (!copyInto(conv.weight, w) || (b && !copyInto(conv.bias!, b))) return null;
-      return conv;
-    }
-    case 'Gemm': {
-      const [w, c] = [consts[1], consts[2] ?? null];
-      if (!only([0]) || !w || w.ndim !== 2 || a.int('transA', 0) !== 0) return null;
-      if (a.float('alpha', 1) !== 1 || a.float('beta', 1) !== 1 || (c && c.ndim !== 1)) return null;
-      const weight = a.int('transB', 0) ? w : w.transpose(0, 1).clone();
-      const lin = new Linear(weight.shape[1]!, weight.shape[0]!, { bias: c !== null });
-      if (!copyInto(lin.weight, weight) || (c && !copyInto(lin.bias!, c))) return null;
-      return lin;
-    }
-    case 'MatMul': {
-      const w = consts[1];
-      if (!only([0]) || !w || w.ndim !== 2) return null;
-      const lin = new Linear(w.shape[0]!, w.shape[1]!, { bias: false });
-      return copyInto(lin.weight, w.transpose(0, 1).clone()) ? lin : null;
-    }
-    case 'BatchNormalization': {
-      if (!only([0]) || rank !== 4 || a.int('training_mode', 0) !== 0) return null;
-      const [scale, bias, mean, variance] = [consts[1], consts[2], consts[3], consts[4]];
-      if (!scale || !bias || !mean || !variance || scale.ndim !== 1) return null;
-      const bn = new BatchNorm2d(scale.size, {
-        eps: a.float('epsilon', 1e-5),
-        momentum: 1 - a.float('momentum', 0.9),
-      });
-      if (!copyInto(bn.weight!, scale) || !copyInto(bn.bias!, bias)) return null;
-      if (!copyInto(bn.runningMean!, mean) || !copyInto(bn.runningVar!, variance)) return null;
-      return bn.eval();
-    }
-    case 'Add':
-      return only([0, 1]) ? new Add() : null;
-    case 'Concat':
-      return dynamic.length === node.inputs.length && a.int('axis') >= 0 ? new Concat(a.int('axis')) : null;
-    default: {
-      // Catalog layers and activations: the row that imports this operator builds the layer.
-      const row = layerRowForOnnxOp(op);
-      if (row) {
-        return row.onnxImport!.create({
-          attrs: a,
-          opset,
-          rank,
-          outputs: node.outputs.length,
-          onlyFirstDynamic: only([0]),
-          consts,
-        });
-      }
-      return only([0]) ? onnxActivationLayer(op, a, opset) : null;
-    }
+  // Catalog layers: the row that imports this operator builds the layer; else an activation's row.
+  const row = layerImportForOnnxOp(op);
+  if (row) {
+    return row.create({
+      op,
+      attrs: a,
+      opset,
+      rank,
+      outputs: node.outputs.length,
+      dynamic,
+      inputCount: node.inputs.length,
+      onlyFirstDynamic: only([0]),
+      consts,
+    });
   }
+  return only([0]) ? onnxActivationLayer(op, a, opset) : null;
 }
 
 /** Split into equal parts takes the number of parts from its outputs; record it as opset 18's `num_outputs`. */
@@ -380,11 +260,12 @@ export function importOnnx(source: Uint8Array | OnnxModel, opts: ImportOnnxOptio
     let rank: number | null = shape ? shape.length : (ranks.get(output) ?? null);
     if (rank === null) {
       const dynRanks = dynamic.map((i) => (ins[i] as { rank: number | null }).rank);
-      if (RANK_KEEPING.has(node.opType)) rank = firstRank;
-      else if (['Add', 'Sub', 'Mul', 'Div', 'Pow', 'Max', 'Min', 'Sum', 'Mean'].includes(node.opType)) {
+      const traits = onnxOperatorTraits(node.opType);
+      if (traits?.rank === 'first') rank = firstRank;
+      else if (traits?.rank === 'broadcast') {
         const all = ins.map((v) => (v === null ? 0 : v.kind === 'const' ? v.tensor.ndim : v.rank));
         rank = all.every((r) => r !== null) ? Math.max(...(all as number[])) : null;
-      } else if (['Gemm', 'Flatten'].includes(node.opType)) rank = 2;
+      } else if (traits?.rank === 'matrix') rank = 2;
       else if (node.opType === 'Reshape' && consts[1]) rank = consts[1].size;
       else if (node.opType === 'MatMul' && dynRanks.every((r) => r !== null))
         rank = Math.max(...(dynRanks as number[]), consts[1]?.ndim ?? 0);

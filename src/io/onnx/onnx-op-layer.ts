@@ -5,7 +5,7 @@ import { zeros } from '../../tensor/creation.js';
 import { Tensor } from '../../tensor/tensor.js';
 import type { ConfigReader } from '../config-reader.js';
 import { isJsonObject, type JsonObject } from '../json-value.js';
-import { registerLayer } from '../layer-registry.js';
+import type { LayerSerializer } from '../layer-registry.js';
 import { attributesFromJson, attributesToJson, OnnxAttrs } from './onnx-attributes.js';
 import { ONNX_KERNELS, isSupportedOnnxOp } from './onnx-ops.js';
 import type { OnnxAttribute } from './onnx-proto.js';
@@ -162,10 +162,11 @@ function constantsFrom(c: ConfigReader): ConstantSpec[] {
   });
 }
 
-registerLayer({
+/** OnnxOp's saved form (its catalog row in io/catalog/ registers it). */
+export const ONNX_OP_SAVED: LayerSerializer<OnnxOp> = {
   type: 'OnnxOp',
   cls: OnnxOp,
-  toConfig: (m: OnnxOp) => {
+  toConfig: (m) => {
     const constants: JsonObject[] = [];
     for (const s of m.slots) {
       if (s.kind !== 'const') continue;
@@ -205,4 +206,4 @@ registerLayer({
     );
   },
   stateSize: (c) => constantsFrom(c).reduce((n, k) => n + k.shape.reduce((a, b) => a * b, 1), 0),
-});
+};
