@@ -666,6 +666,48 @@ napi_value NllLossBackward(napi_env env, napi_callback_info info) {
   });
 }
 
+// params = [outer, n, inner, unused] (softmax's layout); y holds outer·inner values.
+napi_value LogSumExp(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Args a = args(env, info, 3);
+    const SoftmaxArgs p = softmaxArgs(env, a.argv[0]);
+    logSumExpForward(p.outer, p.n, p.inner, f32(env, a.argv[1], "x"), f32(env, a.argv[2], "y"));
+    return undefined(env);
+  });
+}
+
+napi_value LogSumExpBackward(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Args a = args(env, info, 5);
+    const SoftmaxArgs p = softmaxArgs(env, a.argv[0]);
+    logSumExpBackward(p.outer, p.n, p.inner, f32(env, a.argv[1], "x"), f32(env, a.argv[2], "y"),
+                      f32(env, a.argv[3], "g"), f32(env, a.argv[4], "dx"));
+    return undefined(env);
+  });
+}
+
+napi_value SoftTargetCrossEntropy(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Args a = args(env, info, 5);
+    const ClassLossGeometry p = classLossGeometry(env, a.argv[0]);
+    softTargetCrossEntropy(p, f32(env, a.argv[1], "logp"), f32(env, a.argv[2], "target"),
+                           optionalF64(env, a.argv[3], "weight"), f64(env, a.argv[4], "losses"));
+    return undefined(env);
+  });
+}
+
+napi_value SoftTargetCrossEntropyBackward(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Args a = args(env, info, 7);
+    const ClassLossGeometry p = classLossGeometry(env, a.argv[0]);
+    float* dx = isNullish(env, a.argv[5]) ? nullptr : f32(env, a.argv[5], "dx");
+    float* dt = isNullish(env, a.argv[6]) ? nullptr : f32(env, a.argv[6], "dt");
+    softTargetCrossEntropyBackward(p, f32(env, a.argv[1], "logp"), f32(env, a.argv[2], "target"),
+                                   optionalF64(env, a.argv[3], "weight"), f64(env, a.argv[4], "scales"), dx, dt);
+    return undefined(env);
+  });
+}
+
 // ----- end of softmax and class-index losses -----
 
 // ----- Element-wise losses (pointwise_loss.cc) -----
@@ -786,6 +828,11 @@ napi_value Init(napi_env env, napi_value exports) {
       {"softmaxBackward", nullptr, SoftmaxBackward, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"nllLoss", nullptr, NllLoss, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"nllLossBackward", nullptr, NllLossBackward, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"logSumExp", nullptr, LogSumExp, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"logSumExpBackward", nullptr, LogSumExpBackward, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"softTargetCrossEntropy", nullptr, SoftTargetCrossEntropy, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"softTargetCrossEntropyBackward", nullptr, SoftTargetCrossEntropyBackward, nullptr, nullptr, nullptr,
+       napi_default, nullptr},
       {"pointwiseLossNames", nullptr, PointwiseLossNames, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"pointwiseLoss", nullptr, PointwiseLoss, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"pointwiseLossBackward", nullptr, PointwiseLossBackward, nullptr, nullptr, nullptr, napi_default, nullptr},

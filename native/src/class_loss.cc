@@ -4,7 +4,8 @@
 // sample's scores lie `inner` apart and are visited one sample at a time (scalar exp). The
 // gradient is written as the smoothing part for every class, e.g. s·(p_c·Σa − (ε/C)·w_c), then
 // the target class's own term s·(1−ε)·w_y is subtracted. Samples are spread over threads by
-// forEachSliceBlock, as softmax's rows.
+// forEachSliceBlock, as softmax's rows. The probability-target cross-entropy visits each sample's
+// scores the same way, with its weights t'_c = (1−ε)·t_c + ε/C summed in double.
 #include "class_loss.h"
 
 #include <cmath>
@@ -81,6 +82,58 @@ void nllLossBackward(const ClassLossGeometry& p, const float* logp, const int32_
         for (int64_t c = 0; c < C; c++) d[c * inner] = -sEps * (weight ? static_cast<float>(weight[c]) : 1.0f);
       }
       d[y * inner] -= static_cast<float>(s * (1 - eps) * wy);
+    }
+  });
+}
+
+void softTargetCrossEntropy(const ClassLossGeometry& p, const float* logp, const float* target, const double* weight,
+                            double* losses) {
+  const int64_t C = p.classes, inner = p.inner;
+  const double keep = 1 - p.labelSmoothing, epsC = C > 0 ? p.labelSmoothing / static_cast<double>(C) : 0;
+  forEachSliceBlock(p.outer, C, inner, [&](int64_t o, int64_t i0, int64_t i1) {
+    for (int64_t i = i0; i < i1; i++) {
+      const int64_t base = o * C * inner + i;
+      const float* lp = logp + base;
+      const float* t = target + base;
+      double l = 0;
+      for (int64_t c = 0; c < C; c++)
+        l -= (weight ? weight[c] : 1.0) * (keep * t[c * inner] + epsC) * lp[c * inner];
+      losses[o * inner + i] = l;
+    }
+  });
+}
+
+void softTargetCrossEntropyBackward(const ClassLossGeometry& p, const float* logp, const float* target,
+                                    const double* weight, const double* scales, float* dx, float* dt) {
+  const int64_t C = p.classes, inner = p.inner;
+  if (C == 0) return;
+  const double keep = 1 - p.labelSmoothing, epsC = p.labelSmoothing / static_cast<double>(C);
+  forEachSliceBlock(p.outer, C, inner, [&](int64_t o, int64_t i0, int64_t i1) {
+    for (int64_t i = i0; i < i1; i++) {
+      const int64_t base = o * C * inner + i;
+      const float* lp = logp + base;
+      const float* t = target + base;
+      const double s = scales[o * inner + i];
+      if (dx) {
+        double total = 0;
+        for (int64_t c = 0; c < C; c++) total += (weight ? weight[c] : 1.0) * (keep * t[c * inner] + epsC);
+        float* d = dx + base;
+        const float st = static_cast<float>(s * total);
+        if (inner == 1) {
+          expRange(lp, d, C);
+          for (int64_t c = 0; c < C; c++)
+            d[c] = d[c] * st - static_cast<float>(s * (weight ? weight[c] : 1.0) * (keep * t[c] + epsC));
+        } else {
+          for (int64_t c = 0; c < C; c++)
+            d[c * inner] = std::exp(lp[c * inner]) * st -
+                           static_cast<float>(s * (weight ? weight[c] : 1.0) * (keep * t[c * inner] + epsC));
+        }
+      }
+      if (dt) {
+        float* d = dt + base;
+        for (int64_t c = 0; c < C; c++)
+          d[c * inner] = static_cast<float>(-s * (weight ? weight[c] : 1.0) * keep * lp[c * inner]);
+      }
     }
   });
 }

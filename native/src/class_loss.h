@@ -1,4 +1,4 @@
-// Negative log-likelihood of class-index targets (float32 log-probabilities; crossEntropy is this
+// Negative log-likelihood of class-index targets and cross-entropy of class-probability targets (float32 log-probabilities; crossEntropy is this
 // after log-softmax), forward per sample and backward; the same definitions as the TypeScript
 // reference (src/backend/reference/class-loss.ts), against which test/native/softmax.test.ts checks them.
 #pragma once
@@ -25,5 +25,19 @@ void nllLoss(const ClassLossGeometry& p, const float* logp, const int32_t* targe
 /** dx: −s_j·a_c, or s_j·(e^logp·Σa − a_c) when fromLogits; 0 for ignored samples (overwrites dx). */
 void nllLossBackward(const ClassLossGeometry& p, const float* logp, const int32_t* target, const double* weight,
                      const double* scales, float* dx);
+
+/**
+ * Cross-entropy of class-probability targets: losses[j] = −Σ_c w_c·t'_c·logp[j, c] with
+ * t' = (1−ε)·t + ε/C (target as [outer, classes, inner], like logp). weight: per class, or null.
+ */
+void softTargetCrossEntropy(const ClassLossGeometry& p, const float* logp, const float* target, const double* weight,
+                            double* losses);
+
+/**
+ * Gradients of softTargetCrossEntropy with respect to the logits, dx = s_j·(e^logp·Σ_c w_c·t'_c − w_c·t'_c),
+ * and to the targets, dt = −s_j·w_c·(1−ε)·logp; either may be null (both overwritten).
+ */
+void softTargetCrossEntropyBackward(const ClassLossGeometry& p, const float* logp, const float* target,
+                                    const double* weight, const double* scales, float* dx, float* dt);
 
 }  // namespace stride

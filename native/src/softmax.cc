@@ -2,6 +2,8 @@
 // vector loops: its maximum, e^(x − max) with the vector exp of elementwise.cc, the sum (in double,
 // as the reference), then one scaling pass. With inner > 1 ([N, C, H, W] along C) a block of up to
 // kInnerBlock positions is normalized at once, every loop running along the contiguous inner axis.
+// logSumExp takes the same maximum and sums e^(x − max) through a stack buffer of kInnerBlock
+// values at a time; its backward writes x − y into dx and exponentiates it in place.
 // Rows are spread over threads only for tensors of kParallelElements or more: a batch of 64 ×
 // 10 class scores is done before a helper thread wakes.
 #include "softmax.h"
@@ -159,6 +161,71 @@ void softmaxBackward(int64_t outer, int64_t n, int64_t inner, bool log, const fl
       backwardRow(n, log, y + base, g + base, dx + base);
     else
       backwardBlock(n, inner, i1 - i0, log, y + base, g + base, dx + base);
+  });
+}
+
+void logSumExpForward(int64_t outer, int64_t n, int64_t inner, const float* x, float* y) {
+  forEachSliceBlock(outer, n, inner, [&](int64_t o, int64_t i0, int64_t i1) {
+    const float* xs = x + o * n * inner + i0;
+    float* ys = y + o * inner + i0;
+    float t[kInnerBlock];
+    if (inner == 1) {
+      float m = -std::numeric_limits<float>::infinity();
+#pragma omp simd reduction(max : m)
+      for (int64_t k = 0; k < n; k++) m = xs[k] > m ? xs[k] : m;
+      m = finiteOrZero(m);
+      double s = 0;
+      for (int64_t k0 = 0; k0 < n; k0 += kInnerBlock) {
+        const int64_t len = std::min(kInnerBlock, n - k0);
+        for (int64_t k = 0; k < len; k++) t[k] = xs[k0 + k] - m;
+        expRange(t, t, len);
+        for (int64_t k = 0; k < len; k++) s += t[k];
+      }
+      ys[0] = static_cast<float>(m + std::log(s));
+      return;
+    }
+    const int64_t w = i1 - i0;
+    float m[kInnerBlock];
+    double s[kInnerBlock];
+    std::fill(m, m + w, -std::numeric_limits<float>::infinity());
+    std::fill(s, s + w, 0.0);
+    for (int64_t k = 0; k < n; k++) {
+      const float* xr = xs + k * inner;
+      for (int64_t i = 0; i < w; i++) m[i] = xr[i] > m[i] ? xr[i] : m[i];
+    }
+    for (int64_t i = 0; i < w; i++) m[i] = finiteOrZero(m[i]);
+    for (int64_t k = 0; k < n; k++) {
+      const float* xr = xs + k * inner;
+      for (int64_t i = 0; i < w; i++) t[i] = xr[i] - m[i];
+      expRange(t, t, w);
+      for (int64_t i = 0; i < w; i++) s[i] += t[i];
+    }
+    for (int64_t i = 0; i < w; i++) ys[i] = static_cast<float>(m[i] + std::log(s[i]));
+  });
+}
+
+void logSumExpBackward(int64_t outer, int64_t n, int64_t inner, const float* x, const float* y, const float* g,
+                       float* dx) {
+  forEachSliceBlock(outer, n, inner, [&](int64_t o, int64_t i0, int64_t i1) {
+    const int64_t w = i1 - i0;
+    const float* ys = y + o * inner + i0;
+    const float* gs = g + o * inner + i0;
+    for (int64_t k = 0; k < n; k++) {
+      const int64_t row = (o * n + k) * inner + i0;
+      const float* xr = x + row;
+      float* dr = dx + row;
+      if (inner == 1) {
+        // One row: the whole of it at once, then one scale.
+        for (int64_t j = 0; j < n; j++) dr[j] = xr[j] - ys[0];
+        expRange(dr, dr, n);
+        const float gv = gs[0];
+        for (int64_t j = 0; j < n; j++) dr[j] *= gv;
+        return;
+      }
+      for (int64_t i = 0; i < w; i++) dr[i] = xr[i] - ys[i];
+      expRange(dr, dr, w);
+      for (int64_t i = 0; i < w; i++) dr[i] *= gs[i];
+    }
   });
 }
 

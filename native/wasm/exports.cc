@@ -11,6 +11,7 @@
 #include "activation.h"
 #include "pointwise_loss.h"
 #include "batch_norm.h"
+#include "class_loss.h"
 #include "conv.h"
 #include "conv_clamp.h"
 #include "elementwise.h"
@@ -19,6 +20,7 @@
 #include "pool.h"
 #include "reduce.h"
 #include "roi.h"
+#include "softmax.h"
 #include "thread_pool.h"
 #include "winograd.h"
 
@@ -35,6 +37,10 @@ ChannelGeometry channels(const double* p) {
 RoiGeometry roi(const double* d) {
   auto i = [&](int k) { return static_cast<int64_t>(d[k]); };
   return {i(0), i(1), i(2), i(3), i(4), i(5), i(6), d[7], i(8), d[9] != 0};
+}
+
+ClassLossGeometry classLoss(const double* d) {
+  return {static_cast<int64_t>(d[0]), static_cast<int64_t>(d[1]), static_cast<int64_t>(d[2]), d[3], d[4] != 0};
 }
 
 std::string joined(const char* const* names, size_t n) {
@@ -216,6 +222,50 @@ void stridePointwiseLossBackward(int code, const float* x, const float* t, const
                                  const float* posWeight, double param, const double* scales, float* dx, float* dt,
                                  int32_t n) {
   pointwiseLossBackward(code, x, t, weight, posWeight, param, scales, dx, dt, n);
+}
+
+/** params = [outer, n, inner, log (0/1)], as the addon's softmax. */
+STRIDE_EXPORT(stride_softmax) void strideSoftmax(const double* p, const float* x, float* y) {
+  softmaxForward(static_cast<int64_t>(p[0]), static_cast<int64_t>(p[1]), static_cast<int64_t>(p[2]), p[3] != 0, x, y);
+}
+
+STRIDE_EXPORT(stride_softmax_backward)
+void strideSoftmaxBackward(const double* p, const float* y, const float* g, float* dx) {
+  softmaxBackward(static_cast<int64_t>(p[0]), static_cast<int64_t>(p[1]), static_cast<int64_t>(p[2]), p[3] != 0, y, g,
+                  dx);
+}
+
+STRIDE_EXPORT(stride_log_sum_exp) void strideLogSumExp(const double* p, const float* x, float* y) {
+  logSumExpForward(static_cast<int64_t>(p[0]), static_cast<int64_t>(p[1]), static_cast<int64_t>(p[2]), x, y);
+}
+
+STRIDE_EXPORT(stride_log_sum_exp_backward)
+void strideLogSumExpBackward(const double* p, const float* x, const float* y, const float* g, float* dx) {
+  logSumExpBackward(static_cast<int64_t>(p[0]), static_cast<int64_t>(p[1]), static_cast<int64_t>(p[2]), x, y, g, dx);
+}
+
+/** params = [outer, classes, inner, labelSmoothing, fromLogits (0/1)], as the addon's class losses. */
+STRIDE_EXPORT(stride_nll_loss)
+void strideNllLoss(const double* p, const float* logp, const int32_t* target, const double* weight, double* losses) {
+  nllLoss(classLoss(p), logp, target, weight, losses);
+}
+
+STRIDE_EXPORT(stride_nll_loss_backward)
+void strideNllLossBackward(const double* p, const float* logp, const int32_t* target, const double* weight,
+                           const double* scales, float* dx) {
+  nllLossBackward(classLoss(p), logp, target, weight, scales, dx);
+}
+
+STRIDE_EXPORT(stride_soft_target_cross_entropy)
+void strideSoftTargetCrossEntropy(const double* p, const float* logp, const float* target, const double* weight,
+                                  double* losses) {
+  softTargetCrossEntropy(classLoss(p), logp, target, weight, losses);
+}
+
+STRIDE_EXPORT(stride_soft_target_cross_entropy_backward)
+void strideSoftTargetCrossEntropyBackward(const double* p, const float* logp, const float* target,
+                                          const double* weight, const double* scales, float* dx, float* dt) {
+  softTargetCrossEntropyBackward(classLoss(p), logp, target, weight, scales, dx, dt);
 }
 
 STRIDE_EXPORT(stride_roi_align_forward)

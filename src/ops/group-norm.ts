@@ -4,6 +4,14 @@ import { sizeOf } from '../tensor/shape.js';
 import { empty, type Tensor } from '../tensor/tensor.js';
 import { checkChannelParam, checkNonNegative } from './batch-norm.js';
 
+// Why groupNorm (and instanceNorm, through normalizeGroups) still loops in TypeScript rather than
+// calling a Backend kernel (the op/kernel line of ARCHITECTURE.md): no model in the zoo uses
+// GroupNorm or InstanceNorm2d, so they are on no benchmarked training or inference path, while a
+// kernel means a forward and a backward in three places (the float64 reference, native/src and the
+// wasm exports) plus tests of each against the reference. The loops below keep the statistics in
+// float64 with the closed-form backward beside the forward: the reference such a kernel would be
+// checked against once a model needs the speed.
+
 /** Options of {@link groupNorm}. */
 export interface GroupNormOptions {
   /** Added to the variance before taking the square root (default 1e-5). */

@@ -10,6 +10,13 @@ export interface LayerNormOptions {
   eps?: number;
 }
 
+// Why layerNorm still loops in TypeScript rather than calling a Backend kernel (the op/kernel
+// line of ARCHITECTURE.md): no model in the zoo uses LayerNorm, so it is on no benchmarked
+// training or inference path, while a kernel means a forward and a backward in three places (the
+// float64 reference, native/src and the wasm exports) plus tests of each against the reference.
+// The loops below sum in JavaScript numbers (float64) with the closed-form backward beside the
+// forward: the reference such a kernel would be checked against once a model needs the speed.
+
 function checkAffine(op: string, name: string, p: Tensor | null, ns: readonly number[], x: Tensor): void {
   if (!p) return;
   if (!shapesEqual(p.shape, ns)) {

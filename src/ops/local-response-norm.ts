@@ -3,6 +3,14 @@ import { ShapeError, ValueError } from '../errors.js';
 import { sizeOf } from '../tensor/shape.js';
 import { empty, type Tensor } from '../tensor/tensor.js';
 
+// Why localResponseNorm still loops in TypeScript rather than calling a Backend kernel (the
+// op/kernel line of ARCHITECTURE.md): only ZFNet (src/models/zfnet.ts) uses it, on its first two
+// feature maps, which are not on the benchmarked training paths, while a kernel means a forward
+// and a backward in three places (the float64 reference, native/src and the wasm exports) plus
+// tests of each against the reference. The loops below sum the window's squares in JavaScript
+// numbers (float64) with the direct backward beside the forward: the reference such a kernel would
+// be checked against once a model needs the speed.
+
 /** Options of {@link localResponseNorm} (PyTorch's defaults). */
 export interface LocalResponseNormOptions {
   /** Multiplier of the averaged squares (default 1e-4). */

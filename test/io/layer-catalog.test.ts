@@ -5,11 +5,18 @@
  * here until it has a saved form (a catalog row or a serializer) and an entry in SAMPLES below.
  */
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import * as st from '../../src/index.js';
 import { ACTIVATIONS, activationRowOf, tfActivationLayer } from '../../src/io/catalog/activations.js';
-import { LAYER_ROWS, onnxImportsOf, onnxOperatorTraits } from '../../src/io/catalog/layers.js';
+import {
+  LAYER_ROWS,
+  onnxImportsOf,
+  onnxOperatorTraits,
+  tfjsGraphImportFor,
+  tfjsGraphOps,
+} from '../../src/io/catalog/layers.js';
 import { ONNX_KERNELS } from '../../src/io/onnx/onnx-ops.js';
 import { kerasActivation } from '../../src/io/tfjs/keras-activations.js';
 import { assertClose } from '../helpers/assert-close.js';
@@ -294,4 +301,51 @@ test("Keras activation names give what @tensorflow/tfjs computes; TensorFlow op 
     "tfjs' and Python Keras' spellings",
   );
   assert.equal(kerasActivation('no_such_activation'), undefined);
+});
+
+test('each TensorFlow graph op is imported by exactly one catalog row, and the TF.js importer keeps no op table', () => {
+  const declared = [
+    ...LAYER_ROWS.flatMap((r) =>
+      (r.tfjsGraph === undefined ? [] : [r.tfjsGraph].flat()).flatMap((i) => i.ops),
+    ),
+    ...ACTIVATIONS.flatMap((r) => [...(r.tfjsGraph?.ops ?? []), ...(r.tf ? [r.tf.op] : [])]),
+  ];
+  const twice = declared.filter((op, i) => declared.indexOf(op) !== i);
+  assert.deepEqual(twice, [], `TensorFlow ops declared on more than one row: ${twice.join(', ')}`);
+  // The ops the importer handled in its own switch before they moved onto rows.
+  for (const op of [
+    'Conv2D',
+    '_FusedConv2D',
+    'DepthwiseConv2dNative',
+    'FusedDepthwiseConv2dNative',
+    'Conv2DBackpropInput',
+    'AddN',
+    'MatMul',
+    '_FusedMatMul',
+    'BiasAdd',
+    'Add',
+    'AddV2',
+    'Sub',
+    'Mul',
+    'RealDiv',
+    'Maximum',
+    'Minimum',
+    'MaxPool',
+    'AvgPool',
+    'Mean',
+    'Max',
+    'Sum',
+    'Squeeze',
+    'Reshape',
+    'Softmax',
+    'ConcatV2',
+    'Pad',
+    'PadV2',
+    'ResizeBilinear',
+    'ResizeNearestNeighbor',
+  ])
+    assert.ok(tfjsGraphImportFor(op), `no catalog row imports TensorFlow's ${op}`);
+  assert.ok(tfjsGraphOps().length >= 29);
+  const src = readFileSync(new URL('../../src/io/tfjs/import-tfjs-graph.ts', import.meta.url), 'utf8');
+  assert.doesNotMatch(src, /case '/, 'the importer maps ops through the catalog rows, not a switch');
 });

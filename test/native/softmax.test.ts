@@ -7,7 +7,14 @@ import * as st from '../../src/index.js';
 import { Rng } from '../../src/tensor/random.js';
 import { assertClose } from '../helpers/assert-close.js';
 import { loadFixture, type FixtureTensor } from '../helpers/fixtures.js';
-import { addon, forEachConfig, nativeBackend, skipWithoutAddon } from './native-harness.js';
+import {
+  addon,
+  forEachConfig,
+  nativeBackend,
+  skipWithoutAddon,
+  wasmAddon,
+  wasmThreadedAddon,
+} from './native-harness.js';
 
 /** [outer, n, inner] views: class scores of [N, C], NCHW maps along C, one long row, tiny and split-sized ones. */
 const GEOMETRIES: readonly [number, number, number][] = [
@@ -84,6 +91,81 @@ function checkNll(rng: Rng, label: string): void {
   }
 }
 
+function checkLogSumExp(rng: Rng, label: string): void {
+  const native = nativeBackend();
+  for (const [outer, n, inner] of GEOMETRIES) {
+    const p = { outer, n, inner };
+    const size = outer * n * inner;
+    const x = randomScores(rng, size, 20);
+    if (size > 4) x[1] = -Infinity; // a masked score
+    const g = randomScores(rng, outer * inner, 1);
+    const want = new Float64Array(outer * inner);
+    const wantDx = new Float64Array(size);
+    referenceBackend.logSumExp(p, Float64Array.from(x), want);
+    const got = new Float32Array(outer * inner);
+    native.logSumExp(p, x, got);
+    // The backward from the same (float32) y on both sides, so only its own arithmetic differs.
+    referenceBackend.logSumExpBackward(
+      p,
+      Float64Array.from(x),
+      Float64Array.from(got),
+      Float64Array.from(g),
+      wantDx,
+    );
+    const gotDx = new Float32Array(size).fill(Number.NaN); // every element must be written
+    native.logSumExpBackward(p, x, got, g, gotDx);
+    const msg = `logSumExp [${outer}, ${n}, ${inner}] ${label}`;
+    assertClose(got, want, { rtol: 2e-6, atol: 1e-6, msg });
+    assertClose(gotDx, wantDx, { rtol: 1e-4, atol: 1e-6, msg: `${msg} (backward)` });
+  }
+  // All −∞ slices give −∞ and a +∞ score gives +∞, as in the reference.
+  const edge = Float32Array.of(-Infinity, -Infinity, 1, Infinity);
+  const y = new Float32Array(2);
+  native.logSumExp({ outer: 2, n: 2, inner: 1 }, edge, y);
+  assert.deepEqual([...y], [-Infinity, Infinity], `logSumExp of infinite slices ${label}`);
+}
+
+function checkSoftTarget(rng: Rng, label: string): void {
+  const native = nativeBackend();
+  for (const [outer, classes, inner] of GEOMETRIES) {
+    for (const [labelSmoothing, weighted] of [
+      [0, false],
+      [0.1, true],
+    ] as const) {
+      const p: ClassLossParams = { outer, classes, inner, labelSmoothing, fromLogits: true };
+      const samples = outer * inner;
+      const size = samples * classes;
+      const logp = new Float32Array(size);
+      referenceBackend.softmax({ outer, n: classes, inner, log: true }, randomScores(rng, size, 5), logp);
+      // Probability targets: a softmax of random scores along the class axis.
+      const target = new Float32Array(size);
+      referenceBackend.softmax({ outer, n: classes, inner, log: false }, randomScores(rng, size, 3), target);
+      const weight = weighted ? Float64Array.from({ length: classes }, () => rng.uniform(0.2, 2)) : null;
+      const scales = Float64Array.from({ length: samples }, () => rng.uniform(-1, 1));
+      const [lp64, t64] = [Float64Array.from(logp), Float64Array.from(target)];
+      const want = new Float64Array(samples);
+      const [wantDx, wantDt] = [new Float64Array(size), new Float64Array(size)];
+      referenceBackend.softTargetCrossEntropy(p, lp64, t64, weight, want);
+      referenceBackend.softTargetCrossEntropyBackward(p, lp64, t64, weight, scales, wantDx, wantDt);
+      const got = new Float64Array(samples);
+      const [gotDx, gotDt] = [
+        new Float32Array(size).fill(Number.NaN),
+        new Float32Array(size).fill(Number.NaN),
+      ];
+      native.softTargetCrossEntropy(p, logp, target, weight, got);
+      native.softTargetCrossEntropyBackward(p, logp, target, weight, scales, gotDx, gotDt);
+      const msg = `softTargetCrossEntropy [${outer}, ${classes}, ${inner}] ε=${labelSmoothing} weighted=${weighted} ${label}`;
+      assertClose(got, want, { rtol: 1e-6, atol: 1e-7, msg });
+      assertClose(gotDx, wantDx, { rtol: 1e-4, atol: 1e-6, msg: `${msg} (dx)` });
+      assertClose(gotDt, wantDt, { rtol: 1e-5, atol: 1e-6, msg: `${msg} (dt)` });
+      // Either gradient alone gives the same values.
+      const dtOnly = new Float32Array(size);
+      native.softTargetCrossEntropyBackward(p, logp, target, weight, scales, null, dtOnly);
+      assertClose(dtOnly, wantDt, { rtol: 1e-5, atol: 1e-6, msg: `${msg} (dt alone)` });
+    }
+  }
+}
+
 interface LossCase {
   kind: string;
   op: string;
@@ -108,6 +190,36 @@ describe(
     it('nllLoss forward and backward with label smoothing, class weights and ignored samples', () => {
       const rng = new Rng(12);
       forEachConfig((label) => checkNll(rng, label));
+    });
+
+    it('logSumExp forward and backward, every ISA, thread count and the wasm modules', () => {
+      const rng = new Rng(14);
+      forEachConfig((label) => checkLogSumExp(rng, label));
+    });
+
+    it('softTargetCrossEntropy forward and both gradients, every ISA, thread count and the wasm modules', () => {
+      const rng = new Rng(15);
+      forEachConfig((label) => checkSoftTarget(rng, label));
+    });
+
+    it('the addon and both wasm modules list the softmax, logSumExp and class-loss kernels', () => {
+      const names = [
+        'softmax',
+        'softmaxBackward',
+        'logSumExp',
+        'logSumExpBackward',
+        'nllLoss',
+        'nllLossBackward',
+        'softTargetCrossEntropy',
+        'softTargetCrossEntropyBackward',
+      ] as const;
+      for (const [which, a] of [
+        ['addon', addon!],
+        ['wasm', wasmAddon],
+        ['threaded wasm', wasmThreadedAddon],
+      ] as const) {
+        for (const name of names) assert.equal(typeof a[name], 'function', `${which} lacks ${name}`);
+      }
     });
 
     it('refuse a target past the last class instead of reading past the scores', () => {

@@ -178,6 +178,34 @@ export interface NativeAddon {
     scales: Float64Array,
     dx: Float32Array,
   ): void;
+  /** y[o·inner + i] = log Σₖ e^x along the middle axis; params = [outer, n, inner, unused]. */
+  logSumExp?(params: Float64Array, x: Float32Array, y: Float32Array): void;
+  /** dx = g · e^(x − y), g and y holding one value per (outer, inner) pair (overwrites dx). */
+  logSumExpBackward?(
+    params: Float64Array,
+    x: Float32Array,
+    y: Float32Array,
+    g: Float32Array,
+    dx: Float32Array,
+  ): void;
+  /** Per-sample cross-entropy of probability targets; params as nllLoss's. */
+  softTargetCrossEntropy?(
+    params: Float64Array,
+    logp: Float32Array,
+    target: Float32Array,
+    weight: Float64Array | null,
+    losses: Float64Array,
+  ): void;
+  /** Gradients of softTargetCrossEntropy for the logits and the targets (either may be null). */
+  softTargetCrossEntropyBackward?(
+    params: Float64Array,
+    logp: Float32Array,
+    target: Float32Array,
+    weight: Float64Array | null,
+    scales: Float64Array,
+    dx: Float32Array | null,
+    dt: Float32Array | null,
+  ): void;
   /** The names of the element-wise loss kernels, in code order (see native/src/pointwise_loss.cc). */
   pointwiseLossNames?(): string[];
   /** losses[j] = f(x[j], t[j]) for the element-wise loss with this code (weights optional). */

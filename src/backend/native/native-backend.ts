@@ -231,6 +231,22 @@ export function createNativeBackend(addon: NativeAddon, name = 'native'): Backen
     }
   }
 
+  /** The sizes the probability-target kernels read: scores and targets alike, one value per sample, one weight per class. */
+  function checkSoftTarget(
+    op: string,
+    p: ClassLossParams,
+    logp: FloatArray,
+    target: FloatArray,
+    weight: Float64Array | null,
+    perSample: Float64Array,
+  ): void {
+    const size = p.outer * p.classes * p.inner;
+    requireLength(op, 'log-probabilities', logp, size);
+    requireLength(op, 'target', target, size);
+    requireLength(op, 'per-sample values', perSample, p.outer * p.inner);
+    if (weight) requireLength(op, 'class weights', weight, p.classes);
+  }
+
   // An addon built before the RoI kernels existed runs them on the reference backend.
   const hasRoiKernels = typeof addon.roiAlignForward === 'function';
 
@@ -526,9 +542,29 @@ export function createNativeBackend(addon: NativeAddon, name = 'native'): Backen
       addon.softmaxBackward(fillSoftmax(p), y as Float32Array, g as Float32Array, dx as Float32Array);
     },
 
-    // logSumExp reduces small class vectors (no training hot path uses it): the reference runs.
-    logSumExp: referenceBackend.logSumExp,
-    logSumExpBackward: referenceBackend.logSumExpBackward,
+    logSumExp(p, x, y): void {
+      if (!addon.logSumExp || !isF32(x, y)) return referenceBackend.logSumExp(p, x, y);
+      requireLength('logSumExp', 'input', x, p.outer * p.n * p.inner);
+      requireLength('logSumExp', 'output', y, p.outer * p.inner);
+      addon.logSumExp(fillSoftmax({ ...p, log: false }), x as Float32Array, y as Float32Array);
+    },
+
+    logSumExpBackward(p, x, y, g, dx): void {
+      if (!addon.logSumExpBackward || !isF32(x, y, g, dx))
+        return referenceBackend.logSumExpBackward(p, x, y, g, dx);
+      const size = p.outer * p.n * p.inner;
+      requireLength('logSumExpBackward', 'input', x, size);
+      requireLength('logSumExpBackward', 'output', y, p.outer * p.inner);
+      requireLength('logSumExpBackward', 'output gradient', g, p.outer * p.inner);
+      requireLength('logSumExpBackward', 'input gradient', dx, size);
+      addon.logSumExpBackward(
+        fillSoftmax({ ...p, log: false }),
+        x as Float32Array,
+        y as Float32Array,
+        g as Float32Array,
+        dx as Float32Array,
+      );
+    },
 
     nllLoss(p, logp, target, weight, losses): void {
       if (!addon.nllLoss || !isF32(logp)) return referenceBackend.nllLoss(p, logp, target, weight, losses);
@@ -552,9 +588,38 @@ export function createNativeBackend(addon: NativeAddon, name = 'native'): Backen
       );
     },
 
-    // Soft-target cross-entropy has no native kernel: the reference runs.
-    softTargetCrossEntropy: referenceBackend.softTargetCrossEntropy,
-    softTargetCrossEntropyBackward: referenceBackend.softTargetCrossEntropyBackward,
+    softTargetCrossEntropy(p, logp, target, weight, losses): void {
+      if (!addon.softTargetCrossEntropy || !isF32(logp, target)) {
+        return referenceBackend.softTargetCrossEntropy(p, logp, target, weight, losses);
+      }
+      checkSoftTarget('softTargetCrossEntropy', p, logp, target, weight, losses);
+      addon.softTargetCrossEntropy(
+        fillClassLoss(p),
+        logp as Float32Array,
+        target as Float32Array,
+        weight,
+        losses,
+      );
+    },
+
+    softTargetCrossEntropyBackward(p, logp, target, weight, scales, dx, dt): void {
+      if (!addon.softTargetCrossEntropyBackward || !isF32(logp, target, dx, dt)) {
+        return referenceBackend.softTargetCrossEntropyBackward(p, logp, target, weight, scales, dx, dt);
+      }
+      checkSoftTarget('softTargetCrossEntropyBackward', p, logp, target, weight, scales);
+      const size = p.outer * p.classes * p.inner;
+      if (dx) requireLength('softTargetCrossEntropyBackward', 'input gradient', dx, size);
+      if (dt) requireLength('softTargetCrossEntropyBackward', 'target gradient', dt, size);
+      addon.softTargetCrossEntropyBackward(
+        fillClassLoss(p),
+        logp as Float32Array,
+        target as Float32Array,
+        weight,
+        scales,
+        dx as Float32Array | null,
+        dt as Float32Array | null,
+      );
+    },
 
     pointwiseLoss(op, x, t, weight, posWeight, param, losses): void {
       const code = pointwiseLossCodes.get(op);

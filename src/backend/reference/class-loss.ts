@@ -5,7 +5,8 @@
  * j = o·inner + i; arithmetic is float64. With class-index targets each sample's per-class target
  * weights are a_c = (1−ε)·w_y·[c = y] + (ε/C)·w_c (label smoothing ε, class weights w), its loss
  * −Σ_c a_c·logp_c, and its gradient with respect to the logits s·(p_c·Σa − a_c). The native
- * backend has its own nllLoss and nllLossBackward (native/src/class_loss.cc), checked against these.
+ * backend has its own nllLoss, softTargetCrossEntropy and their backwards (native/src/class_loss.cc),
+ * checked against these.
  */
 import type { FloatArray } from '../../tensor/dtype.js';
 import type { ClassLossParams } from '../backend.js';

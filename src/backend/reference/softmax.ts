@@ -4,7 +4,7 @@
  * - softmax: dx = y ⊙ (g - Σ g⊙y)
  * - logSoftmax: dx = g - e^y · Σ g
  * - logSumExp: dx = g · e^(x - y)
- * Sums are kept in float64. The native backend has its own softmax and logSoftmax
+ * Sums are kept in float64. The native backend has its own softmax, logSoftmax and logSumExp
  * (native/src/softmax.cc), checked against these.
  */
 import type { FloatArray } from '../../tensor/dtype.js';

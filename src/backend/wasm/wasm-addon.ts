@@ -203,6 +203,29 @@ export function createWasmAddon(
         (px, pt, pw, pp, ps, pdx, pdt) =>
           ex.stride_pointwise_loss_backward(code, px, pt, pw, pp, param, ps, pdx, pdt, x.length),
       ),
+    softmax: (p, x, y) => call([read(p), read(x), write(y)], ex.stride_softmax),
+    softmaxBackward: (p, y, g, dx) =>
+      call([read(p), read(y), read(g), write(dx)], ex.stride_softmax_backward),
+    logSumExp: (p, x, y) => call([read(p), read(x), write(y)], ex.stride_log_sum_exp),
+    logSumExpBackward: (p, x, y, g, dx) =>
+      call([read(p), read(x), read(y), read(g), write(dx)], ex.stride_log_sum_exp_backward),
+    nllLoss: (p, logp, target, weight, losses) =>
+      call([read(p), read(logp), read(target), read(weight), write(losses)], ex.stride_nll_loss),
+    nllLossBackward: (p, logp, target, weight, scales, dx) =>
+      call(
+        [read(p), read(logp), read(target), read(weight), read(scales), write(dx)],
+        ex.stride_nll_loss_backward,
+      ),
+    softTargetCrossEntropy: (p, logp, target, weight, losses) =>
+      call(
+        [read(p), read(logp), read(target), read(weight), write(losses)],
+        ex.stride_soft_target_cross_entropy,
+      ),
+    softTargetCrossEntropyBackward: (p, logp, target, weight, scales, dx, dt) =>
+      call(
+        [read(p), read(logp), read(target), read(weight), read(scales), write(dx), write(dt)],
+        ex.stride_soft_target_cross_entropy_backward,
+      ),
     paramLayouts: () => ({ conv: [...layouts.conv], pool: [...layouts.pool] }),
     // The threaded module clamps to the helpers it was started with; the single-threaded one has 1.
     setNumThreads: (n) => ex.stride_set_threads?.(n),

@@ -91,6 +91,35 @@ export interface StrideWasmExports {
     dt: number,
     n: number,
   ): void;
+  stride_softmax(p: number, x: number, y: number): void;
+  stride_softmax_backward(p: number, y: number, g: number, dx: number): void;
+  stride_log_sum_exp(p: number, x: number, y: number): void;
+  stride_log_sum_exp_backward(p: number, x: number, y: number, g: number, dx: number): void;
+  stride_nll_loss(p: number, logp: number, target: number, weight: number, losses: number): void;
+  stride_nll_loss_backward(
+    p: number,
+    logp: number,
+    target: number,
+    weight: number,
+    scales: number,
+    dx: number,
+  ): void;
+  stride_soft_target_cross_entropy(
+    p: number,
+    logp: number,
+    target: number,
+    weight: number,
+    losses: number,
+  ): void;
+  stride_soft_target_cross_entropy_backward(
+    p: number,
+    logp: number,
+    target: number,
+    weight: number,
+    scales: number,
+    dx: number,
+    dt: number,
+  ): void;
   stride_roi_align_forward(p: number, x: number, rois: number, y: number): void;
   stride_roi_align_backward(p: number, dy: number, rois: number, dx: number): void;
   stride_roi_pool_forward(p: number, x: number, rois: number, y: number, argmax: number): void;

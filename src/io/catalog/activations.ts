@@ -34,6 +34,7 @@ import type { Module } from '../../nn/module.js';
 import { float, type OnnxBuilder } from '../onnx/onnx-builder.js';
 import type { OnnxAttrs } from '../onnx/onnx-attributes.js';
 import { kerasNumber, toChannelsFirst, type KerasImport } from './keras-layer.js';
+import type { TfjsGraphImport } from './tfjs-graph-layer.js';
 
 /** A value of an activation option (numbers, enumerated strings, or unset for optional ones). */
 export type OptionValue = number | string | undefined;
@@ -99,6 +100,8 @@ export interface ActivationRow<M extends Module = Module> {
   readonly kerasLayer?: KerasImport;
   /** The TensorFlow graph op (`'Elu'`) and the layer for its attributes. */
   readonly tf?: { readonly op: string; readonly create: (a: TfNumberAttrs) => M };
+  /** TensorFlow graph ops that need more than attributes (the input's layout): their own import. */
+  readonly tfjsGraph?: TfjsGraphImport;
 }
 
 const num = (o: OptionValues, name: string): number | undefined => o[name] as number | undefined;
@@ -412,6 +415,11 @@ export const ACTIVATIONS: readonly ActivationRow[] = [
       emit: (m, e) => e.b.op('Softmax', [e.x], { axis: softmaxAxis(m.dim, e.rank) }, e.path),
       // Before opset 13 ONNX's Softmax flattens to 2-D around the axis: only the per-axis form is a layer.
       import: { op: 'Softmax', create: (a, opset) => (opset >= 13 ? new Softmax(a.int('axis', -1)) : null) },
+    },
+    // TensorFlow's Softmax normalizes the last axis: the channels (1) of a feature map imported as NCHW.
+    tfjsGraph: {
+      ops: ['Softmax'],
+      create: (n) => n.add(n.name, new Softmax(n.x.layout === 'nchw' ? 1 : -1), [n.x], n.x.rank, n.x.layout),
     },
     // Keras normalizes its last axis, the channels: dimension 1 once channels-first.
     keras: { names: ['softmax'], create: () => new Softmax(1) },

@@ -10,6 +10,9 @@ import { activationJson, biasSize, fusedActivation, json, paddingJson } from './
 import { convKernel, depthwiseKernel, pairOf, type KerasLayer } from './keras-layer.js';
 import { copyInto, type LayerRow } from './layer-row.js';
 import { ZeroPad2d } from '../../nn/reshape-layers.js';
+import { BatchNorm2d } from '../../nn/normalization.js';
+import { permute } from '../../ops/shape-ops.js';
+import { requireNhwc, tfWindowPadding, type TfGraphNode, type TfGraphValue } from './tfjs-graph-layer.js';
 
 /** Weight + bias values of a (transposed) convolution: out·in/groups·kH·kW, plus out for the bias. */
 function convStateSize(c: ConfigReader): number {
@@ -90,6 +93,96 @@ function kerasConvTranspose(l: KerasLayer) {
   return l.withActivation(out);
 }
 
+/**
+ * TensorFlow's convolutions (plain and depthwise, fused or not): the filter [kh, kw, in, out]
+ * (depthwise: [kh, kw, in, multiplier]) transposed to Stride's, then the fused bias or batch norm
+ * and activation as their layers.
+ */
+function tfConv2d(n: TfGraphNode): TfGraphValue {
+  requireNhwc(n);
+  const a = n.attrs;
+  const depthwise = n.op.includes('Depthwise');
+  const k = n.constant(1, `the filter of '${n.tfName}'`);
+  const [kh, kw, cin, cout] = k.shape as [number, number, number, number];
+  const fused = n.op.startsWith('_Fused') || n.op.startsWith('Fused') ? a.strings('fused_ops') : [];
+  const hasBias = fused[0] === 'BiasAdd';
+  const bn = fused[0] === 'FusedBatchNorm' || fused[0] === 'FusedBatchNormV3';
+  const stride = a.ints('strides');
+  const dil = a.ints('dilations');
+  const conv = new Conv2d(cin, depthwise ? cin * cout : cout, [kh, kw], {
+    stride: stride.length === 4 ? [stride[1]!, stride[2]!] : 1,
+    padding: tfWindowPadding(n),
+    dilation: dil.length === 4 ? [dil[1]!, dil[2]!] : 1,
+    groups: depthwise ? cin : 1,
+    bias: hasBias,
+  });
+  const w = depthwise
+    ? permute(k, [2, 3, 0, 1])
+        .clone()
+        .reshape([cin * cout, 1, kh, kw])
+    : permute(k, [3, 2, 0, 1]).clone();
+  conv.weight.data.set(w.data);
+  if (hasBias) conv.bias!.data.set(n.constant(2, `the bias of '${n.tfName}'`).data);
+  let out = n.add(n.name, conv, [n.x], 4, 'nchw');
+  if (bn) {
+    const [scale, offset, mean, variance] = [2, 3, 4, 5].map((i) =>
+      n.constant(i, `the batch-norm parameters of '${n.tfName}'`),
+    );
+    const norm = new BatchNorm2d(scale!.size, { eps: a.float('epsilon', 1e-3) });
+    norm.weight!.data.set(scale!.data);
+    norm.bias!.data.set(offset!.data);
+    norm.runningMean!.data.set(mean!.data);
+    norm.runningVar!.data.set(variance!.data);
+    out = n.add(`${n.name}_bn`, norm.eval(), [out], 4, 'nchw');
+  }
+  const act = fused[1];
+  if (act !== undefined) out = n.withActivation(out, act);
+  else if (fused.length > 1 && !bn) n.refuse(`'${n.tfName}' fuses ${fused.join(', ')}`);
+  return out;
+}
+
+/**
+ * TensorFlow's transposed convolution: inputs (output size, filter [kh, kw, out, in], value). TF
+ * crops the full (in-1)·s + k output to the requested size, SAME taking floor(extra/2) from the
+ * start; PyTorch's padding crops p from both ends and outputPadding adds back at the end. The input
+ * size is the forward convolution's output size for an input of the output size.
+ */
+function tfConvTranspose(n: TfGraphNode): TfGraphValue {
+  requireNhwc(n);
+  const size = Array.from(n.constant(0, `the output size of '${n.tfName}'`).data);
+  const k = n.constant(1, `the filter of '${n.tfName}'`);
+  const [kh, kw, cout, cin] = k.shape as [number, number, number, number];
+  const st = n.attrs.ints('strides');
+  if (n.attrs.ints('dilations').some((d) => d !== 1))
+    n.refuse(`'${n.tfName}' is a dilated transposed convolution`);
+  const stride: [number, number] = st.length === 4 ? [st[1]!, st[2]!] : [1, 1];
+  const same = tfWindowPadding(n) === 'same';
+  const padding: number[] = [];
+  const outputPadding: number[] = [];
+  for (const d of [0, 1]) {
+    const o = size[d + 1]!;
+    const kk = d === 0 ? kh : kw;
+    const s = stride[d]!;
+    const inSize = same ? Math.ceil(o / s) : Math.floor((o - kk) / s) + 1;
+    const extra = (inSize - 1) * s + kk - o;
+    if (same && extra >= 0 && extra % 2 === 0) {
+      padding.push(extra / 2);
+      outputPadding.push(0);
+    } else if (!same && extra <= 0 && -extra < s) {
+      padding.push(0);
+      outputPadding.push(-extra);
+    } else n.refuse(`'${n.tfName}' crops its output in a way Stride's transposed convolution does not match`);
+  }
+  const m = new Conv2dTranspose(cin, cout, [kh, kw], {
+    stride,
+    padding: [padding[0]!, padding[1]!],
+    outputPadding: [outputPadding[0]!, outputPadding[1]!],
+    bias: false,
+  });
+  m.weight.data.set(permute(k, [3, 2, 0, 1]).clone().data);
+  return n.add(n.name, m, [n.x], 4, 'nchw');
+}
+
 const conv2d: LayerRow<Conv2d> = {
   saved: {
     type: 'Conv2d',
@@ -141,6 +234,7 @@ const conv2d: LayerRow<Conv2d> = {
   onnxImport: {
     op: 'Conv',
     rank: 'first',
+    weightInputs: [1, 2],
     create: ({ attrs: a, consts, onlyFirstDynamic }) => {
       const [w, b] = [consts[1], consts[2] ?? null];
       if (!onlyFirstDynamic || !w || w.ndim !== 4) return null;
@@ -164,6 +258,10 @@ const conv2d: LayerRow<Conv2d> = {
     },
   },
   keras: { classes: ['Conv2D'], create: kerasConv2d },
+  tfjsGraph: {
+    ops: ['Conv2D', '_FusedConv2D', 'DepthwiseConv2dNative', 'FusedDepthwiseConv2dNative'],
+    create: tfConv2d,
+  },
   functional: { ops: ['conv2d'], emit: windowExport },
 };
 
@@ -218,6 +316,7 @@ const conv2dTranspose: LayerRow<Conv2dTranspose> = {
   onnxImport: {
     op: 'ConvTranspose',
     rank: 'first',
+    weightInputs: [1, 2],
     create: ({ attrs: a, consts, onlyFirstDynamic }) => {
       const [w, b] = [consts[1], consts[2] ?? null];
       if (!onlyFirstDynamic || !w || w.ndim !== 4) return null;
@@ -242,6 +341,7 @@ const conv2dTranspose: LayerRow<Conv2dTranspose> = {
     },
   },
   keras: { classes: ['Conv2DTranspose'], create: kerasConvTranspose },
+  tfjsGraph: { ops: ['Conv2DBackpropInput'], create: tfConvTranspose },
 };
 
 const depthwiseSeparable: LayerRow<DepthwiseSeparableConv2d> = {

@@ -10,6 +10,67 @@ import type { AttrInput } from '../onnx/onnx-builder.js';
 import { OnnxDataType } from '../onnx/onnx-proto.js';
 import { Identity } from '../../nn/reshape-layers.js';
 import type { LayerRow } from './layer-row.js';
+import { Add } from '../../nn/merge.js';
+import type { GraphOpKind, GraphOpOperand } from '../graph-op.js';
+import { constantFor, tfAxis, type TfjsGraphImport, type TfLayout } from './tfjs-graph-layer.js';
+
+/** TensorFlow's element-wise ops as GraphOp operations. */
+const TF_BINARY: Readonly<Record<string, GraphOpKind>> = {
+  BiasAdd: 'add',
+  Add: 'add',
+  AddV2: 'add',
+  Sub: 'sub',
+  Mul: 'mul',
+  RealDiv: 'div',
+  Maximum: 'maximum',
+  Minimum: 'minimum',
+};
+
+/** TensorFlow's reductions as GraphOp operations. */
+const TF_REDUCE: Readonly<Record<string, GraphOpKind>> = { Mean: 'mean', Max: 'max', Sum: 'sum' };
+
+/** GraphOp's TensorFlow ops: element-wise (constants in the computed value's layout), reductions, squeeze. */
+const TF_GRAPH_OPS: readonly TfjsGraphImport[] = [
+  {
+    ops: Object.keys(TF_BINARY),
+    create: (n) => {
+      const op = TF_BINARY[n.op]!;
+      const rank = Math.max(...n.dynamic.map((v) => v.rank));
+      const layout: TfLayout = n.dynamic.some((v) => v.layout === 'nchw') ? 'nchw' : 'plain';
+      // The sum of two computed values is the Add layer.
+      if (n.dynamic.length === 2 && op === 'add') return n.add(n.name, new Add(), n.dynamic, rank, layout);
+      let k = 0;
+      const operands: GraphOpOperand[] = n.inputs.map((v) =>
+        v.kind === 'node' ? k++ : constantFor(v.tensor, layout).clone(),
+      );
+      return n.add(n.name, new GraphOp(op, operands), n.dynamic, rank, layout);
+    },
+  },
+  {
+    ops: Object.keys(TF_REDUCE),
+    create: (n) => {
+      const x = n.x;
+      const axes = Array.from(n.constant(1, `the axes of '${n.tfName}'`).data, (v) => tfAxis(v, x));
+      const keep = n.attrs.bool('keep_dims', n.attrs.bool('keepdims', false));
+      const spatial = x.layout === 'nchw' && axes.length === 2 && axes.includes(2) && axes.includes(3);
+      if (x.layout === 'nchw' && !keep && !spatial)
+        n.refuse(`'${n.tfName}' reduces channels-last axes Stride cannot map`);
+      const m = new GraphOp(TF_REDUCE[n.op]!, [0], { axes, keepdims: keep });
+      return n.add(n.name, m, [x], keep ? x.rank : x.rank - axes.length, keep ? x.layout : 'plain');
+    },
+  },
+  {
+    ops: ['Squeeze'],
+    create: (n) => {
+      const x = n.x;
+      const dims = n.attrs.ints('squeeze_dims').map((d) => tfAxis(d, x));
+      if (dims.length === 0) n.refuse(`'${n.tfName}' squeezes every unit dimension; give squeeze_dims`);
+      if (x.layout === 'nchw' && !(dims.length === 2 && dims.includes(2) && dims.includes(3)))
+        n.refuse(`'${n.tfName}' squeezes channels-last axes Stride cannot map`);
+      return n.add(n.name, new GraphOp('squeeze', [0], { axes: dims }), [x], x.rank - dims.length, 'plain');
+    },
+  },
+];
 
 const channelsLastReshape: LayerRow<ChannelsLastReshape> = {
   saved: CHANNELS_LAST_RESHAPE_SAVED,
@@ -34,6 +95,15 @@ const channelsLastReshape: LayerRow<ChannelsLastReshape> = {
       if (!Array.isArray(target) || !target.every((d) => typeof d === 'number'))
         return l.refuse(`Reshape '${l.name}' has no target_shape`);
       return l.add(l.name, new ChannelsLastReshape(target as number[]), [x], target.length + 1);
+    },
+  },
+  // TensorFlow's Reshape to a constant shape, in channels-last element order (0 keeps a dimension).
+  tfjsGraph: {
+    ops: ['Reshape'],
+    create: (n) => {
+      const target = Array.from(n.constant(1, `the shape of '${n.tfName}'`).data);
+      const m = new ChannelsLastReshape(target.slice(1).map((d) => (d === 0 ? -1 : d)));
+      return n.add(n.name, m, [n.x], target.length, target.length === 4 ? 'nchw' : 'plain');
     },
   },
 };
@@ -84,6 +154,7 @@ const graphOp: LayerRow<GraphOp> = {
       return l.add(l.name, m, ins, Math.max(...ins.map((v) => v.rank)));
     },
   },
+  tfjsGraph: TF_GRAPH_OPS,
 };
 
 /** The format-neutral layers' rows. */

@@ -9,6 +9,7 @@ import type { Module } from '../../nn/module.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import type { LayerSerializer } from '../layer-registry.js';
 import type { KerasImport } from './keras-layer.js';
+import type { TfjsGraphImport } from './tfjs-graph-layer.js';
 import type { FunctionalExport, LayerExporter } from '../onnx/layer-export-context.js';
 import type { OnnxAttrs } from '../onnx/onnx-attributes.js';
 
@@ -47,6 +48,8 @@ export interface LayerRow<M extends Module = Module> {
   readonly onnxImport?: OnnxImportRow<M> | readonly OnnxImportRow<M>[];
   /** The Keras layer classes that import as this layer (TF.js layers models). */
   readonly keras?: KerasImport;
+  /** The TensorFlow ops of TF.js graph models that import as this layer. */
+  readonly tfjsGraph?: TfjsGraphImport | readonly TfjsGraphImport[];
   /** The layer's functional op(s), when called directly in a forward: their ONNX form from the record. */
   readonly functional?: FunctionalExport;
 }
@@ -67,6 +70,11 @@ export interface OnnxOperatorTraits {
    * or not folded.
    */
   readonly fold?: 'inputs' | 'broadcast';
+  /**
+   * The inputs whose constants are weights (trainable parameters) when the node runs as a generic
+   * ONNX op (the others are buffers); absent: none.
+   */
+  readonly weightInputs?: readonly number[];
 }
 
 /** One ONNX operator that imports as a catalog layer. */

@@ -10,6 +10,7 @@ import { FACE_RECOGNITION_LAYERS } from './face-recognition.js';
 import { GRAPH_LAYERS } from './graph-layers.js';
 import type { FunctionalExport } from '../onnx/layer-export-context.js';
 import type { KerasImport } from './keras-layer.js';
+import type { TfjsGraphImport } from './tfjs-graph-layer.js';
 import type { LayerRow, OnnxImportRow, OnnxOperatorTraits } from './layer-row.js';
 import { LINEAR } from './linear.js';
 import { MERGE_LAYERS } from './merge-layers.js';
@@ -88,4 +89,24 @@ const FUNCTIONAL = new Map<string, FunctionalExport>(
 /** The row that writes a directly called functional op from its record, if any. */
 export function functionalExportFor(op: string): FunctionalExport | undefined {
   return FUNCTIONAL.get(op);
+}
+
+/** The TF.js graph imports of every row (layers' and activations'), by TensorFlow op. */
+const TFJS_GRAPH = new Map<string, TfjsGraphImport>(
+  [
+    ...LAYER_ROWS.flatMap((r) => (r.tfjsGraph === undefined ? [] : [r.tfjsGraph].flat())),
+    ...ACTIVATIONS.map((r) => r.tfjsGraph),
+  ]
+    .filter((i): i is TfjsGraphImport => i !== undefined)
+    .flatMap((i) => i.ops.map((op) => [op, i] as const)),
+);
+
+/** The row's import of a TensorFlow graph op, if a row imports it (activations with only attributes: tfActivationLayer). */
+export function tfjsGraphImportFor(op: string): TfjsGraphImport | undefined {
+  return TFJS_GRAPH.get(op);
+}
+
+/** Every TensorFlow op a row imports as a layer (for messages and tests). */
+export function tfjsGraphOps(): string[] {
+  return [...TFJS_GRAPH.keys()];
 }

@@ -5,6 +5,22 @@
 import { Linear } from '../../nn/linear.js';
 import { biasSize } from './config-values.js';
 import { copyInto, type LayerRow } from './layer-row.js';
+import type { TfGraphNode, TfGraphValue } from './tfjs-graph-layer.js';
+
+/** TensorFlow's matrix product of a [N, features] value with a constant weight, with its fused bias and activation. */
+function tfMatMul(n: TfGraphNode): TfGraphValue {
+  const a = n.attrs;
+  const b = n.constant(1, `the weight of '${n.tfName}'`);
+  if (a.bool('transpose_a', false) || n.x.rank !== 2)
+    n.refuse(`'${n.tfName}' multiplies a transposed or non-2-D input`);
+  const w = a.bool('transpose_b', false) ? b : b.transpose(0, 1).clone();
+  const fused = n.op === '_FusedMatMul' ? a.strings('fused_ops') : [];
+  const lin = new Linear(w.shape[1]!, w.shape[0]!, { bias: fused[0] === 'BiasAdd' });
+  lin.weight.data.set(w.data);
+  if (lin.bias) lin.bias.data.set(n.constant(2, `the bias of '${n.tfName}'`).data);
+  const out = n.add(n.name, lin, [n.x], 2, 'plain');
+  return fused[1] !== undefined ? n.withActivation(out, fused[1]) : out;
+}
 
 const linear: LayerRow<Linear> = {
   saved: {
@@ -40,6 +56,7 @@ const linear: LayerRow<Linear> = {
     {
       op: 'Gemm',
       rank: 'matrix',
+      weightInputs: [1, 2],
       create: ({ attrs: a, consts, onlyFirstDynamic }) => {
         const [w, b] = [consts[1], consts[2] ?? null];
         if (!onlyFirstDynamic || !w || w.ndim !== 2 || a.int('transA', 0) !== 0) return null;
@@ -52,6 +69,7 @@ const linear: LayerRow<Linear> = {
     },
     {
       op: 'MatMul',
+      weightInputs: [1],
       create: ({ consts, onlyFirstDynamic }) => {
         const w = consts[1];
         if (!onlyFirstDynamic || !w || w.ndim !== 2) return null;
@@ -73,6 +91,7 @@ const linear: LayerRow<Linear> = {
       return l.withActivation(l.add(l.name, lin, [x], 2));
     },
   },
+  tfjsGraph: { ops: ['MatMul', '_FusedMatMul'], create: tfMatMul },
   functional: {
     ops: ['linear'],
     emit: ({ b, inputs: ins, args }) => {

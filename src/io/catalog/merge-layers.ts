@@ -9,6 +9,7 @@ import { withActivation } from '../onnx/layer-export-context.js';
 import { activationJson, fusedActivation } from './config-values.js';
 import { kerasNumber, toChannelsFirst } from './keras-layer.js';
 import type { LayerRow } from './layer-row.js';
+import { tfAxis } from './tfjs-graph-layer.js';
 
 const CONCAT = new Concat();
 
@@ -47,6 +48,14 @@ const add: LayerRow<Add> = {
     classes: ['Add'],
     create: (l) => l.add(l.name, new Add(), l.inputs, Math.max(...l.inputs.map((v) => v.rank))),
   },
+  // TensorFlow's AddN of computed values (two-input Add/AddV2 are GraphOp's row, which may make an Add).
+  tfjsGraph: {
+    ops: ['AddN'],
+    create: (n) => {
+      if (n.dynamic.length !== n.inputs.length) n.refuse(`'${n.tfName}' adds constants`);
+      return n.add(n.name, new Add(), n.dynamic, n.x.rank, n.x.layout);
+    },
+  },
 };
 
 const concat: LayerRow<Concat> = {
@@ -78,6 +87,16 @@ const concat: LayerRow<Concat> = {
         l.inputs,
         rank,
       );
+    },
+  },
+  // TensorFlow's ConcatV2: the values, then the (channels-last) axis as a constant.
+  tfjsGraph: {
+    ops: ['ConcatV2'],
+    create: (n) => {
+      const axis = n.constant(n.inputs.length - 1, `the axis of '${n.tfName}'`).data[0]!;
+      if (n.inputs.slice(0, -1).some((v) => v.kind === 'const'))
+        n.refuse(`'${n.tfName}' concatenates constants`);
+      return n.add(n.name, new Concat(tfAxis(axis, n.x)), n.dynamic, n.x.rank, n.x.layout);
     },
   },
   // A concat called directly: its record keeps no axis, so it is the one dimension the sizes add up on.

@@ -74,6 +74,7 @@ function runningNormConfig(m: BatchNorm2d | BatchNorm1d | InstanceNorm2d): JsonO
 const batchNormImport: OnnxImportRow<BatchNorm2d> = {
   op: 'BatchNormalization',
   rank: 'first',
+  weightInputs: [1, 2],
   create: ({ attrs: a, consts, rank, onlyFirstDynamic }) => {
     if (!onlyFirstDynamic || rank !== 4 || a.int('training_mode', 0) !== 0) return null;
     const [scale, bias, mean, variance] = [consts[1], consts[2], consts[3], consts[4]];

@@ -34,11 +34,11 @@ export const ONNX_OPERATOR_TRAITS: Readonly<Record<string, OnnxOperatorTraits>> 
   Sum: BROADCAST,
   Mean: BROADCAST,
   // The slope broadcasts against x, whose shape the output keeps.
-  PRelu: { rank: 'first', fold: 'broadcast' },
+  PRelu: { rank: 'first', fold: 'broadcast', weightInputs: [1] },
   // Windows and normalizations on images (rank kept; not folded on constants).
   AveragePool: { rank: 'first' },
   GlobalMaxPool: { rank: 'first' },
-  InstanceNormalization: { rank: 'first' },
+  InstanceNormalization: { rank: 'first', weightInputs: [1, 2] },
   Resize: { rank: 'first' },
   Upsample: { rank: 'first' },
   // Rank kept, size bounded case by case in fold-bound.ts.

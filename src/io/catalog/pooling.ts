@@ -19,6 +19,27 @@ import { refuse, windowExport, windowPads, type LayerExportContext } from '../on
 import { adaptiveSize, defined, json, paddingJson } from './config-values.js';
 import { pairOf, type KerasImport } from './keras-layer.js';
 import type { LayerRow } from './layer-row.js';
+import { tfWindowPadding, type TfjsGraphImport } from './tfjs-graph-layer.js';
+
+/** TensorFlow's MaxPool or AvgPool (ksize and strides in NHWC order; AvgPool averages over the window's real pixels). */
+function tfPool(op: 'MaxPool' | 'AvgPool'): TfjsGraphImport {
+  return {
+    ops: [op],
+    create: (n) => {
+      const k = n.attrs.ints('ksize');
+      const s = n.attrs.ints('strides');
+      if (k.length !== 4 || s.length !== 4) n.refuse(`'${n.tfName}' has malformed ksize or strides`);
+      const padding = tfWindowPadding(n);
+      const pool: [number, number] = [k[1]!, k[2]!];
+      const stride: [number, number] = [s[1]!, s[2]!];
+      const m =
+        op === 'MaxPool'
+          ? new MaxPool2d(pool, { stride, padding })
+          : new AvgPool2d(pool, { stride, padding, countIncludePad: false });
+      return n.add(n.name, m, [n.x], 4, 'nchw');
+    },
+  };
+}
 
 const MAX_POOL = new MaxPool2d(1);
 const GLOBAL_AVG = new GlobalAvgPool2d();
@@ -144,6 +165,7 @@ const maxPool2d: LayerRow<MaxPool2d> = {
     },
   },
   keras: kerasPool('MaxPooling2D'),
+  tfjsGraph: tfPool('MaxPool'),
   functional: { ops: ['maxPool2d'], emit: windowExport },
 };
 
@@ -196,6 +218,7 @@ const avgPool2d: LayerRow<AvgPool2d> = {
     );
   },
   keras: kerasPool('AveragePooling2D'),
+  tfjsGraph: tfPool('AvgPool'),
   functional: { ops: ['avgPool2d'], emit: windowExport },
 };
 

@@ -8,6 +8,27 @@ import { Flatten, Identity, ZeroPad2d } from '../../nn/reshape-layers.js';
 import { reshapeTo } from '../onnx/layer-export-context.js';
 import { kerasNumber, pairOf } from './keras-layer.js';
 import type { LayerRow } from './layer-row.js';
+import type { TfjsGraphImport } from './tfjs-graph-layer.js';
+
+/** TensorFlow's Pad/PadV2 of a feature map's spatial borders with zeros (paddings [4, 2] in NHWC order). */
+const TF_ZERO_PAD: TfjsGraphImport = {
+  ops: ['Pad', 'PadV2'],
+  create: (n) => {
+    const p = Array.from(n.constant(1, `the paddings of '${n.tfName}'`).data);
+    const value = n.op === 'PadV2' && n.inputs[2] ? n.constant(2, 'the pad value').data[0]! : 0;
+    if (
+      n.x.layout !== 'nchw' ||
+      p.length !== 8 ||
+      p[0] !== 0 ||
+      p[1] !== 0 ||
+      p[6] !== 0 ||
+      p[7] !== 0 ||
+      value !== 0
+    )
+      n.refuse(`'${n.tfName}' pads other than the spatial borders with zeros`);
+    return n.add(n.name, new ZeroPad2d([p[4]!, p[5]!, p[2]!, p[3]!]), [n.x], 4, 'nchw');
+  },
+};
 
 const FLATTEN = new Flatten();
 const DROPOUT = new Dropout();
@@ -88,6 +109,7 @@ const zeroPad2d: LayerRow<ZeroPad2d> = {
       return l.add(l.name, new ZeroPad2d([lr[0], lr[1], tb[0], tb[1]]), [l.inputs[0]!], 4);
     },
   },
+  tfjsGraph: TF_ZERO_PAD,
 };
 
 const dropout: LayerRow<Dropout> = {

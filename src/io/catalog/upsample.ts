@@ -10,6 +10,24 @@ import type { AttrInput } from '../onnx/onnx-builder.js';
 import { defined, json } from './config-values.js';
 import { pairOf } from './keras-layer.js';
 import type { LayerRow } from './layer-row.js';
+import type { TfGraphNode, TfGraphValue } from './tfjs-graph-layer.js';
+
+/** TensorFlow's resizes to a constant size, where Stride's Upsample computes exactly the same pixels. */
+function tfResize(n: TfGraphNode): TfGraphValue {
+  const size = Array.from(n.constant(1, `the size of '${n.tfName}'`).data) as [number, number];
+  const align = n.attrs.bool('align_corners', false);
+  const half = n.attrs.bool('half_pixel_centers', false);
+  let m: Upsample;
+  if (n.op === 'ResizeNearestNeighbor' && !align && !half) m = new Upsample({ size });
+  else if (n.op === 'ResizeBilinear' && (align || half))
+    m = new Upsample({ size, mode: 'bilinear', alignCorners: align });
+  else if (n.op === 'ResizeBilinear') m = new Upsample({ size, mode: 'bilinear', asymmetric: true });
+  else
+    n.refuse(
+      `'${n.tfName}' uses a resize mode Stride does not match exactly (align_corners=${align}, half_pixel_centers=${half})`,
+    );
+  return n.add(n.name, m, [n.x], 4, 'nchw');
+}
 
 function numberOrPair(c: ConfigReader, key: string, integer: boolean): number | [number, number] | undefined {
   if (!c.has(key)) return undefined;
@@ -94,6 +112,7 @@ const upsample: LayerRow<Upsample> = {
       return l.add(l.name, new Upsample({ scaleFactor: pairOf(l.config.size, 2) }), [l.inputs[0]!], 4);
     },
   },
+  tfjsGraph: { ops: ['ResizeBilinear', 'ResizeNearestNeighbor'], create: tfResize },
 };
 
 /** Upsample's row. */

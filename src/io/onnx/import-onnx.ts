@@ -41,17 +41,6 @@ type BuiltValue = { kind: 'const'; tensor: Tensor } | NodeValue | null;
 /** The most values constant folding may create while importing one model (64 Mi, 256 MiB of float32). */
 const MAX_FOLDED_ELEMENTS = 2 ** 26;
 
-/** Inputs whose constants are weights (trainable parameters) for each operator; others are buffers. */
-const WEIGHT_INPUTS: Readonly<Record<string, readonly number[]>> = {
-  Conv: [1, 2],
-  ConvTranspose: [1, 2],
-  Gemm: [1, 2],
-  MatMul: [1],
-  BatchNormalization: [1, 2],
-  InstanceNormalization: [1, 2],
-  PRelu: [1],
-};
-
 function toTensor(t: OnnxTensor): Tensor {
   return new Tensor(t.data instanceof Float32Array ? t.data : Float32Array.from(t.data), t.dims);
 }
@@ -205,7 +194,10 @@ export function importOnnx(source: Uint8Array | OnnxModel, opts: ImportOnnxOptio
               ? [
                   [
                     `c${i}`,
-                    { tensor: v.tensor.clone(), trainable: (WEIGHT_INPUTS[node.opType] ?? []).includes(i) },
+                    {
+                      tensor: v.tensor.clone(),
+                      trainable: (onnxOperatorTraits(node.opType)?.weightInputs ?? []).includes(i),
+                    },
                   ],
                 ]
               : [],

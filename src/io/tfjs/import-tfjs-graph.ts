@@ -1,30 +1,11 @@
-import {
-  Add,
-  AvgPool2d,
-  BatchNorm2d,
-  Concat,
-  Conv2d,
-  Conv2dTranspose,
-  Graph,
-  Linear,
-  MaxPool2d,
-  Softmax,
-  Upsample,
-  ZeroPad2d,
-  type GraphNode,
-} from '../../nn/index.js';
+import { Graph } from '../../nn/index.js';
 import type { Module } from '../../nn/module.js';
-import { permute } from '../../ops/shape-ops.js';
-import { Tensor } from '../../tensor/tensor.js';
+import type { Tensor } from '../../tensor/tensor.js';
 import { tfActivationLayer } from '../catalog/activations.js';
+import { tfjsGraphImportFor } from '../catalog/layers.js';
+import { TfAttrs, type TfGraphNode, type TfGraphValue, type TfOperand } from '../catalog/tfjs-graph-layer.js';
 import { isJsonObject, type JsonObject } from '../json-value.js';
 import { ModelFileError } from '../model-file-error.js';
-import { GraphOp, type GraphOpKind, type GraphOpOperand } from '../graph-op.js';
-import { ChannelsLastReshape } from '../channels-last-reshape.js';
-
-type Layout = 'nchw' | 'plain';
-type Value =
-  { kind: 'const'; tensor: Tensor } | { kind: 'node'; node: GraphNode; rank: number; layout: Layout };
 
 interface TfNode {
   name: string;
@@ -41,56 +22,6 @@ function refuse(
   throw new ModelFileError('importTfjs', file, problem, fix);
 }
 
-const base64 = (s: string): string => {
-  const bin = atob(s);
-  return new TextDecoder().decode(Uint8Array.from(bin, (c) => c.charCodeAt(0)));
-};
-
-/** Typed access to a TensorFlow node's attributes (as the TF.js converter writes them). */
-class TfAttrs {
-  constructor(
-    readonly node: TfNode,
-    readonly file?: string,
-  ) {}
-
-  #get(name: string): JsonObject | undefined {
-    const v = this.node.attr[name];
-    return isJsonObject(v) ? v : undefined;
-  }
-
-  int(name: string, def: number): number {
-    const v = this.#get(name);
-    return v && v.i !== undefined ? Number(v.i) : def;
-  }
-
-  float(name: string, def: number): number {
-    const v = this.#get(name);
-    return v && typeof v.f === 'number' ? v.f : def;
-  }
-
-  bool(name: string, def: boolean): boolean {
-    const v = this.#get(name);
-    return v && typeof v.b === 'boolean' ? v.b : def;
-  }
-
-  string(name: string, def: string): string {
-    const v = this.#get(name);
-    return v && typeof v.s === 'string' ? base64(v.s) : def;
-  }
-
-  ints(name: string): number[] {
-    const v = this.#get(name);
-    const list = v && isJsonObject(v.list) ? v.list.i : undefined;
-    return Array.isArray(list) ? list.map((x) => Number(x)) : [];
-  }
-
-  strings(name: string): string[] {
-    const v = this.#get(name);
-    const list = v && isJsonObject(v.list) ? v.list.s : undefined;
-    return Array.isArray(list) ? list.map((x) => base64(String(x))) : [];
-  }
-}
-
 function parseNodes(topology: unknown, file?: string): TfNode[] {
   const nodes = isJsonObject(topology) ? topology.node : undefined;
   if (!Array.isArray(nodes))
@@ -105,46 +36,8 @@ function parseNodes(topology: unknown, file?: string): TfNode[] {
   });
 }
 
-/** A channels-last constant in the layout of the value it combines with. */
-function constFor(t: Tensor, layout: Layout): Tensor {
-  if (layout !== 'nchw' || t.ndim === 0 || t.size === 1) return t;
-  if (t.ndim === 1) return t.reshape([t.size, 1, 1]);
-  if (t.ndim === 4) return permute(t, [0, 3, 1, 2]).clone();
-  if (t.ndim === 3) return permute(t, [2, 0, 1]).clone();
-  return t;
-}
-
-function toChannelsFirst(axis: number, rank: number, layout: Layout): number {
-  const a = axis < 0 ? axis + rank : axis;
-  return layout === 'nchw' && rank === 4 ? [0, 2, 3, 1][a]! : a;
-}
-
-function windowPadding(a: TfAttrs, op: string, file?: string): 'same' | [number, number, number, number] {
-  const p = a.string('padding', 'VALID');
-  if (p === 'SAME') return 'same';
-  if (p === 'VALID') return [0, 0, 0, 0];
-  if (p === 'EXPLICIT') {
-    const e = a.ints('explicit_paddings');
-    if (e.length !== 8) refuse(file, `${op} has malformed explicit_paddings`);
-    return [e[2]!, e[3]!, e[4]!, e[5]!];
-  }
-  return refuse(file, `${op} has unknown padding ${p}`);
-}
-
-/** TensorFlow's element-wise ops as {@link GraphOp} operations. */
-const TF_BINARY: Readonly<Record<string, GraphOpKind>> = {
-  BiasAdd: 'add',
-  Add: 'add',
-  AddV2: 'add',
-  Sub: 'sub',
-  Mul: 'mul',
-  RealDiv: 'div',
-  Maximum: 'maximum',
-  Minimum: 'minimum',
-};
-
-/** TensorFlow's reductions as {@link GraphOp} operations. */
-const TF_REDUCE: Readonly<Record<string, GraphOpKind>> = { Mean: 'mean', Max: 'max', Sum: 'sum' };
+/** Ops that pass their input through unchanged. */
+const TF_PASS_THROUGH = new Set(['Identity', 'StopGradient', 'Snapshot']);
 
 /**
  * The nodes that `outputs` depend on (all nodes when no outputs are named), in their order: a
@@ -185,7 +78,7 @@ export function importTfjsGraphModel(
 ): Graph {
   const file = opts.file;
   const nodes = keepAncestors(parseNodes(topology, file), opts.outputs);
-  const values = new Map<string, Value>();
+  const values = new Map<string, TfOperand>();
   const g = new Graph();
   const opNames = nodes.filter((n) => n.op !== TF_CONSTANT_OP && n.op !== TF_INPUT_OP).map((n) => n.name);
   let prefix = opNames[0] ?? '';
@@ -200,17 +93,14 @@ export function importTfjsGraphModel(
     used.add(name);
     return name;
   };
-  const lookup = (ref: string, user: string): Value => {
+  const lookup = (ref: string, user: string): TfOperand => {
     const name = ref.replace(/:0$/, '');
     if (/:\d+$/.test(name))
       refuse(file, `node '${user}' reads output ${name}, a secondary output Stride does not compute`);
     return values.get(name) ?? refuse(file, `node '${user}' reads '${name}', which is not defined before it`);
   };
-  const constOf = (v: Value, what: string): Tensor =>
-    v.kind === 'const' ? v.tensor : refuse(file, `${what} must be a constant`);
 
   for (const n of nodes) {
-    const a = new TfAttrs(n, file);
     if (n.op === TF_CONSTANT_OP) {
       const t =
         weights.get(n.name) ??
@@ -240,7 +130,7 @@ export function importTfjsGraphModel(
     if (n.op === 'NoOp') continue;
     const ins = n.inputs.map((ref) => lookup(ref, n.name));
     if (ins.every((v) => v.kind === 'const')) {
-      if ((n.op === 'Identity' || n.op === 'StopGradient') && ins.length === 1) {
+      if (TF_PASS_THROUGH.has(n.op) && ins.length === 1) {
         values.set(n.name, ins[0]!);
         continue;
       }
@@ -250,285 +140,51 @@ export function importTfjsGraphModel(
         'convert the model with constant folding (the TF.js converter does this by default)',
       );
     }
-    const dyn = ins.filter((v): v is Extract<Value, { kind: 'node' }> => v.kind === 'node');
-    const x = dyn[0]!;
+    const dynamic = ins.filter((v): v is Extract<TfOperand, { kind: 'node' }> => v.kind === 'node');
+    if (TF_PASS_THROUGH.has(n.op)) {
+      values.set(n.name, dynamic[0]!);
+      continue;
+    }
+    const attrs = new TfAttrs(n.attr);
     const name = layerName(n.name);
     const add = (
       nm: string,
       m: Module,
-      args: Extract<Value, { kind: 'node' }>[],
+      args: readonly TfGraphValue[],
       rank: number,
-      layout: Layout,
-    ): Value => ({
-      kind: 'node',
-      node: g.add(nm, m, ...args.map((v) => v.node)),
-      rank,
-      layout,
-    });
-    let out: Value;
-    switch (n.op) {
-      case 'Identity':
-      case 'StopGradient':
-      case 'Snapshot':
-        out = x;
-        break;
-      case 'Conv2D':
-      case '_FusedConv2D':
-      case 'DepthwiseConv2dNative':
-      case 'FusedDepthwiseConv2dNative': {
-        if (a.string('data_format', 'NHWC') !== 'NHWC')
-          refuse(file, `node '${n.name}' uses data_format ${a.string('data_format', '')}`);
-        const depthwise = n.op.includes('Depthwise');
-        const k = constOf(ins[1]!, `the filter of '${n.name}'`);
-        const [kh, kw, cin, cout] = k.shape as [number, number, number, number];
-        const fused = n.op.startsWith('_Fused') || n.op.startsWith('Fused') ? a.strings('fused_ops') : [];
-        const hasBias = fused[0] === 'BiasAdd';
-        const bn = fused[0] === 'FusedBatchNorm' || fused[0] === 'FusedBatchNormV3';
-        const stride = a.ints('strides');
-        const dil = a.ints('dilations');
-        const conv = new Conv2d(cin, depthwise ? cin * cout : cout, [kh, kw], {
-          stride: stride.length === 4 ? [stride[1]!, stride[2]!] : 1,
-          padding: windowPadding(a, n.name, file),
-          dilation: dil.length === 4 ? [dil[1]!, dil[2]!] : 1,
-          groups: depthwise ? cin : 1,
-          bias: hasBias,
-        });
-        const w = depthwise
-          ? permute(k, [2, 3, 0, 1])
-              .clone()
-              .reshape([cin * cout, 1, kh, kw])
-          : permute(k, [3, 2, 0, 1]).clone();
-        conv.weight.data.set(w.data);
-        if (hasBias) conv.bias!.data.set(constOf(ins[2]!, `the bias of '${n.name}'`).data);
-        out = add(name, conv, [x], 4, 'nchw');
-        if (bn) {
-          const [scale, offset, mean, variance] = [2, 3, 4, 5].map((i) =>
-            constOf(ins[i] ?? refuse(file, `'${n.name}' lacks batch-norm inputs`), 'batch-norm parameters'),
-          );
-          const norm = new BatchNorm2d(scale!.size, { eps: a.float('epsilon', 1e-3) });
-          norm.weight!.data.set(scale!.data);
-          norm.bias!.data.set(offset!.data);
-          norm.runningMean!.data.set(mean!.data);
-          norm.runningVar!.data.set(variance!.data);
-          out = add(`${name}_bn`, norm.eval(), [out as Extract<Value, { kind: 'node' }>], 4, 'nchw');
-        }
-        const actName = fused[1];
-        if (actName !== undefined) {
-          const act =
-            tfActivationLayer(actName, a) ??
-            refuse(file, `'${n.name}' fuses the unsupported activation ${actName}`);
-          out = add(
-            `${name}_${actName.toLowerCase()}`,
-            act,
-            [out as Extract<Value, { kind: 'node' }>],
-            4,
-            'nchw',
-          );
-        } else if (fused.length > 1 && !bn) refuse(file, `'${n.name}' fuses ${fused.join(', ')}`);
-        break;
-      }
-      case 'Conv2DBackpropInput': {
-        // A transposed convolution: inputs (output size, filter [kh, kw, out, in], value).
-        if (a.string('data_format', 'NHWC') !== 'NHWC')
-          refuse(file, `node '${n.name}' uses data_format ${a.string('data_format', '')}`);
-        const size = Array.from(constOf(ins[0]!, `the output size of '${n.name}'`).data);
-        const k = constOf(ins[1]!, `the filter of '${n.name}'`);
-        const [kh, kw, cout, cin] = k.shape as [number, number, number, number];
-        const st = a.ints('strides');
-        const dil = a.ints('dilations');
-        if (dil.some((d) => d !== 1)) refuse(file, `'${n.name}' is a dilated transposed convolution`);
-        const stride: [number, number] = st.length === 4 ? [st[1]!, st[2]!] : [1, 1];
-        const same = windowPadding(a, n.name, file) === 'same';
-        // TF crops the full (in-1)·s + k output to the requested size, SAME taking floor(extra/2)
-        // from the start; PyTorch's padding crops p from both ends and outputPadding adds back at the end.
-        // The input size is the forward convolution's output size for an input of the output size.
-        const padding: number[] = [];
-        const outputPadding: number[] = [];
-        for (const d of [0, 1]) {
-          const o = size[d + 1]!;
-          const kk = d === 0 ? kh : kw;
-          const s = stride[d]!;
-          const inSize = same ? Math.ceil(o / s) : Math.floor((o - kk) / s) + 1;
-          const full = (inSize - 1) * s + kk;
-          const extra = full - o;
-          if (same && extra >= 0 && extra % 2 === 0) {
-            padding.push(extra / 2);
-            outputPadding.push(0);
-          } else if (!same && extra <= 0 && -extra < s) {
-            padding.push(0);
-            outputPadding.push(-extra);
-          } else
-            refuse(
-              file,
-              `'${n.name}' crops its output in a way Stride's transposed convolution does not match`,
-            );
-        }
-        const m = new Conv2dTranspose(cin, cout, [kh, kw], {
-          stride,
-          padding: [padding[0]!, padding[1]!],
-          outputPadding: [outputPadding[0]!, outputPadding[1]!],
-          bias: false,
-        });
-        m.weight.data.set(permute(k, [3, 2, 0, 1]).clone().data);
-        out = add(name, m, [x], 4, 'nchw');
-        break;
-      }
-      case 'AddN':
-        if (dyn.length !== ins.length) refuse(file, `'${n.name}' adds constants`);
-        out = add(name, new Add(), dyn, x.rank, x.layout);
-        break;
-      case 'MatMul':
-      case '_FusedMatMul': {
-        const b = constOf(ins[1]!, `the weight of '${n.name}'`);
-        if (a.bool('transpose_a', false) || x.rank !== 2)
-          refuse(file, `'${n.name}' multiplies a transposed or non-2-D input`);
-        const w = a.bool('transpose_b', false) ? b : b.transpose(0, 1).clone();
-        const fused = n.op === '_FusedMatMul' ? a.strings('fused_ops') : [];
-        const lin = new Linear(w.shape[1]!, w.shape[0]!, { bias: fused[0] === 'BiasAdd' });
-        lin.weight.data.set(w.data);
-        if (lin.bias) lin.bias.data.set(constOf(ins[2]!, `the bias of '${n.name}'`).data);
-        out = add(name, lin, [x], 2, 'plain');
-        if (fused[1] !== undefined) {
-          const act =
-            tfActivationLayer(fused[1], a) ??
-            refuse(file, `'${n.name}' fuses the unsupported activation ${fused[1]}`);
-          out = add(
-            `${name}_${fused[1].toLowerCase()}`,
-            act,
-            [out as Extract<Value, { kind: 'node' }>],
-            2,
-            'plain',
-          );
-        }
-        break;
-      }
-      case 'BiasAdd':
-      case 'Add':
-      case 'AddV2':
-      case 'Sub':
-      case 'Mul':
-      case 'RealDiv':
-      case 'Maximum':
-      case 'Minimum': {
-        const op = TF_BINARY[n.op]!;
-        const rank = Math.max(...dyn.map((v) => v.rank));
-        const layout: Layout = dyn.some((v) => v.layout === 'nchw') ? 'nchw' : 'plain';
-        if (dyn.length === 2 && op === 'add') {
-          out = add(name, new Add(), dyn, rank, layout);
-          break;
-        }
-        let k = 0;
-        const operands: GraphOpOperand[] = ins.map((v) =>
-          v.kind === 'node' ? k++ : constFor(v.tensor, layout).clone(),
-        );
-        out = add(name, new GraphOp(op, operands), dyn, rank, layout);
-        break;
-      }
-      case 'MaxPool':
-      case 'AvgPool': {
-        const k = a.ints('ksize');
-        const s = a.ints('strides');
-        if (k.length !== 4 || s.length !== 4) refuse(file, `'${n.name}' has malformed ksize or strides`);
-        const padding = windowPadding(a, n.name, file);
-        const pool: [number, number] = [k[1]!, k[2]!];
-        const stride: [number, number] = [s[1]!, s[2]!];
-        const m =
-          n.op === 'MaxPool'
-            ? new MaxPool2d(pool, { stride, padding })
-            : new AvgPool2d(pool, { stride, padding, countIncludePad: false });
-        out = add(name, m, [x], 4, 'nchw');
-        break;
-      }
-      case 'Mean':
-      case 'Max':
-      case 'Sum': {
-        const axes = Array.from(constOf(ins[1]!, `the axes of '${n.name}'`).data, (v) =>
-          toChannelsFirst(v, x.rank, x.layout),
-        );
-        const keep = a.bool('keep_dims', a.bool('keepdims', false));
-        const spatial = x.layout === 'nchw' && axes.length === 2 && axes.includes(2) && axes.includes(3);
-        if (x.layout === 'nchw' && !keep && !spatial)
-          refuse(file, `'${n.name}' reduces channels-last axes Stride cannot map`);
-        const op = TF_REDUCE[n.op]!;
-        out = add(
-          name,
-          new GraphOp(op, [0], { axes, keepdims: keep }),
-          [x],
-          keep ? x.rank : x.rank - axes.length,
-          keep ? x.layout : 'plain',
-        );
-        break;
-      }
-      case 'Squeeze': {
-        const dims = a.ints('squeeze_dims').map((d) => toChannelsFirst(d, x.rank, x.layout));
-        if (dims.length === 0) refuse(file, `'${n.name}' squeezes every unit dimension; give squeeze_dims`);
-        if (x.layout === 'nchw' && !(dims.length === 2 && dims.includes(2) && dims.includes(3)))
-          refuse(file, `'${n.name}' squeezes channels-last axes Stride cannot map`);
-        const op = new GraphOp('squeeze', [0], { axes: dims });
-        out = add(name, op, [x], x.rank - dims.length, 'plain');
-        break;
-      }
-      case 'Reshape': {
-        const target = Array.from(constOf(ins[1]!, `the shape of '${n.name}'`).data);
-        const m = new ChannelsLastReshape(target.slice(1).map((d) => (d === 0 ? -1 : d)));
-        out = add(name, m, [x], target.length, target.length === 4 ? 'nchw' : 'plain');
-        break;
-      }
-      case 'Softmax':
-        out = add(name, new Softmax(x.layout === 'nchw' ? 1 : -1), [x], x.rank, x.layout);
-        break;
-      case 'ConcatV2': {
-        const axis = constOf(ins[ins.length - 1]!, `the axis of '${n.name}'`).data[0]!;
-        if (ins.slice(0, -1).some((v) => v.kind === 'const'))
-          refuse(file, `'${n.name}' concatenates constants`);
-        out = add(name, new Concat(toChannelsFirst(axis, x.rank, x.layout)), dyn, x.rank, x.layout);
-        break;
-      }
-      case 'Pad':
-      case 'PadV2': {
-        const p = Array.from(constOf(ins[1]!, `the paddings of '${n.name}'`).data);
-        const value = n.op === 'PadV2' && ins[2] ? constOf(ins[2], 'the pad value').data[0]! : 0;
-        if (
-          x.layout !== 'nchw' ||
-          p.length !== 8 ||
-          p[0] !== 0 ||
-          p[1] !== 0 ||
-          p[6] !== 0 ||
-          p[7] !== 0 ||
-          value !== 0
-        ) {
-          refuse(file, `'${n.name}' pads other than the spatial borders with zeros`);
-        }
-        out = add(name, new ZeroPad2d([p[4]!, p[5]!, p[2]!, p[3]!]), [x], 4, 'nchw');
-        break;
-      }
-      case 'ResizeBilinear':
-      case 'ResizeNearestNeighbor': {
-        const size = Array.from(constOf(ins[1]!, `the size of '${n.name}'`).data) as [number, number];
-        const align = a.bool('align_corners', false);
-        const half = a.bool('half_pixel_centers', false);
-        let m: Module;
-        if (n.op === 'ResizeNearestNeighbor' && !align && !half) m = new Upsample({ size });
-        else if (n.op === 'ResizeBilinear' && (align || half))
-          m = new Upsample({ size, mode: 'bilinear', alignCorners: align });
-        else if (n.op === 'ResizeBilinear') m = new Upsample({ size, mode: 'bilinear', asymmetric: true });
-        else
-          refuse(
-            file,
-            `'${n.name}' uses a resize mode Stride does not match exactly (align_corners=${align}, half_pixel_centers=${half})`,
-          );
-        out = add(name, m, [x], 4, 'nchw');
-        break;
-      }
-      default: {
-        // Activations: the catalog's rows name their TensorFlow ops.
+      layout: TfGraphValue['layout'],
+    ) => ({ kind: 'node', node: g.add(nm, m, ...args.map((v) => v.node)), rank, layout }) as const;
+    const node: TfGraphNode = {
+      op: n.op,
+      name,
+      tfName: n.name,
+      attrs,
+      inputs: ins,
+      dynamic,
+      x: dynamic[0]!,
+      constant: (i, what) => {
+        const v = ins[i] ?? refuse(file, `'${n.name}' lacks ${what}`);
+        return v.kind === 'const' ? v.tensor : refuse(file, `${what} must be a constant`);
+      },
+      add,
+      withActivation: (v, op) => {
         const act =
-          tfActivationLayer(n.op, a) ??
-          refuse(file, `node '${n.name}' is a ${n.op}, which Stride does not import`);
-        out = add(name, act, [x], x.rank, x.layout);
-      }
+          tfActivationLayer(op, attrs) ?? refuse(file, `'${n.name}' fuses the unsupported activation ${op}`);
+        return add(`${name}_${op.toLowerCase()}`, act, [v], v.rank, v.layout);
+      },
+      refuse: (problem) => refuse(file, problem),
+    };
+    const row = tfjsGraphImportFor(n.op);
+    let out: TfGraphValue;
+    if (row) out = row.create(node);
+    else {
+      // Activations with only attributes: the catalog's activation rows name their TensorFlow ops.
+      const act =
+        tfActivationLayer(n.op, attrs) ??
+        refuse(file, `node '${n.name}' is a ${n.op}, which Stride does not import`);
+      out = add(node.name, act, [node.x], node.x.rank, node.x.layout);
     }
-    values.set(n.name, out);
+    values.set(n.name, { kind: 'node', ...out });
   }
   const consumed = new Set(nodes.flatMap((n) => n.inputs.map((i) => i.replace(/:\d+$/, ''))));
   const outNames =
