@@ -9,6 +9,19 @@
 
 #define STRIDE_INLINE inline __attribute__((always_inline))
 
+#if defined(__wasm__)
+// WebAssembly has one instruction set (SIMD128): one copy, not three identical ones.
+#define STRIDE_MULTIVERSION(name, impl) \
+  template <typename... Args>           \
+  void name(Args... args) {             \
+    impl(args...);                      \
+  }
+#define STRIDE_MULTIVERSION_T(name, impl)    \
+  template <typename T, typename... Args>    \
+  void name(Args... args) {                  \
+    impl<T>(args...);                        \
+  }
+#else
 #define STRIDE_MULTIVERSION(name, impl)                                     \
   template <typename... Args>                                               \
   STRIDE_TARGET_AVX512 void name##Avx512(Args... args) {                    \
@@ -59,3 +72,4 @@
         return name##Scalar<T>(args...);                                    \
     }                                                                       \
   }
+#endif
