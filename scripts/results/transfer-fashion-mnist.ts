@@ -737,7 +737,7 @@ function render(r: Results): string {
           : '') +
         ' Likely reasons: 28x28 gray clothing silhouettes upsampled are far from the ImageNet photos the ' +
         'backbone learned from; nsfwjs fine-tuned it on another task and ships it uint8-quantized; ' +
-        `${d ? `on these shared CPUs (d) had time for only ${d.maxEpochs} epochs per configuration` : 'the whole network was not fine-tuned (too slow on these shared CPUs), so the lower layers never adapt'}; ` +
+        `${d ? `on these shared CPUs (d) had time for only ${d.maxEpochs} epochs per configuration, at learning rates that were not tuned` : 'the whole network was not fine-tuned (too slow on these shared CPUs), so the lower layers never adapt'}; ` +
         'and a 1000-image scratch CNN is already strong on this easy, centred data.';
   const row = (name: string, x: RunJson, extra = '') =>
     `| ${name} | ${pct(x.testAccuracy)} | ${pct(x.validationAccuracy)} (epoch ${x.epochChosen}${extra}) | ${x.seconds.toFixed(0)} s |`;
@@ -764,6 +764,11 @@ function render(r: Results): string {
 ${d.runs.map((x) => `| ${x.size}x${x.size} | ${x.batchNorm === 'eval' ? 'frozen' : 'training'} | ${pct(x.warmHeadValidationAccuracy)} | ${pct(x.validationAccuracy)} (epoch ${x.epochChosen}) | ${x.validationCurve.map(pct).join(' ')} | ${x.seconds.toFixed(0)} s |`).join('\n')}
 
 (d) in all, including preprocessing, the warm-start features and the test scoring: ${d.seconds.toFixed(0)} s.
+${d.runs.every((x) => (x.validationCurve[0] ?? 1) < x.warmHeadValidationAccuracy) ? "Fine-tuning starts badly: the first epoch leaves every configuration below its warm head's validation accuracy" : "Validation accuracy of each configuration's warm head, then after its first fine-tuning epoch"}
+(${d.runs.map((x) => `${pct(x.warmHeadValidationAccuracy)} to ${pct(x.validationCurve[0] ?? NaN)}`).join(', ')}), and the validation
+accuracy swings by up to ${(100 * Math.max(...d.runs.map((x) => Math.max(...x.validationCurve.slice(1).map((v, i) => Math.abs(v - x.validationCurve[i]!)))))).toFixed(1)} points from one epoch to the next
+(${r.validationImages} validation images: a standard error near 2.6 points). The learning rates were set before the run, not tuned:
+they look too high for a warm start, so a lower, decaying rate with more epochs is the next thing to try.
 `
     : '';
   return `# Transfer learning with 100 labels per class (Fashion-MNIST)
