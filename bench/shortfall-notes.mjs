@@ -21,11 +21,12 @@ export const SHORTFALL_NOTES = {
     'forward op still writes a fresh array (backward reuses its buffers), and the max-pool backward ' +
     'is a scalar scatter after a memset. Small-channel convolution kernels would close most of it.',
   'w3-b1':
-    'The plain call now folds batch norm and applies ReLU in place by itself (eval + noGrad), so this ' +
-    'row runs the same kernels as the fused one. At batch 1 the two threads do not pay: in the full run ' +
-    'of 2026-12-06 this row took 33.5 ms on 2 threads against 23.3 ms on 1 (the 1-thread row), so ' +
-    'splitting small per-layer work across threads costs more than it gains; batch-1 parallelism over ' +
-    'output channels and tiles is open work. ' +
+    'The plain call folds batch norm, applies ReLU and adds the residual inside the convolutions by ' +
+    'itself (eval + noGrad), so this row runs the same kernels as the fused one. At batch 1 the two ' +
+    'threads still barely pay (compare the 1-thread row). Fresh output arrays no longer page-fault ' +
+    '(glibc keeps freed memory for reuse since 2026-12-06; before, 2 threads took 33.5 ms against 23.3 ms ' +
+    'on 1), but measured per layer the 3x3 stride-1 Winograd layers still run at 0.84-0.94x on 2 threads: ' +
+    'when Winograd splits output channels across threads each task repeats the input transform. ' +
     WINOGRAD_WEIGHTS,
   'w3-b8':
     'As for batch 1: the plain call runs fused by itself; Winograd weight transforms on every call, and ' +
@@ -35,10 +36,13 @@ export const SHORTFALL_NOTES = {
     WINOGRAD_WEIGHTS +
     ' At batch 8 the Winograd output transform, written one element at a time to NCHW, is the next cost.',
   'mnv2-b1':
-    'Measured on 1 thread: of a 26 ms pass, 10.6 ms are the depthwise convolutions (a kernel at ' +
-    '0.5-2 GMAC/s, slowest on large stride-1 planes) and 11.5 ms the 1x1 convolutions. A real ' +
-    'depthwise kernel and 1x1 convolutions straight to GEMM would close most of it.',
-  'mnv2-b8': 'As for batch 1: the depthwise kernel and the 1x1 convolutions.',
+    'The depthwise kernel is vectorized with row bands over both threads since 2026-12-06 (measured ' +
+    'per shape, bench/depthwise-shapes.mjs: 13-19 GMAC/s on the stride-1 112x112 layer, 12-14 at ' +
+    '14x14, but about 5.5 at 7x7 and 2.6-5 on the stride-2 layers, where copying and splitting the ' +
+    'input into even and odd columns costs most of the time). The 1x1 convolutions (11.5 ms of a 26 ms ' +
+    'pass on 1 thread before that change) read their input in place but are still plain GEMMs per ' +
+    'layer; onnxruntime keeps a channel-blocked layout (NCHWc) between layers, which Stride does not.',
+  'mnv2-b8': 'As for batch 1: the stride-2 depthwise layers, the 1x1 convolutions and the layout.',
   'w3f-b1': WINOGRAD_WEIGHTS,
   'w3f-b8':
     WINOGRAD_WEIGHTS +
