@@ -211,13 +211,7 @@ export class Conv2d extends Module {
     padding?: readonly [number, number, number, number],
   ): Tensor {
     return runAsLayer(this, [x], () => {
-      let w = this.weight;
-      let b = this.bias;
-      if (bn) {
-        const f = this.#foldedWith(bn);
-        w = f.weight;
-        b = f.bias;
-      }
+      const { weight: w, bias: b } = bn ? this.#foldedWith(bn) : { weight: this.weight, bias: this.bias };
       const opts = padding ? { ...this.#options(), padding } : this.#options();
       return conv2dPrepared(x, w, b, opts, (p, backend) => this.#preparedWeights(w, p, backend), activation);
     });
@@ -231,13 +225,7 @@ export class Conv2d extends Module {
    */
   forwardFusedResidual(x: Tensor, bn: BatchNorm2d | null, residual: Tensor, relu: boolean): Tensor | null {
     return runAsLayer(this, [x], () => {
-      let w = this.weight;
-      let b = this.bias;
-      if (bn) {
-        const f = this.#foldedWith(bn);
-        w = f.weight;
-        b = f.bias;
-      }
+      const { weight: w, bias: b } = bn ? this.#foldedWith(bn) : { weight: this.weight, bias: this.bias };
       return conv2dPreparedResidual(x, w, b, residual, relu, this.#options(), (p, backend) =>
         this.#preparedWeights(w, p, backend),
       );
