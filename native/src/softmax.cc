@@ -26,11 +26,26 @@ constexpr int64_t kParallelElements = 1 << 15;
 // 0 so that an all −∞ slice gives −∞ (log) or NaN, and a +∞ one NaN or +∞, as in the reference.
 inline float finiteOrZero(float m) { return std::isfinite(m) ? m : 0.0f; }
 
-void forwardRow(int64_t n, bool log, const float* x, float* y) {
+// The maximum of a contiguous slice of n values, as finiteOrZero takes it.
+inline float sliceMax(int64_t n, const float* x) {
   float m = -std::numeric_limits<float>::infinity();
 #pragma omp simd reduction(max : m)
   for (int64_t k = 0; k < n; k++) m = x[k] > m ? x[k] : m;
-  m = finiteOrZero(m);
+  return finiteOrZero(m);
+}
+
+// m[i] = the maximum over k < n of x[k * inner + i], for the w positions of a block, as sliceMax.
+inline void blockMax(int64_t n, int64_t inner, int64_t w, const float* x, float* m) {
+  std::fill(m, m + w, -std::numeric_limits<float>::infinity());
+  for (int64_t k = 0; k < n; k++) {
+    const float* xr = x + k * inner;
+    for (int64_t i = 0; i < w; i++) m[i] = xr[i] > m[i] ? xr[i] : m[i];
+  }
+  for (int64_t i = 0; i < w; i++) m[i] = finiteOrZero(m[i]);
+}
+
+void forwardRow(int64_t n, bool log, const float* x, float* y) {
+  const float m = sliceMax(n, x);
   for (int64_t k = 0; k < n; k++) y[k] = x[k] - m;
   expRange(y, y, n);
   double s = 0;
@@ -48,13 +63,8 @@ void forwardRow(int64_t n, bool log, const float* x, float* y) {
 void forwardBlock(int64_t n, int64_t inner, int64_t w, bool log, const float* x, float* y) {
   float m[kInnerBlock];
   double s[kInnerBlock];
-  std::fill(m, m + w, -std::numeric_limits<float>::infinity());
+  blockMax(n, inner, w, x, m);
   std::fill(s, s + w, 0.0);
-  for (int64_t k = 0; k < n; k++) {
-    const float* xr = x + k * inner;
-    for (int64_t i = 0; i < w; i++) m[i] = xr[i] > m[i] ? xr[i] : m[i];
-  }
-  for (int64_t i = 0; i < w; i++) m[i] = finiteOrZero(m[i]);
   for (int64_t k = 0; k < n; k++) {
     const float* xr = x + k * inner;
     float* yr = y + k * inner;
@@ -170,10 +180,7 @@ void logSumExpForward(int64_t outer, int64_t n, int64_t inner, const float* x, f
     float* ys = y + o * inner + i0;
     float t[kInnerBlock];
     if (inner == 1) {
-      float m = -std::numeric_limits<float>::infinity();
-#pragma omp simd reduction(max : m)
-      for (int64_t k = 0; k < n; k++) m = xs[k] > m ? xs[k] : m;
-      m = finiteOrZero(m);
+      const float m = sliceMax(n, xs);
       double s = 0;
       for (int64_t k0 = 0; k0 < n; k0 += kInnerBlock) {
         const int64_t len = std::min(kInnerBlock, n - k0);
@@ -187,13 +194,8 @@ void logSumExpForward(int64_t outer, int64_t n, int64_t inner, const float* x, f
     const int64_t w = i1 - i0;
     float m[kInnerBlock];
     double s[kInnerBlock];
-    std::fill(m, m + w, -std::numeric_limits<float>::infinity());
+    blockMax(n, inner, w, xs, m);
     std::fill(s, s + w, 0.0);
-    for (int64_t k = 0; k < n; k++) {
-      const float* xr = xs + k * inner;
-      for (int64_t i = 0; i < w; i++) m[i] = xr[i] > m[i] ? xr[i] : m[i];
-    }
-    for (int64_t i = 0; i < w; i++) m[i] = finiteOrZero(m[i]);
     for (int64_t k = 0; k < n; k++) {
       const float* xr = xs + k * inner;
       for (int64_t i = 0; i < w; i++) t[i] = xr[i] - m[i];
