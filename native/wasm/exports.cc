@@ -107,6 +107,20 @@ void strideConv2dForwardPacked(const double* p, const float* x, const float* w, 
   conv2dForwardClamped(convFromSlots(p), x, w, packed, bias, y, lo, hi);
 }
 
+/**
+ * conv2dForwardFused: the forward with its epilogue (bias, residual sum, ReLU when relu != 0)
+ * applied as each output tile is written. packed may be null; bias and residual may be null.
+ */
+STRIDE_EXPORT(stride_conv2d_forward_fused)
+void strideConv2dForwardFused(const double* p, const float* x, const float* w, PackedConvWeights* packed,
+                              const float* bias, const float* residual, int relu, float* y) {
+  ConvEpilogue e;
+  e.bias = bias;
+  e.residual = residual;
+  e.relu = relu != 0;
+  conv2dForwardFused(convFromSlots(p), x, w, packed, e, y);
+}
+
 STRIDE_EXPORT(stride_conv2d_backward_data)
 void strideConv2dBackwardData(const double* p, const float* dy, const float* w, float* dx) {
   conv2dBackwardData(convFromSlots(p), dy, w, dx);

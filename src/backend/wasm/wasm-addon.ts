@@ -1,6 +1,5 @@
 import { ValueError } from '../../errors.js';
 import type { NativeAddon } from '../native/native-addon.js';
-import { applyConvEpilogue } from '../reference/conv.js';
 import type { StrideWasmExports, StrideWasmThreadExports } from './wasm-exports.js';
 
 type Typed = Float32Array | Float64Array | Int32Array;
@@ -116,6 +115,22 @@ export function createWasmAddon(
     return packed as WasmPacked;
   }
 
+  /**
+   * The module-resident copy of a prepared conv's weights, made by the first forward with them (the
+   * contract says w keeps these values for every later call with this handle); 0 when the module
+   * cannot allocate it.
+   */
+  function residentWeight(h: WasmPacked, w: Float32Array): number {
+    if (h.weight) return h.weight;
+    const weight = ex.stride_alloc(w.byteLength);
+    if (!weight) return 0;
+    new Uint8Array(ex.memory.buffer).set(new Uint8Array(w.buffer, w.byteOffset, w.byteLength), weight);
+    h.weight = weight;
+    registry.unregister(h);
+    registry.register(h, { ...h }, h);
+    return weight;
+  }
+
   return {
     gemm: (p, a, b, c) => call([read(p), read(a), read(b), write(c)], ex.stride_gemm),
     conv2dForward: (p, x, w, bias, y) =>
@@ -127,29 +142,29 @@ export function createWasmAddon(
     },
     conv2dForwardPacked(p, x, w, packed, bias, y, lo, hi) {
       const h = packedHandle(packed);
-      if (!h.weight) {
-        // First forward with these weights: keep a copy in the module (the contract says w keeps
-        // these values for every later call with this handle).
-        h.weight = ex.stride_alloc(w.byteLength);
-        if (!h.weight) {
-          call([read(p), read(x), read(w), read(bias), write(y)], ex.stride_conv2d_forward);
-          for (let i = 0; i < y.length; i++) y[i] = Math.min(Math.max(y[i]!, lo), hi);
-          return;
-        }
-        new Uint8Array(ex.memory.buffer).set(new Uint8Array(w.buffer, w.byteOffset, w.byteLength), h.weight);
-        registry.unregister(h);
-        registry.register(h, { ...h }, h);
+      const weight = residentWeight(h, w);
+      if (!weight) {
+        call([read(p), read(x), read(w), read(bias), write(y)], ex.stride_conv2d_forward);
+        for (let i = 0; i < y.length; i++) y[i] = Math.min(Math.max(y[i]!, lo), hi);
+        return;
       }
-      const weight = h.weight;
       return call([read(p), read(x), read(bias), write(y)], (pp, px, pb, py) =>
         ex.stride_conv2d_forward_packed(pp, px, weight, h.packed, pb, py, lo, hi),
       );
     },
     conv2dForwardFused(p, x, w, packed, bias, residual, relu, y) {
-      // The wasm module has no fused entry point: the forward, then the epilogue in JavaScript.
-      if (packed) this.conv2dForwardPacked(p, x, w, packed, bias, y, -Infinity, Infinity);
-      else this.conv2dForward(p, x, w, bias, y);
-      applyConvEpilogue(y, { residual, activation: relu ? 'relu' : null });
+      // conv + bias + residual (+ ReLU) in the kernel's tile epilogue, as the native addon does.
+      const h = packed ? packedHandle(packed) : null;
+      const weight = h ? residentWeight(h, w) : 0;
+      if (h && weight) {
+        return call([read(p), read(x), read(bias), read(residual), write(y)], (pp, px, pb, pr, py) =>
+          ex.stride_conv2d_forward_fused(pp, px, weight, h.packed, pb, pr, relu ? 1 : 0, py),
+        );
+      }
+      return call(
+        [read(p), read(x), read(w), read(bias), read(residual), write(y)],
+        (pp, px, pw, pb, pr, py) => ex.stride_conv2d_forward_fused(pp, px, pw, 0, pb, pr, relu ? 1 : 0, py),
+      );
     },
     conv2dBackwardData: (p, dy, w, dx) =>
       call([read(p), read(dy), read(w), write(dx)], ex.stride_conv2d_backward_data),

@@ -25,6 +25,17 @@ export interface StrideWasmExports {
     lo: number,
     hi: number,
   ): void;
+  /** relu: 1 applies ReLU after the bias and residual sum, 0 does not; packed, bias, residual may be 0. */
+  stride_conv2d_forward_fused(
+    p: number,
+    x: number,
+    w: number,
+    packed: number,
+    bias: number,
+    residual: number,
+    relu: number,
+    y: number,
+  ): void;
   stride_conv2d_backward_data(p: number, dy: number, w: number, dx: number): void;
   stride_conv2d_backward_filter(p: number, x: number, dy: number, dw: number): void;
   stride_set_conv_algorithm(algorithm: number): void;
