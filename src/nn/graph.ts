@@ -1,6 +1,13 @@
 import { ShapeError, ValueError } from '../errors.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { fusedInferenceActive, planGraph, runFusedStep } from './inference-fusion.js';
+import {
+  fusedInferenceActive,
+  planGraph,
+  planInputs,
+  runFusedStep,
+  samePlanInputs,
+  type FusedStep,
+} from './inference-fusion.js';
 import { Module } from './module.js';
 
 /**
@@ -43,6 +50,19 @@ interface Step {
   shape: readonly number[] | null;
 }
 
+/**
+ * What a forward works out from the wiring alone (kept until the graph changes): which steps the
+ * outputs need and the last step reading each value (to free it), and the fused inference plan
+ * with the {@link planInputs} it was made from (made again when those differ).
+ */
+interface Schedule {
+  readonly wiring: number;
+  readonly needed: ReadonlySet<number>;
+  readonly lastUse: ReadonlyMap<number, number>;
+  plan: (FusedStep | undefined)[] | null;
+  planInputs: unknown[];
+}
+
 /** Keras-like default names: Conv2d -> 'conv2d', 'conv2d_1', ...; BatchNorm2d -> 'batchnorm2d'. */
 function baseName(m: Module): string {
   return m.typeName.toLowerCase().replace(/[^a-z0-9_]/g, '_') || 'layer';
@@ -77,6 +97,11 @@ export class Graph extends Module {
   #outputs: number[] = [];
   /** Registered layers by name, in registration order. */
   readonly #layers = new Map<string, Module>();
+  /** Bumped by every change of the wiring (inputs, layers, outputs, replaced layers). */
+  #wiring = 0;
+  #schedule: Schedule | null = null;
+  /** Scratch for the current {@link planInputs}, swapped with the schedule's when they differ. */
+  #scratch: unknown[] = [];
 
   #checkNode(op: string, v: unknown): number {
     if (!(v instanceof GraphNode) || v.graph !== this) {
@@ -109,6 +134,7 @@ export class Graph extends Module {
     if (this.#steps.some((s) => s.name === n))
       throw new ValueError('Graph.input', `a node is already named '${n}'. Fix: pick another name`);
     const index = this.#steps.length;
+    this.#wiring++;
     this.#steps.push({ name: n, module: null, inputs: [], shape: shape ? [...shape] : null });
     this.#inputs.push(index);
     return new GraphNode(this, index, n);
@@ -154,6 +180,7 @@ export class Graph extends Module {
       this.#layers.set(name, module);
     }
     const index = this.#steps.length;
+    this.#wiring++;
     this.#steps.push({ name, module, inputs, shape: null });
     return new GraphNode(this, index, name);
   }
@@ -162,6 +189,7 @@ export class Graph extends Module {
   output(...nodes: GraphNode[]): this {
     if (nodes.length === 0) throw new ValueError('Graph.output', 'needs at least one node');
     this.#outputs = nodes.map((n) => this.#checkNode('Graph.output', n));
+    this.#wiring++;
     return this;
   }
 
@@ -191,6 +219,7 @@ export class Graph extends Module {
       );
     }
     step.module = module;
+    this.#wiring++;
     this.#layers.clear();
     for (const s of this.#steps) {
       if (s.module && ![...this.#layers.values()].includes(s.module)) this.#layers.set(s.name, s.module);
@@ -219,6 +248,7 @@ export class Graph extends Module {
     }
     this.#layers.set(name, module);
     for (const s of this.#steps) if (s.module === old) s.module = module;
+    this.#wiring++;
   }
 
   /** Run the graph on one tensor per input and return every output, in `output()` order. */
@@ -234,20 +264,6 @@ export class Graph extends Module {
         `the graph takes ${this.#inputs.length} input(s) (${this.inputNames.join(', ')}), got ${inputs.length}`,
       );
     }
-    // Which steps the outputs need, and when each value is read for the last time (to free it).
-    const needed = new Set<number>();
-    const stack = [...this.#outputs];
-    while (stack.length > 0) {
-      const i = stack.pop()!;
-      if (needed.has(i)) continue;
-      needed.add(i);
-      stack.push(...this.#steps[i]!.inputs);
-    }
-    const lastUse = new Map<number, number>();
-    for (const i of needed)
-      for (const j of this.#steps[i]!.inputs) lastUse.set(j, Math.max(lastUse.get(j) ?? -1, i));
-    for (const o of this.#outputs) lastUse.set(o, Infinity);
-
     const values = new Map<number, Tensor>();
     this.#inputs.forEach((stepIndex, k) => {
       const step = this.#steps[stepIndex]!;
@@ -266,7 +282,7 @@ export class Graph extends Module {
       }
       values.set(stepIndex, x);
     });
-    const plan = fusedInferenceActive() ? planGraph(this.#steps, this.#outputs) : null;
+    const { needed, lastUse, plan } = this.#scheduleFor(fusedInferenceActive());
     for (let i = 0; i < this.#steps.length; i++) {
       const step = this.#steps[i]!;
       if (!step.module || !needed.has(i)) continue;
@@ -276,6 +292,40 @@ export class Graph extends Module {
       for (const j of step.inputs) if (lastUse.get(j) === i) values.delete(j);
     }
     return this.#outputs.map((o) => values.get(o)!);
+  }
+
+  /**
+   * The schedule of the current wiring (worked out again only when it changed), with the fused
+   * plan when `fused` (planned again only when a layer, its mode, hooks, activation or batch norm
+   * statistics changed since the last plan).
+   */
+  #scheduleFor(fused: boolean): Schedule {
+    let sc = this.#schedule;
+    if (sc === null || sc.wiring !== this.#wiring) {
+      // Which steps the outputs need, and when each value is read for the last time (to free it).
+      const needed = new Set<number>();
+      const stack = [...this.#outputs];
+      while (stack.length > 0) {
+        const i = stack.pop()!;
+        if (needed.has(i)) continue;
+        needed.add(i);
+        stack.push(...this.#steps[i]!.inputs);
+      }
+      const lastUse = new Map<number, number>();
+      for (const i of needed)
+        for (const j of this.#steps[i]!.inputs) lastUse.set(j, Math.max(lastUse.get(j) ?? -1, i));
+      for (const o of this.#outputs) lastUse.set(o, Infinity);
+      sc = { wiring: this.#wiring, needed, lastUse, plan: null, planInputs: [] };
+      this.#schedule = sc;
+    }
+    if (!fused) return { ...sc, plan: null };
+    const current = planInputs(this.#steps, this.#scratch);
+    if (sc.plan === null || !samePlanInputs(current, sc.planInputs)) {
+      sc.plan = planGraph(this.#steps, this.#outputs);
+      this.#scratch = sc.planInputs;
+      sc.planInputs = current;
+    }
+    return sc;
   }
 
   /** Run the graph and return its output; a graph with several outputs needs {@link forwardAll}. */

@@ -217,6 +217,36 @@ export function planGraph(
 }
 
 /**
+ * Everything {@link planGraph} reads of the steps' layers besides the wiring, flattened into `out`
+ * (cleared first): per step its layer, training mode, whether it has hooks, its fused activation
+ * (Conv2d, Add) and a batch norm's running statistics (their presence and size decide folding).
+ * A plan made for the same wiring stays valid while this list is unchanged (element by element):
+ * weight values and versions do not enter the plan (Conv2d prepares and folds its weights again
+ * when their version changes).
+ */
+export function planInputs(steps: readonly PlannedStep[], out: unknown[]): unknown[] {
+  out.length = 0;
+  for (const s of steps) {
+    const m = s.module;
+    if (!m) {
+      out.push(null);
+      continue;
+    }
+    out.push(m, m.training, m.hasForwardHooks);
+    if (m instanceof Conv2d || m instanceof Add) out.push(m.activation);
+    if (m instanceof BatchNorm2d) out.push(m.getBuffer('running_mean'), m.getBuffer('running_var'));
+  }
+  return out;
+}
+
+/** Whether two {@link planInputs} lists are equal element by element. */
+export function samePlanInputs(a: readonly unknown[], b: readonly unknown[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/**
  * Run one planned graph step on its input values; `value(j)` is the value of an earlier step (the
  * residual of a 'convAdd' step).
  */

@@ -185,6 +185,61 @@ describe('fused inference by default (eval mode under noGrad)', () => {
     assertClose(out!, outPlain!, { msg: 'the activation output' });
   });
 
+  it("a graph's plan, kept between calls, follows changes of its layers, modes, hooks and wiring", () => {
+    const rng = new st.Rng(21);
+    const g = new st.Graph();
+    const i = g.input();
+    let h = g.add('conv1', new st.Conv2d(3, 6, 3, { padding: 1, rng }), i);
+    h = g.add('bn1', new st.BatchNorm2d(6), h);
+    const relu = g.add('relu1', new st.ReLU(), h);
+    h = g.add('conv2', new st.Conv2d(6, 6, 3, { padding: 1, rng }), relu);
+    h = g.add('bn2', new st.BatchNorm2d(6), h);
+    const sum = g.add('add', new st.Add(), h, relu);
+    g.output(g.add('relu2', new st.ReLU(), sum));
+    randomizeNorms(g, rng);
+    g.eval();
+    const x = st.randn([2, 3, 7, 7], { rng });
+    const bn1 = g.getSubmodule('bn1') as st.BatchNorm2d;
+    /** Batch norms run by a fused call (the layers one by one must give its values). */
+    const runs = (): number => {
+      const n = countBatchNormCalls(g, () => inference(g, x));
+      assertSameAsPlain(g, x, 'the fused call');
+      return n;
+    };
+    assert.equal(runs(), 0, 'first call: both batch norms folded');
+    assert.equal(runs(), 0, 'second call, the same plan');
+
+    bn1.training = true; // set directly, not through train()
+    assert.equal(
+      countBatchNormCalls(g, () => st.noGrad(() => g.forward(x))),
+      1,
+      'bn1 in training mode runs',
+    );
+    bn1.training = false;
+    assert.equal(runs(), 0, 'back in evaluation mode: folded again');
+
+    let seen: st.Tensor | null = null;
+    const hook = bn1.registerForwardHook((_m, inputs) => void (seen = inputs[0]!));
+    assert.equal(runs(), 1, 'a hook registered after the first call keeps bn1 unfused');
+    assertClose(seen!, plain(g.getSubmodule('conv1'), x), { msg: 'the hook saw the raw convolution output' });
+    hook.remove();
+    assert.equal(runs(), 0, 'hook removed: folded again');
+
+    (g.getSubmodule('conv1') as st.Conv2d).activation = 'relu6';
+    assertSameAsPlain(g, x, "after setting conv1's activation");
+    (g.getSubmodule('conv1') as st.Conv2d).activation = null;
+
+    bn1.registerBuffer('running_var', null);
+    bn1.registerBuffer('running_mean', null);
+    assert.equal(runs(), 1, 'bn1 without running statistics is not folded');
+
+    g.replaceNodeModule('bn2', new st.Identity());
+    assertSameAsPlain(g, x, 'after replacing bn2 by Identity');
+    g.output(relu);
+    assert.deepEqual(st.noGrad(() => g.forward(x)).shape, [2, 6, 7, 7]);
+    assertSameAsPlain(g, x, 'after declaring another output');
+  });
+
   it('merges a ZeroPad2d read only by an unpadded convolution into its padding (Keras stride-2 blocks)', () => {
     const g = new st.Graph();
     const i = g.input();
