@@ -152,6 +152,116 @@ function reshapeShape(
   return out;
 }
 
+/** Round half to even (NumPy's `round`, which the ONNX reference uses for Resize's kept aspect ratio). */
+function roundHalfEven(v: number): number {
+  const r = Math.round(v);
+  return Math.abs(v % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
+
+/**
+ * ConvTranspose's output on [N, C, spatial...] with weights [C, M/group, k...]: `output_shape`
+ * when given (its spatial sizes; pads are then derived), else per axis
+ * stride·(in−1) + output_padding + (k−1)·dilation + 1 − pad_begin − pad_end, and in·stride under
+ * auto_pad SAME_UPPER / SAME_LOWER (ONNX's rules since opset 1).
+ */
+function convTransposeShape(
+  x: readonly Dim[],
+  w: readonly Dim[],
+  a: OnnxAttrs,
+  sym: SymbolSource,
+): Dim[] | null {
+  const sp = x.length - 2;
+  if (sp < 1 || w.length !== x.length) return null;
+  const group = a.int('group', 1);
+  const outC = arith([w[1]!], (m) => m * group, sym);
+  const kernel = a.ints(
+    'kernel_shape',
+    w.slice(2).map((d) => (typeof d === 'number' ? d : Number.NaN)),
+  );
+  const strides = a.ints('strides', new Array<number>(sp).fill(1));
+  const dil = a.ints('dilations', new Array<number>(sp).fill(1));
+  const outPad = a.ints('output_padding', new Array<number>(sp).fill(0));
+  const pads = a.ints('pads', new Array<number>(2 * sp).fill(0));
+  const autoPad = a.string('auto_pad', 'NOTSET');
+  if ([kernel, strides, dil, outPad].some((v) => v.length !== sp) || pads.length !== 2 * sp) return null;
+  if (kernel.some((k) => !Number.isInteger(k))) return null;
+  if (a.has('output_shape')) {
+    const shape = a.ints('output_shape');
+    // The spatial sizes; some exporters write the whole shape [N, C, spatial...].
+    const spatial = shape.length === sp + 2 ? shape.slice(2) : shape;
+    return spatial.length === sp ? [x[0]!, outC, ...spatial] : null;
+  }
+  const spatial = kernel.map((k, i): Dim => {
+    const s = strides[i]!;
+    if (autoPad === 'SAME_UPPER' || autoPad === 'SAME_LOWER') return arith([x[2 + i]!], (v) => v * s, sym);
+    const [begin, end] = autoPad === 'VALID' ? [0, 0] : [pads[i]!, pads[i + sp]!];
+    return arith([x[2 + i]!], (v) => s * (v - 1) + outPad[i]! + (k - 1) * dil[i]! + 1 - begin - end, sym);
+  });
+  return [x[0]!, outC, ...spatial];
+}
+
+/**
+ * Resize's output (Resize-10: inputs X, scales; Resize-11 on: X, roi, scales, sizes, an empty or
+ * omitted one meaning not given). With `sizes`: those sizes (on `axes`, opset 18, the others
+ * kept), or under keep_aspect_ratio_policy not_larger / not_smaller the input scaled by the
+ * smallest / largest of the ratios sizes/input, rounded. With `scales`: floor(input · scale) in
+ * float32 (times roi_end − roi_start under tf_crop_and_resize). A scale of 1 keeps a symbolic size.
+ */
+function resizeShape(
+  x: readonly Dim[],
+  ins: readonly (ShapeOperand | null)[],
+  a: OnnxAttrs,
+  opset: number,
+  sym: SymbolSource,
+): Dim[] | null {
+  const given = (i: number): Tensor | null => {
+    const v = ins[i]?.value;
+    return v && v.size > 0 ? v : null;
+  };
+  if (opset >= 11 && ins[3] && !given(3) && ins[3].value === null) return null; // sizes computed at run time
+  const rank = x.length;
+  const axes = (opset >= 18 && a.has('axes') ? a.ints('axes') : x.map((_, i) => i)).map((v) =>
+    normAxis(v, rank),
+  );
+  if (axes.some((v) => v === null) || new Set(axes).size !== axes.length) return null;
+  const on = axes as number[];
+  const sizes = opset >= 11 ? given(3) : null;
+  if (sizes) {
+    const target = intsOf(sizes);
+    if (target.length !== on.length) return null;
+    const out = [...x];
+    const policy = opset >= 18 ? a.string('keep_aspect_ratio_policy', 'stretch') : 'stretch';
+    if (policy === 'stretch') {
+      on.forEach((axis, i) => (out[axis] = target[i]!));
+      return out;
+    }
+    const dims = on.map((axis) => x[axis]!);
+    if (!dims.every((d): d is number => typeof d === 'number')) return null;
+    const ratios = dims.map((d, i) => target[i]! / d);
+    const scale =
+      policy === 'not_larger' ? Math.min(...ratios) : policy === 'not_smaller' ? Math.max(...ratios) : NaN;
+    if (Number.isNaN(scale)) return null;
+    on.forEach((axis, i) => (out[axis] = roundHalfEven(scale * dims[i]!)));
+    return out;
+  }
+  const scalesAt = opset >= 11 ? 2 : 1;
+  const scales = given(scalesAt);
+  if (!scales) return null;
+  if (scales.size !== on.length) return null;
+  const roi = opset >= 11 ? given(1) : null;
+  const crop = a.string('coordinate_transformation_mode', 'half_pixel') === 'tf_crop_and_resize';
+  const out = [...x];
+  for (const [i, axis] of on.entries()) {
+    let scale = scales.data[i]!;
+    if (crop && roi) {
+      if (roi.size !== 2 * on.length) return null;
+      scale = Math.fround(scale * Math.fround(roi.data[i + on.length]! - roi.data[i]!));
+    }
+    out[axis] = scale === 1 ? x[axis]! : arith([x[axis]!], (v) => Math.floor(Math.fround(v * scale)), sym);
+  }
+  return out;
+}
+
 /**
  * The shapes of a node's outputs from the shapes (and constant values) of its inputs, for the
  * operators whose output shape follows from those alone; null where it does not (or for
@@ -320,6 +430,39 @@ export function inferOutputShapes(
       }
       case 'Shape':
         return one([x.length]);
+      case 'ConvTranspose': {
+        const w = ins[1]?.shape;
+        return one(w ? convTransposeShape(x, w, a, sym) : null);
+      }
+      case 'Resize':
+        return one(resizeShape(x, ins, a, opset, sym));
+      case 'ConstantOfShape': {
+        // The input holds the output's shape: its values when constant, else only the rank.
+        const target = constOf(0);
+        if (target) return one(target);
+        const n = x[0];
+        return one(
+          x.length === 1 && typeof n === 'number' ? Array.from({ length: n }, () => sym.fresh()) : null,
+        );
+      }
+      case 'Expand': {
+        // Broadcasting of the input with the target shape (whose 1s keep the input's sizes).
+        const target = constOf(1);
+        if (target) return one(broadcast([x, target], sym));
+        const t = ins[1]?.shape;
+        const n = t?.[0];
+        if (!t || t.length !== 1 || typeof n !== 'number') return one(null);
+        return one(broadcast([x, Array.from({ length: n }, () => sym.fresh())], sym));
+      }
+      case 'Tile': {
+        if (opset < 6) return one(null);
+        const repeats = constOf(1);
+        if (repeats) {
+          if (repeats.length !== x.length) return one(null);
+          return one(x.map((d, i) => (repeats[i] === 1 ? d : arith([d], (v) => v * repeats[i]!, sym))));
+        }
+        return one(x.map(() => sym.fresh()));
+      }
       default:
         return one(null);
     }
