@@ -17,8 +17,18 @@ const WORKER_BACKENDS = ['native', 'reference'];
 interface Pending {
   resolve(t: Tensor): void;
   reject(e: Error): void;
-  /** Where forwardAsync was called, appended to errors from the worker. */
-  stackTail: string;
+}
+
+/** Errors the worker raised (revived on this thread), whose stack lacks the caller's frames. */
+const fromWorker = new WeakSet<Error>();
+
+/**
+ * Whether `err` was raised in the worker thread: its stack is the worker's, and the caller's
+ * frames are added where forwardAsync's promise is awaited (capturing them at every call cost
+ * more than a small model's whole round trip).
+ */
+export function raisedInWorker(err: unknown): err is Error {
+  return err instanceof Error && fromWorker.has(err);
 }
 
 type FloatArray = Float32Array | Float64Array;
@@ -156,8 +166,12 @@ export class ForwardWorkerClient {
     }
   }
 
-  /** Run `model.forward(x)` in the worker; see `Module.forwardAsync`. */
-  forward(x: Tensor): Promise<Tensor> {
+  /**
+   * Run `model.forward(x)` in the worker; see `Module.forwardAsync`. With `transfer`, x's storage
+   * moves to the worker instead of being copied, when x owns the whole buffer and shares it with no
+   * parameter or buffer of the model (else it is copied as without).
+   */
+  forward(x: Tensor, transfer = false): Promise<Tensor> {
     if (this.#dead) return Promise.reject(this.#dead);
     const name = backend();
     if (!WORKER_BACKENDS.includes(name)) {
@@ -172,7 +186,7 @@ export class ForwardWorkerClient {
     const id = this.#nextId++;
     const updates = this.#initial ?? this.#changes();
     this.#initial = null;
-    const input = x.data.slice();
+    const input = transfer && this.#owns(x.data) ? x.data : x.data.slice();
     const msg: ForwardMessage = {
       kind: 'forward',
       id,
@@ -181,13 +195,21 @@ export class ForwardWorkerClient {
       modes: moduleTree(this.#model).map((m) => m.training),
       backend: name,
     };
-    const stackTail = (new Error().stack ?? '').split('\n').slice(2).join('\n');
-    const result = new Promise<Tensor>((resolve, reject) =>
-      this.#pending.set(id, { resolve, reject, stackTail }),
-    );
+    const result = new Promise<Tensor>((resolve, reject) => this.#pending.set(id, { resolve, reject }));
     if (this.#pending.size === 1) this.#worker.ref();
     this.#post(msg, [input.buffer as ArrayBuffer, ...updates.map((u) => u.data.buffer as ArrayBuffer)]);
     return result;
+  }
+
+  /**
+   * Whether `data` can be moved to the worker: a plain (not shared) buffer that it spans whole and
+   * that holds no parameter or buffer of the model (moving it would empty them).
+   */
+  #owns(data: FloatArray): boolean {
+    const buffer = data.buffer;
+    if (!(buffer instanceof ArrayBuffer) || data.byteOffset !== 0 || data.byteLength !== buffer.byteLength)
+      return false;
+    return !this.#storage.some((s) => s.buffer === buffer);
   }
 
   /** The tensors changed since their values were last sent, with copies of the new values. */
@@ -236,7 +258,10 @@ export class ForwardWorkerClient {
       }
       case 'error': {
         const p = this.#settle(msg.id);
-        p?.reject(reviveError(msg.error, p.stackTail));
+        const err = reviveError(msg.error, '');
+        err.stack = err.stack?.trimEnd();
+        fromWorker.add(err);
+        p?.reject(err);
         return;
       }
     }

@@ -6,7 +6,7 @@
 import { ValueError } from '../errors.js';
 import { Module } from '../nn/module.js';
 import { Tensor } from '../tensor/tensor.js';
-import { ForwardWorkerClient } from './forward-worker-client-node.js';
+import { ForwardWorkerClient, raisedInWorker } from './forward-worker-client-node.js';
 
 declare module '../nn/module.js' {
   interface Module {
@@ -27,10 +27,14 @@ declare module '../nn/module.js' {
      * back to the model when the promise resolves. Dropout draws from the worker's own generator.
      *
      * Errors in the forward pass (a wrong input shape, ...) reject the promise with the same error
-     * class and message as `forward` throws. The input is copied; `x` stays usable. The worker
+     * class and message as `forward` throws; their stack is the worker's, followed by the frames
+     * awaiting the call. The input is copied and `x` stays usable, unless `{ transfer: true }`:
+     * then x's storage moves to the worker without a copy and `x` must not be used afterwards (its
+     * data is left empty, as for a transferred ArrayBuffer); a tensor that is a view into a larger
+     * buffer, or shares its storage with the model's weights, is copied all the same. The worker
      * does not keep the process alive when idle; {@link closeWorker} stops it.
      */
-    forwardAsync(x: Tensor): Promise<Tensor>;
+    forwardAsync(x: Tensor, options?: ForwardAsyncOptions): Promise<Tensor>;
     /**
      * Stop the worker thread that {@link forwardAsync} started for this model (if any) and free
      * its copy of the model; calls still queued reject with a StrideError. A later forwardAsync
@@ -40,9 +44,22 @@ declare module '../nn/module.js' {
   }
 }
 
+/** Options of `Module.forwardAsync`. */
+export interface ForwardAsyncOptions {
+  /**
+   * Move x's storage to the worker thread instead of copying it (default false); `x` is unusable
+   * afterwards. For inputs made only for this call, such as a freshly stacked batch.
+   */
+  transfer?: boolean;
+}
+
 const clients = new WeakMap<Module, ForwardWorkerClient>();
 
-Module.prototype.forwardAsync = async function (this: Module, x: Tensor): Promise<Tensor> {
+Module.prototype.forwardAsync = async function (
+  this: Module,
+  x: Tensor,
+  options: ForwardAsyncOptions = {},
+): Promise<Tensor> {
   if (!(x instanceof Tensor)) {
     throw new ValueError(
       'forwardAsync',
@@ -59,7 +76,14 @@ Module.prototype.forwardAsync = async function (this: Module, x: Tensor): Promis
     client = ForwardWorkerClient.create(this);
     clients.set(this, client);
   }
-  return client.forward(x);
+  try {
+    return await client.forward(x, options.transfer === true);
+  } catch (err) {
+    // Resumed here, this thread's stack holds the frames awaiting the call: add them to the worker's.
+    if (raisedInWorker(err))
+      err.stack = `${err.stack ?? String(err)}\n${(new Error().stack ?? '').split('\n').slice(1).join('\n')}`;
+    throw err;
+  }
 };
 
 Module.prototype.closeWorker = async function (this: Module): Promise<void> {

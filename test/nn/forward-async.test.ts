@@ -166,6 +166,29 @@ describe('Module.forwardAsync', () => {
     assert.equal(outs[0]!.requiresGrad, false);
   });
 
+  it('with { transfer: true } moves a tensor it owns to the worker, and copies views and weights', async () => {
+    const net = track(smallNet().eval());
+    const x = st.randn([2, 3, 8, 8]);
+    const want = infer(net, x.clone());
+    assertSame(await net.forwardAsync(x, { transfer: true }), want, 'a transferred input');
+    assert.equal(x.data.byteLength, 0, "x's storage moved to the worker");
+
+    // A view into a larger buffer is copied: the rest of the buffer stays with its owner.
+    const big = st.randn([3, 3, 8, 8]);
+    const view = new st.Tensor(big.data.subarray(0, 2 * 3 * 64), [2, 3, 8, 8]);
+    assertSame(await net.forwardAsync(view, { transfer: true }), infer(net, view), 'a view');
+    assert.equal(big.data.length, 3 * 3 * 64, 'the view and its buffer stay usable');
+
+    // An input sharing its storage with a weight is copied: the model keeps its weights.
+    const lin = track(new st.Sequential(new st.Linear(4, 4)).eval());
+    const w = lin.parameters()[0]!;
+    const alias = new st.Tensor(w.data, [4, 4]);
+    const viaWeights = infer(lin, alias);
+    assertSame(await lin.forwardAsync(alias, { transfer: true }), viaWeights, 'input aliasing a weight');
+    assert.equal(w.data.length, 16, 'the weight kept its storage');
+    assertSame(await lin.forwardAsync(alias), viaWeights, 'and the worker still has it');
+  });
+
   it('follows train and eval mode: batch statistics and running-stat updates in training mode', async () => {
     const net = track(smallNet().train());
     const ref = twin(net);
@@ -196,6 +219,15 @@ describe('Module.forwardAsync', () => {
       assert.ok(e instanceof st.ShapeError, `got ${e.constructor.name}`);
       assert.equal(e.message, syncError!.message);
       assert.equal((e as st.ShapeError).op, (syncError as st.ShapeError).op);
+      return true;
+    });
+    // The stack: the worker's, then the frames awaiting the call (captured only when it fails).
+    async function awaitingCaller(): Promise<void> {
+      await net.forwardAsync(bad);
+    }
+    await assert.rejects(awaitingCaller(), (e: Error) => {
+      assert.match(e.stack ?? '', /forward-worker-node/, "the worker's frames");
+      assert.match(e.stack ?? '', /awaitingCaller/, "the caller's frames");
       return true;
     });
     // The worker survives a failed call.
