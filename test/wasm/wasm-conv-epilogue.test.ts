@@ -65,7 +65,8 @@ describe('wasm conv2d epilogue: bias + residual + ReLU / ReLU6 in the kernel', (
   after(() => threaded.setNumThreads(2));
 
   it('runs the module’s fused entry point (no JavaScript pass after the conv)', async () => {
-    const { instance } = await WebAssembly.instantiate(readFileSync(fileURLToPath(DEFAULT_WASM_URL)), {});
+    const module = await WebAssembly.compile(readFileSync(fileURLToPath(DEFAULT_WASM_URL)));
+    const instance = await WebAssembly.instantiate(module, {});
     const ex = instance.exports as unknown as StrideWasmExports;
     ex._initialize();
     let fused = 0;
