@@ -18,6 +18,11 @@ export interface BatchShape<In, Out> {
   samples(x: In): number;
   /** One batch of the queued requests `xs`, in order. */
   join(xs: readonly In[]): In;
+  /**
+   * Whether `join` of two or more requests returns a new value that nothing else holds, which
+   * `run` may then consume (move a tensor's storage to a worker thread instead of copying it).
+   */
+  readonly joinsIntoNew?: boolean;
   /** Samples `[from, to)` of a batch's answer. */
   split(out: Out, from: number, to: number): Out;
 }
@@ -32,8 +37,12 @@ export interface BatcherOptions<In = Tensor, Out = Tensor> {
   queueLimit: number;
   /** A request not answered within this many ms gets 504 (0: no limit). */
   timeoutMs: number;
-  /** Run the model on a batch (off the event loop, e.g. `model.forwardAsync`). */
-  run(x: In): Promise<Out>;
+  /**
+   * Run the model on a batch (off the event loop, e.g. `model.forwardAsync`). `owned` is true when
+   * `x` was made by joining requests for this call alone (see {@link BatchShape.joinsIntoNew}), so
+   * run may consume it (`forwardAsync(x, { transfer: true })`).
+   */
+  run(x: In, owned: boolean): Promise<Out>;
   /** Called after each batch with its sample count and duration in seconds. */
   onBatch?(samples: number, seconds: number): void;
   /** Called whenever the number of waiting requests changes. */
@@ -72,6 +81,7 @@ function concatRows(tensors: readonly Tensor[]): Tensor {
 export const TENSOR_ROWS: BatchShape<Tensor, Tensor> = {
   samples: (x) => x.shape[0]!,
   join: concatRows,
+  joinsIntoNew: true,
   split: rows,
 };
 
@@ -233,7 +243,8 @@ export class DynamicBatcher<In = Tensor, Out = Tensor> {
   async #runBatch(batch: Item<In, Out>[], n: number): Promise<void> {
     const t0 = performance.now();
     try {
-      const out = await this.#o.run(this.#shape.join(batch.map((it) => it.x)));
+      const owned = batch.length > 1 && this.#shape.joinsIntoNew === true;
+      const out = await this.#o.run(this.#shape.join(batch.map((it) => it.x)), owned);
       this.#o.onBatch?.(n, (performance.now() - t0) / 1000);
       let at = 0;
       for (const it of batch) {

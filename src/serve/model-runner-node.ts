@@ -7,9 +7,19 @@ import '../worker/module-async-node.js';
 import type { ServedModel } from './served-model.js';
 import { WorkerSupervisor } from './worker-supervisor.js';
 
+/** One forward pass for the worker supervisor: the input and whether the worker may take its storage. */
+interface RunJob {
+  x: Tensor;
+  owned: boolean;
+}
+
 /** How a server runs a served model on a batch, and whether it can right now. */
 export interface ModelRunner {
-  run(x: Tensor): Promise<Tensor>;
+  /**
+   * The forward pass on `x`. `owned`: x was made for this call alone (a batch the batcher stacked),
+   * so a worker thread may take its storage instead of a copy (x is empty afterwards).
+   */
+  run(x: Tensor, owned?: boolean): Promise<Tensor>;
   /** False while its worker thread is being restarted after a crash (always true on the main thread). */
   readonly ready: boolean;
   /** Where the forward passes run. */
@@ -60,13 +70,16 @@ export async function startModelRunner(model: ServedModel, o: ModelRunnerOptions
     close: () => Promise.resolve(),
   };
   if (!o.workerThreads || macsPerSample(model) < o.mainThreadMacs) return inThread;
-  let supervisor: WorkerSupervisor<Tensor, Tensor>;
+  let supervisor: WorkerSupervisor<RunJob, Tensor>;
   try {
-    supervisor = await WorkerSupervisor.start<Tensor, Tensor>({
+    supervisor = await WorkerSupervisor.start<RunJob, Tensor>({
       name: model.name,
       async start() {
         await model.module.forwardAsync(zeros([1, ...model.inputShape]));
-        return { run: (x) => model.module.forwardAsync(x), close: () => model.module.closeWorker() };
+        return {
+          run: ({ x, owned }) => model.module.forwardAsync(x, { transfer: owned }),
+          close: () => model.module.closeWorker(),
+        };
       },
       restartDelayMs: o.restartDelayMs,
       maxRestartDelayMs: 30_000,
@@ -80,7 +93,7 @@ export async function startModelRunner(model: ServedModel, o: ModelRunnerOptions
     return inThread;
   }
   return {
-    run: (x) => supervisor.run(x),
+    run: (x, owned = false) => supervisor.run({ x, owned }),
     get ready() {
       return supervisor.ready;
     },

@@ -348,7 +348,7 @@ export async function serve(options: ServeOptions): Promise<InferenceServer> {
       batcher: new DynamicBatcher<Tensor, Tensor>({
         ...queued(model.name),
         maxBatch: o.maxBatch,
-        run: (x) => runner.run(x),
+        run: (x, owned) => runner.run(x, owned),
       }),
     };
   });

@@ -115,17 +115,19 @@ describe('DynamicBatcher with a model on the main thread', () => {
   /** A batcher whose run answers at once (as a main-thread forward pass does): row i -> 10 * its value. */
   function immediate(maxBatch: number) {
     const batches: number[] = [];
+    const owned: boolean[] = [];
     const b = new DynamicBatcher({
       maxBatch,
       delayMs: 0,
       queueLimit: 16,
       timeoutMs: 0,
-      run: (x) => {
+      run: (x, own) => {
         batches.push(x.shape[0]!);
+        owned.push(own);
         return Promise.resolve(st.mul(x, 10));
       },
     });
-    return { b, batches };
+    return { b, batches, owned };
   }
   const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
 
@@ -148,11 +150,18 @@ describe('DynamicBatcher with a model on the main thread', () => {
     );
   });
   it('runs a batch as soon as it is full, and the rest in the next one', async () => {
-    const { b, batches } = immediate(2);
-    const outs = [b.submit(st.full([1, 2], 1)), b.submit(st.full([1, 2], 2)), b.submit(st.full([1, 2], 3))];
+    const { b, batches, owned } = immediate(2);
+    const inputs = [1, 2, 3].map((v) => st.full([1, 2], v));
+    const outs = inputs.map((x) => b.submit(x));
     assert.deepEqual(batches, [2], 'two samples fill the batch: it starts without waiting');
     await Promise.all(outs);
     assert.deepEqual(batches, [2, 1]);
+    // A stacked batch is the run's own (a worker may take its storage); a lone request is the caller's.
+    assert.deepEqual(owned, [true, false]);
+    assert.deepEqual(
+      inputs.map((x) => x.toArray()),
+      [[[1, 1]], [[2, 2]], [[3, 3]]],
+    );
   });
   it('with batching off (maxBatch 1), runs each request at once', async () => {
     const { b, batches } = immediate(1);
@@ -164,32 +173,40 @@ describe('DynamicBatcher with a model on the main thread', () => {
   });
 });
 
-describe('stride serve: batching a main-thread model', () => {
-  it('answers concurrent requests as one batch, each exactly as when run alone', async () => {
-    st.manualSeed(0);
-    const server = await st.serve({ models: ['lenet5'], port: 0, maxBatch: 8 });
-    try {
-      const inputs = [0, 1, 2, 3].map((k) =>
-        Array.from({ length: 1024 }, (_, i) => ((i * (k + 3)) % 11) / 11),
-      );
-      const infer = (data: number[]) =>
-        server.app.inject({
-          method: 'POST',
-          url: '/v2/models/lenet5/infer',
-          payload: body(data, [1, 1, 32, 32]),
-        });
-      // One at a time (each its own batch of one), then all four at once.
-      const alone = [];
-      for (const x of inputs) alone.push((await infer(x)).json().outputs[0].data);
-      const together = (await Promise.all(inputs.map(infer))).map((r) => r.json().outputs[0].data);
-      assert.deepEqual(together, alone);
-      const text = (await server.app.inject({ url: '/metrics' })).body;
-      const count = Number(/stride_batch_size_count\{model="lenet5"\} (\d+)/.exec(text)![1]);
-      const sum = Number(/stride_batch_size_sum\{model="lenet5"\} (\d+)/.exec(text)![1]);
-      assert.equal(sum, 8);
-      assert.ok(count < 8, `the 4 concurrent requests ran in fewer than 4 batches (${count - 4})`);
-    } finally {
-      await server.close();
-    }
-  });
+describe('stride serve: batching a model', () => {
+  for (const where of ['main thread', 'worker thread'] as const)
+    it(`on the ${where}: answers concurrent requests as one batch, each exactly as when run alone`, async () => {
+      // In the worker thread the stacked batch's storage moves to the worker (forwardAsync's transfer).
+      const workerOpts = where === 'worker thread' ? { mainThreadMacs: 0, workerThreads: true } : {};
+      await batchedEqualsAlone(workerOpts);
+    });
 });
+
+async function batchedEqualsAlone(extra: {
+  mainThreadMacs?: number;
+  workerThreads?: boolean;
+}): Promise<void> {
+  st.manualSeed(0);
+  const server = await st.serve({ models: ['lenet5'], port: 0, maxBatch: 8, ...extra });
+  try {
+    const inputs = [0, 1, 2, 3].map((k) => Array.from({ length: 1024 }, (_, i) => ((i * (k + 3)) % 11) / 11));
+    const infer = (data: number[]) =>
+      server.app.inject({
+        method: 'POST',
+        url: '/v2/models/lenet5/infer',
+        payload: body(data, [1, 1, 32, 32]),
+      });
+    // One at a time (each its own batch of one), then all four at once.
+    const alone = [];
+    for (const x of inputs) alone.push((await infer(x)).json().outputs[0].data);
+    const together = (await Promise.all(inputs.map(infer))).map((r) => r.json().outputs[0].data);
+    assert.deepEqual(together, alone);
+    const text = (await server.app.inject({ url: '/metrics' })).body;
+    const count = Number(/stride_batch_size_count\{model="lenet5"\} (\d+)/.exec(text)![1]);
+    const sum = Number(/stride_batch_size_sum\{model="lenet5"\} (\d+)/.exec(text)![1]);
+    assert.equal(sum, 8);
+    assert.ok(count < 8, `the 4 concurrent requests ran in fewer than 4 batches (${count - 4})`);
+  } finally {
+    await server.close();
+  }
+}
