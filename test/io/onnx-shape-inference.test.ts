@@ -4,7 +4,9 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import * as st from '../../src/index.js';
 import { OnnxAttrs } from '../../src/io/onnx/onnx-attributes.js';
+import { OnnxBuilder } from '../../src/io/onnx/onnx-builder.js';
 import { OnnxAttributeType, type OnnxAttribute } from '../../src/io/onnx/onnx-proto.js';
+import { assertClose } from '../helpers/assert-close.js';
 import {
   inferOutputShapes,
   SymbolSource,
@@ -207,6 +209,49 @@ describe('ONNX import shape inference', () => {
     const [, , h, wd] = infer('ConvTranspose', [shapeOnly(['N', 4, 'H', 6]), w], { kernel_shape: [3, 3] })!;
     assert.ok(typeof h === 'string');
     assert.equal(wd, 8);
+  });
+
+  it('lets the Shape chain after a Resize fold at import (a flatten written as Shape/Gather/Concat/Reshape)', () => {
+    const b = new OnnxBuilder();
+    b.reserve('x');
+    const up = b.op('Resize', ['x', b.floats([], [0], 'roi'), b.floats([1, 1, 2, 2], [4], 'scales')], {
+      mode: 'nearest',
+    });
+    const batch = b.op('Unsqueeze', [
+      b.op('Gather', [b.op('Shape', [up]), b.ints([0], 'i', [])]),
+      b.ints([0], 'axes'),
+    ]);
+    const y = b.op('Reshape', [up, b.op('Concat', [batch, b.ints([-1], 'rest')], { axis: 0 })]);
+    const g = st.importOnnx({
+      irVersion: 8,
+      opsetImports: [{ domain: '', version: 13 }],
+      producerName: 'test',
+      producerVersion: '',
+      domain: '',
+      modelVersion: 0,
+      docString: '',
+      metadata: {},
+      graph: {
+        name: 'g',
+        nodes: b.nodes,
+        initializers: b.initializers,
+        inputs: [{ name: 'x', elemType: 1, shape: ['batch', 2, 3, 4] }],
+        outputs: [{ name: y, elemType: 1, shape: null }],
+        valueInfo: [],
+      },
+    });
+    const types = g.modules().map((m) => m.typeName);
+    for (const op of ['Shape', 'Gather', 'Unsqueeze', 'Concat'])
+      assert.ok(!types.includes(`OnnxOp[${op}]`), `${op} ran at import (layers: ${types.join(', ')})`);
+    // Nearest, half_pixel, round_prefer_floor at scale 2: output row i reads input row floor(i / 2).
+    for (const n of [1, 3]) {
+      const x = st.randn([n, 2, 3, 4]);
+      const want = new Float32Array(n * 2 * 6 * 8);
+      for (let p = 0; p < n * 2; p++)
+        for (let i = 0; i < 6; i++)
+          for (let j = 0; j < 8; j++) want[p * 48 + i * 8 + j] = x.data[p * 12 + (i >> 1) * 4 + (j >> 1)]!;
+      assertClose(g.forward(x), st.tensor(Array.from(want), [n, 96]), { msg: `batch ${n}` });
+    }
   });
 
   it('ConstantOfShape, Expand and Tile: constant and run-time shape inputs', () => {
