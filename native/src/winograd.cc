@@ -263,36 +263,66 @@ void weightLanes(const ConvGeometry& g, int nr, const float* w, int64_t o0, int6
   }
 }
 
-// One (tile chunk, output-channel group) task.
-void runTask(const ConvGeometry& g, const Plan& p, const MicroKernel& mk, const float* xt, const float* w,
-             const ConvEpilogue& e, float* y, int64_t chunkIndex, int64_t group) {
-  const float* bias = e.bias;
-  const int64_t t0 = chunkIndex * p.chunk, tb = std::min(p.chunk, p.tiles - t0);
-  const int64_t q0 = group * p.panelsPerGroup, q1 = std::min(p.oPanels, q0 + p.panelsPerGroup);
-  const int64_t og = (q1 - q0) * p.nr;
-  const int64_t cin = g.inChannels, cp = p.cp;
-  const int64_t perImage = p.tilesH * p.tilesW;
-
-  const int64_t vPoint = pointStride(p.chunk * cp), aPoint = pointStride(p.chunk * cin);
-  const int64_t mPoint = pointStride(p.chunk * og);
-  float* v = scratch(Slot::Cols, static_cast<size_t>(kPoints * vPoint));
-  float* m = scratch(Slot::PackB, static_cast<size_t>(kPoints * mPoint));
-  float* ap = scratch(Slot::PackA, static_cast<size_t>(kPoints * aPoint));
-
-  // Input transform of the chunk's tiles, then every point's V packed as micro-kernel row panels.
-  for (int64_t tl = 0; tl < tb; tl++) {
-    const int64_t t = t0 + tl, n = t / perImage, r = t % perImage;
+// Input transform of tiles [t0 + r0, t0 + r0 + rows) of a chunk whose first tile is t0, each point's
+// V packed as the micro-kernel row panel that starts at row r0: writes ap[pt * aPoint + r0 * cin ..].
+// v is scratch for the transformed tiles (36 points of vPoint >= rows * cp floats).
+void packTiles(const ConvGeometry& g, const Plan& p, const float* xt, int64_t t0, int64_t r0, int rows, float* v,
+               int64_t vPoint, float* ap, int64_t aPoint) {
+  const int64_t perImage = p.tilesH * p.tilesW, cp = p.cp, cin = g.inChannels;
+  for (int64_t tl = 0; tl < rows; tl++) {
+    const int64_t t = t0 + r0 + tl, n = t / perImage, r = t % perImage;
     const int64_t ty = r / p.tilesW, tx = r % p.tilesW;
     const float* src = xt + ((n * p.hp + 4 * ty) * p.wp + 4 * tx) * cp;
     inputTile(src, p.wp * cp, cp, cp, v + tl * cp, vPoint);
   }
-  const RowPanels panels(tb, p.mr);
   for (int64_t pt = 0; pt < kPoints; pt++)
-    for (int64_t i = 0; i < panels.count; i++) {
-      const int64_t r0 = panels.start(i);
-      const int rows = panels.rows(i);
-      packTransposed(ap + pt * aPoint + r0 * cin, rows, v + pt * vPoint + r0 * cp, cp, rows, cin);
-    }
+    packTransposed(ap + pt * aPoint + r0 * cin, rows, v + pt * vPoint, cp, rows, cin);
+}
+
+// Floats of one chunk's packed V (all 36 points).
+int64_t chunkFloats(const ConvGeometry& g, const Plan& p) { return kPoints * pointStride(p.chunk * g.inChannels); }
+
+// The packed V of every chunk, transformed once by all threads (row panel by row panel), for plans
+// that split output channels across tasks: each (chunk, group) task then reads its chunk's panels
+// instead of transforming the same tiles again.
+void packAllTiles(const ConvGeometry& g, const Plan& p, const float* xt, float* apAll) {
+  const RowPanels full(p.chunk, p.mr);
+  const int64_t aPoint = pointStride(p.chunk * g.inChannels);
+  ThreadPool::instance().parallelFor(p.chunks * full.count, p.threads, [&](int64_t task) {
+    const int64_t c = task / full.count, i = task % full.count;
+    const int64_t t0 = c * p.chunk, tb = std::min(p.chunk, p.tiles - t0);
+    const RowPanels panels(tb, p.mr);
+    if (i >= panels.count) return;  // the last chunk may be shorter
+    const int64_t vPoint = pointStride(p.mr * p.cp);
+    float* v = scratch(Slot::Cols, static_cast<size_t>(kPoints * vPoint));
+    packTiles(g, p, xt, t0, panels.start(i), panels.rows(i), v, vPoint, apAll + c * chunkFloats(g, p), aPoint);
+  });
+}
+
+// One (tile chunk, output-channel group) task. shared: the chunk's packed V from packAllTiles, or
+// null to transform the chunk's tiles here.
+void runTask(const ConvGeometry& g, const Plan& p, const MicroKernel& mk, const float* xt, const float* shared,
+             const float* w, const ConvEpilogue& e, float* y, int64_t chunkIndex, int64_t group) {
+  const float* bias = e.bias;
+  const int64_t t0 = chunkIndex * p.chunk, tb = std::min(p.chunk, p.tiles - t0);
+  const int64_t q0 = group * p.panelsPerGroup, q1 = std::min(p.oPanels, q0 + p.panelsPerGroup);
+  const int64_t og = (q1 - q0) * p.nr;
+  const int64_t cin = g.inChannels;
+  const int64_t perImage = p.tilesH * p.tilesW;
+
+  const int64_t aPoint = pointStride(p.chunk * cin), mPoint = pointStride(p.chunk * og);
+  float* m = scratch(Slot::PackB, static_cast<size_t>(kPoints * mPoint));
+  const RowPanels panels(tb, p.mr);
+  const float* ap = shared;
+  if (!ap) {
+    // Input transform of the chunk's tiles, then every point's V packed as micro-kernel row panels.
+    const int64_t vPoint = pointStride(p.chunk * p.cp);
+    float* v = scratch(Slot::Cols, static_cast<size_t>(kPoints * vPoint));
+    float* own = scratch(Slot::PackA, static_cast<size_t>(kPoints * aPoint));
+    for (int64_t i = 0; i < panels.count; i++)
+      packTiles(g, p, xt, t0, panels.start(i), panels.rows(i), v + panels.start(i) * p.cp, vPoint, own, aPoint);
+    ap = own;
+  }
 
   // The 36 GEMMs M_p = V_p * U_p, output block by output block (a block = the panels one
   // kLanes-wide weight transform fills), K block by K block.
@@ -400,8 +430,15 @@ void winogradForward(const ConvGeometry& g, const float* x, const float* w, cons
   const Plan p = makePlan(g, mk);
   float* xt = scratch(Slot::WinogradInput, static_cast<size_t>(g.batch * p.hp * p.wp * p.cp));
   transposeInput(g, p, x, xt);
+  // Output channels split across tasks: the tiles are transformed once, by all threads, first.
+  float* apAll = nullptr;
+  if (p.oGroups > 1) {
+    apAll = scratch(Slot::WinogradPacked, static_cast<size_t>(p.chunks * chunkFloats(g, p)));
+    packAllTiles(g, p, xt, apAll);
+  }
   ThreadPool::instance().parallelFor(p.chunks * p.oGroups, p.threads, [&](int64_t task) {
-    runTask(g, p, mk, xt, w, e, y, task / p.oGroups, task % p.oGroups);
+    const int64_t c = task / p.oGroups;
+    runTask(g, p, mk, xt, apAll ? apAll + c * chunkFloats(g, p) : nullptr, w, e, y, c, task % p.oGroups);
   });
 }
 
