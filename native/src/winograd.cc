@@ -165,6 +165,47 @@ STRIDE_INLINE void outputTileImpl(const float* m, int64_t pointStride, const flo
 }
 STRIDE_MULTIVERSION(outputTile, outputTileImpl)
 
+// Writes a full 4x4 tile of `lanes` output channels to NCHW: out[(a*4 + c)*kLanes + l] (from
+// outputTile) goes to y[l*plane + a*width + c], plus res at the same offsets when not null, then
+// clamped at `floor` (0 for ReLU, -inf for none). Four lanes at a time, each row a is a 4x4
+// transpose in registers, so every store is one 4-float vector and not four scalars.
+typedef float F4 __attribute__((vector_size(16)));
+STRIDE_INLINE void storeTileImpl(const float* out, int lanes, float* y, const float* res, int64_t plane,
+                                 int64_t width, float floor) {
+  int l0 = 0;
+  for (; l0 + 4 <= lanes; l0 += 4)
+    for (int a = 0; a < 4; a++) {
+      F4 x0, x1, x2, x3;
+      __builtin_memcpy(&x0, out + (a * 4 + 0) * kLanes + l0, sizeof(F4));
+      __builtin_memcpy(&x1, out + (a * 4 + 1) * kLanes + l0, sizeof(F4));
+      __builtin_memcpy(&x2, out + (a * 4 + 2) * kLanes + l0, sizeof(F4));
+      __builtin_memcpy(&x3, out + (a * 4 + 3) * kLanes + l0, sizeof(F4));
+      const F4 t0 = __builtin_shufflevector(x0, x1, 0, 4, 1, 5), t1 = __builtin_shufflevector(x0, x1, 2, 6, 3, 7);
+      const F4 t2 = __builtin_shufflevector(x2, x3, 0, 4, 1, 5), t3 = __builtin_shufflevector(x2, x3, 2, 6, 3, 7);
+      F4 rowOf[4] = {__builtin_shufflevector(t0, t2, 0, 1, 4, 5), __builtin_shufflevector(t0, t2, 2, 3, 6, 7),
+                     __builtin_shufflevector(t1, t3, 0, 1, 4, 5), __builtin_shufflevector(t1, t3, 2, 3, 6, 7)};
+      for (int k = 0; k < 4; k++) {
+        const int64_t at = (l0 + k) * plane + a * width;
+        F4 v = rowOf[k];
+        if (res) {
+          F4 r;
+          __builtin_memcpy(&r, res + at, sizeof(F4));
+          v += r;
+        }
+        for (int i = 0; i < 4; i++) v[i] = v[i] < floor ? floor : v[i];
+        __builtin_memcpy(y + at, &v, sizeof(F4));
+      }
+    }
+  for (int l = l0; l < lanes; l++)
+    for (int a = 0; a < 4; a++)
+      for (int c = 0; c < 4; c++) {
+        const int64_t at = l * plane + a * width + c;
+        const float v = out[(a * 4 + c) * kLanes + l] + (res ? res[at] : 0.0f);
+        y[at] = v < floor ? floor : v;
+      }
+}
+STRIDE_MULTIVERSION(storeTile, storeTileImpl)
+
 // ----- The plan of one call -----
 
 struct Plan {
@@ -365,25 +406,21 @@ void runTask(const ConvGeometry& g, const Plan& p, const MicroKernel& mk, const 
       const int cols = static_cast<int>(std::min<int64_t>(4, g.outW - 4 * tx));
       const int64_t at = (n * g.outChannels + o0) * outPlane + 4 * ty * g.outW + 4 * tx;
       float* yt = y + at;
-      if (e.residual || e.relu) {
-        // The residual sum and ReLU of the epilogue, on the tile's values as they are stored.
-        const float* rt = e.residual ? e.residual + at : nullptr;
-        const float floor = e.relu ? 0.0f : -INFINITY;
-        for (int l = 0; l < lanes; l++) {
-          float* yo = yt + l * outPlane;
-          const float* ro = rt ? rt + l * outPlane : nullptr;
-          for (int a = 0; a < rows; a++)
-            for (int c = 0; c < cols; c++) {
-              const float v = out[(a * 4 + c) * kLanes + l] + (ro ? ro[a * g.outW + c] : 0.0f);
-              yo[a * g.outW + c] = std::max(v, floor);
-            }
-        }
+      const float* rt = e.residual ? e.residual + at : nullptr;
+      const float floor = e.relu ? 0.0f : -INFINITY;
+      if (rows == 4 && cols == 4) {
+        storeTile(static_cast<const float*>(out), lanes, yt, rt, outPlane, g.outW, floor);
         continue;
       }
+      // A tile cut by the image's edge: element by element, with the residual sum and ReLU.
       for (int l = 0; l < lanes; l++) {
         float* yo = yt + l * outPlane;
+        const float* ro = rt ? rt + l * outPlane : nullptr;
         for (int a = 0; a < rows; a++)
-          for (int c = 0; c < cols; c++) yo[a * g.outW + c] = out[(a * 4 + c) * kLanes + l];
+          for (int c = 0; c < cols; c++) {
+            const float v = out[(a * 4 + c) * kLanes + l] + (ro ? ro[a * g.outW + c] : 0.0f);
+            yo[a * g.outW + c] = std::max(v, floor);
+          }
       }
     }
   }
