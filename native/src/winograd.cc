@@ -12,16 +12,20 @@
 //
 // Layouts (the transforms run 16 channels at a time, so channels are innermost):
 //   Xt[n][py][px][cp]   the zero-padded input, channel-last, covering every tile (shared)
-//   V[p][tile][cp]      transformed inputs of one chunk of tiles (per task), then packed as
-//                       micro-kernel row panels (A operands)
+//   V[p][tile][cp]      transformed inputs of one chunk of tiles, then packed as micro-kernel
+//                       row panels (A operands)
 //   U[q][c][p][nr]      transformed weights of one block of nr output and 128 input channels
 //                       (per task), read as the GEMM's B panels
 //   M[p][tile][og]      GEMM results of the chunk for one group of output channels (per task)
-// Tasks are (tile chunk, output-channel group) pairs; each transforms its tiles, transforms the
-// weights block by block and runs the 36 GEMMs on each block while it sits in L2, then writes its
-// outputs straight to NCHW. Transforming the weights inside the tasks instead of once up front
-// was measured faster at every ResNet-18 shape: all of U is 4x the weights (36 MiB for 512x512
-// channels), and writing it out and reading it back cost more than the repeated transforms.
+// Tasks are (tile chunk, output-channel group) pairs; each transforms the weights block by block
+// and runs the 36 GEMMs on each block while it sits in L2, then writes its outputs straight to
+// NCHW, a 4x4 tile row as one vector store per channel. With one group per chunk (many tiles) a
+// task also transforms its own chunk's tiles; when few chunks make the plan split the output
+// channels (batch 1 from 28x28 down), the tiles are transformed and packed once, by all threads,
+// in a first phase, and the groups of a chunk share them. Transforming the weights inside the
+// tasks instead of once up front was measured faster at every ResNet-18 shape: all of U is 4x the
+// weights (36 MiB for 512x512 channels), and writing it out and reading it back cost more than the
+// repeated transforms.
 #include "winograd.h"
 
 #include <algorithm>
