@@ -23,18 +23,22 @@ export const SHORTFALL_NOTES = {
   'w3-b1':
     'The plain call folds batch norm, applies ReLU and adds the residual inside the convolutions by ' +
     'itself (eval + noGrad), so this row runs the same kernels as the fused one. At batch 1 the two ' +
-    'threads still barely pay (compare the 1-thread row). Fresh output arrays no longer page-fault ' +
-    '(glibc keeps freed memory for reuse since 2026-12-06; before, 2 threads took 33.5 ms against 23.3 ms ' +
-    'on 1), but measured per layer the 3x3 stride-1 Winograd layers still run at 0.84-0.94x on 2 threads: ' +
-    'when Winograd splits output channels across threads each task repeats the input transform. ' +
+    'threads barely paid in the 2026-12-06 run (compare the 1-thread row), the 3x3 Winograd layers ' +
+    'at 0.84-0.94x on 2 threads per layer, partly because tasks that split the output channels each ' +
+    'repeated the input transform. Since 2026-12-07 those tasks share one input transform done by ' +
+    'both threads first (bench/conv-ab.mjs: 1.08-1.21x less CPU time per call on the split 28x28, ' +
+    '14x14 and 7x7 layers) and full output tiles are stored as vectors. The wall-clock scaling after that ' +
+    'change was not measured on a quiet machine: on the shared 2-vCPU machine (load average 15) ' +
+    'bench/thread-scaling.mjs saw a batch-1 forward use 0.87x the process CPU time on 2 threads as on ' +
+    '1, so the split adds no work, but only this run can say whether 2 threads now reach 1.6x. ' +
     WINOGRAD_WEIGHTS,
   'w3-b8':
-    'As for batch 1: the plain call runs fused by itself; Winograd weight transforms on every call, and ' +
-    'the Winograd output transform, written one element at a time to NCHW.',
+    'As for batch 1: the plain call runs fused by itself, and the Winograd layers transform their ' +
+    'weights in every task on every call (each weight once per 48-tile chunk at batch 8).',
   'w3-b1-1t': WINOGRAD_WEIGHTS,
   'w3-b8-1t':
     WINOGRAD_WEIGHTS +
-    ' At batch 8 the Winograd output transform, written one element at a time to NCHW, is the next cost.',
+    ' At batch 8 the weights are transformed once per 48-tile chunk (9 times per call at 28x28).',
   'mnv2-b1':
     'The depthwise kernel is vectorized with row bands over both threads since 2026-12-06 (measured ' +
     'per shape, bench/depthwise-shapes.mjs: 13-19 GMAC/s on the stride-1 112x112 layer, 12-14 at ' +
@@ -46,7 +50,7 @@ export const SHORTFALL_NOTES = {
   'w3f-b1': WINOGRAD_WEIGHTS,
   'w3f-b8':
     WINOGRAD_WEIGHTS +
-    ' At batch 8 the Winograd output transform, written one element at a time to NCHW, is the next cost.',
+    ' At batch 8 the weights are transformed once per 48-tile chunk (9 times per call at 28x28).',
   w4:
     'The filter gradients have no Winograd path: the 3x3 layers at 56x56 run dot products at about ' +
     "120 GFLOP/s where PyTorch's kernels reach about 150, and every forward op writes a fresh " +

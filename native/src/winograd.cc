@@ -12,16 +12,20 @@
 //
 // Layouts (the transforms run 16 channels at a time, so channels are innermost):
 //   Xt[n][py][px][cp]   the zero-padded input, channel-last, covering every tile (shared)
-//   V[p][tile][cp]      transformed inputs of one chunk of tiles (per task), then packed as
-//                       micro-kernel row panels (A operands)
+//   V[p][tile][cp]      transformed inputs of one chunk of tiles, then packed as micro-kernel
+//                       row panels (A operands)
 //   U[q][c][p][nr]      transformed weights of one block of nr output and 128 input channels
 //                       (per task), read as the GEMM's B panels
 //   M[p][tile][og]      GEMM results of the chunk for one group of output channels (per task)
-// Tasks are (tile chunk, output-channel group) pairs; each transforms its tiles, transforms the
-// weights block by block and runs the 36 GEMMs on each block while it sits in L2, then writes its
-// outputs straight to NCHW. Transforming the weights inside the tasks instead of once up front
-// was measured faster at every ResNet-18 shape: all of U is 4x the weights (36 MiB for 512x512
-// channels), and writing it out and reading it back cost more than the repeated transforms.
+// Tasks are (tile chunk, output-channel group) pairs; each transforms the weights block by block
+// and runs the 36 GEMMs on each block while it sits in L2, then writes its outputs straight to
+// NCHW, a 4x4 tile row as one vector store per channel. With one group per chunk (many tiles) a
+// task also transforms its own chunk's tiles; when few chunks make the plan split the output
+// channels (batch 1 from 28x28 down), the tiles are transformed and packed once, by all threads,
+// in a first phase, and the groups of a chunk share them. Transforming the weights inside the
+// tasks instead of once up front was measured faster at every ResNet-18 shape: all of U is 4x the
+// weights (36 MiB for 512x512 channels), and writing it out and reading it back cost more than the
+// repeated transforms.
 #include "winograd.h"
 
 #include <algorithm>
@@ -165,6 +169,47 @@ STRIDE_INLINE void outputTileImpl(const float* m, int64_t pointStride, const flo
 }
 STRIDE_MULTIVERSION(outputTile, outputTileImpl)
 
+// Writes a full 4x4 tile of `lanes` output channels to NCHW: out[(a*4 + c)*kLanes + l] (from
+// outputTile) goes to y[l*plane + a*width + c], plus res at the same offsets when not null, then
+// clamped at `floor` (0 for ReLU, -inf for none). Four lanes at a time, each row a is a 4x4
+// transpose in registers, so every store is one 4-float vector and not four scalars.
+typedef float F4 __attribute__((vector_size(16)));
+STRIDE_INLINE void storeTileImpl(const float* out, int lanes, float* y, const float* res, int64_t plane,
+                                 int64_t width, float floor) {
+  int l0 = 0;
+  for (; l0 + 4 <= lanes; l0 += 4)
+    for (int a = 0; a < 4; a++) {
+      F4 x0, x1, x2, x3;
+      __builtin_memcpy(&x0, out + (a * 4 + 0) * kLanes + l0, sizeof(F4));
+      __builtin_memcpy(&x1, out + (a * 4 + 1) * kLanes + l0, sizeof(F4));
+      __builtin_memcpy(&x2, out + (a * 4 + 2) * kLanes + l0, sizeof(F4));
+      __builtin_memcpy(&x3, out + (a * 4 + 3) * kLanes + l0, sizeof(F4));
+      const F4 t0 = __builtin_shufflevector(x0, x1, 0, 4, 1, 5), t1 = __builtin_shufflevector(x0, x1, 2, 6, 3, 7);
+      const F4 t2 = __builtin_shufflevector(x2, x3, 0, 4, 1, 5), t3 = __builtin_shufflevector(x2, x3, 2, 6, 3, 7);
+      F4 rowOf[4] = {__builtin_shufflevector(t0, t2, 0, 1, 4, 5), __builtin_shufflevector(t0, t2, 2, 3, 6, 7),
+                     __builtin_shufflevector(t1, t3, 0, 1, 4, 5), __builtin_shufflevector(t1, t3, 2, 3, 6, 7)};
+      for (int k = 0; k < 4; k++) {
+        const int64_t at = (l0 + k) * plane + a * width;
+        F4 v = rowOf[k];
+        if (res) {
+          F4 r;
+          __builtin_memcpy(&r, res + at, sizeof(F4));
+          v += r;
+        }
+        for (int i = 0; i < 4; i++) v[i] = v[i] < floor ? floor : v[i];
+        __builtin_memcpy(y + at, &v, sizeof(F4));
+      }
+    }
+  for (int l = l0; l < lanes; l++)
+    for (int a = 0; a < 4; a++)
+      for (int c = 0; c < 4; c++) {
+        const int64_t at = l * plane + a * width + c;
+        const float v = out[(a * 4 + c) * kLanes + l] + (res ? res[at] : 0.0f);
+        y[at] = v < floor ? floor : v;
+      }
+}
+STRIDE_MULTIVERSION(storeTile, storeTileImpl)
+
 // ----- The plan of one call -----
 
 struct Plan {
@@ -263,36 +308,66 @@ void weightLanes(const ConvGeometry& g, int nr, const float* w, int64_t o0, int6
   }
 }
 
-// One (tile chunk, output-channel group) task.
-void runTask(const ConvGeometry& g, const Plan& p, const MicroKernel& mk, const float* xt, const float* w,
-             const ConvEpilogue& e, float* y, int64_t chunkIndex, int64_t group) {
-  const float* bias = e.bias;
-  const int64_t t0 = chunkIndex * p.chunk, tb = std::min(p.chunk, p.tiles - t0);
-  const int64_t q0 = group * p.panelsPerGroup, q1 = std::min(p.oPanels, q0 + p.panelsPerGroup);
-  const int64_t og = (q1 - q0) * p.nr;
-  const int64_t cin = g.inChannels, cp = p.cp;
-  const int64_t perImage = p.tilesH * p.tilesW;
-
-  const int64_t vPoint = pointStride(p.chunk * cp), aPoint = pointStride(p.chunk * cin);
-  const int64_t mPoint = pointStride(p.chunk * og);
-  float* v = scratch(Slot::Cols, static_cast<size_t>(kPoints * vPoint));
-  float* m = scratch(Slot::PackB, static_cast<size_t>(kPoints * mPoint));
-  float* ap = scratch(Slot::PackA, static_cast<size_t>(kPoints * aPoint));
-
-  // Input transform of the chunk's tiles, then every point's V packed as micro-kernel row panels.
-  for (int64_t tl = 0; tl < tb; tl++) {
-    const int64_t t = t0 + tl, n = t / perImage, r = t % perImage;
+// Input transform of tiles [t0 + r0, t0 + r0 + rows) of a chunk whose first tile is t0, each point's
+// V packed as the micro-kernel row panel that starts at row r0: writes ap[pt * aPoint + r0 * cin ..].
+// v is scratch for the transformed tiles (36 points of vPoint >= rows * cp floats).
+void packTiles(const ConvGeometry& g, const Plan& p, const float* xt, int64_t t0, int64_t r0, int rows, float* v,
+               int64_t vPoint, float* ap, int64_t aPoint) {
+  const int64_t perImage = p.tilesH * p.tilesW, cp = p.cp, cin = g.inChannels;
+  for (int64_t tl = 0; tl < rows; tl++) {
+    const int64_t t = t0 + r0 + tl, n = t / perImage, r = t % perImage;
     const int64_t ty = r / p.tilesW, tx = r % p.tilesW;
     const float* src = xt + ((n * p.hp + 4 * ty) * p.wp + 4 * tx) * cp;
     inputTile(src, p.wp * cp, cp, cp, v + tl * cp, vPoint);
   }
-  const RowPanels panels(tb, p.mr);
   for (int64_t pt = 0; pt < kPoints; pt++)
-    for (int64_t i = 0; i < panels.count; i++) {
-      const int64_t r0 = panels.start(i);
-      const int rows = panels.rows(i);
-      packTransposed(ap + pt * aPoint + r0 * cin, rows, v + pt * vPoint + r0 * cp, cp, rows, cin);
-    }
+    packTransposed(ap + pt * aPoint + r0 * cin, rows, v + pt * vPoint, cp, rows, cin);
+}
+
+// Floats of one chunk's packed V (all 36 points).
+int64_t chunkFloats(const ConvGeometry& g, const Plan& p) { return kPoints * pointStride(p.chunk * g.inChannels); }
+
+// The packed V of every chunk, transformed once by all threads (row panel by row panel), for plans
+// that split output channels across tasks: each (chunk, group) task then reads its chunk's panels
+// instead of transforming the same tiles again.
+void packAllTiles(const ConvGeometry& g, const Plan& p, const float* xt, float* apAll) {
+  const RowPanels full(p.chunk, p.mr);
+  const int64_t aPoint = pointStride(p.chunk * g.inChannels);
+  ThreadPool::instance().parallelFor(p.chunks * full.count, p.threads, [&](int64_t task) {
+    const int64_t c = task / full.count, i = task % full.count;
+    const int64_t t0 = c * p.chunk, tb = std::min(p.chunk, p.tiles - t0);
+    const RowPanels panels(tb, p.mr);
+    if (i >= panels.count) return;  // the last chunk may be shorter
+    const int64_t vPoint = pointStride(p.mr * p.cp);
+    float* v = scratch(Slot::Cols, static_cast<size_t>(kPoints * vPoint));
+    packTiles(g, p, xt, t0, panels.start(i), panels.rows(i), v, vPoint, apAll + c * chunkFloats(g, p), aPoint);
+  });
+}
+
+// One (tile chunk, output-channel group) task. shared: the chunk's packed V from packAllTiles, or
+// null to transform the chunk's tiles here.
+void runTask(const ConvGeometry& g, const Plan& p, const MicroKernel& mk, const float* xt, const float* shared,
+             const float* w, const ConvEpilogue& e, float* y, int64_t chunkIndex, int64_t group) {
+  const float* bias = e.bias;
+  const int64_t t0 = chunkIndex * p.chunk, tb = std::min(p.chunk, p.tiles - t0);
+  const int64_t q0 = group * p.panelsPerGroup, q1 = std::min(p.oPanels, q0 + p.panelsPerGroup);
+  const int64_t og = (q1 - q0) * p.nr;
+  const int64_t cin = g.inChannels;
+  const int64_t perImage = p.tilesH * p.tilesW;
+
+  const int64_t aPoint = pointStride(p.chunk * cin), mPoint = pointStride(p.chunk * og);
+  float* m = scratch(Slot::PackB, static_cast<size_t>(kPoints * mPoint));
+  const RowPanels panels(tb, p.mr);
+  const float* ap = shared;
+  if (!ap) {
+    // Input transform of the chunk's tiles, then every point's V packed as micro-kernel row panels.
+    const int64_t vPoint = pointStride(p.chunk * p.cp);
+    float* v = scratch(Slot::Cols, static_cast<size_t>(kPoints * vPoint));
+    float* own = scratch(Slot::PackA, static_cast<size_t>(kPoints * aPoint));
+    for (int64_t i = 0; i < panels.count; i++)
+      packTiles(g, p, xt, t0, panels.start(i), panels.rows(i), v + panels.start(i) * p.cp, vPoint, own, aPoint);
+    ap = own;
+  }
 
   // The 36 GEMMs M_p = V_p * U_p, output block by output block (a block = the panels one
   // kLanes-wide weight transform fills), K block by K block.
@@ -335,25 +410,21 @@ void runTask(const ConvGeometry& g, const Plan& p, const MicroKernel& mk, const 
       const int cols = static_cast<int>(std::min<int64_t>(4, g.outW - 4 * tx));
       const int64_t at = (n * g.outChannels + o0) * outPlane + 4 * ty * g.outW + 4 * tx;
       float* yt = y + at;
-      if (e.residual || e.relu) {
-        // The residual sum and ReLU of the epilogue, on the tile's values as they are stored.
-        const float* rt = e.residual ? e.residual + at : nullptr;
-        const float floor = e.relu ? 0.0f : -INFINITY;
-        for (int l = 0; l < lanes; l++) {
-          float* yo = yt + l * outPlane;
-          const float* ro = rt ? rt + l * outPlane : nullptr;
-          for (int a = 0; a < rows; a++)
-            for (int c = 0; c < cols; c++) {
-              const float v = out[(a * 4 + c) * kLanes + l] + (ro ? ro[a * g.outW + c] : 0.0f);
-              yo[a * g.outW + c] = std::max(v, floor);
-            }
-        }
+      const float* rt = e.residual ? e.residual + at : nullptr;
+      const float floor = e.relu ? 0.0f : -INFINITY;
+      if (rows == 4 && cols == 4) {
+        storeTile(static_cast<const float*>(out), lanes, yt, rt, outPlane, g.outW, floor);
         continue;
       }
+      // A tile cut by the image's edge: element by element, with the residual sum and ReLU.
       for (int l = 0; l < lanes; l++) {
         float* yo = yt + l * outPlane;
+        const float* ro = rt ? rt + l * outPlane : nullptr;
         for (int a = 0; a < rows; a++)
-          for (int c = 0; c < cols; c++) yo[a * g.outW + c] = out[(a * 4 + c) * kLanes + l];
+          for (int c = 0; c < cols; c++) {
+            const float v = out[(a * 4 + c) * kLanes + l] + (ro ? ro[a * g.outW + c] : 0.0f);
+            yo[a * g.outW + c] = std::max(v, floor);
+          }
       }
     }
   }
@@ -400,8 +471,15 @@ void winogradForward(const ConvGeometry& g, const float* x, const float* w, cons
   const Plan p = makePlan(g, mk);
   float* xt = scratch(Slot::WinogradInput, static_cast<size_t>(g.batch * p.hp * p.wp * p.cp));
   transposeInput(g, p, x, xt);
+  // Output channels split across tasks: the tiles are transformed once, by all threads, first.
+  float* apAll = nullptr;
+  if (p.oGroups > 1) {
+    apAll = scratch(Slot::WinogradPacked, static_cast<size_t>(p.chunks * chunkFloats(g, p)));
+    packAllTiles(g, p, xt, apAll);
+  }
   ThreadPool::instance().parallelFor(p.chunks * p.oGroups, p.threads, [&](int64_t task) {
-    runTask(g, p, mk, xt, w, e, y, task / p.oGroups, task % p.oGroups);
+    const int64_t c = task / p.oGroups;
+    runTask(g, p, mk, xt, apAll ? apAll + c * chunkFloats(g, p) : nullptr, w, e, y, c, task % p.oGroups);
   });
 }
 

@@ -18,7 +18,7 @@ struct Buffer {
   ~Buffer() { std::free(data); }
 };
 
-constexpr int kSlots = 9;
+constexpr int kSlots = 10;
 thread_local Buffer t_buffers[kSlots];
 
 }  // namespace

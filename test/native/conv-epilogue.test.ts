@@ -21,6 +21,12 @@ const EXTRA: [string, Geometry][] = [
     'winograd 3x3, one tile row, odd channels',
     { batch: 1, c: 33, o: 35, h: 7, w: 7, k: [3, 3], pad: [1, 1, 1, 1] },
   ],
+  [
+    // On 2 threads the output channels split into groups sharing one input transform; the last
+    // group's 5 channels take the 4-channel vector stores and one channel alone.
+    'winograd 3x3, output channels split across threads, 37 channels',
+    { batch: 1, c: 40, o: 37, h: 18, w: 18, k: [3, 3], pad: [1, 1, 1, 1] },
+  ],
   ['1x1 stride 1, 64 channels (no padded copy)', { batch: 2, c: 24, o: 64, h: 10, w: 10, k: [1, 1] }],
 ];
 

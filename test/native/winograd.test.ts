@@ -40,6 +40,14 @@ const GEOMETRIES: [string, Geometry][] = [
   ['padding 3 (negative padding in backward-data)', { batch: 1, c: 6, o: 7, h: 4, w: 5, pad: [3, 3, 3, 3] }],
   ['many channels, several micro-kernel panels', { batch: 2, c: 70, o: 50, h: 14, w: 13, pad: [1, 1, 1, 1] }],
   ['many tiles (several tile chunks)', { batch: 2, c: 16, o: 16, h: 30, w: 29, pad: [1, 1, 1, 1] }],
+  // On 2 threads these split the output channels across tasks, which then share one input
+  // transform: 49 tiles (a chunk of one tile after a full one on AVX-512), 72 output channels
+  // (groups of unequal width), and 45 -> 37 channels (neither a multiple of a weight block).
+  ['split output channels, odd tile count', { batch: 1, c: 48, o: 72, h: 27, w: 27, pad: [1, 1, 1, 1] }],
+  [
+    'split output channels, channels off the block',
+    { batch: 1, c: 45, o: 37, h: 18, w: 18, pad: [1, 1, 1, 1] },
+  ],
 ];
 
 function maxAbs(a: ArrayLike<number>): number {
