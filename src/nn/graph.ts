@@ -1,5 +1,7 @@
 import { ShapeError, ValueError } from '../errors.js';
 import type { Tensor } from '../tensor/tensor.js';
+import { withActivationPool } from '../tensor/activation-pool.js';
+import { keepsNoValues, registerTransparentContainer, releaseDeadValue } from './inference-buffers.js';
 import { fusedInferenceActive, planGraph, runFusedStep } from './inference-fusion.js';
 import { Module } from './module.js';
 
@@ -266,16 +268,38 @@ export class Graph extends Module {
       }
       values.set(stepIndex, x);
     });
-    const plan = fusedInferenceActive() ? planGraph(this.#steps, this.#outputs) : null;
-    for (let i = 0; i < this.#steps.length; i++) {
-      const step = this.#steps[i]!;
-      if (!step.module || !needed.has(i)) continue;
-      const args = step.inputs.map((j) => values.get(j)!);
-      const fused = plan?.[i];
-      values.set(i, fused ? runFusedStep(fused, args, (j) => values.get(j)!) : step.module.forward(...args));
-      for (const j of step.inputs) if (lastUse.get(j) === i) values.delete(j);
+    if (!fusedInferenceActive()) {
+      for (let i = 0; i < this.#steps.length; i++) {
+        const step = this.#steps[i]!;
+        if (!step.module || !needed.has(i)) continue;
+        values.set(i, step.module.forward(...step.inputs.map((j) => values.get(j)!)));
+        for (const j of step.inputs) if (lastUse.get(j) === i) values.delete(j);
+      }
+      return this.#outputs.map((o) => values.get(o)!);
     }
-    return this.#outputs.map((o) => values.get(o)!);
+    const plan = planGraph(this.#steps, this.#outputs);
+    // Steps whose layer keeps no reference to the values it reads or makes: a value made by one
+    // and last read by one goes back to the activation pool (see inference-buffers.ts).
+    return withActivationPool(() => {
+      const clean = this.#steps.map((s) => keepsNoValues(s.module));
+      for (let i = 0; i < this.#steps.length; i++) {
+        const step = this.#steps[i]!;
+        if (!step.module || !needed.has(i)) continue;
+        const args = step.inputs.map((j) => values.get(j)!);
+        const fused = plan[i];
+        values.set(
+          i,
+          fused ? runFusedStep(fused, args, (j) => values.get(j)!) : step.module.forward(...args),
+        );
+        for (const j of step.inputs) {
+          if (lastUse.get(j) !== i || !values.has(j)) continue;
+          const dead = values.get(j)!;
+          values.delete(j);
+          if (clean[i] && clean[j]) releaseDeadValue(dead, values.values());
+        }
+      }
+      return this.#outputs.map((o) => values.get(o)!);
+    });
   }
 
   /** Run the graph and return its output; a graph with several outputs needs {@link forwardAll}. */
@@ -293,3 +317,5 @@ export class Graph extends Module {
     return `inputs=[${this.inputNames.join(', ')}], outputs=[${this.outputNames.join(', ')}]`;
   }
 }
+
+registerTransparentContainer(Graph, ['forward', 'forwardAll']);
