@@ -142,17 +142,29 @@ export class Sequential extends Module {
    */
   forward(x: Tensor): Tensor {
     const layers = this.#layers;
-    let y = x;
     if (!fusedInferenceActive()) {
+      let y = x;
       for (const layer of layers) y = layer.forward(y);
       return y;
     }
+    return this.forwardFusedPrefix(x, layers.length);
+  }
+
+  /**
+   * @internal The fused inference forward of the first `end` layers (see {@link forward}); graphs
+   * run a block's layers before its last convolution this way, then that convolution together
+   * with the block's residual sum.
+   */
+  forwardFusedPrefix(x: Tensor, end: number): Tensor {
+    const layers = this.#layers;
+    let y = x;
     return withActivationPool(() => {
       // Whether y was made by a layer here that keeps no reference to it (y is then given back
       // to the activation pool once the next layer, keeping none either, has read it).
       let owned = false;
-      for (let i = 0; i < layers.length;) {
-        const chain = chainAt(layers, i);
+      for (let i = 0; i < end;) {
+        const found = chainAt(layers, i);
+        const chain = found && i + found.length <= end ? found : null;
         const n = chain ? chain.length : 1;
         const layer = layers[i]!;
         const next = chain ? chain.conv.forwardFused(y, chain.bn, chain.activation) : layer.forward(y);
