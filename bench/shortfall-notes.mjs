@@ -36,13 +36,22 @@ export const SHORTFALL_NOTES = {
     WINOGRAD_WEIGHTS +
     ' At batch 8 the Winograd output transform, written one element at a time to NCHW, is the next cost.',
   'mnv2-b1':
-    'The depthwise kernel is vectorized with row bands over both threads since 2026-12-06 (measured ' +
-    'per shape, bench/depthwise-shapes.mjs: 13-19 GMAC/s on the stride-1 112x112 layer, 12-14 at ' +
-    '14x14, but about 5.5 at 7x7 and 2.6-5 on the stride-2 layers, where copying and splitting the ' +
-    'input into even and odd columns costs most of the time). The 1x1 convolutions (11.5 ms of a 26 ms ' +
-    'pass on 1 thread before that change) read their input in place but are still plain GEMMs per ' +
-    'layer; onnxruntime keeps a channel-blocked layout (NCHWc) between layers, which Stride does not.',
-  'mnv2-b8': 'As for batch 1: the stride-2 depthwise layers, the 1x1 convolutions and the layout.',
+    'Profiled kernel by kernel in one process (bench/mnv2-profile.mjs, bench/MNV2-RESULTS.md): since ' +
+    '2026-12-07 the 10 inverted-residual sums run in the epilogue of their projection convolutions ' +
+    '(53 backend calls per pass, no add kernel) and the feature maps are reused from call to call ' +
+    '(activation pool), so what is left is the kernels themselves: on 1 thread their sum alone is ' +
+    "about 1.7x onnxruntime's whole pass. About 65% of it is the 1x1 convolutions (plain GEMMs per " +
+    'layer on NCHW: 15-30 GMAC/s on the 112x112 and 56x56 planes with 16-32 input channels, 40-75 on ' +
+    'the 14x14 and 7x7 ones), 20-25% the depthwise layers (stride-2 layers at 2.6-5.7 GMAC/s: each ' +
+    'padded input row is split into even and odd columns by a scalar loop; 7x7 planes about 5) and 7% ' +
+    'the stem. onnxruntime keeps a channel-blocked layout (NCHWc) between layers, which Stride does ' +
+    'not. JavaScript between kernels is about 1 ms per pass when the kernels are replaced by no-ops.',
+  'mnv2-b8':
+    'As for batch 1, and the 112x112 and 56x56 layers (1x1 expansions, the stride-2 depthwise, the ' +
+    'stem) run 2-4x slower per multiply-add than at batch 1 (measured per kernel: their 8-image ' +
+    'feature maps, 6-38 MB each, no longer fit in cache); the small-plane layers keep their batch-1 ' +
+    'speed. Fresh arrays for every feature map (page faults, external-memory garbage collections) ' +
+    'were the largest cost here before the activation pool (2026-12-07: 2.5-2.8x faster in one process).',
   'w3f-b1': WINOGRAD_WEIGHTS,
   'w3f-b8':
     WINOGRAD_WEIGHTS +
