@@ -281,7 +281,12 @@ export class Graph extends Module {
     // Steps whose layer keeps no reference to the values it reads or makes: a value made by one
     // and last read by one goes back to the activation pool (see inference-buffers.ts).
     return withActivationPool(() => {
+      // A value may go back to the pool when the step that made it and every step that reads it keep
+      // no reference to it.
       const clean = this.#steps.map((s) => keepsNoValues(s.module));
+      this.#steps.forEach((s, i) => {
+        if (needed.has(i) && !keepsNoValues(s.module)) for (const j of s.inputs) clean[j] = false;
+      });
       for (let i = 0; i < this.#steps.length; i++) {
         const step = this.#steps[i]!;
         if (!step.module || !needed.has(i)) continue;
@@ -295,7 +300,7 @@ export class Graph extends Module {
           if (lastUse.get(j) !== i || !values.has(j)) continue;
           const dead = values.get(j)!;
           values.delete(j);
-          if (clean[i] && clean[j]) releaseDeadValue(dead, values.values());
+          if (clean[j]) releaseDeadValue(dead, values.values());
         }
       }
       return this.#outputs.map((o) => values.get(o)!);

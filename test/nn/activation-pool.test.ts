@@ -82,4 +82,29 @@ describe('activation pool of fused inference forwards', () => {
     st.noGrad(() => g.forwardAll(y.mul(2)));
     assert.deepEqual(raw!.data, rawCopy, 'a graph output is never reused');
   });
+
+  it('never reuses a value that a layer of another kind read (it may keep it)', () => {
+    class Keep extends st.Module {
+      kept: st.Tensor | null = null;
+      forward(x: st.Tensor): st.Tensor {
+        this.kept = x;
+        return x.mul(2);
+      }
+    }
+    const keep = new Keep();
+    const g = new st.Graph();
+    const i = g.input();
+    const c = g.add('conv', new st.Conv2d(3, 32, 3, { padding: 1, rng: new st.Rng(15) }), i);
+    const k = g.add('keep', keep, c);
+    const b = g.add('b', new st.Conv2d(32, 32, 1, { rng: new st.Rng(16) }), c); // the last reader
+    g.output(g.add('sum', new st.Add(), k, b));
+    g.eval();
+    st.noGrad(() => g.forward(st.randn([1, 3, 40, 40], { rng: new st.Rng(17) })));
+    const kept = keep.kept!;
+    const copy = kept.data.slice();
+    for (let r = 0; r < 3; r++)
+      st.noGrad(() => g.forward(st.randn([1, 3, 40, 40], { rng: new st.Rng(18 + r) })));
+    assert.notEqual(keep.kept, kept);
+    assert.deepEqual(kept.data, copy, 'the value the layer kept was not given back to the pool');
+  });
 });
