@@ -180,7 +180,7 @@ for (const threads of threadList) {
     const totalMs = median(totals);
     log(
       `Profiled forward: ${totalMs.toFixed(2)} ms in all, ${kernelMs.toFixed(2)} ms in ${med.length} backend calls, ` +
-        `${(totalMs - kernelMs).toFixed(2)} ms in JavaScript between them.`,
+        `${(totalMs - kernelMs).toFixed(2)} ms outside them (JavaScript, garbage collection and, on a loaded machine, waiting for a core).`,
     );
     log('');
     log('| backend call | count | ms | share | GMAC/s |');
@@ -199,7 +199,7 @@ for (const threads of threadList) {
       `By kind: ${[...byKind]
         .sort((a, b) => b[1] - a[1])
         .map(([k, ms]) => `${k} ${ms.toFixed(2)} ms`)
-        .join(', ')}, JavaScript ${(totalMs - kernelMs).toFixed(2)} ms.`,
+        .join(', ')}, outside backend calls ${(totalMs - kernelMs).toFixed(2)} ms.`,
     );
     log('');
   }

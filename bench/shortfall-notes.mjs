@@ -43,7 +43,7 @@ export const SHORTFALL_NOTES = {
     "about 1.7x onnxruntime's whole pass. About 65% of it is the 1x1 convolutions (plain GEMMs per " +
     'layer on NCHW: 15-30 GMAC/s on the 112x112 and 56x56 planes with 16-32 input channels, 40-75 on ' +
     'the 14x14 and 7x7 ones), 20-25% the depthwise layers (stride-2 layers at 2.6-5.7 GMAC/s: each ' +
-    'padded input row is split into even and odd columns by a scalar loop; 7x7 planes about 5) and 7% ' +
+    'padded input row is copied and split into even and odd columns before the taps run; 7x7 planes about 5) and 7% ' +
     'the stem. onnxruntime keeps a channel-blocked layout (NCHWc) between layers, which Stride does ' +
     'not. JavaScript between kernels is about 1 ms per pass when the kernels are replaced by no-ops.',
   'mnv2-b8':
