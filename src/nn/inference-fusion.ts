@@ -19,7 +19,10 @@ import { Sequential } from './sequential.js';
 // (Keras' stride-2 blocks pad explicitly: copying the padded input cost as much as the convolution),
 // and a conv (-> batch norm) whose only reader is a two-input sum (ResNet's residual add, optionally
 // followed by ReLU) runs as one convolution that also adds the other input and applies the ReLU as
-// it writes its output, when that other input is computed before the convolution.
+// it writes its output, when that other input is computed before the convolution; that holds too
+// for a plain Sequential step ending in conv (-> batch norm) (MobileNetV2's inverted residual, a
+// projection shortcut): its other layers run first, then the convolution with the sum. Dead
+// intermediate feature maps go back to the activation pool (see inference-buffers.ts).
 // The values are those of the layers run one by one, up to float rounding. Only layers of exactly
 // these classes, without hooks, are merged, so subclasses and hooks see what they always saw.
 
@@ -238,8 +241,9 @@ export function planGraph(
       plan[i] = { kind: 'conv', conv: m, bn, activation, ...(padding ? { padding } : {}) };
       if (bn) plan[j] = { kind: 'alias' };
       if (activation) plan[k] = { kind: 'alias' };
-    } else if (s.inputs.length === 1 && sequentialTail(m)) {
-      planConvAdd(i, sequentialTail(m)!.conv, sequentialTail(m));
+    } else if (s.inputs.length === 1 && plainLayer(m, Sequential)) {
+      const tail = sequentialTail(m);
+      if (tail) planConvAdd(i, tail.conv, tail);
     } else if (plainLayer(m, Add) && (m as Add).activation === null && s.inputs.length >= 2) {
       const k = soleReader(i);
       const activation = k >= 0 ? fusableActivation(steps[k]!.module) : null;
