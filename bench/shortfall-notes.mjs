@@ -38,14 +38,16 @@ export const SHORTFALL_NOTES = {
   'mnv2-b1':
     'Profiled kernel by kernel in one process (bench/mnv2-profile.mjs, bench/MNV2-RESULTS.md): since ' +
     '2026-12-07 the 10 inverted-residual sums run in the epilogue of their projection convolutions ' +
-    '(53 backend calls per pass, no add kernel) and the feature maps are reused from call to call ' +
-    '(activation pool), so what is left is the kernels themselves: on 1 thread their sum alone is ' +
-    "about 1.7x onnxruntime's whole pass. About 65% of it is the 1x1 convolutions (plain GEMMs per " +
-    'layer on NCHW: 15-30 GMAC/s on the 112x112 and 56x56 planes with 16-32 input channels, 40-75 on ' +
-    'the 14x14 and 7x7 ones), 20-25% the depthwise layers (stride-2 layers at 2.6-5.7 GMAC/s: each ' +
-    'padded input row is copied and split into even and odd columns before the taps run; 7x7 planes about 5) and 7% ' +
-    'the stem. onnxruntime keeps a channel-blocked layout (NCHWc) between layers, which Stride does ' +
-    'not. JavaScript between kernels is about 1 ms per pass when the kernels are replaced by no-ops.',
+    '(53 backend calls per pass, no add kernel) and feature maps are reused from call to call ' +
+    '(activation pool). Of the kernel time, about 65% is the 1x1 convolutions (plain GEMMs per layer ' +
+    'on NCHW: 21-33 GMAC/s on 1 thread on the 112x112 and 56x56 planes with 16-32 input channels, ' +
+    '45-70 on the 28x28 to 7x7 ones), 20-25% the depthwise layers (the stride-2 ones at 2.5-5.6 GMAC/s: ' +
+    'each padded input row is copied and split into even and odd columns before the taps run; the 7x7 ' +
+    'planes about 5) and 7% the stem. On the loaded machine of that run, a pass also spent about as ' +
+    'long outside the kernels as in them (JavaScript per layer: about 1-2 ms per pass with no-op ' +
+    'kernels; garbage collection; waiting for a core between 53 calls), which onnxruntime, running ' +
+    'the whole graph in native code, does not pay. onnxruntime keeps a channel-blocked layout (NCHWc) ' +
+    'between layers, which Stride does not.',
   'mnv2-b8':
     'As for batch 1, and the 112x112 and 56x56 layers (1x1 expansions, the stride-2 depthwise, the ' +
     'stem) run 2-4x slower per multiply-add than at batch 1 (measured per kernel: their 8-image ' +
