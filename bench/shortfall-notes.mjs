@@ -49,11 +49,13 @@ export const SHORTFALL_NOTES = {
     'the whole graph in native code, does not pay. onnxruntime keeps a channel-blocked layout (NCHWc) ' +
     'between layers, which Stride does not.',
   'mnv2-b8':
-    'As for batch 1, and the 112x112 and 56x56 layers (1x1 expansions, the stride-2 depthwise, the ' +
-    'stem) run 2-4x slower per multiply-add than at batch 1 (measured per kernel: their 8-image ' +
-    'feature maps, 6-38 MB each, no longer fit in cache); the small-plane layers keep their batch-1 ' +
+    'As for batch 1 (the ratio to onnxruntime is about the same on 1 thread: both scale about ' +
+    'linearly from batch 1). Measured per kernel, the 112x112 and 56x56 layers (1x1 expansions, ' +
+    'stride-2 depthwise, stem) run 2-4x slower per multiply-add than at batch 1 (their 8-image feature ' +
+    'maps, 6-38 MB each, no longer stay in cache), the 7x7 and 14x14 ones at 0.7-1x their batch-1 ' +
     'speed. Fresh arrays for every feature map (page faults, external-memory garbage collections) ' +
-    'were the largest cost here before the activation pool (2026-12-07: 2.5-2.8x faster in one process).',
+    'were the largest cost here before the activation pool (2026-12-07: 1.6-2.8x faster in one ' +
+    'process across runs, 3-4x in separate processes, peak RSS unchanged at about 320 MiB).',
   'w3f-b1': WINOGRAD_WEIGHTS,
   'w3f-b8':
     WINOGRAD_WEIGHTS +
