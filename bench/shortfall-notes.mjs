@@ -40,13 +40,26 @@ export const SHORTFALL_NOTES = {
     WINOGRAD_WEIGHTS +
     ' At batch 8 the weights are transformed once per 48-tile chunk (9 times per call at 28x28).',
   'mnv2-b1':
-    'The depthwise kernel is vectorized with row bands over both threads since 2026-12-06 (measured ' +
-    'per shape, bench/depthwise-shapes.mjs: 13-19 GMAC/s on the stride-1 112x112 layer, 12-14 at ' +
-    '14x14, but about 5.5 at 7x7 and 2.6-5 on the stride-2 layers, where copying and splitting the ' +
-    'input into even and odd columns costs most of the time). The 1x1 convolutions (11.5 ms of a 26 ms ' +
-    'pass on 1 thread before that change) read their input in place but are still plain GEMMs per ' +
-    'layer; onnxruntime keeps a channel-blocked layout (NCHWc) between layers, which Stride does not.',
-  'mnv2-b8': 'As for batch 1: the stride-2 depthwise layers, the 1x1 convolutions and the layout.',
+    'Profiled kernel by kernel in one process (bench/mnv2-profile.mjs, bench/MNV2-RESULTS.md): since ' +
+    '2026-12-07 the 10 inverted-residual sums run in the epilogue of their projection convolutions ' +
+    '(53 backend calls per pass, no add kernel) and feature maps are reused from call to call ' +
+    '(activation pool). Of the kernel time, about 65% is the 1x1 convolutions (plain GEMMs per layer ' +
+    'on NCHW: 21-33 GMAC/s on 1 thread on the 112x112 and 56x56 planes with 16-32 input channels, ' +
+    '45-70 on the 28x28 to 7x7 ones), 20-25% the depthwise layers (the stride-2 ones at 2.5-5.6 GMAC/s: ' +
+    'each padded input row is copied and split into even and odd columns before the taps run; the 7x7 ' +
+    'planes about 5) and 7% the stem. On the loaded machine of that run, a pass also spent about as ' +
+    'long outside the kernels as in them (JavaScript per layer: about 1-2 ms per pass with no-op ' +
+    'kernels; garbage collection; waiting for a core between 53 calls), which onnxruntime, running ' +
+    'the whole graph in native code, does not pay. onnxruntime keeps a channel-blocked layout (NCHWc) ' +
+    'between layers, which Stride does not.',
+  'mnv2-b8':
+    'As for batch 1 (the ratio to onnxruntime is about the same on 1 thread: both scale about ' +
+    'linearly from batch 1). Measured per kernel, the 112x112 and 56x56 layers (1x1 expansions, ' +
+    'stride-2 depthwise, stem) run 2-4x slower per multiply-add than at batch 1 (their 8-image feature ' +
+    'maps, 6-38 MB each, no longer stay in cache), the 7x7 and 14x14 ones at 0.7-1x their batch-1 ' +
+    'speed. Fresh arrays for every feature map (page faults, external-memory garbage collections) ' +
+    'were the largest cost here before the activation pool (2026-12-07: 1.6-2.8x faster in one ' +
+    'process across runs, 3-4x in separate processes, peak RSS unchanged at about 320 MiB).',
   'w3f-b1': WINOGRAD_WEIGHTS,
   'w3f-b8':
     WINOGRAD_WEIGHTS +

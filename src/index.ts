@@ -34,6 +34,7 @@ export {
   gradientPoolStats,
   type GradientPoolStats,
 } from './tensor/gradient-buffer-pool.js';
+export { freeActivationBuffers } from './tensor/activation-pool.js';
 export { backend, setBackend, listBackends, registerBackend, withBackend } from './backend/registry.js';
 export {
   initWasmBackend,

@@ -1,5 +1,7 @@
 import { ShapeError, ValueError } from '../errors.js';
 import type { Tensor } from '../tensor/tensor.js';
+import { withActivationPool } from '../tensor/activation-pool.js';
+import { keepsNoValues, registerTransparentContainer, releaseDeadValue } from './inference-buffers.js';
 import {
   fusedInferenceActive,
   planGraph,
@@ -282,16 +284,44 @@ export class Graph extends Module {
       }
       values.set(stepIndex, x);
     });
-    const { needed, lastUse, plan } = this.#scheduleFor(fusedInferenceActive());
-    for (let i = 0; i < this.#steps.length; i++) {
-      const step = this.#steps[i]!;
-      if (!step.module || !needed.has(i)) continue;
-      const args = step.inputs.map((j) => values.get(j)!);
-      const fused = plan?.[i];
-      values.set(i, fused ? runFusedStep(fused, args, (j) => values.get(j)!) : step.module.forward(...args));
-      for (const j of step.inputs) if (lastUse.get(j) === i) values.delete(j);
+    const fusedActive = fusedInferenceActive();
+    const { needed, lastUse, plan } = this.#scheduleFor(fusedActive);
+    if (!fusedActive || plan === null) {
+      for (let i = 0; i < this.#steps.length; i++) {
+        const step = this.#steps[i]!;
+        if (!step.module || !needed.has(i)) continue;
+        values.set(i, step.module.forward(...step.inputs.map((j) => values.get(j)!)));
+        for (const j of step.inputs) if (lastUse.get(j) === i) values.delete(j);
+      }
+      return this.#outputs.map((o) => values.get(o)!);
     }
-    return this.#outputs.map((o) => values.get(o)!);
+    // Steps whose layer keeps no reference to the values it reads or makes: a value made by one
+    // and last read by one goes back to the activation pool (see inference-buffers.ts).
+    return withActivationPool(() => {
+      // A value may go back to the pool when the step that made it and every step that reads it keep
+      // no reference to it.
+      const clean = this.#steps.map((s) => keepsNoValues(s.module));
+      this.#steps.forEach((s, i) => {
+        if (needed.has(i) && !keepsNoValues(s.module)) for (const j of s.inputs) clean[j] = false;
+      });
+      for (let i = 0; i < this.#steps.length; i++) {
+        const step = this.#steps[i]!;
+        if (!step.module || !needed.has(i)) continue;
+        const args = step.inputs.map((j) => values.get(j)!);
+        const fused = plan[i];
+        values.set(
+          i,
+          fused ? runFusedStep(fused, args, (j) => values.get(j)!) : step.module.forward(...args),
+        );
+        for (const j of step.inputs) {
+          if (lastUse.get(j) !== i || !values.has(j)) continue;
+          const dead = values.get(j)!;
+          values.delete(j);
+          if (clean[j]) releaseDeadValue(dead, values.values());
+        }
+      }
+      return this.#outputs.map((o) => values.get(o)!);
+    });
   }
 
   /**
@@ -343,3 +373,5 @@ export class Graph extends Module {
     return `inputs=[${this.inputNames.join(', ')}], outputs=[${this.outputNames.join(', ')}]`;
   }
 }
+
+registerTransparentContainer(Graph, ['forward', 'forwardAll']);

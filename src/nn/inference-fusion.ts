@@ -5,9 +5,11 @@ import { ReLU, ReLU6 } from './activation-layers.js';
 import { isFoldableBatchNorm } from './batch-norm-folding.js';
 import { Conv2d, isZeroPadding } from './conv.js';
 import { Add } from './merge.js';
-import type { Module } from './module.js';
+import { keepsNoValues, releaseDeadValue } from './inference-buffers.js';
+import { runAsLayer, type Module } from './module.js';
 import { BatchNorm2d } from './normalization.js';
 import { Identity, ZeroPad2d } from './reshape-layers.js';
+import { Sequential } from './sequential.js';
 
 // What `Sequential` and `Graph` run differently under `noGrad` (fast by default in inference):
 // conv -> batch norm -> ReLU/ReLU6 chains whose layers are all in evaluation mode run as one
@@ -17,7 +19,10 @@ import { Identity, ZeroPad2d } from './reshape-layers.js';
 // (Keras' stride-2 blocks pad explicitly: copying the padded input cost as much as the convolution),
 // and a conv (-> batch norm) whose only reader is a two-input sum (ResNet's residual add, optionally
 // followed by ReLU) runs as one convolution that also adds the other input and applies the ReLU as
-// it writes its output, when that other input is computed before the convolution.
+// it writes its output, when that other input is computed before the convolution; that holds too
+// for a plain Sequential step ending in conv (-> batch norm) (MobileNetV2's inverted residual, a
+// projection shortcut): its other layers run first, then the convolution with the sum. Dead
+// intermediate feature maps go back to the activation pool (see inference-buffers.ts).
 // The values are those of the layers run one by one, up to float rounding. Only layers of exactly
 // these classes, without hooks, are merged, so subclasses and hooks see what they always saw.
 
@@ -100,6 +105,35 @@ export interface ConvAddStep {
   /** The activation layer after the sum (merged into the step), or null. */
   after: FusedActivation | null;
   relu: boolean;
+  /**
+   * When the convolution (and batch norm) end a Sequential step (MobileNetV2's inverted residual
+   * block: expansion, depthwise, projection): that Sequential, whose first `leadEnd` layers run
+   * before the convolution.
+   */
+  lead?: Sequential;
+  leadEnd?: number;
+}
+
+/** The convolution (and batch norm) that end a plain Sequential, with the index of the convolution. */
+interface SequentialTail {
+  seq: Sequential;
+  conv: Conv2d;
+  bn: BatchNorm2d | null;
+  end: number;
+}
+
+/** A plain Sequential (eval mode, no hooks) ending in a convolution without activation, then maybe a batch norm. */
+function sequentialTail(m: Module | null): SequentialTail | null {
+  if (!plainLayer(m, Sequential)) return null;
+  const seq = m as Sequential;
+  // Pass-through layers at the end (fuseForInference leaves an Identity where it folded a batch norm).
+  let n = seq.length;
+  while (n > 0 && passThrough(seq.at(n - 1))) n--;
+  const last = n > 0 ? seq.at(n - 1) : null;
+  if (fusableConv(last)) return { seq, conv: last, bn: null, end: n - 1 };
+  const conv = n > 1 ? seq.at(n - 2) : null;
+  if (fusableConv(conv) && fusableBatchNorm(last, conv)) return { seq, conv, bn: last, end: n - 2 };
+  return null;
 }
 
 /** The shape of a graph step that planning reads. */
@@ -140,11 +174,12 @@ export function planGraph(
     return s.inputs.length === 2 && s.inputs[0] !== s.inputs[1] && plainLayer(s.module, Add) ? r : -1;
   };
   // conv (-> bn) -> two-input sum (-> ReLU) with the sum's other input computed before the conv.
-  const planConvAdd = (i: number, conv: Conv2d): boolean => {
-    const j = soleReader(i);
+  // `tail`: the convolution ends the Sequential of step i (the batch norm, if any, is inside it too).
+  const planConvAdd = (i: number, conv: Conv2d, tail: SequentialTail | null = null): boolean => {
+    const j = tail ? -1 : soleReader(i);
     const next = j >= 0 ? steps[j]!.module : null;
-    const bn = fusableBatchNorm(next, conv) ? next : null;
-    let h = bn ? j : i;
+    const bn = tail ? tail.bn : fusableBatchNorm(next, conv) ? next : null;
+    let h = j >= 0 && bn ? j : i;
     // Pass-through layers in between (fuseForInference leaves an Identity where it folded a batch norm).
     const passed: number[] = [];
     for (let r = soleReader(h); r >= 0 && passThrough(steps[r]!.module); r = soleReader(h)) {
@@ -172,8 +207,9 @@ export function planGraph(
       convFirst: pos === 0,
       after,
       relu: add.activation === 'relu' || after === 'relu',
+      ...(tail ? { lead: tail.seq, leadEnd: tail.end } : {}),
     };
-    if (bn) plan[j] = { kind: 'alias' };
+    if (bn && j >= 0) plan[j] = { kind: 'alias' };
     for (const r of passed) plan[r] = { kind: 'alias' };
     plan[a] = { kind: 'alias', arg: pos };
     if (after) plan[k] = { kind: 'alias' };
@@ -205,6 +241,9 @@ export function planGraph(
       plan[i] = { kind: 'conv', conv: m, bn, activation, ...(padding ? { padding } : {}) };
       if (bn) plan[j] = { kind: 'alias' };
       if (activation) plan[k] = { kind: 'alias' };
+    } else if (s.inputs.length === 1 && plainLayer(m, Sequential)) {
+      const tail = sequentialTail(m);
+      if (tail) planConvAdd(i, tail.conv, tail);
     } else if (plainLayer(m, Add) && (m as Add).activation === null && s.inputs.length >= 2) {
       const k = soleReader(i);
       const activation = k >= 0 ? fusableActivation(steps[k]!.module) : null;
@@ -256,12 +295,20 @@ export function runFusedStep(step: FusedStep, args: readonly Tensor[], value: (j
       return args[step.arg ?? 0]!;
     case 'convAdd': {
       const r = value(step.residual);
-      const fused = step.conv.forwardFusedResidual(args[0]!, step.bn, r, step.relu);
-      if (fused) return fused;
-      // The residual broadcasts: the layers' own forwards, in the sum's input order.
-      const h = step.conv.forwardFused(args[0]!, step.bn, null);
-      const sum = step.add.forward(...(step.convFirst ? [h, r] : [r, h]));
-      return step.after ? activateInPlace(sum, step.after) : sum;
+      const lead = step.lead;
+      const x = lead
+        ? runAsLayer(lead, args, () => lead.forwardFusedPrefix(args[0]!, step.leadEnd!))
+        : args[0]!;
+      let y = step.conv.forwardFusedResidual(x, step.bn, r, step.relu);
+      if (!y) {
+        // The residual broadcasts: the layers' own forwards, in the sum's input order.
+        const h = step.conv.forwardFused(x, step.bn, null);
+        const sum = step.add.forward(...(step.convFirst ? [h, r] : [r, h]));
+        y = step.after ? activateInPlace(sum, step.after) : sum;
+      }
+      // The lead layers' output, read by the convolution only.
+      if (lead && x !== args[0] && keepsNoValues(lead)) releaseDeadValue(x, [y, args[0]!, r]);
+      return y;
     }
     case 'conv':
       return step.conv.forwardFused(args[0]!, step.bn, step.activation, step.padding);

@@ -1,5 +1,7 @@
 import { ValueError } from '../errors.js';
 import type { Tensor } from '../tensor/tensor.js';
+import { withActivationPool } from '../tensor/activation-pool.js';
+import { keepsNoValues, registerTransparentContainer, releaseDeadValue } from './inference-buffers.js';
 import { chainAt, fusedInferenceActive } from './inference-fusion.js';
 import { Module } from './module.js';
 
@@ -140,21 +142,41 @@ export class Sequential extends Module {
    */
   forward(x: Tensor): Tensor {
     const layers = this.#layers;
-    let y = x;
     if (!fusedInferenceActive()) {
+      let y = x;
       for (const layer of layers) y = layer.forward(y);
       return y;
     }
-    for (let i = 0; i < layers.length;) {
-      const chain = chainAt(layers, i);
-      if (chain) {
-        y = chain.conv.forwardFused(y, chain.bn, chain.activation);
-        i += chain.length;
-      } else {
-        y = layers[i]!.forward(y);
-        i++;
+    return this.forwardFusedPrefix(x, layers.length);
+  }
+
+  /**
+   * @internal The fused inference forward of the first `end` layers (see {@link forward}); graphs
+   * run a block's layers before its last convolution this way, then that convolution together
+   * with the block's residual sum.
+   */
+  forwardFusedPrefix(x: Tensor, end: number): Tensor {
+    const layers = this.#layers;
+    let y = x;
+    return withActivationPool(() => {
+      // Whether y was made by a layer here that keeps no reference to it (y is then given back
+      // to the activation pool once the next layer, keeping none either, has read it).
+      let owned = false;
+      for (let i = 0; i < end;) {
+        const found = chainAt(layers, i);
+        const chain = found && i + found.length <= end ? found : null;
+        const n = chain ? chain.length : 1;
+        const layer = layers[i]!;
+        const next = chain ? chain.conv.forwardFused(y, chain.bn, chain.activation) : layer.forward(y);
+        const clean = chain !== null || keepsNoValues(layer);
+        if (owned && clean) releaseDeadValue(y, [next]);
+        y = next;
+        owned = clean;
+        i += n;
       }
-    }
-    return y;
+      return y;
+    });
   }
 }
+
+registerTransparentContainer(Sequential);

@@ -3,7 +3,10 @@ import { isGradEnabled } from '../autograd/grad-mode.js';
 import type { Backend, Conv2dParams, PreparedConv2dWeights } from '../backend/backend.js';
 import { kernels } from '../backend/registry.js';
 import { ValueError } from '../errors.js';
-import { empty, type Tensor } from '../tensor/tensor.js';
+import { takeActivationBuffer } from '../tensor/activation-pool.js';
+import type { DType } from '../tensor/dtype.js';
+import { sizeOf } from '../tensor/shape.js';
+import { empty, Tensor } from '../tensor/tensor.js';
 import { checkConvTensors, resolveConv2d, type Conv2dOptions } from './conv-params.js';
 import { recordActivation, type FusedActivation } from './fused-activation.js';
 
@@ -81,13 +84,19 @@ export function conv2dPreparedResidual(
   const r = residual.shape;
   if (residual.dtype !== x.dtype || r.length !== outShape.length || r.some((d, i) => d !== outShape[i]))
     return null;
-  const y = empty(outShape, x.dtype);
+  const y = inferenceOutput(outShape, x.dtype);
   const k = kernels();
   k.conv2dForwardPrepared(p, x.data, prepared(p, k), bias ? bias.data : null, y.data, {
     residual: residual.data,
     activation: relu ? 'relu' : null,
   });
   return y;
+}
+
+/** An output tensor for a kernel that overwrites all of it: from the activation pool when it lends. */
+function inferenceOutput(shape: readonly number[], dtype: DType): Tensor {
+  const pooled = takeActivationBuffer(dtype, sizeOf(shape));
+  return pooled ? new Tensor(pooled, shape) : empty(shape, dtype);
 }
 
 function conv2dWith(
@@ -101,7 +110,8 @@ function conv2dWith(
   const op = 'conv2d';
   const { params: p, pads, outShape } = resolveConv2d(op, x.shape, weight.shape, opts);
   checkConvTensors(op, x, weight, b, p.outChannels);
-  const y = empty(outShape, x.dtype);
+  // The prepared (inference) path writes every output value: its array may come from the pool.
+  const y = prepared && !isGradEnabled() ? inferenceOutput(outShape, x.dtype) : empty(outShape, x.dtype);
   const k = kernels();
   if (prepared) k.conv2dForwardPrepared(p, x.data, prepared(p, k), b ? b.data : null, y.data, { activation });
   else k.conv2dForward(p, x.data, weight.data, b ? b.data : null, y.data);

@@ -1,0 +1,210 @@
+// MobileNetV2 224x224 inference, Stride's native backend next to onnxruntime-node, in one process:
+// the whole model (eval + noGrad, as the bench's MobileNetV2 rows call it, against the ONNX that
+// Stride exports of the same model) with the engines alternating call by call, then a per-kernel
+// profile of Stride's forward: every backend call it makes (convolutions with their geometry and
+// epilogue, sums, pooling, the classifier) timed inside the process, the median of many forwards,
+// next to the layer's multiply-adds, and the time spent in JavaScript between kernels.
+//
+// With `--before DIR` (a copy of an earlier commit's src/, e.g. `git archive COMMIT src | tar -x -C DIR`)
+// the same model built by that code runs as a third engine in the race, on the same native addon.
+//
+// Usage: node --import tsx bench/mnv2-profile.mjs [--reps N] [--threads 1,2] [--batches 1,8] [--before DIR] [--no-profile] [--out FILE.md]
+import { cpus } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { createRequire } from 'node:module';
+import { renameSync, writeFileSync } from 'node:fs';
+
+const require = createRequire(import.meta.url);
+const ort = require('onnxruntime-node');
+const st = await import('../src/node.js');
+const { kernels, registerBackend, withBackend } = await import('../src/backend/registry.js');
+
+const arg = (name, fallback) =>
+  process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : fallback;
+const reps = Number(arg('--reps', '21'));
+const threadList = arg('--threads', '2').split(',').map(Number);
+const batches = arg('--batches', '1,8').split(',').map(Number);
+const outFile = arg('--out', null);
+const profile = !process.argv.includes('--no-profile');
+const beforeDir = arg('--before', null);
+const stBefore = beforeDir ? await import(`${process.cwd()}/${beforeDir}/src/node.js`) : null;
+stBefore?.setBackend('native');
+
+st.setBackend('native');
+const native = kernels();
+
+// A backend that times every call of the native one: calls[] gets [label, ms, macs] in call order.
+let calls = [];
+const wrapped = {};
+for (const key of Object.keys(native)) {
+  const f = native[key];
+  if (typeof f !== 'function') {
+    wrapped[key] = f;
+    continue;
+  }
+  wrapped[key] = (...a) => {
+    const t0 = process.hrtime.bigint();
+    const r = f(...a);
+    const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+    calls.push([labelOf(key, a), ms, macsOf(key, a)]);
+    return r;
+  };
+}
+wrapped.name = 'native-profiled';
+registerBackend(wrapped);
+
+function labelOf(key, a) {
+  if (key.startsWith('conv2dForward')) {
+    const p = a[0];
+    const kind =
+      p.groups === p.inChannels && p.groups === p.outChannels && p.groups > 1
+        ? 'dw'
+        : p.kH === 1 && p.kW === 1
+          ? '1x1'
+          : `${p.kH}x${p.kW}`;
+    const ep = a[5] ?? {};
+    const tail = [ep.residual ? '+res' : '', ep.activation ? `+${ep.activation}` : ''].join('');
+    return `${kind} ${p.inChannels}->${p.outChannels} ${p.inH}x${p.inW} s${p.strideH}${tail}`;
+  }
+  return key;
+}
+
+function macsOf(key, a) {
+  if (!key.startsWith('conv2dForward')) return 0;
+  const p = a[0];
+  return p.batch * p.outChannels * p.outH * p.outW * (p.inChannels / p.groups) * p.kH * p.kW;
+}
+
+const median = (a) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
+const pause = () => sleep(3);
+
+async function race(engines) {
+  const times = engines.map(() => []);
+  for (const e of engines) for (let i = 0; i < 3; i++) await e.run();
+  for (let r = 0; r < reps; r++) {
+    // In a fresh random order each round: an engine that allocates leaves garbage collection
+    // work that lands in whichever call comes next, so no engine always follows the same one.
+    const order = engines.map((_, k) => k);
+    for (let q = order.length - 1; q > 0; q--) {
+      const j = Math.floor(Math.random() * (q + 1));
+      [order[q], order[j]] = [order[j], order[q]];
+    }
+    for (const k of order) {
+      await pause();
+      const t0 = process.hrtime.bigint();
+      await engines[k].run();
+      times[k].push(Number(process.hrtime.bigint() - t0) / 1e6);
+    }
+  }
+  return times.map(median);
+}
+
+const lines = [];
+const log = (s) => {
+  console.log(s);
+  lines.push(s);
+};
+const mobilenet = (lib = st) => {
+  lib.manualSeed(0);
+  return lib.models.mobilenet_v2().eval();
+};
+const modelOnnx = st.exportOnnx(mobilenet(), st.randn([2, 3, 224, 224]));
+
+log('# MobileNetV2 inference: Stride vs onnxruntime-node, with a per-kernel profile of Stride');
+log('');
+log(
+  `${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} CPUs, onnxruntime-node ${require('onnxruntime-node/package.json').version}; ` +
+    `median of ${reps} calls per engine, engines alternating call by call in one process, in a random order each round (a shared machine: ratios, not absolute times, are the result).`,
+);
+log('');
+for (const threads of threadList) {
+  st.setNumThreads(threads);
+  stBefore?.setNumThreads(threads);
+  const session = await ort.InferenceSession.create(modelOnnx, {
+    intraOpNumThreads: threads,
+    interOpNumThreads: 1,
+    graphOptimizationLevel: 'all',
+    executionMode: 'sequential',
+  });
+  for (const batch of batches) {
+    const x = st.randn([batch, 3, 224, 224]);
+    const feeds = { [session.inputNames[0]]: new ort.Tensor('float32', x.data, [batch, 3, 224, 224]) };
+    const model = mobilenet();
+    const engines = [
+      { run: () => withBackend('native', () => st.noGrad(() => model.forward(x))) },
+      { run: () => session.run(feeds) },
+    ];
+    if (stBefore) {
+      const old = mobilenet(stBefore);
+      const xOld = new stBefore.Tensor(x.data, x.shape);
+      engines.push({ run: () => stBefore.noGrad(() => old.forward(xOld)) });
+    }
+    const [strideMs, ortMs, beforeMs] = await race(engines);
+    log(`## ${threads} thread(s), batch ${batch}`);
+    log('');
+    log(
+      `Whole model: Stride ${strideMs.toFixed(2)} ms, onnxruntime ${ortMs.toFixed(2)} ms, ` +
+        `Stride / ort speed ${(ortMs / strideMs).toFixed(3)}` +
+        (stBefore
+          ? `; before ${beforeMs.toFixed(2)} ms, before / ort speed ${(ortMs / beforeMs).toFixed(3)}, after / before speed ${(beforeMs / strideMs).toFixed(3)}.`
+          : '.'),
+    );
+    log('');
+    if (!profile) continue;
+    // Per-kernel profile: the same model and input through the timing backend.
+    const perCall = [];
+    const totals = [];
+    let labels = null;
+    for (let r = 0; r < reps + 3; r++) {
+      calls = [];
+      await pause();
+      const t0 = process.hrtime.bigint();
+      withBackend('native-profiled', () => st.noGrad(() => model.forward(x)));
+      const total = Number(process.hrtime.bigint() - t0) / 1e6;
+      if (r < 3) continue;
+      labels ??= calls.map((c) => [c[0], c[2]]);
+      calls.forEach((c, i) => (perCall[i] ??= []).push(c[1]));
+      totals.push(total);
+    }
+    const med = perCall.map(median);
+    // Group identical labels (the same layer shape repeated) into one row.
+    const rows = new Map();
+    labels.forEach(([label, macs], i) => {
+      const row = rows.get(label) ?? { n: 0, ms: 0, macs: 0 };
+      row.n++;
+      row.ms += med[i];
+      row.macs += macs;
+      rows.set(label, row);
+    });
+    const kernelMs = med.reduce((a, b) => a + b, 0);
+    const totalMs = median(totals);
+    log(
+      `Profiled forward: ${totalMs.toFixed(2)} ms in all, ${kernelMs.toFixed(2)} ms in ${med.length} backend calls, ` +
+        `${(totalMs - kernelMs).toFixed(2)} ms outside them (JavaScript, garbage collection and, on a loaded machine, waiting for a core).`,
+    );
+    log('');
+    log('| backend call | count | ms | share | GMAC/s |');
+    log('|---|---:|---:|---:|---:|');
+    for (const [label, r] of [...rows].sort((a, b) => b[1].ms - a[1].ms)) {
+      const gmacs = r.macs > 0 ? (r.macs / 1e9 / (r.ms / 1e3)).toFixed(1) : '';
+      log(`| ${label} | ${r.n} | ${r.ms.toFixed(3)} | ${((100 * r.ms) / totalMs).toFixed(1)}% | ${gmacs} |`);
+    }
+    log('');
+    const byKind = new Map();
+    for (const [label, r] of rows) {
+      const kind = label.split(' ')[0];
+      byKind.set(kind, (byKind.get(kind) ?? 0) + r.ms);
+    }
+    log(
+      `By kind: ${[...byKind]
+        .sort((a, b) => b[1] - a[1])
+        .map(([k, ms]) => `${k} ${ms.toFixed(2)} ms`)
+        .join(', ')}, outside backend calls ${(totalMs - kernelMs).toFixed(2)} ms.`,
+    );
+    log('');
+  }
+}
+if (outFile) {
+  writeFileSync(`${outFile}.tmp`, `${lines.join('\n')}\n`);
+  renameSync(`${outFile}.tmp`, outFile);
+}
