@@ -271,11 +271,22 @@ export function planInputs(steps: readonly PlannedStep[], out: unknown[]): unkno
       out.push(null);
       continue;
     }
-    out.push(m, m.training, m.hasForwardHooks);
-    if (m instanceof Conv2d || m instanceof Add) out.push(m.activation);
-    if (m instanceof BatchNorm2d) out.push(m.getBuffer('running_mean'), m.getBuffer('running_var'));
+    pushPlanState(m, out);
+    // A Sequential step's tail convolution (and batch norm) can take the residual sum: its layers
+    // are part of the plan too (fuseForInference swaps them in place).
+    if (m instanceof Sequential) {
+      out.push(m.length);
+      for (let k = 0; k < m.length; k++) pushPlanState(m.at(k), out);
+    }
   }
   return out;
+}
+
+/** What of one layer the plan depends on: the layer itself, its mode, hooks, activation, statistics. */
+function pushPlanState(m: Module, out: unknown[]): void {
+  out.push(m, m.training, m.hasForwardHooks);
+  if (m instanceof Conv2d || m instanceof Add) out.push(m.activation);
+  if (m instanceof BatchNorm2d) out.push(m.getBuffer('running_mean'), m.getBuffer('running_var'));
 }
 
 /** Whether two {@link planInputs} lists are equal element by element. */

@@ -35,6 +35,11 @@ interface Loaded {
 
 let loaded: Loaded | null = null;
 
+// An error raised in a forward here reaches the caller with this thread's stack: keep it deep
+// enough to show the whole path from this file down through nested containers to the failing op
+// (V8 keeps 10 frames by default, fewer than a fused Sequential inside a model takes).
+Error.stackTraceLimit = Math.max(Error.stackTraceLimit, 50);
+
 function send(message: FromWorker, transfer: ArrayBuffer[] = []): void {
   parentPort!.postMessage(message, transfer);
 }
