@@ -7,6 +7,7 @@
         "src/activation.cc",
         "src/batch_norm.cc",
         "src/conv.cc",
+        "src/conv_small_channels.cc",
         "src/depthwise.cc",
         "src/conv_clamp.cc",
         "src/cpu.cc",

@@ -1,0 +1,22 @@
+// Direct convolutions for layers with few channels (the 3 to 32 channels of LeNet- and CIFAR-style
+// nets), where the GEMM micro-kernels fill few of their rows and pack more than they multiply.
+#pragma once
+
+#include "conv.h"
+
+namespace stride {
+
+/**
+ * Whether smallChannelsForward takes g: AVX-512, one group, stride and dilation 1, at most 32
+ * output channels, and output rows that fill at least 3/4 of the 16-lane vectors they take.
+ */
+bool smallChannelsForwardApplies(const ConvGeometry& g);
+
+/**
+ * y = conv(x, w) with the epilogue e (or null) applied as y is written, by direct convolution:
+ * every output channel of a panel stays in registers over 2 or 3 vectors of 16 output pixels
+ * while the taps stream past. Returns false (and writes nothing) when it does not apply.
+ */
+bool smallChannelsForward(const ConvGeometry& g, const float* x, const float* w, const ConvEpilogue* e, float* y);
+
+}  // namespace stride
