@@ -18,6 +18,7 @@
         "src/gemm_kernels_scalar.cc",
         "src/gemm_pack.cc",
         "src/pool.cc",
+        "src/max_pool_backward.cc",
         "src/reduce.cc",
         "src/thread_pool.cc",
         "src/winograd.cc",
