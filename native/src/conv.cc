@@ -1024,6 +1024,7 @@ void conv2dBackwardFilter(const ConvGeometry& g, const float* x, const float* dy
     return;
   }
   if (isDepthwise(g)) return depthwiseBackwardFilter(g, x, dy, dw);
+  if (smallChannelsBackwardFilter(g, x, dy, dw)) return;
   if (filterGradientDot(g, x, dy, dw)) return;
   for (int64_t grp = 0; grp < g.groups; grp++) {
     OutputGradA a(g, dy, grp * d.og);

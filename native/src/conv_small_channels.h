@@ -7,8 +7,8 @@
 namespace stride {
 
 /**
- * Whether smallChannelsForward takes g: AVX-512, one group, stride and dilation 1, at most 32
- * output channels, and output rows that fill at least 3/4 of the 16-lane vectors they take.
+ * Whether smallChannelsForward takes g: AVX-512, one group, stride and dilation 1, 4 to 32 output
+ * channels, and output rows that fill at least 60% of the 16-lane vectors they take.
  */
 bool smallChannelsForwardApplies(const ConvGeometry& g);
 
@@ -18,5 +18,14 @@ bool smallChannelsForwardApplies(const ConvGeometry& g);
  * while the taps stream past. Returns false (and writes nothing) when it does not apply.
  */
 bool smallChannelsForward(const ConvGeometry& g, const float* x, const float* w, const ConvEpilogue* e, float* y);
+
+/**
+ * dw = gradient with respect to the weight, for stride-1 layers of at most 32 output channels
+ * (AVX-512, one group, dilation 1, batch at least the thread count). Each thread takes a share of
+ * the images and, a block of images at a time, runs every (4 channels x 6 taps) tile over the
+ * block while it is still in L1, keeping 16-lane partial sums between blocks; the lanes and the
+ * threads' shares are summed at the end. Returns false (and writes nothing) when it does not apply.
+ */
+bool smallChannelsBackwardFilter(const ConvGeometry& g, const float* x, const float* dy, float* dw);
 
 }  // namespace stride

@@ -6,10 +6,11 @@ import { assertClose } from '../helpers/assert-close.js';
 import { params, type Geometry } from './conv-geometries.js';
 import { forEachConfig, nativeBackend, randomArray, skipWithoutAddon } from './native-harness.js';
 
-// The direct small-channel kernels (native/src/conv_small_channels.cc: stride 1, at most 32 output
-// channels, the forward and the stride-1 backward-data that runs as a forward) and the layers
-// around them against the float64 reference: CIFAR- and LeNet-sized layers, odd widths that leave
-// a partial vector, panels of uneven rows, asymmetric padding, the epilogue, 1 and 2 threads.
+// The direct small-channel kernels (native/src/conv_small_channels.cc: stride 1, 4 to 32 output
+// channels, the forward, the stride-1 backward-data that runs as a forward, and the filter
+// gradient) and the layers around them against the float64 reference: CIFAR- and LeNet-sized
+// layers, odd widths that leave a partial vector, panels of uneven rows, asymmetric padding, the
+// epilogue, 1 and 2 threads.
 const SMALL: [string, Geometry][] = [
   [
     'W2 conv1: 3->16, 32x32, 5x5 pad 2',
@@ -24,6 +25,7 @@ const SMALL: [string, Geometry][] = [
     'LeNet conv1: 1->6, 28x28, 5x5 pad 2',
     { batch: 2, c: 1, o: 6, h: 28, w: 28, k: [5, 5], pad: [2, 2, 2, 2] },
   ],
+  ['LeNet conv2: 6->16, 14x14, 5x5 (10 wide)', { batch: 3, c: 6, o: 16, h: 14, w: 14, k: [5, 5] }],
   [
     'odd width 29, 7 channels out, 3x4 kernel',
     { batch: 2, c: 5, o: 7, h: 9, w: 29, k: [3, 4], pad: [1, 0, 2, 1] },
