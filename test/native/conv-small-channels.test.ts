@@ -25,6 +25,11 @@ const SMALL: [string, Geometry][] = [
     'LeNet conv1: 1->6, 28x28, 5x5 pad 2',
     { batch: 2, c: 1, o: 6, h: 28, w: 28, k: [5, 5], pad: [2, 2, 2, 2] },
   ],
+  [
+    '13 channels in (channels-last filter gradient), odd sizes',
+    { batch: 3, c: 13, o: 9, h: 11, w: 19, k: [3, 4], pad: [1, 2, 0, 2] },
+  ],
+  ['16 channels in, 1x1 kernel, 31 wide', { batch: 2, c: 16, o: 5, h: 3, w: 31, k: [1, 1] }],
   ['LeNet conv2: 6->16, 14x14, 5x5 (10 wide)', { batch: 3, c: 6, o: 16, h: 14, w: 14, k: [5, 5] }],
   [
     'odd width 29, 7 channels out, 3x4 kernel',
