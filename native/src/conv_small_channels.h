@@ -22,9 +22,11 @@ bool smallChannelsForward(const ConvGeometry& g, const float* x, const float* w,
 /**
  * dw = gradient with respect to the weight, for stride-1 layers of at most 32 output channels
  * (AVX-512, one group, dilation 1, batch at least the thread count). Each thread takes a share of
- * the images and, a block of images at a time, runs every (4 channels x 6 taps) tile over the
- * block while it is still in L1, keeping 16-lane partial sums between blocks; the lanes and the
- * threads' shares are summed at the end. Returns false (and writes nothing) when it does not apply.
+ * the images. With 12 to 32 input channels the vector lanes run over the input channels (input
+ * transposed to channels-last); otherwise over output pixels, a block of images at a time through
+ * every (4 channels x 6 taps) tile while the block is still in L1, with 16-lane partial sums kept
+ * between blocks. The threads' shares are summed at the end. Returns false (and writes nothing)
+ * when it does not apply.
  */
 bool smallChannelsBackwardFilter(const ConvGeometry& g, const float* x, const float* dy, float* dw);
 

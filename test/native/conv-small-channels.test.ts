@@ -29,6 +29,10 @@ const SMALL: [string, Geometry][] = [
     '13 channels in (channels-last filter gradient), odd sizes',
     { batch: 3, c: 13, o: 9, h: 11, w: 19, k: [3, 4], pad: [1, 2, 0, 2] },
   ],
+  [
+    '27 channels in (two vectors of channels), 3x3',
+    { batch: 2, c: 27, o: 6, h: 9, w: 10, k: [3, 3], pad: [1, 0, 1, 1] },
+  ],
   ['16 channels in, 1x1 kernel, 31 wide', { batch: 2, c: 16, o: 5, h: 3, w: 31, k: [1, 1] }],
   ['LeNet conv2: 6->16, 14x14, 5x5 (10 wide)', { batch: 3, c: 6, o: 16, h: 14, w: 14, k: [5, 5] }],
   [
