@@ -836,7 +836,8 @@ bool forwardPhases(const ConvGeometry& g, const float* x, const float* w, const 
 // The epilogue e (or null) is applied to y either way.
 void forwardGemm(const ConvGeometry& g, const float* x, const float* w, float* y, const float* prepacked = nullptr,
                  const ConvEpilogue* e = nullptr) {
-  if (smallChannelsForward(g, x, w, e, y)) return;
+  // Weights prepared once (inference) stay on the paths that read their packed copy.
+  if (!prepacked && smallChannelsForward(g, x, w, e, y)) return;
   if (forwardIndirect(g, x, w, prepacked, e, y)) return;
   const Dims d(g);
   for (int64_t grp = 0; grp < g.groups; grp++) {

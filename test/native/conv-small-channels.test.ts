@@ -105,10 +105,21 @@ describe('native small-channel convolutions match the float64 reference', { skip
           native.conv2dForward(p, x, w, b, got);
           assertClose(got, want, tol(k, `${msg} forward${b ? ' + bias' : ''}`));
         }
+        // A handle from another backend runs the direct kernel with the epilogue; a native one
+        // keeps the packed GEMM paths.
         const e: ConvEpilogue = { residual, activation: 'relu' };
-        const got = new Float32Array(ySize).fill(Number.NaN);
-        native.conv2dForwardPrepared(p, x, native.prepareConv2dWeights(p, w), bias, got, e);
-        assertClose(got, fused, tol(k, `${msg} forward + bias + residual + relu`));
+        for (const prepared of [
+          referenceBackend.prepareConv2dWeights(p, w),
+          native.prepareConv2dWeights(p, w),
+        ]) {
+          const got = new Float32Array(ySize).fill(Number.NaN);
+          native.conv2dForwardPrepared(p, x, prepared, bias, got, e);
+          assertClose(
+            got,
+            fused,
+            tol(k, `${msg} forward + bias + residual + relu (${prepared.backend} handle)`),
+          );
+        }
 
         const dx = new Float32Array(x.length).fill(Number.NaN);
         native.conv2dBackwardData(p, dy, w, dx);
