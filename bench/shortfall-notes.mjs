@@ -10,16 +10,21 @@ const WINOGRAD_WEIGHTS =
 
 export const SHORTFALL_NOTES = {
   w1:
-    'LeNet-5 layers are tiny (1, 6 and 16 channels), so a step is dozens of short kernel calls: ' +
+    'LeNet-5 layers are tiny (1, 6 and 16 channels), so a step is dozens of short kernel calls, and ' +
     'every forward op allocates a fresh zero-filled Float32Array in JavaScript (backward reuses its ' +
-    "buffers) and the 16-channel convolutions fill only 8 of the micro-kernel's 12 rows. " +
-    'Small-channel kernels would close it.',
+    'buffers). The convolutions run the direct small-channel kernels (native/src/conv_small_channels.cc) ' +
+    'since 2026-12-07; the 10-wide second layer still leaves 6 of 16 lanes idle.',
   w2:
-    'Measured per layer, the convolutions at 3 to 20 channels are behind PyTorch (about 6.3 ms of ' +
-    'convolution per step against 4.6 ms; the 16-channel forward and the 16->20 backward-filter are ' +
-    'the largest gaps: the micro-kernels fill few of their rows at such channel counts), every ' +
-    'forward op still writes a fresh array (backward reuses its buffers), and the max-pool backward ' +
-    'is a scalar scatter after a memset. Small-channel convolution kernels would close most of it.',
+    'Since 2026-12-07 the 3-20-channel convolutions run direct small-channel kernels ' +
+    '(native/src/conv_small_channels.cc: forward and backward-data keep a panel of output channels in ' +
+    'registers over 2-3 vectors of output rows; filter gradients put the lanes over the input ' +
+    'channels) and the 2x2 max-pool backward writes each gradient once with no memset. Measured ' +
+    'before/after in one process (bench/w2-layers.mjs --baseline, 2 threads, on a loaded 2-vCPU ' +
+    'machine), the layer kernels of a step took 7.0 ms against 9.4 and whole steps ran 1.15-1.26x ' +
+    'faster. What remains: every forward op still writes a fresh zero-filled array in JavaScript (a ' +
+    "ReLU over the first layer's 2 MB output took about 6x PyTorch's), the first layer's filter " +
+    'gradient (3 input channels, so the lanes run over pixels), and the 8x8 third layer, whose 8-wide ' +
+    'rows would leave the direct forward half its lanes, so it stays on the indirect GEMM path.',
   'w3-b1':
     'The plain call folds batch norm, applies ReLU and adds the residual inside the convolutions by ' +
     'itself (eval + noGrad), so this row runs the same kernels as the fused one. At batch 1 the two ' +

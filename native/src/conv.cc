@@ -5,7 +5,8 @@
 //                     weights; larger strides compute columns W_g^T * dY_g and scatter them (col2im).
 // 3x3 stride-1 convolutions with enough channels run through Winograd F(4x4, 3x3) instead
 // (winograd.cc), forward and the stride-1 backward-data alike.
-// Depthwise convolutions (one input and one output channel per group) run in depthwise.cc.
+// Depthwise convolutions (one input and one output channel per group) run in depthwise.cc, and
+// stride-1 layers of at most 32 output channels by direct convolution (conv_small_channels.cc).
 #include "conv.h"
 
 #include <algorithm>
@@ -13,6 +14,7 @@
 #include <cstring>
 #include <vector>
 
+#include "conv_small_channels.h"
 #include "depthwise.h"
 #include "gemm.h"
 #include "multiversion.h"
@@ -834,6 +836,8 @@ bool forwardPhases(const ConvGeometry& g, const float* x, const float* w, const 
 // The epilogue e (or null) is applied to y either way.
 void forwardGemm(const ConvGeometry& g, const float* x, const float* w, float* y, const float* prepacked = nullptr,
                  const ConvEpilogue* e = nullptr) {
+  // Weights prepared once (inference) stay on the paths that read their packed copy.
+  if (!prepacked && smallChannelsForward(g, x, w, e, y)) return;
   if (forwardIndirect(g, x, w, prepacked, e, y)) return;
   const Dims d(g);
   for (int64_t grp = 0; grp < g.groups; grp++) {
@@ -966,7 +970,7 @@ void conv2dBackwardData(const ConvGeometry& g, const float* dy, const float* w, 
     t.padTop = g.dilationH * (g.kH - 1) - g.padTop;
     t.padLeft = g.dilationW * (g.kW - 1) - g.padLeft;
     const bool winograd = useWinograd(t);
-    const bool indirect = activeIsa() == Isa::Avx512 && preferIndirect(t);
+    const bool indirect = (activeIsa() == Isa::Avx512 && preferIndirect(t)) || smallChannelsForwardApplies(t);
     if (winograd || indirect || (d.cg >= 16 && d.og <= 2 * d.cg)) {
       const int64_t taps = g.kH * g.kW;
       float* wt = scratch(Slot::Extra, static_cast<size_t>(g.inChannels * d.og * taps));
@@ -1021,6 +1025,7 @@ void conv2dBackwardFilter(const ConvGeometry& g, const float* x, const float* dy
     return;
   }
   if (isDepthwise(g)) return depthwiseBackwardFilter(g, x, dy, dw);
+  if (smallChannelsBackwardFilter(g, x, dy, dw)) return;
   if (filterGradientDot(g, x, dy, dw)) return;
   for (int64_t grp = 0; grp < g.groups; grp++) {
     OutputGradA a(g, dy, grp * d.og);

@@ -8,6 +8,7 @@
 #include <cstring>
 #include <vector>
 
+#include "max_pool_backward.h"
 #include "multiversion.h"
 #include "thread_pool.h"
 
@@ -305,6 +306,7 @@ bool maxPool2dBackward(const PoolGeometry& p, const float* dy, const int32_t* in
     float* dxp = dx + nc * plane;
     const float* dyp = dy + nc * outPlane;
     const int32_t* ip = indices + nc * outPlane;
+    if (maxPoolBackwardTiledPlane(p, dyp, ip, dxp)) return;
     std::memset(dxp, 0, plane * sizeof(float));
     for (int64_t o = 0; o < outPlane; o++) {
       const int32_t idx = ip[o];

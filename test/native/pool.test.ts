@@ -74,6 +74,10 @@ const WINDOWS: [string, Window][] = [
   ['wide rows, 3x3 stride 2', { batch: 1, c: 3, h: 9, w: 77, k: [3, 3], stride: [2, 2], pad: [1, 1, 1, 1] }],
   ['wide rows, 3x3 stride 1', { batch: 2, c: 2, h: 6, w: 45, k: [3, 3], stride: [1, 1], pad: [1, 1, 1, 1] }],
   ['wide rows, 2x2 stride 2, no padding', { batch: 1, c: 2, h: 4, w: 68, k: [2, 2] }],
+  // Tiling windows (max_pool_backward.cc): odd sizes leave a last row and column no window covers.
+  ['2x2 stride 2, odd sizes (uncovered row and column)', { batch: 3, c: 5, h: 17, w: 37, k: [2, 2] }],
+  ['3x3 stride 3 tiles, remainders', { batch: 2, c: 3, h: 11, w: 14, k: [3, 3] }],
+  ['2x3 stride 2x3 tiles', { batch: 1, c: 4, h: 8, w: 13, k: [2, 3] }],
 ];
 
 describe('native pooling matches the reference', { skip: skipWithoutAddon }, () => {
@@ -122,6 +126,22 @@ describe('native pooling matches the reference', { skip: skipWithoutAddon }, () 
     const dy = new Float32Array(8).fill(1);
     const indices = new Int32Array([0, 2, 8, 10, 0, 2, 8, 16]);
     assert.throws(() => nativeBackend().maxPool2dBackward(p, dy, indices, new Float32Array(32)), ValueError);
+  });
+
+  it('routes hand-written max-pool indices as the reference does: -1 and an index outside its window', () => {
+    // 2x2 windows over a 4x5 plane (last column uncovered); window 1 records -1 (no maximum),
+    // window 2 records position 1, which lies in window 0.
+    const p = params({ batch: 1, c: 1, h: 4, w: 5, k: [2, 2] });
+    const dy = new Float32Array([1, 2, 3, 4]);
+    const indices = new Int32Array([6, -1, 1, 18]);
+    const want = new Float32Array(20);
+    referenceBackend.maxPool2dBackward(p, dy, indices, want);
+    assert.deepEqual(Array.from(want), [0, 3, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 4, 0]);
+    forEachConfig((label) => {
+      const got = new Float32Array(20).fill(Number.NaN);
+      nativeBackend().maxPool2dBackward(p, dy, indices, got);
+      assertClose(got, want, { rtol: 0, atol: 0, msg: label });
+    });
   });
 
   it('lets NaN win in wide rows too (vector blocks redo those outputs)', () => {
