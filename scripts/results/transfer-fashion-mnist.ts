@@ -1035,8 +1035,8 @@ they look too high for a warm start, so a lower, decaying rate with more epochs 
   const e = r.recipe;
   const eChosen = (side: RecipeSideJson) => side.runs.find((x) => x.name === side.chosen)!;
   const eRows = e
-    ? `| (e) the fine-tuning recipe: (d) at ${e.size}x${e.size} with batch norm frozen, from \`${e.trainedFrom}\` up, AdamW (weight decay ${e.weightDecay}) with ${e.warmupEpochs} epoch of linear warm-up then cosine decay to 0 over ${e.epochs} epochs, label smoothing ${e.labelSmoothing}; chosen: ${e.transfer.chosen} | **${pct(e.transfer.testAccuracy)} on the full ${e.testImages}-image test split** | ${pct(eChosen(e.transfer).validationLastMean)} (mean of the last ${e.lastEpochs} epochs; final weights) | ${e.transfer.seconds.toFixed(0)} s |
-| (e') the scratch CNN of (a') with the same recipe (AdamW, warm-up + cosine over ${e.epochs} epochs, label smoothing ${e.labelSmoothing}, augmentation), its own peak LR; chosen: ${e.scratch.chosen} | **${pct(e.scratch.testAccuracy)} on the full ${e.testImages}-image test split** | ${pct(eChosen(e.scratch).validationLastMean)} (mean of the last ${e.lastEpochs} epochs; final weights) | ${e.scratch.seconds.toFixed(0)} s |
+    ? `| (e) the fine-tuning recipe: (d) at ${e.size}x${e.size} with batch norm frozen, from \`${e.trainedFrom}\` up, AdamW (weight decay ${e.weightDecay}) with ${e.warmupEpochs} epoch of linear warm-up then cosine decay to 0 over ${e.epochs} epochs, label smoothing ${e.labelSmoothing}; ${e.transfer.runs.length === 1 ? `peak LRs ${e.transfer.chosen} (the only configuration run)` : `chosen: ${e.transfer.chosen}`} | **${pct(e.transfer.testAccuracy)} on the full ${e.testImages.toLocaleString('en-US')}-image test split** | ${pct(eChosen(e.transfer).validationLastMean)} (mean of the last ${e.lastEpochs} epochs; final weights) | ${e.transfer.seconds.toFixed(0)} s |
+| (e') the scratch CNN of (a') with the same recipe (AdamW, warm-up + cosine over ${e.epochs} epochs, label smoothing ${e.labelSmoothing}, augmentation), its own peak LR; chosen: ${e.scratch.chosen} | **${pct(e.scratch.testAccuracy)} on the full ${e.testImages.toLocaleString('en-US')}-image test split** | ${pct(eChosen(e.scratch).validationLastMean)} (mean of the last ${e.lastEpochs} epochs; final weights) | ${e.scratch.seconds.toFixed(0)} s |
 `
     : '';
   const eMargin = e ? e.transfer.testAccuracy - e.scratch.testAccuracy : NaN;
@@ -1053,7 +1053,7 @@ exactly the same budget and recipe at its own peak learning rates, so the compar
 
 ${e.transfer.runs.length === 1 ? `Only one transfer configuration ran (${e.transfer.chosen}, set before the run from the ranges the issue suggested; a second, 3x lower, is \`--e-transfer 0,1\`): on 2 CPU cores shared with five other jobs its ${e.epochs} epochs were all the time allowed, so the transfer side had no learning-rate search while scratch had ${e.scratch.runs.length} configurations.\n\n` : ''}Choosing: with 200 validation images one epoch's accuracy has a standard error near 2.6 points, so each configuration
 is judged by the mean validation accuracy of its last ${e.lastEpochs} epochs (where the cosine schedule has settled), not by its best
-epoch, and its final weights are kept. Only the two chosen models were scored, once each, on the **full ${e.testImages}-image
+epoch, and its final weights are kept. Only the two chosen models were scored, once each, on the **full ${e.testImages.toLocaleString('en-US')}-image
 test split** (the first 1,000 test images scored (a)-(d) above and had been seen; these numbers are not comparable to those).
 
 | | configuration (peak learning rates) | validation per epoch | mean of the last ${e.lastEpochs} | wall time |
@@ -1070,7 +1070,7 @@ ${[
 
 (e) wall time in all, including preprocessing, the warm-started head and the full-test scoring: transfer ${e.transfer.seconds.toFixed(0)} s, scratch ${e.scratch.seconds.toFixed(0)} s (${r.backend} backend, same shared machine).
 
-On ${e.testImages} test images the standard error of one accuracy near 85-90% is about 0.35 points, of the difference of two about 0.5.
+On ${e.testImages.toLocaleString('en-US')} test images the standard error of each accuracy is about ${(100 * Math.sqrt((e.transfer.testAccuracy * (1 - e.transfer.testAccuracy)) / e.testImages)).toFixed(2)} points, of the difference of the two at most ${(100 * Math.sqrt((e.transfer.testAccuracy * (1 - e.transfer.testAccuracy) + e.scratch.testAccuracy * (1 - e.scratch.testAccuracy)) / e.testImages)).toFixed(2)} (less: both are scored on the same images).
 **${
         eMargin > 0.03
           ? `Transfer beats scratch clearly: ${pct(e.transfer.testAccuracy)} against ${pct(e.scratch.testAccuracy)} on the full test split, a margin of ${(100 * eMargin).toFixed(1)} points (the goal was more than 3).`
