@@ -20,7 +20,8 @@
 //   nice node --import tsx scripts/results/transfer-fashion-mnist.ts [--size 160] [--only-d | --only-e]
 //     [--d-sizes 96,128] [--d-epochs 6] [--e-epochs 15] [--e-transfer 0] [--e-scratch 0,1] [--render]
 // --only-d / --only-e runs (d) / (e) alone and merges it into the existing results .json/.md (the
-// other rows are kept as they were measured); --render rewrites the .md from the .json.
+// other rows are kept as they were measured); --only-e --e-add --e-transfer 1 adds transfer
+// configuration 1 to the (e) already measured; --render rewrites the .md from the .json.
 // Writes results/transfer-fashion-mnist.md and .json. Bottleneck features are cached in
 // tmp/transfer-features-*.safetensors (a rerun reuses them).
 import { mkdirSync, readFileSync } from 'node:fs';
@@ -39,6 +40,8 @@ const flag = (name: string, fallback: string): string => {
 const SIZE = Number(flag('--size', '160'));
 const ONLY_D = process.argv.includes('--only-d');
 const ONLY_E = process.argv.includes('--only-e');
+/** With --only-e: train only --e-transfer's configurations and add them to the (e) already measured. */
+const E_ADD = process.argv.includes('--e-add');
 /** Layers whose pooled activations make the multi-depth features, shallow to deep. */
 const DEPTHS = ['block_6_expand_relu', 'block_13_expand_relu', 'out_relu'];
 const DEPTH_CHANNELS = [192, 576, 1280];
@@ -808,13 +811,22 @@ function recipeOptimizer(groups: st.ParamGroupInput[]) {
 const lastMean = (curve: readonly number[]) =>
   curve.slice(-E_LAST).reduce((a, b) => a + b, 0) / Math.min(E_LAST, curve.length);
 
-function recipe(): RecipeJson {
+/**
+ * (e). With `add` (a previous (e), from --e-add), only the transfer configurations of --e-transfer
+ * are trained, appended to `add`'s, and the choice is made again over all of them on validation;
+ * the full test split is scored only when the new choice is one of the new runs (each model at most
+ * once), and `add`'s scratch side is kept as measured.
+ */
+function recipe(add?: RecipeJson): RecipeJson {
   // Transfer: one warm-started network, reset to it for every configuration.
   const tT = Date.now();
   const { net, head, warm, valX } = warmStart(E_SIZE, '(e)');
   const pretrainedNet = snapshot(net);
   const warmHead = snapshot(head);
-  const transferRuns: (RecipeRunJson & { restore: () => void })[] = [];
+  // Runs of `add` that this call repeats are replaced by the new ones.
+  const transferRuns: (RecipeRunJson & { restore?: () => void })[] = (add?.transfer.runs ?? []).filter(
+    (r) => !E_TRANSFER.some((c) => c.name === r.name),
+  );
   for (const config of E_TRANSFER) {
     pretrainedNet();
     warmHead();
@@ -871,23 +883,38 @@ function recipe(): RecipeJson {
     });
   }
   const tChosen = transferRuns.reduce((a, b) => (b.validationLastMean > a.validationLastMean ? b : a));
-  tChosen.restore();
-  net.eval();
-  head.eval();
-  const tTest = fullTestAccuracy(
-    (x) => head.forward(net.forward(x)),
-    (x) =>
-      st.concat(
-        Array.from({ length: x.shape[0]! }, (_, i) =>
-          st.preprocessImage(net, x.slice(0, i, i + 1).reshape([1, 28, 28])),
+  const scoreChosen = (restore: () => void) => {
+    restore();
+    net.eval();
+    head.eval();
+    return fullTestAccuracy(
+      (x) => head.forward(net.forward(x)),
+      (x) =>
+        st.concat(
+          Array.from({ length: x.shape[0]! }, (_, i) =>
+            st.preprocessImage(net, x.slice(0, i, i + 1).reshape([1, 28, 28])),
+          ),
+          0,
         ),
-        0,
-      ),
-  );
+    );
+  };
+  const tTest = tChosen.restore
+    ? scoreChosen(tChosen.restore)
+    : { accuracy: add!.transfer.testAccuracy, images: add!.testImages };
   console.log(
     `(e) transfer chosen: ${tChosen.name}; full test ${pct(tTest.accuracy)} (${tTest.images} images)`,
   );
-  const transferSeconds = seconds(tT);
+  const transferSeconds = seconds(tT) + (add?.transfer.seconds ?? 0);
+  if (add)
+    return {
+      ...add,
+      transfer: {
+        runs: transferRuns.map(({ restore: _, ...r }) => r),
+        chosen: tChosen.name,
+        testAccuracy: tTest.accuracy,
+        seconds: transferSeconds,
+      },
+    };
 
   // Scratch: the same budget, schedule, optimizer and smoothing, with augmentation.
   const tS = Date.now();
@@ -967,7 +994,7 @@ else {
       ? previous()
       : { ...earlierVariants(), totalSeconds: seconds(t0), backend: st.backend(), machine };
   if (!ONLY_E) result.fullFineTune = fullFineTune();
-  if (!ONLY_D) result.recipe = recipe();
+  if (!ONLY_D) result.recipe = recipe(E_ADD ? result.recipe : undefined);
   mkdirSync(OUT, { recursive: true });
   writeFileAtomic(JSON_FILE, JSON.stringify(result, null, 2) + '\n');
 }
