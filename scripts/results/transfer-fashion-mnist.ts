@@ -1103,6 +1103,9 @@ On ${e.testImages.toLocaleString('en-US')} test images the standard error of eac
           ? `Transfer beats scratch clearly: ${pct(e.transfer.testAccuracy)} against ${pct(e.scratch.testAccuracy)} on the full test split, a margin of ${(100 * eMargin).toFixed(1)} points (the goal was more than 3).`
           : `Transfer does NOT beat scratch by more than 3 points: ${pct(e.transfer.testAccuracy)} against ${pct(e.scratch.testAccuracy)} on the full test split, a margin of ${(100 * eMargin).toFixed(1)} points (${(100 * (0.03 - eMargin)).toFixed(1)} points short of the goal of 3).`
       }**
+Tried: the two transfer learning-rate levels and the two scratch ones above. Not tried, for lack of CPU time on the shared
+machine: other unfreeze points (\`block_6\` up, the whole network), SGD with momentum, an EMA of the weights, and
+InceptionV3 at a small input.
 `
     : '';
   return `# Transfer learning with 100 labels per class (Fashion-MNIST)
