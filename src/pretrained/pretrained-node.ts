@@ -121,25 +121,45 @@ export function load(name: string, opts: PretrainedLoadOptions = {}): Graph {
     : featureExtractor(full, [e.featureLayer], opts.pooling ? { pooling: opts.pooling } : {});
   model.eval();
   model.preprocessing = e.preprocessing;
-  const names = model.namedParameters().map(([n]) => n);
-  blocksOf.set(
-    model,
-    e.blocks.filter((b) => names.some(compileNamePattern(b.patterns))),
-  );
+  blocksOf.set(model, blocksPresent(e, model));
   return model;
+}
+
+/** The blocks of entry `e` that have a parameter in `model`, input to output. */
+function blocksPresent(e: PretrainedEntry, model: Graph): BackboneBlock[] {
+  const names = model.namedParameters().map(([n]) => n);
+  return e.blocks.filter((b) => names.some(compileNamePattern(b.patterns)));
+}
+
+/**
+ * The catalog backbone `model` is, recognized by its layer names, for a model that is not the
+ * object {@link load} returned (e.g. one brought back by `st.load` or `st.importOnnx`, which
+ * rebuild the graph from the file and so do not know where it came from): the entry whose blocks
+ * present form the longest run from its first block on, at least two (a backbone is only ever cut
+ * from the top); undefined when none does.
+ */
+function recognize(model: Graph): readonly BackboneBlock[] | undefined {
+  let best: BackboneBlock[] | undefined;
+  for (const e of PRETRAINED) {
+    const present = blocksPresent(e, model);
+    const prefix = present.every((b, i) => b === e.blocks[i]);
+    if (prefix && present.length >= 2 && present.length > (best?.length ?? 0)) best = present;
+  }
+  return best;
 }
 
 /**
  * The blocks of a backbone loaded with {@link load}, input to output, each with the name patterns
  * that select its layers: `model.freeze()` then `model.unfreeze(blocks.slice(-2).flatMap((b) => b.patterns))`
- * trains the top two. Throws for models not loaded by `st.pretrained.load`.
+ * trains the top two. A copy of such a backbone (saved with `st.save` and loaded with `st.load`)
+ * is recognized by its layer names. Throws for other models.
  */
 export function blocks(model: Graph): BackboneBlock[] {
-  const b = blocksOf.get(model);
+  const b = blocksOf.get(model) ?? recognize(model);
   if (!b)
     throw new ValueError(
       'pretrained.blocks',
-      'this model was not loaded with st.pretrained.load, so its blocks are not known. Fix: pass the model load() returned',
+      `this model is not a backbone of st.pretrained (its layer names match none of ${PRETRAINED.map((p) => p.name).join(', ')}), so its blocks are not known. Fix: pass a model st.pretrained.load returned, or a saved copy of one`,
     );
   return b.map((x) => ({ name: x.name, patterns: [...x.patterns] }));
 }

@@ -105,6 +105,46 @@ test('face_recognition without its top pools the 256-channel feature map; with i
   assert.equal(st.pretrained.blocks(g).at(-1)!.name, 'conv256_down_out', 'no fc block without the top');
 });
 
+test(
+  'blocks() knows a backbone brought back by st.save / st.load (a new graph object) by its layer names',
+  { skip: model ? false : 'nsfwjs is not installed' },
+  () => {
+    const dir = mkdtempSync(join(tmpdir(), 'stride-pretrained-'));
+    try {
+      for (const [name, opts] of [
+        ['mobilenet_v2', { pooling: 'avg' }],
+        ['face_recognition', {}],
+        ['face_recognition', { includeTop: true }],
+      ] as const) {
+        const g = st.pretrained.load(name, opts);
+        const file = join(dir, `${name}.safetensors`);
+        st.save(g, file);
+        const loaded = st.load(file);
+        assert.ok(loaded instanceof st.Graph);
+        assert.deepEqual(
+          st.pretrained.blocks(loaded),
+          st.pretrained.blocks(g),
+          `${name} ${JSON.stringify(opts)}`,
+        );
+        // ...and the blocks select the loaded graph's layers: unfreezing the top one trains exactly them.
+        const blocks = st.pretrained.blocks(loaded);
+        st.unfreezeTopBlocks(loaded, blocks, 1);
+        const trainable = loaded.namedParameters().filter(([, p]) => p.requiresGrad);
+        assert.ok(trainable.length > 0, `${name}: the top block has parameters`);
+      }
+      // The catalog's block names are the evidence: a graph of other layers is refused, naming the backbones.
+      const other = new st.Graph();
+      other.output(other.add('dense', new st.Linear(4, 2), other.input()));
+      assert.throws(
+        () => st.pretrained.blocks(other),
+        /not a backbone of st.pretrained \(its layer names match none of mobilenet_v2, inception_v3, face_recognition\)/,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  },
+);
+
 const inception = nsfwjsModel('inception_v3');
 test(
   'inception_v3 with avg pooling gives the pooled mixed10 features tfjs computes on a real photo, also after st.save/st.load; its blocks cover every convolution once',
