@@ -17,6 +17,7 @@ import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { clearTimeout, setTimeout } from 'node:timers';
 import { fileURLToPath } from 'node:url';
+import { compileStride } from './compile-stride.mjs';
 import { SHORTFALL_NOTES } from './shortfall-notes.mjs';
 import { BENCH_THREADS, WORKLOADS, higherIsBetter, secondsOf, valueOf } from './workloads.mjs';
 
@@ -264,18 +265,20 @@ async function main() {
         : 'SkylakeX'
       : null;
   const node = process.execPath;
+  // Stride's engines run the transpiled JavaScript, as users of the package do (bench/compile-stride.mjs
+  // says why); tsx on the TypeScript sources when that fails.
+  const compileError = await compileStride();
+  if (compileError) process.stderr.write(`[bench] Stride engines run under tsx: ${compileError}\n`);
+  const strideEngine = (...flags) =>
+    compileError
+      ? ['--import', 'tsx', 'bench/engines/stride.mjs', ...flags]
+      : ['bench/engines/stride.mjs', '--compiled', ...flags];
   const all = Object.keys(WORKLOADS);
   // W3 fused is the like-for-like row for onnxruntime-web, which fuses batch norm and ReLU on load.
   const WASM_ROWS = ['w5-conv', 'w3-b1', 'w3-b8', 'w3f-b1', 'w3f-b8'];
   const specs = [
-    ['stride-native', node, ['--import', 'tsx', 'bench/engines/stride.mjs', '--backend', 'native'], {}, all],
-    [
-      'stride-reference',
-      node,
-      ['--import', 'tsx', 'bench/engines/stride.mjs', '--backend', 'reference'],
-      {},
-      ['w5-conv', 'w5-sgemm'],
-    ],
+    ['stride-native', node, strideEngine('--backend', 'native'), {}, all],
+    ['stride-reference', node, strideEngine('--backend', 'reference'), {}, ['w5-conv', 'w5-sgemm']],
     ['tfjs-cpu', node, ['bench/engines/tfjs.mjs', '--backend', 'cpu'], {}, ['w5-conv', 'w5-sgemm']],
     [
       'tfjs-wasm',
@@ -287,20 +290,8 @@ async function main() {
     // The WebAssembly engines, in Node (issue 17): Stride wasm and onnxruntime-web on BENCH_THREADS
     // threads (both run worker_threads helpers on a shared memory), and Stride wasm on one thread
     // beside tfjs-wasm, whose threaded build Node cannot run.
-    [
-      'stride-wasm',
-      node,
-      ['--import', 'tsx', 'bench/engines/stride.mjs', '--backend', 'wasm'],
-      {},
-      WASM_ROWS,
-    ],
-    [
-      'stride-wasm-1t',
-      node,
-      ['--import', 'tsx', 'bench/engines/stride.mjs', '--backend', 'wasm', '--threads', '1'],
-      {},
-      WASM_ROWS,
-    ],
+    ['stride-wasm', node, strideEngine('--backend', 'wasm'), {}, WASM_ROWS],
+    ['stride-wasm-1t', node, strideEngine('--backend', 'wasm', '--threads', '1'), {}, WASM_ROWS],
     ['onnxruntime-web', node, ['bench/engines/ort.mjs', '--runtime', 'web'], {}, WASM_ROWS],
     [
       'onnxruntime',
