@@ -1,6 +1,8 @@
 import { ShapeError, ValueError } from '../errors.js';
 import type { Tensor } from '../tensor/tensor.js';
+import { withInferenceBuffers } from '../tensor/inference-buffer-pool.js';
 import { fusedInferenceActive, planGraph, runFusedStep } from './inference-fusion.js';
+import { allKeepNothing, registerStockContainerForward, releaseDeadValue } from './inference-liveness.js';
 import { Module } from './module.js';
 
 /**
@@ -266,16 +268,48 @@ export class Graph extends Module {
       }
       values.set(stepIndex, x);
     });
-    const plan = fusedInferenceActive() ? planGraph(this.#steps, this.#outputs) : null;
-    for (let i = 0; i < this.#steps.length; i++) {
-      const step = this.#steps[i]!;
-      if (!step.module || !needed.has(i)) continue;
-      const args = step.inputs.map((j) => values.get(j)!);
-      const fused = plan?.[i];
-      values.set(i, fused ? runFusedStep(fused, args, (j) => values.get(j)!) : step.module.forward(...args));
-      for (const j of step.inputs) if (lastUse.get(j) === i) values.delete(j);
+    if (!fusedInferenceActive()) {
+      for (let i = 0; i < this.#steps.length; i++) {
+        const step = this.#steps[i]!;
+        if (!step.module || !needed.has(i)) continue;
+        values.set(i, step.module.forward(...step.inputs.map((j) => values.get(j)!)));
+        for (const j of step.inputs) if (lastUse.get(j) === i) values.delete(j);
+      }
+      return this.#outputs.map((o) => values.get(o)!);
     }
-    return this.#outputs.map((o) => values.get(o)!);
+    // Inference: a value whose last reader ran goes back to the inference buffer pool, unless its
+    // producer or a reader may keep it, or a live value shares its storage (inference-liveness.ts).
+    const plan = planGraph(this.#steps, this.#outputs);
+    const readers = new Map<number, (Module | null)[]>();
+    for (const i of needed) {
+      for (const j of this.#steps[i]!.inputs) {
+        const list = readers.get(j) ?? [];
+        list.push(this.#steps[i]!.module);
+        readers.set(j, list);
+      }
+    }
+    return withInferenceBuffers(() => {
+      const memo = new Map<Module, boolean>();
+      const inputSteps = new Set(this.#inputs);
+      for (let i = 0; i < this.#steps.length; i++) {
+        const step = this.#steps[i]!;
+        if (!step.module || !needed.has(i)) continue;
+        const args = step.inputs.map((j) => values.get(j)!);
+        const fused = plan[i];
+        values.set(
+          i,
+          fused ? runFusedStep(fused, args, (j) => values.get(j)!) : step.module.forward(...args),
+        );
+        for (const j of step.inputs) {
+          if (lastUse.get(j) !== i || !values.has(j)) continue;
+          const dead = values.get(j)!;
+          values.delete(j);
+          if (!inputSteps.has(j) && allKeepNothing([this.#steps[j]!.module, ...readers.get(j)!], memo))
+            releaseDeadValue(dead, [...inputs, ...values.values()]);
+        }
+      }
+      return this.#outputs.map((o) => values.get(o)!);
+    });
   }
 
   /** Run the graph and return its output; a graph with several outputs needs {@link forwardAll}. */
@@ -293,3 +327,6 @@ export class Graph extends Module {
     return `inputs=[${this.inputNames.join(', ')}], outputs=[${this.outputNames.join(', ')}]`;
   }
 }
+
+registerStockContainerForward(Graph.prototype.forward);
+registerStockContainerForward(Graph.prototype.forwardAll);

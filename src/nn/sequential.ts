@@ -1,6 +1,8 @@
 import { ValueError } from '../errors.js';
 import type { Tensor } from '../tensor/tensor.js';
+import { withInferenceBuffers } from '../tensor/inference-buffer-pool.js';
 import { chainAt, fusedInferenceActive } from './inference-fusion.js';
+import { allKeepNothing, registerStockContainerForward, releaseDeadValue } from './inference-liveness.js';
 import { Module } from './module.js';
 
 function isModuleRecord(v: unknown): v is Readonly<Record<string, Module>> {
@@ -145,16 +147,23 @@ export class Sequential extends Module {
       for (const layer of layers) y = layer.forward(y);
       return y;
     }
-    for (let i = 0; i < layers.length;) {
-      const chain = chainAt(layers, i);
-      if (chain) {
-        y = chain.conv.forwardFused(y, chain.bn, chain.activation);
-        i += chain.length;
-      } else {
-        y = layers[i]!.forward(y);
-        i++;
+    // Each intermediate output is read only by the next layer: once that ran, its storage goes
+    // back to the inference buffer pool for the layers after (inference-liveness.ts says when).
+    return withInferenceBuffers(() => {
+      const memo = new Map<Module, boolean>();
+      let producer: readonly Module[] = [];
+      for (let i = 0; i < layers.length;) {
+        const chain = chainAt(layers, i);
+        const reader = chain ? layers.slice(i, i + chain.length) : [layers[i]!];
+        const next = chain ? chain.conv.forwardFused(y, chain.bn, chain.activation) : layers[i]!.forward(y);
+        i += reader.length;
+        if (y !== x && allKeepNothing([...producer, ...reader], memo)) releaseDeadValue(y, [x, next]);
+        y = next;
+        producer = reader;
       }
-    }
-    return y;
+      return y;
+    });
   }
 }
+
+registerStockContainerForward(Sequential.prototype.forward);
