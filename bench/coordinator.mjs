@@ -428,6 +428,7 @@ async function main() {
     autoCore,
     resnetExport,
     mobilenetExport,
+    strideRuntime: compileError ? 'tsx' : 'compiled',
   };
   const raw = {
     runId,
@@ -756,6 +757,12 @@ function report({ runId, facts, workloads, results, infos, benchThreads }) {
     );
   }
   lines.push('- ConvNetJS computes in Float64Array, one image at a time, on one thread.');
+  if (facts.strideRuntime === 'compiled') {
+    lines.push(
+      "- Stride's engines run src/ transpiled to JavaScript once per run (bench/compile-stride.mjs, esbuild), as users " +
+        'of the package run it, not the TypeScript under tsx, whose loader thread would count in their peak memory.',
+    );
+  }
   lines.push(
     '- W5 conv: Stride runs this layer with Winograd F(4×4,3×3) (3×3, stride 1, 64→64 channels at 56×56 meets the ' +
       'eligibility rule in native/src/winograd.cc), which does fewer multiplications than a direct convolution. Every ' +
