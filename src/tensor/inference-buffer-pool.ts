@@ -18,6 +18,11 @@ import type { DType, FloatArray } from './dtype.js';
 
 /** Arrays shorter than this are allocated normally (as the gradient buffer pool does). */
 const MIN_POOLED_LENGTH = 16384;
+/**
+ * A free buffer serves a request at most this many times its size: an output the caller keeps
+ * pins its whole buffer, so a small output must not take a much larger one.
+ */
+const MAX_SLACK = 4;
 /** Most bytes kept for reuse between inference forwards. */
 const MAX_POOLED_BYTES = 256 * 1024 * 1024;
 
@@ -52,13 +57,13 @@ export function withInferenceBuffers<T>(fn: () => T): T {
 
 /**
  * A zero-filled array from the pool, or null when it is too small to pool. It is a view on the
- * smallest free buffer that holds it (feature maps shrink and grow through a network: any freed
- * buffer large enough serves, so the pool holds about as much as the largest maps alive at once).
+ * smallest free buffer that holds it and is at most {@link MAX_SLACK} times its size (feature maps
+ * shrink and grow through a network, so a freed buffer serves the smaller maps after it).
  */
 export function takeInferenceBuffer(dtype: DType, length: number): FloatArray | null {
   if (length < MIN_POOLED_LENGTH || born === null) return null;
   const bytes = length * (dtype === 'float64' ? 8 : 4);
-  const at = free.findIndex((b) => b.byteLength >= bytes);
+  const at = free.findIndex((b) => b.byteLength >= bytes && b.byteLength <= MAX_SLACK * bytes);
   taken++;
   let a: FloatArray;
   if (at >= 0) {
