@@ -6,6 +6,10 @@
 // (the order rotates between rounds), so a burst of outside load hits all engines alike. A noise
 // guard reads /proc/stat around each batch: when processes other than the engine used more than
 // a set share of the machine, the batch is repeated (up to 3 attempts, the quietest is kept).
+//
+// `--render` measures nothing: it writes RESULTS.md again from bench/results.json (the raw numbers
+// and machine facts of the last run) and the current notes (bench/shortfall-notes.mjs and the
+// notes below), so a changed note reaches RESULTS.md without hand edits.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { cpus, release, totalmem } from 'node:os';
@@ -13,6 +17,7 @@ import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { clearTimeout, setTimeout } from 'node:timers';
 import { fileURLToPath } from 'node:url';
+import { compileStride } from './compile-stride.mjs';
 import { SHORTFALL_NOTES } from './shortfall-notes.mjs';
 import { BENCH_THREADS, WORKLOADS, higherIsBetter, secondsOf, valueOf } from './workloads.mjs';
 
@@ -33,6 +38,7 @@ const only = option('--only', '')
   .split(',')
   .filter((s) => s.length > 0);
 const outFile = option('--out', join(benchDir, 'RESULTS.md'));
+const rawFile = option('--results', join(benchDir, 'results.json'));
 const PYTHON = '/usr/bin/python3';
 const NCPU = cpus().length;
 // Engines in other processes (Python among them) read the thread count from the environment.
@@ -259,18 +265,20 @@ async function main() {
         : 'SkylakeX'
       : null;
   const node = process.execPath;
+  // Stride's engines run the transpiled JavaScript, as users of the package do (bench/compile-stride.mjs
+  // says why); tsx on the TypeScript sources when that fails.
+  const compileError = await compileStride();
+  if (compileError) process.stderr.write(`[bench] Stride engines run under tsx: ${compileError}\n`);
+  const strideEngine = (...flags) =>
+    compileError
+      ? ['--import', 'tsx', 'bench/engines/stride.mjs', ...flags]
+      : ['bench/engines/stride.mjs', '--compiled', ...flags];
   const all = Object.keys(WORKLOADS);
   // W3 fused is the like-for-like row for onnxruntime-web, which fuses batch norm and ReLU on load.
   const WASM_ROWS = ['w5-conv', 'w3-b1', 'w3-b8', 'w3f-b1', 'w3f-b8'];
   const specs = [
-    ['stride-native', node, ['--import', 'tsx', 'bench/engines/stride.mjs', '--backend', 'native'], {}, all],
-    [
-      'stride-reference',
-      node,
-      ['--import', 'tsx', 'bench/engines/stride.mjs', '--backend', 'reference'],
-      {},
-      ['w5-conv', 'w5-sgemm'],
-    ],
+    ['stride-native', node, strideEngine('--backend', 'native'), {}, all],
+    ['stride-reference', node, strideEngine('--backend', 'reference'), {}, ['w5-conv', 'w5-sgemm']],
     ['tfjs-cpu', node, ['bench/engines/tfjs.mjs', '--backend', 'cpu'], {}, ['w5-conv', 'w5-sgemm']],
     [
       'tfjs-wasm',
@@ -282,20 +290,8 @@ async function main() {
     // The WebAssembly engines, in Node (issue 17): Stride wasm and onnxruntime-web on BENCH_THREADS
     // threads (both run worker_threads helpers on a shared memory), and Stride wasm on one thread
     // beside tfjs-wasm, whose threaded build Node cannot run.
-    [
-      'stride-wasm',
-      node,
-      ['--import', 'tsx', 'bench/engines/stride.mjs', '--backend', 'wasm'],
-      {},
-      WASM_ROWS,
-    ],
-    [
-      'stride-wasm-1t',
-      node,
-      ['--import', 'tsx', 'bench/engines/stride.mjs', '--backend', 'wasm', '--threads', '1'],
-      {},
-      WASM_ROWS,
-    ],
+    ['stride-wasm', node, strideEngine('--backend', 'wasm'), {}, WASM_ROWS],
+    ['stride-wasm-1t', node, strideEngine('--backend', 'wasm', '--threads', '1'), {}, WASM_ROWS],
     ['onnxruntime-web', node, ['bench/engines/ort.mjs', '--runtime', 'web'], {}, WASM_ROWS],
     [
       'onnxruntime',
@@ -419,17 +415,96 @@ async function main() {
 
   // RESULTS.md and results.json describe the same run: both carry its id, and both are written to
   // temporary names and renamed only once both exist.
-  const runId = `${new Date().toISOString()} @ ${gitCommit()}`;
-  const rawFile = join(benchDir, 'results.json');
-  const raw = { runId, cpu: cpu.model, threads: BENCH_THREADS, results, infos: Object.fromEntries(infos) };
+  const commit = gitCommit();
+  const runId = `${new Date().toISOString()} @ ${commit}`;
+  // What the report says about the run besides the numbers, kept with them so --render can rebuild it.
+  const facts = {
+    cpuLine: cpuLine(cpu),
+    node: process.version,
+    commit,
+    rounds: ROUNDS,
+    batchSeconds: TARGET_SECONDS,
+    forceCore,
+    autoCore,
+    resnetExport,
+    mobilenetExport,
+    strideRuntime: compileError ? 'tsx' : 'compiled',
+  };
+  const raw = {
+    runId,
+    cpu: cpu.model,
+    threads: BENCH_THREADS,
+    workloads,
+    facts,
+    results,
+    infos: Object.fromEntries(infos),
+  };
   writeFileSync(`${rawFile}.tmp`, `${JSON.stringify(raw, null, 1)}\n`);
   writeFileSync(
     `${outFile}.tmp`,
-    report({ runId, cpu, workloads, results, infos, forceCore, autoCore, resnetExport, mobilenetExport }),
+    report({ runId, facts, workloads, results, infos, benchThreads: BENCH_THREADS }),
   );
   renameSync(`${rawFile}.tmp`, rawFile);
   renameSync(`${outFile}.tmp`, outFile);
   process.stderr.write(`[bench] wrote ${outFile}\n`);
+}
+
+/** The CPU line of the report's header. */
+function cpuLine(cpu) {
+  const isa = ['avx512f', 'avx2', 'fma'].filter((f) => cpu.flags.has(f)).join(', ');
+  return (
+    `${cpu.model} (family ${cpu.family}, model ${cpu.modelNo}), ${NCPU} logical CPUs, ${isa || 'no AVX2/AVX-512'}; ` +
+    `${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM; Linux ${release()}`
+  );
+}
+
+/**
+ * The run's facts when results.json predates them: read back from the RESULTS.md of the same run
+ * (its header names the run id). Throws when RESULTS.md describes another run.
+ */
+function factsFromReport(runId, text) {
+  const line = (re) => re.exec(text)?.[1];
+  if (line(/^- Run: (.*?) \(the same id/m) !== runId) {
+    throw new Error(
+      `bench --render: bench/results.json (run ${runId}) has no machine facts and ${outFile} describes ` +
+        'another run; rerun the benchmark instead',
+    );
+  }
+  return {
+    cpuLine: line(/^- CPU: (.*)$/m),
+    node: line(/^- Node (\S+);/m),
+    commit: line(/Stride commit (.*)$/m),
+    rounds: Number(line(/Method: (\d+) interleaved rounds/)),
+    batchSeconds: Number(line(/about ([\d.]+) s of iterations/)),
+    forceCore: line(/PyTorch runs with OPENBLAS_CORETYPE=(\w+)/) ?? null,
+    autoCore: line(/OpenBLAS \(auto kernel: (\w+)\)/) ?? null,
+    resnetExport: line(/export_resnet18\.py \(([^)]*)\)/) ?? null,
+    mobilenetExport: line(/export_mobilenet_v2\.mjs, ([^)]*)\)/) ?? null,
+  };
+}
+
+/** `--render`: RESULTS.md again from results.json and the current notes; measures nothing. */
+function render() {
+  if (!existsSync(rawFile)) throw new Error(`bench --render: no ${rawFile}; run the benchmark first`);
+  const raw = JSON.parse(readFileSync(rawFile, 'utf8'));
+  const facts =
+    raw.facts ?? factsFromReport(raw.runId, existsSync(outFile) ? readFileSync(outFile, 'utf8') : '');
+  // Rows in the order the workload table lists them (results.json keeps the run's order when it has it).
+  const workloads = raw.workloads ?? Object.keys(WORKLOADS).filter((w) => w in raw.results);
+  const infos = new Map(Object.entries(raw.infos));
+  writeFileSync(
+    `${outFile}.tmp`,
+    report({
+      runId: raw.runId,
+      facts,
+      workloads,
+      results: raw.results,
+      infos,
+      benchThreads: raw.threads,
+    }),
+  );
+  renameSync(`${outFile}.tmp`, outFile);
+  process.stderr.write(`[bench] rendered ${outFile} from ${rawFile} (run ${raw.runId})\n`);
 }
 
 /**
@@ -463,17 +538,8 @@ function mib(bytes) {
   return Number.isFinite(bytes) ? `${(bytes / 2 ** 20).toFixed(0)} MiB` : '–';
 }
 
-function report({
-  runId,
-  cpu,
-  workloads,
-  results,
-  infos,
-  forceCore,
-  autoCore,
-  resnetExport,
-  mobilenetExport,
-}) {
+function report({ runId, facts, workloads, results, infos, benchThreads }) {
+  const { forceCore, autoCore, resnetExport, mobilenetExport } = facts;
   const name = (id) => infos.get(id)?.name ?? id;
   const label = (id) =>
     id === 'openblas'
@@ -484,7 +550,6 @@ function report({
   const threads = (id, w) => WORKLOADS[w].threads ?? infos.get(id)?.threads ?? '–';
   const isStride = (id) => id.startsWith('stride-');
   const lines = [];
-  const isa = ['avx512f', 'avx2', 'fma'].filter((f) => cpu.flags.has(f)).join(', ');
   lines.push('# Stride benchmark results', '');
   lines.push(
     'Generated by `npm run bench` (bench/coordinator.mjs); every number below was measured in that run. ' +
@@ -492,18 +557,15 @@ function report({
     '',
   );
   lines.push(`- Run: ${runId} (the same id is in bench/results.json, the raw numbers of this run)`);
+  lines.push(`- CPU: ${facts.cpuLine}`);
+  lines.push(`- Node ${facts.node}; Stride commit ${facts.commit}`);
   lines.push(
-    `- CPU: ${cpu.model} (family ${cpu.family}, model ${cpu.modelNo}), ${NCPU} logical CPUs, ${isa || 'no AVX2/AVX-512'}; ` +
-      `${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM; Linux ${release()}`,
-  );
-  lines.push(`- Node ${process.version}; Stride commit ${gitCommit()}`);
-  lines.push(
-    `- Threads: every engine runs ${BENCH_THREADS} (STRIDE_BENCH_THREADS; Stride's own default would be every online CPU), ` +
+    `- Threads: every engine runs ${benchThreads} (STRIDE_BENCH_THREADS; Stride's own default would be every online CPU), ` +
       'except where a row fixes the count (the GEMM rows) or an engine cannot thread (see the threads column).',
   );
   lines.push(
-    `- Method: ${ROUNDS} interleaved rounds; in each round every engine runs one timed batch ` +
-      `(about ${TARGET_SECONDS} s of iterations, sized once after warm-up) in rotating order. ` +
+    `- Method: ${facts.rounds} interleaved rounds; in each round every engine runs one timed batch ` +
+      `(about ${facts.batchSeconds} s of iterations, sized once after warm-up) in rotating order. ` +
       `Each cell is the median over rounds of the per-iteration rate, with the min–max over rounds. ` +
       `Noise guard: each batch waits (up to 20 s) for the machine to be idle; a batch during which other processes ` +
       `used more than ${MAX_OTHER_LOAD * 100}% of the machine is repeated (up to ${ATTEMPTS} attempts, the quietest kept).`,
@@ -695,6 +757,12 @@ function report({
     );
   }
   lines.push('- ConvNetJS computes in Float64Array, one image at a time, on one thread.');
+  if (facts.strideRuntime === 'compiled') {
+    lines.push(
+      "- Stride's engines run src/ transpiled to JavaScript once per run (bench/compile-stride.mjs, esbuild), as users " +
+        'of the package run it, not the TypeScript under tsx, whose loader thread would count in their peak memory.',
+    );
+  }
   lines.push(
     '- W5 conv: Stride runs this layer with Winograd F(4×4,3×3) (3×3, stride 1, 64→64 channels at 56×56 meets the ' +
       'eligibility rule in native/src/winograd.cc), which does fewer multiplications than a direct convolution. Every ' +
@@ -725,4 +793,5 @@ function report({
   return lines.join('\n');
 }
 
-await main();
+if (flag('--render')) render();
+else await main();

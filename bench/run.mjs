@@ -4,6 +4,8 @@
 // writes bench/RESULTS.md, then the rows that are scripts of their own: bench/browser-lenet.mjs
 // (Chromium and Firefox, bench/BROWSER-RESULTS.md) and bench/loader-throughput.mjs (bench/LOADER-RESULTS.md).
 // Arguments pass through: --quick, --rounds N, --only w5-conv,gemm-1t,browser-w1,loader.
+// `npm run bench -- --render` measures nothing: RESULTS.md is written again from bench/results.json
+// and the current notes (bench/shortfall-notes.mjs).
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -18,6 +20,9 @@ function run(cmd, argv, opts = {}) {
 }
 
 const argv = process.argv.slice(2);
+if (argv.includes('--render')) {
+  process.exit(run(process.execPath, [join(benchDir, 'coordinator.mjs'), ...argv], { cwd: root }) ? 0 : 1);
+}
 const onlyAt = argv.indexOf('--only');
 const only = onlyAt >= 0 ? (argv[onlyAt + 1] ?? '').split(',') : [];
 const nodeArgv = onlyAt >= 0 ? argv.filter((_, i) => i !== onlyAt && i !== onlyAt + 1) : argv;

@@ -77,7 +77,9 @@ export const SHORTFALL_NOTES = {
   'w5-sgemm':
     'This row is st.matmul as a user calls it: every call allocates a fresh 4 MB output array in ' +
     'JavaScript, which costs a sizeable share of a product of a few milliseconds; compare the GEMM ' +
-    'kernel rows. Buffer reuse in the tensor allocator would close it.',
+    'kernel rows. A loop that keeps its output passes it back, st.matmul(a, b, { out: c }), which ' +
+    'allocates nothing and measured as fast as the kernel into a preallocated C (side by side in one ' +
+    'process); the row keeps the allocating call, as torch.matmul in the PyTorch row allocates too.',
   'gemm-1t':
     'The 12x32 AVX-512 micro-kernel with named accumulators; the remaining gap is in cache blocking ' +
     '(fixed KC/NC, not tuned per CPU) and unrolling.',

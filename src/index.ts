@@ -34,7 +34,11 @@ export {
   gradientPoolStats,
   type GradientPoolStats,
 } from './tensor/gradient-buffer-pool.js';
-export { freeActivationBuffers } from './tensor/activation-pool.js';
+export {
+  freeInferenceBuffers,
+  inferenceBufferStats,
+  type InferenceBufferStats,
+} from './tensor/inference-buffer-pool.js';
 export { backend, setBackend, listBackends, registerBackend, withBackend } from './backend/registry.js';
 export {
   initWasmBackend,
@@ -104,7 +108,7 @@ export {
   split,
   pad,
 } from './ops/shape-ops.js';
-export { matmul } from './ops/matmul.js';
+export { matmul, type MatmulOptions } from './ops/matmul.js';
 export {
   maxPool2d,
   avgPool2d,

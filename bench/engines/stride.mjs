@@ -1,11 +1,18 @@
-// Stride as a benchmark engine. Run with `node --import tsx bench/engines/stride.mjs --backend
-// native|wasm|reference` (tsx loads Stride's TypeScript sources directly).
+// Stride as a benchmark engine. Run with `node bench/engines/stride.mjs --compiled --backend
+// native|wasm|reference` on the JavaScript that bench/compile-stride.mjs transpiled (as users run
+// the package), or `node --import tsx bench/engines/stride.mjs --backend ...` (tsx loads Stride's
+// TypeScript sources directly).
 import { readFileSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
+import { COMPILED_SRC } from '../compile-stride.mjs';
 import { BENCH_THREADS, WORKLOADS, centerNetImage, workOf } from '../workloads.mjs';
 import { serve } from './engine-loop.mjs';
 
-const st = await import('../../src/node.js');
-const { kernels } = await import('../../src/backend/registry.js');
+const srcUrl = process.argv.includes('--compiled')
+  ? `${pathToFileURL(COMPILED_SRC).href}/`
+  : new URL('../../src/', import.meta.url).href;
+const st = await import(new URL('node.js', srcUrl).href);
+const { kernels } = await import(new URL('backend/registry.js', srcUrl).href);
 const backendName = process.argv[process.argv.indexOf('--backend') + 1] ?? 'native';
 // 'wasm': the WebAssembly build of the native kernels, loaded from its shipped files, on `--threads N`
 // threads (default BENCH_THREADS; the threaded module's helpers are worker_threads).

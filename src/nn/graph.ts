@@ -1,7 +1,6 @@
 import { ShapeError, ValueError } from '../errors.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { withActivationPool } from '../tensor/activation-pool.js';
-import { keepsNoValues, registerTransparentContainer, releaseDeadValue } from './inference-buffers.js';
+import { withInferenceBuffers } from '../tensor/inference-buffer-pool.js';
 import {
   fusedInferenceActive,
   planGraph,
@@ -10,6 +9,7 @@ import {
   samePlanInputs,
   type FusedStep,
 } from './inference-fusion.js';
+import { keepsNoValues, registerStockContainerForward, releaseDeadValue } from './inference-liveness.js';
 import { Module } from './module.js';
 
 /**
@@ -296,8 +296,8 @@ export class Graph extends Module {
       return this.#outputs.map((o) => values.get(o)!);
     }
     // Steps whose layer keeps no reference to the values it reads or makes: a value made by one
-    // and last read by one goes back to the activation pool (see inference-buffers.ts).
-    return withActivationPool(() => {
+    // and last read by one goes back to the inference buffer pool (see inference-liveness.ts).
+    return withInferenceBuffers(() => {
       // A value may go back to the pool when the step that made it and every step that reads it keep
       // no reference to it.
       const clean = this.#steps.map((s) => keepsNoValues(s.module));
@@ -374,4 +374,5 @@ export class Graph extends Module {
   }
 }
 
-registerTransparentContainer(Graph, ['forward', 'forwardAll']);
+registerStockContainerForward(Graph.prototype.forward);
+registerStockContainerForward(Graph.prototype.forwardAll);

@@ -5,7 +5,7 @@ import { ReLU, ReLU6 } from './activation-layers.js';
 import { isFoldableBatchNorm } from './batch-norm-folding.js';
 import { Conv2d, isZeroPadding } from './conv.js';
 import { Add } from './merge.js';
-import { keepsNoValues, releaseDeadValue } from './inference-buffers.js';
+import { keepsNoValues, releaseDeadValue } from './inference-liveness.js';
 import { runAsLayer, type Module } from './module.js';
 import { BatchNorm2d } from './normalization.js';
 import { Identity, ZeroPad2d } from './reshape-layers.js';
@@ -22,7 +22,7 @@ import { Sequential } from './sequential.js';
 // it writes its output, when that other input is computed before the convolution; that holds too
 // for a plain Sequential step ending in conv (-> batch norm) (MobileNetV2's inverted residual, a
 // projection shortcut): its other layers run first, then the convolution with the sum. Dead
-// intermediate feature maps go back to the activation pool (see inference-buffers.ts).
+// intermediate feature maps go back to the inference buffer pool (see inference-liveness.ts).
 // The values are those of the layers run one by one, up to float rounding. Only layers of exactly
 // these classes, without hooks, are merged, so subclasses and hooks see what they always saw.
 

@@ -1,8 +1,8 @@
 import { ValueError } from '../errors.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { withActivationPool } from '../tensor/activation-pool.js';
-import { keepsNoValues, registerTransparentContainer, releaseDeadValue } from './inference-buffers.js';
+import { withInferenceBuffers } from '../tensor/inference-buffer-pool.js';
 import { chainAt, fusedInferenceActive } from './inference-fusion.js';
+import { keepsNoValues, registerStockContainerForward, releaseDeadValue } from './inference-liveness.js';
 import { Module } from './module.js';
 
 function isModuleRecord(v: unknown): v is Readonly<Record<string, Module>> {
@@ -158,9 +158,9 @@ export class Sequential extends Module {
   forwardFusedPrefix(x: Tensor, end: number): Tensor {
     const layers = this.#layers;
     let y = x;
-    return withActivationPool(() => {
+    return withInferenceBuffers(() => {
       // Whether y was made by a layer here that keeps no reference to it (y is then given back
-      // to the activation pool once the next layer, keeping none either, has read it).
+      // to the inference buffer pool once the next layer, keeping none either, has read it).
       let owned = false;
       for (let i = 0; i < end;) {
         const found = chainAt(layers, i);
@@ -179,4 +179,4 @@ export class Sequential extends Module {
   }
 }
 
-registerTransparentContainer(Sequential);
+registerStockContainerForward(Sequential.prototype.forward);

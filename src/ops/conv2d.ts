@@ -3,8 +3,8 @@ import { isGradEnabled } from '../autograd/grad-mode.js';
 import type { Backend, Conv2dParams, PreparedConv2dWeights } from '../backend/backend.js';
 import { kernels } from '../backend/registry.js';
 import { ValueError } from '../errors.js';
-import { takeActivationBuffer } from '../tensor/activation-pool.js';
 import type { DType } from '../tensor/dtype.js';
+import { inferenceBuffersActive, takeInferenceBuffer } from '../tensor/inference-buffer-pool.js';
 import { sizeOf } from '../tensor/shape.js';
 import { empty, Tensor } from '../tensor/tensor.js';
 import { checkConvTensors, resolveConv2d, type Conv2dOptions } from './conv-params.js';
@@ -93,9 +93,9 @@ export function conv2dPreparedResidual(
   return y;
 }
 
-/** An output tensor for a kernel that overwrites all of it: from the activation pool when it lends. */
+/** An output tensor for a kernel that overwrites all of it: from the inference buffer pool, unzeroed, when it lends. */
 function inferenceOutput(shape: readonly number[], dtype: DType): Tensor {
-  const pooled = takeActivationBuffer(dtype, sizeOf(shape));
+  const pooled = inferenceBuffersActive() ? takeInferenceBuffer(dtype, sizeOf(shape), false) : null;
   return pooled ? new Tensor(pooled, shape) : empty(shape, dtype);
 }
 

@@ -5,7 +5,8 @@
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { extname, join } from 'node:path';
-import { Queue, type ConnectionOptions } from 'bullmq';
+// bullmq loads on the first call (dynamic import below), not with `import 'stride'`.
+import type { ConnectionOptions } from 'bullmq';
 import { ValueError } from '../errors.js';
 import type { ClassScore } from './top-classes.js';
 
@@ -108,6 +109,7 @@ export async function submitImages(
   opts: SubmitOptions,
 ): Promise<{ id: string; file: string }[]> {
   const files = imageFiles(paths);
+  const { Queue } = await import('bullmq');
   const queue = new Queue<BatchJobData, BatchJobResult>(opts.queue ?? DEFAULT_QUEUE, {
     connection: redisConnection(opts.redis),
   });
@@ -142,6 +144,7 @@ export interface ResultsOptions {
 
 /** The state and stored result of each job. */
 export async function batchResults(opts: ResultsOptions): Promise<BatchJobStatus[]> {
+  const { Queue } = await import('bullmq');
   const queue = new Queue<BatchJobData, BatchJobResult>(opts.queue ?? DEFAULT_QUEUE, {
     connection: redisConnection(opts.redis),
   });

@@ -5,7 +5,6 @@
  * after `lockMs` another worker takes the job again (a killed worker loses nothing).
  */
 import { hostname } from 'node:os';
-import { UnrecoverableError, Worker } from 'bullmq';
 import { ValueError } from '../errors.js';
 import {
   BATCH_DEFAULTS,
@@ -73,6 +72,8 @@ export async function startBatchWorker(opts: BatchWorkerOptions): Promise<BatchW
   const id = `${hostname()}:${process.pid}`;
   const modelName = `${model.name}/${model.version}`;
   const lockMs = opts.lockMs ?? BATCH_DEFAULTS.lockMs;
+  // bullmq loads here, not with `import 'stride'` (it and its dependencies hold ~10 MiB).
+  const { UnrecoverableError, Worker } = await import('bullmq');
   const worker = new Worker<BatchJobData, BatchJobResult>(
     opts.queue ?? DEFAULT_QUEUE,
     async (job) => {

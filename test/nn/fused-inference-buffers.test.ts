@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import * as st from '../../src/node.js';
 import { assertClose } from '../helpers/assert-close.js';
 
-// Fused inference forwards give dead intermediate feature maps back to the activation pool and
+// Fused inference forwards give dead intermediate feature maps back to the inference buffer pool and
 // their convolutions take outputs from it. The truth: the layers run one by one (eval mode with
 // gradients recorded, which neither fuses nor pools), call after call.
 
@@ -30,13 +30,13 @@ function mobilenet(): st.Module {
   return m.eval();
 }
 
-describe('activation pool of fused inference forwards', () => {
+describe('inference buffer pool in fused inference forwards (MobileNetV2)', () => {
   it('MobileNetV2: the same logits call after call, and earlier outputs keep their values', () => {
     const model = mobilenet();
     const xs = [1, 2, 3].map((s) => st.randn([2, 3, 64, 64], { rng: new st.Rng(s) }));
-    st.freeActivationBuffers();
+    st.freeInferenceBuffers();
     const outs = xs.map((x) => inference(model, x));
-    assert.ok(st.freeActivationBuffers() > 0, 'intermediate arrays came back to the pool');
+    assert.ok(st.freeInferenceBuffers() > 0, 'intermediate arrays came back to the pool');
     // Again with the pool warm: every call reuses arrays of the ones before.
     const again = xs.map((x) => inference(model, x));
     const kept = outs.map((o) => o.data.slice());
