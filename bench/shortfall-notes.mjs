@@ -32,10 +32,12 @@ export const SHORTFALL_NOTES = {
     'at 0.84-0.94x on 2 threads per layer, partly because tasks that split the output channels each ' +
     'repeated the input transform. Since 2026-12-07 those tasks share one input transform done by ' +
     'both threads first (bench/conv-ab.mjs: 1.08-1.21x less CPU time per call on the split 28x28, ' +
-    '14x14 and 7x7 layers) and full output tiles are stored as vectors. The wall-clock scaling after that ' +
-    'change was not measured on a quiet machine: on the shared 2-vCPU machine (load average 15) ' +
-    'bench/thread-scaling.mjs saw a batch-1 forward use 0.87x the process CPU time on 2 threads as on ' +
-    '1, so the split adds no work, but only this run can say whether 2 threads now reach 1.6x. ' +
+    '14x14 and 7x7 layers) and full output tiles are stored as vectors. In the 2026-12-07 full run the ' +
+    "second thread gave 1.11x at batch 1 (0.92x the day before) against onnxruntime's 1.82x (see the " +
+    'thread-scaling table): the split now adds no work (0.87x the process CPU time on 2 threads as on ' +
+    '1 in bench/thread-scaling.mjs), so what is left is where the two threads wait for each other, ' +
+    'which a per-layer wall-clock profile on a quiet machine (bench/thread-scaling.mjs --layers) has ' +
+    'yet to show. ' +
     WINOGRAD_WEIGHTS,
   'w3-b8':
     'As for batch 1: the plain call runs fused by itself, and the Winograd layers transform their ' +
@@ -48,7 +50,7 @@ export const SHORTFALL_NOTES = {
     'Profiled kernel by kernel in one process (bench/mnv2-profile.mjs, bench/MNV2-RESULTS.md): since ' +
     '2026-12-07 the 10 inverted-residual sums run in the epilogue of their projection convolutions ' +
     '(53 backend calls per pass, no add kernel) and feature maps are reused from call to call ' +
-    '(activation pool). Of the kernel time, about 65% is the 1x1 convolutions (plain GEMMs per layer ' +
+    '(inference buffer pool). Of the kernel time, about 65% is the 1x1 convolutions (plain GEMMs per layer ' +
     'on NCHW: 21-33 GMAC/s on 1 thread on the 112x112 and 56x56 planes with 16-32 input channels, ' +
     '45-70 on the 28x28 to 7x7 ones), 20-25% the depthwise layers (the stride-2 ones at 2.5-5.6 GMAC/s: ' +
     'each padded input row is copied and split into even and odd columns before the taps run; the 7x7 ' +
@@ -63,7 +65,7 @@ export const SHORTFALL_NOTES = {
     'stride-2 depthwise, stem) run 2-4x slower per multiply-add than at batch 1 (their 8-image feature ' +
     'maps, 6-38 MB each, no longer stay in cache), the 7x7 and 14x14 ones at 0.7-1x their batch-1 ' +
     'speed. Fresh arrays for every feature map (page faults, external-memory garbage collections) ' +
-    'were the largest cost here before the activation pool (2026-12-07: 1.6-2.8x faster in one ' +
+    'were the largest cost here before the inference buffer pool (2026-12-07: 1.6-2.8x faster in one ' +
     'process across runs, 3-4x in separate processes, peak RSS unchanged at about 320 MiB).',
   'w3f-b1': WINOGRAD_WEIGHTS,
   'w3f-b8':

@@ -27,8 +27,8 @@ test('--render rebuilds RESULTS.md from results.json: the same run, numbers and 
   const dir = mkdtempSync(join(tmpdir(), 'stride-render-'));
   try {
     const out = join(dir, 'RESULTS.md');
-    // The committed results.json predates the stored machine facts: they come from the report
-    // of the same run, so the header is read from the committed RESULTS.md.
+    // The machine facts come from results.json (or, for a results.json written before it kept
+    // them, from the RESULTS.md of the same run: the next test).
     writeFileSync(out, committed);
     const r = render(['--out', out]);
     assert.equal(r.status, 0, r.stderr);
@@ -50,9 +50,14 @@ test('--render rebuilds RESULTS.md from results.json: the same run, numbers and 
 test('--render refuses to take machine facts from the report of another run', () => {
   const dir = mkdtempSync(join(tmpdir(), 'stride-render-'));
   try {
+    // A results.json written before it kept the machine facts takes them from the report of the
+    // same run; a report of another run is refused.
+    const { facts: _facts, ...withoutFacts } = raw as { runId: string; facts?: unknown };
+    const results = join(dir, 'results.json');
+    writeFileSync(results, JSON.stringify(withoutFacts));
     const out = join(dir, 'RESULTS.md');
     writeFileSync(out, committed.replace(raw.runId, '2000-01-01T00:00:00.000Z @ 0000000'));
-    const r = render(['--out', out]);
+    const r = render(['--results', results, '--out', out]);
     assert.notEqual(r.status, 0);
     assert.match(r.stderr, /describes another run; rerun the benchmark/);
   } finally {
