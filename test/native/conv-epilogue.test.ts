@@ -3,7 +3,7 @@ import type { Conv2dParams, ConvEpilogue } from '../../src/backend/backend.js';
 import { referenceBackend } from '../../src/backend/reference/reference-backend.js';
 import { Rng } from '../../src/tensor/random.js';
 import { assertClose } from '../helpers/assert-close.js';
-import { GEOMETRIES, params, type Geometry } from './conv-geometries.js';
+import { convEpilogueReference, GEOMETRIES, params, type Geometry } from './conv-geometries.js';
 import { addon, forEachConfig, nativeBackend, randomArray, skipWithoutAddon } from './native-harness.js';
 
 // The forward convolution's epilogue (bias, then + residual, then ReLU, applied as the outputs are
@@ -29,28 +29,6 @@ const EXTRA: [string, Geometry][] = [
   ],
   ['1x1 stride 1, 64 channels (no padded copy)', { batch: 2, c: 24, o: 64, h: 10, w: 10, k: [1, 1] }],
 ];
-
-function expected(
-  p: Conv2dParams,
-  x: Float32Array,
-  w: Float32Array,
-  bias: Float32Array | null,
-  e: ConvEpilogue,
-) {
-  const y = new Float64Array(p.batch * p.outChannels * p.outH * p.outW);
-  referenceBackend.conv2dForward(
-    p,
-    Float64Array.from(x),
-    Float64Array.from(w),
-    bias && Float64Array.from(bias),
-    y,
-  );
-  for (let i = 0; i < y.length; i++) {
-    const v = y[i]! + (e.residual ? e.residual[i]! : 0);
-    y[i] = e.activation ? Math.min(Math.max(v, 0), e.activation === 'relu6' ? 6 : Infinity) : v;
-  }
-  return y;
-}
 
 /**
  * GEMM paths: the tolerance of the prepared-weights tests. Winograd rounds with its transforms'
@@ -88,7 +66,7 @@ describe('native conv2d epilogue: bias + residual + ReLU', { skip: skipWithoutAd
         ['residual + relu6', { residual, activation: 'relu6' }],
       ];
       const cases = epilogues.flatMap(([what, e]) =>
-        [bias, null].map((b) => ({ what, e, b, want: expected(p, x, w, b, e) })),
+        [bias, null].map((b) => ({ what, e, b, want: convEpilogueReference(p, x, w, b, e) })),
       );
       const winograd = p.kH === 3 && p.kW === 3 && p.strideH === 1 && p.strideW === 1 && p.dilationH === 1;
       const algorithms =

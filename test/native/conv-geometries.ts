@@ -1,4 +1,5 @@
-import type { Conv2dParams } from '../../src/backend/backend.js';
+import type { Conv2dParams, ConvEpilogue } from '../../src/backend/backend.js';
+import { referenceBackend } from '../../src/backend/reference/reference-backend.js';
 
 /** A convolution case of the native tests: sizes, kernel, stride, padding, dilation, groups. */
 export interface Geometry {
@@ -119,3 +120,29 @@ export const GEOMETRIES: [string, Geometry][] = [
     { batch: 2, c: 5, o: 7, h: 13, w: 20, k: [3, 3], stride: [2, 1], dilation: [2, 2], pad: [2, 1, 3, 0] },
   ],
 ];
+
+/**
+ * The float64 truth of a convolution with an epilogue: conv + bias on the reference backend, then
+ * + residual and the ReLU/ReLU6 clamp in float64.
+ */
+export function convEpilogueReference(
+  p: Conv2dParams,
+  x: Float32Array,
+  w: Float32Array,
+  bias: Float32Array | null,
+  e: ConvEpilogue,
+) {
+  const y = new Float64Array(p.batch * p.outChannels * p.outH * p.outW);
+  referenceBackend.conv2dForward(
+    p,
+    Float64Array.from(x),
+    Float64Array.from(w),
+    bias && Float64Array.from(bias),
+    y,
+  );
+  for (let i = 0; i < y.length; i++) {
+    const v = y[i]! + (e.residual ? e.residual[i]! : 0);
+    y[i] = e.activation ? Math.min(Math.max(v, 0), e.activation === 'relu6' ? 6 : Infinity) : v;
+  }
+  return y;
+}

@@ -11,7 +11,7 @@ import { createWasmAddon } from '../../src/backend/wasm/wasm-addon.js';
 import type { StrideWasmExports } from '../../src/backend/wasm/wasm-exports.js';
 import { Rng } from '../../src/tensor/random.js';
 import { assertClose } from '../helpers/assert-close.js';
-import { params } from '../native/conv-geometries.js';
+import { convEpilogueReference, params } from '../native/conv-geometries.js';
 
 // The wasm module's fused convolution epilogue (conv + bias + residual + ReLU written by the
 // kernel's tiles, ReLU6 clamped after) against the float64 reference backend, on the
@@ -35,28 +35,6 @@ function randomArray(rng: Rng, n: number): Float32Array {
   const a = new Float32Array(n);
   for (let i = 0; i < n; i++) a[i] = rng.uniform(-1, 1);
   return a;
-}
-
-function expected(
-  p: Conv2dParams,
-  x: Float32Array,
-  w: Float32Array,
-  bias: Float32Array | null,
-  e: ConvEpilogue,
-) {
-  const y = new Float64Array(p.batch * p.outChannels * p.outH * p.outW);
-  referenceBackend.conv2dForward(
-    p,
-    Float64Array.from(x),
-    Float64Array.from(w),
-    bias && Float64Array.from(bias),
-    y,
-  );
-  for (let i = 0; i < y.length; i++) {
-    const v = y[i]! + (e.residual ? e.residual[i]! : 0);
-    y[i] = e.activation ? Math.min(Math.max(v, 0), e.activation === 'relu6' ? 6 : Infinity) : v;
-  }
-  return y;
 }
 
 const threaded = await instantiateWasmAddon(undefined, 2);
@@ -119,7 +97,7 @@ describe('wasm conv2d epilogue: bias + residual + ReLU / ReLU6 in the kernel', (
         setup();
         for (const [what, e] of epilogues) {
           for (const b of [bias, null]) {
-            const want = expected(p, x, w, b, e);
+            const want = convEpilogueReference(p, x, w, b, e);
             // Weights prepared by this backend (resident and packed in the module) and by another one.
             for (const prepared of [
               backend.prepareConv2dWeights(p, w),
