@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "cpu.h"
+#include "padded_input.h"
 #include "thread_pool.h"
 #include "workspace.h"
 
@@ -132,7 +133,7 @@ bool smallChannelsForward(const ConvGeometry& g, const float* x, const float* w,
   if (!smallChannelsForwardApplies(g)) return false;
   const int64_t O = g.outChannels, C = g.inChannels, K = C * g.kH * g.kW;
   const int64_t hp = g.outH + g.kH - 1, wp = g.outW + g.kW - 1, padPlane = hp * wp;
-  const int64_t plane = g.outH * g.outW, inPlane = g.inH * g.inW;
+  const int64_t plane = g.outH * g.outW;
   const double flops = 2.0 * static_cast<double>(g.batch * O * K * plane);
   const int threads = threadsFor(flops);
   ThreadPool& pool = ThreadPool::instance();
@@ -156,24 +157,9 @@ bool smallChannelsForward(const ConvGeometry& g, const float* x, const float* w,
     for (int64_t ky = 0; ky < g.kH; ky++)
       for (int64_t kx = 0; kx < g.kW; kx++) off[static_cast<size_t>(k++)] = c * padPlane + ky * wp + kx;
 
-  // The zero-padded input, one plane per task.
-  float* xpad = scratch(Slot::Pad, static_cast<size_t>(g.batch * C * padPlane));
-  pool.parallelFor(g.batch * C, threads, [&](int64_t t) {
-    float* dst = xpad + t * padPlane;
-    const float* src = x + t * inPlane;
-    const int64_t x0 = std::max<int64_t>(0, g.padLeft), x1 = std::min<int64_t>(wp, g.inW + g.padLeft);
-    for (int64_t py = 0; py < hp; py++) {
-      float* row = dst + py * wp;
-      const int64_t iy = py - g.padTop;
-      if (iy < 0 || iy >= g.inH || x1 <= x0) {
-        std::memset(row, 0, wp * sizeof(float));
-        continue;
-      }
-      std::memset(row, 0, x0 * sizeof(float));
-      std::memcpy(row + x0, src + iy * g.inW + (x0 - g.padLeft), (x1 - x0) * sizeof(float));
-      std::memset(row + x1, 0, (wp - x1) * sizeof(float));
-    }
-  });
+  // The zero-padded input (read in place when it needs no padding).
+  const PaddedInput pad(g, x, threads);
+  const float* xpad = pad.data;
 
   // Vectors of one image in raster order: (oy, 16-pixel run); tiles of nv consecutive vectors.
   const int64_t vrow = vectorsPerRow(g), vectors = g.outH * vrow;
@@ -473,7 +459,7 @@ bool smallChannelsBackwardFilter(const ConvGeometry& g, const float* x, const fl
   if (g.groups != 1 || g.strideH != 1 || g.strideW != 1 || g.dilationH != 1 || g.dilationW != 1) return false;
   const int64_t O = g.outChannels, C = g.inChannels, K = C * g.kH * g.kW;
   if (O < 1 || O > kMaxChannels || O * K > kMaxFilterOutputs || g.outH < 1 || g.outW < 1) return false;
-  const int64_t plane = g.outH * g.outW, inPlane = g.inH * g.inW;
+  const int64_t plane = g.outH * g.outW;
   const int threads = threadsFor(2.0 * static_cast<double>(g.batch * O * K * plane));
   if (g.batch < threads) return false;
   if (channelsLastFits(C)) {
@@ -484,23 +470,8 @@ bool smallChannelsBackwardFilter(const ConvGeometry& g, const float* x, const fl
   const int64_t hp = g.outH + g.kH - 1, wp = g.outW + g.kW - 1, padPlane = hp * wp;
 
   // The padded input, and (grid) dy copied to the padded width.
-  float* xpad = scratch(Slot::Pad, static_cast<size_t>(g.batch * C * padPlane));
-  pool.parallelFor(g.batch * C, threads, [&](int64_t t) {
-    float* dst = xpad + t * padPlane;
-    const float* src = x + t * inPlane;
-    const int64_t x0 = std::max<int64_t>(0, g.padLeft), x1 = std::min<int64_t>(wp, g.inW + g.padLeft);
-    for (int64_t py = 0; py < hp; py++) {
-      float* row = dst + py * wp;
-      const int64_t iy = py - g.padTop;
-      if (iy < 0 || iy >= g.inH || x1 <= x0) {
-        std::memset(row, 0, wp * sizeof(float));
-        continue;
-      }
-      std::memset(row, 0, x0 * sizeof(float));
-      std::memcpy(row + x0, src + iy * g.inW + (x0 - g.padLeft), (x1 - x0) * sizeof(float));
-      std::memset(row + x1, 0, (wp - x1) * sizeof(float));
-    }
-  });
+  const PaddedInput pad(g, x, threads);
+  const float* xpad = pad.data;
   const bool grid = g.outW % 16 != 0 && g.outH > 1;
   const float* dyRows = dy;
   int64_t rows = g.outH, cols = g.outW, dyRow = g.outW, xRow = wp, dyPlane = plane;
