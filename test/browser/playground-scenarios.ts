@@ -53,7 +53,11 @@ async function trainUntil(page: PageDriver, steps: number, threshold: number, lr
         s.running === 'false' || Number(s.step) >= ${steps}; })()`,
     120_000,
   );
-  await page.click('#train-pause');
+  // Pause, unless the run reached its step limit and paused itself (Pause is disabled then): in the
+  // page, in one step, so a run that stops between a check and a click cannot leave a click waiting.
+  await page.evaluate(
+    `(() => { const b = document.getElementById('train-pause'); if (!b.disabled) b.click(); })()`,
+  );
   return { status: await dataOf(page, '#train-status'), text: await textOf(page, '#train-status') };
 }
 
