@@ -145,6 +145,14 @@ export class Conv2d extends Module {
   prepackWeights = false;
   #prepared: PreparedWeightsEntry | null = null;
   #folded: FoldedEntry | null = null;
+  /** The options object handed to the op (one per layer: the op keeps its resolved geometry by it). */
+  #opts: Conv2dOptions | null = null;
+  /** The options with a merged zero padding layer's padding, for the last such padding. */
+  #paddedOpts: {
+    padding: readonly [number, number, number, number];
+    base: Conv2dOptions;
+    opts: Conv2dOptions;
+  } | null = null;
 
   constructor(inChannels: number, outChannels: number, kernelSize: Pair, opts: Conv2dLayerOptions = {}) {
     super();
@@ -211,9 +219,17 @@ export class Conv2d extends Module {
     padding?: readonly [number, number, number, number],
   ): Tensor {
     return runAsLayer(this, [x], () => {
-      const { weight: w, bias: b } = bn ? this.#foldedWith(bn) : { weight: this.weight, bias: this.bias };
-      const opts = padding ? { ...this.#options(), padding } : this.#options();
-      return conv2dPrepared(x, w, b, opts, (p, backend) => this.#preparedWeights(w, p, backend), activation);
+      const f = bn ? this.#foldedWith(bn) : null;
+      const w = f ? f.weight : this.weight;
+      const opts = padding ? this.#optionsPadded(padding) : this.#options();
+      return conv2dPrepared(
+        x,
+        w,
+        f ? f.bias : this.bias,
+        opts,
+        (p, backend) => this.#preparedWeights(w, p, backend),
+        activation,
+      );
     });
   }
 
@@ -225,15 +241,42 @@ export class Conv2d extends Module {
    */
   forwardFusedResidual(x: Tensor, bn: BatchNorm2d | null, residual: Tensor, relu: boolean): Tensor | null {
     return runAsLayer(this, [x], () => {
-      const { weight: w, bias: b } = bn ? this.#foldedWith(bn) : { weight: this.weight, bias: this.bias };
-      return conv2dPreparedResidual(x, w, b, residual, relu, this.#options(), (p, backend) =>
-        this.#preparedWeights(w, p, backend),
+      const f = bn ? this.#foldedWith(bn) : null;
+      const w = f ? f.weight : this.weight;
+      return conv2dPreparedResidual(
+        x,
+        w,
+        f ? f.bias : this.bias,
+        residual,
+        relu,
+        this.#options(),
+        (p, backend) => this.#preparedWeights(w, p, backend),
       );
     });
   }
 
   #options(): Conv2dOptions {
-    return { stride: this.stride, padding: this.padding, dilation: this.dilation, groups: this.groups };
+    // One object while the fields hold the same values (the op compares them before reusing what it resolved).
+    const o = this.#opts;
+    if (
+      o !== null &&
+      o.stride === this.stride &&
+      o.padding === this.padding &&
+      o.dilation === this.dilation &&
+      o.groups === this.groups
+    )
+      return o;
+    this.#opts = { stride: this.stride, padding: this.padding, dilation: this.dilation, groups: this.groups };
+    return this.#opts;
+  }
+
+  #optionsPadded(padding: readonly [number, number, number, number]): Conv2dOptions {
+    const c = this.#paddedOpts;
+    const base = this.#options();
+    if (c !== null && c.padding === padding && c.base === base) return c.opts;
+    const opts = { ...base, padding };
+    this.#paddedOpts = { padding, base, opts };
+    return opts;
   }
 
   /** The weights and bias with `bn` folded in, folded again when anything they came from changed. */

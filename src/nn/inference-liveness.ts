@@ -67,30 +67,43 @@ export function registerStockContainerForward(forward: unknown): void {
   stockForwards.add(forward);
 }
 
-/** Whether `m` and everything under it keep nothing they see and have no hooks (checked per call: hooks come and go). */
-function keepsNothing(m: Module): boolean {
-  if (m.hasForwardHooks) return false;
-  const proto = Object.getPrototypeOf(m) as { forward?: unknown; forwardAll?: unknown };
-  if (STATELESS_LAYERS.has(proto)) return true;
+/** Whether the container `m` and everything under it keep nothing they see (its own hooks checked by the caller). */
+function containerKeepsNothing(m: Module, proto: { forward?: unknown; forwardAll?: unknown }): boolean {
   if (!stockForwards.has(proto.forward)) return false;
   if ('forwardAll' in proto && !stockForwards.has(proto.forwardAll)) return false;
-  return m.namedChildren().every(([, c]) => keepsNothing(c));
+  for (const [, c] of m.namedChildren()) if (!keepsNoValues(c)) return false;
+  return true;
 }
 
-const memo = new WeakMap<Module, { generation: number; value: boolean }>();
+/** A container's answer and the outermost inference forward it was worked out in. */
+interface Memo {
+  generation: number;
+  value: boolean;
+}
+
+const memo = new WeakMap<Module, Memo>();
 
 /**
  * Whether `m` (a value's producer or reader) keeps nothing it sees; null (a graph input) does not
- * qualify. Remembered for the rest of the outermost inference forward (layers and hooks do not
- * change during one).
+ * qualify. Checked per call (hooks come and go between forwards); a container's answer, which
+ * walks everything under it, is remembered for the rest of the outermost inference forward
+ * (layers and hooks do not change during one), so each module is looked at once per forward.
  */
 export function keepsNoValues(m: Module | null | undefined): boolean {
-  if (!m) return false;
+  if (!m || m.hasForwardHooks) return false;
+  const proto = Object.getPrototypeOf(m) as { forward?: unknown; forwardAll?: unknown };
+  if (STATELESS_LAYERS.has(proto)) return true;
   const generation = inferenceBuffersGeneration();
-  const seen = memo.get(m);
-  if (seen && seen.generation === generation) return seen.value;
-  const value = keepsNothing(m);
-  memo.set(m, { generation, value });
+  let seen = memo.get(m);
+  if (seen === undefined) {
+    seen = { generation: -1, value: false };
+    memo.set(m, seen);
+  } else if (seen.generation === generation) {
+    return seen.value;
+  }
+  const value = containerKeepsNothing(m, proto);
+  seen.generation = generation;
+  seen.value = value;
   return value;
 }
 

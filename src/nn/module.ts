@@ -99,10 +99,12 @@ export abstract class Module {
 
   #runForward(impl: ForwardImpl, inputs: Tensor[]): Tensor {
     let args: readonly Tensor[] = inputs;
-    for (const hook of [...this.#preHooks.values()]) {
-      const replaced = hook(this, args);
-      if (replaced !== undefined) args = replaced;
-    }
+    // (The copies let a hook remove itself; a layer without hooks makes none.)
+    if (this.#preHooks.size > 0)
+      for (const hook of [...this.#preHooks.values()]) {
+        const replaced = hook(this, args);
+        if (replaced !== undefined) args = replaced;
+      }
     let out: Tensor;
     try {
       out = impl.apply(this, args as Tensor[]);
@@ -110,10 +112,11 @@ export abstract class Module {
       noteLayerError(err, this, args);
       throw err;
     }
-    for (const hook of [...this.#hooks.values()]) {
-      const replaced = hook(this, args, out);
-      if (replaced !== undefined) out = replaced;
-    }
+    if (this.#hooks.size > 0)
+      for (const hook of [...this.#hooks.values()]) {
+        const replaced = hook(this, args, out);
+        if (replaced !== undefined) out = replaced;
+      }
     return out;
   }
 
