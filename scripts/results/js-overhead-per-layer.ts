@@ -18,10 +18,14 @@
 // the native addon), the same models built by that code run too, alternating forward by forward
 // with this checkout's in one process, on the same native addon, so both see the same load.
 //
-//   nice node --import tsx scripts/results/js-overhead-per-layer.ts [--reps 41] [--threads 2] [--before DIR] [--out FILE.md]
-import { renameSync, writeFileSync } from 'node:fs';
+// With `--compiled`, each variant's src/ is first transpiled by esbuild as bench/compile-stride.mjs
+// does (the JavaScript the bench and a package user run: no tsx loader, no keep-names helpers)
+// into tmp/jso-<variant>/src, and that is what runs.
+//
+//   nice node --import tsx scripts/results/js-overhead-per-layer.ts [--reps 41] [--threads 2] [--before DIR] [--compiled] [--out FILE.md]
+import { readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
 type Lib = typeof import('../../src/node.js');
@@ -35,6 +39,33 @@ const reps = Number(arg('--reps', '41'));
 const threads = Number(arg('--threads', '2'));
 const beforeDir = arg('--before', null);
 const outFile = arg('--out', null);
+const compiled = process.argv.includes('--compiled');
+
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const p = join(dir, name);
+    return statSync(p).isDirectory() ? filesUnder(p) : [p];
+  });
+}
+
+/** Transpile `root`/src into tmp/jso-`tag`/src (a sibling of the native addon's package root) and return that root. */
+async function transpile(root: string, tag: string): Promise<string> {
+  const esbuild = await import('esbuild');
+  const out = resolve('tmp', `jso-${tag}`);
+  rmSync(out, { recursive: true, force: true });
+  await esbuild.build({
+    entryPoints: filesUnder(join(root, 'src')).filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts')),
+    outdir: join(out, 'src'),
+    outbase: join(root, 'src'),
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    bundle: false,
+    tsconfig: resolve('tsconfig.json'),
+    logLevel: 'silent',
+  });
+  return out;
+}
 
 const quantile = (xs: number[], q: number): number =>
   [...xs].sort((a, b) => a - b)[Math.floor(xs.length * q)] ?? NaN;
@@ -57,8 +88,9 @@ let stubbed = false;
 
 /** A checkout's library with its native backend's methods wrapped by a clock that adds into `inside`. */
 async function load(root: string): Promise<{ st: Lib; clock: Clock }> {
-  const st = (await import(pathToFileURL(resolve(root, 'src/node.ts')).href)) as Lib;
-  const registry = (await import(pathToFileURL(resolve(root, 'src/backend/registry.ts')).href)) as Registry;
+  const ext = compiled ? 'js' : 'ts';
+  const st = (await import(pathToFileURL(resolve(root, `src/node.${ext}`)).href)) as Lib;
+  const registry = (await import(pathToFileURL(resolve(root, `src/backend/registry.${ext}`)).href)) as Registry;
   st.setBackend('native');
   const clock: Clock = { inside: 0, calls: 0 };
   const b = registry.kernels() as unknown as Record<string, unknown>;
@@ -93,6 +125,8 @@ interface Engine {
 
 const variants = [{ label: 'this checkout', root: process.cwd() }];
 if (beforeDir) variants.push({ label: 'before', root: resolve(beforeDir) });
+if (compiled)
+  for (const [k, v] of variants.entries()) v.root = await transpile(v.root, k === 0 ? 'this' : 'before');
 
 const engines: Engine[] = [];
 for (const v of variants) {
@@ -158,7 +192,8 @@ say(
     `${loadavg()
       .map((l) => l.toFixed(2))
       .join(' / ')} at the end; ${reps} forwards per row and clock, rows alternating in a random ` +
-    `order each round in one process (a shared machine: compare rows of one run, not runs).`,
+    `order each round in one process (a shared machine: compare rows of one run, not runs); ` +
+    `${compiled ? 'sources transpiled by esbuild, as the bench runs them' : 'sources run under tsx'}.`,
 );
 say('');
 say(

@@ -13,6 +13,7 @@ import { Tensor } from '../tensor/tensor.js';
 import { foldBatchNormInto } from './batch-norm-folding.js';
 import { torchDefaultInit } from './init.js';
 import { checkInt, showPair } from './layer-args.js';
+import { bumpLayerStateEpoch } from './layer-state-epoch.js';
 import { Module, runAsLayer } from './module.js';
 import type { BatchNorm2d } from './normalization.js';
 import { Parameter } from './parameter.js';
@@ -125,11 +126,7 @@ export class Conv2d extends Module {
   readonly dilation: [number, number];
   /** Channel groups. */
   readonly groups: number;
-  /**
-   * Activation applied to the output in place, or null. Set by the `activation` option or by
-   * `fuseForInference`, which moves a following ReLU/ReLU6 layer into the convolution.
-   */
-  activation: FusedActivation | null;
+  #activation: FusedActivation | null = null;
   /**
    * Keep the weights prepared for inference in evaluation mode even while gradients are recorded
    * (default false; `fuseForInference` sets it; evaluation mode under `noGrad` always does). While
@@ -169,6 +166,18 @@ export class Conv2d extends Module {
     this.bias = opts.bias === false ? null : new Parameter(zeros([outChannels]));
     this.activation = checkFusedActivation(name, opts.activation);
     this.resetParameters(opts.rng);
+  }
+
+  /**
+   * Activation applied to the output in place, or null. Set by the `activation` option or by
+   * `fuseForInference`, which moves a following ReLU/ReLU6 layer into the convolution.
+   */
+  get activation(): FusedActivation | null {
+    return this.#activation;
+  }
+  set activation(a: FusedActivation | null) {
+    if (a !== this.#activation) bumpLayerStateEpoch();
+    this.#activation = a;
   }
 
   /** Re-draw the weights with PyTorch's default initialization. */

@@ -10,6 +10,7 @@ import {
   type FusedStep,
 } from './inference-fusion.js';
 import { keepsNoValues, registerStockContainerForward, releaseDeadValue } from './inference-liveness.js';
+import { bumpLayerStateEpoch, layerStateEpoch } from './layer-state-epoch.js';
 import { Module } from './module.js';
 
 /**
@@ -67,6 +68,13 @@ interface Schedule {
   readonly lastReads: readonly (readonly number[])[];
   plan: (FusedStep | undefined)[] | null;
   planInputs: unknown[];
+  /** The layer-state epoch at which `plan` was last found valid (see layer-state-epoch.ts). */
+  planEpoch: number;
+  /**
+   * Per step, whether its value may go back to the inference buffer pool once dead (the step that
+   * made it and every step that reads it keep no reference to it), as of `planEpoch`.
+   */
+  clean: boolean[];
 }
 
 /** Keras-like default names: Conv2d -> 'conv2d', 'conv2d_1', ...; BatchNorm2d -> 'batchnorm2d'. */
@@ -141,6 +149,7 @@ export class Graph extends Module {
       throw new ValueError('Graph.input', `a node is already named '${n}'. Fix: pick another name`);
     const index = this.#steps.length;
     this.#wiring++;
+    bumpLayerStateEpoch();
     this.#steps.push({ name: n, module: null, inputs: [], shape: shape ? [...shape] : null });
     this.#inputs.push(index);
     return new GraphNode(this, index, n);
@@ -187,6 +196,7 @@ export class Graph extends Module {
     }
     const index = this.#steps.length;
     this.#wiring++;
+    bumpLayerStateEpoch();
     this.#steps.push({ name, module, inputs, shape: null });
     return new GraphNode(this, index, name);
   }
@@ -196,6 +206,7 @@ export class Graph extends Module {
     if (nodes.length === 0) throw new ValueError('Graph.output', 'needs at least one node');
     this.#outputs = nodes.map((n) => this.#checkNode('Graph.output', n));
     this.#wiring++;
+    bumpLayerStateEpoch();
     return this;
   }
 
@@ -226,6 +237,7 @@ export class Graph extends Module {
     }
     step.module = module;
     this.#wiring++;
+    bumpLayerStateEpoch();
     this.#layers.clear();
     for (const s of this.#steps) {
       if (s.module && ![...this.#layers.values()].includes(s.module)) this.#layers.set(s.name, s.module);
@@ -255,6 +267,7 @@ export class Graph extends Module {
     this.#layers.set(name, module);
     for (const s of this.#steps) if (s.module === old) s.module = module;
     this.#wiring++;
+    bumpLayerStateEpoch();
   }
 
   /** Run the graph on one tensor per input and return every output, in `output()` order. */
@@ -308,11 +321,7 @@ export class Graph extends Module {
   /** The fused inference forward (see {@link forwardAll}), the inputs' values set in `values`. */
   #forwardFused(values: Map<number, Tensor>, plan: (FusedStep | undefined)[], sc: Schedule): Tensor[] {
     const steps = this.#steps;
-    // A value may go back to the pool when the step that made it and every step that reads it keep
-    // no reference to it.
-    const clean: boolean[] = new Array<boolean>(steps.length);
-    for (let i = 0; i < steps.length; i++) clean[i] = keepsNoValues(steps[i]!.module);
-    for (const i of sc.order) if (!clean[i]) for (const j of steps[i]!.inputs) clean[j] = false;
+    const clean = sc.clean;
     const value = (j: number): Tensor => values.get(j)!;
     for (const i of sc.order) {
       const step = steps[i]!;
@@ -360,16 +369,36 @@ export class Graph extends Module {
         for (const j of s.inputs)
           if (lastUse.get(j) === i && !lastReads[i]!.includes(j)) lastReads[i]!.push(j);
       });
-      sc = { wiring: this.#wiring, needed, lastUse, order, lastReads, plan: null, planInputs: [] };
+      sc = {
+        wiring: this.#wiring,
+        needed,
+        lastUse,
+        order,
+        lastReads,
+        plan: null,
+        planInputs: [],
+        planEpoch: -1,
+        clean: [],
+      };
       this.#schedule = sc;
     }
     if (!fused) return { ...sc, plan: null };
+    // Nothing the plan read of the layers changed without moving the epoch.
+    const epoch = layerStateEpoch();
+    if (sc.plan !== null && sc.planEpoch === epoch) return sc;
     const current = planInputs(this.#steps, this.#scratch);
     if (sc.plan === null || !samePlanInputs(current, sc.planInputs)) {
       sc.plan = planGraph(this.#steps, this.#outputs);
       this.#scratch = sc.planInputs;
       sc.planInputs = current;
     }
+    // A value may go back to the pool when the step that made it and every step that reads it keep
+    // no reference to it.
+    const steps = this.#steps;
+    const clean = steps.map((s) => keepsNoValues(s.module));
+    for (const i of sc.order) if (!clean[i]) for (const j of steps[i]!.inputs) clean[j] = false;
+    sc.clean = clean;
+    sc.planEpoch = epoch;
     return sc;
   }
 

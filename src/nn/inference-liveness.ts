@@ -1,5 +1,5 @@
 import type { Tensor } from '../tensor/tensor.js';
-import { inferenceBuffersGeneration, releaseInferenceBuffer } from '../tensor/inference-buffer-pool.js';
+import { releaseInferenceBuffer } from '../tensor/inference-buffer-pool.js';
 import {
   ReLU,
   ReLU6,
@@ -15,6 +15,7 @@ import { Conv2d } from './conv.js';
 import { Dropout, Dropout2d } from './dropout.js';
 import { Linear } from './linear.js';
 import { Add, Concat } from './merge.js';
+import { layerStateEpoch } from './layer-state-epoch.js';
 import type { Module } from './module.js';
 import { BatchNorm1d, BatchNorm2d } from './normalization.js';
 import { AdaptiveAvgPool2d, AvgPool2d, GlobalAvgPool2d, MaxPool2d } from './pooling.js';
@@ -75,9 +76,9 @@ function containerKeepsNothing(m: Module, proto: { forward?: unknown; forwardAll
   return true;
 }
 
-/** A container's answer and the outermost inference forward it was worked out in. */
+/** A container's answer and the layer-state epoch it was worked out in. */
 interface Memo {
-  generation: number;
+  epoch: number;
   value: boolean;
 }
 
@@ -85,24 +86,24 @@ const memo = new WeakMap<Module, Memo>();
 
 /**
  * Whether `m` (a value's producer or reader) keeps nothing it sees; null (a graph input) does not
- * qualify. Checked per call (hooks come and go between forwards); a container's answer, which
- * walks everything under it, is remembered for the rest of the outermost inference forward
- * (layers and hooks do not change during one), so each module is looked at once per forward.
+ * qualify. A container's answer, which walks everything under it, is remembered until the
+ * layer-state epoch moves (a hook added or removed anywhere, a container's layers changed: see
+ * layer-state-epoch.ts).
  */
 export function keepsNoValues(m: Module | null | undefined): boolean {
   if (!m || m.hasForwardHooks) return false;
   const proto = Object.getPrototypeOf(m) as { forward?: unknown; forwardAll?: unknown };
   if (STATELESS_LAYERS.has(proto)) return true;
-  const generation = inferenceBuffersGeneration();
+  const epoch = layerStateEpoch();
   let seen = memo.get(m);
   if (seen === undefined) {
-    seen = { generation: -1, value: false };
+    seen = { epoch: -1, value: false };
     memo.set(m, seen);
-  } else if (seen.generation === generation) {
+  } else if (seen.epoch === epoch) {
     return seen.value;
   }
   const value = containerKeepsNothing(m, proto);
-  seen.generation = generation;
+  seen.epoch = epoch;
   seen.value = value;
   return value;
 }
