@@ -1,13 +1,14 @@
 // Time spent in JavaScript between native kernel calls in an inference forward (issue 18), the way
 // users call a model: `model.eval()`, then `forward` under `noGrad` (the fused path). For
-// ResNet-18 and MobileNetV2 from the zoo at batch 1, every method of the native backend is wrapped
+// ResNet-18 and MobileNetV2 from the zoo at batch 1, and the Graph that importing ResNet-18's
+// exported ONNX gives, every method of the native backend is wrapped
 // with a clock; per forward, the forward's time minus the time inside backend calls is the
-// JavaScript between kernels. Two clocks, in two passes:
+// JavaScript between kernels. Three measures, in three passes:
 // - wall time with `--threads` native threads (default 2, as the bench runs): what a user waits,
 //   but on a loaded machine it also holds the time the main thread waited for a core;
 // - CPU time of the process with 1 native thread (every kernel then runs on the main thread, so
 //   process CPU time outside the backend calls is the JavaScript's own, plus the garbage
-//   collector's): a shared machine's load hardly moves it.
+//   collector's and V8's helper threads'): a shared machine's load moves it less.
 // - wall time of the same forward with every backend call (but weight preparation) returning at
 //   once, 1 thread: the JavaScript alone, in a forward a few times shorter than the real one, so
 //   that load interrupts fewer of them (its caches are warmer than between real kernels, though).
@@ -90,7 +91,9 @@ let stubbed = false;
 async function load(root: string): Promise<{ st: Lib; clock: Clock }> {
   const ext = compiled ? 'js' : 'ts';
   const st = (await import(pathToFileURL(resolve(root, `src/node.${ext}`)).href)) as Lib;
-  const registry = (await import(pathToFileURL(resolve(root, `src/backend/registry.${ext}`)).href)) as Registry;
+  const registry = (await import(
+    pathToFileURL(resolve(root, `src/backend/registry.${ext}`)).href
+  )) as Registry;
   st.setBackend('native');
   const clock: Clock = { inside: 0, calls: 0 };
   const b = registry.kernels() as unknown as Record<string, unknown>;
@@ -131,10 +134,14 @@ if (compiled)
 const engines: Engine[] = [];
 for (const v of variants) {
   const { st, clock } = await load(v.root);
-  for (const name of ['resnet18', 'mobilenet_v2'] as const) {
+  for (const name of ['resnet18', 'mobilenet_v2', 'resnet18 (ONNX)'] as const) {
     st.manualSeed(0);
-    const model = st.models[name]().eval();
     const x = st.randn([1, 3, 224, 224]);
+    // The zoo model, or the Graph that importing its exported ONNX gives (one step per node).
+    const model =
+      name === 'resnet18 (ONNX)'
+        ? st.importOnnx(st.exportOnnx(st.models.resnet18().eval(), x)).eval()
+        : st.models[name]().eval();
     engines.push({
       label: v.label,
       model: name,
