@@ -3,7 +3,7 @@
 // ResNet-18 and MobileNetV2 from the zoo at batch 1, and the Graph that importing ResNet-18's
 // exported ONNX gives, every method of the native backend is wrapped
 // with a clock; per forward, the forward's time minus the time inside backend calls is the
-// JavaScript between kernels. Three measures, in three passes:
+// JavaScript between kernels. Four measures, in four passes:
 // - wall time with `--threads` native threads (default 2, as the bench runs): what a user waits,
 //   but on a loaded machine it also holds the time the main thread waited for a core;
 // - CPU time of the process with 1 native thread (every kernel then runs on the main thread, so
@@ -12,6 +12,9 @@
 // - wall time of the same forward with every backend call (but weight preparation) returning at
 //   once, 1 thread: the JavaScript alone, in a forward a few times shorter than the real one, so
 //   that load interrupts fewer of them (its caches are warmer than between real kernels, though).
+// - the same with every such call reading through 8 MB instead (as a large kernel streams its
+//   weights and feature maps), that time taken out: the JavaScript as it runs between real kernels,
+//   its code and objects evicted from the caches.
 // Medians and 10th percentiles of many forwards.
 //
 // With `--before DIR` (a folder holding a copy of an earlier commit's src/:
@@ -86,6 +89,9 @@ interface Clock {
 
 /** While set, backend calls other than weight preparation return without computing. */
 let stubbed = false;
+/** While set (with `stubbed`), each such call instead reads through this array, as a large kernel would. */
+let evict: Float64Array | null = null;
+let evictSink = 0;
 
 /** A checkout's library with its native backend's methods wrapped by a clock that adds into `inside`. */
 async function load(root: string): Promise<{ st: Lib; clock: Clock }> {
@@ -105,6 +111,11 @@ async function load(root: string): Promise<{ st: Lib; clock: Clock }> {
     b[key] = function (this: unknown, ...args: unknown[]) {
       if (stubbed && !prepares) {
         clock.calls++;
+        if (evict) {
+          const t0 = clockNow();
+          for (let i = 0; i < evict.length; i += 8) evictSink += evict[i]!; // one read per 64-byte line
+          clock.inside += clockNow() - t0;
+        }
         return undefined;
       }
       const t0 = clockNow();
@@ -185,7 +196,11 @@ const wall = race(wallNow, threads);
 const cpu = race(cpuNow, 1);
 stubbed = true;
 const alone = race(wallNow, 1);
+evict = new Float64Array((8 << 20) / 8);
+const cold = race(wallNow, 1);
+evict = null;
 stubbed = false;
+if (evictSink !== 0) throw new Error('the eviction array is all zeros');
 
 const lines: string[] = [];
 const say = (s: string): void => {
@@ -205,19 +220,22 @@ say(
 say('');
 say(
   `| code | model | backend calls | wall ms, ${threads} threads | between kernels, wall ms (median / p10) | ` +
-    `CPU ms, 1 thread | between kernels, CPU ms (median / p10) | JavaScript alone, ms (median / p10) | per backend call, µs (JavaScript alone, median) |`,
+    `CPU ms, 1 thread | between kernels, CPU ms (median / p10) | JavaScript alone, ms (median / p10) | per backend call, µs (JavaScript alone, median) | ` +
+    `JavaScript after 8 MB reads per call, ms (median / p10) |`,
 );
-say('|---|---|---:|---:|---:|---:|---:|---:|---:|');
+say('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|');
 engines.forEach((e, k) => {
   const w = wall[k]!;
   const c = cpu[k]!;
   const a = alone[k]!;
   const js = quantile(a.total, 0.5);
+  const cj = cold[k]!.js;
   say(
     `| ${e.label} | ${e.model} | ${e.calls} | ${quantile(w.total, 0.5).toFixed(2)} | ` +
       `${quantile(w.js, 0.5).toFixed(3)} / ${quantile(w.js, 0.1).toFixed(3)} | ${quantile(c.total, 0.5).toFixed(2)} | ` +
       `${quantile(c.js, 0.5).toFixed(3)} / ${quantile(c.js, 0.1).toFixed(3)} | ` +
-      `${js.toFixed(3)} / ${quantile(a.total, 0.1).toFixed(3)} | ${((js * 1000) / e.calls).toFixed(1)} |`,
+      `${js.toFixed(3)} / ${quantile(a.total, 0.1).toFixed(3)} | ${((js * 1000) / e.calls).toFixed(1)} | ` +
+      `${quantile(cj, 0.5).toFixed(3)} / ${quantile(cj, 0.1).toFixed(3)} |`,
   );
 });
 if (outFile) {
