@@ -13,6 +13,7 @@ import { Tensor } from '../tensor/tensor.js';
 import { foldBatchNormInto } from './batch-norm-folding.js';
 import { torchDefaultInit } from './init.js';
 import { checkInt, showPair } from './layer-args.js';
+import { bumpLayerStateEpoch } from './layer-state-epoch.js';
 import { Module, runAsLayer } from './module.js';
 import type { BatchNorm2d } from './normalization.js';
 import { Parameter } from './parameter.js';
@@ -125,11 +126,7 @@ export class Conv2d extends Module {
   readonly dilation: [number, number];
   /** Channel groups. */
   readonly groups: number;
-  /**
-   * Activation applied to the output in place, or null. Set by the `activation` option or by
-   * `fuseForInference`, which moves a following ReLU/ReLU6 layer into the convolution.
-   */
-  activation: FusedActivation | null;
+  #activation: FusedActivation | null = null;
   /**
    * Keep the weights prepared for inference in evaluation mode even while gradients are recorded
    * (default false; `fuseForInference` sets it; evaluation mode under `noGrad` always does). While
@@ -145,6 +142,14 @@ export class Conv2d extends Module {
   prepackWeights = false;
   #prepared: PreparedWeightsEntry | null = null;
   #folded: FoldedEntry | null = null;
+  /** The options object handed to the op (one per layer: the op keeps its resolved geometry by it). */
+  #opts: Conv2dOptions | null = null;
+  /** The options with a merged zero padding layer's padding, for the last such padding. */
+  #paddedOpts: {
+    padding: readonly [number, number, number, number];
+    base: Conv2dOptions;
+    opts: Conv2dOptions;
+  } | null = null;
 
   constructor(inChannels: number, outChannels: number, kernelSize: Pair, opts: Conv2dLayerOptions = {}) {
     super();
@@ -161,6 +166,18 @@ export class Conv2d extends Module {
     this.bias = opts.bias === false ? null : new Parameter(zeros([outChannels]));
     this.activation = checkFusedActivation(name, opts.activation);
     this.resetParameters(opts.rng);
+  }
+
+  /**
+   * Activation applied to the output in place, or null. Set by the `activation` option or by
+   * `fuseForInference`, which moves a following ReLU/ReLU6 layer into the convolution.
+   */
+  get activation(): FusedActivation | null {
+    return this.#activation;
+  }
+  set activation(a: FusedActivation | null) {
+    if (a !== this.#activation) bumpLayerStateEpoch();
+    this.#activation = a;
   }
 
   /** Re-draw the weights with PyTorch's default initialization. */
@@ -211,9 +228,17 @@ export class Conv2d extends Module {
     padding?: readonly [number, number, number, number],
   ): Tensor {
     return runAsLayer(this, [x], () => {
-      const { weight: w, bias: b } = bn ? this.#foldedWith(bn) : { weight: this.weight, bias: this.bias };
-      const opts = padding ? { ...this.#options(), padding } : this.#options();
-      return conv2dPrepared(x, w, b, opts, (p, backend) => this.#preparedWeights(w, p, backend), activation);
+      const f = bn ? this.#foldedWith(bn) : null;
+      const w = f ? f.weight : this.weight;
+      const opts = padding ? this.#optionsPadded(padding) : this.#options();
+      return conv2dPrepared(
+        x,
+        w,
+        f ? f.bias : this.bias,
+        opts,
+        (p, backend) => this.#preparedWeights(w, p, backend),
+        activation,
+      );
     });
   }
 
@@ -225,15 +250,42 @@ export class Conv2d extends Module {
    */
   forwardFusedResidual(x: Tensor, bn: BatchNorm2d | null, residual: Tensor, relu: boolean): Tensor | null {
     return runAsLayer(this, [x], () => {
-      const { weight: w, bias: b } = bn ? this.#foldedWith(bn) : { weight: this.weight, bias: this.bias };
-      return conv2dPreparedResidual(x, w, b, residual, relu, this.#options(), (p, backend) =>
-        this.#preparedWeights(w, p, backend),
+      const f = bn ? this.#foldedWith(bn) : null;
+      const w = f ? f.weight : this.weight;
+      return conv2dPreparedResidual(
+        x,
+        w,
+        f ? f.bias : this.bias,
+        residual,
+        relu,
+        this.#options(),
+        (p, backend) => this.#preparedWeights(w, p, backend),
       );
     });
   }
 
   #options(): Conv2dOptions {
-    return { stride: this.stride, padding: this.padding, dilation: this.dilation, groups: this.groups };
+    // One object while the fields hold the same values (the op compares them before reusing what it resolved).
+    const o = this.#opts;
+    if (
+      o !== null &&
+      o.stride === this.stride &&
+      o.padding === this.padding &&
+      o.dilation === this.dilation &&
+      o.groups === this.groups
+    )
+      return o;
+    this.#opts = { stride: this.stride, padding: this.padding, dilation: this.dilation, groups: this.groups };
+    return this.#opts;
+  }
+
+  #optionsPadded(padding: readonly [number, number, number, number]): Conv2dOptions {
+    const c = this.#paddedOpts;
+    const base = this.#options();
+    if (c !== null && c.padding === padding && c.base === base) return c.opts;
+    const opts = { ...base, padding };
+    this.#paddedOpts = { padding, base, opts };
+    return opts;
   }
 
   /** The weights and bias with `bn` folded in, folded again when anything they came from changed. */

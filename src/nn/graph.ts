@@ -10,6 +10,7 @@ import {
   type FusedStep,
 } from './inference-fusion.js';
 import { keepsNoValues, registerStockContainerForward, releaseDeadValue } from './inference-liveness.js';
+import { bumpLayerStateEpoch, layerStateEpoch } from './layer-state-epoch.js';
 import { Module } from './module.js';
 
 /**
@@ -61,8 +62,19 @@ interface Schedule {
   readonly wiring: number;
   readonly needed: ReadonlySet<number>;
   readonly lastUse: ReadonlyMap<number, number>;
+  /** The layer steps the outputs need, in order (what the fused forward runs). */
+  readonly order: readonly number[];
+  /** Per step, the values read for the last time by it (each once), to drop after it ran. */
+  readonly lastReads: readonly (readonly number[])[];
   plan: (FusedStep | undefined)[] | null;
   planInputs: unknown[];
+  /** The layer-state epoch at which `plan` was last found valid (see layer-state-epoch.ts). */
+  planEpoch: number;
+  /**
+   * Per step, whether its value may go back to the inference buffer pool once dead (the step that
+   * made it and every step that reads it keep no reference to it), as of `planEpoch`.
+   */
+  clean: boolean[];
 }
 
 /** Keras-like default names: Conv2d -> 'conv2d', 'conv2d_1', ...; BatchNorm2d -> 'batchnorm2d'. */
@@ -137,6 +149,7 @@ export class Graph extends Module {
       throw new ValueError('Graph.input', `a node is already named '${n}'. Fix: pick another name`);
     const index = this.#steps.length;
     this.#wiring++;
+    bumpLayerStateEpoch();
     this.#steps.push({ name: n, module: null, inputs: [], shape: shape ? [...shape] : null });
     this.#inputs.push(index);
     return new GraphNode(this, index, n);
@@ -183,6 +196,7 @@ export class Graph extends Module {
     }
     const index = this.#steps.length;
     this.#wiring++;
+    bumpLayerStateEpoch();
     this.#steps.push({ name, module, inputs, shape: null });
     return new GraphNode(this, index, name);
   }
@@ -192,6 +206,7 @@ export class Graph extends Module {
     if (nodes.length === 0) throw new ValueError('Graph.output', 'needs at least one node');
     this.#outputs = nodes.map((n) => this.#checkNode('Graph.output', n));
     this.#wiring++;
+    bumpLayerStateEpoch();
     return this;
   }
 
@@ -222,6 +237,7 @@ export class Graph extends Module {
     }
     step.module = module;
     this.#wiring++;
+    bumpLayerStateEpoch();
     this.#layers.clear();
     for (const s of this.#steps) {
       if (s.module && ![...this.#layers.values()].includes(s.module)) this.#layers.set(s.name, s.module);
@@ -251,6 +267,7 @@ export class Graph extends Module {
     this.#layers.set(name, module);
     for (const s of this.#steps) if (s.module === old) s.module = module;
     this.#wiring++;
+    bumpLayerStateEpoch();
   }
 
   /** Run the graph on one tensor per input and return every output, in `output()` order. */
@@ -285,7 +302,8 @@ export class Graph extends Module {
       values.set(stepIndex, x);
     });
     const fusedActive = fusedInferenceActive();
-    const { needed, lastUse, plan } = this.#scheduleFor(fusedActive);
+    const schedule = this.#scheduleFor(fusedActive);
+    const { needed, lastUse, plan } = schedule;
     if (!fusedActive || plan === null) {
       for (let i = 0; i < this.#steps.length; i++) {
         const step = this.#steps[i]!;
@@ -297,31 +315,29 @@ export class Graph extends Module {
     }
     // Steps whose layer keeps no reference to the values it reads or makes: a value made by one
     // and last read by one goes back to the inference buffer pool (see inference-liveness.ts).
-    return withInferenceBuffers(() => {
-      // A value may go back to the pool when the step that made it and every step that reads it keep
-      // no reference to it.
-      const clean = this.#steps.map((s) => keepsNoValues(s.module));
-      this.#steps.forEach((s, i) => {
-        if (needed.has(i) && !keepsNoValues(s.module)) for (const j of s.inputs) clean[j] = false;
-      });
-      for (let i = 0; i < this.#steps.length; i++) {
-        const step = this.#steps[i]!;
-        if (!step.module || !needed.has(i)) continue;
-        const args = step.inputs.map((j) => values.get(j)!);
-        const fused = plan[i];
-        values.set(
-          i,
-          fused ? runFusedStep(fused, args, (j) => values.get(j)!) : step.module.forward(...args),
-        );
-        for (const j of step.inputs) {
-          if (lastUse.get(j) !== i || !values.has(j)) continue;
-          const dead = values.get(j)!;
-          values.delete(j);
-          if (clean[j]) releaseDeadValue(dead, values.values());
-        }
+    return withInferenceBuffers(() => this.#forwardFused(values, plan, schedule));
+  }
+
+  /** The fused inference forward (see {@link forwardAll}), the inputs' values set in `values`. */
+  #forwardFused(values: Map<number, Tensor>, plan: (FusedStep | undefined)[], sc: Schedule): Tensor[] {
+    const steps = this.#steps;
+    const clean = sc.clean;
+    const value = (j: number): Tensor => values.get(j)!;
+    for (const i of sc.order) {
+      const step = steps[i]!;
+      const ins = step.inputs;
+      const args: Tensor[] = new Array<Tensor>(ins.length);
+      for (let k = 0; k < ins.length; k++) args[k] = values.get(ins[k]!)!;
+      const fused = plan[i];
+      values.set(i, fused ? runFusedStep(fused, args, value) : step.module!.forward(...args));
+      for (const j of sc.lastReads[i]!) {
+        const dead = values.get(j);
+        if (dead === undefined) continue;
+        values.delete(j);
+        if (clean[j]) releaseDeadValue(dead, values.values());
       }
-      return this.#outputs.map((o) => values.get(o)!);
-    });
+    }
+    return this.#outputs.map((o) => values.get(o)!);
   }
 
   /**
@@ -345,16 +361,44 @@ export class Graph extends Module {
       for (const i of needed)
         for (const j of this.#steps[i]!.inputs) lastUse.set(j, Math.max(lastUse.get(j) ?? -1, i));
       for (const o of this.#outputs) lastUse.set(o, Infinity);
-      sc = { wiring: this.#wiring, needed, lastUse, plan: null, planInputs: [] };
+      const order: number[] = [];
+      const lastReads: number[][] = this.#steps.map(() => []);
+      this.#steps.forEach((s, i) => {
+        if (!s.module || !needed.has(i)) return;
+        order.push(i);
+        for (const j of s.inputs)
+          if (lastUse.get(j) === i && !lastReads[i]!.includes(j)) lastReads[i]!.push(j);
+      });
+      sc = {
+        wiring: this.#wiring,
+        needed,
+        lastUse,
+        order,
+        lastReads,
+        plan: null,
+        planInputs: [],
+        planEpoch: -1,
+        clean: [],
+      };
       this.#schedule = sc;
     }
     if (!fused) return { ...sc, plan: null };
+    // Nothing the plan read of the layers changed without moving the epoch.
+    const epoch = layerStateEpoch();
+    if (sc.plan !== null && sc.planEpoch === epoch) return sc;
     const current = planInputs(this.#steps, this.#scratch);
     if (sc.plan === null || !samePlanInputs(current, sc.planInputs)) {
       sc.plan = planGraph(this.#steps, this.#outputs);
       this.#scratch = sc.planInputs;
       sc.planInputs = current;
     }
+    // A value may go back to the pool when the step that made it and every step that reads it keep
+    // no reference to it.
+    const steps = this.#steps;
+    const clean = steps.map((s) => keepsNoValues(s.module));
+    for (const i of sc.order) if (!clean[i]) for (const j of steps[i]!.inputs) clean[j] = false;
+    sc.clean = clean;
+    sc.planEpoch = epoch;
     return sc;
   }
 

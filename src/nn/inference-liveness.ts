@@ -1,5 +1,5 @@
 import type { Tensor } from '../tensor/tensor.js';
-import { inferenceBuffersGeneration, releaseInferenceBuffer } from '../tensor/inference-buffer-pool.js';
+import { releaseInferenceBuffer } from '../tensor/inference-buffer-pool.js';
 import {
   ReLU,
   ReLU6,
@@ -15,6 +15,7 @@ import { Conv2d } from './conv.js';
 import { Dropout, Dropout2d } from './dropout.js';
 import { Linear } from './linear.js';
 import { Add, Concat } from './merge.js';
+import { layerStateEpoch } from './layer-state-epoch.js';
 import type { Module } from './module.js';
 import { BatchNorm1d, BatchNorm2d } from './normalization.js';
 import { AdaptiveAvgPool2d, AvgPool2d, GlobalAvgPool2d, MaxPool2d } from './pooling.js';
@@ -67,30 +68,43 @@ export function registerStockContainerForward(forward: unknown): void {
   stockForwards.add(forward);
 }
 
-/** Whether `m` and everything under it keep nothing they see and have no hooks (checked per call: hooks come and go). */
-function keepsNothing(m: Module): boolean {
-  if (m.hasForwardHooks) return false;
-  const proto = Object.getPrototypeOf(m) as { forward?: unknown; forwardAll?: unknown };
-  if (STATELESS_LAYERS.has(proto)) return true;
+/** Whether the container `m` and everything under it keep nothing they see (its own hooks checked by the caller). */
+function containerKeepsNothing(m: Module, proto: { forward?: unknown; forwardAll?: unknown }): boolean {
   if (!stockForwards.has(proto.forward)) return false;
   if ('forwardAll' in proto && !stockForwards.has(proto.forwardAll)) return false;
-  return m.namedChildren().every(([, c]) => keepsNothing(c));
+  for (const [, c] of m.namedChildren()) if (!keepsNoValues(c)) return false;
+  return true;
 }
 
-const memo = new WeakMap<Module, { generation: number; value: boolean }>();
+/** A container's answer and the layer-state epoch it was worked out in. */
+interface Memo {
+  epoch: number;
+  value: boolean;
+}
+
+const memo = new WeakMap<Module, Memo>();
 
 /**
  * Whether `m` (a value's producer or reader) keeps nothing it sees; null (a graph input) does not
- * qualify. Remembered for the rest of the outermost inference forward (layers and hooks do not
- * change during one).
+ * qualify. A container's answer, which walks everything under it, is remembered until the
+ * layer-state epoch moves (a hook added or removed anywhere, a container's layers changed: see
+ * layer-state-epoch.ts).
  */
 export function keepsNoValues(m: Module | null | undefined): boolean {
-  if (!m) return false;
-  const generation = inferenceBuffersGeneration();
-  const seen = memo.get(m);
-  if (seen && seen.generation === generation) return seen.value;
-  const value = keepsNothing(m);
-  memo.set(m, { generation, value });
+  if (!m || m.hasForwardHooks) return false;
+  const proto = Object.getPrototypeOf(m) as { forward?: unknown; forwardAll?: unknown };
+  if (STATELESS_LAYERS.has(proto)) return true;
+  const epoch = layerStateEpoch();
+  let seen = memo.get(m);
+  if (seen === undefined) {
+    seen = { epoch: -1, value: false };
+    memo.set(m, seen);
+  } else if (seen.epoch === epoch) {
+    return seen.value;
+  }
+  const value = containerKeepsNothing(m, proto);
+  seen.epoch = epoch;
+  seen.value = value;
   return value;
 }
 

@@ -3,6 +3,7 @@ import { add } from '../ops/elementwise.js';
 import { activateInPlace, checkFusedActivation, type FusedActivation } from '../ops/fused-activation.js';
 import { concat } from '../ops/shape-ops.js';
 import type { Tensor } from '../tensor/tensor.js';
+import { bumpLayerStateEpoch } from './layer-state-epoch.js';
 import { Module } from './module.js';
 
 /** Options of {@link Add}. */
@@ -19,12 +20,20 @@ export interface AddOptions {
  * `g.add('sum', new Add(), branch, shortcut)`.
  */
 export class Add extends Module {
-  /** Activation applied to the sum in place, or null. */
-  activation: FusedActivation | null;
+  #activation: FusedActivation | null;
 
   constructor(opts: AddOptions = {}) {
     super();
-    this.activation = checkFusedActivation('Add', opts.activation);
+    this.#activation = checkFusedActivation('Add', opts.activation);
+  }
+
+  /** Activation applied to the sum in place, or null. */
+  get activation(): FusedActivation | null {
+    return this.#activation;
+  }
+  set activation(a: FusedActivation | null) {
+    if (a !== this.#activation) bumpLayerStateEpoch();
+    this.#activation = a;
   }
 
   /** x₁ + x₂ + ..., then the activation if one is set. */

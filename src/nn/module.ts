@@ -1,3 +1,4 @@
+import { bumpLayerStateEpoch } from './layer-state-epoch.js';
 import { StrideError, ValueError } from '../errors.js';
 import { Tensor } from '../tensor/tensor.js';
 import { modelCard, setModelCard, type ModelTask, type Preprocessing } from './model-card.js';
@@ -80,8 +81,16 @@ let nextHookId = 0;
  * description and its input shapes.
  */
 export abstract class Module {
+  #training = true;
+
   /** Training mode (dropout active, batch norm uses batch statistics); see {@link train}/{@link eval}. */
-  training = true;
+  get training(): boolean {
+    return this.#training;
+  }
+  set training(mode: boolean) {
+    if (mode !== this.#training) bumpLayerStateEpoch();
+    this.#training = mode;
+  }
   readonly #buffers = new Map<string, BufferEntry>();
   readonly #preHooks = new Map<number, ForwardPreHook>();
   readonly #hooks = new Map<number, ForwardHook>();
@@ -99,10 +108,12 @@ export abstract class Module {
 
   #runForward(impl: ForwardImpl, inputs: Tensor[]): Tensor {
     let args: readonly Tensor[] = inputs;
-    for (const hook of [...this.#preHooks.values()]) {
-      const replaced = hook(this, args);
-      if (replaced !== undefined) args = replaced;
-    }
+    // (The copies let a hook remove itself; a layer without hooks makes none.)
+    if (this.#preHooks.size > 0)
+      for (const hook of [...this.#preHooks.values()]) {
+        const replaced = hook(this, args);
+        if (replaced !== undefined) args = replaced;
+      }
     let out: Tensor;
     try {
       out = impl.apply(this, args as Tensor[]);
@@ -110,10 +121,11 @@ export abstract class Module {
       noteLayerError(err, this, args);
       throw err;
     }
-    for (const hook of [...this.#hooks.values()]) {
-      const replaced = hook(this, args, out);
-      if (replaced !== undefined) out = replaced;
-    }
+    if (this.#hooks.size > 0)
+      for (const hook of [...this.#hooks.values()]) {
+        const replaced = hook(this, args, out);
+        if (replaced !== undefined) out = replaced;
+      }
     return out;
   }
 
@@ -125,6 +137,7 @@ export abstract class Module {
     if (this.#buffers.has(name))
       throw new ValueError('registerParameter', `'${name}' is already a buffer of ${this.constructor.name}`);
     Object.defineProperty(this, name, { value: param, writable: true, enumerable: true, configurable: true });
+    bumpLayerStateEpoch();
     return param;
   }
 
@@ -137,6 +150,7 @@ export abstract class Module {
       enumerable: true,
       configurable: true,
     });
+    bumpLayerStateEpoch();
     return module;
   }
 
@@ -159,6 +173,7 @@ export abstract class Module {
         `'${name}' is a Parameter; buffers are plain tensors. Fix: assign it to a field or use registerParameter`,
       );
     this.#buffers.set(name, { tensor, persistent: opts.persistent ?? true });
+    bumpLayerStateEpoch();
     return tensor;
   }
 
@@ -509,14 +524,24 @@ export abstract class Module {
   registerForwardPreHook(hook: ForwardPreHook): HookHandle {
     const id = nextHookId++;
     this.#preHooks.set(id, hook);
-    return { remove: () => void this.#preHooks.delete(id) };
+    bumpLayerStateEpoch();
+    return {
+      remove: () => {
+        if (this.#preHooks.delete(id)) bumpLayerStateEpoch();
+      },
+    };
   }
 
   /** Run `hook(module, inputs, output)` after every forward of this module; it may return a new output. */
   registerForwardHook(hook: ForwardHook): HookHandle {
     const id = nextHookId++;
     this.#hooks.set(id, hook);
-    return { remove: () => void this.#hooks.delete(id) };
+    bumpLayerStateEpoch();
+    return {
+      remove: () => {
+        if (this.#hooks.delete(id)) bumpLayerStateEpoch();
+      },
+    };
   }
 
   /**

@@ -1,9 +1,13 @@
 import { ValueError } from '../errors.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { withInferenceBuffers } from '../tensor/inference-buffer-pool.js';
-import { chainAt, fusedInferenceActive } from './inference-fusion.js';
+import { chainAt, fusedInferenceActive, type FusedConvChain } from './inference-fusion.js';
 import { keepsNoValues, registerStockContainerForward, releaseDeadValue } from './inference-liveness.js';
+import { bumpLayerStateEpoch, layerStateEpoch } from './layer-state-epoch.js';
 import { Module } from './module.js';
+
+/** A fused conv chain and how many layers it covers. */
+type FusedChain = FusedConvChain & { length: number };
 
 function isModuleRecord(v: unknown): v is Readonly<Record<string, Module>> {
   return typeof v === 'object' && v !== null && !(v instanceof Module);
@@ -21,6 +25,9 @@ export class Sequential extends Module {
   [index: number]: Module;
   readonly #names: string[] = [];
   readonly #layers: Module[] = [];
+  /** The fused chain starting at each layer (or null) and whether each layer keeps no reference
+   * to what it sees, as of the layer-state epoch `epoch` (see layer-state-epoch.ts). */
+  #plan: { epoch: number; chains: (FusedChain | null)[]; clean: boolean[] } | null = null;
 
   /** `new Sequential(a, b, c)` names the layers '0', '1', '2'; a record names them by its keys. */
   constructor(...layers: Module[]);
@@ -62,6 +69,7 @@ export class Sequential extends Module {
     const i = this.#layers.length;
     this.#names.push(n);
     this.#layers.push(module);
+    bumpLayerStateEpoch();
     Object.defineProperty(this, i, {
       get: () => this.#layers[i],
       set: (m: Module) => this.#replaceAt(i, m),
@@ -81,6 +89,7 @@ export class Sequential extends Module {
   #replaceAt(i: number, m: Module): void {
     if (!(m instanceof Module)) throw new ValueError('Sequential', 'only a Module can replace a layer');
     this.#layers[this.#index('Sequential.set', i)] = m;
+    bumpLayerStateEpoch();
   }
 
   /** The layer at position `i` (negative counts from the end). */
@@ -156,26 +165,42 @@ export class Sequential extends Module {
    * with the block's residual sum.
    */
   forwardFusedPrefix(x: Tensor, end: number): Tensor {
+    return withInferenceBuffers(() => this.#runFused(x, end));
+  }
+
+  #runFused(x: Tensor, end: number): Tensor {
     const layers = this.#layers;
+    const { chains, clean } = this.#fusedPlan();
     let y = x;
-    return withInferenceBuffers(() => {
-      // Whether y was made by a layer here that keeps no reference to it (y is then given back
-      // to the inference buffer pool once the next layer, keeping none either, has read it).
-      let owned = false;
-      for (let i = 0; i < end;) {
-        const found = chainAt(layers, i);
-        const chain = found && i + found.length <= end ? found : null;
-        const n = chain ? chain.length : 1;
-        const layer = layers[i]!;
-        const next = chain ? chain.conv.forwardFused(y, chain.bn, chain.activation) : layer.forward(y);
-        const clean = chain !== null || keepsNoValues(layer);
-        if (owned && clean) releaseDeadValue(y, [next]);
-        y = next;
-        owned = clean;
-        i += n;
-      }
-      return y;
-    });
+    // Whether y was made by a layer here that keeps no reference to it (y is then given back to
+    // the inference buffer pool once the next layer, keeping none either, has read it).
+    let owned = false;
+    for (let i = 0; i < end;) {
+      const found = chains[i]!;
+      const chain = found !== null && i + found.length <= end ? found : null;
+      const next = chain ? chain.conv.forwardFused(y, chain.bn, chain.activation) : layers[i]!.forward(y);
+      const keepsNone = chain !== null || clean[i]!;
+      if (owned && keepsNone) releaseDeadValue(y, [next]);
+      y = next;
+      owned = keepsNone;
+      i += chain ? chain.length : 1;
+    }
+    return y;
+  }
+
+  /** The chains and liveness of the layers, worked out again only when the layer-state epoch moved. */
+  #fusedPlan(): { chains: (FusedChain | null)[]; clean: boolean[] } {
+    const epoch = layerStateEpoch();
+    const p = this.#plan;
+    if (p !== null && p.epoch === epoch) return p;
+    const layers = this.#layers;
+    const plan = {
+      epoch,
+      chains: layers.map((_, i) => chainAt(layers, i)),
+      clean: layers.map((m) => keepsNoValues(m)),
+    };
+    this.#plan = plan;
+    return plan;
   }
 }
 

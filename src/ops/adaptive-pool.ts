@@ -1,4 +1,5 @@
 import { record } from '../autograd/grad-fn.js';
+import { isGradEnabled } from '../autograd/grad-mode.js';
 import { ValueError } from '../errors.js';
 import { empty, type Tensor } from '../tensor/tensor.js';
 import { max, mean } from './reduce.js';
@@ -60,6 +61,10 @@ function resolveOutputSize(op: string, x: Tensor, size: AdaptiveOutputSize): [nu
 export function adaptiveAvgPool2d(x: Tensor, outputSize: AdaptiveOutputSize): Tensor {
   const op = 'adaptiveAvgPool2d';
   const [outH, outW] = resolveOutputSize(op, x, outputSize);
+  // One bin per plane (the classifier head of ResNet, MobileNet...) in inference: the backend's
+  // sum over the plane (the loop below is TypeScript). With gradients on, the op is recorded as
+  // itself (the ONNX exporter and the inspection tools read it).
+  if (outH === 1 && outW === 1 && !isGradEnabled()) return mean(x, [2, 3], true);
   const [n, c, inH, inW] = x.shape as [number, number, number, number];
   const bh = bins(inH, outH);
   const bw = bins(inW, outW);
@@ -132,6 +137,10 @@ export function adaptiveMaxPool2d(
 ): Tensor | MaxPool2dResult {
   const op = 'adaptiveMaxPool2d';
   const [outH, outW] = resolveOutputSize(op, x, outputSize);
+  // One bin per plane (the classifier head of ResNet, MobileNet...) in inference: the backend's
+  // sum over the plane (the loop below is TypeScript). With gradients on, the op is recorded as
+  // itself (the ONNX exporter and the inspection tools read it).
+  if (outH === 1 && outW === 1 && !isGradEnabled()) return mean(x, [2, 3], true);
   const [n, c, inH, inW] = x.shape as [number, number, number, number];
   const bh = bins(inH, outH);
   const bw = bins(inW, outW);

@@ -7,7 +7,7 @@ import type { DType } from '../tensor/dtype.js';
 import { inferenceBuffersActive, takeInferenceBuffer } from '../tensor/inference-buffer-pool.js';
 import { sizeOf } from '../tensor/shape.js';
 import { empty, Tensor } from '../tensor/tensor.js';
-import { checkConvTensors, resolveConv2d, type Conv2dOptions } from './conv-params.js';
+import { checkConvTensors, resolveConv2d, type Conv2dOptions, type ResolvedConv2d } from './conv-params.js';
 import { recordActivation, type FusedActivation } from './fused-activation.js';
 
 /**
@@ -79,7 +79,7 @@ export function conv2dPreparedResidual(
   if (isGradEnabled()) {
     throw new ValueError(op, 'the residual epilogue records no gradient. Fix: run it under st.noGrad');
   }
-  const { params: p, outShape } = resolveConv2d(op, x.shape, weight.shape, opts);
+  const { params: p, outShape } = resolveConv2dOnce(op, x.shape, weight.shape, opts);
   checkConvTensors(op, x, weight, bias, p.outChannels);
   const r = residual.shape;
   if (residual.dtype !== x.dtype || r.length !== outShape.length || r.some((d, i) => d !== outShape[i]))
@@ -99,6 +99,94 @@ function inferenceOutput(shape: readonly number[], dtype: DType): Tensor {
   return pooled ? new Tensor(pooled, shape) : empty(shape, dtype);
 }
 
+/** A resolved geometry and the input shape, weight shape and option values it was resolved for. */
+interface GeometryEntry {
+  x: readonly number[];
+  w: readonly number[];
+  stride: unknown;
+  padding: unknown;
+  dilation: unknown;
+  groups: unknown;
+  resolved: ResolvedConv2d;
+}
+
+/** The last geometry resolved per options object (a Conv2d layer passes the same one on every call). */
+const geometries = new WeakMap<Conv2dOptions, GeometryEntry>();
+
+/** An option value as it was (arrays copied, so that a later change in place is noticed). */
+function snapshot(v: unknown): unknown {
+  return Array.isArray(v) ? [...(v as unknown[])] : v;
+}
+
+function sameOption(kept: unknown, v: unknown): boolean {
+  if (!Array.isArray(kept) || !Array.isArray(v)) return kept === v;
+  if (kept.length !== v.length) return false;
+  for (let i = 0; i < v.length; i++) if (kept[i] !== v[i]) return false;
+  return true;
+}
+
+function sameDims(kept: readonly number[], dims: readonly number[]): boolean {
+  if (kept.length !== dims.length) return false;
+  for (let i = 0; i < dims.length; i++) if (kept[i] !== dims[i]) return false;
+  return true;
+}
+
+/**
+ * {@link resolveConv2d}, reused while the shapes and every option value equal those of the last
+ * call with the same options object: the inference forward of a layer resolves (and validates) its
+ * geometry once instead of on every call. The result is shared: callers must not change it.
+ */
+function resolveConv2dOnce(
+  op: string,
+  xShape: readonly number[],
+  wShape: readonly number[],
+  opts: Conv2dOptions,
+): ResolvedConv2d {
+  const e = geometries.get(opts);
+  if (
+    e !== undefined &&
+    sameDims(e.x, xShape) &&
+    sameDims(e.w, wShape) &&
+    sameOption(e.stride, opts.stride) &&
+    sameOption(e.padding, opts.padding) &&
+    sameOption(e.dilation, opts.dilation) &&
+    e.groups === opts.groups
+  )
+    return e.resolved;
+  const resolved = resolveConv2d(op, xShape, wShape, opts);
+  geometries.set(opts, {
+    x: [...xShape],
+    w: [...wShape],
+    stride: snapshot(opts.stride),
+    padding: snapshot(opts.padding),
+    dilation: snapshot(opts.dilation),
+    groups: opts.groups,
+    resolved,
+  });
+  return resolved;
+}
+
+/**
+ * The inference forward of {@link conv2dPrepared} (gradients off): the geometry resolved once per
+ * options object and input shape, the output from the inference buffer pool, nothing recorded.
+ */
+function conv2dInference(
+  x: Tensor,
+  weight: Tensor,
+  b: Tensor | null,
+  opts: Conv2dOptions,
+  prepared: PreparedWeightsSource,
+  activation: FusedActivation | null,
+): Tensor {
+  const op = 'conv2d';
+  const { params: p, outShape } = resolveConv2dOnce(op, x.shape, weight.shape, opts);
+  checkConvTensors(op, x, weight, b, p.outChannels);
+  const y = inferenceOutput(outShape, x.dtype);
+  const k = kernels();
+  k.conv2dForwardPrepared(p, x.data, prepared(p, k), b ? b.data : null, y.data, { activation });
+  return y;
+}
+
 function conv2dWith(
   x: Tensor,
   weight: Tensor,
@@ -108,10 +196,10 @@ function conv2dWith(
   activation: FusedActivation | null = null,
 ): Tensor {
   const op = 'conv2d';
+  if (prepared && !isGradEnabled()) return conv2dInference(x, weight, b, opts, prepared, activation);
   const { params: p, pads, outShape } = resolveConv2d(op, x.shape, weight.shape, opts);
   checkConvTensors(op, x, weight, b, p.outChannels);
-  // The prepared (inference) path writes every output value: its array may come from the pool.
-  const y = prepared && !isGradEnabled() ? inferenceOutput(outShape, x.dtype) : empty(outShape, x.dtype);
+  const y = empty(outShape, x.dtype);
   const k = kernels();
   if (prepared) k.conv2dForwardPrepared(p, x.data, prepared(p, k), b ? b.data : null, y.data, { activation });
   else k.conv2dForward(p, x.data, weight.data, b ? b.data : null, y.data);

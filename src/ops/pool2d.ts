@@ -1,9 +1,11 @@
 import { record } from '../autograd/grad-fn.js';
+import { isGradEnabled } from '../autograd/grad-mode.js';
 import type { Pool2dParams } from '../backend/backend.js';
 import { kernels } from '../backend/registry.js';
 import { ShapeError, ValueError } from '../errors.js';
 import type { FloatArray } from '../tensor/dtype.js';
-import { empty, type Tensor } from '../tensor/tensor.js';
+import { releaseInferenceBuffer, takeInferenceBuffer } from '../tensor/inference-buffer-pool.js';
+import { empty, Tensor } from '../tensor/tensor.js';
 import {
   checkWindowFits,
   effectiveKernel,
@@ -195,6 +197,7 @@ export function maxPool2d(x: Tensor, opts: Pair | MaxPool2dOptions): Tensor | Ma
 export function maxPool2d(x: Tensor, opts: Pair | MaxPool2dOptions): Tensor | MaxPool2dResult {
   const o: MaxPool2dOptions = isPair(opts) ? { kernelSize: opts } : opts;
   const p = poolParams('maxPool2d', x, o, false);
+  if (!isGradEnabled() && !o.returnIndices) return maxPool2dInference(p, x);
   const y = empty([p.batch, p.channels, p.outH, p.outW], x.dtype);
   const idx = new Int32Array(y.size);
   kernels().maxPool2dForward(p, x.data, y.data, idx);
@@ -213,6 +216,21 @@ export function maxPool2d(x: Tensor, opts: Pair | MaxPool2dOptions): Tensor | Ma
   const indices = empty(y.shape, x.dtype);
   for (let i = 0; i < idx.length; i++) indices.data[i] = idx[i]!;
   return { values, indices };
+}
+
+/**
+ * {@link maxPool2d} with gradients off: nothing reads the indices after the kernel, so while an
+ * inference forward lends buffers they live in a pooled one, given back at once, and the output
+ * (which the kernel overwrites entirely) comes from the pool unzeroed.
+ */
+function maxPool2dInference(p: Pool2dParams, x: Tensor): Tensor {
+  const n = p.batch * p.channels * p.outH * p.outW;
+  const y = takeInferenceBuffer(x.dtype, n, false) ?? empty([n], x.dtype).data;
+  const scratch = takeInferenceBuffer('float32', n, false);
+  const idx = scratch ? new Int32Array(scratch.buffer, scratch.byteOffset, n) : new Int32Array(n);
+  kernels().maxPool2dForward(p, x.data, y, idx);
+  if (scratch) releaseInferenceBuffer(scratch);
+  return new Tensor(y, [p.batch, p.channels, p.outH, p.outW]);
 }
 
 /**
