@@ -217,24 +217,27 @@ STRIDE_TARGET_AVX512 bool maxRowSeparableAvx512(const PoolGeometry* pp, const fl
   int32_t* ci = colIdx.data();
   const __m512i iota = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
   __mmask16 nan = 0;
-  for (int64_t c0 = 0; c0 < width; c0 += 16) {
-    const __mmask16 m =
-        width - c0 >= 16 ? static_cast<__mmask16>(0xFFFF) : static_cast<__mmask16>((1u << (width - c0)) - 1);
-    const int64_t iy0 = oy * p.strideH - p.padTop + ylo * p.dilationH;
-    const float* src = xp + iy0 * p.inW + cA + c0;
-    __m512 best = _mm512_maskz_loadu_ps(m, src);
-    __m512i bi = _mm512_add_epi32(_mm512_set1_epi32(static_cast<int32_t>(iy0 * p.inW + cA + c0)), iota);
-    nan |= _mm512_mask_cmp_ps_mask(m, best, best, _CMP_UNORD_Q);
-    for (int64_t ky = ylo + 1; ky < yhi; ky++) {
-      const int64_t iy = oy * p.strideH - p.padTop + ky * p.dilationH;
-      const __m512 v = _mm512_maskz_loadu_ps(m, xp + iy * p.inW + cA + c0);
+  // Row by row across all column blocks, so the blocks' loads and compares overlap (down one
+  // column block at a time, each compare waited for the previous row's load).
+  for (int64_t ky = ylo; ky < yhi; ky++) {
+    const int64_t iy = oy * p.strideH - p.padTop + ky * p.dilationH;
+    const float* src = xp + iy * p.inW + cA;
+    const int32_t base = static_cast<int32_t>(iy * p.inW + cA);
+    for (int64_t c0 = 0; c0 < width; c0 += 16) {
+      const __mmask16 m =
+          width - c0 >= 16 ? static_cast<__mmask16>(0xFFFF) : static_cast<__mmask16>((1u << (width - c0)) - 1);
+      const __m512 v = _mm512_maskz_loadu_ps(m, src + c0);
+      const __m512i idx = _mm512_add_epi32(_mm512_set1_epi32(base + static_cast<int32_t>(c0)), iota);
       nan |= _mm512_mask_cmp_ps_mask(m, v, v, _CMP_UNORD_Q);
-      const __mmask16 gt = _mm512_cmp_ps_mask(v, best, _CMP_GT_OQ);
-      best = _mm512_mask_mov_ps(best, gt, v);
-      bi = _mm512_mask_mov_epi32(bi, gt, _mm512_add_epi32(_mm512_set1_epi32(static_cast<int32_t>(iy * p.inW + cA + c0)), iota));
+      if (ky == ylo) {
+        _mm512_storeu_ps(cm + c0, v);
+        _mm512_storeu_si512(ci + c0, idx);
+        continue;
+      }
+      const __mmask16 gt = _mm512_cmp_ps_mask(v, _mm512_loadu_ps(cm + c0), _CMP_GT_OQ);
+      _mm512_mask_storeu_ps(cm + c0, gt, v);
+      _mm512_mask_storeu_epi32(ci + c0, gt, idx);
     }
-    _mm512_storeu_ps(cm + c0, best);
-    _mm512_storeu_si512(ci + c0, bi);
   }
   if (nan) return false;
   const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
