@@ -61,7 +61,17 @@ const fill = (n, f) => Float32Array.from({ length: n }, (_, i) => f(i));
 const cases = [];
 for (const [name, cin, size, cout, k, s, pad, relu] of convs) {
   const o = out(size, k, s, pad);
-  const g = { batch, inChannels: cin, inH: size, inW: size, outChannels: cout, kH: k, kW: k, strideH: s, strideW: s };
+  const g = {
+    batch,
+    inChannels: cin,
+    inH: size,
+    inW: size,
+    outChannels: cout,
+    kH: k,
+    kW: k,
+    strideH: s,
+    strideW: s,
+  };
   Object.assign(g, { padTop: pad, padLeft: pad, dilationH: 1, dilationW: 1, groups: 1, outH: o, outW: o });
   const p = slots(layouts.conv, g);
   const x = fill(batch * cin * size * size, (i) => Math.sin(i));
@@ -73,7 +83,16 @@ for (const [name, cin, size, cout, k, s, pad, relu] of convs) {
 }
 {
   const g = { batch, channels: 64, inH: 112, inW: 112, kH: 3, kW: 3, strideH: 2, strideW: 2 };
-  Object.assign(g, { padTop: 1, padLeft: 1, padBottom: 1, padRight: 1, dilationH: 1, dilationW: 1, outH: 56, outW: 56 });
+  Object.assign(g, {
+    padTop: 1,
+    padLeft: 1,
+    padBottom: 1,
+    padRight: 1,
+    dilationH: 1,
+    dilationW: 1,
+    outH: 56,
+    outW: 56,
+  });
   const p = slots(layouts.pool, g);
   const x = fill(batch * 64 * 112 * 112, (i) => Math.sin(i * 0.7));
   const y = new Float32Array(batch * 64 * 56 * 56);
