@@ -452,35 +452,45 @@ bool preferIndirect(const ConvGeometry& g) {
   return std::max(rowLanes(g), gridLanes(g)) >= packed;
 }
 
-// The grid tiling of forwardIndirect (see gridLanes): stride 1, tiles of 32 consecutive pixels of
+// What the indirect kernel reads as B: for image n, group grp and output pixel (oy, ox) of a
+// stride-1-along-W geometry, row k starts at
+//   data + n*imageStride + grp*groupStride + oy*strideH*wp + ox + off[k]
+// and the weights of each group are a dense [og][kk] matrix. A zero-padded input has kk =
+// (c, ky, kx) taps (tapOffsets); forwardPhases lists only the real taps of a strided kernel.
+struct IndirectInput {
+  const float* data;
+  int64_t wp, imageStride, groupStride;
+  const int64_t* off;
+  int64_t kk;
+};
+
+// The grid tiling of runIndirect (see gridLanes): stride 1, tiles of 32 consecutive pixels of
 // the output extended to the padded width, computed into a per-thread tile and copied out without
 // the extra columns.
-void forwardIndirectGrid(const ConvGeometry& g, const float* xpad, int64_t wp, int64_t padPlane, const float* w,
-                         const float* prepacked, const std::vector<int64_t>& off, IndirectKernelFn kernel, int threads,
-                         const ConvEpilogue* e, float* y) {
+void runIndirectGrid(const ConvGeometry& g, const IndirectInput& in, const float* packedAll, int64_t packedStride,
+                     IndirectKernelFn kernel, int threads, const ConvEpilogue* e, float* y) {
   const bool epilogue = hasEpilogue(e);
   const Dims d(g);
-  const int mr = gemmMr();
+  const int64_t kk = in.kk, wp = in.wp;
   const int64_t kcMax = gemmKc();
-  const RowPanels panels(d.og, mr);
-  const int64_t kBlocks = (d.kk + kcMax - 1) / kcMax;
+  const RowPanels panels(d.og, gemmMr());
+  const int64_t kBlocks = (kk + kcMax - 1) / kcMax;
   const int64_t span = (g.outH - 1) * wp + g.outW;
   const int64_t tiles = (span + 31) / 32;
   for (int64_t grp = 0; grp < g.groups; grp++) {
-    const float* packed = prepacked ? prepacked + grp * d.og * d.kk
-                                    : packAllA(DenseA(w + grp * d.og * d.kk, d.kk, false), d.og, d.kk, mr, threads);
+    const float* packed = packedAll + grp * packedStride;
     ThreadPool::instance().parallelFor(g.batch * tiles, threads, [&](int64_t t) {
       const int64_t n = t / tiles, q0 = (t % tiles) * 32;
       const int tw = static_cast<int>(std::min<int64_t>(32, span - q0));
-      const float* base = xpad + (n * g.inChannels + grp * d.cg) * padPlane + q0;
+      const float* base = in.data + n * in.imageStride + grp * in.groupStride + q0;
       thread_local std::vector<float> tile;
       if (tile.size() < static_cast<size_t>(d.og * 32)) tile.resize(d.og * 32);
       for (int64_t pb = 0; pb < kBlocks; pb++) {
-        const int64_t p0 = pb * kcMax, kc = std::min(kcMax, d.kk - p0);
+        const int64_t p0 = pb * kcMax, kc = std::min(kcMax, kk - p0);
         for (int64_t i = 0; i < panels.count; i++) {
           const int64_t r0 = panels.start(i);
-          kernel(panels.rows(i), tw, kc, packed + p0 * d.og + r0 * kc, base, off.data() + p0, tile.data() + r0 * 32,
-                 32, pb > 0);
+          kernel(panels.rows(i), tw, kc, packed + p0 * d.og + r0 * kc, base, in.off + p0, tile.data() + r0 * 32, 32,
+                 pb > 0);
         }
       }
       // Copy the tile's pixels that lie inside output rows (ox < outW) into y.
@@ -502,48 +512,41 @@ void forwardIndirectGrid(const ConvGeometry& g, const float* xpad, int64_t wp, i
   }
 }
 
-// Forward convolution without im2col: on AVX-512, with stride 1 along W, the GEMM micro-kernel
-// reads B rows straight from a zero-padded copy of the input through a table of tap offsets.
-// Returns false when it does not apply or should lose to the packed path. `prepacked` (or null)
-// holds the weights already packed group after group (see PackedConvWeights).
-bool forwardIndirect(const ConvGeometry& g, const float* x, const float* w, const float* prepacked,
-                     const ConvEpilogue* e, float* y) {
-  if (activeIsa() != Isa::Avx512 || g.strideW != 1 || !preferIndirect(g)) return false;
+// The indirect convolution of `in` (AVX-512 only: the caller checks), by rows or by grid. The
+// weights come packed (packAllA's layout, group after group, packedStride floats apart) or, when
+// `prepacked` is null, are packed here from w.
+void runIndirect(const ConvGeometry& g, const IndirectInput& in, const float* w, const float* prepacked,
+                 const ConvEpilogue* e, float* y) {
   const IndirectKernelFn kernel = indirectKernelAvx512();
-  if (!kernel) return false;
   const Dims d(g);
+  const int64_t kk = in.kk, wp = in.wp;
   const int threads = threadsFor(convFlops(g));
-  ThreadPool& pool = ThreadPool::instance();
-  const PaddedInput pad(g, x, threads);
-  const int64_t wp = pad.wp, padPlane = pad.plane;
-  const float* xpad = pad.data;
-
-  // Tap offsets: B row k = (c, ky, kx) of a tile starts at tileBase + off[k].
-  const std::vector<int64_t> off = tapOffsets(g, d.cg, padPlane, wp);
-
   const int mr = gemmMr();
+  const int64_t packedStride = d.og * kk;
+  if (!prepacked) {
+    float* dst = scratch(Slot::PackA, static_cast<size_t>(g.groups * packedStride));
+    for (int64_t grp = 0; grp < g.groups; grp++)
+      packAllAInto(DenseA(w + grp * packedStride, kk, false), d.og, kk, mr, threads, dst + grp * packedStride);
+    prepacked = dst;
+  }
+  if (gridBeatsRows(g)) return runIndirectGrid(g, in, prepacked, packedStride, kernel, threads, e, y);
   const int64_t kcMax = gemmKc();
   const RowPanels panels(d.og, mr);
-  const int64_t kBlocks = (d.kk + kcMax - 1) / kcMax;
+  const int64_t kBlocks = (kk + kcMax - 1) / kcMax;
   const bool epilogue = hasEpilogue(e);
-  if (gridBeatsRows(g)) {
-    forwardIndirectGrid(g, xpad, wp, padPlane, w, prepacked, off, kernel, threads, e, y);
-    return true;
-  }
   for (int64_t grp = 0; grp < g.groups; grp++) {
-    const float* packed = prepacked ? prepacked + grp * d.og * d.kk
-                                    : packAllA(DenseA(w + grp * d.og * d.kk, d.kk, false), d.og, d.kk, mr, threads);
-    pool.parallelFor(g.batch * g.outH, threads, [&](int64_t t) {
+    const float* packed = prepacked + grp * packedStride;
+    ThreadPool::instance().parallelFor(g.batch * g.outH, threads, [&](int64_t t) {
       const int64_t n = t / g.outH, oy = t % g.outH;
-      const float* rowBase = xpad + (n * g.inChannels + grp * d.cg) * padPlane + oy * g.strideH * wp;
+      const float* rowBase = in.data + n * in.imageStride + grp * in.groupStride + oy * g.strideH * wp;
       float* yRow = y + (n * g.outChannels + grp * d.og) * d.outPlane + oy * g.outW;
       for (int64_t ox0 = 0; ox0 < g.outW; ox0 += 32) {
         const int tw = static_cast<int>(std::min<int64_t>(32, g.outW - ox0));
         for (int64_t pb = 0; pb < kBlocks; pb++) {
-          const int64_t p0 = pb * kcMax, kc = std::min(kcMax, d.kk - p0);
+          const int64_t p0 = pb * kcMax, kc = std::min(kcMax, kk - p0);
           for (int64_t i = 0; i < panels.count; i++) {
             const int64_t r0 = panels.start(i);
-            kernel(panels.rows(i), tw, kc, packed + p0 * d.og + r0 * kc, rowBase + ox0, off.data() + p0,
+            kernel(panels.rows(i), tw, kc, packed + p0 * d.og + r0 * kc, rowBase + ox0, in.off + p0,
                    yRow + r0 * d.outPlane + ox0, d.outPlane, pb > 0);
           }
         }
@@ -553,6 +556,22 @@ bool forwardIndirect(const ConvGeometry& g, const float* x, const float* w, cons
       }
     });
   }
+}
+
+// Forward convolution without im2col: on AVX-512, with stride 1 along W, the GEMM micro-kernel
+// reads B rows straight from a zero-padded copy of the input through a table of tap offsets.
+// Returns false when it does not apply or should lose to the packed path. `prepacked` (or null)
+// holds the weights already packed group after group (see PackedConvWeights).
+bool forwardIndirect(const ConvGeometry& g, const float* x, const float* w, const float* prepacked,
+                     const ConvEpilogue* e, float* y) {
+  if (activeIsa() != Isa::Avx512 || g.strideW != 1 || !preferIndirect(g)) return false;
+  if (!indirectKernelAvx512()) return false;
+  const Dims d(g);
+  const PaddedInput pad(g, x, threadsFor(convFlops(g)));
+  // Tap offsets: B row k = (c, ky, kx) of a tile starts at tileBase + off[k].
+  const std::vector<int64_t> off = tapOffsets(g, d.cg, pad.plane, pad.wp);
+  const IndirectInput in{pad.data, pad.wp, g.inChannels * pad.plane, d.cg * pad.plane, off.data(), d.kk};
+  runIndirect(g, in, w, prepacked, e, y);
   return true;
 }
 
@@ -733,63 +752,137 @@ bool filterGradientDot(const ConvGeometry& g, const float* x, const float* dy, f
 #endif
 }
 
-// Strided convolutions over few input channels (ResNet's 7x7 stride-2 stem) as stride-1 ones over
-// the input's s x s phases (space to depth): with xs[c, py, px][i][j] = xpad[c][i*s + py][j*s + px]
-// and ws[o][c, py, px][a][b] = w[o][c][a*s + py][b*s + px] (zero past the kernel),
-// y[oy][ox] = sum ws * xs[oy + a][ox + b], an unpadded stride-1 convolution that the indirect path
-// runs reading xs in place. Im2col packing of a stride-2 window costs about as much as the GEMM
-// when there are only a few input channels; the phases cost s*s*ceil(k/s)^2 / k^2 times the
-// multiplications (1.31 for 7x7 stride 2), so only kernels where that stays small qualify.
-bool forwardPhases(const ConvGeometry& g, const float* x, const float* w, const ConvEpilogue* e, float* y) {
-  const int64_t s = g.strideH;
-  if (activeIsa() != Isa::Avx512 || g.groups != 1 || g.dilationH != 1 || g.dilationW != 1 || s < 2 ||
-      g.strideW != s || g.inChannels > 4)
-    return false;
-  const int64_t kh = (g.kH + s - 1) / s, kw = (g.kW + s - 1) / s;
-  if (static_cast<double>(s * s * kh * kw) > 1.4 * static_cast<double>(g.kH * g.kW)) return false;
-  ConvGeometry p = g;
-  p.inChannels = g.inChannels * s * s;
-  p.kH = kh;
-  p.kW = kw;
-  p.strideH = p.strideW = 1;
-  p.padTop = p.padLeft = 0;
-  p.inH = g.outH + kh - 1;
-  p.inW = g.outW + kw - 1;
-  if (!preferIndirect(p)) return false;
-  const int64_t plane = p.inH * p.inW, taps = kh * kw;
-  float* xs = scratch(Slot::Extra, static_cast<size_t>(g.batch * p.inChannels * plane));
-  float* ws = scratch(Slot::Cols, static_cast<size_t>(g.outChannels * p.inChannels * taps));
-  for (int64_t o = 0; o < g.outChannels; o++)
+#if STRIDE_X86
+// a[j] = r[2j] and (unless b is null) b[j] = r[2j + 1] for j < n; r holds at least
+// 2 * ceil(n / 16) * 16 floats.
+STRIDE_TARGET_AVX512 void deinterleave2Avx512(const float* r, int64_t n, float* a, float* b) {
+  const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+  const __m512i odd = _mm512_add_epi32(even, _mm512_set1_epi32(1));
+  for (int64_t j = 0; j < n; j += 16) {
+    const __m512 lo = _mm512_loadu_ps(r + 2 * j), hi = _mm512_loadu_ps(r + 2 * j + 16);
+    const __mmask16 m = n - j >= 16 ? static_cast<__mmask16>(0xFFFF) : static_cast<__mmask16>((1u << (n - j)) - 1);
+    _mm512_mask_storeu_ps(a + j, m, _mm512_permutex2var_ps(lo, even, hi));
+    if (b) _mm512_mask_storeu_ps(b + j, m, _mm512_permutex2var_ps(lo, odd, hi));
+  }
+}
+#endif
+
+// Strided convolutions (stride s on both axes, no dilation, one group) as stride-1 ones over the
+// input's s x s phases (space to depth): xs[c, py, px][i][j] = xpad[c][i*s + py][j*s + px], and
+// tap (ky, kx) = (a*s + py, b*s + px) of output (oy, ox) reads xs[c, py, px][oy + a][ox + b]. The
+// indirect kernel reads the phase planes in place through a table of the kernel's real taps (kk =
+// inChannels * kH * kW, no zero taps), so nothing is packed per output: im2col packing of a
+// strided window costs about as much as the GEMM when there are few input channels (ResNet's 7x7
+// stride-2 stem) and a sizeable share on the 3x3 and 1x1 stride-2 downsamples. Only the phases
+// some tap reads are built (a 1x1 stride-2 kernel reads one of four).
+struct Phases {
+  int64_t s, nPy, nPx, ph, pw, plane;
+  ConvGeometry p;                // the stride-1 geometry over the phase planes (tiling decisions)
+  std::vector<int64_t> off, src; // tap k: offset in one image's phase planes, index in w[o]
+
+  explicit Phases(const ConvGeometry& g) : s(g.strideH), nPy(std::min(s, g.kH)), nPx(std::min(s, g.kW)) {
+    const int64_t kh = (g.kH + s - 1) / s, kw = (g.kW + s - 1) / s;
+    ph = g.outH + kh - 1;
+    pw = g.outW + kw - 1;
+    plane = ph * pw;
+    p = g;
+    p.inChannels = g.inChannels * nPy * nPx;
+    p.kH = kh;
+    p.kW = kw;
+    p.strideH = p.strideW = 1;
+    p.padTop = p.padLeft = 0;
+    p.inH = ph;
+    p.inW = pw;
     for (int64_t c = 0; c < g.inChannels; c++)
-      for (int64_t py = 0; py < s; py++)
-        for (int64_t px = 0; px < s; px++)
-          for (int64_t a = 0; a < kh; a++)
-            for (int64_t b = 0; b < kw; b++) {
-              const int64_t ky = a * s + py, kx = b * s + px;
-              ws[((o * p.inChannels + (c * s + py) * s + px) * kh + a) * kw + b] =
-                  ky < g.kH && kx < g.kW ? w[((o * g.inChannels + c) * g.kH + ky) * g.kW + kx] : 0.0f;
+      for (int64_t py = 0; py < nPy; py++)
+        for (int64_t px = 0; px < nPx; px++)
+          for (int64_t ky = py; ky < g.kH; ky += s)
+            for (int64_t kx = px; kx < g.kW; kx += s) {
+              off.push_back(((c * nPy + py) * nPx + px) * plane + (ky / s) * pw + kx / s);
+              src.push_back((c * g.kH + ky) * g.kW + kx);
             }
-  const int threads = threadsFor(convFlops(g));
-  ThreadPool::instance().parallelFor(g.batch * p.inChannels, threads, [&](int64_t t) {
-    const int64_t n = t / p.inChannels, q = t % p.inChannels;
-    const int64_t c = q / (s * s), py = (q / s) % s, px = q % s;
-    const float* src = x + (n * g.inChannels + c) * g.inH * g.inW;
-    float* dst = xs + t * plane;
-    for (int64_t i = 0; i < p.inH; i++) {
+  }
+};
+
+// Whether forwardPhases applies and should beat im2col + GEMM.
+bool phasesApply(const ConvGeometry& g) {
+  const int64_t s = g.strideH;
+  if (activeIsa() != Isa::Avx512 || !indirectKernelAvx512() || g.groups != 1 || g.dilationH != 1 ||
+      g.dilationW != 1 || s < 2 || g.strideW != s)
+    return false;
+  ConvGeometry p = g;
+  p.kH = (g.kH + s - 1) / s;
+  p.kW = (g.kW + s - 1) / s;
+  p.strideH = p.strideW = 1;
+  return preferIndirect(p);
+}
+
+// Rows [i0, i1) of the phase planes of one image channel: input row i*s + py - padTop, zero
+// padded, split by column phase (column j*s + px - padLeft).
+void buildPhaseRows(const ConvGeometry& g, const Phases& ph, const float* in, float* planes, int64_t i0,
+                    int64_t i1) {
+  const int64_t s = ph.s, width = s * ph.pw;
+  thread_local std::vector<float> row;
+  if (row.size() < static_cast<size_t>(width + 32)) row.resize(width + 32);
+  float* r = row.data();
+  // Input columns [lo, hi) land in r[lo + padLeft ...]; the rest of r stays zero.
+  const int64_t lo = std::max<int64_t>(0, -g.padLeft), hi = std::min(g.inW, width - g.padLeft);
+  std::fill(r, r + width + 32, 0.0f);
+  for (int64_t i = i0; i < i1; i++)
+    for (int64_t py = 0; py < ph.nPy; py++) {
+      float* dst = planes + py * ph.nPx * ph.plane + i * ph.pw;
       const int64_t iy = i * s + py - g.padTop;
-      float* row = dst + i * p.inW;
-      if (iy < 0 || iy >= g.inH) {
-        std::memset(row, 0, p.inW * sizeof(float));
+      if (iy < 0 || iy >= g.inH || hi <= lo) {
+        for (int64_t px = 0; px < ph.nPx; px++) std::memset(dst + px * ph.plane, 0, ph.pw * sizeof(float));
         continue;
       }
-      const float* in = src + iy * g.inW;
-      for (int64_t j = 0; j < p.inW; j++) {
-        const int64_t ix = j * s + px - g.padLeft;
-        row[j] = ix >= 0 && ix < g.inW ? in[ix] : 0.0f;
+      std::memcpy(r + lo + g.padLeft, in + iy * g.inW + lo, (hi - lo) * sizeof(float));
+#if STRIDE_X86
+      if (s == 2 && activeIsa() == Isa::Avx512) {
+        deinterleave2Avx512(r, ph.pw, dst, ph.nPx == 2 ? dst + ph.plane : nullptr);
+        continue;
       }
+#endif
+      for (int64_t px = 0; px < ph.nPx; px++)
+        for (int64_t j = 0; j < ph.pw; j++) dst[px * ph.plane + j] = r[j * s + px];
     }
+}
+
+// The forward of a strided convolution through its phases (see Phases); false when it does not
+// apply. `packed` (or null) keeps the weights in the phase order, packed, across calls.
+bool forwardPhases(const ConvGeometry& g, const float* x, const float* w, PackedConvWeights* packed,
+                   const ConvEpilogue* e, float* y) {
+  if (!phasesApply(g)) return false;
+  const Phases ph(g);
+  const int64_t kk = static_cast<int64_t>(ph.off.size());
+  const int mr = gemmMr();
+  const int threads = threadsFor(convFlops(g));
+  // The weights in tap-table order, packed for the micro-kernel (kept in `packed` when given).
+  const float* prepacked = nullptr;
+  if (!packed || packed->phasesMr != mr || packed->phases.empty()) {
+    float* ws = scratch(Slot::Cols, static_cast<size_t>(g.outChannels * kk));
+    const int64_t wk = Dims(g).kk;
+    for (int64_t o = 0; o < g.outChannels; o++)
+      for (int64_t k = 0; k < kk; k++) ws[o * kk + k] = w[o * wk + ph.src[static_cast<size_t>(k)]];
+    if (packed) {
+      packed->phases.resize(static_cast<size_t>(g.outChannels * kk));
+      packAllAInto(DenseA(ws, kk, false), g.outChannels, kk, mr, threads, packed->phases.data());
+      packed->phasesMr = mr;
+    } else {
+      prepacked = packAllA(DenseA(ws, kk, false), g.outChannels, kk, mr, threads);
+    }
+  }
+  if (packed) prepacked = packed->phases.data();
+  // The phase planes, image channel by image channel in blocks of rows.
+  const int64_t planes = ph.nPy * ph.nPx, rowBlock = 8, blocks = (ph.ph + rowBlock - 1) / rowBlock;
+  float* xs = scratch(Slot::Extra, static_cast<size_t>(g.batch * g.inChannels * planes * ph.plane));
+  ThreadPool::instance().parallelFor(g.batch * g.inChannels * blocks, threads, [&](int64_t t) {
+    const int64_t nc = t / blocks, i0 = (t % blocks) * rowBlock;
+    buildPhaseRows(g, ph, x + nc * g.inH * g.inW, xs + nc * planes * ph.plane, i0, std::min(ph.ph, i0 + rowBlock));
   });
-  return forwardIndirect(p, xs, ws, nullptr, e, y);
+  const IndirectInput in{xs, ph.pw, g.inChannels * planes * ph.plane, 0, ph.off.data(), kk};
+  runIndirect(ph.p, in, nullptr, prepacked, e, y);
+  return true;
 }
 
 // The forward by indirect convolution or implicit GEMM; `prepacked` as in forwardIndirect.
@@ -887,7 +980,7 @@ void conv2dForwardFused(const ConvGeometry& g, const float* x, const float* w, P
   // the noise) at batch 8; keeping U only for layers of up to 128x128 channels, or only where the
   // tasks transform each weight at least 2 or 4 times per call, gained nothing measurable either.
   if (useWinograd(g)) return winogradForward(g, x, w, e, y);
-  if (forwardPhases(g, x, w, &e, y)) return;
+  if (forwardPhases(g, x, w, packed, &e, y)) return;
   // Packed on first use, and again for another micro-kernel (tests switch the instruction set).
   const float* prepacked = nullptr;
   if (packed && d.kk > 0) {

@@ -38,6 +38,10 @@ struct PackedConvWeights {
   int64_t outChannels = 0, kk = 0, groups = 0;  // the weight shape (kk = inChannels/groups * kH * kW)
   int mr = 0;                                   // 0 until packed
   std::vector<float> gemm;
+  // Strided convolutions run through the input's phases (conv.cc, forwardPhases) read the weights
+  // reordered to their tap table and packed: kept here the same way, phasesMr 0 until packed.
+  int phasesMr = 0;
+  std::vector<float> phases;
 };
 
 /** Prepared weights for convolutions of g's weight shape and groups (any input size); packs nothing yet. */

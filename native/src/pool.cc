@@ -190,6 +190,89 @@ STRIDE_TARGET_AVX512 void maxRowAvx512(const PoolGeometry* pp, const float* xp, 
   }
 }
 
+// Separable max pooling of the interior outputs [oxA, oxB) of one output row (stride 1 or 2
+// along W), for windows of at least 2x2 taps: first the column maxima over the window's rows,
+// every input column the row reads once, then the row maxima of those along each window's
+// columns. In the window's row-major order a tap's flat index iy * inW + ix grows, so "the first
+// maximum" is the largest value with the smallest index: the column pass keeps the first strict
+// maximum down each column, and the row pass takes a tap that is greater, or equal with a
+// smaller index. Reads each input value once per output row instead of once per window tap
+// (kW / strideW times). Returns false when a NaN was read; the caller then runs maxRowAvx512,
+// which applies the scalar rule to such windows.
+template <int SW>
+STRIDE_TARGET_AVX512 bool maxRowSeparableAvx512(const PoolGeometry* pp, const float* xp, int64_t oy, int64_t ylo,
+                                                int64_t yhi, int64_t oxA, int64_t oxB, float* yRow, int32_t* iRow) {
+  const PoolGeometry& p = *pp;
+  const int64_t cA = oxA * SW - p.padLeft, cB = (oxB - 1) * SW - p.padLeft + (p.kW - 1) * p.dilationW + 1;
+  const int64_t width = cB - cA;
+  thread_local std::vector<float> colMax;
+  thread_local std::vector<int32_t> colIdx;
+  // Room for the row pass's full-vector reads past the last column (their lanes are dropped).
+  const size_t room = static_cast<size_t>(width + 64);
+  if (colMax.size() < room) {
+    colMax.assign(room, 0.0f);
+    colIdx.assign(room, 0);
+  }
+  float* cm = colMax.data();
+  int32_t* ci = colIdx.data();
+  const __m512i iota = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+  __mmask16 nan = 0;
+  // Row by row across all column blocks, so the blocks' loads and compares overlap (down one
+  // column block at a time, each compare waited for the previous row's load).
+  for (int64_t ky = ylo; ky < yhi; ky++) {
+    const int64_t iy = oy * p.strideH - p.padTop + ky * p.dilationH;
+    const float* src = xp + iy * p.inW + cA;
+    const int32_t base = static_cast<int32_t>(iy * p.inW + cA);
+    for (int64_t c0 = 0; c0 < width; c0 += 16) {
+      const __mmask16 m =
+          width - c0 >= 16 ? static_cast<__mmask16>(0xFFFF) : static_cast<__mmask16>((1u << (width - c0)) - 1);
+      const __m512 v = _mm512_maskz_loadu_ps(m, src + c0);
+      const __m512i idx = _mm512_add_epi32(_mm512_set1_epi32(base + static_cast<int32_t>(c0)), iota);
+      nan |= _mm512_mask_cmp_ps_mask(m, v, v, _CMP_UNORD_Q);
+      if (ky == ylo) {
+        _mm512_storeu_ps(cm + c0, v);
+        _mm512_storeu_si512(ci + c0, idx);
+        continue;
+      }
+      const __mmask16 gt = _mm512_cmp_ps_mask(v, _mm512_loadu_ps(cm + c0), _CMP_GT_OQ);
+      _mm512_mask_storeu_ps(cm + c0, gt, v);
+      _mm512_mask_storeu_epi32(ci + c0, gt, idx);
+    }
+  }
+  if (nan) return false;
+  const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+  for (int64_t ox0 = oxA; ox0 < oxB; ox0 += 16) {
+    const int cnt = static_cast<int>(std::min<int64_t>(16, oxB - ox0));
+    const __mmask16 m = static_cast<__mmask16>((1u << cnt) - 1);
+    __m512 best = _mm512_setzero_ps();
+    __m512i bi = _mm512_setzero_si512();
+    for (int64_t kx = 0; kx < p.kW; kx++) {
+      const int64_t at = (ox0 - oxA) * SW + kx * p.dilationW;
+      __m512 v;
+      __m512i idx;
+      if (SW == 1) {
+        v = _mm512_loadu_ps(cm + at);
+        idx = _mm512_loadu_si512(ci + at);
+      } else {
+        v = _mm512_permutex2var_ps(_mm512_loadu_ps(cm + at), even, _mm512_loadu_ps(cm + at + 16));
+        idx = _mm512_permutex2var_epi32(_mm512_loadu_si512(ci + at), even, _mm512_loadu_si512(ci + at + 16));
+      }
+      if (kx == 0) {
+        best = v;
+        bi = idx;
+        continue;
+      }
+      const __mmask16 take = _mm512_cmp_ps_mask(v, best, _CMP_GT_OQ) |
+                             (_mm512_cmp_ps_mask(v, best, _CMP_EQ_OQ) & _mm512_cmplt_epi32_mask(idx, bi));
+      best = _mm512_mask_mov_ps(best, take, v);
+      bi = _mm512_mask_mov_epi32(bi, take, idx);
+    }
+    _mm512_mask_storeu_ps(yRow + ox0, m, best);
+    _mm512_mask_storeu_epi32(iRow + ox0, m, bi);
+  }
+  return true;
+}
+
 template <int SW>
 STRIDE_TARGET_AVX2 void maxRowAvx2(const PoolGeometry* pp, const float* xp, int64_t oy, int64_t ylo, int64_t yhi,
                                    int64_t oxA, int64_t oxB, float* yRow, int32_t* iRow) {
@@ -253,11 +336,25 @@ STRIDE_TARGET_AVX2 void maxRowAvx2(const PoolGeometry* pp, const float* xp, int6
 using MaxRowFn = void (*)(const PoolGeometry*, const float*, int64_t, int64_t, int64_t, int64_t, int64_t, float*,
                           int32_t*);
 
-// The row kernel for this stride (1 or 2) and the active instruction set.
-MaxRowFn maxRowKernel(int64_t strideW) {
 #if STRIDE_X86
+// The AVX-512 row: separable (see maxRowSeparableAvx512), or tap by tap where a NaN was read.
+template <int SW>
+STRIDE_TARGET_AVX512 void maxRowSplitAvx512(const PoolGeometry* p, const float* xp, int64_t oy, int64_t ylo,
+                                            int64_t yhi, int64_t oxA, int64_t oxB, float* yRow, int32_t* iRow) {
+  if (!maxRowSeparableAvx512<SW>(p, xp, oy, ylo, yhi, oxA, oxB, yRow, iRow))
+    maxRowAvx512<SW>(p, xp, oy, ylo, yhi, oxA, oxB, yRow, iRow);
+}
+#endif
+
+// The row kernel for this geometry's stride along W (1 or 2) and the active instruction set.
+MaxRowFn maxRowKernel(const PoolGeometry& p) {
+  const int64_t strideW = p.strideW;
+#if STRIDE_X86
+  // Windows wider than their stride overlap: the separable rows read each value once.
+  const bool split = p.kW > strideW;
   switch (activeIsa()) {
     case Isa::Avx512:
+      if (split) return strideW == 1 ? maxRowSplitAvx512<1> : maxRowSplitAvx512<2>;
       return strideW == 1 ? maxRowAvx512<1> : maxRowAvx512<2>;
     case Isa::Avx2:
       return strideW == 1 ? maxRowAvx2<1> : maxRowAvx2<2>;
@@ -277,7 +374,7 @@ void maxPool2dForward(const PoolGeometry& p, const float* x, float* y, int32_t* 
   oxB = oxA;
   while (oxB < p.outW && taps.xlo[oxB] == 0 && taps.xhi[oxB] == p.kW) oxB++;
   const bool rows = p.strideW <= 2 && oxB > oxA && p.kW > 0;
-  const MaxRowFn row = maxRowKernel(p.strideW);
+  const MaxRowFn row = maxRowKernel(p);
   ThreadPool::instance().parallelFor(p.batch * p.channels, poolThreads(p), [&](int64_t nc) {
     const float* xp = x + nc * plane;
     float* yp = y + nc * outPlane;

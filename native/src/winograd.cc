@@ -242,6 +242,13 @@ Plan makePlan(const ConvGeometry& g, const MicroKernel& mk) {
   const int64_t fit = (256 * 1024) / (kPoints * (p.cp + og));
   p.chunk = std::min(p.tiles, std::max<int64_t>(4 * p.mr, fit / p.mr * p.mr));
   p.chunks = (p.tiles + p.chunk - 1) / p.chunk;
+  // Chunks of equal size, as many as a multiple of the threads where the tiles fill several: the
+  // tasks are the chunks, so 196 tiles (64 channels at 56x56, batch 1) in chunks of 48 left one
+  // thread three chunks and the other two and a 4-tile remainder, and 49 tiles (28x28) made a
+  // 48-tile and a 1-tile chunk that each transformed all the weights.
+  if (p.threads > 1 && p.chunks >= p.threads) p.chunks = roundUp(p.chunks, p.threads);
+  p.chunk = (p.tiles + p.chunks - 1) / p.chunks;
+  p.chunks = (p.tiles + p.chunk - 1) / p.chunk;
   // Too few chunks to share among the threads: split the output channels too.
   p.oGroups = 1;
   if (p.threads > 1 && p.chunks < 2 * p.threads)

@@ -186,6 +186,17 @@ function isPair(v: unknown): v is Pair {
   return typeof v === 'number' || Array.isArray(v);
 }
 
+// The max-pool indices nothing reads (no gradient recorded, none returned) go to one reused
+// buffer: a fresh Int32Array per call cost its zeroing and, when the allocation was fresh, page
+// faults that took longer than the pooling itself (ResNet-18's stem pool: 0.8 MB per forward).
+let discardedIndices = new Int32Array(0);
+
+function indicesFor(size: number, kept: boolean): Int32Array {
+  if (kept) return new Int32Array(size);
+  if (discardedIndices.length < size) discardedIndices = new Int32Array(size);
+  return discardedIndices.length === size ? discardedIndices : discardedIndices.subarray(0, size);
+}
+
 /**
  * 2-D max pooling over each channel of `x` [N, C, H, W] (PyTorch's `F.max_pool2d`). Pass the
  * window size alone (`maxPool2d(x, 2)`) or options. The gradient goes to the first maximum of each
@@ -199,7 +210,7 @@ export function maxPool2d(x: Tensor, opts: Pair | MaxPool2dOptions): Tensor | Ma
   const p = poolParams('maxPool2d', x, o, false);
   if (!isGradEnabled() && !o.returnIndices) return maxPool2dInference(p, x);
   const y = empty([p.batch, p.channels, p.outH, p.outW], x.dtype);
-  const idx = new Int32Array(y.size);
+  const idx = indicesFor(y.size, (o.returnIndices ?? false) || (isGradEnabled() && x.requiresGrad));
   kernels().maxPool2dForward(p, x.data, y.data, idx);
   const values = record(
     'maxPool2d',

@@ -64,6 +64,27 @@ export const GEOMETRIES: [string, Geometry][] = [
     { batch: 1, c: 2, o: 8, h: 15, w: 13, k: [7, 7], stride: [2, 2], pad: [3, 2, 1, 3] },
   ],
   ['1x1 stride 2 (downsample)', { batch: 2, c: 6, o: 5, h: 7, w: 8, k: [1, 1], stride: [2, 2] }],
+  // Strided convolutions with enough output channels read the phase planes through a table of the
+  // kernel's real taps (the indirect path, AVX-512), by rows or by grid; stride 3 and kernels
+  // narrower than the stride on one axis build their phases without the stride-2 vector copy.
+  [
+    '3x3 stride 2 downsample, odd sizes (input phases, rows)',
+    { batch: 3, c: 5, o: 40, h: 7, w: 62, k: [3, 3], stride: [2, 2], pad: [1, 1, 1, 1] },
+  ],
+  [
+    '3x3 stride 2, several K blocks (input phases, grid)',
+    { batch: 1, c: 64, o: 40, h: 13, w: 11, k: [3, 3], stride: [2, 2], pad: [1, 1, 1, 1] },
+  ],
+  ['1x1 stride 2, one phase (grid)', { batch: 3, c: 12, o: 40, h: 15, w: 16, k: [1, 1], stride: [2, 2] }],
+  ['1x1 stride 2, one phase (rows)', { batch: 1, c: 7, o: 40, h: 9, w: 61, k: [1, 1], stride: [2, 2] }],
+  [
+    '5x5 stride 3 (input phases)',
+    { batch: 2, c: 4, o: 40, h: 17, w: 19, k: [5, 5], stride: [3, 3], pad: [2, 2, 2, 2] },
+  ],
+  [
+    '1x3 stride 2 (one row phase, two column phases)',
+    { batch: 1, c: 5, o: 40, h: 10, w: 23, k: [1, 3], stride: [2, 2], pad: [0, 0, 1, 1] },
+  ],
   ['asymmetric padding', { batch: 1, c: 2, o: 3, h: 6, w: 7, k: [3, 2], pad: [0, 2, 1, 0] }],
   ['padding larger than half the kernel', { batch: 1, c: 2, o: 2, h: 5, w: 4, k: [2, 2], pad: [3, 3, 2, 2] }],
   ['dilation 2', { batch: 2, c: 3, o: 4, h: 9, w: 9, k: [3, 3], pad: [2, 2, 2, 2], dilation: [2, 2] }],

@@ -163,6 +163,39 @@ describe('native pooling matches the reference', { skip: skipWithoutAddon }, () 
     });
   });
 
+  // Inputs after a ReLU tie often (whole windows of zeros): the first maximum in the window's
+  // row-major order must win however the kernel visits the taps (the separable AVX-512 rows take
+  // column maxima first). Values from {-1, -0, 0, 1, 2} tie across rows and columns.
+  it('picks the first maximum of tied windows, as the reference does', () => {
+    const cases: Window[] = [
+      { batch: 1, c: 3, h: 23, w: 45, k: [3, 3], stride: [2, 2], pad: [1, 1, 1, 1] },
+      { batch: 3, c: 2, h: 9, w: 70, k: [3, 3], stride: [2, 2], pad: [1, 1, 1, 1] },
+      { batch: 1, c: 2, h: 8, w: 41, k: [3, 3], stride: [1, 1], pad: [1, 1, 1, 1] },
+      { batch: 1, c: 2, h: 10, w: 53, k: [2, 5], stride: [1, 2], pad: [1, 0, 2, 2], dilation: [2, 1] },
+      { batch: 2, c: 1, h: 7, w: 38, k: [3, 2], stride: [2, 1], dilation: [1, 3] },
+    ];
+    const rng = new Rng(11);
+    const levels = [-1, -0, 0, 0, 0, 1, 2];
+    for (const g of cases) {
+      const p = params(g);
+      const x = Float32Array.from({ length: p.batch * p.channels * p.inH * p.inW }, () => {
+        return levels[rng.int(0, levels.length)]!;
+      });
+      const n = p.batch * p.channels * p.outH * p.outW;
+      forEachConfig((label) => {
+        const yWant = new Float32Array(n);
+        const iWant = new Int32Array(n);
+        const yGot = new Float32Array(n).fill(Number.NaN);
+        const iGot = new Int32Array(n).fill(-7);
+        referenceBackend.maxPool2dForward(p, x, yWant, iWant);
+        nativeBackend().maxPool2dForward(p, x, yGot, iGot);
+        const msg = `${JSON.stringify(g)} (${label})`;
+        assertClose(yGot, yWant, { rtol: 0, atol: 0, msg });
+        assertClose(iGot, iWant, { rtol: 0, atol: 0, msg });
+      });
+    }
+  });
+
   it('lets NaN win a max window, as the reference does', () => {
     const p = params({ batch: 1, c: 1, h: 4, w: 4, k: [2, 2] });
     const x = new Float32Array([1, 2, 3, 4, Number.NaN, 0, 5, Number.NaN, 1, 1, 1, 1, -1, -2, 9, 9]);

@@ -40,8 +40,12 @@ const GEOMETRIES: [string, Geometry][] = [
   ['padding 3 (negative padding in backward-data)', { batch: 1, c: 6, o: 7, h: 4, w: 5, pad: [3, 3, 3, 3] }],
   ['many channels, several micro-kernel panels', { batch: 2, c: 70, o: 50, h: 14, w: 13, pad: [1, 1, 1, 1] }],
   ['many tiles (several tile chunks)', { batch: 2, c: 16, o: 16, h: 30, w: 29, pad: [1, 1, 1, 1] }],
+  // On 2 threads the tile chunks are made equal and as many as a multiple of the threads: 182
+  // tiles in 4 chunks of 46 and 44 (AVX-512), 90 tiles of 3 images in 2 chunks of 45.
+  ['equal tile chunks, 182 tiles', { batch: 1, c: 32, o: 40, h: 56, w: 50, pad: [1, 1, 1, 1] }],
+  ['equal tile chunks, batch 3', { batch: 3, c: 40, o: 24, h: 21, w: 19, pad: [1, 1, 1, 1] }],
   // On 2 threads these split the output channels across tasks, which then share one input
-  // transform: 49 tiles (a chunk of one tile after a full one on AVX-512), 72 output channels
+  // transform: 49 tiles (two chunks of 25 and 24 on AVX-512), 72 output channels
   // (groups of unequal width), and 45 -> 37 channels (neither a multiple of a weight block).
   ['split output channels, odd tile count', { batch: 1, c: 48, o: 72, h: 27, w: 27, pad: [1, 1, 1, 1] }],
   [

@@ -144,6 +144,21 @@ describe('pooling by hand', () => {
     ]);
   });
 
+  it('a pool run without gradient leaves the indices of a recorded one intact', () => {
+    // A recorded pool keeps its own indices for backward; pools whose indices nobody reads (no
+    // gradient, none returned) share one buffer, which the later calls overwrite here.
+    const plane = (v: number[], requiresGrad = false) => st.tensor(v, [1, 1, 2, 2], { requiresGrad });
+    const x = plane([1, 9, 3, 4], true);
+    const y = st.maxPool2d(x, 2);
+    const other = st.noGrad(() => st.maxPool2d(plane([7, 0, 0, 0]), 2));
+    assert.deepEqual(other.toArray(), [[[[7]]]]);
+    y.backward(st.tensor([1], [1, 1, 1, 1]));
+    assert.deepEqual(Array.from(x.grad!.data), [0, 1, 0, 0]);
+    const r = st.noGrad(() => st.maxPool2d(plane([0, 0, 5, 0]), { kernelSize: 2, returnIndices: true }));
+    st.noGrad(() => st.maxPool2d(plane([0, 6, 0, 0]), 2));
+    assert.deepEqual(Array.from(r.indices.data), [2]);
+  });
+
   it('maxPoolChannels with a window of 2 channels, stride 1', () => {
     const x = st.tensor([[[[1, 5]], [[3, 2]], [[0, 4]]]]); // [1, 3, 1, 2]
     const y = st.maxPoolChannels(x, { kernelSize: 2, stride: 1 });
