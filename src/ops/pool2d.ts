@@ -231,14 +231,15 @@ export function maxPool2d(x: Tensor, opts: Pair | MaxPool2dOptions): Tensor | Ma
 
 /**
  * {@link maxPool2d} with gradients off: nothing reads the indices after the kernel, so while an
- * inference forward lends buffers they live in a pooled one, given back at once, and the output
- * (which the kernel overwrites entirely) comes from the pool unzeroed.
+ * inference forward lends buffers they live in a pooled one, given back at once (otherwise in the
+ * one reused discarded-indices buffer), and the output (which the kernel overwrites entirely)
+ * comes from the pool unzeroed.
  */
 function maxPool2dInference(p: Pool2dParams, x: Tensor): Tensor {
   const n = p.batch * p.channels * p.outH * p.outW;
   const y = takeInferenceBuffer(x.dtype, n, false) ?? empty([n], x.dtype).data;
   const scratch = takeInferenceBuffer('float32', n, false);
-  const idx = scratch ? new Int32Array(scratch.buffer, scratch.byteOffset, n) : new Int32Array(n);
+  const idx = scratch ? new Int32Array(scratch.buffer, scratch.byteOffset, n) : indicesFor(n, false);
   kernels().maxPool2dForward(p, x.data, y, idx);
   if (scratch) releaseInferenceBuffer(scratch);
   return new Tensor(y, [p.batch, p.channels, p.outH, p.outW]);
