@@ -22,15 +22,16 @@
 // --only-d / --only-e runs (d) / (e) alone and merges it into the existing results .json/.md (the
 // other rows are kept as they were measured); --only-e --e-add --e-transfer 1 adds transfer
 // configuration 1 to the (e) already measured; --render rewrites the .md from the .json.
+// (f), frozen InceptionV3 features, is transfer-inception-fashion-mnist.ts; the rendered .md links its
+// results when results/transfer-inception-fashion-mnist.json exists.
 // Writes results/transfer-fashion-mnist.md and .json. Bottleneck features are cached in
 // tmp/transfer-features-*.safetensors (a rerun reuses them).
-import { mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import * as st from '../../src/node.js';
 import { writeFileAtomic } from '../../src/io/atomic-write-node.js';
+import { PER_CLASS, VAL_PER_CLASS, fewLabelSplit, fullTestSplit } from './fashion-mnist-few-labels.js';
 
-const PER_CLASS = 100;
-const VAL_PER_CLASS = 20;
 const TEST = 1000;
 /** The value after `--flag` on the command line, or `fallback`. */
 const flag = (name: string, fallback: string): string => {
@@ -56,30 +57,7 @@ const seconds = (from: number) => (Date.now() - from) / 1000;
 const pct = (a: number) => `${(100 * a).toFixed(1)}%`;
 
 // ---- data: the first 100 training images of each class (80 fit + 20 validation); 1,000 test ----
-const all = st.loadFashionMnist({ split: 'train', limit: 5000 });
-const picked: number[] = [];
-const fitRows: number[] = [];
-const valRows: number[] = [];
-const counts = new Array<number>(10).fill(0);
-all.labels.forEach((y, i) => {
-  if (counts[y]! < PER_CLASS) {
-    (counts[y]! < PER_CLASS - VAL_PER_CLASS ? fitRows : valRows).push(picked.length);
-    counts[y]! += 1;
-    picked.push(i);
-  }
-});
-const subset = (ds: st.TensorDataset, idx: readonly number[]) => {
-  const data = new Float32Array(idx.length * ds.sampleSize);
-  idx.forEach((i, k) =>
-    data.set(ds.data.subarray(i * ds.sampleSize, (i + 1) * ds.sampleSize), k * ds.sampleSize),
-  );
-  return new st.TensorDataset({
-    data,
-    labels: Int32Array.from(idx, (i) => ds.labels[i]!),
-    sampleShape: ds.sampleShape,
-  });
-};
-const train = subset(all, picked);
+const { train, fitRows, valRows } = fewLabelSplit();
 const test = st.loadFashionMnist({ split: 'test', limit: TEST });
 const labelsAll = new st.Tensor(Float32Array.from(train.labels), [train.labels.length]);
 console.log(
@@ -787,7 +765,7 @@ interface RecipeJson {
 
 /** Accuracy on the full 10,000-image test split; `prepare` turns a chunk of 28x28 images into the model's input. */
 function fullTestAccuracy(forward: (x: st.Tensor) => st.Tensor, prepare: (x: st.Tensor) => st.Tensor) {
-  const full = st.loadFashionMnist({ split: 'test', ...(SMOKE ? { limit: 400 } : {}) });
+  const full = fullTestSplit(SMOKE);
   const n = full.labels.length;
   const x = new st.Tensor(full.data, [n, ...full.sampleShape]);
   const logits = st.noGrad(() => {
@@ -1003,6 +981,7 @@ console.log(JSON.stringify(result, null, 2));
 
 /** The results file's markdown, from the results .json alone. */
 function render(r: Results): string {
+  const inceptionSection = renderInception();
   const d = r.fullFineTune;
   const bestScratch = Math.max(r.scratch.testAccuracy, r.scratchAugmented.testAccuracy);
   // The transfer variants, and the one chosen on validation (not the best on test).
@@ -1105,7 +1084,7 @@ On ${e.testImages.toLocaleString('en-US')} test images the standard error of eac
       }**
 Tried: the two transfer learning-rate levels and the two scratch ones above. Not tried, for lack of CPU time on the shared
 machine: other unfreeze points (\`block_6\` up, the whole network), SGD with momentum, an EMA of the weights, and
-InceptionV3 at a small input.
+InceptionV3 at a small input${inceptionSection ? ' (frozen InceptionV3 features are (f) below)' : ''}.
 `
     : '';
   return `# Transfer learning with 100 labels per class (Fashion-MNIST)
@@ -1146,5 +1125,42 @@ ${dRuns}
 With ${r.testImages} test images the standard error of an accuracy near 85% is about 1.1 points.
 Test accuracies of all transfer variants: ${transfers.map(([n, x]) => `${n} ${pct(x.testAccuracy)}`).join(', ')}; scratch ${pct(r.scratch.testAccuracy)}, with augmentation ${pct(r.scratchAugmented.testAccuracy)}.
 ${verdict}
-${eSection}`;
+${eSection}${inceptionSection}`;
+}
+
+/**
+ * The (f) section: frozen InceptionV3 features, measured by transfer-inception-fashion-mnist.ts
+ * (its .json next to this script's), or '' when that has not been run.
+ */
+function renderInception(): string {
+  const file = `${OUT}/transfer-inception-fashion-mnist.json`;
+  if (!existsSync(file)) return '';
+  const f = JSON.parse(readFileSync(file, 'utf8')) as {
+    sizes: number[];
+    configs: { validationLastMean: number }[];
+    test: { accuracy: number; images: number };
+    scratch: { testAccuracy: number } | null;
+  };
+  const m = f.scratch ? f.test.accuracy - f.scratch.testAccuracy : NaN;
+  const se = f.scratch
+    ? Math.sqrt(
+        (f.test.accuracy * (1 - f.test.accuracy) + f.scratch.testAccuracy * (1 - f.scratch.testAccuracy)) /
+          f.test.images,
+      )
+    : NaN;
+  return `
+## (f) frozen InceptionV3 features
+
+[transfer-inception-fashion-mnist.md](transfer-inception-fashion-mnist.md) (written by \`scripts/results/transfer-inception-fashion-mnist.ts\`)
+tries the other ImageNet backbone inside nsfwjs, InceptionV3, frozen: linear and MLP heads on the globally pooled
+activations of four depths (\`mixed2\`, \`mixed5\`, \`mixed7\`, \`mixed10\`; optionally with (b')'s MobileNetV2 depths),
+the horizontal flip and 2-pixel shifts of each training image as extra fit rows (features computed once and cached),
+input size (${f.sizes.join(' or ')}) and head chosen among ${f.configs.length} configurations on the same 200 validation images,
+then scored once on the full ${f.test.images.toLocaleString('en-US')}-image test split: **${pct(f.test.accuracy)}**${
+    f.scratch
+      ? ` against ${pct(f.scratch.testAccuracy)} for (e'), a margin of ${(100 * m).toFixed(1)} points (binomial bound on the
+standard error of the difference ${(100 * se).toFixed(2)} points). **${m > 0.03 ? 'Transfer now beats scratch by more than 3 points on the full test split.' : 'Transfer still does NOT beat scratch by more than 3 points on the full test split.'}**`
+      : '.'
+  }
+`;
 }
