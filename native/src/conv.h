@@ -38,6 +38,7 @@ struct PackedConvWeights {
   int64_t outChannels = 0, kk = 0, groups = 0;  // the weight shape (kk = inChannels/groups * kH * kW)
   int mr = 0;                                   // 0 until packed
   std::vector<float> gemm;
+  std::vector<float> pointwise;  // the pointwise kernel's weight panels (conv_pointwise.cc), once used
 };
 
 /** Prepared weights for convolutions of g's weight shape and groups (any input size); packs nothing yet. */
