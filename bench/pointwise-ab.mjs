@@ -20,7 +20,9 @@ const opt = (name, dflt) => {
   return i >= 0 ? process.argv[i + 1] : dflt;
 };
 if (args.length < 1) {
-  console.error('usage: node bench/pointwise-ab.mjs BASE.node [NEW.node] [--batch N] [--threads 1,2] [--reps N] [--block N]');
+  console.error(
+    'usage: node bench/pointwise-ab.mjs BASE.node [NEW.node] [--batch N] [--threads 1,2] [--reps N] [--block N]',
+  );
   process.exit(1);
 }
 const builds = [

@@ -69,7 +69,11 @@ describe('native pointwise convolution (1x1 kernel) with its epilogue', { skip: 
           if (!e.residual && !e.activation) {
             const got = new Float32Array(want.length).fill(Number.NaN);
             native.conv2dForward(p, x, w, b, got);
-            assertClose(got, want, tolerance(p.inChannels, `${name} (${label}, unprepared)${b ? ' + bias' : ''}`));
+            assertClose(
+              got,
+              want,
+              tolerance(p.inChannels, `${name} (${label}, unprepared)${b ? ' + bias' : ''}`),
+            );
           }
         }
       });
