@@ -71,6 +71,13 @@ STRIDE_TARGET_AVX512 void tile512(const Tile& t) {
   for (int i = 0; i < MO; i++)
 #pragma GCC unroll 4
     for (int j = 0; j < NV; j++) acc[i][j] = _mm512_setzero_ps();
+  // The tile's output lines are fetched for writing while the K loop runs: inside a model the
+  // output buffer is rarely in cache. Measured on 16->96 112x112 and 24->144 56x56 cycling through 8
+  // buffers (1 thread): fastest call 1.15-1.2x, median 1.0-1.14x; no change on a buffer in cache.
+#pragma GCC unroll 8
+  for (int i = 0; i < MO; i++)
+#pragma GCC unroll 4
+    for (int j = 0; j < NV; j++) __builtin_prefetch(t.y + i * t.plane + 16 * j, 1, 3);
   const float* xk = t.x;
   const float* wk = t.w;
   for (int64_t c = 0; c < t.k; c++, xk += t.plane, wk += kPanel) {
