@@ -54,10 +54,10 @@ export const SHORTFALL_NOTES = {
     'register-tiled pointwise kernel reading the NCHW input in place, native/src/conv_pointwise.cc: ' +
     '43-108 GMAC/s per layer alone on 1 thread, 1-5x the GEMM it replaced; inside the model the ' +
     '112x112 and 56x56 expansions, 16-24 multiply-adds per output value written, are bound by memory ' +
-    'traffic at 21-70 GMAC/s, and the 7x7 planes fill 49 of 64 lanes), 25-30% the depthwise layers ' +
+    'traffic at 21-70 GMAC/s, and the 7x7 planes fill 49 of 64 lanes), about 30% the depthwise layers ' +
     '(the stride-2 ones at 2.5-5.6 GMAC/s: each padded input row is copied and split into even and odd ' +
     'columns before the taps run; the 7x7 planes about 5) and about 9% the stem. On the loaded machine ' +
-    'of that run, a pass spent about twice as long outside the kernels as in them (JavaScript per ' +
+    'of that run, a pass spent two to three times as long outside the kernels as in them (JavaScript per ' +
     'layer: about 1-2 ms per pass with no-op kernels; garbage collection; waiting for a core between ' +
     '53 calls), which onnxruntime, running the whole graph in native code, does not pay. onnxruntime keeps a channel-blocked layout (NCHWc) ' +
     'between layers, which Stride does not.',
