@@ -50,19 +50,21 @@ export const SHORTFALL_NOTES = {
     'Profiled kernel by kernel in one process (bench/mnv2-profile.mjs, bench/MNV2-RESULTS.md): since ' +
     '2026-12-07 the 10 inverted-residual sums run in the epilogue of their projection convolutions ' +
     '(53 backend calls per pass, no add kernel) and feature maps are reused from call to call ' +
-    '(inference buffer pool). Of the kernel time, about 65% is the 1x1 convolutions (plain GEMMs per layer ' +
-    'on NCHW: 21-33 GMAC/s on 1 thread on the 112x112 and 56x56 planes with 16-32 input channels, ' +
-    '45-70 on the 28x28 to 7x7 ones), 20-25% the depthwise layers (the stride-2 ones at 2.5-5.6 GMAC/s: ' +
-    'each padded input row is copied and split into even and odd columns before the taps run; the 7x7 ' +
-    'planes about 5) and 7% the stem. On the loaded machine of that run, a pass also spent about as ' +
-    'long outside the kernels as in them (JavaScript per layer: about 1-2 ms per pass with no-op ' +
-    'kernels; garbage collection; waiting for a core between 53 calls), which onnxruntime, running ' +
-    'the whole graph in native code, does not pay. onnxruntime keeps a channel-blocked layout (NCHWc) ' +
+    '(inference buffer pool). Of the kernel time, about 55% is the 1x1 convolutions (since 2026-12-07 a ' +
+    'register-tiled pointwise kernel reading the NCHW input in place, native/src/conv_pointwise.cc: ' +
+    '43-108 GMAC/s per layer alone on 1 thread, 1-5x the GEMM it replaced; inside the model the ' +
+    '112x112 and 56x56 expansions, 16-24 multiply-adds per output value written, are bound by memory ' +
+    'traffic at 21-70 GMAC/s, and the 7x7 planes fill 49 of 64 lanes), about 30% the depthwise layers ' +
+    '(the stride-2 ones at 2.5-5.6 GMAC/s: each padded input row is copied and split into even and odd ' +
+    'columns before the taps run; the 7x7 planes about 5) and about 9% the stem. On the loaded machine ' +
+    'of that run, a pass spent two to three times as long outside the kernels as in them (JavaScript per ' +
+    'layer: about 1-2 ms per pass with no-op kernels; garbage collection; waiting for a core between ' +
+    '53 calls), which onnxruntime, running the whole graph in native code, does not pay. onnxruntime keeps a channel-blocked layout (NCHWc) ' +
     'between layers, which Stride does not.',
   'mnv2-b8':
     'As for batch 1 (the ratio to onnxruntime is about the same on 1 thread: both scale about ' +
     'linearly from batch 1). Measured per kernel, the 112x112 and 56x56 layers (1x1 expansions, ' +
-    'stride-2 depthwise, stem) run 2-4x slower per multiply-add than at batch 1 (their 8-image feature ' +
+    'stride-2 depthwise, stem) run 1.4-3x slower per multiply-add than at batch 1 (their 8-image feature ' +
     'maps, 6-38 MB each, no longer stay in cache), the 7x7 and 14x14 ones at 0.7-1x their batch-1 ' +
     'speed. Fresh arrays for every feature map (page faults, external-memory garbage collections) ' +
     'were the largest cost here before the inference buffer pool (2026-12-07: 1.6-2.8x faster in one ' +

@@ -8,6 +8,7 @@
         "src/batch_norm.cc",
         "src/conv.cc",
         "src/conv_small_channels.cc",
+        "src/conv_pointwise.cc",
         "src/depthwise.cc",
         "src/conv_clamp.cc",
         "src/cpu.cc",

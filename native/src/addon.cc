@@ -216,7 +216,7 @@ const napi_type_tag kPackedConvTag = {0x7374726964652d63ULL, 0x6f6e762d7061636bU
 
 // Bytes the packed weights hold, reported to the GC (they are packed on first use).
 int64_t packedBytes(const PackedConvWeights& p) {
-  return static_cast<int64_t>((p.gemm.capacity() + p.phases.capacity()) * sizeof(float));
+  return static_cast<int64_t>((p.gemm.capacity() + p.phases.capacity() + p.pointwise.capacity()) * sizeof(float));
 }
 
 void finalizePackedConv(napi_env env, void* data, void* /*hint*/) {

@@ -42,6 +42,7 @@ struct PackedConvWeights {
   // reordered to their tap table and packed: kept here the same way, phasesMr 0 until packed.
   int phasesMr = 0;
   std::vector<float> phases;
+  std::vector<float> pointwise;  // the pointwise kernel's weight panels (conv_pointwise.cc), once used
 };
 
 /** Prepared weights for convolutions of g's weight shape and groups (any input size); packs nothing yet. */

@@ -1,0 +1,82 @@
+import { describe, it } from 'node:test';
+import type { ConvEpilogue } from '../../src/backend/backend.js';
+import { referenceBackend } from '../../src/backend/reference/reference-backend.js';
+import { Rng } from '../../src/tensor/random.js';
+import { assertClose } from '../helpers/assert-close.js';
+import { convEpilogueReference, params, type Geometry } from './conv-geometries.js';
+import { forEachConfig, nativeBackend, randomArray, skipWithoutAddon } from './native-harness.js';
+
+// Pointwise (1x1, stride 1, unpadded) convolutions, which the native backend runs through its own
+// register-tiled kernel on AVX-512 and AVX2 (conv_pointwise.cc) with the epilogue applied in
+// registers, against the float64 reference: MobileNetV2's channel counts, planes from 7x7 to
+// 112x112 and odd ones (partial pixel vectors, uneven pixel tiles), output channels that are not a
+// multiple of the kernel's 8-channel panels, batch 1 and 3, every epilogue, with and without bias,
+// through prepared weights (this backend's packed handle and another backend's) and unprepared.
+
+const CASES: [string, Geometry][] = [
+  ['K 3 -> 8, 112x112', { batch: 1, c: 3, o: 8, h: 112, w: 112, k: [1, 1] }],
+  ['K 16 -> 96, 28x28 (expansion)', { batch: 1, c: 16, o: 96, h: 28, w: 28, k: [1, 1] }],
+  ['K 24 -> 144, 14x14, batch 3', { batch: 3, c: 24, o: 144, h: 14, w: 14, k: [1, 1] }],
+  ['K 32 -> 16, 56x56', { batch: 1, c: 32, o: 16, h: 56, w: 56, k: [1, 1] }],
+  ['K 96 -> 24, 14x14, batch 3', { batch: 3, c: 96, o: 24, h: 14, w: 14, k: [1, 1] }],
+  ['K 160 -> 1280, 7x7', { batch: 1, c: 160, o: 1280, h: 7, w: 7, k: [1, 1] }],
+  ['K 24 -> 21 (partial panel), 13x11, batch 3', { batch: 3, c: 24, o: 21, h: 13, w: 11, k: [1, 1] }],
+  ['K 16 -> 5, 9x7', { batch: 1, c: 16, o: 5, h: 9, w: 7, k: [1, 1] }],
+  ['K 3 -> 144, 1x1 plane', { batch: 3, c: 3, o: 144, h: 1, w: 1, k: [1, 1] }],
+  ['K 32 -> 24, 17x19 (uneven tiles)', { batch: 1, c: 32, o: 24, h: 17, w: 19, k: [1, 1] }],
+];
+
+/** float32 sums of K products against float64: the prepared-weights tests' tolerance. */
+function tolerance(k: number, msg: string) {
+  return { rtol: 1e-4, atol: 2e-6 * Math.sqrt(k + 1), msg };
+}
+
+describe('native pointwise convolution (1x1 kernel) with its epilogue', { skip: skipWithoutAddon }, () => {
+  for (const [name, g] of CASES) {
+    it(`${name}: equals the float64 reference on every path`, () => {
+      const rng = new Rng(name.length * 104729 + g.o);
+      const p = params(g);
+      const w = randomArray(rng, p.outChannels * p.inChannels);
+      const bias = randomArray(rng, p.outChannels);
+      const x = randomArray(rng, p.batch * p.inChannels * p.inH * p.inW);
+      const residual = randomArray(rng, p.batch * p.outChannels * p.outH * p.outW);
+      const epilogues: [string, ConvEpilogue][] = [
+        ['no epilogue', { residual: null, activation: null }],
+        ['relu', { residual: null, activation: 'relu' }],
+        ['relu6', { residual: null, activation: 'relu6' }],
+        ['residual', { residual, activation: null }],
+        ['residual + relu', { residual, activation: 'relu' }],
+        ['residual + relu6', { residual, activation: 'relu6' }],
+      ];
+      // Every epilogue with bias; without bias the two that bracket them.
+      const cases = epilogues.flatMap(([what, e]) => {
+        const biases = !e.activation === !e.residual ? [bias, null] : [bias];
+        return biases.map((b) => ({ what, e, b, want: convEpilogueReference(p, x, w, b, e) }));
+      });
+      forEachConfig((label) => {
+        const native = nativeBackend();
+        const prepared = [native.prepareConv2dWeights(p, w), referenceBackend.prepareConv2dWeights(p, w)];
+        for (const { what, e, b, want } of cases) {
+          for (const handle of prepared) {
+            // This backend's handle twice: the first call arranges the packed weights, the second reads them.
+            for (const call of handle === prepared[0] ? ['first', 'second'] : ['only']) {
+              const got = new Float32Array(want.length).fill(Number.NaN);
+              native.conv2dForwardPrepared(p, x, handle, b, got, e);
+              const msg = `${name} (${label}, ${handle.backend} handle, ${call} call) ${what}${b ? ' + bias' : ''}`;
+              assertClose(got, want, tolerance(p.inChannels, msg));
+            }
+          }
+          if (!e.residual && !e.activation) {
+            const got = new Float32Array(want.length).fill(Number.NaN);
+            native.conv2dForward(p, x, w, b, got);
+            assertClose(
+              got,
+              want,
+              tolerance(p.inChannels, `${name} (${label}, unprepared)${b ? ' + bias' : ''}`),
+            );
+          }
+        }
+      });
+    });
+  }
+});
