@@ -426,17 +426,23 @@ STRIDE_TARGET_AVX512 void avx512Rows(const Avx512Plan& p, const float* x, const 
     for (int kx = 0; kx < K; kx++) idx[kx] = _mm512_add_epi32(base, _mm512_set1_epi32(kx));
     const __mmask16 cols = static_cast<__mmask16>(p.loadMask[0]), store = p.storeMask[0];
     for (int64_t oy = oy0; oy < oy1; oy += 2) {
+      // Input rows oy * S - padT + i: kernel row ky reads row ky for lanes 0-7 and row ky + S for
+      // lanes 8-15, so K + S loads serve the K kernel rows. (Row B of a last lone row oy is read
+      // only where it lies in the image, and its lanes are not stored.)
+      __m512 in[K + S];
+#pragma GCC unroll 7
+      for (int i = 0; i < K + S; i++) {
+        const int64_t iy = oy * S - p.padT + i;
+        const bool inside = iy >= 0 && iy < p.inH;
+        in[i] = _mm512_maskz_loadu_ps(inside ? cols : 0, x + (inside ? iy * inW - p.padL : 0));
+      }
       __m512 acc[K];
 #pragma GCC unroll 5
       for (int ky = 0; ky < K; ky++) {
-        const int64_t iyA = oy * S - p.padT + ky, iyB = iyA + S;
-        const bool inA = iyA >= 0 && iyA < p.inH, inB = oy + 1 < oy1 && iyB >= 0 && iyB < p.inH;
-        const __m512 a = _mm512_maskz_loadu_ps(inA ? cols : 0, x + (inA ? iyA * inW - p.padL : 0));
-        const __m512 c = _mm512_maskz_loadu_ps(inB ? cols : 0, x + (inB ? iyB * inW - p.padL : 0));
         acc[ky] = ky == 0 ? bias : _mm512_setzero_ps();
 #pragma GCC unroll 5
         for (int kx = 0; kx < K; kx++)
-          acc[ky] = _mm512_fmadd_ps(wv[ky * K + kx], _mm512_permutex2var_ps(a, idx[kx], c), acc[ky]);
+          acc[ky] = _mm512_fmadd_ps(wv[ky * K + kx], _mm512_permutex2var_ps(in[ky], idx[kx], in[ky + S]), acc[ky]);
       }
 #pragma GCC unroll 5
       for (int ky = 1; ky < K; ky++) acc[0] = _mm512_add_ps(acc[0], acc[ky]);
