@@ -561,10 +561,54 @@ STRIDE_TARGET_AVX512 void avx512CenteredStride2Rows(const Avx512Plan& p, const f
   }
 }
 
+// The views of input row iy (of at most 16 columns): lane l of view k holds column l + k - 1,
+// zero outside the image.
+STRIDE_TARGET_AVX512 inline __attribute__((always_inline)) void narrowViews(const Avx512Plan& p, const float* x,
+                                                                            int64_t iy, __mmask16 cols, __m512* v) {
+  const bool inside = iy >= 0 && iy < p.inH;
+  const __m512 c = _mm512_maskz_loadu_ps(inside ? cols : 0, x + (inside ? iy * p.inW : 0));
+  const __m512i ci = _mm512_castps_si512(c), zero = _mm512_setzero_si512();
+  v[0] = _mm512_castsi512_ps(_mm512_maskz_alignr_epi32(0xFFFF, ci, zero, 15));
+  v[1] = c;
+  v[2] = _mm512_castsi512_ps(_mm512_maskz_alignr_epi32(0xFFFF, zero, ci, 1));
+}
+
+// 3x3 stride 1 'same' padding on rows of 9 to 16 (14x14 planes): one vector a row, and each
+// input row is loaded once for the whole plane: its three shifted views (lanes moved in from
+// zeros: the padding) stay in registers for the three output rows that read it.
+STRIDE_TARGET_AVX512 void avx512NarrowRows(const Avx512Plan& p, const float* x, const float* w, float b, float lo,
+                                           float hi, int64_t oy0, int64_t oy1, float* y) {
+  __m512 wv[9];
+  for (int t = 0; t < 9; t++) wv[t] = _mm512_set1_ps(w[t]);
+  const __m512 bias = _mm512_set1_ps(b), vlo = _mm512_set1_ps(lo), vhi = _mm512_set1_ps(hi);
+  const __mmask16 cols = static_cast<__mmask16>(p.blockMask[0]), store = p.storeMask[0];
+  const int64_t outW = p.outW;
+  __m512 r0[3], r1[3], r2[3];
+  narrowViews(p, x, oy0 - p.padT, cols, r0);
+  narrowViews(p, x, oy0 - p.padT + 1, cols, r1);
+  for (int64_t oy = oy0; oy < oy1; oy++) {
+    narrowViews(p, x, oy - p.padT + 2, cols, r2);
+    __m512 a = _mm512_fmadd_ps(wv[0], r0[0], bias), c = _mm512_mul_ps(wv[3], r1[0]), d = _mm512_mul_ps(wv[6], r2[0]);
+    a = _mm512_fmadd_ps(wv[1], r0[1], a);
+    c = _mm512_fmadd_ps(wv[4], r1[1], c);
+    d = _mm512_fmadd_ps(wv[7], r2[1], d);
+    a = _mm512_fmadd_ps(wv[2], r0[2], a);
+    c = _mm512_fmadd_ps(wv[5], r1[2], c);
+    d = _mm512_fmadd_ps(wv[8], r2[2], d);
+    const __m512 v = _mm512_min_ps(_mm512_max_ps(_mm512_add_ps(_mm512_add_ps(a, c), d), vlo), vhi);
+    _mm512_mask_storeu_ps(y + oy * outW, store, v);
+    for (int k = 0; k < 3; k++) {
+      r0[k] = r1[k];
+      r1[k] = r2[k];
+    }
+  }
+}
+
 using Avx512RowsFn = void (*)(const Avx512Plan&, const float*, const float*, float, float, float, int64_t, int64_t,
                               float*);
 
 Avx512RowsFn avx512RowsFor(const Avx512Plan& p) {
+  if (p.centered && p.s == 1 && p.k == 3 && p.blocks == 1 && p.inW <= 16) return avx512NarrowRows;
   if (p.centered && p.s == 2) return avx512CenteredStride2Rows;
   if (p.centered) return p.k == 3 ? avx512CenteredRows<3> : avx512CenteredRows<5>;
   const int key = p.k * 100 + p.s * 10 + p.r;
