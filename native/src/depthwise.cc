@@ -561,33 +561,53 @@ STRIDE_TARGET_AVX512 void avx512CenteredStride2Rows(const Avx512Plan& p, const f
   }
 }
 
-// The views of input row iy (of at most 16 columns): lane l of view k holds column l + k - 1,
-// zero outside the image.
+// The views of input row iy of a 3x3 kernel centred on its outputs (none outside the image):
+// lane l of view kx holds the column that output column l reads at tap kx, zero in the padding.
+// Stride 1: columns l + kx - 1 of a row of at most 16; stride 2: columns 2l + kx - 1 of a row
+// of at most 32, split into even and odd columns by two permutes.
+template <int S>
 STRIDE_TARGET_AVX512 inline __attribute__((always_inline)) void narrowViews(const Avx512Plan& p, const float* x,
-                                                                            int64_t iy, __mmask16 cols, __m512* v) {
+                                                                            int64_t iy, uint32_t cols, __m512* v) {
   const bool inside = iy >= 0 && iy < p.inH;
-  const __m512 c = _mm512_maskz_loadu_ps(inside ? cols : 0, x + (inside ? iy * p.inW : 0));
-  const __m512i ci = _mm512_castps_si512(c), zero = _mm512_setzero_si512();
-  v[0] = _mm512_castsi512_ps(_mm512_maskz_alignr_epi32(0xFFFF, ci, zero, 15));
-  v[1] = c;
-  v[2] = _mm512_castsi512_ps(_mm512_maskz_alignr_epi32(0xFFFF, zero, ci, 1));
+  const float* row = x + (inside ? iy * p.inW : 0);
+  const uint32_t m = inside ? cols : 0;
+  const __m512i zero = _mm512_setzero_si512();
+  if constexpr (S == 1) {
+    const __m512 c = _mm512_maskz_loadu_ps(static_cast<__mmask16>(m), row);
+    const __m512i ci = _mm512_castps_si512(c);
+    v[0] = _mm512_castsi512_ps(_mm512_maskz_alignr_epi32(0xFFFF, ci, zero, 15));
+    v[1] = c;
+    v[2] = _mm512_castsi512_ps(_mm512_maskz_alignr_epi32(0xFFFF, zero, ci, 1));
+  } else {
+    const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+    const __m512i odd = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
+    const __m512 a = _mm512_maskz_loadu_ps(static_cast<__mmask16>(m), row);
+    const __m512 c = _mm512_maskz_loadu_ps(static_cast<__mmask16>(m >> 16), row + 16);
+    v[1] = _mm512_permutex2var_ps(a, even, c);
+    v[2] = _mm512_permutex2var_ps(a, odd, c);
+    v[0] = _mm512_castsi512_ps(_mm512_maskz_alignr_epi32(0xFFFF, _mm512_castps_si512(v[2]), zero, 15));
+  }
 }
 
-// 3x3 stride 1 'same' padding on rows of 9 to 16 (14x14 planes): one vector a row, and each
-// input row is loaded once for the whole plane: its three shifted views (lanes moved in from
-// zeros: the padding) stay in registers for the three output rows that read it.
+// 3x3 'same' padding (padLeft 1) on output rows of 9 to 16 (14x14 planes at stride 1, 28x28 at
+// stride 2): one vector a row, and each input row is loaded once for the whole plane: its three
+// views stay in registers for every output row that reads it.
+template <int S>
 STRIDE_TARGET_AVX512 void avx512NarrowRows(const Avx512Plan& p, const float* x, const float* w, float b, float lo,
                                            float hi, int64_t oy0, int64_t oy1, float* y) {
   __m512 wv[9];
   for (int t = 0; t < 9; t++) wv[t] = _mm512_set1_ps(w[t]);
   const __m512 bias = _mm512_set1_ps(b), vlo = _mm512_set1_ps(lo), vhi = _mm512_set1_ps(hi);
-  const __mmask16 cols = static_cast<__mmask16>(p.blockMask[0]), store = p.storeMask[0];
+  const uint32_t cols = p.blockMask[0];
+  const __mmask16 store = p.storeMask[0];
   const int64_t outW = p.outW;
+  // r0, r1, r2: the views of input rows oy * S - padT + 0, 1, 2.
   __m512 r0[3], r1[3], r2[3];
-  narrowViews(p, x, oy0 - p.padT, cols, r0);
-  narrowViews(p, x, oy0 - p.padT + 1, cols, r1);
+  narrowViews<S>(p, x, oy0 * S - p.padT, cols, r0);
+  if (S == 1) narrowViews<S>(p, x, oy0 * S - p.padT + 1, cols, r1);
   for (int64_t oy = oy0; oy < oy1; oy++) {
-    narrowViews(p, x, oy - p.padT + 2, cols, r2);
+    if (S == 2) narrowViews<S>(p, x, oy * S - p.padT + 1, cols, r1);
+    narrowViews<S>(p, x, oy * S - p.padT + 2, cols, r2);
     __m512 a = _mm512_fmadd_ps(wv[0], r0[0], bias), c = _mm512_mul_ps(wv[3], r1[0]), d = _mm512_mul_ps(wv[6], r2[0]);
     a = _mm512_fmadd_ps(wv[1], r0[1], a);
     c = _mm512_fmadd_ps(wv[4], r1[1], c);
@@ -598,8 +618,8 @@ STRIDE_TARGET_AVX512 void avx512NarrowRows(const Avx512Plan& p, const float* x, 
     const __m512 v = _mm512_min_ps(_mm512_max_ps(_mm512_add_ps(_mm512_add_ps(a, c), d), vlo), vhi);
     _mm512_mask_storeu_ps(y + oy * outW, store, v);
     for (int k = 0; k < 3; k++) {
-      r0[k] = r1[k];
-      r1[k] = r2[k];
+      r0[k] = S == 1 ? r1[k] : r2[k];
+      if (S == 1) r1[k] = r2[k];
     }
   }
 }
@@ -608,7 +628,8 @@ using Avx512RowsFn = void (*)(const Avx512Plan&, const float*, const float*, flo
                               float*);
 
 Avx512RowsFn avx512RowsFor(const Avx512Plan& p) {
-  if (p.centered && p.s == 1 && p.k == 3 && p.blocks == 1 && p.inW <= 16) return avx512NarrowRows;
+  if (p.centered && p.k == 3 && p.blocks == 1 && p.inW <= 16 * p.s)
+    return p.s == 1 ? avx512NarrowRows<1> : avx512NarrowRows<2>;
   if (p.centered && p.s == 2) return avx512CenteredStride2Rows;
   if (p.centered) return p.k == 3 ? avx512CenteredRows<3> : avx512CenteredRows<5>;
   const int key = p.k * 100 + p.s * 10 + p.r;
