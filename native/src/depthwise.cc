@@ -9,6 +9,12 @@
 // stride into the buffer, weights flipped), and the filter gradient takes one vectorized dot
 // product per tap and row over the same buffer. Other shapes (dilation, other sizes or strides)
 // keep the general per-plane loops.
+//
+// On AVX-512 the forward of the direct shapes copies nothing (see "AVX-512 forward" below): masked
+// loads read the input in place with the padding zeroed, stride 2 deinterleaves with permutes,
+// planes up to 8 wide put two output rows in a vector, and 3x3 'same' kernels (MobileNet's) build
+// each tap's view by lane rotation, on rows of up to 16 outputs once per input row for the whole
+// plane. AVX2, scalar and WebAssembly keep the band buffer above.
 #include "depthwise.h"
 
 #include <algorithm>
@@ -436,6 +442,9 @@ STRIDE_TARGET_AVX512 void avx512Rows(const Avx512Plan& p, const float* x, const 
         const bool inside = iy >= 0 && iy < p.inH;
         in[i] = _mm512_maskz_loadu_ps(inside ? cols : 0, x + (inside ? iy * inW - p.padL : 0));
       }
+      // Fetch ahead (into the next planes of a task): 2 * S input rows a vector, a few vectors on.
+      for (int64_t c = 0; c < 2 * S * inW; c += 16)
+        _mm_prefetch(reinterpret_cast<const char*>(x + (oy * S + 8) * inW + c), _MM_HINT_T0);
       __m512 acc[K];
 #pragma GCC unroll 5
       for (int ky = 0; ky < K; ky++) {
@@ -571,6 +580,10 @@ STRIDE_TARGET_AVX512 inline __attribute__((always_inline)) void narrowViews(cons
   const bool inside = iy >= 0 && iy < p.inH;
   const float* row = x + (inside ? iy * p.inW : 0);
   const uint32_t m = inside ? cols : 0;
+  // Fetch ahead (into the next planes of a task): masked loads alone leave batches that do not
+  // fit the cache waiting on memory. One line per 64 bytes of input read.
+  for (int64_t c = 0; c < p.inW; c += 16)
+    _mm_prefetch(reinterpret_cast<const char*>(x + (iy + 8) * p.inW + c), _MM_HINT_T0);
   const __m512i zero = _mm512_setzero_si512();
   if constexpr (S == 1) {
     const __m512 c = _mm512_maskz_loadu_ps(static_cast<__mmask16>(m), row);
