@@ -10,7 +10,7 @@
 // the ONNX that Stride exports of the same model.
 //
 // Usage: node --import tsx bench/depthwise-shapes.mjs [--before PATH] [--reps N] [--threads N] [--batches 1,8]
-//        [--no-model] [--out FILE.md]
+//        [--no-model] [--warm] [--out FILE.md]
 // (--no-model skips the whole-MobileNetV2 rows; --batches picks the batch sizes of both tables.)
 import { cpus } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -66,7 +66,12 @@ const SHAPES = [
 
 const median = (a) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
 
-const pause = () => sleep(3);
+// --warm: no pause between calls, so the layer's input and output stay in the caches as they do
+// between a model's layers (the pause otherwise lets other processes evict them: at batch 8 the
+// cold calls mostly time memory). Only with --threads 1: with more, each engine's pool threads
+// still spin from its last call while the next engine runs.
+const warm = process.argv.includes('--warm');
+const pause = () => (warm ? Promise.resolve() : sleep(3));
 
 /**
  * Median milliseconds of each engine, the engines taking turns call by call (a short pause
@@ -109,7 +114,8 @@ log('');
 log(
   `${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} CPUs, ${THREADS} thread(s) for every engine, ` +
     `onnxruntime-node ${require('onnxruntime-node/package.json').version}; median of ${reps} calls per engine, ` +
-    'engines alternating call by call in one process (a shared machine: ratios, not absolute times, are the result).',
+    'engines alternating call by call in one process (a shared machine: ratios, not absolute times, are the result)' +
+    (warm ? '; warm: calls back to back, no pause (caches warm, as between layers).' : '.'),
 );
 log('');
 const cols = before
