@@ -327,6 +327,12 @@ uint32_t columnBits(int64_t start, int64_t n, int64_t width) {
   return static_cast<uint32_t>(upto & ~below);
 }
 
+// Prefetch the cache lines of n floats from `from` (past the array is harmless): the kernels'
+// masked loads alone leave input that comes from memory waiting on it.
+STRIDE_TARGET_AVX512 inline __attribute__((always_inline)) void prefetchRow(const float* from, int64_t n) {
+  for (int64_t c = 0; c < n; c += 16) _mm_prefetch(reinterpret_cast<const char*>(from + c), _MM_HINT_T0);
+}
+
 Avx512Plan avx512Plan(const ConvGeometry& g) {
   Avx512Plan p;
   p.k = static_cast<int>(g.kH);
@@ -385,7 +391,7 @@ STRIDE_TARGET_AVX512 void avx512CenteredRows(const Avx512Plan& p, const float* x
     {
       const int64_t iy = oy + 2 - p.padT + K - 1;
       if (iy >= 0 && iy < p.inH)
-        for (int64_t c = 0; c < inW; c += 16) _mm_prefetch(reinterpret_cast<const char*>(x + iy * inW + c), _MM_HINT_T0);
+        prefetchRow(x + iy * inW, inW);
     }
     float* yr = y + oy * outW;
     for (int64_t bk = 0; bk < p.blocks; bk++) {
@@ -399,11 +405,13 @@ STRIDE_TARGET_AVX512 void avx512CenteredRows(const Avx512Plan& p, const float* x
         const __m512i pi = _mm512_castps_si512(prev[ky]), ci = _mm512_castps_si512(c),
                       ni = _mm512_castps_si512(next);
         __m512 a = ky == 0 ? bias : _mm512_setzero_ps();
-        if constexpr (H == 2) a = _mm512_fmadd_ps(wv[ky * K + 0], _mm512_castsi512_ps(_mm512_alignr_epi32(ci, pi, 14)), a);
+        if constexpr (H == 2)
+          a = _mm512_fmadd_ps(wv[ky * K + 0], _mm512_castsi512_ps(_mm512_alignr_epi32(ci, pi, 14)), a);
         a = _mm512_fmadd_ps(wv[ky * K + H - 1], _mm512_castsi512_ps(_mm512_alignr_epi32(ci, pi, 15)), a);
         a = _mm512_fmadd_ps(wv[ky * K + H], c, a);
         a = _mm512_fmadd_ps(wv[ky * K + H + 1], _mm512_castsi512_ps(_mm512_alignr_epi32(ni, ci, 1)), a);
-        if constexpr (H == 2) a = _mm512_fmadd_ps(wv[ky * K + 4], _mm512_castsi512_ps(_mm512_alignr_epi32(ni, ci, 2)), a);
+        if constexpr (H == 2)
+          a = _mm512_fmadd_ps(wv[ky * K + 4], _mm512_castsi512_ps(_mm512_alignr_epi32(ni, ci, 2)), a);
         acc[ky] = a;
         prev[ky] = c;
         cur[ky] = next;
@@ -443,8 +451,7 @@ STRIDE_TARGET_AVX512 void avx512Rows(const Avx512Plan& p, const float* x, const 
         in[i] = _mm512_maskz_loadu_ps(inside ? cols : 0, x + (inside ? iy * inW - p.padL : 0));
       }
       // Fetch ahead (into the next planes of a task): 2 * S input rows a vector, a few vectors on.
-      for (int64_t c = 0; c < 2 * S * inW; c += 16)
-        _mm_prefetch(reinterpret_cast<const char*>(x + (oy * S + 8) * inW + c), _MM_HINT_T0);
+      prefetchRow(x + (oy * S + 8) * inW, 2 * S * inW);
       __m512 acc[K];
 #pragma GCC unroll 5
       for (int ky = 0; ky < K; ky++) {
@@ -479,7 +486,7 @@ STRIDE_TARGET_AVX512 void avx512Rows(const Avx512Plan& p, const float* x, const 
     // planes waiting on memory.
     for (int64_t iy = (oy + 2) * S - p.padT + K - S; iy < (oy + 2) * S - p.padT + K; iy++)
       if (iy >= 0 && iy < p.inH)
-        for (int64_t c = 0; c < inW; c += 16) _mm_prefetch(reinterpret_cast<const char*>(x + iy * inW + c), _MM_HINT_T0);
+        prefetchRow(x + iy * inW, inW);
     float* yr = y + oy * outW;
     for (int64_t bk = 0; bk < p.blocks; bk++) {
       const int64_t ox0 = bk * 16;
@@ -543,7 +550,7 @@ STRIDE_TARGET_AVX512 void avx512CenteredStride2Rows(const Avx512Plan& p, const f
     }
     for (int64_t iy = (oy + 2) * 2 - p.padT + 1; iy < (oy + 2) * 2 - p.padT + 3; iy++)
       if (iy >= 0 && iy < p.inH)
-        for (int64_t c = 0; c < inW; c += 16) _mm_prefetch(reinterpret_cast<const char*>(x + iy * inW + c), _MM_HINT_T0);
+        prefetchRow(x + iy * inW, inW);
     float* yr = y + oy * outW;
     for (int64_t bk = 0; bk < p.blocks; bk++) {
       const int64_t ox0 = bk * 16;
@@ -582,8 +589,7 @@ STRIDE_TARGET_AVX512 inline __attribute__((always_inline)) void narrowViews(cons
   const uint32_t m = inside ? cols : 0;
   // Fetch ahead (into the next planes of a task): masked loads alone leave batches that do not
   // fit the cache waiting on memory. One line per 64 bytes of input read.
-  for (int64_t c = 0; c < p.inW; c += 16)
-    _mm_prefetch(reinterpret_cast<const char*>(x + (iy + 8) * p.inW + c), _MM_HINT_T0);
+  prefetchRow(x + (iy + 8) * p.inW, p.inW);
   const __m512i zero = _mm512_setzero_si512();
   if constexpr (S == 1) {
     const __m512 c = _mm512_maskz_loadu_ps(static_cast<__mmask16>(m), row);
