@@ -9,7 +9,9 @@
 // exporter). Whole model: eval() + noGrad forward, as the bench's MobileNetV2 rows call it, against
 // the ONNX that Stride exports of the same model.
 //
-// Usage: node --import tsx bench/depthwise-shapes.mjs [--before PATH] [--reps N] [--threads N] [--out FILE.md]
+// Usage: node --import tsx bench/depthwise-shapes.mjs [--before PATH] [--reps N] [--threads N] [--batches 1,8]
+//        [--no-model] [--warm] [--out FILE.md]
+// (--no-model skips the whole-MobileNetV2 rows; --batches picks the batch sizes of both tables.)
 import { cpus } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createRequire } from 'node:module';
@@ -27,6 +29,8 @@ const arg = (name, fallback) =>
 const beforePath = arg('--before', null);
 const reps = Number(arg('--reps', '31'));
 const outFile = arg('--out', null);
+const BATCHES = arg('--batches', '1,8').split(',').map(Number);
+const withModel = !process.argv.includes('--no-model');
 // Threads for every engine (BENCH_THREADS unless --threads N).
 const THREADS = Number(arg('--threads', String(BENCH_THREADS)));
 
@@ -62,7 +66,12 @@ const SHAPES = [
 
 const median = (a) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
 
-const pause = () => sleep(3);
+// --warm: no pause between calls, so the layer's input and output stay in the caches as they do
+// between a model's layers (the pause otherwise lets other processes evict them: at batch 8 the
+// cold calls mostly time memory). Only with --threads 1: with more, each engine's pool threads
+// still spin from its last call while the next engine runs.
+const warm = process.argv.includes('--warm');
+const pause = () => (warm ? Promise.resolve() : sleep(3));
 
 /**
  * Median milliseconds of each engine, the engines taking turns call by call (a short pause
@@ -105,13 +114,14 @@ log('');
 log(
   `${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} CPUs, ${THREADS} thread(s) for every engine, ` +
     `onnxruntime-node ${require('onnxruntime-node/package.json').version}; median of ${reps} calls per engine, ` +
-    'engines alternating call by call in one process (a shared machine: ratios, not absolute times, are the result).',
+    'engines alternating call by call in one process (a shared machine: ratios, not absolute times, are the result)' +
+    (warm ? '; warm: calls back to back, no pause (caches warm, as between layers).' : '.'),
 );
 log('');
 const cols = before
   ? ['before ms', 'after ms', 'ort ms', 'after GMAC/s', 'after / before speed', 'after / ort speed']
   : ['Stride ms', 'ort ms', 'Stride GMAC/s', 'Stride / ort speed'];
-for (const batch of [1, 8]) {
+for (const batch of BATCHES) {
   log(`## Single depthwise layers (3x3, padding 1), batch ${batch}`);
   log('');
   log(`| layer | ${cols.join(' | ')} |`);
@@ -158,38 +168,44 @@ for (const batch of [1, 8]) {
   log('');
 }
 
-log(
-  '## Whole MobileNetV2 224x224 (eval + noGrad); speed ratio = ort ms / Stride ms (above 1: Stride faster)',
-);
-log('');
-log(
-  before
-    ? '| batch | before ms | after ms | ort ms | before / ort speed | after / ort speed |'
-    : '| batch | Stride ms | ort ms | Stride / ort speed |',
-);
-log(before ? '|---|---:|---:|---:|---:|---:|' : '|---|---:|---:|---:|');
-// One model per backend (the same weights), so each keeps the weights its backend prepared.
-const mobilenet = () => {
-  st.manualSeed(0);
-  return st.models.mobilenet_v2().eval();
-};
-const modelOnnx = st.exportOnnx(mobilenet(), st.randn([2, 3, 224, 224]));
-for (const batch of [1, 8]) {
-  const x = st.randn([batch, 3, 224, 224]);
-  const engines = [];
-  const strideModel = (name) => {
-    const model = mobilenet();
-    return { run: () => withBackend(name, () => st.noGrad(() => model.forward(x))) };
+if (withModel) await wholeModel();
+
+async function wholeModel() {
+  log(
+    '## Whole MobileNetV2 224x224 (eval + noGrad); speed ratio = ort ms / Stride ms (above 1: Stride faster)',
+  );
+  log('');
+  log(
+    before
+      ? '| batch | before ms | after ms | ort ms | before / ort speed | after / ort speed |'
+      : '| batch | Stride ms | ort ms | Stride / ort speed |',
+  );
+  log(before ? '|---|---:|---:|---:|---:|---:|' : '|---|---:|---:|---:|');
+  // One model per backend (the same weights), so each keeps the weights its backend prepared.
+  const mobilenet = () => {
+    st.manualSeed(0);
+    return st.models.mobilenet_v2().eval();
   };
-  if (before) engines.push(strideModel(before));
-  engines.push(strideModel('native'));
-  engines.push(await ortSession(modelOnnx, [batch, 3, 224, 224]));
-  const ms = await race(engines);
-  const ortMs = ms[ms.length - 1];
-  const cells = before ? [ms[0], ms[1], ortMs, ortMs / ms[0], ortMs / ms[1]] : [ms[0], ortMs, ortMs / ms[0]];
-  log(`| ${batch} | ${cells.map((v) => v.toFixed(2)).join(' | ')} |`);
+  const modelOnnx = st.exportOnnx(mobilenet(), st.randn([2, 3, 224, 224]));
+  for (const batch of BATCHES) {
+    const x = st.randn([batch, 3, 224, 224]);
+    const engines = [];
+    const strideModel = (name) => {
+      const model = mobilenet();
+      return { run: () => withBackend(name, () => st.noGrad(() => model.forward(x))) };
+    };
+    if (before) engines.push(strideModel(before));
+    engines.push(strideModel('native'));
+    engines.push(await ortSession(modelOnnx, [batch, 3, 224, 224]));
+    const ms = await race(engines);
+    const ortMs = ms[ms.length - 1];
+    const cells = before
+      ? [ms[0], ms[1], ortMs, ortMs / ms[0], ortMs / ms[1]]
+      : [ms[0], ortMs, ortMs / ms[0]];
+    log(`| ${batch} | ${cells.map((v) => v.toFixed(2)).join(' | ')} |`);
+  }
+  log('');
 }
-log('');
 if (outFile) {
   writeFileSync(`${outFile}.tmp`, `${lines.join('\n')}\n`);
   renameSync(`${outFile}.tmp`, outFile);

@@ -9,6 +9,12 @@
 // stride into the buffer, weights flipped), and the filter gradient takes one vectorized dot
 // product per tap and row over the same buffer. Other shapes (dilation, other sizes or strides)
 // keep the general per-plane loops.
+//
+// On AVX-512 the forward of the direct shapes copies nothing (see "AVX-512 forward" below): masked
+// loads read the input in place with the padding zeroed, stride 2 deinterleaves with permutes,
+// planes up to 8 wide put two output rows in a vector, and 3x3 'same' kernels (MobileNet's) build
+// each tap's view by lane rotation, on rows of up to 16 outputs once per input row for the whole
+// plane. AVX2, scalar and WebAssembly keep the band buffer above.
 #include "depthwise.h"
 
 #include <algorithm>
@@ -20,6 +26,10 @@
 #include "multiversion.h"
 #include "thread_pool.h"
 #include "workspace.h"
+
+#if STRIDE_X86
+#include <immintrin.h>
+#endif
 
 namespace stride {
 
@@ -289,6 +299,400 @@ STRIDE_INLINE void filterBandImpl(const DirectPlan* p, const float* x, const flo
 }
 STRIDE_MULTIVERSION(filterBandRun, filterBandImpl)
 
+#if STRIDE_X86
+// ----- AVX-512 forward: K x K (3 or 5), stride S (1 or 2), no dilation, no copies -----
+//
+// Each vector holds 16 outputs of one plane and reads the input in place: masked loads zero the
+// padding (and never touch memory outside the row), so nothing is copied or split. A row of up to
+// 8 outputs whose input fits 16 floats shares a vector with the next row (R = 2: lanes 0-7 row oy,
+// lanes 8-15 row oy + 1), so 7x7 and 14x14-stride-2 planes fill 14 of 16 lanes; wider rows run in
+// blocks of 16 outputs (R = 1). Stride 2 deinterleaves with permutes: a pair of loads covers 32
+// input columns, its even lanes are tap kx and its odd ones tap kx + 1. Bias first, one
+// accumulator per kernel row, the clamp of a fused ReLU/ReLU6 last.
+struct Avx512Plan {
+  int k, s, r;
+  int64_t inH, inW, outH, outW, padT, padL;
+  int64_t blocks;                   // vectors per output row (r == 1), else 1
+  int loads;                        // loads per kernel row and block: k (stride 1), (k + 1) / 2 pairs, or 1 (r == 2)
+  std::vector<uint32_t> loadMask;   // [block * loads + q]: the input columns of load q that lie in the row
+  std::vector<uint16_t> storeMask;  // [block]: the lanes that are outputs of the row
+  bool centered = false;            // r == 1, padLeft (k - 1) / 2, stride 1 or k 3: the Centered kernels
+  std::vector<uint32_t> blockMask;  // centered: [block], blocks + 1 of them: columns 16 * s * block on in the row
+};
+
+// Lanes i in [0, n) whose column start + i lies in [0, width).
+uint32_t columnBits(int64_t start, int64_t n, int64_t width) {
+  const int64_t lo = std::clamp<int64_t>(-start, 0, n), hi = std::clamp<int64_t>(width - start, lo, n);
+  const uint64_t upto = hi >= 64 ? ~0ull : (1ull << hi) - 1, below = (1ull << lo) - 1;
+  return static_cast<uint32_t>(upto & ~below);
+}
+
+// Prefetch the cache lines of n floats from `from` (past the array is harmless): the kernels'
+// masked loads alone leave input that comes from memory waiting on it.
+STRIDE_TARGET_AVX512 inline __attribute__((always_inline)) void prefetchRow(const float* from, int64_t n) {
+  for (int64_t c = 0; c < n; c += 16) _mm_prefetch(reinterpret_cast<const char*>(from + c), _MM_HINT_T0);
+}
+
+Avx512Plan avx512Plan(const ConvGeometry& g) {
+  Avx512Plan p;
+  p.k = static_cast<int>(g.kH);
+  p.s = static_cast<int>(g.strideH);
+  p.inH = g.inH, p.inW = g.inW, p.outH = g.outH, p.outW = g.outW, p.padT = g.padTop, p.padL = g.padLeft;
+  p.r = g.outW <= 8 && (g.outW - 1) * g.strideH + g.kW <= 16 ? 2 : 1;
+  if (p.r == 2) {
+    p.blocks = 1;
+    p.loads = 1;
+    p.loadMask.push_back(columnBits(-p.padL, 16, p.inW));
+    p.storeMask.push_back(static_cast<uint16_t>((1u << g.outW) - 1));
+    return p;
+  }
+  p.blocks = (g.outW + 15) / 16;
+  p.loads = p.s == 1 ? p.k : (p.k + 1) / 2;
+  for (int64_t b = 0; b < p.blocks; b++) {
+    const int64_t ox0 = b * 16;
+    for (int q = 0; q < p.loads; q++)
+      p.loadMask.push_back(p.s == 1 ? columnBits(ox0 - p.padL + q, 16, p.inW)
+                                    : columnBits(2 * ox0 - p.padL + 2 * q, 32, p.inW));
+    p.storeMask.push_back(static_cast<uint16_t>(columnBits(ox0, 16, g.outW)));
+  }
+  p.centered = p.padL == (p.k - 1) / 2 && (p.s == 1 || p.k == 3);
+  if (p.centered)
+    for (int64_t b = 0; b <= p.blocks; b++)
+      p.blockMask.push_back(columnBits(b * 16 * p.s, 16 * p.s, p.inW));
+  return p;
+}
+
+// Stride 1 with the kernel centred on each output (padLeft (K - 1) / 2, MobileNet's 'same'
+// padding), rows of more than 8 outputs: each kernel row loads each 16-column block of its input
+// row once, and the taps' shifted views come from the block and its neighbours by lane rotations
+// (valignd) rather than K overlapping loads.
+template <int K>
+STRIDE_TARGET_AVX512 void avx512CenteredRows(const Avx512Plan& p, const float* x, const float* w, float b, float lo,
+                                             float hi, int64_t oy0, int64_t oy1, float* y) {
+  constexpr int H = (K - 1) / 2;
+  __m512 wv[K * K];
+  for (int t = 0; t < K * K; t++) wv[t] = _mm512_set1_ps(w[t]);
+  const __m512 bias = _mm512_set1_ps(b), vlo = _mm512_set1_ps(lo), vhi = _mm512_set1_ps(hi);
+  const int64_t inW = p.inW, outW = p.outW;
+  const uint32_t* blockMask = p.blockMask.data();
+  for (int64_t oy = oy0; oy < oy1; oy++) {
+    const float* rows[K];
+    __mmask16 inside[K];
+    __m512 prev[K], cur[K];
+#pragma GCC unroll 5
+    for (int ky = 0; ky < K; ky++) {
+      const int64_t iy = oy - p.padT + ky;
+      const bool in = iy >= 0 && iy < p.inH;
+      rows[ky] = x + (in ? iy : 0) * inW;
+      inside[ky] = in ? static_cast<__mmask16>(0xFFFF) : 0;
+      prev[ky] = _mm512_setzero_ps();
+      cur[ky] = _mm512_maskz_loadu_ps(static_cast<__mmask16>(blockMask[0]) & inside[ky], rows[ky]);
+    }
+    {
+      const int64_t iy = oy + 2 - p.padT + K - 1;
+      if (iy >= 0 && iy < p.inH)
+        prefetchRow(x + iy * inW, inW);
+    }
+    float* yr = y + oy * outW;
+    for (int64_t bk = 0; bk < p.blocks; bk++) {
+      const int64_t ox0 = bk * 16;
+      __m512 acc[K];
+#pragma GCC unroll 5
+      for (int ky = 0; ky < K; ky++) {
+        const __m512 next =
+            _mm512_maskz_loadu_ps(static_cast<__mmask16>(blockMask[bk + 1]) & inside[ky], rows[ky] + ox0 + 16);
+        const __m512 c = cur[ky];
+        const __m512i pi = _mm512_castps_si512(prev[ky]), ci = _mm512_castps_si512(c),
+                      ni = _mm512_castps_si512(next);
+        __m512 a = ky == 0 ? bias : _mm512_setzero_ps();
+        if constexpr (H == 2)
+          a = _mm512_fmadd_ps(wv[ky * K + 0], _mm512_castsi512_ps(_mm512_alignr_epi32(ci, pi, 14)), a);
+        a = _mm512_fmadd_ps(wv[ky * K + H - 1], _mm512_castsi512_ps(_mm512_alignr_epi32(ci, pi, 15)), a);
+        a = _mm512_fmadd_ps(wv[ky * K + H], c, a);
+        a = _mm512_fmadd_ps(wv[ky * K + H + 1], _mm512_castsi512_ps(_mm512_alignr_epi32(ni, ci, 1)), a);
+        if constexpr (H == 2)
+          a = _mm512_fmadd_ps(wv[ky * K + 4], _mm512_castsi512_ps(_mm512_alignr_epi32(ni, ci, 2)), a);
+        acc[ky] = a;
+        prev[ky] = c;
+        cur[ky] = next;
+      }
+#pragma GCC unroll 5
+      for (int ky = 1; ky < K; ky++) acc[0] = _mm512_add_ps(acc[0], acc[ky]);
+      const __m512 v = _mm512_min_ps(_mm512_max_ps(acc[0], vlo), vhi);
+      _mm512_mask_storeu_ps(yr + ox0, p.storeMask[bk], v);
+    }
+  }
+}
+
+// Output rows [oy0, oy1) of one plane (oy0 a multiple of R).
+template <int K, int S, int R>
+STRIDE_TARGET_AVX512 void avx512Rows(const Avx512Plan& p, const float* x, const float* w, float b, float lo,
+                                     float hi, int64_t oy0, int64_t oy1, float* y) {
+  __m512 wv[K * K];
+  for (int t = 0; t < K * K; t++) wv[t] = _mm512_set1_ps(w[t]);
+  const __m512 bias = _mm512_set1_ps(b), vlo = _mm512_set1_ps(lo), vhi = _mm512_set1_ps(hi);
+  const int64_t inW = p.inW, outW = p.outW;
+  if constexpr (R == 2) {
+    // Lane l < 8 reads A[S * l + kx], lane l >= 8 reads B[S * (l - 8) + kx].
+    const __m512i base = S == 1 ? _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23)
+                                : _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+    __m512i idx[K];
+    for (int kx = 0; kx < K; kx++) idx[kx] = _mm512_add_epi32(base, _mm512_set1_epi32(kx));
+    const __mmask16 cols = static_cast<__mmask16>(p.loadMask[0]), store = p.storeMask[0];
+    for (int64_t oy = oy0; oy < oy1; oy += 2) {
+      // Input rows oy * S - padT + i: kernel row ky reads row ky for lanes 0-7 and row ky + S for
+      // lanes 8-15, so K + S loads serve the K kernel rows. (Row B of a last lone row oy is read
+      // only where it lies in the image, and its lanes are not stored.)
+      __m512 in[K + S];
+#pragma GCC unroll 7
+      for (int i = 0; i < K + S; i++) {
+        const int64_t iy = oy * S - p.padT + i;
+        const bool inside = iy >= 0 && iy < p.inH;
+        in[i] = _mm512_maskz_loadu_ps(inside ? cols : 0, x + (inside ? iy * inW - p.padL : 0));
+      }
+      // Fetch ahead (into the next planes of a task): 2 * S input rows a vector, a few vectors on.
+      prefetchRow(x + (oy * S + 8) * inW, 2 * S * inW);
+      __m512 acc[K];
+#pragma GCC unroll 5
+      for (int ky = 0; ky < K; ky++) {
+        acc[ky] = ky == 0 ? bias : _mm512_setzero_ps();
+#pragma GCC unroll 5
+        for (int kx = 0; kx < K; kx++)
+          acc[ky] = _mm512_fmadd_ps(wv[ky * K + kx], _mm512_permutex2var_ps(in[ky], idx[kx], in[ky + S]), acc[ky]);
+      }
+#pragma GCC unroll 5
+      for (int ky = 1; ky < K; ky++) acc[0] = _mm512_add_ps(acc[0], acc[ky]);
+      const __m512 v = _mm512_min_ps(_mm512_max_ps(acc[0], vlo), vhi);
+      _mm512_mask_storeu_ps(y + oy * outW, store, v);
+      if (oy + 1 < oy1) _mm512_mask_storeu_ps(y + (oy + 1) * outW - 8, static_cast<__mmask16>(store << 8), v);
+    }
+    return;
+  }
+  constexpr int L = S == 1 ? K : (K + 1) / 2;
+  const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+  const __m512i odd = _mm512_add_epi32(even, _mm512_set1_epi32(1));
+  for (int64_t oy = oy0; oy < oy1; oy++) {
+    // Kernel rows that fall outside the image read nothing: their loads take an empty mask.
+    const float* rows[K];
+    __mmask32 inside[K];
+#pragma GCC unroll 5
+    for (int ky = 0; ky < K; ky++) {
+      const int64_t iy = oy * S - p.padT + ky;
+      const bool in = iy >= 0 && iy < p.inH;
+      rows[ky] = x + (in ? iy : 0) * inW - p.padL;
+      inside[ky] = in ? ~__mmask32(0) : 0;
+    }
+    // Fetch ahead the input rows that two rows on will first read: masked loads alone leave large
+    // planes waiting on memory.
+    for (int64_t iy = (oy + 2) * S - p.padT + K - S; iy < (oy + 2) * S - p.padT + K; iy++)
+      if (iy >= 0 && iy < p.inH)
+        prefetchRow(x + iy * inW, inW);
+    float* yr = y + oy * outW;
+    for (int64_t bk = 0; bk < p.blocks; bk++) {
+      const int64_t ox0 = bk * 16;
+      const uint32_t* masks = p.loadMask.data() + bk * L;
+      __m512 acc[K];
+#pragma GCC unroll 5
+      for (int ky = 0; ky < K; ky++) {
+        acc[ky] = ky == 0 ? bias : _mm512_setzero_ps();
+        if constexpr (S == 1) {
+          const float* src = rows[ky] + ox0;
+#pragma GCC unroll 5
+          for (int kx = 0; kx < K; kx++) {
+            const __m512 v = _mm512_maskz_loadu_ps(static_cast<__mmask16>(masks[kx] & inside[ky]), src + kx);
+            acc[ky] = _mm512_fmadd_ps(wv[ky * K + kx], v, acc[ky]);
+          }
+        } else {
+          const float* src = rows[ky] + 2 * ox0;
+#pragma GCC unroll 5
+          for (int q = 0; q < L; q++) {
+            const uint32_t m = masks[q] & inside[ky];
+            const __m512 a = _mm512_maskz_loadu_ps(static_cast<__mmask16>(m), src + 2 * q);
+            const __m512 c = _mm512_maskz_loadu_ps(static_cast<__mmask16>(m >> 16), src + 2 * q + 16);
+            acc[ky] = _mm512_fmadd_ps(wv[ky * K + 2 * q], _mm512_permutex2var_ps(a, even, c), acc[ky]);
+            if (2 * q + 1 < K)
+              acc[ky] = _mm512_fmadd_ps(wv[ky * K + 2 * q + 1], _mm512_permutex2var_ps(a, odd, c), acc[ky]);
+          }
+        }
+      }
+#pragma GCC unroll 5
+      for (int ky = 1; ky < K; ky++) acc[0] = _mm512_add_ps(acc[0], acc[ky]);
+      const __m512 v = _mm512_min_ps(_mm512_max_ps(acc[0], vlo), vhi);
+      _mm512_mask_storeu_ps(yr + ox0, p.storeMask[bk], v);
+    }
+  }
+}
+
+// 3x3 stride 2 with padLeft 1, rows of more than 8 outputs: a block of 16 outputs reads input
+// columns [32 * block - 1, 32 * block + 32): one pair of loads, split by two permutes into the even
+// columns (tap 1) and the odd ones (tap 2); tap 0 is the odd columns moved up one lane, the
+// previous block's last odd column entering lane 0 (zero, the padding, before the first block).
+STRIDE_TARGET_AVX512 void avx512CenteredStride2Rows(const Avx512Plan& p, const float* x, const float* w, float b,
+                                                    float lo, float hi, int64_t oy0, int64_t oy1, float* y) {
+  __m512 wv[9];
+  for (int t = 0; t < 9; t++) wv[t] = _mm512_set1_ps(w[t]);
+  const __m512 bias = _mm512_set1_ps(b), vlo = _mm512_set1_ps(lo), vhi = _mm512_set1_ps(hi);
+  const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+  const __m512i odd = _mm512_add_epi32(even, _mm512_set1_epi32(1));
+  const int64_t inW = p.inW, outW = p.outW;
+  const uint32_t* blockMask = p.blockMask.data();
+  for (int64_t oy = oy0; oy < oy1; oy++) {
+    const float* rows[3];
+    __mmask32 inside[3];
+    __m512 prevOdd[3];
+#pragma GCC unroll 3
+    for (int ky = 0; ky < 3; ky++) {
+      const int64_t iy = oy * 2 - p.padT + ky;
+      const bool in = iy >= 0 && iy < p.inH;
+      rows[ky] = x + (in ? iy : 0) * inW;
+      inside[ky] = in ? ~__mmask32(0) : 0;
+      prevOdd[ky] = _mm512_setzero_ps();
+    }
+    for (int64_t iy = (oy + 2) * 2 - p.padT + 1; iy < (oy + 2) * 2 - p.padT + 3; iy++)
+      if (iy >= 0 && iy < p.inH)
+        prefetchRow(x + iy * inW, inW);
+    float* yr = y + oy * outW;
+    for (int64_t bk = 0; bk < p.blocks; bk++) {
+      const int64_t ox0 = bk * 16;
+      const uint32_t m = blockMask[bk];
+      __m512 acc[3];
+#pragma GCC unroll 3
+      for (int ky = 0; ky < 3; ky++) {
+        const float* src = rows[ky] + 2 * ox0;
+        const __m512 a = _mm512_maskz_loadu_ps(static_cast<__mmask16>(m & inside[ky]), src);
+        const __m512 c = _mm512_maskz_loadu_ps(static_cast<__mmask16>((m & inside[ky]) >> 16), src + 16);
+        const __m512 ev = _mm512_permutex2var_ps(a, even, c), od = _mm512_permutex2var_ps(a, odd, c);
+        const __m512 left = _mm512_castsi512_ps(
+            _mm512_alignr_epi32(_mm512_castps_si512(od), _mm512_castps_si512(prevOdd[ky]), 15));
+        __m512 s = ky == 0 ? bias : _mm512_setzero_ps();
+        s = _mm512_fmadd_ps(wv[ky * 3], left, s);
+        s = _mm512_fmadd_ps(wv[ky * 3 + 1], ev, s);
+        acc[ky] = _mm512_fmadd_ps(wv[ky * 3 + 2], od, s);
+        prevOdd[ky] = od;
+      }
+      const __m512 v =
+          _mm512_min_ps(_mm512_max_ps(_mm512_add_ps(_mm512_add_ps(acc[0], acc[1]), acc[2]), vlo), vhi);
+      _mm512_mask_storeu_ps(yr + ox0, p.storeMask[bk], v);
+    }
+  }
+}
+
+// The views of input row iy of a 3x3 kernel centred on its outputs (none outside the image):
+// lane l of view kx holds the column that output column l reads at tap kx, zero in the padding.
+// Stride 1: columns l + kx - 1 of a row of at most 16; stride 2: columns 2l + kx - 1 of a row
+// of at most 32, split into even and odd columns by two permutes.
+template <int S>
+STRIDE_TARGET_AVX512 inline __attribute__((always_inline)) void narrowViews(const Avx512Plan& p, const float* x,
+                                                                            int64_t iy, uint32_t cols, __m512* v) {
+  const bool inside = iy >= 0 && iy < p.inH;
+  const float* row = x + (inside ? iy * p.inW : 0);
+  const uint32_t m = inside ? cols : 0;
+  // Fetch ahead (into the next planes of a task): masked loads alone leave batches that do not
+  // fit the cache waiting on memory. One line per 64 bytes of input read.
+  prefetchRow(x + (iy + 8) * p.inW, p.inW);
+  const __m512i zero = _mm512_setzero_si512();
+  if constexpr (S == 1) {
+    const __m512 c = _mm512_maskz_loadu_ps(static_cast<__mmask16>(m), row);
+    const __m512i ci = _mm512_castps_si512(c);
+    v[0] = _mm512_castsi512_ps(_mm512_maskz_alignr_epi32(0xFFFF, ci, zero, 15));
+    v[1] = c;
+    v[2] = _mm512_castsi512_ps(_mm512_maskz_alignr_epi32(0xFFFF, zero, ci, 1));
+  } else {
+    const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+    const __m512i odd = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
+    const __m512 a = _mm512_maskz_loadu_ps(static_cast<__mmask16>(m), row);
+    const __m512 c = _mm512_maskz_loadu_ps(static_cast<__mmask16>(m >> 16), row + 16);
+    v[1] = _mm512_permutex2var_ps(a, even, c);
+    v[2] = _mm512_permutex2var_ps(a, odd, c);
+    v[0] = _mm512_castsi512_ps(_mm512_maskz_alignr_epi32(0xFFFF, _mm512_castps_si512(v[2]), zero, 15));
+  }
+}
+
+// 3x3 'same' padding (padLeft 1) on output rows of 9 to 16 (14x14 planes at stride 1, 28x28 at
+// stride 2): one vector a row, and each input row is loaded once for the whole plane: its three
+// views stay in registers for every output row that reads it.
+template <int S>
+STRIDE_TARGET_AVX512 void avx512NarrowRows(const Avx512Plan& p, const float* x, const float* w, float b, float lo,
+                                           float hi, int64_t oy0, int64_t oy1, float* y) {
+  __m512 wv[9];
+  for (int t = 0; t < 9; t++) wv[t] = _mm512_set1_ps(w[t]);
+  const __m512 bias = _mm512_set1_ps(b), vlo = _mm512_set1_ps(lo), vhi = _mm512_set1_ps(hi);
+  const uint32_t cols = p.blockMask[0];
+  const __mmask16 store = p.storeMask[0];
+  const int64_t outW = p.outW;
+  // r0, r1, r2: the views of input rows oy * S - padT + 0, 1, 2.
+  __m512 r0[3], r1[3], r2[3];
+  narrowViews<S>(p, x, oy0 * S - p.padT, cols, r0);
+  if (S == 1) narrowViews<S>(p, x, oy0 * S - p.padT + 1, cols, r1);
+  for (int64_t oy = oy0; oy < oy1; oy++) {
+    if (S == 2) narrowViews<S>(p, x, oy * S - p.padT + 1, cols, r1);
+    narrowViews<S>(p, x, oy * S - p.padT + 2, cols, r2);
+    __m512 a = _mm512_fmadd_ps(wv[0], r0[0], bias), c = _mm512_mul_ps(wv[3], r1[0]), d = _mm512_mul_ps(wv[6], r2[0]);
+    a = _mm512_fmadd_ps(wv[1], r0[1], a);
+    c = _mm512_fmadd_ps(wv[4], r1[1], c);
+    d = _mm512_fmadd_ps(wv[7], r2[1], d);
+    a = _mm512_fmadd_ps(wv[2], r0[2], a);
+    c = _mm512_fmadd_ps(wv[5], r1[2], c);
+    d = _mm512_fmadd_ps(wv[8], r2[2], d);
+    const __m512 v = _mm512_min_ps(_mm512_max_ps(_mm512_add_ps(_mm512_add_ps(a, c), d), vlo), vhi);
+    _mm512_mask_storeu_ps(y + oy * outW, store, v);
+    for (int k = 0; k < 3; k++) {
+      r0[k] = S == 1 ? r1[k] : r2[k];
+      if (S == 1) r1[k] = r2[k];
+    }
+  }
+}
+
+using Avx512RowsFn = void (*)(const Avx512Plan&, const float*, const float*, float, float, float, int64_t, int64_t,
+                              float*);
+
+Avx512RowsFn avx512RowsFor(const Avx512Plan& p) {
+  if (p.centered && p.k == 3 && p.blocks == 1 && p.inW <= 16 * p.s)
+    return p.s == 1 ? avx512NarrowRows<1> : avx512NarrowRows<2>;
+  if (p.centered && p.s == 2) return avx512CenteredStride2Rows;
+  if (p.centered) return p.k == 3 ? avx512CenteredRows<3> : avx512CenteredRows<5>;
+  const int key = p.k * 100 + p.s * 10 + p.r;
+  switch (key) {
+    case 311: return avx512Rows<3, 1, 1>;
+    case 312: return avx512Rows<3, 1, 2>;
+    case 321: return avx512Rows<3, 2, 1>;
+    case 322: return avx512Rows<3, 2, 2>;
+    case 511: return avx512Rows<5, 1, 1>;
+    case 512: return avx512Rows<5, 1, 2>;
+    case 521: return avx512Rows<5, 2, 1>;
+    default: return avx512Rows<5, 2, 2>;
+  }
+}
+
+// The forward on the AVX-512 kernels: planes (image, channel) split into tasks of about 32K
+// multiply-adds, whole planes grouped where they are small, rows cut into bands where there are
+// too few planes to give every configured thread 4 tasks. A task's outputs are the same whoever
+// runs it.
+void depthwiseForwardAvx512(const ConvGeometry& g, const float* x, const float* w, const float* bias, float* y,
+                            float lo, float hi, double flops) {
+  const Avx512Plan p = avx512Plan(g);
+  const Avx512RowsFn rowsFn = avx512RowsFor(p);
+  const int64_t planes = g.batch * g.outChannels, plane = g.inH * g.inW, outPlane = g.outH * g.outW;
+  const int64_t taps = g.kH * g.kW, wantTasks = 4 * numThreads();
+  const int64_t steps = (g.outH + p.r - 1) / p.r;  // row steps of a plane
+  const int64_t bands = std::clamp<int64_t>((wantTasks + planes - 1) / planes, 1, steps);
+  const int64_t bandRows = (steps + bands - 1) / bands * p.r;
+  const int64_t nBands = (g.outH + bandRows - 1) / bandRows;
+  const int64_t planeWork = std::max<int64_t>(1, outPlane * taps);
+  const int64_t group =
+      nBands > 1 ? 1 : std::clamp<int64_t>(32768 / planeWork, 1, std::max<int64_t>(1, planes / wantTasks));
+  const int64_t tasks = (planes * nBands + group - 1) / group;
+  ThreadPool::instance().parallelFor(tasks, threadsFor(flops), [&](int64_t task) {
+    const int64_t end = std::min(planes * nBands, (task + 1) * group);
+    for (int64_t t = task * group; t < end; t++) {
+      const int64_t pl = t / nBands, band = t % nBands, c = pl % g.outChannels;
+      const int64_t oy0 = band * bandRows, oy1 = std::min(g.outH, oy0 + bandRows);
+      rowsFn(p, x + pl * plane, w + c * taps, bias ? bias[c] : 0.0f, lo, hi, oy0, oy1, y + pl * outPlane);
+    }
+  });
+}
+#endif
+
 // Whether g runs on the direct path: square 3x3 or 5x5, equal strides of 1 or 2, no dilation.
 bool directShape(const ConvGeometry& g) {
   return g.kH == g.kW && (g.kH == 3 || g.kH == 5) && g.strideH == g.strideW && (g.strideH == 1 || g.strideH == 2) &&
@@ -343,6 +747,10 @@ void depthwiseForward(const ConvGeometry& g, const float* x, const float* w, con
   const int64_t plane = g.inH * g.inW, outPlane = g.outH * g.outW;
   if (g.batch == 0 || g.outChannels == 0 || outPlane == 0) return;
   const int64_t taps = g.kH * g.kW;
+#if STRIDE_X86
+  if (directShape(g) && activeIsa() == Isa::Avx512)
+    return depthwiseForwardAvx512(g, x, w, bias, y, lo, hi, depthwiseFlops(g));
+#endif
   if (directShape(g)) {
     const DirectPlan p(g.kH, g.strideH, 1, g.padTop, g.padLeft, g.inH, g.inW, g.outH, g.outW);
     const auto band = [&](int64_t t, int64_t oy0, int64_t oy1, float* buf, float* tmp, bool z) {

@@ -111,6 +111,41 @@ describe('native depthwise convolution matches the float64 reference', { skip: s
     });
   });
 
+  it('MobileNet-style planes: 7x7 to 33x17, odd and even sizes, batch 1 and 3', () => {
+    // The widths around each vector-layout boundary of the x86 kernels: two rows to a vector
+    // (up to 8 outputs a row), one partial block (9-16), several blocks with a partial last one;
+    // stride 2 on odd and even sizes; 'same' padding (the centred kernels) and asymmetric padding.
+    const cases: [string, Geometry][] = [];
+    const planes: [number, number][] = [
+      [7, 7],
+      [8, 8],
+      [9, 9],
+      [14, 14],
+      [15, 15],
+      [16, 17],
+      [13, 9],
+      [28, 28],
+      [33, 17],
+    ];
+    for (const k of [3, 5])
+      for (const s of [1, 2])
+        for (const [h, w] of planes)
+          for (const batch of [1, 3]) {
+            const half = (k - 1) >> 1;
+            const pad: [number, number, number, number] =
+              batch === 1 ? [half, half, half, half] : [half, half + 1, half - 1, half];
+            const c = batch === 1 ? 5 : 2;
+            cases.push([
+              `${k}x${k} stride ${s}, ${batch}x${c}x${h}x${w}, padding ${pad.join(',')}`,
+              { batch, c, o: c, h, w, k: [k, k], stride: [s, s], pad, groups: c },
+            ]);
+          }
+    forEachConfig((label) => {
+      const rng = new Rng(99);
+      for (const [name, g] of cases) checkDepthwise(name, g, rng, label);
+    });
+  });
+
   it('other kernels and strides (general path)', () => {
     const cases: [string, Geometry][] = [
       ['1x1', { batch: 2, c: 3, o: 3, h: 5, w: 6, k: [1, 1], groups: 3 }],
