@@ -6,10 +6,11 @@
 //
 // Part 1 times the addon's gemm (C = A*B into a preallocated C) from two builds loaded in one
 // process, at 1 and 2 threads, on 1024^3 and on small-N products (convolutions at 7x7 and 14x14
-// output through im2col have N = 49 or 196 against M = 256..512 and K = 1152..4608). Part 2 times,
+// output through im2col have N = 49 or 196 against M = 256..512 and K = 1152..4608). Part 3 times,
 // with the new build through Stride's API, the 1024^3 product three ways: the backend kernel
 // (kernels().gemm, as the bench's GEMM rows), st.matmul allocating its output (the W5 sgemm row) and
-// st.matmul(a, b, { out }). Other processes' load moves every number; read the ratios of one run.
+// st.matmul(a, b, { out }); part 2 (run first) follows the allocating call over the process's
+// first 120 calls. Other processes' load moves every number; read the ratios of one run.
 // CPU time (process.cpuUsage, every thread) is the steadier measure of work on a loaded machine.
 import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
@@ -129,7 +130,7 @@ for (const [cin, s, cout] of convs) {
   }
 }
 
-// Part 2: the three ways to run 1024^3 through Stride (new build, as loaded by Stride itself).
+// Parts 2 and 3: the three ways to run 1024^3 through Stride (new build, as loaded by Stride itself).
 const st = await import('../src/node.ts');
 const { kernels } = await import('../src/backend/registry.ts');
 st.setBackend('native');
@@ -156,8 +157,32 @@ const ways = [
   ['st.matmul(a, b), allocating (W5 row)', () => st.noGrad(() => st.matmul(a, b))],
   ['st.matmul(a, b, { out })', () => st.noGrad(() => st.matmul(a, b, { out }))],
 ];
+// Part 2 (before part 3, while the heap is fresh): what allocating the output costs over the first
+// calls, in blocks of 10 calls alternating with { out }:
+// CPU ms per call and page faults per call (the heap grows over the first calls).
+st.setNumThreads(2);
+const blocks = [];
+for (let blk = 0; blk < 12; blk++) {
+  for (const [name, f] of [
+    ['alloc', ways[1][1]],
+    ['out', ways[2][1]],
+  ]) {
+    const r0 = process.resourceUsage();
+    for (let i = 0; i < 10; i++) f();
+    const r1 = process.resourceUsage();
+    const cpu = (r1.userCPUTime + r1.systemCPUTime - r0.userCPUTime - r0.systemCPUTime) / 10e3;
+    blocks.push(
+      `${name} ${cpu.toFixed(1)} ms/${((r1.minorPageFault - r0.minorPageFault) / 10).toFixed(0)} pf`,
+    );
+  }
+}
 console.log(
-  `\nPart 2: 1024^3 through Stride (${newPath}), GFLOP/s from the median wall time; cpu = ms of CPU per call`,
+  '\nPart 2: st.matmul allocating vs { out }, 2 threads, blocks of 10 calls in order (CPU per call / page faults per call)',
+);
+for (let i = 0; i < blocks.length; i += 4) console.log('  ' + blocks.slice(i, i + 4).join('   '));
+
+console.log(
+  `\nPart 3: 1024^3 through Stride (${newPath}), GFLOP/s from the median wall time; cpu = ms of CPU per call`,
 );
 for (const threads of [1, 2]) {
   st.setNumThreads(threads);

@@ -86,9 +86,11 @@ export const SHORTFALL_NOTES = {
     '60, two runs), torch.matmul took the CPU time of cblas_sgemm as the OpenBLAS engine calls it ' +
     '(within 5%) and 0.85-1.04x its wall-clock speed: PyTorch 374 against OpenBLAS ' +
     '321 GFLOP/s in one run is the two rows timed at different moments on a shared machine (their ' +
-    'ranges, 324-387 and 288-340, overlap). In Stride the allocating call took 1.04-1.06x the CPU time of ' +
-    'st.matmul(a, b, { out: c }) once the heap had grown (the first calls: 1.4x, about 300 page ' +
-    'faults each); a loop that keeps its output passes it back with { out }. A bare st.matmul cannot ' +
+    'ranges, 324-387 and 288-340, overlap). In Stride (bench/gemm-ab.mjs part 2: 10-call blocks ' +
+    'alternating with st.matmul(a, b, { out: c }) in one process, 2 threads) the allocating call took 1.2-1.75x the CPU ' +
+    'time over the first 30 calls, while the heap grew (180-770 page faults per call), and after ' +
+    'that mostly 1.02-1.05x, up to 1.35x in a block with a garbage collection (no page faults: ' +
+    'calloc zeroing 4 MB, and collecting the dropped outputs); a loop that keeps its output passes it back with { out }. A bare st.matmul cannot ' +
     'take its output from the inference buffer pool: nothing tells it when the caller drops the result.',
   'gemm-1t':
     'The 12x32 AVX-512 micro-kernel with named accumulators; the remaining gap is in cache blocking ' +
