@@ -83,8 +83,9 @@ export const SHORTFALL_NOTES = {
     'BLAS_INFO=generic, loads it as libblas.so.3), always on 2 threads (torch.set_num_threads does not ' +
     'reach it; OpenBLAS runs its default, every online CPU), so it is the OpenBLAS 2-thread row plus ' +
     'an allocation. Side by side in one Python process (bench/gemm-peers.py, alternating, median of ' +
-    '60, two runs), torch.matmul took the CPU time of cblas_sgemm as the OpenBLAS engine calls it ' +
-    '(within 5%) and 0.85-1.04x its wall-clock speed: PyTorch 374 against OpenBLAS ' +
+    '40-60, three runs), torch.matmul took the CPU time of cblas_sgemm as the OpenBLAS engine calls ' +
+    'it (within 5%) and 0.85-1.04x its wall-clock speed on a loaded machine, 1.00x (297 against 298 ' +
+    'GFLOP/s) on a quieter one: PyTorch 374 against OpenBLAS ' +
     '321 GFLOP/s in one run is the two rows timed at different moments on a shared machine (their ' +
     'ranges, 324-387 and 288-340, overlap). In Stride (bench/gemm-ab.mjs part 2: 10-call blocks ' +
     'alternating with st.matmul(a, b, { out: c }) in one process, 2 threads) the allocating call took 1.2-1.75x the CPU ' +
