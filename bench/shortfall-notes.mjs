@@ -80,14 +80,28 @@ export const SHORTFALL_NOTES = {
   'w5-conv': 'The row times the whole call from JavaScript, including allocating the 800 KB output array.',
   'w5-sgemm':
     'This row is st.matmul as a user calls it: every call allocates a fresh 4 MB output array in ' +
-    'JavaScript, which costs a sizeable share of a product of a few milliseconds; compare the GEMM ' +
-    'kernel rows. A loop that keeps its output passes it back, st.matmul(a, b, { out: c }), which ' +
-    'allocates nothing and measured as fast as the kernel into a preallocated C (side by side in one ' +
-    'process); the row keeps the allocating call, as torch.matmul in the PyTorch row allocates too.',
+    'JavaScript; compare the GEMM kernel rows. The PyTorch row is not a faster GEMM: torch.matmul ' +
+    "runs sgemm from the same OpenBLAS 0.3.21 build and kernel as the OpenBLAS rows (Debian's torch, " +
+    'BLAS_INFO=generic, loads it as libblas.so.3), always on 2 threads (torch.set_num_threads does not ' +
+    'reach it; OpenBLAS runs its default, every online CPU), so it is the OpenBLAS 2-thread row plus ' +
+    'an allocation. Side by side in one Python process (bench/gemm-peers.py, alternating, median of ' +
+    '40-60, three runs), torch.matmul took the CPU time of cblas_sgemm as the OpenBLAS engine calls ' +
+    'it (within 5%) and 0.85-1.04x its wall-clock speed on a loaded machine, 1.00x (297 against 298 ' +
+    'GFLOP/s) on a quieter one: PyTorch 374 against OpenBLAS ' +
+    '321 GFLOP/s in one run is the two rows timed at different moments on a shared machine (their ' +
+    'ranges, 324-387 and 288-340, overlap). In Stride (bench/gemm-ab.mjs part 2: 10-call blocks ' +
+    'alternating with st.matmul(a, b, { out: c }) in one process, 2 threads) the allocating call took 1.2-1.75x the CPU ' +
+    'time over the first 30 calls, while the heap grew (180-770 page faults per call), and after ' +
+    'that mostly 1.02-1.05x, up to 1.35x in a block with a garbage collection (no page faults: ' +
+    'calloc zeroing 4 MB, and collecting the dropped outputs); a loop that keeps its output passes it back with { out }. A bare st.matmul cannot ' +
+    'take its output from the inference buffer pool: nothing tells it when the caller drops the result.',
   'gemm-1t':
     'The 12x32 AVX-512 micro-kernel with named accumulators; the remaining gap is in cache blocking ' +
-    '(fixed KC/NC, not tuned per CPU) and unrolling.',
+    '(fixed KC/NC, not tuned per CPU) and unrolling. Blocking A in L2 (120 rows of packed A run ' +
+    'against every B micro-panel of a block before the next rows) measured from 3% more to 2% less CPU ' +
+    'time than streaming all of A per micro-panel (bench/gemm-ab.mjs), so it was not kept.',
   'gemm-2t':
-    'Two threads split the columns of C dynamically after A is packed once; on this shared 2-vCPU ' +
+    'Two threads split the columns of C dynamically after A is packed once (when N is only a few ' +
+    'micro-panels wide they split the rows and share one packed B instead); on this shared 2-vCPU ' +
     'machine any outside load lands on one of the two threads.',
 };

@@ -133,22 +133,37 @@ void gemm(const GemmProblem& p, int maxThreads) {
   // the packer allows it) beats copying it into a panel first.
   const bool tryDirect = panels.count <= 2;
 
+  // Several row groups would each pack the same B columns (N small against the thread count): pack
+  // all of B once instead, split over the threads like A, so that a second thread adds no packing
+  // work. Panel q of the K block starting at p0 sits at p0 * nPad + q * nr * kc.
+  const bool sharedB = rowGroups > 1 && !tryDirect;
+  const int64_t nPad = nPanels * mk.nr;
+  float* packedAllB = nullptr;
+  if (sharedB) {
+    packedAllB = scratch(Slot::PackBShared, static_cast<size_t>(p.k * nPad));
+    pool.parallelFor(kBlocks * nPanels, p.k * nPad >= 65536 ? threads : 1, [&](int64_t t) {
+      const int64_t pb = t / nPanels, j0 = (t % nPanels) * mk.nr;
+      const int64_t p0 = pb * kKc, kc = std::min(kKc, p.k - p0);
+      p.b->pack(packedAllB + p0 * nPad + j0 * kc, p0, kc, j0, std::min<int64_t>(mk.nr, p.n - j0), mk.nr);
+    });
+  }
+
   auto task = [&](int64_t t) {
     const int64_t g = t / colChunks, ch = t % colChunks;
     const int64_t iBegin = g * panelsPerGroup, iEnd = std::min(panels.count, iBegin + panelsPerGroup);
     const int64_t jBegin = ch * panelsPerChunk * mk.nr;
     const int64_t jEnd = std::min(p.n, jBegin + panelsPerChunk * mk.nr);
-    float* packedB = scratch(Slot::PackB, static_cast<size_t>(kKc * kNc));
+    float* packedB = sharedB ? nullptr : scratch(Slot::PackB, static_cast<size_t>(kKc * kNc));
     for (int64_t jc = jBegin; jc < jEnd; jc += kNc) {
       const int64_t nc = std::min(kNc, jEnd - jc);
       for (int64_t pb = 0; pb < kBlocks; pb++) {
         const int64_t p0 = pb * kKc, kc = std::min(kKc, p.k - p0);
         const bool acc = p.accumulate || pb > 0;
-        if (!tryDirect) p.b->pack(packedB, p0, kc, jc, nc, mk.nr);
+        if (!tryDirect && !sharedB) p.b->pack(packedB, p0, kc, jc, nc, mk.nr);
         for (int64_t jr = 0; jr < nc; jr += mk.nr) {
           const int nr = static_cast<int>(std::min<int64_t>(mk.nr, nc - jr));
           const int64_t col = jc + jr;
-          const float* bp = packedB + jr * kc;
+          const float* bp = sharedB ? packedAllB + p0 * nPad + col * kc : packedB + jr * kc;
           int64_t ldb = mk.nr;
           if (tryDirect) {
             const float* d = (nr == mk.nr || mk.masked) ? p.b->direct(p0, col, nr, &ldb) : nullptr;

@@ -18,7 +18,7 @@ struct Buffer {
   ~Buffer() { std::free(data); }
 };
 
-constexpr int kSlots = 10;
+constexpr int kSlots = 11;
 thread_local Buffer t_buffers[kSlots];
 
 }  // namespace

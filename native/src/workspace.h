@@ -8,7 +8,8 @@ namespace stride {
 
 /** Scratch slots: independent buffers a kernel can hold at the same time on one thread. */
 enum class Slot { PackA = 0, PackB = 1, Cols = 2, Extra = 3, Pad = 4, WinogradInput = 5, WinogradWeight = 6,
-                  WinogradBlock = 7, WinogradTaps = 8, WinogradPacked = 9 };
+                  WinogradBlock = 7, WinogradTaps = 8, WinogradPacked = 9,
+                  PackBShared = 10 };
 
 /** At least `floats` floats of 64-byte-aligned scratch owned by the calling thread; contents undefined. */
 float* scratch(Slot slot, size_t floats);

@@ -88,6 +88,19 @@ describe('native gemm matches the reference', { skip: skipWithoutAddon }, () => 
     });
   });
 
+  it('splits rows over threads when N is small (B packed once and shared by every row group)', () => {
+    // M = 157 gives 14 row panels (not a multiple of mr) and K = 900 three K blocks; with N at most a
+    // few micro-panels wide, two threads split the rows instead of the columns and read one shared
+    // packed B. Products from N = 9 on are large enough to run on two threads.
+    const rng = new Rng(6);
+    const widths = [1, 2, 5, 9, 16, 31, 32, 33, 47, 48, 49, 63, 64, 65, 100];
+    forEachConfig((label) => {
+      for (const n of widths) run({ m: 157, n, k: 900, accumulate: n % 2 === 1 }, rng, label);
+      run({ m: 200, n: 49, k: 800, transA: true, transB: true }, rng, label);
+      run({ m: 30, n: 49, k: 2000, transB: true, accumulate: true }, rng, label);
+    });
+  });
+
   it('runs batches, including a shared A', () => {
     const rng = new Rng(4);
     forEachConfig((label) => {
