@@ -7,6 +7,9 @@
 // accumulators never leave registers until the epilogue writes them. Unlike the indirect GEMM path
 // (conv.cc), a tile may take its vectors from different output rows, so 16-pixel-wide outputs
 // still fill 2-3 vectors per tap, and panels split the channels evenly (20 = 10 + 10, not 12 + 8).
+// Taps whose kernel row reads only padding rows for every vector of a tile are skipped: a
+// transposed convolution (conv2dBackwardData of a "valid" layer, padding kH - 1) reads a zero row
+// in 2 of every 7 of its row taps at LeNet's sizes (10x10 -> 14x14, 5x5).
 #include "conv_small_channels.h"
 
 #include <algorithm>
@@ -58,22 +61,22 @@ namespace {
 struct TileArgs {
   const float* wp;      // the panel's weights, [k][MR]
   int64_t taps;         // K = inChannels * kH * kW
+  int64_t channels;     // inChannels: K = channels * rowTaps * kW taps, in (c, ky, kx) order
+  int64_t kH, kW;
   const int64_t* off;   // tap offsets within a padded image
   int64_t plane;        // outH * outW (channel stride of y and the residual)
   const float* bias;    // the panel's first bias, or null
   bool relu;
 };
 
+// Taps [k0, k1) of a tile into its accumulators.
 template <int MR, int NV>
-STRIDE_TARGET_AVX512 void directTile(const TileArgs& a, const float* const* src, const __mmask16* mask,
-                                     float* const* dst, const float* const* res) {
-  __m512 acc[MR][NV];
-#pragma GCC unroll 12
-  for (int r = 0; r < MR; r++)
-#pragma GCC unroll 3
-    for (int v = 0; v < NV; v++) acc[r][v] = _mm512_setzero_ps();
-  const float* wk = a.wp;
-  for (int64_t k = 0; k < a.taps; k++, wk += MR) {
+STRIDE_TARGET_AVX512 inline __attribute__((always_inline)) void tileTaps(const TileArgs& a, int64_t k0, int64_t k1,
+                                                                         const float* const* src,
+                                                                         const __mmask16* mask,
+                                                                         __m512 (&acc)[MR][NV]) {
+  const float* wk = a.wp + k0 * MR;
+  for (int64_t k = k0; k < k1; k++, wk += MR) {
     const int64_t o = a.off[k];
     __m512 b[NV];
 #pragma GCC unroll 3
@@ -84,6 +87,24 @@ STRIDE_TARGET_AVX512 void directTile(const TileArgs& a, const float* const* src,
 #pragma GCC unroll 3
       for (int v = 0; v < NV; v++) acc[r][v] = _mm512_fmadd_ps(wr, b[v], acc[r][v]);
     }
+  }
+}
+
+// One tile over the kernel rows [kyLo, kyHi) of every input channel (all rows: one run of taps).
+template <int MR, int NV>
+STRIDE_TARGET_AVX512 void directTile(const TileArgs& a, int64_t kyLo, int64_t kyHi, const float* const* src,
+                                     const __mmask16* mask, float* const* dst, const float* const* res) {
+  __m512 acc[MR][NV];
+#pragma GCC unroll 12
+  for (int r = 0; r < MR; r++)
+#pragma GCC unroll 3
+    for (int v = 0; v < NV; v++) acc[r][v] = _mm512_setzero_ps();
+  if (kyLo == 0 && kyHi == a.kH) {
+    tileTaps<MR, NV>(a, 0, a.taps, src, mask, acc);
+  } else {
+    const int64_t perChannel = a.kH * a.kW;
+    for (int64_t c = 0; c < a.channels; c++)
+      tileTaps<MR, NV>(a, c * perChannel + kyLo * a.kW, c * perChannel + kyHi * a.kW, src, mask, acc);
   }
   const __m512 zero = _mm512_setzero_ps();
 #pragma GCC unroll 12
@@ -99,7 +120,8 @@ STRIDE_TARGET_AVX512 void directTile(const TileArgs& a, const float* const* src,
   }
 }
 
-using TileFn = void (*)(const TileArgs&, const float* const*, const __mmask16*, float* const*, const float* const*);
+using TileFn = void (*)(const TileArgs&, int64_t, int64_t, const float* const*, const __mmask16*, float* const*,
+                        const float* const*);
 
 template <int NV>
 TileFn tileFor(int rows) {
@@ -177,7 +199,7 @@ bool smallChannelsForward(const ConvGeometry& g, const float* x, const float* w,
     for (int64_t p = 0; p < panels; p++) {
       const int64_t o0 = p * mr;
       const int rows = static_cast<int>(std::min<int64_t>(mr, O - o0));
-      const TileArgs a{wpk + p * mr * K, K, off.data(), plane, e && e->bias ? e->bias + o0 : nullptr,
+      const TileArgs a{wpk + p * mr * K, K, C, g.kH, g.kW, off.data(), plane, e && e->bias ? e->bias + o0 : nullptr,
                        e && e->relu};
       float* yPanel = y + (n * O + o0) * plane;
       const float* rPanel = residual ? e->residual + (n * O + o0) * plane : nullptr;
@@ -195,7 +217,12 @@ bool smallChannelsForward(const ConvGeometry& g, const float* x, const float* w,
           res[v] = rPanel ? rPanel + oy * g.outW + ox : nullptr;
           mask[v] = q + 1 < vrow ? static_cast<__mmask16>(0xFFFF) : lastMask;
         }
-        tileFn(rows, count)(a, src, mask, dst, residual ? res : nullptr);
+        // Kernel rows that reach an input row (not padding) for some vector of the tile: output
+        // row oy reads padded rows oy .. oy + kH - 1, of which padTop .. padTop + inH - 1 hold x.
+        const int64_t oyFirst = v0 / vrow, oyLast = (v0 + count - 1) / vrow;
+        const int64_t kyLo = std::clamp<int64_t>(g.padTop - oyLast, 0, g.kH);
+        const int64_t kyHi = std::clamp<int64_t>(g.padTop + g.inH - oyFirst, kyLo, g.kH);
+        tileFn(rows, count)(a, kyLo, kyHi, src, mask, dst, residual ? res : nullptr);
       }
     }
   });
