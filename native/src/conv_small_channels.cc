@@ -212,8 +212,11 @@ bool smallChannelsForward(const ConvGeometry& g, const float* x, const float* w,
         __mmask16 mask[4];
         const int64_t v0 = tile * nv;
         const int count = static_cast<int>(std::min<int64_t>(nv, vectors - v0));
+        int64_t oyFirst = 0, oyLast = 0;
         for (int v = 0; v < count; v++) {
           const int64_t oy = (v0 + v) / vrow, q = (v0 + v) % vrow, ox = q * 16;
+          if (v == 0) oyFirst = oy;
+          oyLast = oy;
           src[v] = xImage + oy * wp + ox;
           dst[v] = yPanel + oy * g.outW + ox;
           res[v] = rPanel ? rPanel + oy * g.outW + ox : nullptr;
@@ -221,7 +224,6 @@ bool smallChannelsForward(const ConvGeometry& g, const float* x, const float* w,
         }
         // Kernel rows that reach an input row (not padding) for some vector of the tile: output
         // row oy reads padded rows oy .. oy + kH - 1, of which padTop .. padTop + inH - 1 hold x.
-        const int64_t oyFirst = v0 / vrow, oyLast = (v0 + count - 1) / vrow;
         const int64_t kyLo = std::clamp<int64_t>(g.padTop - oyLast, 0, g.kH);
         const int64_t kyHi = std::clamp<int64_t>(g.padTop + g.inH - oyFirst, kyLo, g.kH);
         tileFn(rows, count)(a, kyLo, kyHi, src, mask, dst, residual ? res : nullptr);
