@@ -1,10 +1,11 @@
-// Per-layer profile of the W2 train step (ConvNetJS CIFAR-10 net, batch 32): every convolution
-// (forward, backward-data, backward-filter), ReLU, max pool and the whole step, Stride's native
-// kernels against PyTorch (bench/w2-layers.py in a child /usr/bin/python3), both on the same
-// thread count, alternating one op at a time, median of `rounds` medians. With `--baseline
-// <stride_native.node>` (another build of the addon, e.g. a copy of main's) the same ops also run
-// on that build's kernels, in the same rounds. Run:
-//   node --import tsx bench/w2-layers.mjs [--threads 2] [--rounds 7] [--reps 30] [--baseline path]
+// Per-layer profile of the W2 train step (ConvNetJS CIFAR-10 net, batch 32) or, with `--net w1`,
+// of the W1 step (LeNet-5 'modern', batch 64): every convolution (forward, backward-data,
+// backward-filter), ReLU, max pool and the whole step, Stride's native kernels against PyTorch
+// (bench/w2-layers.py in a child /usr/bin/python3), both on the same thread count, alternating one
+// op at a time, median of `rounds` medians. With `--baseline <stride_native.node>` (another build
+// of the addon, e.g. a copy of main's) the same ops also run on that build's kernels, in the same
+// rounds. Run:
+//   node --import tsx bench/w2-layers.mjs [--net w2|w1] [--threads 2] [--rounds 7] [--reps 30] [--baseline path]
 // Speed is measured side by side on a possibly shared machine: compare ratios, not absolute times.
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
@@ -21,13 +22,17 @@ const arg = (name, dflt) => {
 const threads = arg('--threads', 2);
 const rounds = arg('--rounds', 7);
 const reps = arg('--reps', 30);
+const netAt = process.argv.indexOf('--net');
+const net = netAt >= 0 ? process.argv[netAt + 1] : 'w2';
+if (net !== 'w1' && net !== 'w2') throw new Error(`--net must be w1 or w2, got ${net}`);
 const baselineAt = process.argv.indexOf('--baseline');
 const baselineAddon = baselineAt >= 0 ? createRequire(import.meta.url)(process.argv[baselineAt + 1]) : null;
 st.setBackend('native');
 st.setNumThreads(threads);
 st.manualSeed(0);
 
-const py = spawn('/usr/bin/python3', [new URL('./w2-layers.py', import.meta.url).pathname, String(threads)], {
+const pyArgs = [new URL('./w2-layers.py', import.meta.url).pathname, String(threads), net];
+const py = spawn('/usr/bin/python3', pyArgs, {
   stdio: ['pipe', 'pipe', 'inherit'],
 });
 const lines = createInterface({ input: py.stdout })[Symbol.asyncIterator]();
@@ -40,18 +45,39 @@ async function torchMs(op) {
   return JSON.parse(value).ms;
 }
 
-const N = 32;
+// Per net: batch, convolutions as [in, out, input size, padding] (5x5, stride 1, each followed by
+// ReLU and a 2x2 max pool), the model and its input shape.
+const NETS = {
+  w2: {
+    batch: 32,
+    convs: [
+      [3, 16, 32, 2],
+      [16, 20, 16, 2],
+      [20, 20, 8, 2],
+    ],
+    model: () => st.models.convnetjs_cifar10(),
+    input: [3, 32, 32],
+  },
+  w1: {
+    batch: 64,
+    convs: [
+      [1, 6, 28, 2],
+      [6, 16, 14, 0],
+    ],
+    model: () => st.models.lenet5({ variant: 'modern' }),
+    input: [1, 28, 28],
+  },
+};
+const NET = NETS[net];
+const N = NET.batch;
 const rand = (n) => st.randn([n]).data;
 
 /** The W2 step's ops on backend k, each run with k's kernels active. */
 function buildOps(k) {
   st.manualSeed(0);
   const ops = new Map();
-  for (const [i, [c, o, s]] of [
-    [3, 16, 32],
-    [16, 20, 16],
-    [20, 20, 8],
-  ].entries()) {
+  for (const [i, [c, o, s, pad]] of NET.convs.entries()) {
+    const q = s + 2 * pad - 4; // output size
     const p = {
       batch: N,
       inChannels: c,
@@ -63,23 +89,23 @@ function buildOps(k) {
       strideH: 1,
       strideW: 1,
     };
-    Object.assign(p, { padTop: 2, padLeft: 2, dilationH: 1, dilationW: 1, groups: 1, outH: s, outW: s });
+    Object.assign(p, { padTop: pad, padLeft: pad, dilationH: 1, dilationW: 1, groups: 1, outH: q, outW: q });
     const x = rand(N * c * s * s);
     const w = rand(o * c * 25);
     const b = rand(o);
-    const y = new Float32Array(N * o * s * s);
-    const dy = rand(N * o * s * s);
+    const y = new Float32Array(N * o * q * q);
+    const dy = rand(N * o * q * q);
     const dx = new Float32Array(x.length);
     const dw = new Float32Array(w.length);
     ops.set(`conv${i + 1} forward`, () => k.conv2dForward(p, x, w, b, y));
     ops.set(`conv${i + 1} backward-filter`, () => k.conv2dBackwardFilter(p, x, dy, dw));
     if (c > 3) ops.set(`conv${i + 1} backward-data`, () => k.conv2dBackwardData(p, dy, w, dx));
-    const yt = st.tensor(dy, [N, o, s, s]);
+    const yt = st.tensor(dy, [N, o, q, q]);
     ops.set(`relu${i + 1} forward`, () => st.noGrad(() => st.relu(yt)));
-    const pp = { batch: N, channels: o, inH: s, inW: s, kH: 2, kW: 2, strideH: 2, strideW: 2, padTop: 0 };
+    const pp = { batch: N, channels: o, inH: q, inW: q, kH: 2, kW: 2, strideH: 2, strideW: 2, padTop: 0 };
     Object.assign(pp, { padLeft: 0, padBottom: 0, padRight: 0, dilationH: 1, dilationW: 1 });
-    Object.assign(pp, { outH: s / 2, outW: s / 2, countIncludePad: true });
-    const py_ = new Float32Array((N * o * s * s) / 4);
+    Object.assign(pp, { outH: q / 2, outW: q / 2, countIncludePad: true });
+    const py_ = new Float32Array((N * o * q * q) / 4);
     const idx = new Int32Array(py_.length);
     ops.set(`pool${i + 1} forward`, () => k.maxPool2dForward(pp, dy, py_, idx));
     k.maxPool2dForward(pp, dy, py_, idx);
@@ -88,10 +114,10 @@ function buildOps(k) {
     ops.set(`pool${i + 1} backward`, () => k.maxPool2dBackward(pp, dp, idx, dpx));
   }
   {
-    const model = st.models.convnetjs_cifar10();
+    const model = NET.model();
     const opt = new st.SGD(model.parameters(), { lr: 0.01 });
     model.train();
-    const xs = st.randn([N, 3, 32, 32]);
+    const xs = st.randn([N, ...NET.input]);
     const ys = st.randint(0, 10, [N]);
     ops.set('whole step', () => {
       opt.zeroGrad();
@@ -138,7 +164,7 @@ for (let r = 0; r < rounds; r++) {
   }
 }
 py.stdin.end();
-const head = `W2 layers, batch ${N}, ${threads} thread(s), median of ${rounds} rounds x ${reps} calls`;
+const head = `${net.toUpperCase()} layers, batch ${N}, ${threads} thread(s), median of ${rounds} rounds x ${reps} calls`;
 console.log(head + (baselineAddon ? `; base = ${process.argv[baselineAt + 1]}` : ''));
 const cols = ['Stride ms', ...(baselineAddon ? ['base ms'] : []), 'PyTorch ms', 'torch/Stride'];
 console.log('op'.padEnd(26) + cols.map((c) => c.padStart(13)).join(''));

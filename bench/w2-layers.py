@@ -1,4 +1,6 @@
-"""PyTorch side of bench/w2-layers.mjs: times the W2 step's layer ops on request (JSON lines)."""
+"""PyTorch side of bench/w2-layers.mjs: times the W2 (or W1) step's layer ops on request (JSON lines).
+
+Arguments: threads, net ('w2' or 'w1')."""
 import json
 import statistics
 import sys
@@ -7,27 +9,35 @@ import time
 import torch
 import torch.nn.functional as F
 
+from engines.torch_models import convnetjs_cifar10, lenet5
+
 torch.set_num_threads(int(sys.argv[1]) if len(sys.argv) > 1 else 2)
 torch.manual_seed(0)
-N = 32
-CONVS = [(3, 16, 32), (16, 20, 16), (20, 20, 8)]  # (in, out, size), 5x5 pad 2
+NET = sys.argv[2] if len(sys.argv) > 2 else "w2"
+# Per net: batch, convolutions (in, out, input size, padding; 5x5, each then ReLU and a 2x2 max pool),
+# the model and its input shape.
+NETS = {
+    "w2": (32, [(3, 16, 32, 2), (16, 20, 16, 2), (20, 20, 8, 2)], convnetjs_cifar10, (3, 32, 32)),
+    "w1": (64, [(1, 6, 28, 2), (6, 16, 14, 0)], lenet5, (1, 28, 28)),
+}
+N, CONVS, MODEL, INPUT = NETS[NET]
 
 
 def ops():
     out = {}
-    for i, (c, o, s) in enumerate(CONVS):
+    for i, (c, o, s, pad) in enumerate(CONVS):
         x = torch.randn(N, c, s, s)
         w = torch.randn(o, c, 5, 5)
         b = torch.randn(o)
-        y = F.conv2d(x, w, b, padding=2)
+        y = F.conv2d(x, w, b, padding=pad)
         dy = torch.randn_like(y)
         mask = [c > 3, True, True]
-        out[f"conv{i+1} forward"] = lambda x=x, w=w, b=b: F.conv2d(x, w, b, padding=2)
-        out[f"conv{i+1} backward-filter"] = lambda x=x, w=w, dy=dy: torch.ops.aten.convolution_backward(
-            dy, x, w, [o], [1, 1], [2, 2], [1, 1], False, [0, 0], 1, [False, True, True])
+        out[f"conv{i+1} forward"] = lambda x=x, w=w, b=b, pad=pad: F.conv2d(x, w, b, padding=pad)
+        out[f"conv{i+1} backward-filter"] = lambda x=x, w=w, dy=dy, o=o, pad=pad: torch.ops.aten.convolution_backward(
+            dy, x, w, [o], [1, 1], [pad, pad], [1, 1], False, [0, 0], 1, [False, True, True])
         if c > 3:
-            out[f"conv{i+1} backward-data"] = lambda x=x, w=w, dy=dy: torch.ops.aten.convolution_backward(
-                dy, x, w, None, [1, 1], [2, 2], [1, 1], False, [0, 0], 1, [True, False, False])
+            out[f"conv{i+1} backward-data"] = lambda x=x, w=w, dy=dy, pad=pad: torch.ops.aten.convolution_backward(
+                dy, x, w, None, [1, 1], [pad, pad], [1, 1], False, [0, 0], 1, [True, False, False])
         r = torch.relu(y)
         p, idx = F.max_pool2d_with_indices(r, 2, 2)
         dp = torch.randn_like(p)
@@ -36,13 +46,9 @@ def ops():
         out[f"pool{i+1} forward"] = lambda r=r: F.max_pool2d_with_indices(r, 2, 2)
         out[f"pool{i+1} backward"] = lambda r=r, dp=dp, idx=idx: torch.ops.aten.max_pool2d_with_indices_backward(
             dp, r, [2, 2], [2, 2], [0, 0], [1, 1], False, idx)
-    model = torch.nn.Sequential(
-        torch.nn.Conv2d(3, 16, 5, padding=2), torch.nn.ReLU(), torch.nn.MaxPool2d(2, 2),
-        torch.nn.Conv2d(16, 20, 5, padding=2), torch.nn.ReLU(), torch.nn.MaxPool2d(2, 2),
-        torch.nn.Conv2d(20, 20, 5, padding=2), torch.nn.ReLU(), torch.nn.MaxPool2d(2, 2),
-        torch.nn.Flatten(1), torch.nn.Linear(320, 10))
+    model = MODEL()
     opt = torch.optim.SGD(model.parameters(), lr=0.01)
-    xs = torch.randn(N, 3, 32, 32)
+    xs = torch.randn(N, *INPUT)
     ys = torch.randint(0, 10, (N,))
 
     def step():

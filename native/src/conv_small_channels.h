@@ -14,7 +14,7 @@ bool smallChannelsForwardApplies(const ConvGeometry& g);
 
 /**
  * y = conv(x, w) with the epilogue e (or null) applied as y is written, by direct convolution:
- * every output channel of a panel stays in registers over 2 or 3 vectors of 16 output pixels
+ * every output channel of a panel stays in registers over 2 to 4 vectors of 16 output pixels
  * while the taps stream past (each call repacks the weights of its panels). Returns false (and
  * writes nothing) when it does not apply. conv.cc leaves forwards with prepared weights
  * (PackedConvWeights) to the paths that read the packed copy.

@@ -35,6 +35,18 @@ const SMALL: [string, Geometry][] = [
   ],
   ['16 channels in, 1x1 kernel, 31 wide', { batch: 2, c: 16, o: 5, h: 3, w: 31, k: [1, 1] }],
   ['LeNet conv2: 6->16, 14x14, 5x5 (10 wide)', { batch: 3, c: 6, o: 16, h: 14, w: 14, k: [5, 5] }],
+  // Backward-data of "valid" layers runs as a forward padded by kH - 1, whose tiles skip the kernel
+  // rows that read only padding rows; these forwards skip rows too (padding up to kH - 1).
+  ['LeNet conv2, batch 1', { batch: 1, c: 6, o: 16, h: 14, w: 14, k: [5, 5] }],
+  ['valid 5x3, 7->5, 13x11 (odd rows)', { batch: 3, c: 7, o: 5, h: 13, w: 11, k: [5, 3] }],
+  [
+    'padding kH - 1 on every side, 3->6, 5x5 on 7x9',
+    { batch: 3, c: 3, o: 6, h: 7, w: 9, k: [5, 5], pad: [4, 4, 4, 4] },
+  ],
+  [
+    'top padding only, 6->16, 5x5 on 3x14 (rows of the tile all in padding)',
+    { batch: 1, c: 6, o: 16, h: 3, w: 14, k: [5, 5], pad: [4, 1, 0, 0] },
+  ],
   [
     'odd width 29, 7 channels out, 3x4 kernel',
     { batch: 2, c: 5, o: 7, h: 9, w: 29, k: [3, 4], pad: [1, 0, 2, 1] },
