@@ -12,30 +12,14 @@
 // st.matmul(a, b, { out }); part 2 (run first) follows the allocating call over the process's
 // first 120 calls. Other processes' load moves every number; read the ratios of one run.
 // CPU time (process.cpuUsage, every thread) is the steadier measure of work on a loaded machine.
-import { createRequire } from 'node:module';
-import { resolve } from 'node:path';
+import { buildPaths, loadBuilds, median, now, opt } from './addon-ab.mjs';
 
-const require = createRequire(import.meta.url);
-const args = process.argv
-  .slice(2)
-  .filter((a, i, all) => !a.startsWith('--') && !all[i - 1]?.startsWith('--'));
-const opt = (name, dflt) => {
-  const i = process.argv.indexOf(name);
-  return i >= 0 ? Number(process.argv[i + 1]) : dflt;
-};
-if (args.length < 1) {
-  console.error('usage: node --import tsx bench/gemm-ab.mjs BASE.node [NEW.node] [--reps N] [--block N]');
-  process.exit(1);
-}
-const newPath = resolve(args[1] ?? 'native/build/Release/stride_native.node');
-const builds = [
-  ['base', require(resolve(args[0]))],
-  ['new', require(newPath)],
-];
-const reps = opt('--reps', 15);
-const block = opt('--block', 3);
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const now = () => Number(process.hrtime.bigint()) / 1e6;
+const usage = 'node --import tsx bench/gemm-ab.mjs BASE.node [NEW.node] [--reps N] [--block N]';
+const builds = loadBuilds(usage);
+// Part 3 runs Stride on the new build.
+const [, newPath] = buildPaths(usage);
+const reps = Number(opt('--reps', 15));
+const block = Number(opt('--block', 3));
 const cpuMs = () => {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1e3;

@@ -8,27 +8,11 @@
 //   node bench/pointwise-ab.mjs /tmp/base.node [NEW.node] [--batch 1] [--threads 1,2] [--reps 21] [--block 5]
 //
 // Other processes' load moves every number; read the ratios of one run.
-import { createRequire } from 'node:module';
-import { resolve } from 'node:path';
+import { loadBuilds, opt, raceBuilds } from './addon-ab.mjs';
 
-const require = createRequire(import.meta.url);
-const args = process.argv
-  .slice(2)
-  .filter((a, i, all) => !a.startsWith('--') && !all[i - 1]?.startsWith('--'));
-const opt = (name, dflt) => {
-  const i = process.argv.indexOf(name);
-  return i >= 0 ? process.argv[i + 1] : dflt;
-};
-if (args.length < 1) {
-  console.error(
-    'usage: node bench/pointwise-ab.mjs BASE.node [NEW.node] [--batch N] [--threads 1,2] [--reps N] [--block N]',
-  );
-  process.exit(1);
-}
-const builds = [
-  ['base', require(resolve(args[0]))],
-  ['new', require(resolve(args[1] ?? 'native/build/Release/stride_native.node'))],
-];
+const builds = loadBuilds(
+  'node bench/pointwise-ab.mjs BASE.node [NEW.node] [--batch N] [--threads 1,2] [--reps N] [--block N]',
+);
 const batch = Number(opt('--batch', 1));
 const reps = Number(opt('--reps', 21));
 const block = Number(opt('--block', 5));
@@ -55,8 +39,6 @@ const layers = [
   [960, 320, 7, false],
   [320, 1280, 7, true],
 ];
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const now = () => Number(process.hrtime.bigint()) / 1e6;
 
 console.log(
   `MobileNetV2 1x1 convolutions, batch ${batch}: ms per call (median of ${reps} blocks of ${block}), GMAC/s, ratio = base / new`,
@@ -72,16 +54,10 @@ for (const [c, o, s, relu6] of layers) {
   const [lo, hi] = relu6 ? [0, 6] : [-Infinity, Infinity];
   const macs = batch * c * o * s * s;
   for (const threads of threadList) {
-    for (const [, a] of builds) a.setNumThreads(threads);
-    const wall = builds.map(() => []);
-    for (let r = -1; r < reps; r++)
-      builds.forEach(([, a], k) => {
-        const t0 = now();
-        for (let i = 0; i < block; i++) a.conv2dForwardPacked(params, x, w, packed[k], bias, y, lo, hi);
-        const ms = (now() - t0) / block;
-        if (r >= 0) wall[k].push(ms);
-      });
-    const [b, n] = wall.map(median);
+    const run = (a, k) => a.conv2dForwardPacked(params, x, w, packed[k], bias, y, lo, hi);
+    const {
+      wall: [b, n],
+    } = raceBuilds(builds, { threads, reps, block, run });
     const label = `${c}->${o} ${s}x${s}${relu6 ? ' relu6' : ''}`;
     console.log(
       `${label.padEnd(24)} ${String(threads).padStart(7)} ${b.toFixed(3).padStart(8)} ${n.toFixed(3).padStart(8)}` +

@@ -11,27 +11,11 @@
 // Other processes' load moves every number; read the ratios of one run. The CPU time
 // (process.cpuUsage, every thread) is the steadier measure of work on a loaded machine; only the
 // wall time shows what the second thread gains.
-import { createRequire } from 'node:module';
-import { resolve } from 'node:path';
+import { loadBuilds, opt, raceBuilds, raceLine } from './addon-ab.mjs';
 
-const require = createRequire(import.meta.url);
-const args = process.argv
-  .slice(2)
-  .filter((a, i, all) => !a.startsWith('--') && !all[i - 1]?.startsWith('--'));
-const opt = (name, dflt) => {
-  const i = process.argv.indexOf(name);
-  return i >= 0 ? process.argv[i + 1] : dflt;
-};
-if (args.length < 1) {
-  console.error(
-    'usage: node bench/resnet-layers-ab.mjs BASE.node [NEW.node] [--batch N] [--reps N] [--block N] [--only a,b]',
-  );
-  process.exit(1);
-}
-const builds = [
-  ['base', require(resolve(args[0]))],
-  ['new', require(resolve(args[1] ?? 'native/build/Release/stride_native.node'))],
-];
+const builds = loadBuilds(
+  'node bench/resnet-layers-ab.mjs BASE.node [NEW.node] [--batch N] [--reps N] [--block N] [--only a,b]',
+);
 const batch = Number(opt('--batch', 1));
 const reps = Number(opt('--reps', 21));
 const block = Number(opt('--block', 5));
@@ -100,8 +84,6 @@ for (const [name, cin, size, cout, k, s, pad, relu] of convs) {
   cases.splice(1, 0, ['maxpool 64x112', (a) => a.maxPool2dForward(p, x, y, idx)]);
 }
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const now = () => Number(process.hrtime.bigint()) / 1e6;
 console.log(
   `ResNet-18 layers, batch ${batch}: ms per call, median of ${reps} blocks of ${block} calls, builds alternating; ratio = base / new`,
 );
@@ -109,26 +91,6 @@ console.log('  wall: elapsed time; cpu: CPU time of the process, every thread');
 console.log('layer            threads    base      new   ratio   cpu     base      new   ratio');
 for (const [name, run] of cases) {
   if (only.length && !only.some((s) => name.includes(s))) continue;
-  for (const threads of [1, 2]) {
-    for (const [, a] of builds) a.setNumThreads(threads);
-    const wall = builds.map(() => []);
-    const cpu = builds.map(() => []);
-    for (let r = -1; r < reps; r++)
-      builds.forEach(([, a], k) => {
-        const c0 = process.cpuUsage();
-        const t0 = now();
-        for (let i = 0; i < block; i++) run(a, k);
-        const ms = (now() - t0) / block;
-        const c = process.cpuUsage(c0);
-        if (r < 0) return;
-        wall[k].push(ms);
-        cpu[k].push((c.user + c.system) / 1000 / block);
-      });
-    const [b, n] = wall.map(median);
-    const [bc, nc] = cpu.map(median);
-    console.log(
-      `${name.padEnd(16)} ${String(threads).padStart(7)} ${b.toFixed(3).padStart(8)} ${n.toFixed(3).padStart(8)}   ${(b / n).toFixed(2)}x` +
-        `   cpu ${bc.toFixed(3).padStart(8)} ${nc.toFixed(3).padStart(8)}   ${(bc / nc).toFixed(2)}x`,
-    );
-  }
+  for (const threads of [1, 2])
+    console.log(raceLine(name, threads, raceBuilds(builds, { threads, reps, block, run })));
 }
