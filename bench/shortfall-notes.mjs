@@ -32,12 +32,16 @@ export const SHORTFALL_NOTES = {
     'at 0.84-0.94x on 2 threads per layer, partly because tasks that split the output channels each ' +
     'repeated the input transform. Since 2026-12-07 those tasks share one input transform done by ' +
     'both threads first (bench/conv-ab.mjs: 1.08-1.21x less CPU time per call on the split 28x28, ' +
-    '14x14 and 7x7 layers) and full output tiles are stored as vectors. In the 2026-12-07 full run the ' +
-    "second thread gave 1.11x at batch 1 (0.92x the day before) against onnxruntime's 1.82x (see the " +
-    'thread-scaling table): the split now adds no work (0.87x the process CPU time on 2 threads as on ' +
-    '1 in bench/thread-scaling.mjs), so what is left is where the two threads wait for each other, ' +
-    'which a per-layer wall-clock profile on a quiet machine (bench/thread-scaling.mjs --layers) has ' +
-    'yet to show. ' +
+    '14x14 and 7x7 layers) and full output tiles are stored as vectors; Winograd tile chunks are equal ' +
+    'and a multiple of the threads (at 56x56 they ran 48,48,48,48,4, one thread taking three). On a quiet ' +
+    'machine (2026-12-07 05:11, bench/thread-scaling.mjs --layers, 25 alternating rounds) every ' +
+    'convolution now scales 1.45-1.98x per layer and the max pool 2.5x; the whole pass 1.74x (12.0 ms ' +
+    "against onnxruntime's 10.7 ms in that process, 0.89x). What 2 threads leave: about 1 ms of " +
+    'JavaScript between the 23 kernel calls (serial; 5-7 us of it is JavaScript proper per call, the ' +
+    'rest is measured as cache misses after large kernels), the three 512-channel 7x7 layers (about ' +
+    '1 ms each on 2 threads: Winograd with 4 tiles, where the transformed weights are used for 4 tiles ' +
+    'only; the GEMM path with N = 49 measured 1.1x slower), and the 1-thread speed itself (see the ' +
+    '1-thread row). ' +
     WINOGRAD_WEIGHTS,
   'w3-b8':
     'As for batch 1: the plain call runs fused by itself, and the Winograd layers transform their ' +
@@ -50,16 +54,17 @@ export const SHORTFALL_NOTES = {
     'Profiled kernel by kernel in one process (bench/mnv2-profile.mjs, bench/MNV2-RESULTS.md): since ' +
     '2026-12-07 the 10 inverted-residual sums run in the epilogue of their projection convolutions ' +
     '(53 backend calls per pass, no add kernel) and feature maps are reused from call to call ' +
-    '(inference buffer pool). Of the kernel time, about 55% is the 1x1 convolutions (since 2026-12-07 a ' +
+    '(inference buffer pool). On a quiet machine (2026-12-07 05:50, 2 threads, batch 1) a profiled pass took 6.45 ms, 5.1 ms of it in 54 kernel calls; of the kernel time about 64% is the 1x1 convolutions (since 2026-12-07 a ' +
     'register-tiled pointwise kernel reading the NCHW input in place, native/src/conv_pointwise.cc: ' +
     '43-108 GMAC/s per layer alone on 1 thread, 1-5x the GEMM it replaced; inside the model the ' +
     '112x112 and 56x56 expansions, 16-24 multiply-adds per output value written, are bound by memory ' +
-    'traffic at 21-70 GMAC/s, and the 7x7 planes fill 49 of 64 lanes), about 30% the depthwise layers ' +
-    '(the stride-2 ones at 2.5-5.6 GMAC/s: each padded input row is copied and split into even and odd ' +
-    'columns before the taps run; the 7x7 planes about 5) and about 9% the stem. On the loaded machine ' +
-    'of that run, a pass spent two to three times as long outside the kernels as in them (JavaScript per ' +
-    'layer: about 1-2 ms per pass with no-op kernels; garbage collection; waiting for a core between ' +
-    '53 calls), which onnxruntime, running the whole graph in native code, does not pay. onnxruntime keeps a channel-blocked layout (NCHWc) ' +
+    'traffic at 21-70 GMAC/s, and the 7x7 planes fill 49 of 64 lanes), about 19% the depthwise layers ' +
+    '(since 2026-12-07 an AVX-512 forward reading the input in place: masked loads, stride 2 ' +
+    'deinterleaved by permutes, two rows a vector on 7x7 planes; 12-38 GMAC/s per layer inside the ' +
+    'model on 2 threads, 576 channels 14x14 stride 2 the slowest, bench/DEPTHWISE-RESULTS.md) and about ' +
+    '10% the stem and 6% the classifier. Outside the kernel calls: 1.35 ms per pass (4-5 us per call of ' +
+    'JavaScript proper since 2026-12-07, scripts/results/js-overhead-per-layer.md), which onnxruntime, ' +
+    'running the whole graph in native code, does not pay. onnxruntime keeps a channel-blocked layout (NCHWc) ' +
     'between layers, which Stride does not.',
   'mnv2-b8':
     'As for batch 1 (the ratio to onnxruntime is about the same on 1 thread: both scale about ' +
