@@ -34,14 +34,15 @@ export const SHORTFALL_NOTES = {
     'both threads first (bench/conv-ab.mjs: 1.08-1.21x less CPU time per call on the split 28x28, ' +
     '14x14 and 7x7 layers) and full output tiles are stored as vectors; Winograd tile chunks are equal ' +
     'and a multiple of the threads (at 56x56 they ran 48,48,48,48,4, one thread taking three). On a quiet ' +
-    'machine (2026-12-07 05:11, bench/thread-scaling.mjs --layers, 25 alternating rounds) every ' +
-    'convolution now scales 1.45-1.98x per layer and the max pool 2.5x; the whole pass 1.74x (12.0 ms ' +
-    "against onnxruntime's 10.7 ms in that process, 0.89x). What 2 threads leave: about 1 ms of " +
-    'JavaScript between the 23 kernel calls (serial; 5-7 us of it is JavaScript proper per call, the ' +
-    'rest is measured as cache misses after large kernels), the three 512-channel 7x7 layers (about ' +
-    '1 ms each on 2 threads: Winograd with 4 tiles, where the transformed weights are used for 4 tiles ' +
-    'only; the GEMM path with N = 49 measured 1.1x slower), and the 1-thread speed itself (see the ' +
-    '1-thread row). ' +
+    'machine (2026-12-07 05:50, bench/thread-scaling.mjs --layers, 25 alternating rounds, now with ' +
+    "a pause after onnxruntime's call: its spinning threads had taken a core from the Stride calls timed " +
+    'after it in every earlier run of that script) every convolution scales 1.37-1.77x per layer and ' +
+    "the max pool 2.25x; the whole pass 1.56x, 11.7 ms against onnxruntime's 10.7 ms in that process " +
+    '(0.91x; this run of the bench measured 14.4 ms, and standalone processes 11.4-14.0 ms on this VM). ' +
+    'What is left: about 0.6-0.75 ms between the 23 kernel calls (serial; 5-7 us of it is JavaScript ' +
+    'proper per call), the three 512-channel 7x7 layers (about 1 ms each on 2 threads: Winograd with 4 ' +
+    'tiles, where each transformed weight serves 4 tiles; the GEMM path with N = 49 measured 1.1x ' +
+    'slower), and the 1-thread speed itself (see the 1-thread row). ' +
     WINOGRAD_WEIGHTS,
   'w3-b8':
     'As for batch 1: the plain call runs fused by itself, and the Winograd layers transform their ' +

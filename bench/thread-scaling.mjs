@@ -14,6 +14,7 @@
 // (repeated transforms, spinning). --out appends the printed report to a markdown file.
 import { existsSync, readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
@@ -114,6 +115,9 @@ for (let r = -2; r < rounds; r++) {
     await ort();
     o = now() - t0;
     oc = cpuMs(c0);
+    // onnxruntime's intra-op threads spin for a while after a run; without this pause they would
+    // take a core from the next round's Stride calls (and count in their process CPU time).
+    await sleep(20);
   }
   if (r < 0) continue;
   whole.s1.push(a.ms);
