@@ -4,7 +4,7 @@ import type { Pool2dParams } from '../backend/backend.js';
 import { kernels } from '../backend/registry.js';
 import { ShapeError, ValueError } from '../errors.js';
 import type { FloatArray } from '../tensor/dtype.js';
-import { releaseInferenceBuffer, takeInferenceBuffer } from '../tensor/inference-buffer-pool.js';
+import { takeInferenceBuffer } from '../tensor/inference-buffer-pool.js';
 import { empty, Tensor } from '../tensor/tensor.js';
 import {
   checkWindowFits,
@@ -230,18 +230,14 @@ export function maxPool2d(x: Tensor, opts: Pair | MaxPool2dOptions): Tensor | Ma
 }
 
 /**
- * {@link maxPool2d} with gradients off: nothing reads the indices after the kernel, so while an
- * inference forward lends buffers they live in a pooled one, given back at once (otherwise in the
- * one reused discarded-indices buffer), and the output (which the kernel overwrites entirely)
- * comes from the pool unzeroed.
+ * {@link maxPool2d} with gradients off: nothing reads the indices after the kernel, so they go to
+ * the one reused discarded-indices buffer, and the output (which the kernel overwrites entirely)
+ * comes unzeroed from the inference buffer pool while a forward lends buffers.
  */
 function maxPool2dInference(p: Pool2dParams, x: Tensor): Tensor {
   const n = p.batch * p.channels * p.outH * p.outW;
   const y = takeInferenceBuffer(x.dtype, n, false) ?? empty([n], x.dtype).data;
-  const scratch = takeInferenceBuffer('float32', n, false);
-  const idx = scratch ? new Int32Array(scratch.buffer, scratch.byteOffset, n) : indicesFor(n, false);
-  kernels().maxPool2dForward(p, x.data, y, idx);
-  if (scratch) releaseInferenceBuffer(scratch);
+  kernels().maxPool2dForward(p, x.data, y, indicesFor(n, false));
   return new Tensor(y, [p.batch, p.channels, p.outH, p.outW]);
 }
 
