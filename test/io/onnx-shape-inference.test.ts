@@ -7,6 +7,7 @@ import { OnnxAttrs } from '../../src/io/onnx/onnx-attributes.js';
 import { OnnxBuilder } from '../../src/io/onnx/onnx-builder.js';
 import { OnnxAttributeType, type OnnxAttribute } from '../../src/io/onnx/onnx-proto.js';
 import { assertClose } from '../helpers/assert-close.js';
+import { onnxModel } from './onnx-test-model.js';
 import {
   inferOutputShapes,
   SymbolSource,
@@ -222,24 +223,7 @@ describe('ONNX import shape inference', () => {
       b.ints([0], 'axes'),
     ]);
     const y = b.op('Reshape', [up, b.op('Concat', [batch, b.ints([-1], 'rest')], { axis: 0 })]);
-    const g = st.importOnnx({
-      irVersion: 8,
-      opsetImports: [{ domain: '', version: 13 }],
-      producerName: 'test',
-      producerVersion: '',
-      domain: '',
-      modelVersion: 0,
-      docString: '',
-      metadata: {},
-      graph: {
-        name: 'g',
-        nodes: b.nodes,
-        initializers: b.initializers,
-        inputs: [{ name: 'x', elemType: 1, shape: ['batch', 2, 3, 4] }],
-        outputs: [{ name: y, elemType: 1, shape: null }],
-        valueInfo: [],
-      },
-    });
+    const g = st.importOnnx(onnxModel(b, ['batch', 2, 3, 4], y));
     const types = g.modules().map((m) => m.typeName);
     for (const op of ['Shape', 'Gather', 'Unsqueeze', 'Concat'])
       assert.ok(!types.includes(`OnnxOp[${op}]`), `${op} ran at import (layers: ${types.join(', ')})`);

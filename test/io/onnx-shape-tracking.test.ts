@@ -8,6 +8,7 @@ import { OnnxOp } from '../../src/io/onnx/onnx-op-layer.js';
 import { OnnxBuilder } from '../../src/io/onnx/onnx-builder.js';
 import { planGraph } from '../../src/nn/inference-fusion.js';
 import { assertClose } from '../helpers/assert-close.js';
+import { onnxModel } from './onnx-test-model.js';
 import type { FixtureTensor } from '../helpers/fixtures.js';
 
 // Shapes tracked through the Shape/Gather/Unsqueeze/Concat/Reshape chains that exporters write,
@@ -71,27 +72,6 @@ test('a ShuffleNetV2-style export: shape arithmetic folds at import, every batch
   assertClose(g.forward(st.slice(x, 0, 1, 2)), st.slice(y, 0, 1, 2), { atol: 1e-5, rtol: 1e-4 });
 });
 
-function model(b: OnnxBuilder, inputShape: (number | string)[], output: string): st.OnnxModel {
-  return {
-    irVersion: 8,
-    opsetImports: [{ domain: '', version: 13 }],
-    producerName: 'test',
-    producerVersion: '',
-    domain: '',
-    modelVersion: 0,
-    docString: '',
-    metadata: {},
-    graph: {
-      name: 'g',
-      nodes: b.nodes,
-      initializers: b.initializers,
-      inputs: [{ name: 'x', elemType: 1, shape: inputShape }],
-      outputs: [{ name: output, elemType: 1, shape: null }],
-      valueInfo: [],
-    },
-  };
-}
-
 /** Shape(x)[i] as a 1-element vector. */
 function dim(b: OnnxBuilder, i: number): string {
   const s = b.op('Shape', ['x']);
@@ -103,7 +83,7 @@ test('a reshape target with run-time sizes in their own positions folds to 0 (co
   b.reserve('x');
   const target = b.op('Concat', [dim(b, 0), dim(b, 1), b.ints([2, 2], 'rest')], { axis: 0 });
   const y = b.op('Relu', [b.op('Reshape', ['x', target])]);
-  const g = st.importOnnx(model(b, ['batch', 'n', 4], y));
+  const g = st.importOnnx(onnxModel(b, ['batch', 'n', 4], y));
   assert.deepEqual(
     [...layerTypes(g).keys()].sort(),
     ['OnnxOp[Reshape]', 'ReLU'],
@@ -125,7 +105,7 @@ test('shape arithmetic whose run-time sizes cannot be placed is built as layers,
     value: { name: 'v', dims: [1], dataType: 1, data: Float32Array.of(1) },
   });
   const y = b.op('Add', [r, ones]);
-  const g = st.importOnnx(model(b, ['batch', 'n', 4], y));
+  const g = st.importOnnx(onnxModel(b, ['batch', 'n', 4], y));
   assert.ok(layerTypes(g).has('OnnxOp[Shape]'));
   for (const [n, len] of [
     [2, 3],
@@ -145,7 +125,7 @@ test('Clip imports as ReLU6, ReLU or Hardtanh by its bounds; Pad other than zero
     const b = new OnnxBuilder();
     b.reserve('x');
     const y = b.op('Clip', ['x', b.floats([lo!], [], 'lo'), b.floats([hi!], [], 'hi')]);
-    const g = st.importOnnx(model(b, ['batch', 3], y));
+    const g = st.importOnnx(onnxModel(b, ['batch', 3], y));
     assert.deepEqual([...layerTypes(g).keys()], [type]);
     const x = st.mul(st.randn([2, 3]), 5);
     assertClose(g.forward(x), st.clamp(x, lo, hi));
@@ -153,7 +133,7 @@ test('Clip imports as ReLU6, ReLU or Hardtanh by its bounds; Pad other than zero
   const b = new OnnxBuilder();
   b.reserve('x');
   const y = b.op('Pad', ['x', b.ints([0, 0, 1, 0, 0, 0, 0, 2], 'pads'), b.floats([0.5], [], 'v')]);
-  const g = st.importOnnx(model(b, ['batch', 1, 2, 2], y));
+  const g = st.importOnnx(onnxModel(b, ['batch', 1, 2, 2], y));
   assert.deepEqual([...layerTypes(g).keys()], ['OnnxOp[Pad]']);
   const x = st.ones([1, 1, 2, 2]);
   assertClose(g.forward(x), st.pad(x, [0, 2, 1, 0], 0.5));
@@ -171,7 +151,7 @@ test('a shape value built as a layer for one reader still folds for the others',
   const target = b.op('Concat', [at(0), at(1), b.ints([2, 2], 'rest')], { axis: 0 });
   const count = b.op('ReduceSum', [ones], { keepdims: 0 }); // batch * n * 4
   const y = b.op('Add', [b.op('Reshape', ['x', target]), count]);
-  const g = st.importOnnx(model(b, ['batch', 'n', 4], y));
+  const g = st.importOnnx(onnxModel(b, ['batch', 'n', 4], y));
   const types = layerTypes(g);
   assert.equal(types.get('OnnxOp[Shape]'), 1, 'ConstantOfShape reads the shape at run time');
   for (const op of ['Gather', 'Unsqueeze', 'Concat']) assert.equal(types.get(`OnnxOp[${op}]`), undefined);

@@ -142,8 +142,26 @@ export const GEOMETRIES: [string, Geometry][] = [
   ],
 ];
 
+/** The forward convolution (+ bias) in float64 on the reference backend: the truth the float32 kernels are held to. */
+export function convForwardReference(
+  p: Conv2dParams,
+  x: Float32Array,
+  w: Float32Array,
+  bias: Float32Array | null,
+): Float64Array {
+  const y = new Float64Array(p.batch * p.outChannels * p.outH * p.outW);
+  referenceBackend.conv2dForward(
+    p,
+    Float64Array.from(x),
+    Float64Array.from(w),
+    bias && Float64Array.from(bias),
+    y,
+  );
+  return y;
+}
+
 /**
- * The float64 truth of a convolution with an epilogue: conv + bias on the reference backend, then
+ * The float64 truth of a convolution with an epilogue: {@link convForwardReference}, then
  * + residual and the ReLU/ReLU6 clamp in float64.
  */
 export function convEpilogueReference(
@@ -153,14 +171,7 @@ export function convEpilogueReference(
   bias: Float32Array | null,
   e: ConvEpilogue,
 ) {
-  const y = new Float64Array(p.batch * p.outChannels * p.outH * p.outW);
-  referenceBackend.conv2dForward(
-    p,
-    Float64Array.from(x),
-    Float64Array.from(w),
-    bias && Float64Array.from(bias),
-    y,
-  );
+  const y = convForwardReference(p, x, w, bias);
   for (let i = 0; i < y.length; i++) {
     const v = y[i]! + (e.residual ? e.residual[i]! : 0);
     y[i] = e.activation ? Math.min(Math.max(v, 0), e.activation === 'relu6' ? 6 : Infinity) : v;

@@ -1,9 +1,9 @@
 import { describe, it } from 'node:test';
-import type { Conv2dParams, ConvEpilogue } from '../../src/backend/backend.js';
+import type { ConvEpilogue } from '../../src/backend/backend.js';
 import { referenceBackend } from '../../src/backend/reference/reference-backend.js';
 import { Rng } from '../../src/tensor/random.js';
 import { assertClose } from '../helpers/assert-close.js';
-import { params, type Geometry } from './conv-geometries.js';
+import { convForwardReference, params, type Geometry } from './conv-geometries.js';
 import { forEachConfig, nativeBackend, randomArray, skipWithoutAddon } from './native-harness.js';
 
 // The direct small-channel kernels (native/src/conv_small_channels.cc: stride 1, 4 to 32 output
@@ -67,23 +67,6 @@ const SMALL: [string, Geometry][] = [
   ],
 ];
 
-function reference64(
-  p: Conv2dParams,
-  x: Float32Array,
-  w: Float32Array,
-  bias: Float32Array | null,
-): Float64Array {
-  const y = new Float64Array(p.batch * p.outChannels * p.outH * p.outW);
-  referenceBackend.conv2dForward(
-    p,
-    Float64Array.from(x),
-    Float64Array.from(w),
-    bias && Float64Array.from(bias),
-    y,
-  );
-  return y;
-}
-
 describe('native small-channel convolutions match the float64 reference', { skip: skipWithoutAddon }, () => {
   for (const [name, g] of SMALL) {
     it(name, () => {
@@ -98,8 +81,8 @@ describe('native small-channel convolutions match the float64 reference', { skip
       const residual = randomArray(rng, ySize);
       const tol = (n: number, msg: string) => ({ rtol: 1e-4, atol: 2e-6 * Math.sqrt(n + 1), msg });
 
-      const plain = reference64(p, x, w, null);
-      const biased = reference64(p, x, w, bias);
+      const plain = convForwardReference(p, x, w, null);
+      const biased = convForwardReference(p, x, w, bias);
       const fused = biased.map((v, i) => Math.max(v + residual[i]!, 0));
       const dxWant = new Float64Array(x.length);
       referenceBackend.conv2dBackwardData(p, Float64Array.from(dy), Float64Array.from(w), dxWant);

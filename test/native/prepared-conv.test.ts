@@ -4,7 +4,7 @@ import type { Conv2dParams } from '../../src/backend/backend.js';
 import { referenceBackend } from '../../src/backend/reference/reference-backend.js';
 import { Rng } from '../../src/tensor/random.js';
 import { assertClose } from '../helpers/assert-close.js';
-import { GEOMETRIES, params } from './conv-geometries.js';
+import { convForwardReference, GEOMETRIES, params } from './conv-geometries.js';
 import {
   addon,
   forEachConfig,
@@ -13,24 +13,6 @@ import {
   skipWithoutAddon,
   supportedIsas,
 } from './native-harness.js';
-
-/** The forward in float64 on the reference backend: the truth the float32 kernels are held to. */
-function referenceForward(
-  p: Conv2dParams,
-  x: Float32Array,
-  w: Float32Array,
-  bias: Float32Array | null,
-): Float64Array {
-  const y = new Float64Array(p.batch * p.outChannels * p.outH * p.outW);
-  referenceBackend.conv2dForward(
-    p,
-    Float64Array.from(x),
-    Float64Array.from(w),
-    bias && Float64Array.from(bias),
-    y,
-  );
-  return y;
-}
 
 function tolerance(p: Conv2dParams, msg: string): { rtol: number; atol: number; msg: string } {
   const k = (p.inChannels / p.groups) * p.kH * p.kW;
@@ -64,7 +46,7 @@ describe('native prepared conv2d weights', { skip: skipWithoutAddon }, () => {
             const got = new Float32Array(q.batch * q.outChannels * q.outH * q.outW).fill(Number.NaN);
             native.conv2dForwardPrepared(q, x, prepared, b, got);
             const msg = `${name} (${label}) batch ${q.batch}${b ? ' + bias' : ''}`;
-            assertClose(got, referenceForward(q, x, w, b), tolerance(q, msg));
+            assertClose(got, convForwardReference(q, x, w, b), tolerance(q, msg));
           }
         }
       });
@@ -88,7 +70,7 @@ describe('native prepared conv2d weights', { skip: skipWithoutAddon }, () => {
       native.conv2dForwardPrepared(p, x, prepared, null, got); // packs
       w.fill(0);
       native.conv2dForwardPrepared(p, x, prepared, null, got);
-      assertClose(got, referenceForward(p, x, original, null), tolerance(p, name));
+      assertClose(got, convForwardReference(p, x, original, null), tolerance(p, name));
     }
   });
 
@@ -106,7 +88,7 @@ describe('native prepared conv2d weights', { skip: skipWithoutAddon }, () => {
         addon!.setIsa(isa);
         const got = new Float32Array(p.batch * p.outChannels * p.outH * p.outW);
         native.conv2dForwardPrepared(p, x, prepared, null, got);
-        assertClose(got, referenceForward(p, x, w, null), tolerance(p, `run on ${isa}`));
+        assertClose(got, convForwardReference(p, x, w, null), tolerance(p, `run on ${isa}`));
       }
     } finally {
       addon!.setIsa(usable[0]!);
@@ -119,7 +101,7 @@ describe('native prepared conv2d weights', { skip: skipWithoutAddon }, () => {
     const p = params({ batch: 2, c: 4, o: 6, h: 6, w: 6, k: [3, 3], pad: [1, 1, 1, 1], groups: 2 });
     const w = randomArray(rng, p.outChannels * 2 * 9);
     const x = randomArray(rng, p.batch * p.inChannels * p.inH * p.inW);
-    const want = referenceForward(p, x, w, null);
+    const want = convForwardReference(p, x, w, null);
     const y64 = new Float64Array(want.length);
     native.conv2dForwardPrepared(
       p,

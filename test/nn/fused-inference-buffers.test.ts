@@ -2,18 +2,11 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import * as st from '../../src/node.js';
 import { assertClose } from '../helpers/assert-close.js';
+import { inference, plain } from '../helpers/inference.js';
 
 // Fused inference forwards give dead intermediate feature maps back to the inference buffer pool and
 // their convolutions take outputs from it. The truth: the layers run one by one (eval mode with
 // gradients recorded, which neither fuses nor pools), call after call.
-
-function plain(model: st.Module, x: st.Tensor): st.Tensor {
-  return st.enableGrad(() => model.forward(x)).detach();
-}
-
-function inference(model: st.Module, x: st.Tensor): st.Tensor {
-  return st.noGrad(() => model.forward(x));
-}
 
 /** A small MobileNetV2 (width 0.5) with batch norm statistics away from the identity. */
 function mobilenet(): st.Module {

@@ -2,39 +2,13 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import * as st from '../../src/node.js';
 import { assertClose } from '../helpers/assert-close.js';
+import { assertSameAsPlain, inference, plain, randomizeNorms } from '../helpers/inference.js';
 
 // What the inference forward (eval mode under noGrad) keeps between calls instead of working out
 // again: a Sequential's conv -> batch norm -> activation chains and which of its layers keep
 // nothing they see, a Graph's liveness flags, a convolution's resolved geometry. Each is checked
 // against the layers run one by one (eval mode with gradients recorded: no fusion, no reuse, no
 // caches) after a change made between two fused calls.
-
-function plain(model: st.Module, x: st.Tensor): st.Tensor {
-  return st.enableGrad(() => model.forward(x)).detach();
-}
-
-function inference(model: st.Module, x: st.Tensor): st.Tensor {
-  return st.noGrad(() => model.forward(x));
-}
-
-function assertSameAsPlain(model: st.Module, x: st.Tensor, msg: string): st.Tensor {
-  const got = inference(model, x);
-  assertClose(got, plain(model, x), { atol: 1e-4, rtol: 1e-4, msg });
-  return got;
-}
-
-/** Batch norm statistics far from the identity, so that folding changes the weights. */
-function randomizeNorms(model: st.Module, rng: st.Rng): void {
-  for (const m of model.modules()) {
-    if (!(m instanceof st.BatchNorm2d)) continue;
-    const n = m.numFeatures;
-    m.runningMean!.data.set(st.randn([n], { rng }).mul(0.5).data);
-    m.runningVar!.data.set(st.rand([n], { rng }).add(0.5).data);
-    m.weight!.data.set(st.rand([n], { rng }).add(0.5).data);
-    m.bias!.data.set(st.randn([n], { rng }).mul(0.3).data);
-    for (const t of [m.runningMean!, m.runningVar!, m.weight!, m.bias!]) t.markChanged();
-  }
-}
 
 /** How often `m`'s forward runs during `fn` (a folded batch norm does not run). */
 function countCalls(m: st.Module, fn: () => void): number {

@@ -2,20 +2,12 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import * as st from '../../src/node.js';
 import { assertClose } from '../helpers/assert-close.js';
+import { assertSameAsPlain, inference, plain, randomizeNorms } from '../helpers/inference.js';
 import { hashFill, hashInput, zooParity } from '../models/zoo-helpers.js';
 
 // Eval mode under noGrad runs conv -> batch norm -> ReLU chains fused (Sequential and Graph).
 // The truth: torchvision's logits for the same weights (test/fixtures/zoo_parity.json), and the
 // layers run one by one (eval mode with gradients recorded, which never fuses).
-
-/** The layers run one by one: evaluation mode with the autograd graph recorded. */
-function plain(model: st.Module, x: st.Tensor): st.Tensor {
-  return st.enableGrad(() => model.forward(x)).detach();
-}
-
-function inference(model: st.Module, x: st.Tensor): st.Tensor {
-  return st.noGrad(() => model.forward(x));
-}
 
 /** How often the batch norms of `model` run during `fn` (a folded batch norm does not run). */
 function countBatchNormCalls(model: st.Module, fn: () => void): number {
@@ -58,29 +50,6 @@ function smallNet(seed: number): st.Sequential {
   );
   randomizeNorms(net, rng);
   return net;
-}
-
-/** Batch norm statistics far from the identity, so that folding changes the weights. */
-function randomizeNorms(model: st.Module, rng: st.Rng): void {
-  for (const m of model.modules()) {
-    if (!(m instanceof st.BatchNorm2d)) continue;
-    const n = m.numFeatures;
-    for (const [t, v] of [
-      [m.runningMean!, st.randn([n], { rng }).mul(0.5)],
-      [m.runningVar!, st.rand([n], { rng }).add(0.5)],
-      [m.weight!, st.rand([n], { rng }).add(0.5)],
-      [m.bias!, st.randn([n], { rng }).mul(0.3)],
-    ] as const) {
-      t.data.set(v.data);
-      t.markChanged();
-    }
-  }
-}
-
-function assertSameAsPlain(model: st.Module, x: st.Tensor, msg: string): st.Tensor {
-  const got = inference(model, x);
-  assertClose(got, plain(model, x), { atol: 1e-4, rtol: 1e-4, msg });
-  return got;
 }
 
 describe('fused inference by default (eval mode under noGrad)', () => {
