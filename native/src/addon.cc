@@ -315,7 +315,8 @@ napi_value MaxPool2dForward(napi_env env, napi_callback_info info) {
   return guarded(env, [&] {
     Args a = args(env, info, 4);
     const PoolGeometry p = poolGeometry(env, a.argv[0]);
-    int32_t* idx = typedArray<int32_t>(env, a.argv[3], napi_int32_array, "indices");
+    int32_t* idx =
+        isNullish(env, a.argv[3]) ? nullptr : typedArray<int32_t>(env, a.argv[3], napi_int32_array, "indices");
     maxPool2dForward(p, f32(env, a.argv[1], "x"), f32(env, a.argv[2], "y"), idx);
     return undefined(env);
   });

@@ -199,7 +199,11 @@ STRIDE_TARGET_AVX512 void maxRowAvx512(const PoolGeometry* pp, const float* xp, 
 // smaller index. Reads each input value once per output row instead of once per window tap
 // (kW / strideW times). Returns false when a NaN was read; the caller then runs maxRowAvx512,
 // which applies the scalar rule to such windows.
-template <int SW>
+//
+// WithIdx false (inference: nothing reads the indices) keeps and writes only the values: the
+// maximum then needs no tie rule, and each step is one max instruction (among tied zeros it may
+// keep -0 where the first maximum in row-major order was +0; the values compare equal).
+template <int SW, bool WithIdx = true>
 STRIDE_TARGET_AVX512 bool maxRowSeparableAvx512(const PoolGeometry* pp, const float* xp, int64_t oy, int64_t ylo,
                                                 int64_t yhi, int64_t oxA, int64_t oxB, float* yRow, int32_t* iRow) {
   const PoolGeometry& p = *pp;
@@ -227,8 +231,12 @@ STRIDE_TARGET_AVX512 bool maxRowSeparableAvx512(const PoolGeometry* pp, const fl
       const __mmask16 m =
           width - c0 >= 16 ? static_cast<__mmask16>(0xFFFF) : static_cast<__mmask16>((1u << (width - c0)) - 1);
       const __m512 v = _mm512_maskz_loadu_ps(m, src + c0);
-      const __m512i idx = _mm512_add_epi32(_mm512_set1_epi32(base + static_cast<int32_t>(c0)), iota);
       nan |= _mm512_mask_cmp_ps_mask(m, v, v, _CMP_UNORD_Q);
+      if constexpr (!WithIdx) {
+        _mm512_storeu_ps(cm + c0, ky == ylo ? v : _mm512_max_ps(v, _mm512_loadu_ps(cm + c0)));
+        continue;
+      }
+      const __m512i idx = _mm512_add_epi32(_mm512_set1_epi32(base + static_cast<int32_t>(c0)), iota);
       if (ky == ylo) {
         _mm512_storeu_ps(cm + c0, v);
         _mm512_storeu_si512(ci + c0, idx);
@@ -248,6 +256,12 @@ STRIDE_TARGET_AVX512 bool maxRowSeparableAvx512(const PoolGeometry* pp, const fl
     __m512i bi = _mm512_setzero_si512();
     for (int64_t kx = 0; kx < p.kW; kx++) {
       const int64_t at = (ox0 - oxA) * SW + kx * p.dilationW;
+      if constexpr (!WithIdx) {
+        const __m512 v = SW == 1 ? _mm512_loadu_ps(cm + at)
+                                 : _mm512_permutex2var_ps(_mm512_loadu_ps(cm + at), even, _mm512_loadu_ps(cm + at + 16));
+        best = kx == 0 ? v : _mm512_max_ps(v, best);
+        continue;
+      }
       __m512 v;
       __m512i idx;
       if (SW == 1) {
@@ -268,7 +282,7 @@ STRIDE_TARGET_AVX512 bool maxRowSeparableAvx512(const PoolGeometry* pp, const fl
       bi = _mm512_mask_mov_epi32(bi, take, idx);
     }
     _mm512_mask_storeu_ps(yRow + ox0, m, best);
-    _mm512_mask_storeu_epi32(iRow + ox0, m, bi);
+    if constexpr (WithIdx) _mm512_mask_storeu_epi32(iRow + ox0, m, bi);
   }
   return true;
 }
@@ -344,16 +358,25 @@ STRIDE_TARGET_AVX512 void maxRowSplitAvx512(const PoolGeometry* p, const float* 
   if (!maxRowSeparableAvx512<SW>(p, xp, oy, ylo, yhi, oxA, oxB, yRow, iRow))
     maxRowAvx512<SW>(p, xp, oy, ylo, yhi, oxA, oxB, yRow, iRow);
 }
+// The same without indices (iRow is a scratch row then, written only where a NaN was read).
+template <int SW>
+STRIDE_TARGET_AVX512 void maxRowSplitValuesAvx512(const PoolGeometry* p, const float* xp, int64_t oy, int64_t ylo,
+                                                  int64_t yhi, int64_t oxA, int64_t oxB, float* yRow, int32_t* iRow) {
+  if (!maxRowSeparableAvx512<SW, false>(p, xp, oy, ylo, yhi, oxA, oxB, yRow, iRow))
+    maxRowAvx512<SW>(p, xp, oy, ylo, yhi, oxA, oxB, yRow, iRow);
+}
 #endif
 
-// The row kernel for this geometry's stride along W (1 or 2) and the active instruction set.
-MaxRowFn maxRowKernel(const PoolGeometry& p) {
+// The row kernel for this geometry's stride along W (1 or 2) and the active instruction set;
+// `values`: the caller keeps no indices.
+MaxRowFn maxRowKernel(const PoolGeometry& p, bool values) {
   const int64_t strideW = p.strideW;
 #if STRIDE_X86
   // Windows wider than their stride overlap: the separable rows read each value once.
   const bool split = p.kW > strideW;
   switch (activeIsa()) {
     case Isa::Avx512:
+      if (split && values) return strideW == 1 ? maxRowSplitValuesAvx512<1> : maxRowSplitValuesAvx512<2>;
       if (split) return strideW == 1 ? maxRowSplitAvx512<1> : maxRowSplitAvx512<2>;
       return strideW == 1 ? maxRowAvx512<1> : maxRowAvx512<2>;
     case Isa::Avx2:
@@ -374,15 +397,18 @@ void maxPool2dForward(const PoolGeometry& p, const float* x, float* y, int32_t* 
   oxB = oxA;
   while (oxB < p.outW && taps.xlo[oxB] == 0 && taps.xhi[oxB] == p.kW) oxB++;
   const bool rows = p.strideW <= 2 && oxB > oxA && p.kW > 0;
-  const MaxRowFn row = maxRowKernel(p);
+  const MaxRowFn row = maxRowKernel(p, indices == nullptr);
   ThreadPool::instance().parallelFor(p.batch * p.channels, poolThreads(p), [&](int64_t nc) {
     const float* xp = x + nc * plane;
     float* yp = y + nc * outPlane;
-    int32_t* ip = indices + nc * outPlane;
+    // Without indices the kernels that keep them write one scratch row, overwritten row by row.
+    thread_local std::vector<int32_t> scratchRow;
+    if (!indices && scratchRow.size() < static_cast<size_t>(p.outW)) scratchRow.resize(p.outW);
+    int32_t* ip = indices ? indices + nc * outPlane : nullptr;
     for (int64_t oy = 0; oy < p.outH; oy++) {
       const int64_t ylo = taps.ylo[oy], yhi = taps.yhi[oy];
       float* yRow = yp + oy * p.outW;
-      int32_t* iRow = ip + oy * p.outW;
+      int32_t* iRow = ip ? ip + oy * p.outW : scratchRow.data();
       const bool vector = rows && yhi > ylo;
       for (int64_t ox = 0; ox < p.outW; ox++) {
         if (vector && ox == oxA) {

@@ -12,7 +12,10 @@ struct PoolGeometry {
   bool countIncludePad;
 };
 
-/** Max pooling; indices receive the flat position (within each input plane) of each maximum. */
+/**
+ * Max pooling; indices receive the flat position (within each input plane) of each maximum, or are
+ * null when nothing reads them (inference): then only the values are computed.
+ */
 void maxPool2dForward(const PoolGeometry& p, const float* x, float* y, int32_t* indices);
 /**
  * Routes dy to the recorded maxima (overwrites dx). Returns false when an index lies past its

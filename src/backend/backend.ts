@@ -58,8 +58,11 @@ export interface Backend {
   /** dw = gradient of conv2d with respect to its weight (overwrites dw). */
   conv2dBackwardFilter(p: Conv2dParams, x: FloatArray, dy: FloatArray, dw: FloatArray): void;
 
-  /** Max pooling; writes the flat index (within each [H, W] plane) of every maximum into `indices`. */
-  maxPool2dForward(p: Pool2dParams, x: FloatArray, y: FloatArray, indices: Int32Array): void;
+  /**
+   * Max pooling; writes the flat index (within each [H, W] plane) of every maximum into `indices`,
+   * or only the values when `indices` is null (nothing will route a gradient through them).
+   */
+  maxPool2dForward(p: Pool2dParams, x: FloatArray, y: FloatArray, indices: Int32Array | null): void;
   /** Routes dy back to the positions recorded in `indices` (overwrites dx). */
   maxPool2dBackward(p: Pool2dParams, dy: FloatArray, indices: Int32Array, dx: FloatArray): void;
   /** Average pooling. */

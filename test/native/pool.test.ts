@@ -196,6 +196,39 @@ describe('native pooling matches the reference', { skip: skipWithoutAddon }, () 
     }
   });
 
+  // Inference passes no indices: the kernels then keep values only (one max per tap, no tie rule),
+  // which must still equal the reference's maxima, NaN included (values from a 5-level set tie often).
+  it('computes the same maxima without indices (inference)', () => {
+    const cases: Window[] = [
+      ...WINDOWS.map(([, g]) => g),
+      { batch: 1, c: 3, h: 23, w: 45, k: [3, 3], stride: [2, 2], pad: [1, 1, 1, 1] },
+      { batch: 2, c: 2, h: 9, w: 70, k: [3, 3], stride: [2, 2], pad: [1, 1, 1, 1] },
+      { batch: 1, c: 2, h: 8, w: 41, k: [3, 3], stride: [1, 1], pad: [1, 1, 1, 1] },
+      { batch: 1, c: 2, h: 10, w: 53, k: [2, 5], stride: [1, 2], pad: [1, 0, 2, 2], dilation: [2, 1] },
+      { batch: 2, c: 1, h: 7, w: 38, k: [3, 2], stride: [2, 1], dilation: [1, 3] },
+    ];
+    const rng = new Rng(17);
+    const levels = [-1, 0, 0.5, 1, 2];
+    const noNaN = (a: Float32Array) => Array.from(a, (v) => (Number.isNaN(v) ? -999 : v));
+    for (const g of cases) {
+      const p = params(g);
+      const x = Float32Array.from({ length: p.batch * p.channels * p.inH * p.inW }, () => {
+        return rng.next() < 0.01 ? Number.NaN : levels[rng.int(0, levels.length)]!;
+      });
+      const n = p.batch * p.channels * p.outH * p.outW;
+      const yWant = new Float32Array(n);
+      referenceBackend.maxPool2dForward(p, x, yWant, new Int32Array(n));
+      const yRef = new Float32Array(n).fill(-5);
+      referenceBackend.maxPool2dForward(p, x, yRef, null);
+      assertClose(noNaN(yRef), noNaN(yWant), { rtol: 0, atol: 0, msg: `reference ${JSON.stringify(g)}` });
+      forEachConfig((label) => {
+        const yGot = new Float32Array(n).fill(-5);
+        nativeBackend().maxPool2dForward(p, x, yGot, null);
+        assertClose(noNaN(yGot), noNaN(yWant), { rtol: 0, atol: 0, msg: `${JSON.stringify(g)} (${label})` });
+      });
+    }
+  });
+
   it('lets NaN win a max window, as the reference does', () => {
     const p = params({ batch: 1, c: 1, h: 4, w: 4, k: [2, 2] });
     const x = new Float32Array([1, 2, 3, 4, Number.NaN, 0, 5, Number.NaN, 1, 1, 1, 1, -1, -2, 9, 9]);

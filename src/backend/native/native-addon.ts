@@ -53,7 +53,7 @@ export interface NativeAddon {
   /** Gradient of a convolution with respect to its weight (overwrites dw). */
   conv2dBackwardFilter(params: Float64Array, x: Float32Array, dy: Float32Array, dw: Float32Array): void;
   /** Max pooling; params = the 17 fields of Pool2dParams in declaration order (booleans as 0/1). */
-  maxPool2dForward(params: Float64Array, x: Float32Array, y: Float32Array, indices: Int32Array): void;
+  maxPool2dForward(params: Float64Array, x: Float32Array, y: Float32Array, indices: Int32Array | null): void;
   /** Routes dy to the recorded maxima (overwrites dx); false when an index lies outside its input plane. */
   maxPool2dBackward(params: Float64Array, dy: Float32Array, indices: Int32Array, dx: Float32Array): boolean;
   /** Average pooling. */

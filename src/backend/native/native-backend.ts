@@ -438,7 +438,7 @@ export function createNativeBackend(addon: NativeAddon, name = 'native'): Backen
     maxPool2dForward(p, x, y, indices): void {
       if (!isF32(x, y)) return referenceBackend.maxPool2dForward(p, x, y, indices);
       checkPool('maxPool2dForward', p, x, y);
-      requireLength('maxPool2dForward', 'indices', indices, y.length);
+      if (indices) requireLength('maxPool2dForward', 'indices', indices, y.length);
       addon.maxPool2dForward(fillPool(p), x as Float32Array, y as Float32Array, indices);
     },
 

@@ -6,8 +6,16 @@ import type { Pool2dParams } from '../backend.js';
  * outside the input are padding (never the maximum; zero for averages).
  */
 
-/** Max pooling with argmax indices (flat within each [inH, inW] plane, as PyTorch returns them). */
-export function maxPool2dForward(p: Pool2dParams, x: FloatArray, y: FloatArray, indices: Int32Array): void {
+/**
+ * Max pooling with argmax indices (flat within each [inH, inW] plane, as PyTorch returns them), or
+ * the values alone when `indices` is null.
+ */
+export function maxPool2dForward(
+  p: Pool2dParams,
+  x: FloatArray,
+  y: FloatArray,
+  indices: Int32Array | null,
+): void {
   const plane = p.inH * p.inW;
   const outPlane = p.outH * p.outW;
   for (let nc = 0; nc < p.batch * p.channels; nc++) {
@@ -32,7 +40,7 @@ export function maxPool2dForward(p: Pool2dParams, x: FloatArray, y: FloatArray, 
           }
         }
         y[yOff + oy * p.outW + ox] = best;
-        indices[yOff + oy * p.outW + ox] = bestIdx;
+        if (indices) indices[yOff + oy * p.outW + ox] = bestIdx;
       }
     }
   }
