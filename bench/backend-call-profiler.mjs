@@ -1,0 +1,55 @@
+// A backend that times every call of Stride's native one, for the per-kernel profiles
+// (bench/mnv2-profile.mjs, bench/layers-vs-ort.mjs). Registered as 'native-profiled': run a forward
+// under `withBackend('native-profiled', ...)` and read `profiler.calls`, one entry per backend call
+// in call order: { key, label, ms, macs, conv } (conv: the convolution's geometry, or null).
+// Each time includes the N-API crossing and whatever the call allocates, not the JavaScript around it.
+
+/**
+ * Wraps `native` (the native backend's kernel table) in a timing backend and registers it.
+ * @param {Record<string, unknown>} native
+ * @param {(backend: object) => void} registerBackend
+ */
+export function registerProfiledBackend(native, registerBackend) {
+  const profiler = { calls: [] };
+  const wrapped = {};
+  for (const key of Object.keys(native)) {
+    const f = native[key];
+    if (typeof f !== 'function') {
+      wrapped[key] = f;
+      continue;
+    }
+    wrapped[key] = (...a) => {
+      const t0 = process.hrtime.bigint();
+      const r = f(...a);
+      const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+      const conv = key.startsWith('conv2dForward') ? a[0] : null;
+      profiler.calls.push({ key, label: labelOf(key, a), ms, macs: macsOf(key, a), conv });
+      return r;
+    };
+  }
+  wrapped.name = 'native-profiled';
+  registerBackend(wrapped);
+  return profiler;
+}
+
+/** 'dw 96->96 112x112 s2+relu6', '1x1 16->96 112x112 s1', '3x3 ...', or the kernel's name. */
+export function labelOf(key, a) {
+  if (!key.startsWith('conv2dForward')) return key;
+  const p = a[0];
+  const ep = a[5] ?? {};
+  const tail = [ep.residual ? '+res' : '', ep.activation ? `+${ep.activation}` : ''].join('');
+  return `${convKind(p)} ${p.inChannels}->${p.outChannels} ${p.inH}x${p.inW} s${p.strideH}${tail}`;
+}
+
+/** 'dw', '1x1' or 'KxK' for a convolution's geometry. */
+export function convKind(p) {
+  if (p.groups === p.inChannels && p.groups === p.outChannels && p.groups > 1) return 'dw';
+  return p.kH === 1 && p.kW === 1 ? '1x1' : `${p.kH}x${p.kW}`;
+}
+
+/** Multiply-adds of a convolution call (0 for other kernels). */
+export function macsOf(key, a) {
+  if (!key.startsWith('conv2dForward')) return 0;
+  const p = a[0];
+  return p.batch * p.outChannels * p.outH * p.outW * (p.inChannels / p.groups) * p.kH * p.kW;
+}
