@@ -18,6 +18,7 @@ const require = createRequire(import.meta.url);
 const ort = require('onnxruntime-node');
 const st = await import('../src/node.js');
 const { kernels, registerBackend, withBackend } = await import('../src/backend/registry.js');
+const { registerProfiledBackend } = await import('./backend-call-profiler.mjs');
 
 const arg = (name, fallback) =>
   process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : fallback;
@@ -31,49 +32,8 @@ const stBefore = beforeDir ? await import(`${process.cwd()}/${beforeDir}/src/nod
 stBefore?.setBackend('native');
 
 st.setBackend('native');
-const native = kernels();
 
-// A backend that times every call of the native one: calls[] gets [label, ms, macs] in call order.
-let calls = [];
-const wrapped = {};
-for (const key of Object.keys(native)) {
-  const f = native[key];
-  if (typeof f !== 'function') {
-    wrapped[key] = f;
-    continue;
-  }
-  wrapped[key] = (...a) => {
-    const t0 = process.hrtime.bigint();
-    const r = f(...a);
-    const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-    calls.push([labelOf(key, a), ms, macsOf(key, a)]);
-    return r;
-  };
-}
-wrapped.name = 'native-profiled';
-registerBackend(wrapped);
-
-function labelOf(key, a) {
-  if (key.startsWith('conv2dForward')) {
-    const p = a[0];
-    const kind =
-      p.groups === p.inChannels && p.groups === p.outChannels && p.groups > 1
-        ? 'dw'
-        : p.kH === 1 && p.kW === 1
-          ? '1x1'
-          : `${p.kH}x${p.kW}`;
-    const ep = a[5] ?? {};
-    const tail = [ep.residual ? '+res' : '', ep.activation ? `+${ep.activation}` : ''].join('');
-    return `${kind} ${p.inChannels}->${p.outChannels} ${p.inH}x${p.inW} s${p.strideH}${tail}`;
-  }
-  return key;
-}
-
-function macsOf(key, a) {
-  if (!key.startsWith('conv2dForward')) return 0;
-  const p = a[0];
-  return p.batch * p.outChannels * p.outH * p.outW * (p.inChannels / p.groups) * p.kH * p.kW;
-}
+const profiler = registerProfiledBackend(kernels(), registerBackend);
 
 const median = (a) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
 const pause = () => sleep(3);
@@ -156,14 +116,14 @@ for (const threads of threadList) {
     const totals = [];
     let labels = null;
     for (let r = 0; r < reps + 3; r++) {
-      calls = [];
+      profiler.calls = [];
       await pause();
       const t0 = process.hrtime.bigint();
       withBackend('native-profiled', () => st.noGrad(() => model.forward(x)));
       const total = Number(process.hrtime.bigint() - t0) / 1e6;
       if (r < 3) continue;
-      labels ??= calls.map((c) => [c[0], c[2]]);
-      calls.forEach((c, i) => (perCall[i] ??= []).push(c[1]));
+      labels ??= profiler.calls.map((c) => [c.label, c.macs]);
+      profiler.calls.forEach((c, i) => (perCall[i] ??= []).push(c.ms));
       totals.push(total);
     }
     const med = perCall.map(median);
