@@ -10,6 +10,15 @@ import {
   type FusedStep,
 } from './inference-fusion.js';
 import { keepsNoValues, registerStockContainerForward, releaseDeadValue } from './inference-liveness.js';
+import { activateInPlace } from '../ops/fused-activation.js';
+import {
+  addInto,
+  allShaped,
+  inPlaceActivationOf,
+  isStockAdd,
+  outputIsScratch,
+  sumOutputIsScratch,
+} from './in-place-steps.js';
 import { bumpLayerStateEpoch, layerStateEpoch } from './layer-state-epoch.js';
 import { Module } from './module.js';
 
@@ -308,7 +317,7 @@ export class Graph extends Module {
       for (let i = 0; i < this.#steps.length; i++) {
         const step = this.#steps[i]!;
         if (!step.module || !needed.has(i)) continue;
-        values.set(i, step.module.forward(...step.inputs.map((j) => values.get(j)!)));
+        values.set(i, this.#runStep(i, step.module, step.inputs, values, lastUse));
         for (const j of step.inputs) if (lastUse.get(j) === i) values.delete(j);
       }
       return this.#outputs.map((o) => values.get(o)!);
@@ -316,6 +325,39 @@ export class Graph extends Module {
     // Steps whose layer keeps no reference to the values it reads or makes: a value made by one
     // and last read by one goes back to the inference buffer pool (see inference-liveness.ts).
     return withInferenceBuffers(() => this.#forwardFused(values, plan, schedule));
+  }
+
+  /**
+   * Step `i` outside fused inference: its layer's forward, or in place (see in-place-steps.ts) a
+   * ReLU/ReLU6 over, or an Add into, a value that is dead after this step and that no one reads
+   * again: not a graph input or output, made by a convolution, batch norm or sum.
+   */
+  #runStep(
+    i: number,
+    module: Module,
+    ins: readonly number[],
+    values: Map<number, Tensor>,
+    lastUse: ReadonlyMap<number, number>,
+  ): Tensor {
+    const args = ins.map((j) => values.get(j)!);
+    const first = ins[0];
+    if (first === undefined || lastUse.get(first) !== i || ins.indexOf(first, 1) >= 0)
+      return module.forward(...args);
+    if (this.#inputs.includes(first) || this.#outputs.includes(first)) return module.forward(...args);
+    const maker = this.#steps[first]!;
+    if (!outputIsScratch(maker.module) && !sumOutputIsScratch(maker.module, maker.inputs.length))
+      return module.forward(...args);
+    // Nothing else may still see its storage: no live value shares it (a view made from it), and
+    // no earlier reader has a hook (a hook may keep what it is shown).
+    const buffer = args[0]!.data.buffer;
+    for (const [j, t] of values) if (j !== first && t.data.buffer === buffer) return module.forward(...args);
+    for (const s of this.#steps)
+      if (s.module?.hasForwardHooks && s.inputs.includes(first)) return module.forward(...args);
+    const act = ins.length === 1 ? inPlaceActivationOf(module) : null;
+    if (act) return activateInPlace(args[0]!, act);
+    if (isStockAdd(module) && ins.length >= 2 && allShaped(args, args[0]!.shape))
+      return addInto(args[0]!, args.slice(1), module.activation);
+    return module.forward(...args);
   }
 
   /** The fused inference forward (see {@link forwardAll}), the inputs' values set in `values`. */

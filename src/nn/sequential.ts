@@ -3,6 +3,8 @@ import type { Tensor } from '../tensor/tensor.js';
 import { withInferenceBuffers } from '../tensor/inference-buffer-pool.js';
 import { chainAt, fusedInferenceActive, type FusedConvChain } from './inference-fusion.js';
 import { keepsNoValues, registerStockContainerForward, releaseDeadValue } from './inference-liveness.js';
+import { activateInPlace } from '../ops/fused-activation.js';
+import { inPlaceActivationOf, outputIsScratch } from './in-place-steps.js';
 import { bumpLayerStateEpoch, layerStateEpoch } from './layer-state-epoch.js';
 import { Module } from './module.js';
 
@@ -153,7 +155,14 @@ export class Sequential extends Module {
     const layers = this.#layers;
     if (!fusedInferenceActive()) {
       let y = x;
-      for (const layer of layers) y = layer.forward(y);
+      // A ReLU/ReLU6 after a convolution or batch norm overwrites that layer's output (see
+      // in-place-steps.ts); the input x is the caller's and is never overwritten.
+      let made: Module | null = null;
+      for (const layer of layers) {
+        const act = outputIsScratch(made) ? inPlaceActivationOf(layer) : null;
+        y = act ? activateInPlace(y, act) : layer.forward(y);
+        made = layer;
+      }
       return y;
     }
     return this.forwardFusedPrefix(x, layers.length);
