@@ -6,7 +6,8 @@ import { record } from '../autograd/grad-fn.js';
 import { kernels } from '../backend/registry.js';
 import { DTypeError, ShapeError } from '../errors.js';
 import type { FloatArray } from '../tensor/dtype.js';
-import { empty, type Tensor } from '../tensor/tensor.js';
+import { allocateOutput } from '../tensor/output-storage.js';
+import { empty, Tensor } from '../tensor/tensor.js';
 
 /** C[m×n] = op(A)·op(B) (or C += op(A)·op(B) when `accumulate`) for single row-major matrices. */
 function gemm(
@@ -64,7 +65,8 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor 
     if (b.dtype !== weight.dtype) throw new DTypeError('linear', weight.dtype, b.dtype);
   }
   const rows = x.size / inF;
-  const out = empty([...x.shape.slice(0, -1), outF], x.dtype);
+  // Every element of y is written below (the bias, or the product alone), so it is not zero-filled.
+  const out = new Tensor(allocateOutput(x.dtype, rows * outF), [...x.shape.slice(0, -1), outF]);
   // The bias goes in first and the product is accumulated onto it, so y is written once. The
   // weight stays in PyTorch's [out, in] layout: the native backend reads it in place at small
   // batch (a dot product per output, each weight row read once) and packs it otherwise.
