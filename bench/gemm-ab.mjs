@@ -6,7 +6,8 @@
 //
 // Part 1 times the addon's gemm (C = A*B into a preallocated C) from two builds loaded in one
 // process, at 1 and 2 threads, on 1024^3 and on small-N products (convolutions at 7x7 and 14x14
-// output through im2col have N = 49 or 196 against M = 256..512 and K = 1152..4608). Part 3 times,
+// output through im2col have N = 49 or 196 against M = 256..512 and K = 1152..4608); part 1c the
+// classifier products A·Bᵀ with 1 to 8 rows of A (Linear at small batch). Part 3 times,
 // with the new build through Stride's API, the 1024^3 product three ways: the backend kernel
 // (kernels().gemm, as the bench's GEMM rows), st.matmul allocating its output (the W5 sgemm row) and
 // st.matmul(a, b, { out }); part 2 (run first) follows the allocating call over the process's
@@ -79,6 +80,37 @@ for (const [m, n, k] of shapes) {
   }
 }
 
+// Part 1c: A·Bᵀ with few rows of A, as Linear runs a classifier at small batch (x [M, in] against
+// the weight [out, in] read in place: MobileNetV2's 1280 -> 1000 and ResNet-18's 512 -> 1000, at
+// batch 1, 4 and 8). GB/s = bytes of the weight read per second by the new build.
+const fewRows = [
+  [1, 1000, 1280],
+  [1, 1000, 512],
+  [4, 1000, 1280],
+  [8, 1000, 1280],
+];
+console.log('\nA·Bᵀ, M x N x K        threads   wall base    new  ratio   cpu base    new  ratio   GB/s new');
+for (const [m, n, k] of fewRows) {
+  const a = filled(m * k, (i) => Math.sin(i));
+  const b = filled(n * k, (i) => Math.cos(i));
+  const c = new Float32Array(m * n);
+  const params = new Float64Array([1, m, n, k, 0, 1, 0, 0, 0, 0]);
+  for (const threads of [1, 2]) {
+    for (const [, addon] of builds) addon.setNumThreads(threads);
+    const r = alternate(
+      builds.map(
+        ([, addon]) =>
+          () =>
+            addon.gemm(params, a, b, c),
+      ),
+    );
+    const f = (x) => x.toFixed(3).padStart(7);
+    console.log(
+      `${`${m} x ${n} x ${k}`.padEnd(22)} ${String(threads).padStart(7)}   ${f(r.wall[0])} ${f(r.wall[1])}  ${(r.wall[0] / r.wall[1]).toFixed(2)}   ${f(r.cpu[0])} ${f(r.cpu[1])}  ${(r.cpu[0] / r.cpu[1]).toFixed(2)}   ${((4 * n * k) / r.wall[1] / 1e6).toFixed(1)}`,
+    );
+  }
+}
+
 // Part 1b: 3x3 stride-2 convolutions whose im2col GEMM has small N (the GEMM path packs B straight
 // from the image: implicit im2col), as the addon's conv2dForward runs them with the AVX2 kernels
 // (with AVX-512 these shapes take the indirect paths of conv.cc, which do not go through gemm()).
@@ -117,6 +149,19 @@ for (const [cin, s, cout] of convs) {
 // Parts 2 and 3: the three ways to run 1024^3 through Stride (new build, as loaded by Stride itself).
 const st = await import('../src/node.ts');
 const { kernels } = await import('../src/backend/registry.ts');
+const { setUnzeroedAllocator } = await import('../src/tensor/output-storage.ts');
+// The allocating st.matmul as it ran before 2026-12-07 (a zero-filled new C) against today's
+// (Buffer.allocUnsafeSlow under Node), switched call by call in this process.
+const unzeroedC = (bytes) => Buffer.allocUnsafeSlow(bytes).buffer;
+const zeroFilledC = (bytes) => new ArrayBuffer(bytes);
+const allocating = (alloc) => () => {
+  setUnzeroedAllocator(alloc);
+  try {
+    return st.noGrad(() => st.matmul(a, b));
+  } finally {
+    setUnzeroedAllocator(unzeroedC);
+  }
+};
 st.setBackend('native');
 st.manualSeed(0);
 const N = 1024;
@@ -138,8 +183,9 @@ const p = {
 const cData = new Float32Array(N * N);
 const ways = [
   ['kernels().gemm into a preallocated C', () => kernels().gemm(p, a.data, b.data, cData)],
-  ['st.matmul(a, b), allocating (W5 row)', () => st.noGrad(() => st.matmul(a, b))],
+  ['st.matmul(a, b), allocating (W5 row)', allocating(unzeroedC)],
   ['st.matmul(a, b, { out })', () => st.noGrad(() => st.matmul(a, b, { out }))],
+  ['st.matmul(a, b), zero-filled C (before)', allocating(zeroFilledC)],
 ];
 // Part 2 (before part 3, while the heap is fresh): what allocating the output costs over the first
 // calls, in blocks of 10 calls alternating with { out }:

@@ -100,12 +100,20 @@ export const SHORTFALL_NOTES = {
     'time over the first 30 calls, while the heap grew (180-770 page faults per call), and after ' +
     'that mostly 1.02-1.05x, up to 1.35x in a block with a garbage collection (no page faults: ' +
     'calloc zeroing 4 MB, and collecting the dropped outputs); a loop that keeps its output passes it back with { out }. A bare st.matmul cannot ' +
-    'take its output from the inference buffer pool: nothing tells it when the caller drops the result.',
+    'take its output from the inference buffer pool: nothing tells it when the caller drops the result. ' +
+    'Since 2026-12-07 that fresh output is not zero-filled (under Node it comes from ' +
+    'Buffer.allocUnsafeSlow, as torch.empty; the kernel writes every element): in one process holding ' +
+    'ResNet-18 and MobileNetV2 as the bench engine does, 10-call blocks alternating, the allocating ' +
+    'call took 1.17x the CPU of the kernel into a kept C with the zero fill and 1.02x without it ' +
+    '(bench/GEMM-RESULTS.md). What is left is collecting the dropped 4 MB arrays.',
   'gemm-1t':
     'The 12x32 AVX-512 micro-kernel with named accumulators; the remaining gap is in cache blocking ' +
     '(fixed KC/NC, not tuned per CPU) and unrolling. Blocking A in L2 (120 rows of packed A run ' +
     'against every B micro-panel of a block before the next rows) measured from 3% more to 2% less CPU ' +
-    'time than streaming all of A per micro-panel (bench/gemm-ab.mjs), so it was not kept.',
+    'time than streaming all of A per micro-panel (bench/gemm-ab.mjs), so it was not kept. Since ' +
+    '2026-12-07 full tiles load and store B and C unmasked and the packed A panel is prefetched 16 k ' +
+    'ahead: 1.05x less CPU on 1024^3 and 1.08-1.12x on the small-N convolution products in one-process ' +
+    'A/B runs on a loaded machine (bench/GEMM-RESULTS.md).',
   'gemm-2t':
     'Two threads split the columns of C dynamically after A is packed once (when N is only a few ' +
     'micro-panels wide they split the rows and share one packed B instead); on this shared 2-vCPU ' +

@@ -14,6 +14,7 @@
         "src/cpu.cc",
         "src/elementwise.cc",
         "src/gemm.cc",
+        "src/gemm_few_rows.cc",
         "src/gemm_kernels_avx2.cc",
         "src/gemm_kernels_avx512.cc",
         "src/gemm_kernels_scalar.cc",

@@ -8,6 +8,7 @@ import { registerNativeBackend } from './backend/native/register-native.js';
 import './worker/module-async-node.js';
 export type { ForwardAsyncOptions } from './worker/module-async-node.js';
 import './backend/wasm/read-wasm-file-node.js';
+import './tensor/output-storage-node.js';
 
 export * from './index.js';
 export * from './node-io.js';

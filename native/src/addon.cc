@@ -186,16 +186,16 @@ napi_value Gemm(napi_env env, napi_callback_info info) {
     const float* B = f32(env, a.argv[2], "b");
     float* C = f32(env, a.argv[3], "c");
     auto one = [&](int64_t i, int threads) {
-      DenseA da(A + i * sA, transA ? m : k, transA);
-      DenseB db(B + i * sB, transB ? k : n, transB);
-      gemm({m, n, k, &da, &db, CLayout{C + i * sC, n, n, 0}, acc}, threads);
+      denseGemm(m, n, k, A + i * sA, transA, B + i * sB, transB, C + i * sC, acc, threads);
     };
     const int threads = threadsFor(2.0 * batch * m * n * k);
     const bool perEntry = batch >= threads && threadsFor(2.0 * m * n * k) < threads;
     if (threads > 1 && perEntry && batch > 1) {
       ThreadPool::instance().parallelFor(batch, threads, [&](int64_t i) { one(i, 1); });
     } else {
-      for (int64_t i = 0; i < batch; i++) one(i, threads);
+      // Every thread of the pool is allowed: each path sizes its own job (the packed GEMM by its
+      // FLOPs, the few-rows path by the bytes of B it streams).
+      for (int64_t i = 0; i < batch; i++) one(i, numThreads());
     }
     return undefined(env);
   });

@@ -91,6 +91,26 @@ class DenseB final : public BPacker {
 /** Solve the problem with up to `maxThreads` threads (fewer when the job is small). */
 void gemm(const GemmProblem& p, int maxThreads);
 
+/** Rows of A up to which denseGemm computes A·Bᵀ as dot products over B's rows (gemm_few_rows.cc). */
+constexpr int64_t kFewRows = 8;
+
+/**
+ * C[m x n] (+)= A[m x k]·B[n x k]ᵀ (A rows `lda` apart, B rows `ldb` apart, C rows `ldc` apart) as
+ * dot products: each row of B is read once, in place, and the threads take contiguous ranges of
+ * B's rows. For few rows of A (a fully connected layer at small batch), where packing B would cost
+ * more than the products.
+ */
+void gemmFewRowsTransB(int64_t m, int64_t n, int64_t k, const float* a, int64_t lda, const float* b, int64_t ldb,
+                       float* c, int64_t ldc, bool accumulate, int maxThreads);
+
+/**
+ * C[m x n] (+)= op(A)·op(B) for dense row-major operands (op(A) = Aᵀ when transA: A is then k x m),
+ * on up to `maxThreads` threads: the entry of the addon's and the wasm module's gemm. A·Bᵀ with at
+ * most kFewRows rows runs gemmFewRowsTransB, everything else the packed gemm.
+ */
+void denseGemm(int64_t m, int64_t n, int64_t k, const float* a, bool transA, const float* b, bool transB, float* c,
+               bool accumulate, int maxThreads);
+
 /** Micro-kernel geometry of the active instruction set: rows per A panel (at most) and columns per B panel. */
 int gemmMr();
 int gemmNr();

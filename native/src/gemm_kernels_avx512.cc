@@ -13,8 +13,9 @@ constexpr int kMr = 12;
 constexpr int kNr = 32;
 
 // Rows r < MR of the tile; `TWO` = the tile uses both 16-column halves. B row k is at b + k*ldb,
-// or with INDIRECT at b + off[k] (a convolution reading its zero-padded input in place).
-template <int MR, bool TWO, bool INDIRECT>
+// or with INDIRECT at b + off[k] (a convolution reading its zero-padded input in place). FULL: all
+// 16 (or 32 with TWO) columns are valid, so B and C move by plain loads and stores, not masked ones.
+template <int MR, bool TWO, bool INDIRECT, bool FULL>
 STRIDE_TARGET_AVX512 void tile512(int nr, int64_t kc, const float* a, const float* b, int64_t ldb,
                                   const int64_t* off, float* c, int64_t ldc, bool accumulate) {
   const __mmask16 ma = nr >= 16 ? static_cast<__mmask16>(0xFFFF) : static_cast<__mmask16>((1u << nr) - 1);
@@ -57,9 +58,11 @@ STRIDE_TARGET_AVX512 void tile512(int nr, int64_t kc, const float* a, const floa
 #pragma GCC unroll 4
   for (int64_t k = 0; k < kc; k++) {
     const float* bk = INDIRECT ? b + off[k] : b;
-    const __m512 b0 = _mm512_maskz_loadu_ps(ma, bk);
+    // The packed A panel is read once per B panel, streaming from L2/L3: fetch it 16 k ahead.
+    _mm_prefetch(reinterpret_cast<const char*>(a + 16 * MR), _MM_HINT_T0);
+    const __m512 b0 = FULL ? _mm512_loadu_ps(bk) : _mm512_maskz_loadu_ps(ma, bk);
     __m512 b1;
-    if constexpr (TWO) b1 = _mm512_maskz_loadu_ps(mb, bk + 16);
+    if constexpr (TWO) b1 = FULL ? _mm512_loadu_ps(bk + 16) : _mm512_maskz_loadu_ps(mb, bk + 16);
 #define STRIDE_ROW(r)                                  \
   if constexpr (MR > r) {                              \
     const __m512 av = _mm512_set1_ps(a[r]);            \
@@ -87,11 +90,17 @@ STRIDE_TARGET_AVX512 void tile512(int nr, int64_t kc, const float* a, const floa
   if constexpr (MR > r) {                                                                 \
     float* cr = c + (r) * ldc;                                                            \
     if (accumulate) {                                                                     \
-      c##r##a = _mm512_add_ps(c##r##a, _mm512_maskz_loadu_ps(ma, cr));                    \
-      if constexpr (TWO) c##r##b = _mm512_add_ps(c##r##b, _mm512_maskz_loadu_ps(mb, cr + 16)); \
+      c##r##a = _mm512_add_ps(c##r##a, FULL ? _mm512_loadu_ps(cr) : _mm512_maskz_loadu_ps(ma, cr)); \
+      if constexpr (TWO)                                                                  \
+        c##r##b = _mm512_add_ps(c##r##b, FULL ? _mm512_loadu_ps(cr + 16) : _mm512_maskz_loadu_ps(mb, cr + 16)); \
     }                                                                                     \
-    _mm512_mask_storeu_ps(cr, ma, c##r##a);                                               \
-    if constexpr (TWO) _mm512_mask_storeu_ps(cr + 16, mb, c##r##b);                       \
+    if constexpr (FULL) {                                                                 \
+      _mm512_storeu_ps(cr, c##r##a);                                                      \
+      if constexpr (TWO) _mm512_storeu_ps(cr + 16, c##r##b);                              \
+    } else {                                                                              \
+      _mm512_mask_storeu_ps(cr, ma, c##r##a);                                             \
+      if constexpr (TWO) _mm512_mask_storeu_ps(cr + 16, mb, c##r##b);                     \
+    }                                                                                     \
   }
   STRIDE_STORE(0)
   STRIDE_STORE(1)
@@ -111,10 +120,14 @@ STRIDE_TARGET_AVX512 void tile512(int nr, int64_t kc, const float* a, const floa
 template <int MR, bool INDIRECT>
 STRIDE_TARGET_AVX512 void rows512(int nr, int64_t kc, const float* a, const float* b, int64_t ldb,
                                   const int64_t* off, float* c, int64_t ldc, bool accumulate) {
-  if (nr > 16)
-    tile512<MR, true, INDIRECT>(nr, kc, a, b, ldb, off, c, ldc, accumulate);
+  if (nr == 32)
+    tile512<MR, true, INDIRECT, true>(nr, kc, a, b, ldb, off, c, ldc, accumulate);
+  else if (nr > 16)
+    tile512<MR, true, INDIRECT, false>(nr, kc, a, b, ldb, off, c, ldc, accumulate);
+  else if (nr == 16)
+    tile512<MR, false, INDIRECT, true>(nr, kc, a, b, ldb, off, c, ldc, accumulate);
   else
-    tile512<MR, false, INDIRECT>(nr, kc, a, b, ldb, off, c, ldc, accumulate);
+    tile512<MR, false, INDIRECT, false>(nr, kc, a, b, ldb, off, c, ldc, accumulate);
 }
 
 template <bool INDIRECT>

@@ -82,11 +82,8 @@ STRIDE_EXPORT(stride_gemm) void strideGemm(const double* p, const float* a, cons
   const int64_t batch = p[0], m = p[1], n = p[2], k = p[3];
   const bool transA = p[4] != 0, transB = p[5] != 0, acc = p[9] != 0;
   const int64_t sA = p[6], sB = p[7], sC = p[8];
-  for (int64_t i = 0; i < batch; i++) {
-    DenseA da(a + i * sA, transA ? m : k, transA);
-    DenseB db(b + i * sB, transB ? k : n, transB);
-    gemm({m, n, k, &da, &db, CLayout{c + i * sC, n, n, 0}, acc}, threadsFor(2.0 * m * n * k));
-  }
+  for (int64_t i = 0; i < batch; i++)
+    denseGemm(m, n, k, a + i * sA, transA, b + i * sB, transB, c + i * sC, acc, numThreads());
 }
 
 STRIDE_EXPORT(stride_conv2d_forward)

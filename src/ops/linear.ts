@@ -6,9 +6,10 @@ import { record } from '../autograd/grad-fn.js';
 import { kernels } from '../backend/registry.js';
 import { DTypeError, ShapeError } from '../errors.js';
 import type { FloatArray } from '../tensor/dtype.js';
-import { empty, type Tensor } from '../tensor/tensor.js';
+import { allocateOutput } from '../tensor/output-storage.js';
+import { empty, Tensor } from '../tensor/tensor.js';
 
-/** C[m×n] = op(A)·op(B) for single row-major matrices. */
+/** C[m×n] = op(A)·op(B) (or C += op(A)·op(B) when `accumulate`) for single row-major matrices. */
 function gemm(
   m: number,
   n: number,
@@ -18,9 +19,10 @@ function gemm(
   b: FloatArray,
   transB: boolean,
   c: FloatArray,
+  accumulate = false,
 ): void {
   kernels().gemm(
-    { batch: 1, m, n, k, transA, transB, strideA: 0, strideB: 0, strideC: 0, accumulate: false },
+    { batch: 1, m, n, k, transA, transB, strideA: 0, strideB: 0, strideC: 0, accumulate },
     a,
     b,
     c,
@@ -63,16 +65,13 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor 
     if (b.dtype !== weight.dtype) throw new DTypeError('linear', weight.dtype, b.dtype);
   }
   const rows = x.size / inF;
-  const out = empty([...x.shape.slice(0, -1), outF], x.dtype);
-  gemm(rows, outF, inF, x.data, false, weight.data, true, out.data);
-  if (b !== null) {
-    const y = out.data;
-    const bd = b.data;
-    for (let r = 0; r < rows; r++) {
-      const row = r * outF;
-      for (let j = 0; j < outF; j++) y[row + j]! += bd[j]!;
-    }
-  }
+  // Every element of y is written below (the bias, or the product alone), so it is not zero-filled.
+  const out = new Tensor(allocateOutput(x.dtype, rows * outF), [...x.shape.slice(0, -1), outF]);
+  // The bias goes in first and the product is accumulated onto it, so y is written once. The
+  // weight stays in PyTorch's [out, in] layout: the native backend reads it in place at small
+  // batch (a dot product per output, each weight row read once) and packs it otherwise.
+  if (b !== null) for (let r = 0; r < rows; r++) out.data.set(b.data, r * outF);
+  gemm(rows, outF, inF, x.data, false, weight.data, true, out.data, b !== null);
   const inputs = b !== null ? [x, weight, b] : [x, weight];
   return record('linear', inputs, out, (grad, needs) => {
     const g = grad.data;

@@ -4,7 +4,8 @@ import { kernels } from '../backend/registry.js';
 import { DTypeError, ShapeError, ValueError } from '../errors.js';
 import { checkOptionNames } from '../option-names.js';
 import { broadcastShapes, shapesEqual, sizeOf } from '../tensor/shape.js';
-import { empty, type Tensor } from '../tensor/tensor.js';
+import { allocateOutput } from '../tensor/output-storage.js';
+import { empty, Tensor } from '../tensor/tensor.js';
 import { binaryRaw } from './elementwise.js';
 import { sumToShape } from './sum-to-shape.js';
 
@@ -24,7 +25,8 @@ function bmm(a: Tensor, b: Tensor, transA: boolean, transB: boolean, into?: Tens
   const m = transA ? a.shape[a.ndim - 1]! : a.shape[a.ndim - 2]!;
   const k = transA ? a.shape[a.ndim - 2]! : a.shape[a.ndim - 1]!;
   const n = transB ? b.shape[b.ndim - 2]! : b.shape[b.ndim - 1]!;
-  const out = into ?? empty([...batch, m, n], a.dtype);
+  // The kernel writes every element of C (accumulate is off), so a new C is not zero-filled.
+  const out = into ?? new Tensor(allocateOutput(a.dtype, sizeOf(batch) * m * n), [...batch, m, n]);
   kernels().gemm(
     {
       batch: sizeOf(batch),

@@ -101,6 +101,29 @@ describe('native gemm matches the reference', { skip: skipWithoutAddon }, () => 
     });
   });
 
+  it('computes A·Bᵀ with at most 8 rows of A as dot products over the rows of B', () => {
+    // The few-rows path (a fully connected layer at small batch): every M from 1 to 8 (and 9,
+    // which takes the packed GEMM), K with and without a ragged end of a vector (1, 5, 16, 17,
+    // 100), N with and without a ragged group of rows of B, and products large enough (N * K of at
+    // least 64K) that the outputs are split over two threads, unevenly when N = 1001.
+    const rng = new Rng(7);
+    forEachConfig((label) => {
+      for (let m = 1; m <= 9; m++) {
+        for (const [n, k] of [
+          [1, 1],
+          [7, 5],
+          [9, 16],
+          [33, 17],
+          [10, 100],
+        ] as const)
+          run({ m, n, k, transB: true, accumulate: (m + n) % 2 === 1 }, rng, label);
+      }
+      for (const m of [1, 3, 8]) run({ m, n: 1001, k: 160, transB: true, accumulate: m === 3 }, rng, label);
+      run({ m: 2, n: 130, k: 1280, transB: true }, rng, label);
+      run({ batch: 3, m: 4, n: 40, k: 33, transB: true, sharedA: true }, rng, label);
+    });
+  });
+
   it('runs batches, including a shared A', () => {
     const rng = new Rng(4);
     forEachConfig((label) => {

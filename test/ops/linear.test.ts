@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import * as st from '../../src/index.js';
+import { withBackend } from '../../src/backend/registry.js';
+import * as st from '../../src/node.js';
 import { assertClose } from '../helpers/assert-close.js';
 import { loadFixture, type FixtureTensor } from '../helpers/fixtures.js';
 
@@ -73,6 +74,33 @@ describe('linear', () => {
       assert.ok(st.gradcheck((xx, ww) => st.linear(xx!, ww!), [x, w]));
     }
   });
+
+  // Small batches take the native backend's few-rows path (each weight row read once, in place),
+  // batch 16 the packed GEMM; both against x·Wᵀ + b summed in float64 here.
+  const backends = st.nativeAvailable() ? ['native', 'reference'] : ['reference'];
+  for (const name of backends) {
+    it(`${name}: batches 1-8 and 16 match x·Wᵀ + b summed in float64, with and without bias`, () => {
+      const inF = 300;
+      const outF = 257; // 77K weights: the native few-rows path splits the outputs over threads
+      const w = st.randn([outF, inF], { seed: 31 });
+      const b = st.randn([outF], { seed: 32 });
+      for (const rows of [1, 2, 3, 4, 5, 8, 16]) {
+        const x = st.randn([rows, inF], { seed: 40 + rows });
+        for (const bias of [b, null]) {
+          const want = new Float64Array(rows * outF);
+          for (let r = 0; r < rows; r++)
+            for (let j = 0; j < outF; j++) {
+              let s = bias ? bias.data[j]! : 0;
+              for (let q = 0; q < inF; q++) s += x.data[r * inF + q]! * w.data[j * inF + q]!;
+              want[r * outF + j] = s;
+            }
+          const got = withBackend(name, () => st.noGrad(() => st.linear(x, w, bias)));
+          assert.deepEqual([...got.shape], [rows, outF]);
+          assertClose(got, want, { atol: 1e-4, msg: `${name} batch ${rows} bias ${bias !== null}` });
+        }
+      }
+    });
+  }
 
   it('refuses mismatched shapes and dtypes, naming the fix', () => {
     const w = st.zeros([3, 4]);

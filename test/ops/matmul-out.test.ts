@@ -54,6 +54,29 @@ describe('matmul into a given tensor', () => {
     });
   }
 
+  for (const name of backends) {
+    it(`${name}: a new large output (not zero-filled under Node) holds exactly the product`, () => {
+      withBackend(name, () => {
+        // 160x130 = 20800 elements: above the size from which st.matmul's output skips the zero
+        // fill. Each call's output must hold its own product, whatever the memory held before,
+        // including an empty inner dimension (all zeros) and a batch of products in float64.
+        for (let i = 0; i < 4; i++) {
+          const a = st.randn([160, 70], { seed: 300 + i });
+          const b = st.randn([70, 130], { seed: 400 + i });
+          assertClose(st.matmul(a, b), reference(a, b), { atol: 1e-4 });
+          const zero = st.matmul(st.zeros([160, 0]), st.zeros([0, 130]));
+          assert.ok(
+            zero.data.every((v) => v === 0),
+            'K = 0 gives zeros',
+          );
+        }
+        const a = st.randn([3, 100, 20], { seed: 500, dtype: 'float64' });
+        const b = st.randn([3, 20, 90], { seed: 501, dtype: 'float64' });
+        assertClose(st.matmul(a, b), reference(a, b), { atol: 1e-9 });
+      });
+    });
+  }
+
   it('refuses an out of the wrong shape or dtype, naming what it expected', () => {
     const a = st.randn([4, 5]);
     const b = st.randn([5, 6]);
