@@ -17,7 +17,9 @@
 // once for the whole plane and added into every output row that reads them: rows of up to 16
 // outputs (14x14 stride 1, 28x28 stride 2), strips of 32 output columns on rows of 17 to 64
 // (28x28 and 56x56 stride 1, 56x56 and 112x112 stride 2), and planes up to 7 wide at stride 1
-// with two whole rows to a vector (7x7). AVX2, scalar and WebAssembly keep the band buffer above.
+// with two whole rows to a vector (7x7); stride 2 on inputs up to 16 wide (14x14) splits each pair
+// of input rows into even and odd columns once per kernel row. AVX2, scalar and WebAssembly keep
+// the band buffer above.
 #include "depthwise.h"
 
 #include <algorithm>
@@ -654,6 +656,54 @@ STRIDE_TARGET_AVX512 void avx512PairRows(const Avx512Plan& p, const float* x, co
   }
 }
 
+// 3x3 stride 2, padLeft 1, on inputs up to 16 wide (14x14 -> 7x7, MobileNet's last stride-2
+// layer): two output rows to a vector as in avx512Rows<3, 2, 2> (lanes 0-7 row oy, 8-15 row oy + 1),
+// but each kernel row takes two two-source permutes (the even input columns, tap 1, and the odd
+// ones, tap 2, of both input rows) and one lane move (tap 0: the odd columns one lane up, the
+// padding entering lanes 0 and 8) instead of three permutes, and each input row is loaded once.
+STRIDE_TARGET_AVX512 void avx512PairStride2Rows(const Avx512Plan& p, const float* x, const float* w, float b,
+                                                float lo, float hi, int64_t oy0, int64_t oy1, float* y) {
+  __m512 wv[9];
+  for (int t = 0; t < 9; t++) wv[t] = _mm512_set1_ps(w[t]);
+  const __m512 bias = _mm512_set1_ps(b), vlo = _mm512_set1_ps(lo), vhi = _mm512_set1_ps(hi);
+  const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+  const __m512i odd = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
+  const __mmask16 cols = static_cast<__mmask16>(columnBits(0, 16, p.inW)), store = p.storeMask[0];
+  const int64_t inW = p.inW, inH = p.inH, outW = p.outW;
+  __m512 first = _mm512_setzero_ps();
+  {
+    const int64_t iy = 2 * oy0 - p.padT;
+    if (iy >= 0 && iy < inH) first = _mm512_maskz_loadu_ps(cols, x + iy * inW);
+  }
+  for (int64_t oy = oy0; oy < oy1; oy += 2) {
+    // Input rows 2oy - padT + i, i in [0, 5): kernel row ky reads row ky (lanes 0-7) and ky + 2
+    // (lanes 8-15). Row 0 is the previous pair's row 4.
+    __m512 in[5];
+    in[0] = first;
+#pragma GCC unroll 4
+    for (int i = 1; i < 5; i++) {
+      const int64_t iy = 2 * oy - p.padT + i;
+      const bool inside = iy >= 0 && iy < inH;
+      in[i] = _mm512_maskz_loadu_ps(inside ? cols : 0, x + (inside ? iy * inW : 0));
+    }
+    __m512 acc[3];
+#pragma GCC unroll 3
+    for (int ky = 0; ky < 3; ky++) {
+      const __m512 ev = _mm512_permutex2var_ps(in[ky], even, in[ky + 2]);
+      const __m512 od = _mm512_permutex2var_ps(in[ky], odd, in[ky + 2]);
+      const __m512 left = _mm512_castsi512_ps(
+          _mm512_maskz_alignr_epi32(0xFEFE, _mm512_castps_si512(od), _mm512_setzero_si512(), 15));
+      __m512 a = _mm512_fmadd_ps(wv[ky * 3], left, ky == 0 ? bias : _mm512_setzero_ps());
+      a = _mm512_fmadd_ps(wv[ky * 3 + 1], ev, a);
+      acc[ky] = _mm512_fmadd_ps(wv[ky * 3 + 2], od, a);
+    }
+    first = in[4];
+    const __m512 v = _mm512_min_ps(_mm512_max_ps(_mm512_add_ps(_mm512_add_ps(acc[0], acc[1]), acc[2]), vlo), vhi);
+    _mm512_mask_storeu_ps(y + oy * outW, store, v);
+    if (oy + 1 < oy1) _mm512_mask_storeu_ps(y + (oy + 1) * outW - 8, static_cast<__mmask16>(store << 8), v);
+  }
+}
+
 // The views of input row iy of a 3x3 kernel centred on its outputs (none outside the image):
 // lane l of view kx holds the column that output column l reads at tap kx, zero in the padding.
 // Stride 1: columns l + kx - 1 of a row of at most 16; stride 2: columns 2l + kx - 1 of a row
@@ -837,6 +887,7 @@ using Avx512RowsFn = void (*)(const Avx512Plan&, const float*, const float*, flo
 
 Avx512RowsFn avx512RowsFor(const Avx512Plan& p) {
   if (p.pairRows) return avx512PairRows;
+  if (p.r == 2 && p.k == 3 && p.s == 2 && p.padL == 1 && p.inW <= 16) return avx512PairStride2Rows;
   if (p.centered && p.k == 3 && p.blocks == 1 && p.inW <= 16 * p.s)
     return p.s == 1 ? avx512NarrowRows<1> : avx512NarrowRows<2>;
   if (!p.stripMask.empty()) return p.s == 1 ? avx512TwoBlockRows<1> : avx512TwoBlockRows<2>;

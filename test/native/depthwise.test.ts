@@ -148,8 +148,9 @@ describe('native depthwise convolution matches the float64 reference', { skip: s
 
   it('3x3 padding 1 at batch 8: the whole-row kernels (two rows a vector, 32-column strips) on every width class', () => {
     // Stride 1 on planes 1 to 7 wide (two rows to a vector, odd heights leave a lone last row),
-    // 17 to 64 wide (one or two strips of 32 columns, the last part-full) and stride 2 on inputs
-    // whose outputs are 17 to 64 wide; batch 8 with 3 channels also cuts row bands across threads.
+    // 17 to 64 wide (one or two strips of 32 columns, the last part-full) and stride 2 on inputs up
+    // to 16 wide (two rows to a vector) and on inputs whose outputs are 17 to 64 wide; batch 8
+    // with 3 channels also cuts row bands across threads.
     const cases: [string, Geometry][] = [];
     const planes: [number, number, number][] = [
       [1, 1, 1],
@@ -164,6 +165,9 @@ describe('native depthwise convolution matches the float64 reference', { skip: s
       [56, 56, 1],
       [9, 57, 1],
       [6, 64, 1],
+      [14, 14, 2],
+      [15, 15, 2],
+      [9, 13, 2],
       [33, 33, 2],
       [56, 56, 2],
       [12, 63, 2],
@@ -174,7 +178,7 @@ describe('native depthwise convolution matches the float64 reference', { skip: s
     // Left padding 1 with other top, bottom and right paddings (the strips read any of them).
     pads.push([0, 2, 1, 0], [2, 0, 1, 2]);
     for (const pad of pads)
-      for (const [h, w, s] of pad[0] === 1 ? planes : planes.filter(([, w]) => w > 16))
+      for (const [h, w, s] of pad[0] === 1 ? planes : planes.filter(([, w]) => w >= 7))
         cases.push([
           `3x3 stride ${s}, 8x3x${h}x${w}, padding ${pad.join(',')}`,
           { batch: 8, c: 3, o: 3, h, w, k: [3, 3], stride: [s, s], pad, groups: 3 },
