@@ -697,6 +697,9 @@ STRIDE_TARGET_AVX512 void avx512PairStride2Rows(const Avx512Plan& p, const float
       a = _mm512_fmadd_ps(wv[ky * 3 + 1], ev, a);
       acc[ky] = _mm512_fmadd_ps(wv[ky * 3 + 2], od, a);
     }
+    // Fetch ahead (into the next planes of a task): masked loads alone leave batches that do not fit
+    // the cache waiting on memory. Four input rows a pair, a few pairs on.
+    prefetchRow(x + (2 * oy + 8) * inW, 4 * inW);
     first = in[4];
     const __m512 v = _mm512_min_ps(_mm512_max_ps(_mm512_add_ps(_mm512_add_ps(acc[0], acc[1]), acc[2]), vlo), vhi);
     _mm512_mask_storeu_ps(y + oy * outW, store, v);
