@@ -13,8 +13,13 @@
 // On AVX-512 the forward of the direct shapes copies nothing (see "AVX-512 forward" below): masked
 // loads read the input in place with the padding zeroed, stride 2 deinterleaves with permutes,
 // planes up to 8 wide put two output rows in a vector, and 3x3 'same' kernels (MobileNet's) build
-// each tap's view by lane rotation, on rows of up to 16 outputs once per input row for the whole
-// plane. AVX2, scalar and WebAssembly keep the band buffer above.
+// each tap's view by lane rotation. For 3x3 with padding 1 the views of each input row are built
+// once for the whole plane and added into every output row that reads them: rows of up to 16
+// outputs (14x14 stride 1, 28x28 stride 2), strips of 32 output columns on rows of 17 to 64
+// (28x28 and 56x56 stride 1, 56x56 and 112x112 stride 2), and planes up to 7 wide at stride 1
+// with two whole rows to a vector (7x7); stride 2 on inputs up to 16 wide (14x14) splits each pair
+// of input rows into even and odd columns once per kernel row. AVX2, scalar and WebAssembly keep
+// the band buffer above.
 #include "depthwise.h"
 
 #include <algorithm>
@@ -318,6 +323,13 @@ struct Avx512Plan {
   std::vector<uint16_t> storeMask;  // [block]: the lanes that are outputs of the row
   bool centered = false;            // r == 1, padLeft (k - 1) / 2, stride 1 or k 3: the Centered kernels
   std::vector<uint32_t> blockMask;  // centered: [block], blocks + 1 of them: columns 16 * s * block on in the row
+  bool pairRows = false;            // 3x3 'same' stride 1 on planes up to 7 wide: avx512PairRows
+  uint16_t pairC0 = 0, pairC2 = 0;  // pairRows: output lanes with a column on the left / right
+  // avx512TwoBlockRows (3x3, padLeft 1, rows of 17 to 64 outputs), 6 per strip of 32 output columns:
+  // stride 1: the input columns of its blocks, of the tap left of block 0 and right of block 1;
+  // stride 2: its 64 input columns as two 32-bit masks, lane 15 of the 16 columns before it, 0;
+  // then the output columns of its two blocks. Empty for the other kernels.
+  std::vector<uint32_t> stripMask;
 };
 
 // Lanes i in [0, n) whose column start + i lies in [0, width).
@@ -339,6 +351,17 @@ Avx512Plan avx512Plan(const ConvGeometry& g) {
   p.s = static_cast<int>(g.strideH);
   p.inH = g.inH, p.inW = g.inW, p.outH = g.outH, p.outW = g.outW, p.padT = g.padTop, p.padL = g.padLeft;
   p.r = g.outW <= 8 && (g.outW - 1) * g.strideH + g.kW <= 16 ? 2 : 1;
+  p.pairRows = g.kH == 3 && g.kW == 3 && g.strideH == 1 && g.strideW == 1 && g.padTop == 1 && g.padLeft == 1 &&
+               g.outH == g.inH && g.outW == g.inW && g.outW <= 7;
+  if (p.pairRows) {
+    p.r = 2;
+    p.blocks = 1;
+    for (int64_t l = 0; l < 2 * g.outW; l++) {
+      if (l % g.outW != 0) p.pairC0 |= static_cast<uint16_t>(1u << l);
+      if (l % g.outW != g.outW - 1) p.pairC2 |= static_cast<uint16_t>(1u << l);
+    }
+    return p;
+  }
   if (p.r == 2) {
     p.blocks = 1;
     p.loads = 1;
@@ -356,6 +379,18 @@ Avx512Plan avx512Plan(const ConvGeometry& g) {
     p.storeMask.push_back(static_cast<uint16_t>(columnBits(ox0, 16, g.outW)));
   }
   p.centered = p.padL == (p.k - 1) / 2 && (p.s == 1 || p.k == 3);
+  if (p.centered && p.k == 3 && g.outW > 16 && g.outW <= 64)
+    for (int64_t ob = 0; ob < g.outW; ob += 32) {
+      const int64_t c = ob * p.s;  // the strip's first input column
+      if (p.s == 1) {
+        p.stripMask.insert(p.stripMask.end(), {columnBits(c, 16, p.inW), columnBits(c + 16, 16, p.inW),
+                                               columnBits(c - 1, 16, p.inW), columnBits(c + 17, 16, p.inW)});
+      } else {
+        p.stripMask.insert(p.stripMask.end(), {columnBits(c, 32, p.inW), columnBits(c + 32, 32, p.inW),
+                                               columnBits(c - 16, 16, p.inW) & 0x8000u, 0u});
+      }
+      p.stripMask.insert(p.stripMask.end(), {columnBits(ob, 16, g.outW), columnBits(ob + 16, 16, g.outW)});
+    }
   if (p.centered)
     for (int64_t b = 0; b <= p.blocks; b++)
       p.blockMask.push_back(columnBits(b * 16 * p.s, 16 * p.s, p.inW));
@@ -577,6 +612,101 @@ STRIDE_TARGET_AVX512 void avx512CenteredStride2Rows(const Avx512Plan& p, const f
   }
 }
 
+// L_i of avx512PairRows: input rows i and i + 1 (W wide) in lanes [1, 2W], zeros for a row outside.
+STRIDE_TARGET_AVX512 inline __attribute__((always_inline)) __m512i pairLoad(const float* x, int64_t i, int64_t W,
+                                                                            int64_t H, uint32_t row) {
+  const uint32_t m = (i >= 0 && i < H ? row : 0) | (i + 1 >= 0 && i + 1 < H ? row << W : 0);
+  return _mm512_castps_si512(_mm512_maskz_loadu_ps(static_cast<__mmask16>(m), x + i * W - 1));
+}
+
+// 3x3 'same' padding at stride 1 on planes up to 7 wide (MobileNet's 7x7 stage): two output rows
+// to a vector, row oy in lanes [0, W) and row oy + 1 in [W, 2W). The rows lie one after the other
+// in memory, so both rows' reads of kernel row ky are one run of floats: input rows i = oy + ky - 1
+// and i + 1 loaded once as L_i (lane l holds flat input pixel i * W - 1 + l: the rows in lanes
+// [1, 2W], zeros for rows outside the image), and tap kx is L_i moved down kx lanes (valignd), the
+// lanes of column 0 (kx 0) or W - 1 (kx 2) masked off. Each L_i serves two vectors, so a vector of
+// two rows takes 2 loads and 4 lane moves where the rows-of-8 kernel takes 9 two-source permutes,
+// and its store is one run of 2W floats.
+STRIDE_TARGET_AVX512 void avx512PairRows(const Avx512Plan& p, const float* x, const float* w, float b, float lo,
+                                         float hi, int64_t oy0, int64_t oy1, float* y) {
+  __m512 wv[9];
+  for (int t = 0; t < 9; t++) wv[t] = _mm512_set1_ps(w[t]);
+  const __m512 bias = _mm512_set1_ps(b), vlo = _mm512_set1_ps(lo), vhi = _mm512_set1_ps(hi);
+  const int64_t W = p.inW, H = p.inH;
+  const uint32_t row = ((1u << W) - 1) << 1;  // lanes [1, W]: the first row of an L
+  const __mmask16 c0 = p.pairC0, c2 = p.pairC2;
+  const __m512i zero = _mm512_setzero_si512();
+  __m512i prev = pairLoad(x, oy0 - 1, W, H, row);
+  for (int64_t oy = oy0; oy < oy1; oy += 2) {
+    const __m512i mid = pairLoad(x, oy, W, H, row), next = pairLoad(x, oy + 1, W, H, row);
+    const __m512i* in[3] = {&prev, &mid, &next};
+    __m512 acc[3];
+#pragma GCC unroll 3
+    for (int ky = 0; ky < 3; ky++) {
+      const __m512i v = *in[ky];
+      __m512 a = ky == 0 ? bias : _mm512_setzero_ps();
+      a = _mm512_mask3_fmadd_ps(wv[ky * 3], _mm512_castsi512_ps(v), a, c0);
+      a = _mm512_fmadd_ps(wv[ky * 3 + 1], _mm512_castsi512_ps(_mm512_alignr_epi32(zero, v, 1)), a);
+      acc[ky] = _mm512_fmadd_ps(wv[ky * 3 + 2], _mm512_castsi512_ps(_mm512_maskz_alignr_epi32(c2, zero, v, 2)), a);
+    }
+    const __m512 out = _mm512_min_ps(_mm512_max_ps(_mm512_add_ps(_mm512_add_ps(acc[0], acc[1]), acc[2]), vlo), vhi);
+    const int64_t n = std::min<int64_t>(2, oy1 - oy);
+    _mm512_mask_storeu_ps(y + oy * W, static_cast<__mmask16>((1u << (n * W)) - 1), out);
+    prev = next;
+  }
+}
+
+// 3x3 stride 2, padLeft 1, on inputs up to 16 wide (14x14 -> 7x7, MobileNet's last stride-2
+// layer): two output rows to a vector as in avx512Rows<3, 2, 2> (lanes 0-7 row oy, 8-15 row oy + 1),
+// but each kernel row takes two two-source permutes (the even input columns, tap 1, and the odd
+// ones, tap 2, of both input rows) and one lane move (tap 0: the odd columns one lane up, the
+// padding entering lanes 0 and 8) instead of three permutes, and each input row is loaded once.
+STRIDE_TARGET_AVX512 void avx512PairStride2Rows(const Avx512Plan& p, const float* x, const float* w, float b,
+                                                float lo, float hi, int64_t oy0, int64_t oy1, float* y) {
+  __m512 wv[9];
+  for (int t = 0; t < 9; t++) wv[t] = _mm512_set1_ps(w[t]);
+  const __m512 bias = _mm512_set1_ps(b), vlo = _mm512_set1_ps(lo), vhi = _mm512_set1_ps(hi);
+  const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+  const __m512i odd = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
+  const __mmask16 cols = static_cast<__mmask16>(columnBits(0, 16, p.inW)), store = p.storeMask[0];
+  const int64_t inW = p.inW, inH = p.inH, outW = p.outW;
+  __m512 first = _mm512_setzero_ps();
+  {
+    const int64_t iy = 2 * oy0 - p.padT;
+    if (iy >= 0 && iy < inH) first = _mm512_maskz_loadu_ps(cols, x + iy * inW);
+  }
+  for (int64_t oy = oy0; oy < oy1; oy += 2) {
+    // Input rows 2oy - padT + i, i in [0, 5): kernel row ky reads row ky (lanes 0-7) and ky + 2
+    // (lanes 8-15). Row 0 is the previous pair's row 4.
+    __m512 in[5];
+    in[0] = first;
+#pragma GCC unroll 4
+    for (int i = 1; i < 5; i++) {
+      const int64_t iy = 2 * oy - p.padT + i;
+      const bool inside = iy >= 0 && iy < inH;
+      in[i] = _mm512_maskz_loadu_ps(inside ? cols : 0, x + (inside ? iy * inW : 0));
+    }
+    __m512 acc[3];
+#pragma GCC unroll 3
+    for (int ky = 0; ky < 3; ky++) {
+      const __m512 ev = _mm512_permutex2var_ps(in[ky], even, in[ky + 2]);
+      const __m512 od = _mm512_permutex2var_ps(in[ky], odd, in[ky + 2]);
+      const __m512 left = _mm512_castsi512_ps(
+          _mm512_maskz_alignr_epi32(0xFEFE, _mm512_castps_si512(od), _mm512_setzero_si512(), 15));
+      __m512 a = _mm512_fmadd_ps(wv[ky * 3], left, ky == 0 ? bias : _mm512_setzero_ps());
+      a = _mm512_fmadd_ps(wv[ky * 3 + 1], ev, a);
+      acc[ky] = _mm512_fmadd_ps(wv[ky * 3 + 2], od, a);
+    }
+    // Fetch ahead (into the next planes of a task): masked loads alone leave batches that do not fit
+    // the cache waiting on memory. Four input rows a pair, a few pairs on.
+    prefetchRow(x + (2 * oy + 8) * inW, 4 * inW);
+    first = in[4];
+    const __m512 v = _mm512_min_ps(_mm512_max_ps(_mm512_add_ps(_mm512_add_ps(acc[0], acc[1]), acc[2]), vlo), vhi);
+    _mm512_mask_storeu_ps(y + oy * outW, store, v);
+    if (oy + 1 < oy1) _mm512_mask_storeu_ps(y + (oy + 1) * outW - 8, static_cast<__mmask16>(store << 8), v);
+  }
+}
+
 // The views of input row iy of a 3x3 kernel centred on its outputs (none outside the image):
 // lane l of view kx holds the column that output column l reads at tap kx, zero in the padding.
 // Stride 1: columns l + kx - 1 of a row of at most 16; stride 2: columns 2l + kx - 1 of a row
@@ -643,12 +773,127 @@ STRIDE_TARGET_AVX512 void avx512NarrowRows(const Avx512Plan& p, const float* x, 
   }
 }
 
+// The views of input row iy for output columns [ob, ob + 32) of a 3x3 kernel with padLeft 1 (a
+// strip of two blocks of 16; m: the strip's load masks, see Avx512Plan::stripMask): v[3 * b + kx]
+// holds, for output column ob + 16b + l, the input column that tap kx reads (zero in the padding
+// and outside the image). Stride 1: four loads (the blocks and the two outer taps) and two lane
+// moves; stride 2: five loads, four permutes (even / odd columns) and two lane moves.
+template <int S>
+STRIDE_TARGET_AVX512 inline __attribute__((always_inline)) void twoBlockViews(const Avx512Plan& p, const float* x,
+                                                                              int64_t iy, int64_t ob,
+                                                                              const uint32_t* m, __m512* v) {
+  const bool inside = iy >= 0 && iy < p.inH;
+  const float* row = x + (inside ? iy * p.inW : 0) + ob * S;
+  const uint32_t in = inside ? ~0u : 0u;
+  if constexpr (S == 1) {
+    const __m512i b0 = _mm512_castps_si512(_mm512_maskz_loadu_ps(static_cast<__mmask16>(m[0] & in), row));
+    const __m512i b1 = _mm512_castps_si512(_mm512_maskz_loadu_ps(static_cast<__mmask16>(m[1] & in), row + 16));
+    v[0] = _mm512_maskz_loadu_ps(static_cast<__mmask16>(m[2] & in), row - 1);
+    v[1] = _mm512_castsi512_ps(b0);
+    v[2] = _mm512_castsi512_ps(_mm512_alignr_epi32(b1, b0, 1));
+    v[3] = _mm512_castsi512_ps(_mm512_alignr_epi32(b1, b0, 15));
+    v[4] = _mm512_castsi512_ps(b1);
+    v[5] = _mm512_maskz_loadu_ps(static_cast<__mmask16>(m[3] & in), row + 17);
+  } else {
+    const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+    const __m512i odd = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
+    const uint32_t m0 = m[0] & in, m1 = m[1] & in;
+    const __m512 a0 = _mm512_maskz_loadu_ps(static_cast<__mmask16>(m0), row);
+    const __m512 a1 = _mm512_maskz_loadu_ps(static_cast<__mmask16>(m0 >> 16), row + 16);
+    const __m512 a2 = _mm512_maskz_loadu_ps(static_cast<__mmask16>(m1), row + 32);
+    const __m512 a3 = _mm512_maskz_loadu_ps(static_cast<__mmask16>(m1 >> 16), row + 48);
+    // Lane 15: the input column left of the strip (the odd column before it).
+    const __m512i before = _mm512_castps_si512(_mm512_maskz_loadu_ps(static_cast<__mmask16>(m[2] & in), row - 16));
+    v[1] = _mm512_permutex2var_ps(a0, even, a1);
+    v[2] = _mm512_permutex2var_ps(a0, odd, a1);
+    v[4] = _mm512_permutex2var_ps(a2, even, a3);
+    v[5] = _mm512_permutex2var_ps(a2, odd, a3);
+    v[0] = _mm512_castsi512_ps(_mm512_alignr_epi32(_mm512_castps_si512(v[2]), before, 15));
+    v[3] = _mm512_castsi512_ps(_mm512_alignr_epi32(_mm512_castps_si512(v[5]), _mm512_castps_si512(v[2]), 15));
+  }
+  // Fetch ahead (into the next planes of a task), one line per 64 bytes of the strip's input.
+  prefetchRow(row + 8 * p.inW, 32 * S);
+}
+
+// acc[b] += kernel row ky's three taps on views v (both blocks); the taps are summed apart first,
+// so acc's chain grows by one add per kernel row.
+STRIDE_TARGET_AVX512 inline __attribute__((always_inline)) void twoBlockTaps(const __m512* wv, int ky, const __m512* v,
+                                                                             __m512* acc) {
+#pragma GCC unroll 2
+  for (int bk = 0; bk < 2; bk++) {
+    __m512 t = _mm512_mul_ps(wv[ky * 3], v[3 * bk]);
+    t = _mm512_fmadd_ps(wv[ky * 3 + 1], v[3 * bk + 1], t);
+    t = _mm512_fmadd_ps(wv[ky * 3 + 2], v[3 * bk + 2], t);
+    acc[bk] = _mm512_add_ps(acc[bk], t);
+  }
+}
+
+// Output columns [0, 32) from yr of a strip (stores: its two store masks): clamp and store.
+STRIDE_TARGET_AVX512 inline __attribute__((always_inline)) void twoBlockStore(__m512 vlo, __m512 vhi,
+                                                                              const __m512* acc,
+                                                                              const uint32_t* stores, float* yr) {
+  _mm512_mask_storeu_ps(yr, static_cast<__mmask16>(stores[0]), _mm512_min_ps(_mm512_max_ps(acc[0], vlo), vhi));
+  _mm512_mask_storeu_ps(yr + 16, static_cast<__mmask16>(stores[1]), _mm512_min_ps(_mm512_max_ps(acc[1], vlo), vhi));
+}
+
+// 3x3, padLeft 1, rows of 17 to 64 outputs (28x28 and 56x56 planes at stride 1, 56x56 and 112x112
+// at stride 2), in strips of 32 output columns: each input row's views for the strip are built
+// once and added into every output row that reads it, where the centred kernels rebuild them for
+// each of the (up to three) output rows.
+template <int S>
+STRIDE_TARGET_AVX512 void avx512TwoBlockRows(const Avx512Plan& p, const float* x, const float* w, float b, float lo,
+                                             float hi, int64_t oy0, int64_t oy1, float* y) {
+  __m512 wv[9];
+  for (int t = 0; t < 9; t++) wv[t] = _mm512_set1_ps(w[t]);
+  const __m512 bias = _mm512_set1_ps(b), vlo = _mm512_set1_ps(lo), vhi = _mm512_set1_ps(hi);
+  const int64_t outW = p.outW, padT = p.padT;
+  __m512 v[6];
+  for (int64_t strip = 0; strip * 32 < outW; strip++) {
+    const int64_t ob = strip * 32;
+    const uint32_t* m = p.stripMask.data() + strip * 6;
+    if constexpr (S == 1) {
+      // Input row iy feeds output rows iy + padT - 2 (kernel row 2: acc a), iy + padT - 1 (row 1:
+      // c) and iy + padT (row 0: n, started here).
+      __m512 a[2] = {bias, bias}, c[2] = {bias, bias};
+      for (int64_t iy = oy0 - padT; iy <= oy1 - 1 - padT + 2; iy++) {
+        twoBlockViews<1>(p, x, iy, ob, m, v);
+        __m512 n[2] = {bias, bias};
+        twoBlockTaps(wv, 2, v, a);
+        twoBlockTaps(wv, 1, v, c);
+        twoBlockTaps(wv, 0, v, n);
+        const int64_t oy = iy + padT - 2;
+        if (oy >= oy0) twoBlockStore(vlo, vhi, a, m + 4, y + oy * outW + ob);
+        a[0] = c[0], a[1] = c[1];
+        c[0] = n[0], c[1] = n[1];
+      }
+    } else {
+      // Output oy reads input rows 2oy - padT + ky; row 2oy - padT + 2 is also row 0 of oy + 1 (n).
+      __m512 n[2] = {bias, bias};
+      twoBlockViews<2>(p, x, 2 * oy0 - padT, ob, m, v);
+      twoBlockTaps(wv, 0, v, n);
+      for (int64_t oy = oy0; oy < oy1; oy++) {
+        __m512 a[2] = {n[0], n[1]};
+        twoBlockViews<2>(p, x, 2 * oy - padT + 1, ob, m, v);
+        twoBlockTaps(wv, 1, v, a);
+        twoBlockViews<2>(p, x, 2 * oy - padT + 2, ob, m, v);
+        twoBlockTaps(wv, 2, v, a);
+        n[0] = bias, n[1] = bias;
+        twoBlockTaps(wv, 0, v, n);
+        twoBlockStore(vlo, vhi, a, m + 4, y + oy * outW + ob);
+      }
+    }
+  }
+}
+
 using Avx512RowsFn = void (*)(const Avx512Plan&, const float*, const float*, float, float, float, int64_t, int64_t,
                               float*);
 
 Avx512RowsFn avx512RowsFor(const Avx512Plan& p) {
+  if (p.pairRows) return avx512PairRows;
+  if (p.r == 2 && p.k == 3 && p.s == 2 && p.padL == 1 && p.inW <= 16) return avx512PairStride2Rows;
   if (p.centered && p.k == 3 && p.blocks == 1 && p.inW <= 16 * p.s)
     return p.s == 1 ? avx512NarrowRows<1> : avx512NarrowRows<2>;
+  if (!p.stripMask.empty()) return p.s == 1 ? avx512TwoBlockRows<1> : avx512TwoBlockRows<2>;
   if (p.centered && p.s == 2) return avx512CenteredStride2Rows;
   if (p.centered) return p.k == 3 ? avx512CenteredRows<3> : avx512CenteredRows<5>;
   const int key = p.k * 100 + p.s * 10 + p.r;

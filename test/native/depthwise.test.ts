@@ -146,6 +146,49 @@ describe('native depthwise convolution matches the float64 reference', { skip: s
     });
   });
 
+  it('3x3 padding 1 at batch 8: the whole-row kernels (two rows a vector, 32-column strips) on every width class', () => {
+    // Stride 1 on planes 1 to 7 wide (two rows to a vector, odd heights leave a lone last row),
+    // 17 to 64 wide (one or two strips of 32 columns, the last part-full) and stride 2 on inputs up
+    // to 16 wide (two rows to a vector) and on inputs whose outputs are 17 to 64 wide; batch 8
+    // with 3 channels also cuts row bands across threads.
+    const cases: [string, Geometry][] = [];
+    const planes: [number, number, number][] = [
+      [1, 1, 1],
+      [1, 7, 1],
+      [2, 3, 1],
+      [5, 6, 1],
+      [7, 7, 1],
+      [9, 5, 1],
+      [28, 28, 1],
+      [13, 31, 1],
+      [11, 33, 1],
+      [56, 56, 1],
+      [9, 57, 1],
+      [6, 64, 1],
+      [14, 14, 2],
+      [15, 15, 2],
+      [9, 13, 2],
+      [33, 33, 2],
+      [56, 56, 2],
+      [12, 63, 2],
+      [9, 111, 2],
+      [7, 128, 2],
+    ];
+    const pads: [number, number, number, number][] = [[1, 1, 1, 1]];
+    // Left padding 1 with other top, bottom and right paddings (the strips read any of them).
+    pads.push([0, 2, 1, 0], [2, 0, 1, 2]);
+    for (const pad of pads)
+      for (const [h, w, s] of pad[0] === 1 ? planes : planes.filter(([, w]) => w >= 7))
+        cases.push([
+          `3x3 stride ${s}, 8x3x${h}x${w}, padding ${pad.join(',')}`,
+          { batch: 8, c: 3, o: 3, h, w, k: [3, 3], stride: [s, s], pad, groups: 3 },
+        ]);
+    forEachConfig((label) => {
+      const rng = new Rng(808);
+      for (const [name, g] of cases) checkDepthwise(name, g, rng, label);
+    });
+  });
+
   it('other kernels and strides (general path)', () => {
     const cases: [string, Geometry][] = [
       ['1x1', { batch: 2, c: 3, o: 3, h: 5, w: 6, k: [1, 1], groups: 3 }],
