@@ -2,6 +2,7 @@ import { ValueError } from '../errors.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { withInferenceBuffers } from '../tensor/inference-buffer-pool.js';
 import { chainAt, fusedInferenceActive, type FusedConvChain } from './inference-fusion.js';
+import { runPlanned } from './inference-plan.js';
 import { keepsNoValues, registerStockContainerForward, releaseDeadValue } from './inference-liveness.js';
 import { bumpLayerStateEpoch, layerStateEpoch } from './layer-state-epoch.js';
 import { Module } from './module.js';
@@ -156,7 +157,7 @@ export class Sequential extends Module {
       for (const layer of layers) y = layer.forward(y);
       return y;
     }
-    return this.forwardFusedPrefix(x, layers.length);
+    return runPlanned(this, [x], () => [this.forwardFusedPrefix(x, layers.length)])[0]!;
   }
 
   /**

@@ -3,6 +3,7 @@
  * forward and two GEMMs (plus a column sum for the bias) backward.
  */
 import { record } from '../autograd/grad-fn.js';
+import { hostKernel } from '../backend/kernel-recording.js';
 import { kernels } from '../backend/registry.js';
 import { DTypeError, ShapeError } from '../errors.js';
 import type { FloatArray } from '../tensor/dtype.js';
@@ -25,6 +26,14 @@ function gemm(
     b,
     c,
   );
+}
+
+/** y[r, j] += bias[j] for `rows` rows of `cols` values. */
+function addRowBias(y: FloatArray, bias: FloatArray, rows: number, cols: number): void {
+  for (let r = 0; r < rows; r++) {
+    const row = r * cols;
+    for (let j = 0; j < cols; j++) y[row + j]! += bias[j]!;
+  }
 }
 
 /**
@@ -65,14 +74,7 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor 
   const rows = x.size / inF;
   const out = empty([...x.shape.slice(0, -1), outF], x.dtype);
   gemm(rows, outF, inF, x.data, false, weight.data, true, out.data);
-  if (b !== null) {
-    const y = out.data;
-    const bd = b.data;
-    for (let r = 0; r < rows; r++) {
-      const row = r * outF;
-      for (let j = 0; j < outF; j++) y[row + j]! += bd[j]!;
-    }
-  }
+  if (b !== null) hostKernel(addRowBias, out.data, b.data, rows, outF);
   const inputs = b !== null ? [x, weight, b] : [x, weight];
   return record('linear', inputs, out, (grad, needs) => {
     const g = grad.data;

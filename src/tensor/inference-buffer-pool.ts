@@ -117,6 +117,20 @@ export function releaseInferenceBuffer(a: FloatArray): void {
 }
 
 /**
+ * Take the free buffers among `buffers` out of the pool for good: an inference plan
+ * (nn/inference-plan.ts) keeps the storage its recorded forward used, and no later forward may be
+ * handed it. Buffers the pool does not hold are ignored.
+ */
+export function claimInferenceBuffers(buffers: ReadonlySet<ArrayBufferLike>): void {
+  for (let i = free.length - 1; i >= 0; i--) {
+    const b = free[i]!;
+    if (!buffers.has(b)) continue;
+    free.splice(i, 1);
+    pooledBytes -= b.byteLength;
+  }
+}
+
+/**
  * Drop the activation buffers kept for reuse between inference forwards (at most 256 MiB; a
  * model keeps about as much as its largest feature maps alive at once), e.g. when a long-running process is done
  * with a model. Returns how many bytes were released to the garbage collector; the next forward
