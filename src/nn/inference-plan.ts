@@ -142,6 +142,13 @@ interface PlanState {
 }
 
 const states = new WeakMap<Module, PlanState>();
+/** Plans recorded and forwards run from a plan, since the process started. */
+const counts = { recorded: 0, replayed: 0 };
+
+/** @internal How many inference plans were recorded and how many forwards replayed one (for tests). */
+export function inferencePlanCounts(): { recorded: number; replayed: number } {
+  return { ...counts };
+}
 /** Containers running inside a planned or recorded forward run as usual. */
 let depth = 0;
 
@@ -295,8 +302,10 @@ export function runPlanned(container: Module, inputs: readonly Tensor[], forward
       states.set(container, state);
     }
     const plan = state.plan;
-    if (plan !== null && sameKey(plan.key, epoch, backend, inputs) && sourcesUnchanged(plan.sources))
+    if (plan !== null && sameKey(plan.key, epoch, backend, inputs) && sourcesUnchanged(plan.sources)) {
+      counts.replayed++;
       return replay(plan, inputs);
+    }
     if (state.epoch !== epoch) {
       state.eligible = plannable(container);
       state.epoch = epoch;
@@ -318,6 +327,7 @@ export function runPlanned(container: Module, inputs: readonly Tensor[], forward
     state.seen = null;
     // Calls that cannot be repeated stay so until the layers change: record no more of them.
     if (state.plan === null) state.eligible = false;
+    else counts.recorded++;
     return value;
   } finally {
     depth--;
