@@ -118,6 +118,8 @@ interface PlanCall {
 
 /** The shape key a plan, or the wish to record one, is tied to. */
 interface Key {
+  /** The parameters and buffers as they were (a plan is recorded only when they held between two forwards). */
+  readonly sources: readonly Source[];
   readonly epoch: number;
   readonly backend: Backend;
   readonly shapes: readonly (readonly number[])[];
@@ -126,7 +128,6 @@ interface Key {
 
 interface Plan {
   readonly key: Key;
-  readonly sources: readonly Source[];
   readonly calls: readonly PlanCall[];
   /** The outputs: shape and a fresh array of the recorded one's type and length per forward. */
   readonly outputs: readonly { shape: readonly number[]; float64: boolean; length: number }[];
@@ -134,7 +135,10 @@ interface Plan {
 
 interface PlanState {
   plan: Plan | null;
-  /** The key of the last forward that ran without a plan (a second forward with it records one). */
+  /**
+   * The key of the last forward that ran without a plan: a second forward with it (and with the
+   * same weights: a model whose weights change between forwards records nothing) records one.
+   */
   seen: Key | null;
   /** The layer-state epoch of `eligible`. */
   epoch: number;
@@ -174,7 +178,6 @@ function isFloatArray(v: unknown): v is FloatArray {
  */
 function buildPlan(
   key: Key,
-  sources: Source[],
   calls: readonly RecordedCall[],
   inputs: readonly Tensor[],
   outputs: readonly Tensor[],
@@ -205,7 +208,7 @@ function buildPlan(
       const inside = rel >= 0 && rel + v.byteLength <= x.byteLength && v.constructor === x.constructor;
       if (!inside) ok = false;
       subs.push({ arg, key, input: true, index: i, byteOffset: v === x ? -1 : rel, length: v.length });
-      return v;
+      return null; // (swapped in on every forward: the plan keeps no reference to the recorded input)
     }
     const o = outputBuffers.indexOf(b);
     if (o >= 0) {
@@ -213,7 +216,7 @@ function buildPlan(
       if (v.byteOffset === y.byteOffset && v.length === y.length && v.constructor === y.constructor) {
         written.add(o);
         subs.push({ arg, key, input: false, index: o, byteOffset: 0, length: v.length });
-        return v;
+        return null;
       }
       const overlaps =
         v.byteOffset < y.byteOffset + y.byteLength && y.byteOffset < v.byteOffset + v.byteLength;
@@ -248,7 +251,6 @@ function buildPlan(
   claimInferenceBuffers(kept);
   return {
     key,
-    sources,
     calls: planCalls,
     outputs: outputs.map((t) => ({
       shape: [...t.shape],
@@ -302,7 +304,7 @@ export function runPlanned(container: Module, inputs: readonly Tensor[], forward
       states.set(container, state);
     }
     const plan = state.plan;
-    if (plan !== null && sameKey(plan.key, epoch, backend, inputs) && sourcesUnchanged(plan.sources)) {
+    if (plan !== null && sameKey(plan.key, epoch, backend, inputs) && sourcesUnchanged(plan.key.sources)) {
       counts.replayed++;
       return replay(plan, inputs);
     }
@@ -311,8 +313,13 @@ export function runPlanned(container: Module, inputs: readonly Tensor[], forward
       state.epoch = epoch;
     }
     if (!state.eligible) return forward();
-    if (state.seen === null || !sameKey(state.seen, epoch, backend, inputs)) {
+    if (
+      state.seen === null ||
+      !sameKey(state.seen, epoch, backend, inputs) ||
+      !sourcesUnchanged(state.seen.sources)
+    ) {
       state.seen = {
+        sources: sourcesOf(container),
         epoch,
         backend,
         shapes: inputs.map((t) => [...t.shape]),
@@ -321,9 +328,8 @@ export function runPlanned(container: Module, inputs: readonly Tensor[], forward
       return forward();
     }
     const key = state.seen;
-    const sources = sourcesOf(container);
     const { value, calls } = recordKernelCalls(forward);
-    state.plan = calls ? buildPlan(key, sources, calls, inputs, value) : null;
+    state.plan = calls ? buildPlan(key, calls, inputs, value) : null;
     state.seen = null;
     // Calls that cannot be repeated stay so until the layers change: record no more of them.
     if (state.plan === null) state.eligible = false;

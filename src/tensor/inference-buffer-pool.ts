@@ -134,7 +134,8 @@ export function claimInferenceBuffers(buffers: ReadonlySet<ArrayBufferLike>): vo
  * Drop the activation buffers kept for reuse between inference forwards (at most 256 MiB; a
  * model keeps about as much as its largest feature maps alive at once), e.g. when a long-running process is done
  * with a model. Returns how many bytes were released to the garbage collector; the next forward
- * simply allocates afresh.
+ * simply allocates afresh. (The storage an inference plan recorded for a model stays with that
+ * model's plan: see nn/inference-plan.ts.)
  */
 export function freeInferenceBuffers(): number {
   const released = pooledBytes;
