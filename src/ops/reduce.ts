@@ -5,7 +5,7 @@ import { ValueError } from '../errors.js';
 import type { FloatArray } from '../tensor/dtype.js';
 import { normAxis } from '../tensor/shape.js';
 import { empty, type Tensor } from '../tensor/tensor.js';
-import { binaryRaw } from './elementwise.js';
+import { binaryRaw, copyInto } from './elementwise.js';
 
 /** Options of var/std. */
 export interface VarOptions {
@@ -54,11 +54,6 @@ export function sum(x: Tensor, axes?: number | readonly number[], keepdim = fals
   if (ax.length === 0) out.data.set(x.data);
   else kernels().reduce('sum', x.data, x.shape, ax, out.data);
   return record('sum', [x], out, (g) => [expandBack(g, x, ax)]);
-}
-
-/** out.set(x). */
-function copyInto(out: FloatArray, x: FloatArray): void {
-  out.set(x);
 }
 
 /** a[i] /= n for every element. */

@@ -167,7 +167,7 @@ for (const [name, skip] of backends) {
       });
     });
 
-    it("a graph whose input is also a convolution's residual, and a multilayer perceptron", () => {
+    it("a graph whose input is also a convolution's residual, a multilayer perceptron, a one-input sum", () => {
       on(() => {
         const g = new st.Graph();
         const i = g.input();
@@ -182,9 +182,16 @@ for (const [name, skip] of backends) {
           new st.Dropout(0.3),
           new st.Linear(20, 3, { rng: new st.Rng(43) }),
         ).eval();
+        // A one-input sum with an activation copies its input before activating it in place.
+        const single = new st.Sequential(
+          new st.Conv2d(3, 6, 3, { rng: new st.Rng(44) }),
+          new st.Add({ activation: 'relu6' }),
+          new st.MaxPool2d(2),
+        ).eval();
         for (const [label, model, shape] of [
           ['graph', g, [2, 8, 9, 9]],
           ['mlp', mlp, [5, 12]],
+          ['one-input sum', single, [2, 3, 12, 12]],
         ] as const) {
           const n = planned(() =>
             [0, 1, 2, 3].forEach((k) =>
