@@ -35,7 +35,8 @@ import { Flatten, Identity } from './reshape-layers.js';
 // - the backend, and the inputs' shapes and dtypes,
 // - every parameter and buffer of every layer: the same tensor, storage and `version` (an
 //   optimizer step, `loadStateDict`, `markChanged` move the version; folded batch norms and
-//   prepared weights are derived from these).
+//   prepared weights are derived from these). As for the fused convolutions' folded and prepared
+//   weights, values written straight into a parameter's storage need `markChanged()` to be seen.
 // Otherwise the container runs its forward as usual (and records a new plan when that repeats).
 // Only containers made entirely of layers whose inference forward does all its arithmetic in
 // recorded calls qualify (PLANNABLE below, every layer in evaluation mode, no hooks); any other
@@ -43,10 +44,19 @@ import { Flatten, Identity } from './reshape-layers.js';
 
 /** Layers whose forward in evaluation mode under `noGrad` computes only through recorded calls. */
 const PLANNABLE_LAYERS: ReadonlySet<object> = new Set<object>(
-  [Conv2d, BatchNorm2d, ReLU, ReLU6, MaxPool2d, Flatten, Identity, Dropout, Dropout2d, Linear, Add].map(
+  [Conv2d, ReLU, ReLU6, MaxPool2d, Flatten, Identity, Dropout, Dropout2d, Linear, Add].map(
     (c) => c.prototype,
   ),
 );
+
+/** BatchNorm2d with running statistics (without them, evaluation mode normalizes by each batch's own, computed in TypeScript). */
+function isRunningBatchNorm(m: Module): boolean {
+  return (
+    Object.getPrototypeOf(m) === BatchNorm2d.prototype &&
+    m.getBuffer('running_mean') !== null &&
+    m.getBuffer('running_var') !== null
+  );
+}
 
 /** AdaptiveAvgPool2d to one value per channel (a sum kernel and a recorded division); other sizes loop in TypeScript. */
 function isGlobalAverage(m: Module): boolean {
@@ -60,7 +70,7 @@ function isGlobalAverage(m: Module): boolean {
 function plannable(m: Module): boolean {
   if (m.training || m.hasForwardHooks) return false;
   const proto = Object.getPrototypeOf(m) as object;
-  if (PLANNABLE_LAYERS.has(proto) || isGlobalAverage(m)) return true;
+  if (PLANNABLE_LAYERS.has(proto) || isGlobalAverage(m) || isRunningBatchNorm(m)) return true;
   if (!isStockContainer(m)) return false;
   for (const [, c] of m.namedChildren()) if (!plannable(c)) return false;
   return true;
@@ -220,7 +230,10 @@ function buildPlan(
       }
       const overlaps =
         v.byteOffset < y.byteOffset + y.byteLength && y.byteOffset < v.byteOffset + v.byteLength;
-      if (overlaps) ok = false;
+      // Another value in the same storage: one that died before the output was made (the pool
+      // handed the storage on) gets the stand-in; one overlapping the output after it was first
+      // written (calls come in order) cannot be told apart from it.
+      if (overlaps && written.has(o)) ok = false;
       let s = standIns.get(b);
       if (!s) standIns.set(b, (s = new ArrayBuffer(b.byteLength)));
       const Ctor = v.constructor as new (b: ArrayBuffer, offset: number, length: number) => typeof v;
