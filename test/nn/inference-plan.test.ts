@@ -65,7 +65,12 @@ for (const [name, skip] of backends) {
           xs.forEach((x, i) =>
             assertClose(outs[i]!, plain(model, x), { atol: 1e-4, rtol: 1e-4, msg: `${label}, input ${i}` }),
           );
-          inference(model, xs[0]!);
+          // The first forward ran the layers (fused, unplanned): a replay on its input gives the same bits.
+          assert.deepEqual(
+            inference(model, xs[0]!).data,
+            kept[0],
+            `${label}: replay equals the unplanned fused forward`,
+          );
           outs.forEach((o, i) =>
             assert.deepEqual(o.data, kept[i], `${label}: output ${i} untouched by later forwards`),
           );
