@@ -137,7 +137,7 @@ for (const [name, skip] of backends) {
     it('follows mode changes and hooks: training mode and hooked layers run the layers again', () => {
       on(() => {
         const model = resnet();
-        const x = image(30, 4);
+        const x = image(30, 2);
         inference(model, x);
         inference(model, x);
         assertSameAsPlain(model, x, 'planned');
