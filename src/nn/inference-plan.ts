@@ -2,7 +2,7 @@ import { kernels } from '../backend/registry.js';
 import type { Backend } from '../backend/backend.js';
 import { recordKernelCalls, type RecordedCall } from '../backend/kernel-recording.js';
 import type { FloatArray } from '../tensor/dtype.js';
-import { claimInferenceBuffers } from '../tensor/inference-buffer-pool.js';
+import { claimInferenceBuffers, returnInferenceBuffers } from '../tensor/inference-buffer-pool.js';
 import { Tensor } from '../tensor/tensor.js';
 import { ReLU, ReLU6 } from './activation-layers.js';
 import { Conv2d } from './conv.js';
@@ -139,6 +139,8 @@ interface Key {
 interface Plan {
   readonly key: Key;
   readonly calls: readonly PlanCall[];
+  /** The buffer pool's storage the plan took for its intermediate values (given back when it no longer holds). */
+  readonly owned: readonly ArrayBuffer[];
   /** The outputs: shape and a fresh array of the recorded one's type and length per forward. */
   readonly outputs: readonly { shape: readonly number[]; float64: boolean; length: number }[];
 }
@@ -261,9 +263,9 @@ function buildPlan(
     planCalls.push({ call: { fn: call.fn, self: call.self, args }, subs });
   }
   if (!ok || written.size !== outputs.length) return null;
-  claimInferenceBuffers(kept);
   return {
     key,
+    owned: claimInferenceBuffers(kept),
     calls: planCalls,
     outputs: outputs.map((t) => ({
       shape: [...t.shape],
@@ -320,6 +322,11 @@ export function runPlanned(container: Module, inputs: readonly Tensor[], forward
     if (plan !== null && sameKey(plan.key, epoch, backend, inputs) && sourcesUnchanged(plan.key.sources)) {
       counts.replayed++;
       return replay(plan, inputs);
+    }
+    if (plan !== null) {
+      // It no longer holds: its storage goes back to the pool for the forwards that follow.
+      state.plan = null;
+      returnInferenceBuffers(plan.owned);
     }
     if (state.epoch !== epoch) {
       state.eligible = plannable(container);

@@ -117,16 +117,33 @@ export function releaseInferenceBuffer(a: FloatArray): void {
 }
 
 /**
- * Take the free buffers among `buffers` out of the pool for good: an inference plan
- * (nn/inference-plan.ts) keeps the storage its recorded forward used, and no later forward may be
- * handed it. Buffers the pool does not hold are ignored.
+ * Take the free buffers among `buffers` out of the pool: an inference plan (nn/inference-plan.ts)
+ * keeps the storage its recorded forward used, and no later forward may be handed it. Buffers the
+ * pool does not hold are ignored. Returns the buffers taken.
  */
-export function claimInferenceBuffers(buffers: ReadonlySet<ArrayBufferLike>): void {
+export function claimInferenceBuffers(buffers: ReadonlySet<ArrayBufferLike>): ArrayBuffer[] {
+  const claimed: ArrayBuffer[] = [];
   for (let i = free.length - 1; i >= 0; i--) {
     const b = free[i]!;
     if (!buffers.has(b)) continue;
     free.splice(i, 1);
     pooledBytes -= b.byteLength;
+    claimed.push(b);
+  }
+  return claimed;
+}
+
+/**
+ * Give back buffers {@link claimInferenceBuffers} took, once nothing uses them any more (an
+ * inference plan that no longer holds), as far as the pool's size limit allows.
+ */
+export function returnInferenceBuffers(buffers: readonly ArrayBuffer[]): void {
+  for (const buffer of buffers) {
+    if (pooledBytes + buffer.byteLength > MAX_POOLED_BYTES) return;
+    let at = 0;
+    while (at < free.length && free[at]!.byteLength < buffer.byteLength) at++;
+    free.splice(at, 0, buffer);
+    pooledBytes += buffer.byteLength;
   }
 }
 
