@@ -1,16 +1,17 @@
 // A backend that times every call of Stride's native one, for the per-kernel profiles
 // (bench/mnv2-profile.mjs, bench/layers-vs-ort.mjs). Registered as 'native-profiled': run a forward
-// under `withBackend('native-profiled', ...)` and read `profiler.calls`, one entry per backend call
-// in call order: { key, label, ms, macs, conv } (conv: the convolution's geometry, or null).
-// Each time includes the N-API crossing and whatever the call allocates, not the JavaScript around it.
+// under `withBackend('native-profiled', ...)` and read the sink's `calls`, one entry per backend
+// call in call order. Each time includes the N-API crossing and whatever the call allocates, not
+// the JavaScript around it.
 
 /**
- * Wraps `native` (the native backend's kernel table) in a timing backend and registers it.
+ * A backend wrapping `native` (a backend's kernel table) that appends every call it times to
+ * `sink.calls` as { key, args, ms }; labels and multiply-adds are made afterwards (labelOf,
+ * macsOf), so that making them does not count as time outside the kernels. Register it yourself.
  * @param {Record<string, unknown>} native
- * @param {(backend: object) => void} registerBackend
+ * @param {{ calls: { key: string, args: unknown[], ms: number }[] }} sink
  */
-export function registerProfiledBackend(native, registerBackend) {
-  const profiler = { calls: [] };
+export function profiledBackend(native, sink) {
   const wrapped = {};
   for (const key of Object.keys(native)) {
     const f = native[key];
@@ -18,18 +19,20 @@ export function registerProfiledBackend(native, registerBackend) {
       wrapped[key] = f;
       continue;
     }
-    wrapped[key] = (...a) => {
+    wrapped[key] = (...args) => {
       const t0 = process.hrtime.bigint();
-      const r = f(...a);
-      const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-      const conv = key.startsWith('conv2dForward') ? a[0] : null;
-      profiler.calls.push({ key, label: labelOf(key, a), ms, macs: macsOf(key, a), conv });
+      const r = f(...args);
+      sink.calls.push({ key, args, ms: Number(process.hrtime.bigint() - t0) / 1e6 });
       return r;
     };
   }
   wrapped.name = 'native-profiled';
-  registerBackend(wrapped);
-  return profiler;
+  return wrapped;
+}
+
+/** The convolution geometry of a call (null for other kernels). */
+export function convOf(key, args) {
+  return key.startsWith('conv2dForward') ? args[0] : null;
 }
 
 /** 'dw 96->96 112x112 s2+relu6', '1x1 16->96 112x112 s1', '3x3 ...', or the kernel's name. */

@@ -14,7 +14,7 @@ import { createRequire } from 'node:module';
 import { mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { convKind, registerProfiledBackend } from './backend-call-profiler.mjs';
+import { convKind, convOf, labelOf, profiledBackend } from './backend-call-profiler.mjs';
 
 const require = createRequire(import.meta.url);
 const ort = require('onnxruntime-node');
@@ -33,7 +33,8 @@ if (!['mobilenet_v2', 'resnet18'].includes(net))
 
 st.setBackend('native');
 st.setNumThreads(threads);
-const profiler = registerProfiledBackend(kernels(), registerBackend);
+const profiler = { calls: [] };
+registerBackend(profiledBackend(kernels(), profiler));
 const median = (a) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
 const pause = () => sleep(20);
 
@@ -99,15 +100,15 @@ for (const n of ortNodes) {
 }
 const used = new Set();
 const rows = calls.map((c, i) => {
-  if (!c.conv) return { label: c.label, ms: strideMs[i], ort: null };
-  const p = c.conv;
+  const p = convOf(c.key, c.args);
+  if (!p) return { label: labelOf(c.key, c.args), ms: strideMs[i], ort: null };
   const key = shapeKey(
     [p.batch, p.inChannels, p.inH, p.inW],
     [p.outChannels, p.inChannels / p.groups, p.kH, p.kW],
   );
   const ortNode = (ortConvs.get(key) ?? []).find((n) => !used.has(n));
   if (ortNode) used.add(ortNode);
-  return { label: c.label, kind: convKind(p), ms: strideMs[i], ort: ortNode ?? null };
+  return { label: labelOf(c.key, c.args), kind: convKind(p), ms: strideMs[i], ort: ortNode ?? null };
 });
 
 const lines = [];

@@ -3,22 +3,26 @@
 // Stride exports of the same model) with the engines alternating call by call, then a per-kernel
 // profile of Stride's forward: every backend call it makes (convolutions with their geometry and
 // epilogue, sums, pooling, the classifier) timed inside the process, the median of many forwards,
-// next to the layer's multiply-adds, and the time spent in JavaScript between kernels.
+// next to the layer's multiply-adds, and the time spent outside kernels (JavaScript between them,
+// garbage collection): per forward, its wall time less the time inside its own backend calls, the
+// median over the forwards (a sum of per-call medians would leave out every call's slow tail and
+// count it as outside time). `--net resnet18` runs torchvision's ResNet-18 instead.
 //
 // With `--before DIR` (a copy of an earlier commit's src/, e.g. `git archive COMMIT src | tar -x -C DIR`)
-// the same model built by that code runs as a third engine in the race, on the same native addon.
+// the same model built by that code runs as a third engine in the race, on the same native addon,
+// and its forward is profiled too (its time outside kernels next to this code's).
 //
-// Usage: node --import tsx bench/mnv2-profile.mjs [--reps N] [--threads 1,2] [--batches 1,8] [--before DIR] [--no-profile] [--out FILE.md]
+// Usage: node --import tsx bench/mnv2-profile.mjs [--net mobilenet_v2|resnet18] [--reps N] [--threads 1,2] [--batches 1,8] [--before DIR] [--no-profile] [--out FILE.md]
 import { cpus } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createRequire } from 'node:module';
 import { renameSync, writeFileSync } from 'node:fs';
+import { labelOf, macsOf, profiledBackend } from './backend-call-profiler.mjs';
 
 const require = createRequire(import.meta.url);
 const ort = require('onnxruntime-node');
 const st = await import('../src/node.js');
 const { kernels, registerBackend, withBackend } = await import('../src/backend/registry.js');
-const { registerProfiledBackend } = await import('./backend-call-profiler.mjs');
 
 const arg = (name, fallback) =>
   process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : fallback;
@@ -28,12 +32,23 @@ const batches = arg('--batches', '1,8').split(',').map(Number);
 const outFile = arg('--out', null);
 const profile = !process.argv.includes('--no-profile');
 const beforeDir = arg('--before', null);
+const net = arg('--net', 'mobilenet_v2');
+if (net !== 'mobilenet_v2' && net !== 'resnet18')
+  throw new Error(`--net must be mobilenet_v2 or resnet18, got ${net}`);
+const netTitle = net === 'resnet18' ? 'ResNet-18' : 'MobileNetV2';
 const stBefore = beforeDir ? await import(`${process.cwd()}/${beforeDir}/src/node.js`) : null;
+const registryBefore = beforeDir
+  ? await import(`${process.cwd()}/${beforeDir}/src/backend/registry.js`)
+  : null;
 stBefore?.setBackend('native');
 
 st.setBackend('native');
 
-const profiler = registerProfiledBackend(kernels(), registerBackend);
+// The timing backend (bench/backend-call-profiler.mjs): every backend call of a profiled forward
+// lands in profiler.calls as { key, args, ms }, for this code and, with --before, the earlier one.
+const profiler = { calls: [] };
+registerBackend(profiledBackend(kernels(), profiler));
+registryBefore?.registerBackend(profiledBackend(registryBefore.kernels(), profiler));
 
 const median = (a) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
 const pause = () => sleep(3);
@@ -59,6 +74,40 @@ async function race(engines) {
   return times.map(median);
 }
 
+/**
+ * Time each of `forwards` reps times (after 3 warm-ups), alternating them forward by forward, through
+ * the timing backend: per-call medians, the median total and the median time outside calls.
+ */
+async function profileForwards(forwards) {
+  const out = forwards.map(() => ({ perCall: [], totals: [], outside: [], labels: null }));
+  for (let r = 0; r < reps + 3; r++) {
+    for (const [k, forward] of forwards.entries()) {
+      const o = out[k];
+      profiler.calls = [];
+      await pause();
+      const t0 = process.hrtime.bigint();
+      forward();
+      const total = Number(process.hrtime.bigint() - t0) / 1e6;
+      if (r < 3) continue;
+      const calls = profiler.calls;
+      o.labels ??= calls.map((c) => [labelOf(c.key, c.args), macsOf(c.key, c.args)]);
+      calls.forEach((c, i) => (o.perCall[i] ??= []).push(c.ms));
+      o.totals.push(total);
+      o.outside.push(total - calls.reduce((sum, c) => sum + c.ms, 0));
+    }
+  }
+  return out.map((o) => ({
+    perCall: o.perCall,
+    labels: o.labels,
+    totalMs: median(o.totals),
+    outsideMs: median(o.outside),
+    // What earlier versions of this script reported: the median total less the summed per-call
+    // medians, which counts every call's slow tail (a core taken by another process, a page fault)
+    // as time outside calls.
+    outsideOfMediansMs: median(o.totals) - o.perCall.map(median).reduce((a, b) => a + b, 0),
+  }));
+}
+
 const lines = [];
 const log = (s) => {
   console.log(s);
@@ -66,11 +115,11 @@ const log = (s) => {
 };
 const mobilenet = (lib = st) => {
   lib.manualSeed(0);
-  return lib.models.mobilenet_v2().eval();
+  return lib.models[net]().eval();
 };
 const modelOnnx = st.exportOnnx(mobilenet(), st.randn([2, 3, 224, 224]));
 
-log('# MobileNetV2 inference: Stride vs onnxruntime-node, with a per-kernel profile of Stride');
+log(`# ${netTitle} inference: Stride vs onnxruntime-node, with a per-kernel profile of Stride`);
 log('');
 log(
   `${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} CPUs, onnxruntime-node ${require('onnxruntime-node/package.json').version}; ` +
@@ -94,11 +143,9 @@ for (const threads of threadList) {
       { run: () => withBackend('native', () => st.noGrad(() => model.forward(x))) },
       { run: () => session.run(feeds) },
     ];
-    if (stBefore) {
-      const old = mobilenet(stBefore);
-      const xOld = new stBefore.Tensor(x.data, x.shape);
-      engines.push({ run: () => stBefore.noGrad(() => old.forward(xOld)) });
-    }
+    const old = stBefore ? mobilenet(stBefore) : null;
+    const xOld = stBefore ? new stBefore.Tensor(x.data, x.shape) : null;
+    if (stBefore) engines.push({ run: () => stBefore.noGrad(() => old.forward(xOld)) });
     const [strideMs, ortMs, beforeMs] = await race(engines);
     log(`## ${threads} thread(s), batch ${batch}`);
     log('');
@@ -112,20 +159,17 @@ for (const threads of threadList) {
     log('');
     if (!profile) continue;
     // Per-kernel profile: the same model and input through the timing backend.
-    const perCall = [];
-    const totals = [];
-    let labels = null;
-    for (let r = 0; r < reps + 3; r++) {
-      profiler.calls = [];
-      await pause();
-      const t0 = process.hrtime.bigint();
-      withBackend('native-profiled', () => st.noGrad(() => model.forward(x)));
-      const total = Number(process.hrtime.bigint() - t0) / 1e6;
-      if (r < 3) continue;
-      labels ??= profiler.calls.map((c) => [c.label, c.macs]);
-      profiler.calls.forEach((c, i) => (perCall[i] ??= []).push(c.ms));
-      totals.push(total);
-    }
+    // With --before, the earlier code's forward is profiled too, the two alternating forward by forward.
+    const [prof, profBefore] = await profileForwards([
+      () => withBackend('native-profiled', () => st.noGrad(() => model.forward(x))),
+      ...(stBefore
+        ? [
+            () =>
+              registryBefore.withBackend('native-profiled', () => stBefore.noGrad(() => old.forward(xOld))),
+          ]
+        : []),
+    ]);
+    const { perCall, labels, totalMs, outsideMs } = prof;
     const med = perCall.map(median);
     // Group identical labels (the same layer shape repeated) into one row.
     const rows = new Map();
@@ -137,11 +181,18 @@ for (const threads of threadList) {
       rows.set(label, row);
     });
     const kernelMs = med.reduce((a, b) => a + b, 0);
-    const totalMs = median(totals);
     log(
-      `Profiled forward: ${totalMs.toFixed(2)} ms in all, ${kernelMs.toFixed(2)} ms in ${med.length} backend calls, ` +
-        `${(totalMs - kernelMs).toFixed(2)} ms outside them (JavaScript, garbage collection and, on a loaded machine, waiting for a core).`,
+      `Profiled forward: ${totalMs.toFixed(2)} ms in all, ${med.length} backend calls (the sum of their medians ${kernelMs.toFixed(2)} ms), ` +
+        `${outsideMs.toFixed(3)} ms outside them (per forward: its time less its own calls' times; median over forwards; ` +
+        `the median total less the summed per-call medians: ${prof.outsideOfMediansMs.toFixed(3)} ms).`,
     );
+    if (profBefore) {
+      log(
+        `Before: ${profBefore.totalMs.toFixed(2)} ms in all, ${profBefore.perCall.length} backend calls, ` +
+          `${profBefore.outsideMs.toFixed(3)} ms outside them (the median total less the summed per-call medians: ` +
+          `${profBefore.outsideOfMediansMs.toFixed(3)} ms).`,
+      );
+    }
     log('');
     log('| backend call | count | ms | share | GMAC/s |');
     log('|---|---:|---:|---:|---:|');
@@ -159,7 +210,7 @@ for (const threads of threadList) {
       `By kind: ${[...byKind]
         .sort((a, b) => b[1] - a[1])
         .map(([k, ms]) => `${k} ${ms.toFixed(2)} ms`)
-        .join(', ')}, outside backend calls ${(totalMs - kernelMs).toFixed(2)} ms.`,
+        .join(', ')}, outside backend calls ${outsideMs.toFixed(3)} ms.`,
     );
     log('');
   }

@@ -9,6 +9,7 @@ import {
   samePlanInputs,
   type FusedStep,
 } from './inference-fusion.js';
+import { runPlanned } from './inference-plan.js';
 import { keepsNoValues, registerStockContainerForward, releaseDeadValue } from './inference-liveness.js';
 import { activateInPlace } from '../ops/fused-activation.js';
 import {
@@ -324,7 +325,9 @@ export class Graph extends Module {
     }
     // Steps whose layer keeps no reference to the values it reads or makes: a value made by one
     // and last read by one goes back to the inference buffer pool (see inference-liveness.ts).
-    return withInferenceBuffers(() => this.#forwardFused(values, plan, schedule));
+    return runPlanned(this, inputs, () =>
+      withInferenceBuffers(() => this.#forwardFused(values, plan, schedule)),
+    );
   }
 
   /**

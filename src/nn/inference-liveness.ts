@@ -68,6 +68,14 @@ export function registerStockContainerForward(forward: unknown): void {
   stockForwards.add(forward);
 }
 
+/** Whether `m` is a container (Sequential, Graph or a subclass) running their stock forward. */
+export function isStockContainer(m: Module): boolean {
+  const proto = Object.getPrototypeOf(m) as { forward?: unknown; forwardAll?: unknown };
+  return (
+    stockForwards.has(proto.forward) && (!('forwardAll' in proto) || stockForwards.has(proto.forwardAll))
+  );
+}
+
 /** Whether the container `m` and everything under it keep nothing they see (its own hooks checked by the caller). */
 function containerKeepsNothing(m: Module, proto: { forward?: unknown; forwardAll?: unknown }): boolean {
   if (!stockForwards.has(proto.forward)) return false;

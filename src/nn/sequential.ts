@@ -2,6 +2,7 @@ import { ValueError } from '../errors.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { withInferenceBuffers } from '../tensor/inference-buffer-pool.js';
 import { chainAt, fusedInferenceActive, type FusedConvChain } from './inference-fusion.js';
+import { runPlanned } from './inference-plan.js';
 import { keepsNoValues, registerStockContainerForward, releaseDeadValue } from './inference-liveness.js';
 import { activateInPlace } from '../ops/fused-activation.js';
 import { inPlaceActivationOf, outputIsScratch } from './in-place-steps.js';
@@ -165,7 +166,7 @@ export class Sequential extends Module {
       }
       return y;
     }
-    return this.forwardFusedPrefix(x, layers.length);
+    return runPlanned(this, [x], () => [this.forwardFusedPrefix(x, layers.length)])[0]!;
   }
 
   /**

@@ -1,6 +1,7 @@
 import { record } from '../autograd/grad-fn.js';
 import { isGradEnabled } from '../autograd/grad-mode.js';
 import type { Backend, Conv2dParams, PreparedConv2dWeights } from '../backend/backend.js';
+import { unrecorded } from '../backend/kernel-recording.js';
 import { kernels } from '../backend/registry.js';
 import { ValueError } from '../errors.js';
 import type { DType } from '../tensor/dtype.js';
@@ -86,7 +87,7 @@ export function conv2dPreparedResidual(
     return null;
   const y = inferenceOutput(outShape, x.dtype);
   const k = kernels();
-  k.conv2dForwardPrepared(p, x.data, prepared(p, k), bias ? bias.data : null, y.data, {
+  k.conv2dForwardPrepared(p, x.data, prepared(p, unrecorded(k)), bias ? bias.data : null, y.data, {
     residual: residual.data,
     activation: relu ? 'relu' : null,
   });
@@ -183,7 +184,7 @@ function conv2dInference(
   checkConvTensors(op, x, weight, b, p.outChannels);
   const y = inferenceOutput(outShape, x.dtype);
   const k = kernels();
-  k.conv2dForwardPrepared(p, x.data, prepared(p, k), b ? b.data : null, y.data, { activation });
+  k.conv2dForwardPrepared(p, x.data, prepared(p, unrecorded(k)), b ? b.data : null, y.data, { activation });
   return y;
 }
 
@@ -201,7 +202,8 @@ function conv2dWith(
   checkConvTensors(op, x, weight, b, p.outChannels);
   const y = empty(outShape, x.dtype);
   const k = kernels();
-  if (prepared) k.conv2dForwardPrepared(p, x.data, prepared(p, k), b ? b.data : null, y.data, { activation });
+  if (prepared)
+    k.conv2dForwardPrepared(p, x.data, prepared(p, unrecorded(k)), b ? b.data : null, y.data, { activation });
   else k.conv2dForward(p, x.data, weight.data, b ? b.data : null, y.data);
   const conv = record(
     op,

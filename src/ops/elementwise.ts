@@ -1,8 +1,9 @@
 import { record } from '../autograd/grad-fn.js';
 import type { BinaryOp, UnaryOp } from '../backend/backend.js';
+import { hostKernel } from '../backend/kernel-recording.js';
 import { kernels } from '../backend/registry.js';
 import { DTypeError } from '../errors.js';
-import type { DType } from '../tensor/dtype.js';
+import type { DType, FloatArray } from '../tensor/dtype.js';
 import { broadcastShapes, shapesEqual } from '../tensor/shape.js';
 import { empty, Tensor } from '../tensor/tensor.js';
 import { sumToShape } from './sum-to-shape.js';
@@ -252,10 +253,15 @@ export function where(cond: Tensor, a: TensorLike, b: TensorLike): Tensor {
   ]);
 }
 
+/** out.set(x): a copy done as a recorded host kernel (backend/kernel-recording.ts). */
+export function copyInto(out: FloatArray, x: FloatArray): void {
+  out.set(x);
+}
+
 /** A copy of x (recorded). */
 export function clone(x: Tensor): Tensor {
   const out = empty(x.shape, x.dtype);
-  out.data.set(x.data);
+  hostKernel(copyInto, out.data, x.data);
   return record('clone', [x], out, (g) => [g]);
 }
 

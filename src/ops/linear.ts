@@ -3,6 +3,7 @@
  * forward and two GEMMs (plus a column sum for the bias) backward.
  */
 import { record } from '../autograd/grad-fn.js';
+import { hostKernel } from '../backend/kernel-recording.js';
 import { kernels } from '../backend/registry.js';
 import { DTypeError, ShapeError } from '../errors.js';
 import type { FloatArray } from '../tensor/dtype.js';
@@ -27,6 +28,11 @@ function gemm(
     b,
     c,
   );
+}
+
+/** y[r, :] = bias for `rows` rows of `cols` values. */
+function setRowBias(y: FloatArray, bias: FloatArray, rows: number, cols: number): void {
+  for (let r = 0; r < rows; r++) y.set(bias, r * cols);
 }
 
 /**
@@ -69,8 +75,9 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor 
   const out = new Tensor(allocateOutput(x.dtype, rows * outF), [...x.shape.slice(0, -1), outF]);
   // The bias goes in first and the product is accumulated onto it, so y is written once. The
   // weight stays in PyTorch's [out, in] layout: the native backend reads it in place at small
-  // batch (a dot product per output, each weight row read once) and packs it otherwise.
-  if (b !== null) for (let r = 0; r < rows; r++) out.data.set(b.data, r * outF);
+  // batch (a dot product per output, each weight row read once) and packs it otherwise. The bias
+  // copy is a host kernel, so a recorded inference plan repeats it.
+  if (b !== null) hostKernel(setRowBias, out.data, b.data, rows, outF);
   gemm(rows, outF, inF, x.data, false, weight.data, true, out.data, b !== null);
   const inputs = b !== null ? [x, weight, b] : [x, weight];
   return record('linear', inputs, out, (grad, needs) => {

@@ -1,9 +1,11 @@
 import { record } from '../autograd/grad-fn.js';
+import { hostKernel } from '../backend/kernel-recording.js';
 import { kernels } from '../backend/registry.js';
 import { ValueError } from '../errors.js';
+import type { FloatArray } from '../tensor/dtype.js';
 import { normAxis } from '../tensor/shape.js';
 import { empty, type Tensor } from '../tensor/tensor.js';
-import { binaryRaw } from './elementwise.js';
+import { binaryRaw, copyInto } from './elementwise.js';
 
 /** Options of var/std. */
 export interface VarOptions {
@@ -54,14 +56,19 @@ export function sum(x: Tensor, axes?: number | readonly number[], keepdim = fals
   return record('sum', [x], out, (g) => [expandBack(g, x, ax)]);
 }
 
+/** a[i] /= n for every element. */
+function divideAll(a: FloatArray, n: number): void {
+  for (let i = 0; i < a.length; i++) a[i]! /= n;
+}
+
 /** Mean over `axes` (all when omitted). */
 export function mean(x: Tensor, axes?: number | readonly number[], keepdim = false): Tensor {
   const ax = normAxes('mean', axes, x.ndim);
   const n = countOf(x.shape, ax);
   const out = empty(reducedShape(x.shape, ax, keepdim), x.dtype);
-  if (ax.length === 0) out.data.set(x.data);
+  if (ax.length === 0) hostKernel(copyInto, out.data, x.data);
   else kernels().reduce('sum', x.data, x.shape, ax, out.data);
-  for (let i = 0; i < out.size; i++) out.data[i]! /= n;
+  hostKernel(divideAll, out.data, n);
   return record('mean', [x], out, (g) => {
     const e = expandBack(g, x, ax);
     for (let i = 0; i < e.size; i++) e.data[i]! /= n;

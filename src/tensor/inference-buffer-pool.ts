@@ -117,10 +117,42 @@ export function releaseInferenceBuffer(a: FloatArray): void {
 }
 
 /**
+ * Take the free buffers among `buffers` out of the pool: an inference plan (nn/inference-plan.ts)
+ * keeps the storage its recorded forward used, and no later forward may be handed it. Buffers the
+ * pool does not hold are ignored. Returns the buffers taken.
+ */
+export function claimInferenceBuffers(buffers: ReadonlySet<ArrayBufferLike>): ArrayBuffer[] {
+  const claimed: ArrayBuffer[] = [];
+  for (let i = free.length - 1; i >= 0; i--) {
+    const b = free[i]!;
+    if (!buffers.has(b)) continue;
+    free.splice(i, 1);
+    pooledBytes -= b.byteLength;
+    claimed.push(b);
+  }
+  return claimed;
+}
+
+/**
+ * Give back buffers {@link claimInferenceBuffers} took, once nothing uses them any more (an
+ * inference plan that no longer holds), as far as the pool's size limit allows.
+ */
+export function returnInferenceBuffers(buffers: readonly ArrayBuffer[]): void {
+  for (const buffer of buffers) {
+    if (pooledBytes + buffer.byteLength > MAX_POOLED_BYTES) return;
+    let at = 0;
+    while (at < free.length && free[at]!.byteLength < buffer.byteLength) at++;
+    free.splice(at, 0, buffer);
+    pooledBytes += buffer.byteLength;
+  }
+}
+
+/**
  * Drop the activation buffers kept for reuse between inference forwards (at most 256 MiB; a
  * model keeps about as much as its largest feature maps alive at once), e.g. when a long-running process is done
  * with a model. Returns how many bytes were released to the garbage collector; the next forward
- * simply allocates afresh.
+ * simply allocates afresh. (The storage an inference plan recorded for a model stays with that
+ * model's plan: see nn/inference-plan.ts.)
  */
 export function freeInferenceBuffers(): number {
   const released = pooledBytes;
