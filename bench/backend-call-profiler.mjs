@@ -1,5 +1,6 @@
 // A backend that times every call of Stride's native one, for the per-kernel profiles
-// (bench/mnv2-profile.mjs, bench/layers-vs-ort.mjs). Registered as 'native-profiled': run a forward
+// (bench/mnv2-profile.mjs, bench/layers-vs-ort.mjs), or of the wasm one (bench/wasm-layers.mjs).
+// Registered as 'native-profiled' (or the name given): run a forward
 // under `withBackend('native-profiled', ...)` and read `profiler.calls`, one entry per backend call
 // in call order: { key, label, ms, macs, conv } (conv: the convolution's geometry, or null).
 // Each time includes the N-API crossing and whatever the call allocates, not the JavaScript around it.
@@ -8,8 +9,9 @@
  * Wraps `native` (the native backend's kernel table) in a timing backend and registers it.
  * @param {Record<string, unknown>} native
  * @param {(backend: object) => void} registerBackend
+ * @param {string} [name] the timing backend's name
  */
-export function registerProfiledBackend(native, registerBackend) {
+export function registerProfiledBackend(native, registerBackend, name = 'native-profiled') {
   const profiler = { calls: [] };
   const wrapped = {};
   for (const key of Object.keys(native)) {
@@ -27,7 +29,7 @@ export function registerProfiledBackend(native, registerBackend) {
       return r;
     };
   }
-  wrapped.name = 'native-profiled';
+  wrapped.name = name;
   registerBackend(wrapped);
   return profiler;
 }
