@@ -455,8 +455,14 @@ bool preferIndirect(const ConvGeometry& g) {
 
 #if defined(__wasm_simd128__)
 // Whether the indirect path (or, strided, the phase planes) should beat im2col + GEMM in the
-// WebAssembly build (SIMD128 kernel, 6 x 8 tiles).
-bool preferIndirectWasm(const ConvGeometry& g) { return g.groups == 1 && g.kH * g.kW > 1; }
+// WebAssembly build: only for few taps (one k-block), where packing costs most next to the GEMM
+// and the planes the kernel reads in place stay in cache. Measured in Node (1 thread, two builds
+// side by side): ResNet-18's 7x7 stride-2 stem (147 taps) ran 1.2-1.9x as fast by phase planes,
+// while its 3x3 stride-2 layers (576-2304 taps) ran 1.0-2.4x as fast by im2col + GEMM, whose
+// packed B panel stays in L1 while the indirect kernel's rows came from other planes in L2.
+bool preferIndirectWasm(const ConvGeometry& g) {
+  return g.groups == 1 && g.kH * g.kW > 1 && g.inChannels * g.kH * g.kW <= gemmKc();
+}
 #endif
 
 // What the indirect kernel reads as B: for image n, group grp and output pixel (oy, ox) of a
