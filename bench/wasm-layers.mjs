@@ -1,7 +1,7 @@
 // ResNet-18 in WebAssembly, layer by layer: Stride's wasm backend next to onnxruntime-web (wasm)
 // and tfjs-wasm, in one process. Stride's side is the time of every backend call of the zoo model
 // (eval, noGrad: batch norms folded, ReLU and residual adds fused into the convolutions), timed by
-// bench/backend-call-profiler.mjs around the wasm backend's kernel table. The peers run each
+// bench/backend-call-profiler.mjs around the wasm backend's kernel table. onnxruntime-web runs each
 // distinct layer on its own as a one-node ONNX model (Conv with bias, or MaxPool). Then the whole model:
 // Stride's forward against the peers' whole ResNet-18 (the bench's tfjs engine builds its own, ORT
 // runs the ONNX file PyTorch exported into bench/.cache/), alternating call by call. tfjs-wasm's
