@@ -1,7 +1,7 @@
 // A backend that times every call of Stride's native one, for the per-kernel profiles
-// (bench/mnv2-profile.mjs, bench/layers-vs-ort.mjs). Registered as 'native-profiled': run a forward
-// under `withBackend('native-profiled', ...)` and read the sink's `calls`, one entry per backend
-// call in call order. Each time includes the N-API crossing and whatever the call allocates, not
+// (bench/mnv2-profile.mjs, bench/layers-vs-ort.mjs), or of the wasm one (bench/wasm-layers.mjs,
+// bench/wasm-ab.mjs). Registered as 'native-profiled' (or the name given): run a forward under
+// `withBackend(name, ...)` and read the sink's `calls`, one entry per backend call in call order. Each time includes the N-API crossing and whatever the call allocates, not
 // the JavaScript around it.
 
 /**
@@ -10,8 +10,9 @@
  * macsOf), so that making them does not count as time outside the kernels. Register it yourself.
  * @param {Record<string, unknown>} native
  * @param {{ calls: { key: string, args: unknown[], ms: number }[] }} sink
+ * @param {string} [name] the timing backend's name
  */
-export function profiledBackend(native, sink) {
+export function profiledBackend(native, sink, name = 'native-profiled') {
   const wrapped = {};
   for (const key of Object.keys(native)) {
     const f = native[key];
@@ -26,8 +27,15 @@ export function profiledBackend(native, sink) {
       return r;
     };
   }
-  wrapped.name = 'native-profiled';
+  wrapped.name = name;
   return wrapped;
+}
+
+/** profiledBackend registered under `name`; returns its sink ({ calls }). */
+export function registerProfiledBackend(native, registerBackend, name = 'native-profiled') {
+  const sink = { calls: [] };
+  registerBackend(profiledBackend(native, sink, name));
+  return sink;
 }
 
 /** The convolution geometry of a call (null for other kernels). */

@@ -453,6 +453,18 @@ bool preferIndirect(const ConvGeometry& g) {
   return std::max(rowLanes(g), gridLanes(g)) >= packed;
 }
 
+#if defined(__wasm_simd128__)
+// Whether the indirect path (or, strided, the phase planes) should beat im2col + GEMM in the
+// WebAssembly build: only for few taps (one k-block), where packing costs most next to the GEMM
+// and the planes the kernel reads in place stay in cache. Measured in Node (1 thread, two builds
+// side by side): ResNet-18's 7x7 stride-2 stem (147 taps) ran 1.2-1.9x as fast by phase planes,
+// while its 3x3 stride-2 layers (576-2304 taps) ran 1.0-2.4x as fast by im2col + GEMM, whose
+// packed B panel stays in L1 while the indirect kernel's rows came from other planes in L2.
+bool preferIndirectWasm(const ConvGeometry& g) {
+  return g.groups == 1 && g.kH * g.kW > 1 && g.inChannels * g.kH * g.kW <= gemmKc();
+}
+#endif
+
 // What the indirect kernel reads as B: for image n, group grp and output pixel (oy, ox) of a
 // stride-1-along-W geometry, row k starts at
 //   data + n*imageStride + grp*groupStride + oy*strideH*wp + ox + off[k]
@@ -518,7 +530,11 @@ void runIndirectGrid(const ConvGeometry& g, const IndirectInput& in, const float
 // `prepacked` is null, are packed here from w.
 void runIndirect(const ConvGeometry& g, const IndirectInput& in, const float* w, const float* prepacked,
                  const ConvEpilogue* e, float* y) {
+#if defined(__wasm_simd128__)
+  const IndirectKernelFn kernel = indirectKernelWasmSimd();
+#else
   const IndirectKernelFn kernel = indirectKernelAvx512();
+#endif
   const Dims d(g);
   const int64_t kk = in.kk, wp = in.wp;
   const int threads = threadsFor(convFlops(g));
@@ -530,7 +546,10 @@ void runIndirect(const ConvGeometry& g, const IndirectInput& in, const float* w,
       packAllAInto(DenseA(w + grp * packedStride, kk, false), d.og, kk, mr, threads, dst + grp * packedStride);
     prepacked = dst;
   }
+#if !defined(__wasm_simd128__)
+  // (The WebAssembly kernel's tiles are 8 columns wide: rows of any width fill them well enough.)
   if (gridBeatsRows(g)) return runIndirectGrid(g, in, prepacked, packedStride, kernel, threads, e, y);
+#endif
   const int64_t kcMax = gemmKc();
   const RowPanels panels(d.og, mr);
   const int64_t kBlocks = (kk + kcMax - 1) / kcMax;
@@ -565,8 +584,12 @@ void runIndirect(const ConvGeometry& g, const IndirectInput& in, const float* w,
 // holds the weights already packed group after group (see PackedConvWeights).
 bool forwardIndirect(const ConvGeometry& g, const float* x, const float* w, const float* prepacked,
                      const ConvEpilogue* e, float* y) {
+#if defined(__wasm_simd128__)
+  if (g.strideW != 1 || !preferIndirectWasm(g)) return false;
+#else
   if (activeIsa() != Isa::Avx512 || g.strideW != 1 || !preferIndirect(g)) return false;
   if (!indirectKernelAvx512()) return false;
+#endif
   const Dims d(g);
   const PaddedInput pad(g, x, threadsFor(convFlops(g)));
   // Tap offsets: B row k = (c, ky, kx) of a tile starts at tileBase + off[k].
@@ -808,6 +831,10 @@ struct Phases {
 // Whether forwardPhases applies and should beat im2col + GEMM.
 bool phasesApply(const ConvGeometry& g) {
   const int64_t s = g.strideH;
+#if defined(__wasm_simd128__)
+  return g.groups == 1 && g.dilationH == 1 && g.dilationW == 1 && s >= 2 && g.strideW == s &&
+         preferIndirectWasm(g);
+#else
   if (activeIsa() != Isa::Avx512 || !indirectKernelAvx512() || g.groups != 1 || g.dilationH != 1 ||
       g.dilationW != 1 || s < 2 || g.strideW != s)
     return false;
@@ -816,6 +843,7 @@ bool phasesApply(const ConvGeometry& g) {
   p.kW = (g.kW + s - 1) / s;
   p.strideH = p.strideW = 1;
   return preferIndirect(p);
+#endif
 }
 
 // Rows [i0, i1) of the phase planes of one image channel: input row i*s + py - padTop, zero

@@ -171,6 +171,8 @@ MicroKernel microKernelAvx512();
 #if defined(__wasm_simd128__)
 /** The WebAssembly SIMD128 kernel (gemm_kernels_wasm.cc), the active one in the wasm build. */
 MicroKernel microKernelWasmSimd();
+/** The WebAssembly SIMD128 indirect kernel (rows up to its gemmMr(), columns up to 32; gemm_kernels_wasm.cc). */
+IndirectKernelFn indirectKernelWasmSimd();
 #endif
 
 /**

@@ -144,6 +144,63 @@ void maxRowPortable2(const PoolGeometry* p, const float* xp, int64_t oy, int64_t
   maxRowPortableImpl<2>(p, xp, oy, ylo, yhi, oxA, oxB, yRow, iRow);
 }
 
+// The running maximum of the values-only rows: a NaN, once seen, stays (the reference's "a NaN
+// wins"); compiles to a compare, a NaN test and a select per lane.
+STRIDE_INLINE float maxKeepNan(float best, float v) { return (v > best || v != v) ? v : best; }
+
+// Separable max pooling without indices (inference) over the interior outputs [oxA, oxB) of one
+// row, as maxRowSeparableAvx512<SW, false> does it, in portable loops the compiler vectorizes
+// (SIMD128 on WebAssembly): the column maxima over the window's rows, every input column read once
+// per output row, then the maxima of those along each window's columns. For stride 2 the column
+// maxima are first split into even and odd columns, so every tap of the row pass reads contiguous
+// values. No tie rule is needed (only values are kept; among tied zeros -0 may win over +0), and a
+// NaN anywhere in a window makes its output NaN, as in maxWindow. iRow is not written.
+template <int SW>
+void maxRowSeparableValues(const PoolGeometry* pp, const float* xp, int64_t oy, int64_t ylo, int64_t yhi,
+                           int64_t oxA, int64_t oxB, float* yRow, int32_t* /*iRow*/) {
+  const PoolGeometry& p = *pp;
+  const int64_t cA = oxA * SW - p.padLeft, cB = (oxB - 1) * SW - p.padLeft + (p.kW - 1) * p.dilationW + 1;
+  const int64_t width = cB - cA, half = (width + 1) / 2;
+  thread_local std::vector<float> colMax;
+  if (colMax.size() < static_cast<size_t>(2 * width + 2)) colMax.resize(static_cast<size_t>(2 * width + 2));
+  float* cm = colMax.data();
+  {
+    const float* src = xp + (oy * p.strideH - p.padTop + ylo * p.dilationH) * p.inW + cA;
+    std::memcpy(cm, src, static_cast<size_t>(width) * sizeof(float));
+  }
+  for (int64_t ky = ylo + 1; ky < yhi; ky++) {
+    const float* src = xp + (oy * p.strideH - p.padTop + ky * p.dilationH) * p.inW + cA;
+    for (int64_t c = 0; c < width; c++) cm[c] = maxKeepNan(cm[c], src[c]);
+  }
+  const int64_t n = oxB - oxA;
+  float* out = yRow + oxA;
+  if (SW == 1) {
+    std::memcpy(out, cm, static_cast<size_t>(n) * sizeof(float));
+    for (int64_t kx = 1; kx < p.kW; kx++) {
+      const float* t = cm + kx * p.dilationW;
+      for (int64_t j = 0; j < n; j++) out[j] = maxKeepNan(out[j], t[j]);
+    }
+    return;
+  }
+  // ce[i] = cm[2i], co[i] = cm[2i + 1]: tap offset d reads (d even ? ce : co)[j + d / 2].
+  float* ce = cm + width;
+  float* co = ce + half;
+  for (int64_t i = 0; i < width / 2; i++) {
+    ce[i] = cm[2 * i];
+    co[i] = cm[2 * i + 1];
+  }
+  if (width & 1) ce[half - 1] = cm[width - 1];
+  for (int64_t kx = 0; kx < p.kW; kx++) {
+    const int64_t d = kx * p.dilationW;
+    const float* t = ((d & 1) ? co : ce) + d / 2;
+    if (kx == 0) {
+      std::memcpy(out, t, static_cast<size_t>(n) * sizeof(float));
+      continue;
+    }
+    for (int64_t j = 0; j < n; j++) out[j] = maxKeepNan(out[j], t[j]);
+  }
+}
+
 #if STRIDE_X86
 template <int SW>
 STRIDE_TARGET_AVX512 void maxRowAvx512(const PoolGeometry* pp, const float* xp, int64_t oy, int64_t ylo, int64_t yhi,
@@ -384,6 +441,10 @@ MaxRowFn maxRowKernel(const PoolGeometry& p, bool values) {
     default:
       break;
   }
+#else
+  // Values only (inference), on every other target (WebAssembly): the separable portable rows.
+  if (values && p.kW > strideW)
+    return strideW == 1 ? maxRowSeparableValues<1> : maxRowSeparableValues<2>;
 #endif
   return strideW == 1 ? maxRowPortable1 : maxRowPortable2;
 }

@@ -459,9 +459,11 @@ bool useWinograd(const ConvGeometry& g) {
   const int64_t tiles = ((g.outH + 3) / 4) * ((g.outW + 3) / 4);
 #if defined(__wasm__)
   // The WebAssembly build (one thread, no FMA): ResNet-18's 512->512 convolution at 7x7 (2x2
-  // tiles) ran 3.2x slower by Winograd than by GEMM in Node (prepared weights; 14x14 tied, 28x28
-  // Winograd 1.75x faster): transforming every weight per call for 4 tiles does not pay there.
-  if (tiles < 9) return false;
+  // tiles) ran 3.2x slower by Winograd than by GEMM in Node (prepared weights; 28x28 Winograd
+  // 1.75x faster): transforming every weight per call for 4 tiles does not pay there. Since the
+  // SIMD128 GEMM tile went from 6 rows to 4, 256->256 at 14x14 (16 tiles) ran 1.37x as fast by
+  // GEMM as by Winograd (two builds side by side in Node, 1 thread, both orders).
+  if (tiles < 17) return false;
 #endif
   return g.inChannels >= 16 && g.outChannels >= 16 && g.inChannels * g.outChannels >= 1024 &&
          g.outH * g.outW >= 8 * tiles;

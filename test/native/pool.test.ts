@@ -173,6 +173,9 @@ describe('native pooling matches the reference', { skip: skipWithoutAddon }, () 
       { batch: 1, c: 2, h: 8, w: 41, k: [3, 3], stride: [1, 1], pad: [1, 1, 1, 1] },
       { batch: 1, c: 2, h: 10, w: 53, k: [2, 5], stride: [1, 2], pad: [1, 0, 2, 2], dilation: [2, 1] },
       { batch: 2, c: 1, h: 7, w: 38, k: [3, 2], stride: [2, 1], dilation: [1, 3] },
+      // Stride 2 along W with taps of both column parities (offsets 0, 3, 6) and of one (0, 2).
+      { batch: 1, c: 2, h: 9, w: 47, k: [3, 3], stride: [2, 2], pad: [1, 1, 1, 1], dilation: [1, 3] },
+      { batch: 1, c: 2, h: 6, w: 36, k: [2, 2], stride: [2, 2], dilation: [2, 2] },
     ];
     const rng = new Rng(11);
     const levels = [-1, -0, 0, 0, 0, 1, 2];
@@ -206,6 +209,9 @@ describe('native pooling matches the reference', { skip: skipWithoutAddon }, () 
       { batch: 1, c: 2, h: 8, w: 41, k: [3, 3], stride: [1, 1], pad: [1, 1, 1, 1] },
       { batch: 1, c: 2, h: 10, w: 53, k: [2, 5], stride: [1, 2], pad: [1, 0, 2, 2], dilation: [2, 1] },
       { batch: 2, c: 1, h: 7, w: 38, k: [3, 2], stride: [2, 1], dilation: [1, 3] },
+      // Stride 2 along W with taps of both column parities (offsets 0, 3, 6) and of one (0, 2).
+      { batch: 1, c: 2, h: 9, w: 47, k: [3, 3], stride: [2, 2], pad: [1, 1, 1, 1], dilation: [1, 3] },
+      { batch: 1, c: 2, h: 6, w: 36, k: [2, 2], stride: [2, 2], dilation: [2, 2] },
     ];
     const rng = new Rng(17);
     const levels = [-1, 0, 0.5, 1, 2];

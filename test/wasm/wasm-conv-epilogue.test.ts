@@ -14,7 +14,7 @@ import { assertClose } from '../helpers/assert-close.js';
 import { convEpilogueReference, params } from '../native/conv-geometries.js';
 
 // The wasm module's fused convolution epilogue (conv + bias + residual + ReLU written by the
-// kernel's tiles, ReLU6 clamped after) against the float64 reference backend, on the
+// kernel's tiles, ReLU6 clamped after), and the kernels under it, against the float64 reference backend, on the
 // single-threaded module and the threaded one on 1 and 2 threads. Needs no native addon (the
 // test/native suites run the same kernels through forEachConfig only when the addon is built).
 
@@ -29,6 +29,37 @@ const CASES: [string, Conv2dParams][] = [
   ],
   ['1x1, 40 channels', params({ batch: 2, c: 24, o: 40, h: 6, w: 6, k: [1, 1] })],
   ['grouped 3x3', params({ batch: 1, c: 8, o: 8, h: 7, w: 7, k: [3, 3], pad: [1, 1, 1, 1], groups: 2 })],
+  // The module's indirect kernel (4-row panels, 8-column tiles, partial tiles reading only their
+  // columns; up to 384 taps): strided layers over phase planes, stride-1 ones over the padded
+  // input; and im2col + GEMM for more taps.
+  [
+    '7x7 stride 2 from 3 channels (a stem: phase planes), 10 outputs per row',
+    params({ batch: 2, c: 3, o: 10, h: 21, w: 19, k: [7, 7], stride: [2, 2], pad: [3, 3, 3, 3] }),
+  ],
+  [
+    '3x3 stride 2, 48 channels (432 taps: im2col + GEMM, two k-blocks), 7 outputs per row',
+    params({ batch: 1, c: 48, o: 9, h: 11, w: 13, k: [3, 3], stride: [2, 2], pad: [1, 1, 1, 1] }),
+  ],
+  [
+    '5x5 stride 3, uneven padding',
+    params({ batch: 1, c: 4, o: 5, h: 17, w: 23, k: [5, 5], stride: [3, 3], pad: [2, 1, 2, 0] }),
+  ],
+  [
+    '5x5 stride 1, 12 channels (300 taps, indirect), 40 outputs per row (32 + 8)',
+    params({ batch: 1, c: 12, o: 7, h: 6, w: 40, k: [5, 5], pad: [2, 2, 2, 2] }),
+  ],
+  [
+    '3x3 stride 1 on a 3x5 output (too small for Winograd), 64 channels (im2col + GEMM)',
+    params({ batch: 2, c: 64, o: 13, h: 3, w: 5, k: [3, 3], pad: [1, 1, 1, 1] }),
+  ],
+  [
+    '3x3 stride 1 on a 3x7 output, 40 channels (360 taps, indirect)',
+    params({ batch: 1, c: 40, o: 6, h: 3, w: 7, k: [3, 3], pad: [1, 1, 1, 1] }),
+  ],
+  [
+    '3x3 dilation 2, stride 1',
+    params({ batch: 1, c: 6, o: 5, h: 12, w: 14, k: [3, 3], pad: [2, 2, 2, 2], dilation: [2, 2] }),
+  ],
 ];
 
 function randomArray(rng: Rng, n: number): Float32Array {
