@@ -35,6 +35,9 @@ const CASES: [string, Geometry][] = [
     { batch: 3, c: 160, o: 13, h: 3, w: 3, k: [1, 1] },
   ],
   ['K 960 -> 16, 14x14', { batch: 1, c: 960, o: 16, h: 14, w: 14, k: [1, 1] }],
+  // Small planes at batch 1 put output channels in the vector lanes (AVX-512), in panels of 48.
+  ['K 960 -> 53, 7x7 (channels in lanes)', { batch: 1, c: 960, o: 53, h: 7, w: 7, k: [1, 1] }],
+  ['K 24 -> 21, 5x5', { batch: 1, c: 24, o: 21, h: 5, w: 5, k: [1, 1] }],
   ['K 24 -> 8, 4x8 (whole vectors), batch 3', { batch: 3, c: 24, o: 8, h: 4, w: 8, k: [1, 1] }],
 ];
 
