@@ -78,7 +78,9 @@ struct Tile {
 
 #if STRIDE_X86
 
-template <int MO, int NV, bool GENERAL>
+// GENERAL: the tile reads its vectors through the offsets; PREFETCH: a contiguous tile fetches the
+// input lines that follow its own.
+template <int MO, int NV, bool GENERAL, bool PREFETCH>
 STRIDE_TARGET_AVX512 void tile512(const Tile& t) {
   __mmask16 ma[NV], mb[NV];
   int64_t yo[NV], yb[NV];
@@ -111,7 +113,7 @@ STRIDE_TARGET_AVX512 void tile512(const Tile& t) {
         xv[j] = _mm512_mask_loadu_ps(_mm512_maskz_loadu_ps(ma[j], xk + t.xo[j]), mb[j], xk + t.xb[j]);
       else
         xv[j] = j + 1 < NV ? _mm512_loadu_ps(xk + 16 * j) : _mm512_maskz_loadu_ps(ma[j], xk + 16 * j);
-      if (!GENERAL && t.prefetch) _mm_prefetch(reinterpret_cast<const char*>(xk + 16 * (NV + j)), _MM_HINT_T0);
+      if (PREFETCH) _mm_prefetch(reinterpret_cast<const char*>(xk + 16 * (NV + j)), _MM_HINT_T0);
     }
 #pragma GCC unroll 8
     for (int i = 0; i < MO; i++) {
@@ -147,9 +149,11 @@ STRIDE_TARGET_AVX512 void tile512(const Tile& t) {
 template <int MO, int NV>
 STRIDE_TARGET_AVX512 void kind512(const Tile& t) {
   if (t.general)
-    tile512<MO, NV, true>(t);
+    tile512<MO, NV, true, false>(t);
+  else if (t.prefetch)
+    tile512<MO, NV, false, true>(t);
   else
-    tile512<MO, NV, false>(t);
+    tile512<MO, NV, false, false>(t);
 }
 
 template <int MO>
@@ -180,7 +184,7 @@ STRIDE_TARGET_AVX2 inline __m256i laneMask256(uint32_t bits) {
   return _mm256_cmpeq_epi32(_mm256_and_si256(_mm256_set1_epi32(static_cast<int>(bits)), bit), bit);
 }
 
-template <int MO, int NV, bool GENERAL>
+template <int MO, int NV, bool GENERAL, bool PREFETCH>
 STRIDE_TARGET_AVX2 void tile256(const Tile& t) {
   __m256i ma[NV], mb[NV];
   int64_t yo[NV], yb[NV];
@@ -207,7 +211,7 @@ STRIDE_TARGET_AVX2 void tile256(const Tile& t) {
         xv[j] = _mm256_or_ps(_mm256_maskload_ps(xk + t.xo[j], ma[j]), _mm256_maskload_ps(xk + t.xb[j], mb[j]));
       else
         xv[j] = j + 1 < NV ? _mm256_loadu_ps(xk + 8 * j) : _mm256_maskload_ps(xk + 8 * j, ma[j]);
-      if (!GENERAL && t.prefetch) _mm_prefetch(reinterpret_cast<const char*>(xk + 8 * (NV + j)), _MM_HINT_T0);
+      if (PREFETCH) _mm_prefetch(reinterpret_cast<const char*>(xk + 8 * (NV + j)), _MM_HINT_T0);
     }
 #pragma GCC unroll 4
     for (int i = 0; i < MO; i++) {
@@ -243,9 +247,11 @@ STRIDE_TARGET_AVX2 void tile256(const Tile& t) {
 template <int MO, int NV>
 STRIDE_TARGET_AVX2 void kind256(const Tile& t) {
   if (t.general)
-    tile256<MO, NV, true>(t);
+    tile256<MO, NV, true, false>(t);
+  else if (t.prefetch)
+    tile256<MO, NV, false, true>(t);
   else
-    tile256<MO, NV, false>(t);
+    tile256<MO, NV, false, false>(t);
 }
 
 template <int MO>
