@@ -12,7 +12,7 @@ bool pointwiseApplies(const ConvGeometry& g);
 /**
  * y = clamp(conv(x, w) + bias + residual, lo, hi) for a pointwise g (bias and residual may be
  * null; infinite bounds clamp nothing) on AVX-512 or AVX2; returns false, writing nothing, where
- * it does not apply or the GEMM paths are faster. Weights are arranged into `packed->pointwise`
+ * it does not apply (or on another instruction set), at any batch. Weights are arranged into `packed->pointwise`
  * on first use (packed may be null: they are arranged into scratch on every call).
  */
 bool pointwiseForward(const ConvGeometry& g, const float* x, const float* w, PackedConvWeights* packed,
