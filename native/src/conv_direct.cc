@@ -36,7 +36,7 @@ namespace {
 constexpr int kLanes = 16;     // output channels per vector
 constexpr int kMaxGroup = 4;   // most output vectors per tile
 constexpr int64_t kChunkPixels = 128;  // most output pixels a unit of work sums in its buffer
-constexpr int64_t kBlockBytes = 128 * 1024;  // weights of one block of input channels of a tile group
+constexpr int64_t kBlockBytes = 32 * 1024;  // weights of one block of input channels of a tile group
 
 // Weights of tile group q (output vectors Gq .. Gq + mo - 1, mo = G but for the last group): `taps`
 // blocks of mo * 16 values, tap k = (c, ky, kx) in w's order, so that a tile's weights at one tap
@@ -366,7 +366,10 @@ bool directConvForward(const ConvGeometry& g, const float* x, const float* w, Pa
   if (p.oxHi < p.oxLo) p.oxHi = p.oxLo;
   // Input channels in blocks whose weights (for a group of 4 vectors) fit in about an eighth of L2,
   // so that a chunk's tiles read them from L2, not from L3 (512 -> 512 3x3 holds 1.2 MB per group).
-  p.channelBlock = std::max<int64_t>(1, kBlockBytes / (g.kH * g.kW * kMaxGroup * kLanes * 4));
+  // Blocks as even as possible: 64 channels of a 3x3 kernel run as 32 + 32, not 55 + 9.
+  const int64_t blockMax = std::max<int64_t>(1, kBlockBytes / (g.kH * g.kW * kMaxGroup * kLanes * 4));
+  const int64_t blocks = (g.inChannels + blockMax - 1) / blockMax;
+  p.channelBlock = std::max<int64_t>(1, (g.inChannels + blocks - 1) / blocks);
   // Each image's output pixels in even chunks of at most kChunkPixels (whole 7x7 and 8x8 planes;
   // 14x14 as 2 x 98).
   p.chunks = (outPlane + kChunkPixels - 1) / kChunkPixels;
