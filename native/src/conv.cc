@@ -983,7 +983,8 @@ void conv2dForwardFused(const ConvGeometry& g, const float* x, const float* w, P
   // tasks transform each weight at least 2 or 4 times per call, gained nothing measurable either.
   if (useWinograd(g)) return winogradForward(g, x, w, e, y);
   if (pointwiseForward(g, x, w, packed, bias, e.residual, e.relu ? 0.0f : -INFINITY, INFINITY, y)) return;
-  if (preferDirectConv(g) && directConvForward(g, x, w, packed, bias, e.residual, e.relu ? 0.0f : -INFINITY, INFINITY, y))
+  if (preferDirectConv(g, packed != nullptr) &&
+      directConvForward(g, x, w, packed, bias, e.residual, e.relu ? 0.0f : -INFINITY, INFINITY, y))
     return;
   if (forwardPhases(g, x, w, packed, &e, y)) return;
   // Packed on first use, and again for another micro-kernel (tests switch the instruction set).

@@ -21,8 +21,9 @@ bool directConvForward(const ConvGeometry& g, const float* x, const float* w, Pa
 
 /**
  * Whether conv2dForwardFused (and the clamped forward) should take the direct kernel for g: the
- * strided layers, where it was measured faster than the phase planes + indirect GEMM path.
+ * strided layers, where it was measured faster than the phase planes + indirect GEMM path (with
+ * unprepared weights only where a call has enough output pixels to pay for arranging them).
  */
-bool preferDirectConv(const ConvGeometry& g);
+bool preferDirectConv(const ConvGeometry& g, bool prepared);
 
 }  // namespace stride
