@@ -318,7 +318,13 @@ bool preferDirectConv(const ConvGeometry& g, bool prepared) {
   // that pass is a large share of it. Measured at 1 thread: 3x3 stride-2 256 -> 512 on 14x14
   // unprepared ran 0.88x as fast as the phase planes + indirect GEMM at batch 1 (the training
   // forward at batch 8: 0.9-1.0x), prepared 1.15x faster.
-  return prepared || g.batch * g.outH * g.outW >= 512;
+  if (!prepared && g.batch * g.outH * g.outW < 512) return false;
+  // Batches of small planes with large kernels: the phase path runs all images' pixels as one GEMM
+  // and reads each weight once for all of them, this kernel once per image. Measured through the
+  // addon at batch 8, 3x3 stride-2 256 -> 512 on 14x14 (7x7 outputs) ran 0.93-0.99x as fast as the
+  // phase path (CPU time), while the 1x1 stride-2 256 -> 512 next to it ran 1.07-1.15x faster.
+  if (g.batch > 1 && g.outH * g.outW < 64 && g.kH * g.kW > 1) return false;
+  return true;
 }
 
 bool directConvForward(const ConvGeometry& g, const float* x, const float* w, PackedConvWeights* packed,
