@@ -9,6 +9,7 @@
         "src/conv.cc",
         "src/conv_small_channels.cc",
         "src/conv_pointwise.cc",
+        "src/conv_direct.cc",
         "src/depthwise.cc",
         "src/conv_clamp.cc",
         "src/cpu.cc",

@@ -14,6 +14,7 @@
 #include <cstring>
 #include <vector>
 
+#include "conv_direct.h"
 #include "conv_pointwise.h"
 #include "conv_small_channels.h"
 #include "depthwise.h"
@@ -1010,6 +1011,9 @@ void conv2dForwardFused(const ConvGeometry& g, const float* x, const float* w, P
   // tasks transform each weight at least 2 or 4 times per call, gained nothing measurable either.
   if (useWinograd(g)) return winogradForward(g, x, w, e, y);
   if (pointwiseForward(g, x, w, packed, bias, e.residual, e.relu ? 0.0f : -INFINITY, INFINITY, y)) return;
+  if (preferDirectConv(g, packed != nullptr) &&
+      directConvForward(g, x, w, packed, bias, e.residual, e.relu ? 0.0f : -INFINITY, INFINITY, y))
+    return;
   if (forwardPhases(g, x, w, packed, &e, y)) return;
   // Packed on first use, and again for another micro-kernel (tests switch the instruction set).
   const float* prepacked = nullptr;

@@ -43,6 +43,7 @@ struct PackedConvWeights {
   int phasesMr = 0;
   std::vector<float> phases;
   std::vector<float> pointwise;  // the pointwise kernel's weight panels (conv_pointwise.cc), once used
+  std::vector<float> direct;     // the direct kernel's weight vectors (conv_direct.cc), once used
 };
 
 /** Prepared weights for convolutions of g's weight shape and groups (any input size); packs nothing yet. */

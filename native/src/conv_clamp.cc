@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "conv_direct.h"
 #include "conv_pointwise.h"
 #include "depthwise.h"
 #include "elementwise.h"
@@ -25,6 +26,9 @@ void conv2dForwardClamped(const ConvGeometry& g, const float* x, const float* w,
   if (isDepthwise(g)) return depthwiseForward(g, x, w, bias, y, lo, hi);
   // Pointwise convolutions clamp in their kernel's epilogue too (ReLU6 after MobileNet's expansions).
   if (pointwiseForward(g, x, w, packed, bias, nullptr, lo, hi, y)) return;
+  // So do direct convolutions (MobileNetV2's stride-2 stem with its ReLU6).
+  if (preferDirectConv(g, packed != nullptr) && directConvForward(g, x, w, packed, bias, nullptr, lo, hi, y))
+    return;
   const bool noUpperBound = std::isinf(hi) && hi > 0;
   if (lo == 0.0f && noUpperBound) {
     // ReLU: applied by the convolution's own epilogue as it writes each output tile.
