@@ -14,17 +14,7 @@ export const SHORTFALL_NOTES = {
     'every forward op allocates a fresh zero-filled Float32Array in JavaScript (backward reuses its ' +
     'buffers). The convolutions run the direct small-channel kernels (native/src/conv_small_channels.cc) ' +
     'since 2026-12-07; the 10-wide second layer still leaves 6 of 16 lanes idle.',
-  w2:
-    'Since 2026-12-07 the 3-20-channel convolutions run direct small-channel kernels ' +
-    '(native/src/conv_small_channels.cc: forward and backward-data keep a panel of output channels in ' +
-    'registers over 2-3 vectors of output rows; filter gradients put the lanes over the input ' +
-    'channels) and the 2x2 max-pool backward writes each gradient once with no memset. Measured ' +
-    'before/after in one process (bench/w2-layers.mjs --baseline, 2 threads, on a loaded 2-vCPU ' +
-    'machine), the layer kernels of a step took 7.0 ms against 9.4 and whole steps ran 1.15-1.26x ' +
-    'faster. What remains: every forward op still writes a fresh zero-filled array in JavaScript (a ' +
-    "ReLU over the first layer's 2 MB output took about 6x PyTorch's), the first layer's filter " +
-    'gradient (3 input channels, so the lanes run over pixels), and the 8x8 third layer, whose 8-wide ' +
-    'rows would leave the direct forward half its lanes, so it stays on the indirect GEMM path.',
+  w2: "PyTorch's rate on this row moves by 2x between full runs on this VM (2095 img/s in the previous run, 4308 in this one), Stride's by about 1.2x. Since 2026-12-07 the 3-20-channel convolutions run direct small-channel kernels (native/src/conv_small_channels.cc) and the 2x2 max-pool backward writes each gradient once; what remains per step is the first layer's filter gradient (3 input channels, so the lanes run over pixels) and the 8x8 third layer on the indirect GEMM path (bench/W2-LAYERS-RESULTS.md).",
   'w3-b1':
     'The plain call folds batch norm, applies ReLU and adds the residual inside the convolutions by ' +
     'itself (eval + noGrad), so this row runs the same kernels as the fused one. At batch 1 the two ' +
@@ -52,30 +42,17 @@ export const SHORTFALL_NOTES = {
     WINOGRAD_WEIGHTS +
     ' At batch 8 the weights are transformed once per 48-tile chunk (9 times per call at 28x28).',
   'mnv2-b1':
-    'Profiled kernel by kernel in one process (bench/mnv2-profile.mjs, bench/MNV2-RESULTS.md): since ' +
-    '2026-12-07 the 10 inverted-residual sums run in the epilogue of their projection convolutions ' +
-    '(53 backend calls per pass, no add kernel) and feature maps are reused from call to call ' +
-    '(inference buffer pool). On a quiet machine (2026-12-07 05:50, 2 threads, batch 1) a profiled pass took 6.45 ms, 5.1 ms of it in 54 kernel calls; of the kernel time about 64% is the 1x1 convolutions (since 2026-12-07 a ' +
-    'register-tiled pointwise kernel reading the NCHW input in place, native/src/conv_pointwise.cc: ' +
-    '43-108 GMAC/s per layer alone on 1 thread, 1-5x the GEMM it replaced; inside the model the ' +
-    '112x112 and 56x56 expansions, 16-24 multiply-adds per output value written, are bound by memory ' +
-    'traffic at 21-70 GMAC/s, and the 7x7 planes fill 49 of 64 lanes), about 19% the depthwise layers ' +
-    '(since 2026-12-07 an AVX-512 forward reading the input in place: masked loads, stride 2 ' +
-    'deinterleaved by permutes, two rows a vector on 7x7 planes; 12-38 GMAC/s per layer inside the ' +
-    'model on 2 threads, 576 channels 14x14 stride 2 the slowest, bench/DEPTHWISE-RESULTS.md) and about ' +
-    '10% the stem and 6% the classifier. Outside the kernel calls: 1.35 ms per pass (4-5 us per call of ' +
-    'JavaScript proper since 2026-12-07, scripts/results/js-overhead-per-layer.md), which onnxruntime, ' +
-    'running the whole graph in native code, does not pay. onnxruntime keeps a channel-blocked layout (NCHWc) ' +
-    'between layers, which Stride does not.',
+    'Measured layer by layer in ' +
+    "bench/LAYERS-VS-ORT.md (bench/layers-vs-ort.mjs: every backend call next to onnxruntime's own per-node profile, same weights, quiet machine after this run)" +
+    ": the 30 1x1 convolutions take 3.69 ms against onnxruntime's 2.55 (0.69x) and are most of the gap; the 17 depthwise layers are even (0.96x), the stem 3x3 stride 2 (3 -> 32 channels) runs at 0.48x and the 1280 -> 1000 classifier at 0.57x. On one thread the pointwise kernel reaches 95-105 GMAC/s on the 14x14 and 28x28 layers (about 90% of a core's peak here, bench/MNV2-RESULTS.md), so what is missing is per-layer two-thread scaling and the memory traffic between layers: onnxruntime keeps its channel-blocked layout (NCHWc) from one convolution to the next, Stride writes and reads NCHW. Since 2026-12-07 a second identical forward replays its recorded kernel calls (src/nn/inference-plan.ts: 0.2 ms outside the kernels per forward, was 0.7), the pointwise kernel runs every batch and puts output channels in the lanes on 7x7 planes, and the depthwise kernels build each input row's taps once per strip of 32 columns.",
   'mnv2-b8':
-    'As for batch 1 (the ratio to onnxruntime is about the same on 1 thread: both scale about ' +
-    'linearly from batch 1). Measured per kernel, the 112x112 and 56x56 layers (1x1 expansions, ' +
-    'stride-2 depthwise, stem) run 1.4-3x slower per multiply-add than at batch 1 (their 8-image feature ' +
-    'maps, 6-38 MB each, no longer stay in cache), the 7x7 and 14x14 ones at 0.7-1x their batch-1 ' +
-    'speed. Fresh arrays for every feature map (page faults, external-memory garbage collections) ' +
-    'were the largest cost here before the inference buffer pool (2026-12-07: 1.6-2.8x faster in one ' +
-    'process across runs, 3-4x in separate processes, peak RSS unchanged at about 320 MiB).',
-  'w3f-b1': WINOGRAD_WEIGHTS,
+    'As for batch 1, in ' +
+    "bench/LAYERS-VS-ORT.md (bench/layers-vs-ort.mjs: every backend call next to onnxruntime's own per-node profile, same weights, quiet machine after this run)" +
+    ": at batch 8 the 1x1 convolutions run at 0.75x onnxruntime's per-layer time and are the whole gap; the stem (1.02x) and the depthwise layers (0.96x) are even.",
+  'w3f-b1':
+    'The explicitly fused model runs the same kernels as the plain call, which since 2026-12-07 replays its recorded kernel calls; in one process on the quiet machine after this run the two took 15.2-16.0 ms (plain 14.3-15.2), so most of the gap between this row and the plain one is the moment each was timed. Per layer (' +
+    "bench/LAYERS-VS-ORT.md (bench/layers-vs-ort.mjs: every backend call next to onnxruntime's own per-node profile, same weights, quiet machine after this run)" +
+    ') the stride-1 3x3 convolutions run 1.16x onnxruntime, the 7x7 stem 0.86x (a direct kernel with output channels in the lanes since 2026-12-07), the 1x1 stride-2 downsamples 0.58x and the max pool 0.41x (values only, no indices, since 2026-12-07).',
   'w3f-b8':
     WINOGRAD_WEIGHTS +
     ' At batch 8 the weights are transformed once per 48-tile chunk (9 times per call at 28x28).',
