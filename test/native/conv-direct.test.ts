@@ -1,10 +1,8 @@
 import { describe, it } from 'node:test';
-import type { ConvEpilogue } from '../../src/backend/backend.js';
-import { referenceBackend } from '../../src/backend/reference/reference-backend.js';
 import { Rng } from '../../src/tensor/random.js';
-import { assertClose } from '../helpers/assert-close.js';
-import { convEpilogueReference, params, type Geometry } from './conv-geometries.js';
-import { forEachConfig, nativeBackend, randomArray, skipWithoutAddon } from './native-harness.js';
+import { params, type Geometry } from './conv-geometries.js';
+import { assertEpiloguePaths } from './epilogue-paths.js';
+import { randomArray, skipWithoutAddon } from './native-harness.js';
 
 // Strided convolutions, which the native backend runs on AVX-512 by direct convolution with the
 // output channels in vector lanes (conv_direct.cc) and the epilogue applied as each output row is
@@ -54,11 +52,6 @@ const CASES: [string, Geometry][] = [
   ],
 ];
 
-/** float32 sums of K products against float64. */
-function tolerance(k: number, msg: string) {
-  return { rtol: 1e-4, atol: 2e-6 * Math.sqrt(k + 1), msg };
-}
-
 describe('native strided convolution (direct kernel) with its epilogue', { skip: skipWithoutAddon }, () => {
   for (const [name, g] of CASES) {
     it(`${name}: equals the float64 reference on every path`, () => {
@@ -70,38 +63,7 @@ describe('native strided convolution (direct kernel) with its epilogue', { skip:
       // Inputs and residuals scaled so that ReLU6 clamps a share of the outputs at 6.
       const x = randomArray(rng, p.batch * p.inChannels * p.inH * p.inW).map((v) => v * 4);
       const residual = randomArray(rng, p.batch * p.outChannels * p.outH * p.outW).map((v) => v * 4);
-      const epilogues: [string, ConvEpilogue][] = [
-        ['no epilogue', { residual: null, activation: null }],
-        ['relu', { residual: null, activation: 'relu' }],
-        ['relu6', { residual: null, activation: 'relu6' }],
-        ['residual', { residual, activation: null }],
-        ['residual + relu', { residual, activation: 'relu' }],
-        ['residual + relu6', { residual, activation: 'relu6' }],
-      ];
-      const cases = epilogues.flatMap(([what, e]) => {
-        const biases = !e.activation === !e.residual ? [bias, null] : [bias];
-        return biases.map((b) => ({ what, e, b, want: convEpilogueReference(p, x, w, b, e) }));
-      });
-      forEachConfig((label) => {
-        const native = nativeBackend();
-        const prepared = [native.prepareConv2dWeights(p, w), referenceBackend.prepareConv2dWeights(p, w)];
-        for (const { what, e, b, want } of cases) {
-          for (const handle of prepared) {
-            // This backend's handle twice: the first call arranges the weights, the second reads them.
-            for (const call of handle === prepared[0] ? ['first', 'second'] : ['only']) {
-              const got = new Float32Array(want.length).fill(Number.NaN);
-              native.conv2dForwardPrepared(p, x, handle, b, got, e);
-              const msg = `${name} (${label}, ${handle.backend} handle, ${call} call) ${what}${b ? ' + bias' : ''}`;
-              assertClose(got, want, tolerance(k, msg));
-            }
-          }
-          if (!e.residual && !e.activation) {
-            const got = new Float32Array(want.length).fill(Number.NaN);
-            native.conv2dForward(p, x, w, b, got);
-            assertClose(got, want, tolerance(k, `${name} (${label}, unprepared)${b ? ' + bias' : ''}`));
-          }
-        }
-      });
+      assertEpiloguePaths(name, p, x, w, bias, residual);
     });
   }
 });
