@@ -6,7 +6,6 @@ import { kernels } from '../backend/registry.js';
 import { ValueError } from '../errors.js';
 import type { DType } from '../tensor/dtype.js';
 import { inferenceBuffersActive, takeInferenceBuffer } from '../tensor/inference-buffer-pool.js';
-import { allocateOutput } from '../tensor/output-storage.js';
 import { sizeOf } from '../tensor/shape.js';
 import { empty, Tensor } from '../tensor/tensor.js';
 import { checkConvTensors, resolveConv2d, type Conv2dOptions, type ResolvedConv2d } from './conv-params.js';
@@ -201,12 +200,7 @@ function conv2dWith(
   if (prepared && !isGradEnabled()) return conv2dInference(x, weight, b, opts, prepared, activation);
   const { params: p, pads, outShape } = resolveConv2d(op, x.shape, weight.shape, opts);
   checkConvTensors(op, x, weight, b, p.outChannels);
-  // Every output is written by the kernel (a sum over at least one input channel), so the storage
-  // need not be zero-filled first; with no input channels the sum is empty and the zeros matter.
-  const y =
-    p.inChannels > 0
-      ? new Tensor(allocateOutput(x.dtype, sizeOf(outShape)), outShape)
-      : empty(outShape, x.dtype);
+  const y = empty(outShape, x.dtype);
   const k = kernels();
   if (prepared)
     k.conv2dForwardPrepared(p, x.data, prepared(p, unrecorded(k)), b ? b.data : null, y.data, { activation });
