@@ -15,21 +15,13 @@
 // on the quiet machine at 06:20 UTC on 2026-12-07 (not in this process): a reference point for
 // the after column, not a race. Other processes' load moves every number; read the ratios.
 import { createRequire } from 'node:module';
-import { resolve } from 'node:path';
-import { median, opt } from './addon-ab.mjs';
+import { buildPaths, median, opt } from './addon-ab.mjs';
 
 const require = createRequire(import.meta.url);
-const paths = process.argv
-  .slice(2)
-  .filter((a, i, all) => !a.startsWith('--') && !all[i - 1]?.startsWith('--'));
-if (paths.length < 1) {
-  console.error(
-    'usage: node bench/depthwise-ab.mjs BEFORE.node [AFTER.node] [--threads N] [--reps N] [--batches 1,8] [--only SHAPES]',
-  );
-  process.exit(1);
-}
-if (paths.length < 2) paths.push('native/build/Release/stride_native.node');
-const builds = paths.map((p) => require(resolve(p)));
+const paths = buildPaths(
+  'node bench/depthwise-ab.mjs BEFORE.node [AFTER.node] [--threads N] [--reps N] [--batches 1,8] [--only SHAPES]',
+);
+const builds = paths.map((p) => require(p));
 const threads = Number(opt('--threads', 2));
 const reps = Number(opt('--reps', 41));
 const batches = opt('--batches', '1,8').split(',').map(Number);
